@@ -1,0 +1,33 @@
+//! Kafka's wire format, without I/O.
+//!
+//! Message bodies are encoded and decoded by the [`kafka_protocol`] crate,
+//! which is generated from Apache Kafka's own JSON schemas. This module adds
+//! what that crate leaves to its users:
+//!
+//! - [`frame`]: the 4-byte size prefix, with a maximum size checked before
+//!   any allocation;
+//! - [`header`]: request and response headers (including the tagged fields of
+//!   flexible versions) and whole-message encode/decode;
+//! - [`api`]: API keys, version ranges and negotiation;
+//! - [`batch`]: the 61-byte RecordBatch v2 header, CRC-32C, and the in-place
+//!   patches a broker makes (base offset, leader epoch);
+//! - [`murmur2`]: Java's key hash, so keyed records land where Java's and
+//!   librdkafka's `murmur2_random` put them;
+//! - [`error`]: Kafka error codes and this module's own errors.
+
+pub mod api;
+pub mod batch;
+pub mod error;
+pub mod frame;
+pub mod header;
+pub mod murmur2;
+
+/// The message types (`MetadataRequest`, `FetchResponse`, ...), re-exported
+/// so every crate in the workspace uses the same version of them.
+pub use kafka_protocol::messages;
+/// Record encoding and decoding (`Record`, `RecordBatchEncoder`, ...).
+pub use kafka_protocol::records;
+pub use kafka_protocol::indexmap;
+pub use kafka_protocol::protocol::{Decodable, Encodable, Message, Request, StrBytes, VersionRange};
+
+pub use error::{ErrorCode, ProtocolError};

@@ -1,0 +1,91 @@
+//! API keys, version ranges, and version negotiation.
+
+use std::collections::HashMap;
+
+use kafka_protocol::messages::ApiVersionsResponse;
+use kafka_protocol::protocol::{Request, VersionRange};
+
+pub use kafka_protocol::messages::ApiKey;
+
+/// One API a peer supports, with the versions it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiSupport {
+    pub api_key: ApiKey,
+    pub min_version: i16,
+    pub max_version: i16,
+}
+
+impl ApiSupport {
+    pub const fn new(api_key: ApiKey, min_version: i16, max_version: i16) -> Self {
+        Self { api_key, min_version, max_version }
+    }
+
+    pub fn range(&self) -> VersionRange {
+        VersionRange { min: self.min_version, max: self.max_version }
+    }
+
+    pub fn supports(&self, version: i16) -> bool {
+        (self.min_version..=self.max_version).contains(&version)
+    }
+}
+
+/// The highest version in both ranges, or `None` if they do not overlap.
+pub fn negotiate(ours: VersionRange, theirs: VersionRange) -> Option<i16> {
+    let both = ours.intersect(&theirs);
+    (!both.is_empty()).then_some(both.max)
+}
+
+/// What a broker said it supports, in its ApiVersions response.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerVersions {
+    ranges: HashMap<i16, VersionRange>,
+}
+
+impl BrokerVersions {
+    pub fn from_response(response: &ApiVersionsResponse) -> Self {
+        let ranges = response
+            .api_keys
+            .iter()
+            .map(|k| (k.api_key, VersionRange { min: k.min_version, max: k.max_version }))
+            .collect();
+        Self { ranges }
+    }
+
+    /// The broker's range for an API key, if it supports it at all.
+    pub fn range(&self, api_key: ApiKey) -> Option<VersionRange> {
+        self.ranges.get(&(api_key as i16)).copied()
+    }
+
+    /// The version to send request `R` at: the highest one both the broker
+    /// and this crate's schemas support, optionally capped by the caller
+    /// (who may not implement what newer versions require, such as topic
+    /// ids in Produce v13).
+    pub fn version_for<R: Request>(&self, cap: Option<i16>) -> Option<i16> {
+        let theirs = *self.ranges.get(&R::KEY)?;
+        let ours = VersionRange { min: R::VERSIONS.min, max: cap.map_or(R::VERSIONS.max, |c| c.min(R::VERSIONS.max)) };
+        negotiate(ours, theirs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafka_protocol::messages::{ProduceRequest, api_versions_response::ApiVersion};
+
+    #[test]
+    fn picks_the_highest_common_version() {
+        let response = ApiVersionsResponse::default().with_api_keys(vec![
+            ApiVersion::default().with_api_key(ApiKey::Produce as i16).with_min_version(0).with_max_version(11),
+        ]);
+        let versions = BrokerVersions::from_response(&response);
+        assert_eq!(versions.version_for::<ProduceRequest>(None), Some(11));
+        assert_eq!(versions.version_for::<ProduceRequest>(Some(9)), Some(9));
+        assert_eq!(versions.range(ApiKey::Fetch), None);
+    }
+
+    #[test]
+    fn disjoint_ranges_do_not_negotiate() {
+        assert_eq!(negotiate(VersionRange { min: 3, max: 5 }, VersionRange { min: 6, max: 9 }), None);
+        assert_eq!(negotiate(VersionRange { min: 3, max: 7 }, VersionRange { min: 6, max: 9 }), Some(7));
+    }
+}
