@@ -22,12 +22,14 @@ pub mod frame;
 pub mod header;
 pub mod murmur2;
 
+pub use kafka_protocol::indexmap;
 /// The message types (`MetadataRequest`, `FetchResponse`, ...), re-exported
 /// so every crate in the workspace uses the same version of them.
 pub use kafka_protocol::messages;
+pub use kafka_protocol::protocol::{
+    Decodable, Encodable, Message, Request, StrBytes, VersionRange,
+};
 /// Record encoding and decoding (`Record`, `RecordBatchEncoder`, ...).
 pub use kafka_protocol::records;
-pub use kafka_protocol::indexmap;
-pub use kafka_protocol::protocol::{Decodable, Encodable, Message, Request, StrBytes, VersionRange};
 
 pub use error::{ErrorCode, ProtocolError};
