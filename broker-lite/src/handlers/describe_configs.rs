@@ -39,11 +39,12 @@ pub(super) fn handle(
         .resources
         .into_iter()
         .map(|resource| {
+            // Null or empty both mean every key, as in Kafka's ConfigHelper.
             let wanted = |name: &str| {
                 resource
                     .configuration_keys
                     .as_ref()
-                    .is_none_or(|keys| keys.iter().any(|k| k.as_str() == name))
+                    .is_none_or(|keys| keys.is_empty() || keys.iter().any(|k| k.as_str() == name))
             };
             let result = DescribeConfigsResult::default()
                 .with_resource_type(resource.resource_type)

@@ -19,8 +19,10 @@ const MAX_TIMESTAMP: i64 = -3;
 pub(super) fn handle(
     state: &BrokerState,
     request: ListOffsetsRequest,
-    _version: i16,
+    version: i16,
 ) -> ListOffsetsResponse {
+    // The leader epoch field exists from v4; older versions must leave it unset.
+    let leader_epoch = if version >= 4 { 0 } else { -1 };
     let topics = request
         .topics
         .into_iter()
@@ -44,9 +46,9 @@ pub(super) fn handle(
                             .with_error_code(ErrorCode::UnknownTopicOrPartition.code())
                             .with_timestamp(-1)
                             .with_offset(-1),
-                        Some(Ok(Some((timestamp, offset)))) => response.with_timestamp(timestamp).with_offset(offset).with_leader_epoch(0),
+                        Some(Ok(Some((timestamp, offset)))) => response.with_timestamp(timestamp).with_offset(offset).with_leader_epoch(leader_epoch),
                         // No record at or after the timestamp: Kafka answers -1/-1.
-                        Some(Ok(None)) => response.with_timestamp(-1).with_offset(-1).with_leader_epoch(0),
+                        Some(Ok(None)) => response.with_timestamp(-1).with_offset(-1).with_leader_epoch(leader_epoch),
                         Some(Err(e)) => {
                             tracing::error!(topic = %t.name.0.as_str(), partition = p.partition_index, "offset lookup failed: {e}");
                             response.with_error_code(ErrorCode::KafkaStorageError.code()).with_timestamp(-1).with_offset(-1)

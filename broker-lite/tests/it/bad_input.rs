@@ -3,7 +3,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 use kctl_client::protocol::ErrorCode;
-use kctl_client::protocol::messages::{MetadataRequest, ProduceRequest};
+use kctl_client::protocol::messages::{ApiKey, MetadataRequest};
 use kctl_client::protocol::records::Compression;
 use rand::{Rng, SeedableRng};
 use tokio::io::AsyncWriteExt;
@@ -75,10 +75,15 @@ async fn an_unsupported_version_closes_the_connection() {
     let broker = TestBroker::start().await;
     let mut client = broker.client().await;
     // Produce v2 predates record batches; we never advertised it.
-    let answered = client
-        .try_send(2, &ProduceRequest::default().with_acks(1))
+    client
+        .write_raw(
+            ApiKey::Produce as i16,
+            2,
+            1,
+            &[0, 1, 0, 0, 0x13, 0x88, 0, 0, 0, 0],
+        )
         .await;
-    assert!(answered.is_none());
+    assert!(client.is_closed().await);
 }
 
 #[tokio::test]

@@ -102,6 +102,32 @@ impl RawClient {
         Some(body)
     }
 
+    /// Writes a request header for any key and version, with `body` as is;
+    /// for versions the message types refuse to encode.
+    pub async fn write_raw(
+        &mut self,
+        api_key: i16,
+        version: i16,
+        header_version: i16,
+        body: &[u8],
+    ) -> i32 {
+        use kctl_client::protocol::Encodable;
+        use kctl_client::protocol::messages::RequestHeader;
+        self.correlation_id += 1;
+        let mut out = BytesMut::new();
+        let mark = frame::begin(&mut out);
+        RequestHeader::default()
+            .with_request_api_key(api_key)
+            .with_request_api_version(version)
+            .with_correlation_id(self.correlation_id)
+            .encode(&mut out, header_version)
+            .unwrap();
+        out.extend_from_slice(body);
+        mark.finish(&mut out).unwrap();
+        self.stream.write_all(&out).await.unwrap();
+        self.correlation_id
+    }
+
     /// Writes a request without waiting; returns its correlation id.
     pub async fn write<R: Request>(&mut self, version: i16, request: &R) -> i32 {
         self.correlation_id += 1;
