@@ -7,3 +7,4 @@ mod interop;
 mod protocol;
 mod restart;
 mod support;
+mod versions;

@@ -1,0 +1,180 @@
+//! Every advertised version of every API answers: a response field set at a
+//! version that cannot carry it fails to encode, which would close the
+//! connection of whichever client happens to use that version.
+
+use kctl_client::protocol::Request;
+use kctl_client::protocol::messages::create_partitions_request::CreatePartitionsTopic;
+use kctl_client::protocol::messages::create_topics_request::CreatableTopic;
+use kctl_client::protocol::messages::describe_configs_request::DescribeConfigsResource;
+use kctl_client::protocol::messages::list_offsets_request::{
+    ListOffsetsPartition, ListOffsetsTopic,
+};
+use kctl_client::protocol::messages::metadata_request::MetadataRequestTopic;
+use kctl_client::protocol::messages::*;
+use kctl_client::protocol::records::Compression;
+use kctl_client::protocol::{StrBytes, VersionRange};
+
+use crate::protocol::{create_topic, fetch_request, name, produce_one};
+use crate::support::{RawClient, TestBroker, batch};
+
+async fn every_version<R: Request>(
+    client: &mut RawClient,
+    advertised: &ApiVersionsResponse,
+    request: impl Fn(i16) -> R,
+) {
+    let entry = advertised
+        .api_keys
+        .iter()
+        .find(|k| k.api_key == R::KEY)
+        .expect("advertised");
+    let range = VersionRange {
+        min: entry.min_version,
+        max: entry.max_version,
+    };
+    for version in range.min..=range.max {
+        let answered = client.try_send(version, &request(version)).await;
+        assert!(
+            answered.is_some(),
+            "API {} v{version} closed the connection",
+            R::KEY
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_advertised_version_answers() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    let advertised = client.send(3, &ApiVersionsRequest::default()).await;
+    create_topic(&mut client, "v", 2, &[]).await;
+    produce_one(
+        &mut client,
+        "v",
+        0,
+        batch(&[b"a", b"b"], 10, Compression::None),
+    )
+    .await;
+
+    every_version(&mut client, &advertised, |_| ApiVersionsRequest::default()).await;
+    every_version(&mut client, &advertised, |v| {
+        let topics = vec![MetadataRequestTopic::default().with_name(Some(name("v")))];
+        MetadataRequest::default()
+            .with_topics(Some(topics))
+            .with_allow_auto_topic_creation(true)
+    })
+    .await;
+    every_version(&mut client, &advertised, |_| fetch_request("v", 0, 0, 0, 0)).await;
+    every_version(&mut client, &advertised, |v| {
+        let timestamps: &[i64] = if v >= 7 {
+            &[-1, -2, -3, 10]
+        } else {
+            &[-1, -2, 10]
+        };
+        ListOffsetsRequest::default().with_topics(vec![
+            ListOffsetsTopic::default()
+                .with_name(name("v"))
+                .with_partitions(
+                    timestamps
+                        .iter()
+                        .map(|&ts| {
+                            ListOffsetsPartition::default()
+                                .with_partition_index(0)
+                                .with_timestamp(ts)
+                        })
+                        .collect(),
+                ),
+        ])
+    })
+    .await;
+    every_version(&mut client, &advertised, |v| {
+        CreateTopicsRequest::default().with_topics(vec![
+            CreatableTopic::default()
+                .with_name(name(&format!("created-{v}")))
+                .with_num_partitions(1)
+                .with_replication_factor(1),
+        ])
+    })
+    .await;
+    every_version(&mut client, &advertised, |v| {
+        let resources = vec![
+            DescribeConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("v")),
+            DescribeConfigsResource::default()
+                .with_resource_type(4)
+                .with_resource_name(StrBytes::from_static_str("0")),
+        ];
+        DescribeConfigsRequest::default()
+            .with_resources(resources)
+            .with_include_synonyms(v >= 1)
+            .with_include_documentation(v >= 3)
+    })
+    .await;
+    every_version(&mut client, &advertised, |v| {
+        CreatePartitionsRequest::default().with_topics(vec![
+            CreatePartitionsTopic::default()
+                .with_name(name("v"))
+                .with_count(3 + i32::from(v)),
+        ])
+    })
+    .await;
+    every_version(&mut client, &advertised, |_| {
+        DescribeClusterRequest::default().with_endpoint_type(1)
+    })
+    .await;
+    every_version(&mut client, &advertised, |v| {
+        if v >= 6 {
+            DeleteTopicsRequest::default().with_topics(vec![
+                delete_topics_request::DeleteTopicState::default()
+                    .with_name(Some(name(&format!("created-{v}")))),
+            ])
+        } else {
+            DeleteTopicsRequest::default().with_topic_names(vec![name(&format!("created-{v}"))])
+        }
+    })
+    .await;
+    every_version(&mut client, &advertised, |_| {
+        let records = batch(&[b"x"], 1, Compression::None);
+        ProduceRequest::default().with_acks(1).with_topic_data(vec![
+            produce_request::TopicProduceData::default()
+                .with_name(name("v"))
+                .with_partition_data(vec![
+                    produce_request::PartitionProduceData::default()
+                        .with_index(1)
+                        .with_records(Some(records)),
+                ]),
+        ])
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn connections_over_the_limit_are_closed() {
+    let broker = TestBroker::start_with(|c| c.max_connections = 2).await;
+    let mut first = broker.client().await;
+    let mut second = broker.client().await;
+    first
+        .send(12, &MetadataRequest::default().with_topics(None))
+        .await;
+    second
+        .send(12, &MetadataRequest::default().with_topics(None))
+        .await;
+    let mut third = broker.client().await;
+    assert!(third.is_closed().await, "a third connection is refused");
+    drop(first);
+    // The freed slot is usable once the broker sees the close.
+    let mut attempts = 0;
+    loop {
+        let mut again = broker.client().await;
+        if again
+            .try_send(12, &MetadataRequest::default().with_topics(None))
+            .await
+            .is_some()
+        {
+            break;
+        }
+        attempts += 1;
+        assert!(attempts < 50, "slot never freed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
