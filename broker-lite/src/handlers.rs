@@ -7,7 +7,7 @@
 //! at v12 because v13 addresses topics by id; ListOffsets at v7 because v8+
 //! adds tiered-storage sentinels.
 
-use std::future::Future;
+use std::future::{Future, ready};
 use std::sync::Arc;
 
 use bytes::BytesMut;
@@ -77,32 +77,59 @@ pub(crate) async fn dispatch(
     }
     match api_key {
         ApiKey::Produce => {
-            call::<ProduceRequest, _, _>(request, out, |r, v| produce::handle(state, r, v)).await
+            call(request, out, |r: ProduceRequest, v| {
+                produce::handle(state, r, v)
+            })
+            .await
         }
         ApiKey::Fetch => {
-            call::<FetchRequest, _, _>(request, out, |r, v| fetch::handle(state, r, v)).await
+            call(request, out, |r: FetchRequest, v| {
+                fetch::handle(state, r, v)
+            })
+            .await
         }
         ApiKey::ListOffsets => {
-            respond::<ListOffsetsRequest>(request, out, |r, v| list_offsets::handle(state, r, v))
+            answer(request, out, |r: ListOffsetsRequest, v| {
+                list_offsets::handle(state, r, v)
+            })
+            .await
         }
         ApiKey::Metadata => {
-            respond::<MetadataRequest>(request, out, |r, v| metadata::handle(state, r, v))
+            answer(request, out, |r: MetadataRequest, v| {
+                metadata::handle(state, r, v)
+            })
+            .await
         }
         ApiKey::CreateTopics => {
-            respond::<CreateTopicsRequest>(request, out, |r, v| create_topics::handle(state, r, v))
+            answer(request, out, |r: CreateTopicsRequest, v| {
+                create_topics::handle(state, r, v)
+            })
+            .await
         }
         ApiKey::DeleteTopics => {
-            respond::<DeleteTopicsRequest>(request, out, |r, v| delete_topics::handle(state, r, v))
+            answer(request, out, |r: DeleteTopicsRequest, v| {
+                delete_topics::handle(state, r, v)
+            })
+            .await
         }
-        ApiKey::DescribeConfigs => respond::<DescribeConfigsRequest>(request, out, |r, v| {
-            describe_configs::handle(state, r, v)
-        }),
-        ApiKey::CreatePartitions => respond::<CreatePartitionsRequest>(request, out, |r, v| {
-            create_partitions::handle(state, r, v)
-        }),
-        ApiKey::DescribeCluster => respond::<DescribeClusterRequest>(request, out, |r, v| {
-            describe_cluster::handle(state, r, v)
-        }),
+        ApiKey::DescribeConfigs => {
+            answer(request, out, |r: DescribeConfigsRequest, v| {
+                describe_configs::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::CreatePartitions => {
+            answer(request, out, |r: CreatePartitionsRequest, v| {
+                create_partitions::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DescribeCluster => {
+            answer(request, out, |r: DescribeClusterRequest, v| {
+                describe_cluster::handle(state, r, v)
+            })
+            .await
+        }
         _ => Err(DispatchError::Unsupported { api_key, version }),
     }
 }
@@ -135,8 +162,8 @@ where
     Ok(())
 }
 
-/// [`call`] for handlers that never wait and always answer.
-fn respond<R>(
+/// [`call`] for handlers that answer at once and always answer.
+async fn answer<R>(
     request: RequestFrame,
     out: &mut BytesMut,
     handler: impl FnOnce(R, i16) -> R::Response,
@@ -145,18 +172,7 @@ where
     R: Request + Decodable,
     R::Response: Encodable,
 {
-    let version = request.version();
-    let mut body = request.body;
-    let decoded: R = header::decode_body(&mut body, version)?;
-    let response = handler(decoded, version);
-    header::encode_response(
-        out,
-        request.api_key,
-        version,
-        request.header.correlation_id,
-        &response,
-    )?;
-    Ok(())
+    call(request, out, |r, v| ready(Some(handler(r, v)))).await
 }
 
 /// The broker id as the message types want it.

@@ -50,6 +50,17 @@ impl BrokerHandle {
         self.task.await?
     }
 
+    /// Runs until Ctrl-C (SIGINT), then shuts down; with no signal handler
+    /// available, until the process is killed.
+    pub async fn run_until_ctrl_c(self) -> anyhow::Result<()> {
+        self.run_until(async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await
+    }
+
     /// Runs until `signal` completes, then shuts down.
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
         signal.await;

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use broker_lite::config::{BrokerConfig, parse_flush_policy};
+use broker_lite::config::StartOptions;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -15,24 +15,24 @@ struct Args {
     /// A Kafka-style properties file (server.properties keys). Flags override it.
     #[arg(long, short = 'c')]
     config: Option<PathBuf>,
-    /// Where topics and their logs are kept.
+    /// Where topics and their logs are kept [default: ./broker-lite-data].
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Address to listen on. Loopback by default; use 0.0.0.0:9092 to expose it.
+    /// Address to listen on [default: 127.0.0.1:9092]. Use 0.0.0.0:9092 to expose it.
     #[arg(long)]
     listen: Option<SocketAddr>,
     /// host:port given to clients in Metadata (defaults to the listen address).
     #[arg(long)]
     advertise: Option<String>,
-    /// When to fsync: none (OS page cache; survives a process crash, not a
-    /// power cut), every-batch (before each acknowledgement), or an interval
-    /// like 100ms.
+    /// When to fsync: none (OS page cache; survives a crash of the broker,
+    /// not a power cut), every-batch (before each acknowledgement), or an
+    /// interval like 100ms.
     #[arg(long)]
     flush: Option<String>,
     /// Partitions given to topics created automatically or with -1.
     #[arg(long)]
     num_partitions: Option<i32>,
-    /// Log filter, e.g. info or broker_lite=debug (also RUST_LOG).
+    /// Log filter, e.g. info or broker_lite=debug (RUST_LOG wins if set).
     #[arg(long, default_value = "info")]
     log: String,
 }
@@ -45,37 +45,20 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-
-    let mut config = match &args.config {
-        Some(path) => BrokerConfig::from_properties_file(path)?,
-        None => BrokerConfig::default(),
+    let options = StartOptions {
+        config_file: args.config,
+        data_dir: args.data_dir,
+        listen: args.listen,
+        advertise: args.advertise,
+        flush: args.flush,
+        num_partitions: args.num_partitions,
     };
-    if let Some(dir) = args.data_dir {
-        config.data_dir = dir;
-    }
-    if let Some(listen) = args.listen {
-        config.set("listeners", &listen.to_string())?;
-    }
-    if let Some(advertise) = &args.advertise {
-        config.set("advertised.listeners", advertise)?;
-    }
-    if let Some(flush) = &args.flush {
-        config.log.flush = parse_flush_policy(flush)
-            .map_err(|reason| anyhow::anyhow!("--flush {flush}: {reason}"))?;
-    }
-    if let Some(n) = args.num_partitions {
-        config.set("num.partitions", &n.to_string())?;
-    }
-    let broker = broker_lite::start(config)
+    let broker = broker_lite::start(options.resolve()?)
         .await
         .context("broker-lite could not start")?;
     eprintln!(
         "broker-lite listening; bootstrap server: {}",
         broker.bootstrap()
     );
-    broker
-        .run_until(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    broker.run_until_ctrl_c().await
 }
