@@ -17,11 +17,18 @@ pub struct ApiSupport {
 
 impl ApiSupport {
     pub const fn new(api_key: ApiKey, min_version: i16, max_version: i16) -> Self {
-        Self { api_key, min_version, max_version }
+        Self {
+            api_key,
+            min_version,
+            max_version,
+        }
     }
 
     pub fn range(&self) -> VersionRange {
-        VersionRange { min: self.min_version, max: self.max_version }
+        VersionRange {
+            min: self.min_version,
+            max: self.max_version,
+        }
     }
 
     pub fn supports(&self, version: i16) -> bool {
@@ -46,7 +53,15 @@ impl BrokerVersions {
         let ranges = response
             .api_keys
             .iter()
-            .map(|k| (k.api_key, VersionRange { min: k.min_version, max: k.max_version }))
+            .map(|k| {
+                (
+                    k.api_key,
+                    VersionRange {
+                        min: k.min_version,
+                        max: k.max_version,
+                    },
+                )
+            })
             .collect();
         Self { ranges }
     }
@@ -62,7 +77,10 @@ impl BrokerVersions {
     /// ids in Produce v13).
     pub fn version_for<R: Request>(&self, cap: Option<i16>) -> Option<i16> {
         let theirs = *self.ranges.get(&R::KEY)?;
-        let ours = VersionRange { min: R::VERSIONS.min, max: cap.map_or(R::VERSIONS.max, |c| c.min(R::VERSIONS.max)) };
+        let ours = VersionRange {
+            min: R::VERSIONS.min,
+            max: cap.map_or(R::VERSIONS.max, |c| c.min(R::VERSIONS.max)),
+        };
         negotiate(ours, theirs)
     }
 }
@@ -75,7 +93,10 @@ mod tests {
     #[test]
     fn picks_the_highest_common_version() {
         let response = ApiVersionsResponse::default().with_api_keys(vec![
-            ApiVersion::default().with_api_key(ApiKey::Produce as i16).with_min_version(0).with_max_version(11),
+            ApiVersion::default()
+                .with_api_key(ApiKey::Produce as i16)
+                .with_min_version(0)
+                .with_max_version(11),
         ]);
         let versions = BrokerVersions::from_response(&response);
         assert_eq!(versions.version_for::<ProduceRequest>(None), Some(11));
@@ -85,7 +106,19 @@ mod tests {
 
     #[test]
     fn disjoint_ranges_do_not_negotiate() {
-        assert_eq!(negotiate(VersionRange { min: 3, max: 5 }, VersionRange { min: 6, max: 9 }), None);
-        assert_eq!(negotiate(VersionRange { min: 3, max: 7 }, VersionRange { min: 6, max: 9 }), Some(7));
+        assert_eq!(
+            negotiate(
+                VersionRange { min: 3, max: 5 },
+                VersionRange { min: 6, max: 9 }
+            ),
+            None
+        );
+        assert_eq!(
+            negotiate(
+                VersionRange { min: 3, max: 7 },
+                VersionRange { min: 6, max: 9 }
+            ),
+            Some(7)
+        );
     }
 }

@@ -56,18 +56,29 @@ const CONTROL_BIT: i16 = 0x20;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BatchError {
-    #[error("batch is {available_bytes} bytes, shorter than its {needed_bytes}-byte header or declared length")]
-    Truncated { needed_bytes: usize, available_bytes: usize },
+    #[error(
+        "batch is {available_bytes} bytes, shorter than its {needed_bytes}-byte header or declared length"
+    )]
+    Truncated {
+        needed_bytes: usize,
+        available_bytes: usize,
+    },
     #[error("batch length {0} is smaller than a batch header")]
     InvalidLength(i32),
     #[error("unsupported magic {0} (only v2 record batches are accepted)")]
     UnsupportedMagic(i8),
     #[error("batch declares {declared_bytes} bytes but {actual_bytes} were sent")]
-    LengthMismatch { declared_bytes: usize, actual_bytes: usize },
+    LengthMismatch {
+        declared_bytes: usize,
+        actual_bytes: usize,
+    },
     #[error("CRC-32C mismatch: batch says {stored:#010x}, bytes give {computed:#010x}")]
     CrcMismatch { stored: u32, computed: u32 },
     #[error("records count {records_count} does not match lastOffsetDelta {last_offset_delta}")]
-    RecordCountMismatch { records_count: i32, last_offset_delta: i32 },
+    RecordCountMismatch {
+        records_count: i32,
+        last_offset_delta: i32,
+    },
     #[error("unknown compression codec {0} in batch attributes")]
     UnknownCompression(i16),
 }
@@ -96,7 +107,10 @@ impl BatchHeader {
     /// for the full check.
     pub fn parse(bytes: &[u8]) -> Result<Self, BatchError> {
         if bytes.len() < HEADER_BYTES {
-            return Err(BatchError::Truncated { needed_bytes: HEADER_BYTES, available_bytes: bytes.len() });
+            return Err(BatchError::Truncated {
+                needed_bytes: HEADER_BYTES,
+                available_bytes: bytes.len(),
+            });
         }
         let magic = bytes[MAGIC_AT] as i8;
         if magic != MAGIC_V2 {
@@ -149,7 +163,11 @@ impl BatchHeader {
     }
 
     pub fn timestamp_type(&self) -> TimestampType {
-        if self.attributes & TIMESTAMP_TYPE_BIT == 0 { TimestampType::Creation } else { TimestampType::LogAppend }
+        if self.attributes & TIMESTAMP_TYPE_BIT == 0 {
+            TimestampType::Creation
+        } else {
+            TimestampType::LogAppend
+        }
     }
 
     pub fn is_transactional(&self) -> bool {
@@ -176,13 +194,21 @@ pub fn compute_crc(batch: &[u8]) -> u32 {
 pub fn validate(batch: &[u8]) -> Result<BatchHeader, BatchError> {
     let header = BatchHeader::parse(batch)?;
     if header.total_bytes() != batch.len() {
-        return Err(BatchError::LengthMismatch { declared_bytes: header.total_bytes(), actual_bytes: batch.len() });
+        return Err(BatchError::LengthMismatch {
+            declared_bytes: header.total_bytes(),
+            actual_bytes: batch.len(),
+        });
     }
     let computed = compute_crc(batch);
     if computed != header.crc {
-        return Err(BatchError::CrcMismatch { stored: header.crc, computed });
+        return Err(BatchError::CrcMismatch {
+            stored: header.crc,
+            computed,
+        });
     }
-    if header.records_count <= 0 || i64::from(header.records_count) != i64::from(header.last_offset_delta) + 1 {
+    if header.records_count <= 0
+        || i64::from(header.records_count) != i64::from(header.last_offset_delta) + 1
+    {
         return Err(BatchError::RecordCountMismatch {
             records_count: header.records_count,
             last_offset_delta: header.last_offset_delta,
@@ -198,7 +224,8 @@ pub fn set_base_offset(batch: &mut [u8], base_offset: i64) {
 
 /// Stamps the leader epoch; outside the CRC, so nothing else changes.
 pub fn set_partition_leader_epoch(batch: &mut [u8], epoch: i32) {
-    batch[PARTITION_LEADER_EPOCH_AT..PARTITION_LEADER_EPOCH_AT + 4].copy_from_slice(&epoch.to_be_bytes());
+    batch[PARTITION_LEADER_EPOCH_AT..PARTITION_LEADER_EPOCH_AT + 4]
+        .copy_from_slice(&epoch.to_be_bytes());
 }
 
 /// Marks the batch as LogAppendTime with `timestamp_ms` as its max
@@ -236,12 +263,20 @@ pub struct BatchScan<'a> {
 impl<'a> BatchScan<'a> {
     /// Scans headers and lengths only.
     pub fn new(buf: &'a [u8]) -> Self {
-        Self { buf, position: 0, verify_crc: false, failed: false }
+        Self {
+            buf,
+            position: 0,
+            verify_crc: false,
+            failed: false,
+        }
     }
 
     /// Also checks each batch's CRC-32C and record count, as recovery does.
     pub fn verified(buf: &'a [u8]) -> Self {
-        Self { verify_crc: true, ..Self::new(buf) }
+        Self {
+            verify_crc: true,
+            ..Self::new(buf)
+        }
     }
 
     /// Bytes of whole (and, if verifying, valid) batches seen so far.
@@ -261,13 +296,20 @@ impl<'a> Iterator for BatchScan<'a> {
         let step = BatchHeader::parse(rest).and_then(|header| {
             let total = header.total_bytes();
             if rest.len() < total {
-                return Err(BatchError::Truncated { needed_bytes: total, available_bytes: rest.len() });
+                return Err(BatchError::Truncated {
+                    needed_bytes: total,
+                    available_bytes: rest.len(),
+                });
             }
             let bytes = &rest[..total];
             if self.verify_crc {
                 validate(bytes)?;
             }
-            Ok(ScannedBatch { position: self.position, header, bytes })
+            Ok(ScannedBatch {
+                position: self.position,
+                header,
+                bytes,
+            })
         });
         match step {
             Ok(batch) => {
@@ -300,7 +342,9 @@ fn read_i64(b: &[u8], at: usize) -> i64 {
 mod tests {
     use super::*;
     use bytes::{Bytes, BytesMut};
-    use kafka_protocol::records::{Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions};
+    use kafka_protocol::records::{
+        Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions,
+    };
     use proptest::prelude::*;
 
     fn encode(values: &[&[u8]], compression: Compression) -> Vec<u8> {
@@ -324,7 +368,15 @@ mod tests {
             })
             .collect();
         let mut out = BytesMut::new();
-        RecordBatchEncoder::encode(&mut out, &records, &RecordEncodeOptions { version: 2, compression }).unwrap();
+        RecordBatchEncoder::encode(
+            &mut out,
+            &records,
+            &RecordEncodeOptions {
+                version: 2,
+                compression,
+            },
+        )
+        .unwrap();
         out.to_vec()
     }
 
@@ -346,7 +398,10 @@ mod tests {
         set_base_offset(&mut batch, 1_000);
         set_partition_leader_epoch(&mut batch, 7);
         let header = validate(&batch).unwrap();
-        assert_eq!((header.base_offset, header.partition_leader_epoch), (1_000, 7));
+        assert_eq!(
+            (header.base_offset, header.partition_leader_epoch),
+            (1_000, 7)
+        );
         let decoded = RecordBatchDecoder::decode(&mut Bytes::from(batch)).unwrap();
         assert_eq!(decoded.records[1].offset, 1_001);
     }
@@ -365,7 +420,10 @@ mod tests {
         let mut batch = encode(&[b"hello"], Compression::None);
         let last = batch.len() - 1;
         batch[last] ^= 1;
-        assert!(matches!(validate(&batch), Err(BatchError::CrcMismatch { .. })));
+        assert!(matches!(
+            validate(&batch),
+            Err(BatchError::CrcMismatch { .. })
+        ));
     }
 
     #[test]
@@ -374,16 +432,28 @@ mod tests {
         batch[RECORDS_COUNT_AT..RECORDS_COUNT_AT + 4].copy_from_slice(&5i32.to_be_bytes());
         let crc = compute_crc(&batch);
         batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
-        assert!(matches!(validate(&batch), Err(BatchError::RecordCountMismatch { records_count: 5, .. })));
+        assert!(matches!(
+            validate(&batch),
+            Err(BatchError::RecordCountMismatch {
+                records_count: 5,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn rejects_other_magics_and_lengths() {
         let mut batch = encode(&[b"a"], Compression::None);
-        assert!(matches!(validate(&batch[..batch.len() - 1]), Err(BatchError::LengthMismatch { .. })));
+        assert!(matches!(
+            validate(&batch[..batch.len() - 1]),
+            Err(BatchError::LengthMismatch { .. })
+        ));
         batch[MAGIC_AT] = 1;
         assert_eq!(validate(&batch), Err(BatchError::UnsupportedMagic(1)));
-        assert!(matches!(BatchHeader::parse(&batch[..60]), Err(BatchError::Truncated { .. })));
+        assert!(matches!(
+            BatchHeader::parse(&batch[..60]),
+            Err(BatchError::Truncated { .. })
+        ));
     }
 
     #[test]

@@ -25,7 +25,10 @@ pub enum ProtocolError {
     /// A frame declared a size larger than the configured limit. Nothing was
     /// allocated for it.
     #[error("frame of {declared_bytes} bytes exceeds the limit of {max_bytes} bytes")]
-    FrameTooLarge { declared_bytes: usize, max_bytes: usize },
+    FrameTooLarge {
+        declared_bytes: usize,
+        max_bytes: usize,
+    },
     /// A frame declared a negative size.
     #[error("frame declares a negative size ({0})")]
     NegativeFrameSize(i32),
@@ -34,14 +37,25 @@ pub enum ProtocolError {
     UnknownApiKey(i16),
     /// The message is shorter than its own fields say.
     #[error("truncated message: needed {needed_bytes} bytes, had {available_bytes}")]
-    Truncated { needed_bytes: usize, available_bytes: usize },
+    Truncated {
+        needed_bytes: usize,
+        available_bytes: usize,
+    },
     /// The body did not decode at the given version.
     #[error("cannot decode {what} v{version}: {reason}")]
-    Decode { what: &'static str, version: i16, reason: String },
+    Decode {
+        what: &'static str,
+        version: i16,
+        reason: String,
+    },
     /// The body could not be encoded at the given version (a field that the
     /// version cannot carry, for example).
     #[error("cannot encode {what} v{version}: {reason}")]
-    Encode { what: &'static str, version: i16, reason: String },
+    Encode {
+        what: &'static str,
+        version: i16,
+        reason: String,
+    },
     /// A RecordBatch failed validation.
     #[error(transparent)]
     Batch(#[from] crate::protocol::batch::BatchError),

@@ -20,14 +20,21 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 104_857_600;
 /// and calls again. Once the prefix is known, `buf` is grown to hold the
 /// rest of the frame, so reads land in place. A declared size over
 /// `max_frame_bytes`, or a negative one, is an error and nothing is reserved.
-pub fn decode(buf: &mut BytesMut, max_frame_bytes: usize) -> Result<Option<BytesMut>, ProtocolError> {
+pub fn decode(
+    buf: &mut BytesMut,
+    max_frame_bytes: usize,
+) -> Result<Option<BytesMut>, ProtocolError> {
     if buf.len() < SIZE_PREFIX_BYTES {
         return Ok(None);
     }
     let declared = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
-    let declared_bytes = usize::try_from(declared).map_err(|_| ProtocolError::NegativeFrameSize(declared))?;
+    let declared_bytes =
+        usize::try_from(declared).map_err(|_| ProtocolError::NegativeFrameSize(declared))?;
     if declared_bytes > max_frame_bytes {
-        return Err(ProtocolError::FrameTooLarge { declared_bytes, max_bytes: max_frame_bytes });
+        return Err(ProtocolError::FrameTooLarge {
+            declared_bytes,
+            max_bytes: max_frame_bytes,
+        });
     }
     let total = SIZE_PREFIX_BYTES + declared_bytes;
     if buf.len() < total {
@@ -61,7 +68,8 @@ impl FrameMark {
             declared_bytes: body_bytes,
             max_bytes: i32::MAX as usize,
         })?;
-        out[self.prefix_at..self.prefix_at + SIZE_PREFIX_BYTES].copy_from_slice(&size.to_be_bytes());
+        out[self.prefix_at..self.prefix_at + SIZE_PREFIX_BYTES]
+            .copy_from_slice(&size.to_be_bytes());
         Ok(())
     }
 }
@@ -85,14 +93,23 @@ mod tests {
         let mut buf = BytesMut::from(&0x7fff_ffffi32.to_be_bytes()[..]);
         let before = buf.capacity();
         let err = decode(&mut buf, DEFAULT_MAX_FRAME_BYTES).unwrap_err();
-        assert!(matches!(err, ProtocolError::FrameTooLarge { declared_bytes: 0x7fff_ffff, .. }));
+        assert!(matches!(
+            err,
+            ProtocolError::FrameTooLarge {
+                declared_bytes: 0x7fff_ffff,
+                ..
+            }
+        ));
         assert_eq!(buf.capacity(), before);
     }
 
     #[test]
     fn negative_size_is_an_error() {
         let mut buf = BytesMut::from(&(-1i32).to_be_bytes()[..]);
-        assert!(matches!(decode(&mut buf, 100), Err(ProtocolError::NegativeFrameSize(-1))));
+        assert!(matches!(
+            decode(&mut buf, 100),
+            Err(ProtocolError::NegativeFrameSize(-1))
+        ));
     }
 
     proptest! {

@@ -18,9 +18,15 @@ use super::{ProtocolError, frame};
 /// decoding anything else.
 pub fn peek_api_key_and_version(frame: &[u8]) -> Result<(i16, i16), ProtocolError> {
     if frame.len() < 4 {
-        return Err(ProtocolError::Truncated { needed_bytes: 4, available_bytes: frame.len() });
+        return Err(ProtocolError::Truncated {
+            needed_bytes: 4,
+            available_bytes: frame.len(),
+        });
     }
-    Ok((i16::from_be_bytes([frame[0], frame[1]]), i16::from_be_bytes([frame[2], frame[3]])))
+    Ok((
+        i16::from_be_bytes([frame[0], frame[1]]),
+        i16::from_be_bytes([frame[2], frame[3]]),
+    ))
 }
 
 /// A request whose header has been read; the body is left encoded so the
@@ -48,10 +54,17 @@ pub fn decode_request(frame: Bytes) -> Result<RequestFrame, ProtocolError> {
     let (key, version) = peek_api_key_and_version(&frame)?;
     let api_key = ApiKey::try_from(key).map_err(|()| ProtocolError::UnknownApiKey(key))?;
     let mut body = frame;
-    let header = RequestHeader::decode(&mut body, api_key.request_header_version(version)).map_err(|e| {
-        ProtocolError::Decode { what: "RequestHeader", version, reason: e.to_string() }
-    })?;
-    Ok(RequestFrame { api_key, header, body })
+    let header = RequestHeader::decode(&mut body, api_key.request_header_version(version))
+        .map_err(|e| ProtocolError::Decode {
+            what: "RequestHeader",
+            version,
+            reason: e.to_string(),
+        })?;
+    Ok(RequestFrame {
+        api_key,
+        header,
+        body,
+    })
 }
 
 /// Decodes a message body at `version`, naming the type in any error.
@@ -96,7 +109,9 @@ pub fn encode_request<R: Request>(
         .with_correlation_id(correlation_id)
         .with_client_id(client_id.map(|id| StrBytes::from_string(id.to_owned())));
     let encode_error = encode_error::<R>(version);
-    header.encode(out, R::header_version(version)).map_err(encode_error)?;
+    header
+        .encode(out, R::header_version(version))
+        .map_err(encode_error)?;
     body.encode(out, version).map_err(encode_error)?;
     mark.finish(out)
 }
@@ -106,20 +121,27 @@ pub fn encode_request<R: Request>(
 /// pending request, which then tells it how to decode the rest.
 pub fn peek_correlation_id(frame: &[u8]) -> Result<i32, ProtocolError> {
     if frame.len() < 4 {
-        return Err(ProtocolError::Truncated { needed_bytes: 4, available_bytes: frame.len() });
+        return Err(ProtocolError::Truncated {
+            needed_bytes: 4,
+            available_bytes: frame.len(),
+        });
     }
     Ok(i32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]))
 }
 
 /// Decodes a response frame's header and body for the request type `R` at
 /// `version`.
-pub fn decode_response<R: Request>(mut frame: Bytes, version: i16) -> Result<(ResponseHeader, R::Response), ProtocolError> {
+pub fn decode_response<R: Request>(
+    mut frame: Bytes,
+    version: i16,
+) -> Result<(ResponseHeader, R::Response), ProtocolError> {
     let header_version = <R::Response as HeaderVersion>::header_version(version);
-    let header = ResponseHeader::decode(&mut frame, header_version).map_err(|e| ProtocolError::Decode {
-        what: "ResponseHeader",
-        version,
-        reason: e.to_string(),
-    })?;
+    let header =
+        ResponseHeader::decode(&mut frame, header_version).map_err(|e| ProtocolError::Decode {
+            what: "ResponseHeader",
+            version,
+            reason: e.to_string(),
+        })?;
     let body = decode_body::<R::Response>(&mut frame, version)?;
     Ok((header, body))
 }
@@ -132,6 +154,9 @@ fn short_type_name<T>() -> &'static str {
 // `kafka-protocol` reports failures as `anyhow::Error`; they are turned into
 // `ProtocolError` here so that type never leaks into our API.
 fn encode_error<T>(version: i16) -> impl Fn(anyhow::Error) -> ProtocolError + Copy {
-    move |e| ProtocolError::Encode { what: short_type_name::<T>(), version, reason: e.to_string() }
+    move |e| ProtocolError::Encode {
+        what: short_type_name::<T>(),
+        version,
+        reason: e.to_string(),
+    }
 }
-

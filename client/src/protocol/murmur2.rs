@@ -60,11 +60,19 @@ mod tests {
             (b"foobar", -790_332_482),
             (b"a-little-bit-long-string", -985_981_536),
             (b"a-little-bit-longer-string", -1_486_304_829),
-            (b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58_897_971),
+            (
+                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
+                -58_897_971,
+            ),
             (b"abc", 479_470_107),
         ];
         for (key, expected) in cases {
-            assert_eq!(murmur2(key) as i32, expected, "key {:?}", String::from_utf8_lossy(key));
+            assert_eq!(
+                murmur2(key) as i32,
+                expected,
+                "key {:?}",
+                String::from_utf8_lossy(key)
+            );
         }
     }
 
@@ -86,7 +94,12 @@ mod tests {
             (b"", 0x106e_08d9),
         ];
         for (key, expected) in cases {
-            assert_eq!(murmur2(key), expected, "key {:?}", String::from_utf8_lossy(key));
+            assert_eq!(
+                murmur2(key),
+                expected,
+                "key {:?}",
+                String::from_utf8_lossy(key)
+            );
         }
     }
 
@@ -98,7 +111,10 @@ mod tests {
             (b"", [0, 3, 9, 81]),
             (b"key-1", [0, 0, 0, 40]),
         ] {
-            let got: Vec<u32> = [3, 6, 12, 100].iter().map(|&n| partition_for_key(key, n)).collect();
+            let got: Vec<u32> = [3, 6, 12, 100]
+                .iter()
+                .map(|&n| partition_for_key(key, n))
+                .collect();
             assert_eq!(got, expected, "key {:?}", String::from_utf8_lossy(key));
         }
     }
