@@ -13,3 +13,13 @@
 //! module alone.
 
 pub mod protocol;
+
+#[cfg(feature = "client")]
+pub mod backoff;
+#[cfg(feature = "client")]
+pub mod connection;
+#[cfg(feature = "client")]
+pub mod error;
+
+#[cfg(feature = "client")]
+pub use error::{Error, ErrorCode, Result};
