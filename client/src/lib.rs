@@ -17,9 +17,16 @@ pub mod protocol;
 #[cfg(feature = "client")]
 pub mod backoff;
 #[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
 pub mod connection;
 #[cfg(feature = "client")]
 pub mod error;
 
+#[cfg(feature = "client")]
+pub mod metadata;
+
+#[cfg(feature = "client")]
+pub use client::{Client, ClientConfig};
 #[cfg(feature = "client")]
 pub use error::{Error, ErrorCode, Result};
