@@ -25,8 +25,12 @@ pub mod error;
 
 #[cfg(feature = "client")]
 pub mod metadata;
+#[cfg(feature = "client")]
+pub mod producer;
 
 #[cfg(feature = "client")]
 pub use client::{Client, ClientConfig};
 #[cfg(feature = "client")]
 pub use error::{Error, ErrorCode, Result};
+#[cfg(feature = "client")]
+pub use producer::{Acks, Producer, ProducerConfig, Record, RecordMetadata};

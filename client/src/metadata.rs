@@ -53,6 +53,9 @@ pub struct TopicMetadata {
     pub error: Option<ErrorCode>,
     pub is_internal: bool,
     pub partitions: Vec<PartitionMetadata>,
+    /// Ids of the partitions that have a leader, ascending. Precomputed
+    /// because the producer's partitioner reads it for every record.
+    pub available: Vec<i32>,
 }
 
 impl TopicMetadata {
@@ -119,6 +122,7 @@ impl ClusterMetadata {
                             error,
                             is_internal: t.is_internal,
                             partitions: Vec::new(),
+                            available: Vec::new(),
                         }),
                     );
                 }
@@ -137,6 +141,11 @@ impl ClusterMetadata {
                 })
                 .collect();
             partitions.sort_by_key(|p| p.id);
+            let available = partitions
+                .iter()
+                .filter(|p| p.leader().is_some())
+                .map(|p| p.id)
+                .collect();
             topics.insert(
                 name.clone(),
                 Arc::new(TopicMetadata {
@@ -144,6 +153,7 @@ impl ClusterMetadata {
                     error,
                     is_internal: t.is_internal,
                     partitions,
+                    available,
                 }),
             );
         }
@@ -219,6 +229,7 @@ mod tests {
             "no leader during an election"
         );
         assert!(m.leader_for("t", 2).is_none());
+        assert_eq!(t.available, [0]);
     }
 
     #[test]
