@@ -1,1 +1,41 @@
+//! broker-lite: a small, persistent, Kafka-compatible broker.
+//!
+//! It speaks the real Kafka wire protocol (through `kctl-client`'s protocol
+//! module), so kcat, kafka-python, confluent-kafka and kctl work against it
+//! unchanged, and it keeps data in Kafka's own on-disk layout.
+//!
+//! # Layout
+//!
+//! The shape is tokio's mini-redis:
+//!
+//! - [`server`]: the listener — accept loop, connection limit, graceful
+//!   shutdown, background tasks (retention, periodic flush).
+//! - `connection`: one task per client connection; reads frames, runs
+//!   requests one at a time and writes responses in request order.
+//! - `handlers`: one module per Kafka API, plus the table of supported
+//!   versions that both dispatch and ApiVersions read.
+//! - [`state`]: topics, partitions, cluster identity, topic metadata on disk.
+//! - [`log`]: the partition log — segments, indexes, recovery, retention.
+//! - [`config`]: broker settings (Kafka keys) and topic configs.
+//!
+//! # Running in-process
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let mut config = broker_lite::config::BrokerConfig::default();
+//! config.listen = "127.0.0.1:0".parse()?;
+//! config.data_dir = std::env::temp_dir().join("broker-lite-demo");
+//! let broker = broker_lite::server::start(config).await?;
+//! println!("bootstrap: {}", broker.bootstrap());
+//! broker.shutdown().await?;
+//! # Ok(()) }
+//! ```
 
+pub mod config;
+mod connection;
+mod handlers;
+pub mod log;
+pub mod server;
+pub mod state;
+
+pub use server::{BrokerHandle, start};

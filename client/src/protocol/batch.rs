@@ -23,7 +23,7 @@
 //! The two fields a broker overwrites lie before byte 21, outside the CRC,
 //! so assigning offsets never means recomputing it.
 
-use kafka_protocol::records::{Compression, TimestampType};
+use kafka_protocol::records::{Compression, RecordBatchDecoder, TimestampType};
 
 /// Size of the fixed header (Kafka's `RECORD_BATCH_OVERHEAD`).
 pub const HEADER_BYTES: usize = 61;
@@ -81,6 +81,8 @@ pub enum BatchError {
     },
     #[error("unknown compression codec {0} in batch attributes")]
     UnknownCompression(i16),
+    #[error("cannot decode the batch's records: {0}")]
+    Records(String),
 }
 
 /// The fixed fields of a RecordBatch v2.
@@ -239,6 +241,42 @@ pub fn set_log_append_time(batch: &mut [u8], timestamp_ms: i64) {
     batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
 }
 
+/// The offset and timestamp of every record in one batch, in offset order:
+/// what ListOffsets by timestamp needs to name an exact record. Decodes (and
+/// decompresses) the records, so it is for the one batch a lookup lands on,
+/// never for the append path.
+///
+/// In a LogAppendTime batch every record's timestamp is the batch's
+/// maxTimestamp (the broker's clock), whatever the producer wrote per record.
+pub fn record_timestamps(batch: &[u8]) -> Result<Vec<(i64, i64)>, BatchError> {
+    let header = validate(batch)?;
+    let mut buf = bytes::Bytes::copy_from_slice(batch);
+    let set =
+        RecordBatchDecoder::decode(&mut buf).map_err(|err| BatchError::Records(err.to_string()))?;
+    if set.records.len() != header.records_count as usize {
+        return Err(BatchError::Records(format!(
+            "decoded {} records, header says {}",
+            set.records.len(),
+            header.records_count
+        )));
+    }
+    let log_append_time = header.timestamp_type() == TimestampType::LogAppend;
+    Ok(set
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.offset,
+                if log_append_time {
+                    header.max_timestamp
+                } else {
+                    r.timestamp
+                },
+            )
+        })
+        .collect())
+}
+
 /// One batch found by [`BatchScan`].
 #[derive(Debug, Clone, Copy)]
 pub struct ScannedBatch<'a> {
@@ -342,9 +380,7 @@ fn read_i64(b: &[u8], at: usize) -> i64 {
 mod tests {
     use super::*;
     use bytes::{Bytes, BytesMut};
-    use kafka_protocol::records::{
-        Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions,
-    };
+    use kafka_protocol::records::{Record, RecordBatchEncoder, RecordEncodeOptions};
     use proptest::prelude::*;
 
     fn encode(values: &[&[u8]], compression: Compression) -> Vec<u8> {
@@ -413,6 +449,41 @@ mod tests {
         let header = validate(&batch).unwrap();
         assert_eq!(header.timestamp_type(), TimestampType::LogAppend);
         assert_eq!(header.max_timestamp, 42);
+    }
+
+    #[test]
+    fn record_timestamps_are_exact_per_record() {
+        for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
+            let mut batch = encode(&[b"a", b"b", b"c"], compression);
+            set_base_offset(&mut batch, 50);
+            let got = record_timestamps(&batch).unwrap();
+            assert_eq!(
+                got,
+                vec![
+                    (50, 1_700_000_000_000),
+                    (51, 1_700_000_000_001),
+                    (52, 1_700_000_000_002)
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn record_timestamps_of_a_log_append_time_batch_are_the_broker_time() {
+        let mut batch = encode(&[b"a", b"b"], Compression::Snappy);
+        set_log_append_time(&mut batch, 99);
+        assert_eq!(record_timestamps(&batch).unwrap(), vec![(0, 99), (1, 99)]);
+    }
+
+    #[test]
+    fn record_timestamps_rejects_a_corrupt_batch() {
+        let mut batch = encode(&[b"a"], Compression::None);
+        let last = batch.len() - 1;
+        batch[last] ^= 0xff;
+        assert!(matches!(
+            record_timestamps(&batch),
+            Err(BatchError::CrcMismatch { .. })
+        ));
     }
 
     #[test]

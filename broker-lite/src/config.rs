@@ -1,0 +1,840 @@
+//! Broker and topic configuration.
+//!
+//! Broker settings use Kafka's own keys (`log.segment.bytes`,
+//! `auto.create.topics.enable`, ...) so a `server.properties` file carries
+//! over. Topic settings are overrides of the broker's defaults, validated by
+//! the table in [`TOPIC_CONFIGS`], which also drives DescribeConfigs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use kctl_client::protocol::records::TimestampType;
+
+use crate::log::{FlushPolicy, LogConfig};
+
+/// Why a configuration was refused. Each names the key, and for files the
+/// line, so the user knows what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("{path}:{line}: {message}")]
+    File {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid value {value:?} for {key}: {reason}")]
+    InvalidValue {
+        key: String,
+        value: String,
+        reason: String,
+    },
+    #[error("unknown topic config {0:?}")]
+    UnknownTopicConfig(String),
+}
+
+/// The Kafka config types DescribeConfigs v3+ reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigType {
+    Boolean = 1,
+    String = 2,
+    Int = 3,
+    Long = 5,
+    List = 7,
+}
+
+/// The settings of one broker. Defaults are Kafka's, except where a
+/// single-node development broker needs otherwise (noted per field).
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    pub node_id: i32,
+    /// Where to listen. Loopback by default: exposing a broker is a choice.
+    pub listen: SocketAddr,
+    /// host:port clients are told to connect to; defaults to the bound
+    /// address (with 127.0.0.1 for an unspecified listen address).
+    pub advertise: Option<(String, u16)>,
+    pub data_dir: PathBuf,
+    pub max_connections: usize,
+    /// Largest request frame accepted; a larger declared size closes the
+    /// connection before any allocation.
+    pub max_request_bytes: usize,
+    pub auto_create_topics: bool,
+    pub num_partitions: i32,
+    pub default_replication_factor: i16,
+    pub min_insync_replicas: i32,
+    pub retention_check_interval_ms: u64,
+    pub log: LogDefaults,
+    /// Keys that were set explicitly (file or flags), for DescribeConfigs'
+    /// source field.
+    explicitly_set: BTreeMap<String, String>,
+}
+
+/// Broker-wide defaults for every topic's log.
+#[derive(Debug, Clone)]
+pub struct LogDefaults {
+    pub segment_bytes: u64,
+    pub segment_ms: i64,
+    pub retention_ms: i64,
+    pub retention_bytes: i64,
+    pub index_interval_bytes: usize,
+    pub max_message_bytes: usize,
+    pub message_timestamp_type: TimestampType,
+    pub cleanup_policy: String,
+    pub delete_retention_ms: i64,
+    pub flush: FlushPolicy,
+}
+
+impl Default for LogDefaults {
+    fn default() -> Self {
+        Self {
+            segment_bytes: 1024 * 1024 * 1024,
+            segment_ms: 7 * 24 * 3600 * 1000,
+            retention_ms: 7 * 24 * 3600 * 1000,
+            retention_bytes: -1,
+            index_interval_bytes: 4096,
+            max_message_bytes: 1_048_588,
+            message_timestamp_type: TimestampType::Creation,
+            cleanup_policy: "delete".into(),
+            delete_retention_ms: 24 * 3600 * 1000,
+            flush: FlushPolicy::Never,
+        }
+    }
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        Self {
+            node_id: 0,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9092)),
+            advertise: None,
+            data_dir: PathBuf::from("./broker-lite-data"),
+            max_connections: 1000,
+            max_request_bytes: kctl_client::protocol::frame::DEFAULT_MAX_FRAME_BYTES,
+            auto_create_topics: true,
+            num_partitions: 1,
+            default_replication_factor: 1,
+            min_insync_replicas: 1,
+            retention_check_interval_ms: 300_000,
+            log: LogDefaults::default(),
+            explicitly_set: BTreeMap::new(),
+        }
+    }
+}
+
+/// One broker setting as DescribeConfigs reports it.
+#[derive(Debug, Clone)]
+pub struct BrokerEntry {
+    pub name: &'static str,
+    pub value: String,
+    pub is_default: bool,
+    pub kind: ConfigType,
+    pub doc: &'static str,
+}
+
+impl BrokerConfig {
+    /// Reads a Kafka-style properties file (`key=value`, `#` comments).
+    /// Keys broker-lite does not know are logged and ignored, as Kafka does,
+    /// so an existing server.properties works; a bad value is an error that
+    /// names the file, line and key.
+    pub fn from_properties_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = Self::default();
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+                continue;
+            }
+            let file_error = |message: String| ConfigError::File {
+                path: path.to_owned(),
+                line: index + 1,
+                message,
+            };
+            let Some((key, value)) = line.split_once(['=', ':']) else {
+                return Err(file_error(format!("expected key=value, found {line:?}")));
+            };
+            match config.set(key.trim(), value.trim()) {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(key = key.trim(), file = %path.display(), "ignoring config key broker-lite does not use")
+                }
+                Err(err) => return Err(file_error(err.to_string())),
+            }
+        }
+        Ok(config)
+    }
+
+    /// Sets one key. Returns `Ok(false)` for a key broker-lite does not use.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<bool, ConfigError> {
+        let invalid = |reason: &str| ConfigError::InvalidValue {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let hours_to_ms = |v: i64| v.saturating_mul(3_600_000);
+        match key {
+            "node.id" | "broker.id" => self.node_id = parse(key, value)?,
+            "listeners" => self.listen = parse_listener(value).map_err(|r| invalid(&r))?,
+            "advertised.listeners" => {
+                let addr = strip_listener_name(value);
+                let (host, port) = addr
+                    .rsplit_once(':')
+                    .ok_or_else(|| invalid("expected host:port"))?;
+                let port: u16 = port.parse().map_err(|_| invalid("port must be 0-65535"))?;
+                if host.is_empty() {
+                    return Err(invalid(
+                        "the advertised host must not be empty: clients need a routable address",
+                    ));
+                }
+                self.advertise = Some((host.trim_matches(['[', ']']).to_owned(), port));
+            }
+            "log.dirs" | "log.dir" => {
+                let first = value.split(',').next().unwrap_or(value).trim();
+                self.data_dir = PathBuf::from(first);
+            }
+            "max.connections" => self.max_connections = parse_positive(key, value)?,
+            "socket.request.max.bytes" => self.max_request_bytes = parse_positive(key, value)?,
+            "auto.create.topics.enable" => self.auto_create_topics = parse(key, value)?,
+            "num.partitions" => self.num_partitions = parse_positive(key, value)?,
+            "default.replication.factor" => {
+                self.default_replication_factor = parse(key, value)?;
+                if self.default_replication_factor != 1 {
+                    return Err(invalid(
+                        "broker-lite is a single broker: the replication factor can only be 1",
+                    ));
+                }
+            }
+            "min.insync.replicas" => self.min_insync_replicas = parse_positive(key, value)?,
+            "log.retention.check.interval.ms" => {
+                self.retention_check_interval_ms = parse_positive(key, value)?
+            }
+            "log.segment.bytes" => self.log.segment_bytes = parse_positive(key, value)?,
+            "log.roll.ms" => self.log.segment_ms = parse_positive(key, value)?,
+            "log.roll.hours" => self.log.segment_ms = hours_to_ms(parse_positive(key, value)?),
+            "log.retention.ms" => self.log.retention_ms = parse_retention(key, value)?,
+            "log.retention.minutes" => {
+                self.log.retention_ms = parse_retention::<i64>(key, value)?.saturating_mul(60_000)
+            }
+            "log.retention.hours" => {
+                self.log.retention_ms = hours_to_ms(parse_retention(key, value)?)
+            }
+            "log.retention.bytes" => self.log.retention_bytes = parse_retention(key, value)?,
+            "log.index.interval.bytes" => {
+                self.log.index_interval_bytes = parse_positive(key, value)?
+            }
+            "message.max.bytes" => self.log.max_message_bytes = parse_positive(key, value)?,
+            "log.message.timestamp.type" => {
+                self.log.message_timestamp_type =
+                    parse_timestamp_type(value).map_err(|r| invalid(&r))?;
+            }
+            "log.cleanup.policy" => {
+                self.log.cleanup_policy = parse_cleanup_policy(value).map_err(|r| invalid(&r))?
+            }
+            "log.cleaner.delete.retention.ms" => {
+                self.log.delete_retention_ms = parse_positive(key, value)?
+            }
+            "log.flush.interval.messages" => {
+                let every: u64 = parse_positive(key, value)?;
+                if every == 1 {
+                    self.log.flush = FlushPolicy::EveryBatch;
+                }
+            }
+            "log.flush.interval.ms" => {
+                self.log.flush = FlushPolicy::IntervalMs(parse_positive(key, value)?)
+            }
+            "log.flush.policy" => {
+                self.log.flush = parse_flush_policy(value).map_err(|r| invalid(&r))?
+            }
+            _ => return Ok(false),
+        }
+        self.explicitly_set.insert(key.to_owned(), value.to_owned());
+        Ok(true)
+    }
+
+    /// The log settings a topic gets from its overrides over these defaults.
+    /// Overrides were validated when they were set.
+    pub fn log_config(&self, overrides: &BTreeMap<String, String>) -> LogConfig {
+        let get = |key: &str| overrides.get(key).map(String::as_str);
+        let num =
+            |key: &str, default: i64| get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
+        let defaults = &self.log;
+        LogConfig {
+            segment_bytes: num("segment.bytes", defaults.segment_bytes as i64) as u64,
+            segment_ms: num("segment.ms", defaults.segment_ms),
+            retention_ms: num("retention.ms", defaults.retention_ms),
+            retention_bytes: num("retention.bytes", defaults.retention_bytes),
+            index_interval_bytes: num("index.interval.bytes", defaults.index_interval_bytes as i64)
+                as usize,
+            max_message_bytes: num("max.message.bytes", defaults.max_message_bytes as i64) as usize,
+            message_timestamp_type: get("message.timestamp.type")
+                .and_then(|v| parse_timestamp_type(v).ok())
+                .unwrap_or(defaults.message_timestamp_type),
+            flush: defaults.flush,
+        }
+    }
+
+    /// The effective value of every topic config for a topic with these
+    /// overrides, with whether it came from the topic or the broker.
+    pub fn topic_entries<'a>(
+        &'a self,
+        overrides: &'a BTreeMap<String, String>,
+    ) -> impl Iterator<Item = TopicEntry> + 'a {
+        TOPIC_CONFIGS
+            .iter()
+            .map(move |def| match overrides.get(def.name) {
+                Some(value) => TopicEntry {
+                    def,
+                    value: value.clone(),
+                    source: TopicValueSource::Topic,
+                },
+                None => match self.explicitly_set.get(def.broker_key) {
+                    Some(_) => TopicEntry {
+                        def,
+                        value: self.topic_default(def.name),
+                        source: TopicValueSource::Broker,
+                    },
+                    None => TopicEntry {
+                        def,
+                        value: self.topic_default(def.name),
+                        source: TopicValueSource::Default,
+                    },
+                },
+            })
+    }
+
+    fn topic_default(&self, name: &str) -> String {
+        let log = &self.log;
+        match name {
+            "cleanup.policy" => log.cleanup_policy.clone(),
+            "compression.type" => "producer".into(),
+            "delete.retention.ms" => log.delete_retention_ms.to_string(),
+            "index.interval.bytes" => log.index_interval_bytes.to_string(),
+            "max.message.bytes" => log.max_message_bytes.to_string(),
+            "message.timestamp.type" => timestamp_type_name(log.message_timestamp_type).into(),
+            "min.insync.replicas" => self.min_insync_replicas.to_string(),
+            "retention.bytes" => log.retention_bytes.to_string(),
+            "retention.ms" => log.retention_ms.to_string(),
+            "segment.bytes" => log.segment_bytes.to_string(),
+            "segment.ms" => log.segment_ms.to_string(),
+            other => unreachable_default(other),
+        }
+    }
+
+    /// Every broker setting, for DescribeConfigs on the broker resource.
+    pub fn entries(&self) -> Vec<BrokerEntry> {
+        let log = &self.log;
+        let advertised = self
+            .advertise
+            .as_ref()
+            .map(|(h, p)| format!("PLAINTEXT://{h}:{p}"))
+            .unwrap_or_default();
+        let flush_ms = match log.flush {
+            FlushPolicy::IntervalMs(ms) => ms.to_string(),
+            _ => i64::MAX.to_string(),
+        };
+        let flush_messages = match log.flush {
+            FlushPolicy::EveryBatch => "1".to_owned(),
+            _ => i64::MAX.to_string(),
+        };
+        let rows: [(&'static str, String, ConfigType, &'static str); 22] = [
+            (
+                "node.id",
+                self.node_id.to_string(),
+                ConfigType::Int,
+                "The node id of this broker.",
+            ),
+            (
+                "broker.id",
+                self.node_id.to_string(),
+                ConfigType::Int,
+                "Alias of node.id.",
+            ),
+            (
+                "listeners",
+                format!("PLAINTEXT://{}", self.listen),
+                ConfigType::List,
+                "The address the broker listens on.",
+            ),
+            (
+                "advertised.listeners",
+                advertised,
+                ConfigType::List,
+                "The address given to clients in Metadata.",
+            ),
+            (
+                "log.dirs",
+                self.data_dir.display().to_string(),
+                ConfigType::List,
+                "The directory holding the data.",
+            ),
+            (
+                "max.connections",
+                self.max_connections.to_string(),
+                ConfigType::Int,
+                "Connections accepted at once.",
+            ),
+            (
+                "socket.request.max.bytes",
+                self.max_request_bytes.to_string(),
+                ConfigType::Int,
+                "The largest request accepted.",
+            ),
+            (
+                "auto.create.topics.enable",
+                self.auto_create_topics.to_string(),
+                ConfigType::Boolean,
+                "Create unknown topics on Metadata requests.",
+            ),
+            (
+                "num.partitions",
+                self.num_partitions.to_string(),
+                ConfigType::Int,
+                "Partitions of a topic created with -1 or automatically.",
+            ),
+            (
+                "default.replication.factor",
+                self.default_replication_factor.to_string(),
+                ConfigType::Int,
+                "Replication factor of a topic created with -1.",
+            ),
+            (
+                "min.insync.replicas",
+                self.min_insync_replicas.to_string(),
+                ConfigType::Int,
+                "Default min.insync.replicas for topics.",
+            ),
+            (
+                "log.retention.check.interval.ms",
+                self.retention_check_interval_ms.to_string(),
+                ConfigType::Long,
+                "How often retention is applied.",
+            ),
+            (
+                "log.segment.bytes",
+                log.segment_bytes.to_string(),
+                ConfigType::Int,
+                "Default segment.bytes for topics.",
+            ),
+            (
+                "log.roll.ms",
+                log.segment_ms.to_string(),
+                ConfigType::Long,
+                "Default segment.ms for topics.",
+            ),
+            (
+                "log.retention.ms",
+                log.retention_ms.to_string(),
+                ConfigType::Long,
+                "Default retention.ms for topics.",
+            ),
+            (
+                "log.retention.bytes",
+                log.retention_bytes.to_string(),
+                ConfigType::Long,
+                "Default retention.bytes for topics.",
+            ),
+            (
+                "log.index.interval.bytes",
+                log.index_interval_bytes.to_string(),
+                ConfigType::Int,
+                "Bytes between offset index entries.",
+            ),
+            (
+                "message.max.bytes",
+                log.max_message_bytes.to_string(),
+                ConfigType::Int,
+                "Default max.message.bytes for topics.",
+            ),
+            (
+                "log.message.timestamp.type",
+                timestamp_type_name(log.message_timestamp_type).into(),
+                ConfigType::String,
+                "Default message.timestamp.type for topics.",
+            ),
+            (
+                "log.cleanup.policy",
+                log.cleanup_policy.clone(),
+                ConfigType::List,
+                "Default cleanup.policy for topics.",
+            ),
+            (
+                "log.flush.interval.messages",
+                flush_messages,
+                ConfigType::Long,
+                "1 = fsync every batch before acknowledging it.",
+            ),
+            (
+                "log.flush.interval.ms",
+                flush_ms,
+                ConfigType::Long,
+                "fsync dirty logs this often.",
+            ),
+        ];
+        rows.into_iter()
+            .map(|(name, value, kind, doc)| BrokerEntry {
+                name,
+                value,
+                is_default: !self.explicitly_set.contains_key(name),
+                kind,
+                doc,
+            })
+            .collect()
+    }
+}
+
+fn unreachable_default(name: &str) -> String {
+    // Every TOPIC_CONFIGS entry has a default above; a new entry without one
+    // is caught by the `every_topic_config_has_a_default` test.
+    tracing::error!(name, "topic config without a broker default");
+    String::new()
+}
+
+/// Where a topic's effective config value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicValueSource {
+    /// Set on the topic (DYNAMIC_TOPIC_CONFIG).
+    Topic,
+    /// Inherited from a broker setting made in the config file
+    /// (STATIC_BROKER_CONFIG).
+    Broker,
+    /// Kafka's default (DEFAULT_CONFIG).
+    Default,
+}
+
+/// A topic config with its effective value.
+#[derive(Debug, Clone)]
+pub struct TopicEntry {
+    pub def: &'static TopicConfigDef,
+    pub value: String,
+    pub source: TopicValueSource,
+}
+
+/// A topic config broker-lite understands.
+#[derive(Debug)]
+pub struct TopicConfigDef {
+    pub name: &'static str,
+    /// The broker setting that supplies the default.
+    pub broker_key: &'static str,
+    pub kind: ConfigType,
+    pub doc: &'static str,
+    validate: fn(&str) -> Result<(), String>,
+}
+
+/// The topic configs broker-lite honours. Anything else is refused by
+/// name, rather than accepted and silently ignored.
+pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
+    TopicConfigDef {
+        name: "cleanup.policy",
+        broker_key: "log.cleanup.policy",
+        kind: ConfigType::List,
+        doc: "delete: drop old segments by retention.",
+        validate: |v| parse_cleanup_policy(v).map(drop),
+    },
+    TopicConfigDef {
+        name: "compression.type",
+        broker_key: "compression.type",
+        kind: ConfigType::String,
+        doc: "Only 'producer': batches are stored as the producer compressed them.",
+        validate: |v| {
+            if v == "producer" {
+                Ok(())
+            } else {
+                Err("broker-lite stores batches as the producer sent them; only 'producer' is supported".into())
+            }
+        },
+    },
+    TopicConfigDef {
+        name: "delete.retention.ms",
+        broker_key: "log.cleaner.delete.retention.ms",
+        kind: ConfigType::Long,
+        doc: "How long tombstones are kept on compacted topics.",
+        validate: |v| non_negative(v),
+    },
+    TopicConfigDef {
+        name: "index.interval.bytes",
+        broker_key: "log.index.interval.bytes",
+        kind: ConfigType::Int,
+        doc: "Bytes between offset index entries.",
+        validate: |v| positive(v),
+    },
+    TopicConfigDef {
+        name: "max.message.bytes",
+        broker_key: "message.max.bytes",
+        kind: ConfigType::Int,
+        doc: "The largest record batch accepted.",
+        validate: |v| positive(v),
+    },
+    TopicConfigDef {
+        name: "message.timestamp.type",
+        broker_key: "log.message.timestamp.type",
+        kind: ConfigType::String,
+        doc: "CreateTime or LogAppendTime.",
+        validate: |v| parse_timestamp_type(v).map(drop),
+    },
+    TopicConfigDef {
+        name: "min.insync.replicas",
+        broker_key: "min.insync.replicas",
+        kind: ConfigType::Int,
+        doc: "Replicas that must acknowledge acks=all writes.",
+        validate: |v| positive(v),
+    },
+    TopicConfigDef {
+        name: "retention.bytes",
+        broker_key: "log.retention.bytes",
+        kind: ConfigType::Long,
+        doc: "Size above which old segments are deleted; -1 for no limit.",
+        validate: |v| retention(v),
+    },
+    TopicConfigDef {
+        name: "retention.ms",
+        broker_key: "log.retention.ms",
+        kind: ConfigType::Long,
+        doc: "Age after which old segments are deleted; -1 for no limit.",
+        validate: |v| retention(v),
+    },
+    TopicConfigDef {
+        name: "segment.bytes",
+        broker_key: "log.segment.bytes",
+        kind: ConfigType::Int,
+        doc: "Segment file size.",
+        validate: |v| at_least(v, 14),
+    },
+    TopicConfigDef {
+        name: "segment.ms",
+        broker_key: "log.roll.ms",
+        kind: ConfigType::Long,
+        doc: "Age after which a new segment is rolled.",
+        validate: |v| positive(v),
+    },
+];
+
+/// Checks one topic config override.
+pub fn validate_topic_config(name: &str, value: &str) -> Result<(), ConfigError> {
+    let def = TOPIC_CONFIGS
+        .iter()
+        .find(|d| d.name == name)
+        .ok_or_else(|| ConfigError::UnknownTopicConfig(name.to_owned()))?;
+    (def.validate)(value).map_err(|reason| ConfigError::InvalidValue {
+        key: name.to_owned(),
+        value: value.to_owned(),
+        reason,
+    })
+}
+
+fn parse<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e: T::Err| ConfigError::InvalidValue {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+fn parse_positive<T: std::str::FromStr + PartialOrd + Default>(
+    key: &str,
+    value: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    let parsed: T = parse(key, value)?;
+    if parsed <= T::default() {
+        return Err(ConfigError::InvalidValue {
+            key: key.into(),
+            value: value.into(),
+            reason: "must be positive".into(),
+        });
+    }
+    Ok(parsed)
+}
+
+fn parse_retention<T: std::str::FromStr + PartialOrd + From<i8>>(
+    key: &str,
+    value: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    let parsed: T = parse(key, value)?;
+    if parsed < T::from(-1) {
+        return Err(ConfigError::InvalidValue {
+            key: key.into(),
+            value: value.into(),
+            reason: "must be -1 (no limit) or more".into(),
+        });
+    }
+    Ok(parsed)
+}
+
+fn positive(v: &str) -> Result<(), String> {
+    at_least(v, 1)
+}
+
+fn non_negative(v: &str) -> Result<(), String> {
+    at_least(v, 0)
+}
+
+fn at_least(v: &str, min: i64) -> Result<(), String> {
+    match v.parse::<i64>() {
+        Ok(n) if n >= min => Ok(()),
+        Ok(_) => Err(format!("must be at least {min}")),
+        Err(_) => Err("must be a whole number".into()),
+    }
+}
+
+fn retention(v: &str) -> Result<(), String> {
+    at_least(v, -1)
+}
+
+fn parse_timestamp_type(v: &str) -> Result<TimestampType, String> {
+    match v {
+        "CreateTime" => Ok(TimestampType::Creation),
+        "LogAppendTime" => Ok(TimestampType::LogAppend),
+        _ => Err("must be CreateTime or LogAppendTime".into()),
+    }
+}
+
+pub(crate) fn timestamp_type_name(t: TimestampType) -> &'static str {
+    match t {
+        TimestampType::Creation => "CreateTime",
+        TimestampType::LogAppend => "LogAppendTime",
+    }
+}
+
+fn parse_cleanup_policy(v: &str) -> Result<String, String> {
+    match v {
+        "delete" => Ok(v.to_owned()),
+        "compact" | "compact,delete" | "delete,compact" => {
+            Err("compaction is not supported yet by broker-lite; use cleanup.policy=delete".into())
+        }
+        _ => Err("must be delete or compact".into()),
+    }
+}
+
+/// `none`, `every-batch`, or an interval such as `100ms`.
+pub fn parse_flush_policy(v: &str) -> Result<FlushPolicy, String> {
+    match v {
+        "none" | "never" => Ok(FlushPolicy::Never),
+        "every-batch" | "batch" => Ok(FlushPolicy::EveryBatch),
+        other => other
+            .strip_suffix("ms")
+            .and_then(|n| n.parse::<u64>().ok())
+            .filter(|&n| n > 0)
+            .map(FlushPolicy::IntervalMs)
+            .ok_or_else(|| "must be none, every-batch, or an interval like 100ms".into()),
+    }
+}
+
+fn strip_listener_name(value: &str) -> &str {
+    let first = value.split(',').next().unwrap_or(value).trim();
+    first.split_once("://").map_or(first, |(_, addr)| addr)
+}
+
+/// `PLAINTEXT://127.0.0.1:9092` or `127.0.0.1:9092`. An empty host means
+/// all interfaces, as in Kafka.
+fn parse_listener(value: &str) -> Result<SocketAddr, String> {
+    let addr = strip_listener_name(value);
+    let addr = if addr.starts_with(':') {
+        format!("0.0.0.0{addr}")
+    } else {
+        addr.to_owned()
+    };
+    let addr = addr.replace("localhost", "127.0.0.1");
+    addr.parse()
+        .map_err(|_| "expected host:port with an IP address, e.g. 127.0.0.1:9092".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_topic_config_has_a_default_and_accepts_it() {
+        let config = BrokerConfig::default();
+        for def in TOPIC_CONFIGS {
+            let value = config.topic_default(def.name);
+            assert!(!value.is_empty(), "{} has no default", def.name);
+            validate_topic_config(def.name, &value).unwrap_or_else(|e| panic!("{}: {e}", def.name));
+        }
+    }
+
+    #[test]
+    fn bad_topic_configs_name_the_key() {
+        let err = validate_topic_config("retention.ms", "soon")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("retention.ms") && err.contains("soon"),
+            "{err}"
+        );
+        let err = validate_topic_config("no.such.thing", "1")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no.such.thing"), "{err}");
+    }
+
+    #[test]
+    fn properties_file_sets_values_and_reports_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.properties");
+        std::fs::write(&path, "# comment\nlisteners=PLAINTEXT://127.0.0.1:19092\nlog.segment.bytes=1048576\nzookeeper.connect=x:2181\nlog.flush.interval.messages=1\n").unwrap();
+        let config = BrokerConfig::from_properties_file(&path).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:19092".parse().unwrap());
+        assert_eq!(config.log.segment_bytes, 1_048_576);
+        assert_eq!(config.log.flush, FlushPolicy::EveryBatch);
+        let entry = config
+            .entries()
+            .into_iter()
+            .find(|e| e.name == "log.segment.bytes")
+            .unwrap();
+        assert!(!entry.is_default);
+
+        std::fs::write(&path, "num.partitions=3\nlog.retention.ms=forever\n").unwrap();
+        let err = BrokerConfig::from_properties_file(&path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":2:") && err.contains("log.retention.ms"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn topic_overrides_shape_the_log_config() {
+        let config = BrokerConfig::default();
+        let overrides = BTreeMap::from([("segment.bytes".to_owned(), "4096".to_owned())]);
+        assert_eq!(config.log_config(&overrides).segment_bytes, 4096);
+        let sources: Vec<_> = config
+            .topic_entries(&overrides)
+            .filter(|e| e.source == TopicValueSource::Topic)
+            .collect();
+        assert_eq!(sources.len(), 1);
+    }
+
+    #[test]
+    fn flush_policies_parse() {
+        assert_eq!(parse_flush_policy("none"), Ok(FlushPolicy::Never));
+        assert_eq!(
+            parse_flush_policy("every-batch"),
+            Ok(FlushPolicy::EveryBatch)
+        );
+        assert_eq!(
+            parse_flush_policy("250ms"),
+            Ok(FlushPolicy::IntervalMs(250))
+        );
+        assert!(parse_flush_policy("0ms").is_err());
+    }
+}

@@ -1,0 +1,61 @@
+//! ApiVersions: v0–4.
+//!
+//! A request newer than we support is not decoded: the reply is a v0 body
+//! with UNSUPPORTED_VERSION listing ApiVersions' own range, which every
+//! client understands and retries from (KIP-511, Java's
+//! `ApiVersionsRequest.getErrorResponse`). The response header is always v0.
+
+use bytes::BytesMut;
+use kctl_client::protocol::api::ApiKey;
+use kctl_client::protocol::header::{self, RequestFrame};
+use kctl_client::protocol::messages::api_versions_response::ApiVersion;
+use kctl_client::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
+use kctl_client::protocol::{Encodable, ErrorCode};
+
+use super::{DispatchError, SUPPORTED, support};
+
+pub(super) fn handle(request: RequestFrame, out: &mut BytesMut) -> Result<(), DispatchError> {
+    let version = request.version();
+    let correlation_id = request.header.correlation_id;
+    let ours = support(ApiKey::ApiVersions).map_or((0, 0), |s| (s.min_version, s.max_version));
+    if version > ours.1 || version < ours.0 {
+        let response = ApiVersionsResponse::default()
+            .with_error_code(ErrorCode::UnsupportedVersion.code())
+            .with_api_keys(vec![entry(ApiKey::ApiVersions, ours.0, ours.1)]);
+        return encode(out, 0, correlation_id, &response);
+    }
+    let mut body = request.body;
+    // A v3+ body carries the client's software name and version; one that
+    // does not parse gets INVALID_REQUEST, as Kafka answers.
+    let error = match header::decode_body::<ApiVersionsRequest>(&mut body, version) {
+        Ok(_) => 0,
+        Err(_) => ErrorCode::InvalidRequest.code(),
+    };
+    let response = ApiVersionsResponse::default()
+        .with_error_code(error)
+        .with_api_keys(
+            SUPPORTED
+                .iter()
+                .map(|s| entry(s.api_key, s.min_version, s.max_version))
+                .collect(),
+        )
+        .with_finalized_features_epoch(-1);
+    encode(out, version, correlation_id, &response)
+}
+
+fn entry(key: ApiKey, min: i16, max: i16) -> ApiVersion {
+    ApiVersion::default()
+        .with_api_key(key as i16)
+        .with_min_version(min)
+        .with_max_version(max)
+}
+
+fn encode(
+    out: &mut BytesMut,
+    version: i16,
+    correlation_id: i32,
+    response: &impl Encodable,
+) -> Result<(), DispatchError> {
+    header::encode_response(out, ApiKey::ApiVersions, version, correlation_id, response)?;
+    Ok(())
+}

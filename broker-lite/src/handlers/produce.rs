@@ -1,0 +1,199 @@
+//! Produce: v3–11, acks 0, 1 and all.
+//!
+//! Each partition carries exactly one RecordBatch v2. It is checked by its
+//! header alone — magic, length, CRC-32C, record count against
+//! lastOffsetDelta, max.message.bytes — then placed by patching its base
+//! offset and leader epoch. Records are never decoded here. With one
+//! broker, acks=all is satisfied by the leader's own append; with
+//! `FlushPolicy::EveryBatch` that append includes an fsync.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::batch::{self, BatchError};
+use kctl_client::protocol::messages::produce_response::{
+    PartitionProduceResponse, TopicProduceResponse,
+};
+use kctl_client::protocol::messages::{ProduceRequest, ProduceResponse};
+use kctl_client::protocol::records::Compression;
+
+use super::str_bytes;
+use crate::log::LogError;
+use crate::state::{BrokerState, now_ms};
+
+/// The leader epoch stamped on every batch; there are no elections.
+const LEADER_EPOCH: i32 = 0;
+/// zstd batches need Produce v7+ (KIP-110).
+const ZSTD_MIN_PRODUCE_VERSION: i16 = 7;
+
+pub(super) async fn handle(
+    state: &Arc<BrokerState>,
+    request: ProduceRequest,
+    version: i16,
+) -> Option<ProduceResponse> {
+    let acks = request.acks;
+    let refusal = if !matches!(acks, -1..=1) {
+        Some((
+            ErrorCode::InvalidRequiredAcks,
+            "acks must be -1, 0 or 1".to_owned(),
+        ))
+    } else if request.transactional_id.is_some() {
+        Some((
+            ErrorCode::InvalidRequest,
+            "broker-lite does not support transactions".to_owned(),
+        ))
+    } else {
+        None
+    };
+    let responses = request
+        .topic_data
+        .into_iter()
+        .map(|topic| {
+            let name = topic.name.0.to_string();
+            let partitions = topic
+                .partition_data
+                .into_iter()
+                .map(|data| {
+                    let outcome = match &refusal {
+                        Some((code, message)) => Err((*code, message.clone())),
+                        None => append(state, &name, data.index, data.records, version),
+                    };
+                    partition_response(data.index, outcome, version)
+                })
+                .collect();
+            TopicProduceResponse::default()
+                .with_name(topic.name)
+                .with_partition_responses(partitions)
+        })
+        .collect();
+    // acks=0: the client is not listening for an answer.
+    (acks != 0).then(|| ProduceResponse::default().with_responses(responses))
+}
+
+struct Appended {
+    base_offset: i64,
+    log_append_time_ms: i64,
+    log_start_offset: i64,
+}
+
+fn append(
+    state: &BrokerState,
+    topic: &str,
+    index: i32,
+    records: Option<Bytes>,
+    version: i16,
+) -> Result<Appended, (ErrorCode, String)> {
+    let partition = state
+        .topic(topic)
+        .and_then(|t| t.partition(index))
+        .ok_or_else(|| {
+            (
+                ErrorCode::UnknownTopicOrPartition,
+                format!("This server does not host this topic-partition: {topic}-{index}"),
+            )
+        })?;
+    let records = records.filter(|r| !r.is_empty()).ok_or_else(|| {
+        (
+            ErrorCode::InvalidRecord,
+            "Produce request carries no record batch".to_owned(),
+        )
+    })?;
+    let header = batch::validate(&records).map_err(|e| (batch_error_code(&e), e.to_string()))?;
+    if header.is_control() {
+        return Err((
+            ErrorCode::InvalidRecord,
+            "clients may not write control batches".into(),
+        ));
+    }
+    if header.is_transactional() {
+        return Err((
+            ErrorCode::InvalidRecord,
+            "broker-lite does not support transactions".into(),
+        ));
+    }
+    if header.has_producer_id() {
+        return Err((
+            ErrorCode::UnknownProducerId,
+            "broker-lite does not issue producer ids yet (InitProducerId is not advertised); disable idempotence".into(),
+        ));
+    }
+    if header.compression() == Ok(Compression::Zstd) && version < ZSTD_MIN_PRODUCE_VERSION {
+        return Err((
+            ErrorCode::UnsupportedCompressionType,
+            "zstd needs Produce v7 or later".into(),
+        ));
+    }
+    // The request buffer is shared; the log patches its own copy.
+    let mut owned = BytesMut::from(&records[..]);
+    let appended = partition
+        .with_log(|log| {
+            log.append(&mut owned, LEADER_EPOCH, now_ms())
+                .map(|info| (info, log.log_end_offset()))
+        })
+        .ok_or_else(|| {
+            (
+                ErrorCode::UnknownTopicOrPartition,
+                format!("{topic}-{index} was deleted"),
+            )
+        })?;
+    match appended {
+        Ok((info, end_offset)) => {
+            partition.announce_end_offset(end_offset);
+            Ok(Appended {
+                base_offset: info.base_offset,
+                log_append_time_ms: info.log_append_time_ms,
+                log_start_offset: info.log_start_offset,
+            })
+        }
+        Err(e @ LogError::MessageTooLarge { .. }) => {
+            Err((ErrorCode::MessageTooLarge, e.to_string()))
+        }
+        Err(e) => {
+            tracing::error!(topic, partition = index, "append failed: {e}");
+            Err((ErrorCode::KafkaStorageError, e.to_string()))
+        }
+    }
+}
+
+/// Kafka's answers: a batch that fails its CRC or size checks is
+/// CORRUPT_MESSAGE; one that is well formed but breaks a rule (wrong magic,
+/// inconsistent count, more than one batch) is INVALID_RECORD.
+fn batch_error_code(e: &BatchError) -> ErrorCode {
+    match e {
+        BatchError::CrcMismatch { .. }
+        | BatchError::Truncated { .. }
+        | BatchError::InvalidLength(_) => ErrorCode::CorruptMessage,
+        BatchError::LengthMismatch {
+            declared_bytes,
+            actual_bytes,
+        } if declared_bytes > actual_bytes => ErrorCode::CorruptMessage,
+        _ => ErrorCode::InvalidRecord,
+    }
+}
+
+fn partition_response(
+    index: i32,
+    outcome: Result<Appended, (ErrorCode, String)>,
+    version: i16,
+) -> PartitionProduceResponse {
+    let response = PartitionProduceResponse::default().with_index(index);
+    match outcome {
+        Ok(a) => response
+            .with_base_offset(a.base_offset)
+            .with_log_append_time_ms(a.log_append_time_ms)
+            .with_log_start_offset(a.log_start_offset),
+        Err((code, message)) => {
+            let response = response
+                .with_error_code(code.code())
+                .with_base_offset(-1)
+                .with_log_append_time_ms(-1)
+                .with_log_start_offset(-1);
+            if version >= 8 {
+                response.with_error_message(Some(str_bytes(message)))
+            } else {
+                response
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The listener: accepts connections, hands each to its own task, runs the
+//! background maintenance tasks, and shuts everything down in order.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, broadcast, mpsc};
+use tokio::task::JoinHandle;
+
+use crate::config::BrokerConfig;
+use crate::connection;
+use crate::log::FlushPolicy;
+use crate::state::{BrokerState, now_ms};
+
+/// How long shutdown waits for connections to finish their current request.
+const CONNECTION_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A running broker.
+#[derive(Debug)]
+pub struct BrokerHandle {
+    local_addr: SocketAddr,
+    state: Arc<BrokerState>,
+    notify_shutdown: broadcast::Sender<()>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl BrokerHandle {
+    /// The address the broker is bound to (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `host:port` as advertised to clients.
+    pub fn bootstrap(&self) -> String {
+        let (host, port) = &self.state.advertised;
+        format!("{host}:{port}")
+    }
+
+    pub fn cluster_id(&self) -> &str {
+        &self.state.cluster_id
+    }
+
+    /// Stops accepting, lets connections finish their current request,
+    /// closes every log and leaves the clean-shutdown marker.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        // No receivers left only means the server already stopped.
+        let _ = self.notify_shutdown.send(());
+        self.task.await?
+    }
+
+    /// Runs until `signal` completes, then shuts down.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+        signal.await;
+        tracing::info!("shutting down");
+        self.shutdown().await
+    }
+}
+
+/// Binds the listener, opens (and if needed recovers) the data directory,
+/// and starts serving.
+pub async fn start(config: BrokerConfig) -> anyhow::Result<BrokerHandle> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let local_addr = listener.local_addr()?;
+    let advertised = config.advertise.clone().unwrap_or_else(|| {
+        let host = if local_addr.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            local_addr.ip().to_string()
+        };
+        (host, local_addr.port())
+    });
+    let state = Arc::new(
+        tokio::task::spawn_blocking(move || BrokerState::open(config, advertised)).await??,
+    );
+    tracing::info!(
+        listen = %local_addr,
+        advertised = %format!("{}:{}", state.advertised.0, state.advertised.1),
+        data_dir = %state.config.data_dir.display(),
+        cluster_id = %state.cluster_id,
+        "broker-lite started"
+    );
+    let (notify_shutdown, _) = broadcast::channel(1);
+    let task = tokio::spawn(serve(listener, Arc::clone(&state), notify_shutdown.clone()));
+    Ok(BrokerHandle {
+        local_addr,
+        state,
+        notify_shutdown,
+        task,
+    })
+}
+
+async fn serve(
+    listener: TcpListener,
+    state: Arc<BrokerState>,
+    notify_shutdown: broadcast::Sender<()>,
+) -> anyhow::Result<()> {
+    let limit_connections = Arc::new(Semaphore::new(state.config.max_connections));
+    // Each connection task holds a clone of this sender; when all are
+    // dropped, `recv` returns None and every connection has finished.
+    let (shutdown_complete_tx, mut shutdown_complete_rx) = mpsc::channel::<()>(1);
+    let mut shutdown = notify_shutdown.subscribe();
+    let maintenance = tokio::spawn(maintain(Arc::clone(&state), notify_shutdown.subscribe()));
+
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.recv() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Out of file descriptors and the like: back off rather than spin.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = Arc::clone(&limit_connections).try_acquire_owned() else {
+            tracing::warn!(%peer, limit = state.config.max_connections, "connection limit reached; closing new connection");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        let shutdown = notify_shutdown.subscribe();
+        let done = shutdown_complete_tx.clone();
+        tokio::spawn(async move {
+            connection::serve(stream, peer, state, shutdown).await;
+            drop(permit);
+            drop(done);
+        });
+    }
+
+    drop(listener);
+    drop(shutdown_complete_tx);
+    if tokio::time::timeout(CONNECTION_DRAIN_TIMEOUT, shutdown_complete_rx.recv())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "connections still open after {CONNECTION_DRAIN_TIMEOUT:?}; closing logs anyway"
+        );
+    }
+    maintenance.abort();
+    let _ = maintenance.await;
+    tokio::task::spawn_blocking(move || state.close()).await??;
+    tracing::info!("broker-lite stopped cleanly");
+    Ok(())
+}
+
+/// Retention and, with `FlushPolicy::IntervalMs`, periodic fsync. Both run on
+/// the blocking pool: they touch the disk.
+async fn maintain(state: Arc<BrokerState>, mut shutdown: broadcast::Receiver<()>) {
+    let mut retention = tokio::time::interval(Duration::from_millis(
+        state.config.retention_check_interval_ms,
+    ));
+    let flush_every_ms = match state.config.log.flush {
+        FlushPolicy::IntervalMs(ms) => ms,
+        // An interval that never fires keeps the select below uniform.
+        _ => u64::from(u32::MAX),
+    };
+    let mut flush = tokio::time::interval(Duration::from_millis(flush_every_ms));
+    retention.tick().await;
+    flush.tick().await;
+    loop {
+        tokio::select! {
+            _ = retention.tick() => {
+                let state = Arc::clone(&state);
+                let _ = tokio::task::spawn_blocking(move || apply_retention(&state)).await;
+            }
+            _ = flush.tick() => {
+                let state = Arc::clone(&state);
+                let _ = tokio::task::spawn_blocking(move || flush_all(&state)).await;
+            }
+            _ = shutdown.recv() => return,
+        }
+    }
+}
+
+fn apply_retention(state: &BrokerState) {
+    let now = now_ms();
+    for topic in state.topics() {
+        for partition in topic.partitions() {
+            if let Some(Err(e)) = partition.with_log(|log| log.apply_retention(now)) {
+                tracing::warn!(topic = %topic.name, partition = partition.index, "retention failed: {e}");
+            }
+        }
+    }
+}
+
+fn flush_all(state: &BrokerState) {
+    for topic in state.topics() {
+        for partition in topic.partitions() {
+            if let Some(Err(e)) = partition.with_log(|log| log.flush()) {
+                tracing::error!(topic = %topic.name, partition = partition.index, "flush failed: {e}");
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! broker-lite's integration tests, one binary (faster to link than one per
+//! file). Each module starts its own broker on port 0.
+
+mod bad_input;
+mod crash;
+mod interop;
+mod protocol;
+mod restart;
+mod support;
