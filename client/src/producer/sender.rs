@@ -130,13 +130,15 @@ fn drain(inner: &Arc<Inner>, broker_slots: &mut HashMap<i32, Arc<Semaphore>>) ->
                 wake_at(now);
                 continue;
             }
-            if !requests.contains_key(&leader) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = requests.entry(leader) {
+                // One request per broker per pass, each holding one of the
+                // broker's max_in_flight slots until its response is settled.
                 let slots = broker_slots
                     .entry(leader)
                     .or_insert_with(|| Arc::new(Semaphore::new(config.max_in_flight)));
                 match Arc::clone(slots).try_acquire_owned() {
                     Ok(permit) => {
-                        requests.insert(leader, (Vec::new(), 0, permit));
+                        slot.insert((Vec::new(), 0, permit));
                     }
                     Err(_) => {
                         full_brokers.push(leader);
