@@ -178,6 +178,12 @@ pub(crate) struct PartitionQueue {
     pub(crate) open: Option<Batch>,
     pub(crate) ready: VecDeque<Batch>,
     pub(crate) inflight: usize,
+    /// The broker the in-flight batches went to. While any are in flight,
+    /// batches go nowhere else: after a leader move, a later batch sent to
+    /// the new leader could otherwise land before an earlier one that the
+    /// old leader is about to reject, reordering the partition unless the
+    /// broker enforces sequence numbers (librdkafka's mock does not).
+    pub(crate) inflight_broker: i32,
     pub(crate) next_sequence: i32,
     next_batch_id: u64,
     next_to_deliver: u64,

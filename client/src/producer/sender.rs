@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse, TopicName};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::time::Instant;
 
 use super::Inner;
 use super::accumulator::{Batch, BatchAck, PartitionQueue, TopicQueues, deliver};
-use crate::connection::PRODUCE_VERSION_CAP;
+use crate::connection::{PRODUCE_VERSION_CAP, PendingResponse};
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
 use crate::protocol::StrBytes;
 
@@ -29,10 +29,22 @@ struct Outgoing {
     bytes: bytes::Bytes,
 }
 
+/// A Produce request on its way to one broker.
+struct Job {
+    batches: Vec<Outgoing>,
+    permit: OwnedSemaphorePermit,
+}
+
+/// Per broker: the in-flight slots, and the sink that writes its requests.
+struct BrokerSink {
+    slots: Arc<Semaphore>,
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
 pub(crate) async fn run(inner: Arc<Inner>) {
-    let mut broker_slots: HashMap<i32, Arc<Semaphore>> = HashMap::new();
+    let mut sinks: HashMap<i32, BrokerSink> = HashMap::new();
     loop {
-        let next_wakeup = drain(&inner, &mut broker_slots);
+        let next_wakeup = drain(&inner, &mut sinks);
         if inner.closed.load(Ordering::Acquire)
             && inner.outstanding_batches.load(Ordering::Acquire) == 0
         {
@@ -48,7 +60,7 @@ pub(crate) async fn run(inner: Arc<Inner>) {
 
 /// One pass over every partition: seals due batches, expires old ones and
 /// dispatches what may be sent. Returns when to look again.
-fn drain(inner: &Arc<Inner>, broker_slots: &mut HashMap<i32, Arc<Semaphore>>) -> Option<Instant> {
+fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Instant> {
     let config = &inner.config;
     let now = Instant::now();
     let force = inner.flushes.load(Ordering::Acquire) > 0 || inner.closed.load(Ordering::Acquire);
@@ -119,7 +131,9 @@ fn drain(inner: &Arc<Inner>, broker_slots: &mut HashMap<i32, Arc<Semaphore>>) ->
                 wake_at(now + NO_LEADER_RECHECK);
                 continue;
             };
-            if full_brokers.contains(&leader) {
+            if full_brokers.contains(&leader)
+                || (queue.inflight > 0 && queue.inflight_broker != leader)
+            {
                 continue;
             }
             if let Some((batches, bytes, _)) = requests.get(&leader)
@@ -133,10 +147,15 @@ fn drain(inner: &Arc<Inner>, broker_slots: &mut HashMap<i32, Arc<Semaphore>>) ->
             if let std::collections::hash_map::Entry::Vacant(slot) = requests.entry(leader) {
                 // One request per broker per pass, each holding one of the
                 // broker's max_in_flight slots until its response is settled.
-                let slots = broker_slots
-                    .entry(leader)
-                    .or_insert_with(|| Arc::new(Semaphore::new(config.max_in_flight)));
-                match Arc::clone(slots).try_acquire_owned() {
+                let sink = sinks.entry(leader).or_insert_with(|| {
+                    let (jobs, queue) = mpsc::unbounded_channel();
+                    tokio::spawn(sink(Arc::clone(inner), leader, queue));
+                    BrokerSink {
+                        slots: Arc::new(Semaphore::new(config.max_in_flight)),
+                        jobs,
+                    }
+                });
+                match Arc::clone(&sink.slots).try_acquire_owned() {
                     Ok(permit) => {
                         slot.insert((Vec::new(), 0, permit));
                     }
@@ -157,6 +176,7 @@ fn drain(inner: &Arc<Inner>, broker_slots: &mut HashMap<i32, Arc<Semaphore>>) ->
                 }
             };
             queue.inflight += 1;
+            queue.inflight_broker = leader;
             let (batches, total, _) = requests.get_mut(&leader).expect("request was just ensured");
             *total += bytes.len();
             batches.push(Outgoing {
@@ -176,19 +196,51 @@ fn drain(inner: &Arc<Inner>, broker_slots: &mut HashMap<i32, Arc<Semaphore>>) ->
         if batches.is_empty() {
             continue;
         }
-        tokio::spawn(produce(Arc::clone(inner), broker_id, batches, permit));
+        let sink = sinks
+            .get(&broker_id)
+            .expect("a sink exists for every request's broker");
+        if let Err(unsent) = sink.jobs.send(Job { batches, permit }) {
+            // The sink only stops when the producer's task does; settle the
+            // batches rather than lose them.
+            let Job { batches, permit } = unsent.0;
+            tokio::spawn(finish(
+                Arc::clone(inner),
+                broker_id,
+                batches,
+                permit,
+                Err(Error::ProducerClosed),
+            ));
+        }
     }
     next_wakeup
 }
 
-async fn produce(
+/// Writes one broker's requests strictly in the order the sender made them
+/// (concurrent writers could swap two batches of a partition), then waits
+/// for each response on its own task so requests stay pipelined.
+async fn sink(inner: Arc<Inner>, broker_id: i32, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    while let Some(Job { batches, permit }) = jobs.recv().await {
+        let request = build_request(&inner, &batches);
+        let submitted = submit(&inner, broker_id, request).await;
+        let inner = Arc::clone(&inner);
+        tokio::spawn(async move {
+            let response = match submitted {
+                Ok(Some(pending)) => pending.response().await.map(Some).map_err(Error::from),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            };
+            finish(inner, broker_id, batches, permit, response).await;
+        });
+    }
+}
+
+async fn finish(
     inner: Arc<Inner>,
     broker_id: i32,
     batches: Vec<Outgoing>,
     permit: OwnedSemaphorePermit,
+    response: Result<Option<ProduceResponse>>,
 ) {
-    let request = build_request(&inner, &batches);
-    let response = send_request(&inner, broker_id, request).await;
     if let Err(e) = &response {
         if e.invalidates_metadata() {
             inner.client.request_metadata_refresh();
@@ -241,11 +293,12 @@ fn build_request(inner: &Inner, batches: &[Outgoing]) -> ProduceRequest {
         .with_topic_data(topics)
 }
 
-async fn send_request(
+/// Writes the request; `None` for acks=0, which gets no response.
+async fn submit(
     inner: &Inner,
     broker_id: i32,
     request: ProduceRequest,
-) -> Result<Option<ProduceResponse>> {
+) -> Result<Option<PendingResponse<ProduceRequest>>> {
     let broker = inner
         .client
         .broker(broker_id)
@@ -260,7 +313,7 @@ async fn send_request(
         conn.send_without_response(&request, version).await?;
         return Ok(None);
     }
-    Ok(Some(conn.request_at(&request, version).await?))
+    Ok(Some(conn.submit(&request, version).await?))
 }
 
 fn partition_outcome(response: &ProduceResponse, topic: &str, partition: i32) -> Result<BatchAck> {
