@@ -34,6 +34,7 @@
 
 mod accumulator;
 pub mod partitioner;
+pub mod properties;
 mod sender;
 
 use std::future::{Future, IntoFuture};
