@@ -1,15 +1,91 @@
 //! A native async Apache Kafka client, written against the wire protocol with
 //! no librdkafka underneath.
 //!
+//! # Producing
+//!
+//! One [`Producer`] serves all three send modes at once:
+//!
+//! ```no_run
+//! use kctl_client::{Acks, Producer, Record};
+//!
+//! # async fn demo() -> kctl_client::Result<()> {
+//! let producer = Producer::builder(["localhost:9092"])
+//!     .acks(Acks::All)
+//!     .linger_ms(5)
+//!     .build()
+//!     .await?;
+//!
+//! // Fire and forget: the await waits only for buffer space; dropping the
+//! // returned future does not cancel the send.
+//! drop(producer.send(Record::new("events").value(b"clicked")).await?);
+//!
+//! // Synchronous: wait for the broker's acknowledgement.
+//! let meta = producer.send_and_wait(Record::new("events").key(b"user-7").value(b"paid")).await?;
+//! println!("stored at {}-{} offset {}", meta.topic, meta.partition, meta.offset);
+//!
+//! // Asynchronous: a callback per record, in order within a partition.
+//! producer
+//!     .send_with_callback(Record::new("events").value(b"left"), |result| match result {
+//!         Ok(meta) => println!("offset {}", meta.offset),
+//!         Err(e) => eprintln!("failed: {e}"),
+//!     })
+//!     .await?;
+//!
+//! producer.close().await; // delivers everything still queued
+//! # Ok(()) }
+//! ```
+//!
+//! A producer can also be configured from Kafka-style properties:
+//!
+//! ```
+//! let config = kctl_client::ProducerConfig::from_properties([
+//!     ("bootstrap.servers", "localhost:9092"),
+//!     ("linger.ms", "20"),
+//!     ("compression.type", "zstd"),
+//! ])?;
+//! assert_eq!(config.linger_ms, 20);
+//! # Ok::<(), kctl_client::Error>(())
+//! ```
+//!
 //! # Layout
 //!
 //! - [`protocol`]: the wire format and nothing else — framing, request and
-//!   response headers, version negotiation, RecordBatch v2 header helpers and
-//!   Java-compatible murmur2. It does no I/O, and it is the only code in the
-//!   workspace that reads or writes Kafka bytes. broker-lite reuses it.
+//!   response headers, version negotiation, RecordBatch v2 encoding and
+//!   decoding, and Java-compatible murmur2. It does no I/O, and it is the
+//!   only code in the workspace that reads or writes Kafka bytes.
+//!   broker-lite reuses it.
+//! - `connection`: one multiplexed connection per broker (correlation ids,
+//!   a reader task and a writer task, ApiVersions negotiation, timeouts,
+//!   throttling) and `connection::broker`, which reconnects with backoff.
+//! - `client`: bootstrap, the broker pool and the `metadata` cache,
+//!   refreshed periodically and when a broker says it is stale.
+//! - `producer`: partitioners, the batch accumulator with its bounded
+//!   buffer, and the sender with per-broker sinks, retries and idempotence.
+//! - `error`: layered errors; Kafka error codes stay typed.
 //!
-//! Everything else in this crate sits behind the `client` feature (on by
+//! Everything but `protocol` sits behind the `client` feature (on by
 //! default), so a build with `default-features = false` gets the protocol
 //! module alone.
 
 pub mod protocol;
+
+#[cfg(feature = "client")]
+pub mod backoff;
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub mod connection;
+#[cfg(feature = "client")]
+pub mod error;
+
+#[cfg(feature = "client")]
+pub mod metadata;
+#[cfg(feature = "client")]
+pub mod producer;
+
+#[cfg(feature = "client")]
+pub use client::{Client, ClientConfig};
+#[cfg(feature = "client")]
+pub use error::{Error, ErrorCode, Result};
+#[cfg(feature = "client")]
+pub use producer::{Acks, Producer, ProducerConfig, Record, RecordMetadata};

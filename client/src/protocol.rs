@@ -11,6 +11,9 @@
 //! - [`api`]: API keys, version ranges and negotiation;
 //! - [`batch`]: the 61-byte RecordBatch v2 header, CRC-32C, and the in-place
 //!   patches a broker makes (base offset, leader epoch);
+//! - [`record_batch`]: a RecordBatch v2 encoder that appends records as
+//!   they are produced and seals the batch once, plus a decoder that keeps
+//!   duplicate header keys;
 //! - [`murmur2`]: Java's key hash, so keyed records land where Java's and
 //!   librdkafka's `murmur2_random` put them;
 //! - [`error`]: Kafka error codes and this module's own errors.
@@ -21,6 +24,7 @@ pub mod error;
 pub mod frame;
 pub mod header;
 pub mod murmur2;
+pub mod record_batch;
 
 pub use kafka_protocol::indexmap;
 /// The message types (`MetadataRequest`, `FetchResponse`, ...), re-exported

@@ -1,0 +1,288 @@
+//! The cluster-level handle: bootstrap, broker connections and the metadata
+//! cache, shared by producers (and, later, consumers and admin).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::{ApiKey, MetadataRequest, TopicName};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::backoff::Backoff;
+use crate::connection::broker::BrokerConnection;
+use crate::connection::{Connection, ConnectionConfig};
+use crate::error::{Error, ErrorCode, ErrorContext, Result};
+use crate::metadata::{ClusterMetadata, TopicMetadata};
+use crate::protocol::StrBytes;
+
+/// Metadata v13 adds nothing the client reads; capping keeps the request
+/// shape the one exercised by the tests.
+const METADATA_VERSION_CAP: i16 = 12;
+
+/// Settings for a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `host:port` pairs used to discover the cluster.
+    pub bootstrap_servers: Vec<String>,
+    pub connection: ConnectionConfig,
+    /// Metadata is refreshed at least this often (Java's `metadata.max.age.ms`).
+    pub metadata_max_age_ms: u64,
+    /// The least time between two on-demand refreshes, so a burst of
+    /// NOT_LEADER errors causes one Metadata request, not hundreds.
+    pub metadata_refresh_backoff_ms: u64,
+    /// Whether asking about an unknown topic creates it (broker permitting).
+    pub allow_auto_topic_creation: bool,
+}
+
+impl ClientConfig {
+    pub fn new<S: Into<String>>(bootstrap_servers: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            bootstrap_servers: bootstrap_servers.into_iter().map(Into::into).collect(),
+            connection: ConnectionConfig::default(),
+            metadata_max_age_ms: 300_000,
+            metadata_refresh_backoff_ms: 100,
+            allow_auto_topic_creation: true,
+        }
+    }
+}
+
+/// A connection to a Kafka cluster. Cheap to clone; clones share
+/// connections and metadata.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+#[derive(Debug)]
+struct ClientInner {
+    config: ClientConfig,
+    connection_config: Arc<ConnectionConfig>,
+    bootstrap: Vec<Arc<BrokerConnection>>,
+    brokers: Mutex<HashMap<i32, Arc<BrokerConnection>>>,
+    metadata: RwLock<Arc<ClusterMetadata>>,
+    /// Topics the refresher asks about; grows as the client is used.
+    interesting_topics: Mutex<HashSet<String>>,
+    /// Serialises refreshes; holds the time the last one finished.
+    refresh_lock: tokio::sync::Mutex<Option<Instant>>,
+    /// Shared with the refresher, which must not keep the client alive.
+    refresh_wanted: Arc<Notify>,
+}
+
+impl Drop for ClientInner {
+    fn drop(&mut self) {
+        // Wakes the refresher so it sees the client is gone and exits.
+        self.refresh_wanted.notify_one();
+    }
+}
+
+impl Client {
+    /// Connects to the cluster: fetches metadata from the first bootstrap
+    /// server that answers, and starts the periodic refresher.
+    pub async fn connect(config: ClientConfig) -> Result<Self> {
+        if config.bootstrap_servers.is_empty() {
+            return Err(Error::Config("bootstrap.servers is empty".into()));
+        }
+        let connection_config = Arc::new(config.connection.clone());
+        let bootstrap = config
+            .bootstrap_servers
+            .iter()
+            .map(|addr| {
+                Arc::new(BrokerConnection::new(
+                    addr.trim(),
+                    Arc::clone(&connection_config),
+                ))
+            })
+            .collect();
+        let inner = Arc::new(ClientInner {
+            config,
+            connection_config,
+            bootstrap,
+            brokers: Mutex::new(HashMap::new()),
+            metadata: RwLock::new(Arc::new(ClusterMetadata::default())),
+            interesting_topics: Mutex::new(HashSet::new()),
+            refresh_lock: tokio::sync::Mutex::new(None),
+            refresh_wanted: Arc::new(Notify::new()),
+        });
+        let client = Self { inner };
+        client.refresh_metadata().await?;
+        tokio::spawn(refresh_loop(Arc::downgrade(&client.inner)));
+        Ok(client)
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The current metadata snapshot.
+    pub fn metadata(&self) -> Arc<ClusterMetadata> {
+        Arc::clone(&self.inner.metadata.read().expect("metadata poisoned"))
+    }
+
+    /// Asks the background refresher for fresh metadata soon (used after
+    /// NOT_LEADER_OR_FOLLOWER and friends, or a lost connection).
+    pub fn request_metadata_refresh(&self) {
+        self.inner.refresh_wanted.notify_one();
+    }
+
+    /// A topic's metadata, fetched now if the cache does not have it. Adds
+    /// the topic to those the client keeps refreshed.
+    pub async fn topic_metadata(&self, topic: &str) -> Result<Arc<TopicMetadata>> {
+        if let Some(t) = self
+            .metadata()
+            .topic(topic)
+            .filter(|t| !t.partitions.is_empty())
+        {
+            return Ok(Arc::clone(t));
+        }
+        self.inner
+            .interesting_topics
+            .lock()
+            .expect("topics poisoned")
+            .insert(topic.to_owned());
+        let metadata = self.refresh_metadata().await?;
+        match metadata.topic(topic) {
+            Some(t) if !t.partitions.is_empty() => Ok(Arc::clone(t)),
+            Some(t) => Err(Error::kafka(
+                t.error.unwrap_or(ErrorCode::LeaderNotAvailable),
+                ErrorContext::topic(ApiKey::Metadata, topic),
+            )),
+            None => Err(Error::kafka(
+                ErrorCode::UnknownTopicOrPartition,
+                ErrorContext::topic(ApiKey::Metadata, topic),
+            )),
+        }
+    }
+
+    /// Fetches metadata for every topic of interest now.
+    pub async fn refresh_metadata(&self) -> Result<Arc<ClusterMetadata>> {
+        let started = Instant::now();
+        let mut last_refresh = self.inner.refresh_lock.lock().await;
+        if last_refresh.is_some_and(|at| at >= started) {
+            // Someone refreshed while we waited for the lock; that will do.
+            return Ok(self.metadata());
+        }
+        let topics: Vec<String> = self
+            .inner
+            .interesting_topics
+            .lock()
+            .expect("topics poisoned")
+            .iter()
+            .cloned()
+            .collect();
+        let request = MetadataRequest::default()
+            .with_topics(Some(
+                topics
+                    .iter()
+                    .map(|t| {
+                        MetadataRequestTopic::default()
+                            .with_name(Some(TopicName(StrBytes::from_string(t.clone()))))
+                    })
+                    .collect(),
+            ))
+            .with_allow_auto_topic_creation(self.inner.config.allow_auto_topic_creation);
+        let (conn, _) = self.any_connection().await?;
+        let version = conn.version_for::<MetadataRequest>(Some(METADATA_VERSION_CAP))?;
+        let response = conn.request_at(&request, version).await?;
+        let previous = self.metadata();
+        let fresh = Arc::new(ClusterMetadata::from_response(&response, Some(&previous)));
+        self.update_brokers(&fresh);
+        *self.inner.metadata.write().expect("metadata poisoned") = Arc::clone(&fresh);
+        *last_refresh = Some(Instant::now());
+        Ok(fresh)
+    }
+
+    /// The connection handle of a broker known from metadata.
+    pub fn broker(&self, id: i32) -> Option<Arc<BrokerConnection>> {
+        self.inner
+            .brokers
+            .lock()
+            .expect("brokers poisoned")
+            .get(&id)
+            .cloned()
+    }
+
+    /// A live connection to any broker: known brokers first, then the
+    /// bootstrap list.
+    pub async fn any_connection(&self) -> Result<(Arc<Connection>, Arc<BrokerConnection>)> {
+        let mut candidates: Vec<Arc<BrokerConnection>> = self
+            .inner
+            .brokers
+            .lock()
+            .expect("brokers poisoned")
+            .values()
+            .cloned()
+            .collect();
+        // Spread metadata load; also avoids always trying a dead broker first.
+        let skip = if candidates.is_empty() {
+            0
+        } else {
+            rand::random_range(0..candidates.len())
+        };
+        candidates.rotate_left(skip);
+        candidates.extend(self.inner.bootstrap.iter().cloned());
+        if let Some(live) = candidates
+            .iter()
+            .find_map(|b| b.current().map(|c| (c, Arc::clone(b))))
+        {
+            return Ok(live);
+        }
+        let mut last = None;
+        for broker in candidates {
+            match broker.get().await {
+                Ok(conn) => return Ok((conn, broker)),
+                Err(e) => last = Some(Error::from(e)),
+            }
+        }
+        Err(Error::NoBrokerAvailable {
+            last: Box::new(last.unwrap_or_else(|| Error::Config("no brokers configured".into()))),
+        })
+    }
+
+    fn update_brokers(&self, metadata: &ClusterMetadata) {
+        let mut brokers = self.inner.brokers.lock().expect("brokers poisoned");
+        for (id, info) in &metadata.brokers {
+            let addr = info.addr();
+            if brokers.get(id).is_none_or(|b| b.addr() != addr) {
+                brokers.insert(
+                    *id,
+                    Arc::new(BrokerConnection::new(
+                        addr,
+                        Arc::clone(&self.inner.connection_config),
+                    )),
+                );
+            }
+        }
+    }
+}
+
+async fn refresh_loop(inner: Weak<ClientInner>) {
+    loop {
+        let (max_age, backoff, wanted) = {
+            let Some(inner) = inner.upgrade() else { return };
+            let max_age = Duration::from_millis(inner.config.metadata_max_age_ms);
+            let backoff = Duration::from_millis(inner.config.metadata_refresh_backoff_ms);
+            (max_age, backoff, Arc::clone(&inner.refresh_wanted))
+        };
+        // notify_one leaves a permit when nobody waits, so a request made
+        // between iterations is not lost.
+        tokio::select! {
+            () = wanted.notified() => {}
+            () = tokio::time::sleep(max_age) => {}
+        }
+        let Some(inner) = inner.upgrade() else { return };
+        let client = Client { inner };
+        if let Err(e) = client.refresh_metadata().await {
+            tracing::warn!(error = %e, "metadata refresh failed");
+            let retry = Backoff {
+                initial_ms: backoff.as_millis() as u64,
+                max_ms: 1_000,
+                jitter: 0.2,
+            };
+            tokio::time::sleep(retry.delay(1)).await;
+        }
+        drop(client);
+        tokio::time::sleep(backoff).await;
+    }
+}

@@ -1,0 +1,271 @@
+//! The client's errors, in layers.
+//!
+//! - [`ConnectionError`]: a broker connection could not be opened, or died.
+//!   Every request pending on a dead connection fails with a clone of the
+//!   same value.
+//! - [`RequestError`]: one request failed on the connection layer (the
+//!   connection died, it timed out, the broker does not speak the API).
+//! - [`Error`]: what the client and producer return, including
+//!   [`Error::Kafka`], a Kafka error code from a response with the topic and
+//!   partition it concerned.
+//!
+//! All of them are `Clone`, because one failure (a lost connection, a
+//! rejected batch) is reported to many waiters.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+
+use crate::protocol::ProtocolError;
+use crate::protocol::api::ApiKey;
+
+pub use crate::protocol::ErrorCode;
+
+/// The client's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a broker connection could not be used.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        #[source]
+        source: Arc<io::Error>,
+    },
+    #[error("connecting to {addr} timed out after {timeout_ms} ms")]
+    ConnectTimeout { addr: String, timeout_ms: u64 },
+    #[error("I/O error: {0}")]
+    Io(#[source] Arc<io::Error>),
+    #[error("the broker closed the connection")]
+    Closed,
+    #[error("malformed data from the broker: {0}")]
+    Protocol(#[source] Arc<ProtocolError>),
+    #[error("ApiVersions negotiation failed: {0}")]
+    ApiVersions(ErrorCode),
+    /// The connection was shut down by this client.
+    #[error("the connection was shut down")]
+    Shutdown,
+}
+
+impl From<io::Error> for ConnectionError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            Self::Closed
+        } else {
+            Self::Io(Arc::new(e))
+        }
+    }
+}
+
+impl From<ProtocolError> for ConnectionError {
+    fn from(e: ProtocolError) -> Self {
+        Self::Protocol(Arc::new(e))
+    }
+}
+
+/// Why one request got no usable response.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The connection died before the response arrived; whether the broker
+    /// acted on the request is unknown.
+    #[error("connection failed: {0}")]
+    Connection(#[from] ConnectionError),
+    #[error("{api_key:?} request timed out after {timeout_ms} ms")]
+    Timeout { api_key: ApiKey, timeout_ms: u64 },
+    #[error("the broker supports no version of {api_key:?} that this client speaks")]
+    UnsupportedApi { api_key: ApiKey },
+    #[error("cannot encode or decode {api_key:?}: {source}")]
+    Protocol {
+        api_key: ApiKey,
+        #[source]
+        source: Arc<ProtocolError>,
+    },
+}
+
+impl RequestError {
+    /// Whether sending the request again (perhaps on a new connection) may
+    /// succeed.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, Self::Connection(_) | Self::Timeout { .. })
+    }
+}
+
+/// Where a Kafka error code came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorContext {
+    pub api_key: Option<ApiKey>,
+    pub topic: Option<String>,
+    pub partition: Option<i32>,
+    /// The broker's error message, when the response carries one.
+    pub message: Option<String>,
+}
+
+impl ErrorContext {
+    pub fn api(api_key: ApiKey) -> Self {
+        Self {
+            api_key: Some(api_key),
+            ..Self::default()
+        }
+    }
+
+    pub fn partition(api_key: ApiKey, topic: &str, partition: i32) -> Self {
+        Self {
+            api_key: Some(api_key),
+            topic: Some(topic.to_owned()),
+            partition: Some(partition),
+            message: None,
+        }
+    }
+
+    pub fn topic(api_key: ApiKey, topic: &str) -> Self {
+        Self {
+            api_key: Some(api_key),
+            topic: Some(topic.to_owned()),
+            partition: None,
+            message: None,
+        }
+    }
+
+    pub fn with_message(mut self, message: Option<String>) -> Self {
+        self.message = message;
+        self
+    }
+}
+
+impl fmt::Display for ErrorContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sep = "";
+        if let Some(api) = self.api_key {
+            write!(f, "{api:?}")?;
+            sep = " ";
+        }
+        match (&self.topic, self.partition) {
+            (Some(t), Some(p)) => write!(f, "{sep}{t}-{p}")?,
+            (Some(t), None) => write!(f, "{sep}{t}")?,
+            _ => {}
+        }
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The client's error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// A broker answered with a Kafka error code.
+    #[error("{code} ({context})")]
+    Kafka {
+        code: ErrorCode,
+        context: ErrorContext,
+    },
+    /// None of the bootstrap or known brokers could be reached.
+    #[error("no broker reachable; last error: {last}")]
+    NoBrokerAvailable { last: Box<Error> },
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("unknown configuration keys: {}", .0.join(", "))]
+    UnknownConfigKeys(Vec<String>),
+    #[error("topic {topic} has no partition {partition} (it has {partition_count})")]
+    InvalidPartition {
+        topic: String,
+        partition: i32,
+        partition_count: i32,
+    },
+    #[error("record of {size_bytes} bytes exceeds {limit_name} = {limit_bytes}")]
+    RecordTooLarge {
+        size_bytes: usize,
+        limit_name: &'static str,
+        limit_bytes: usize,
+    },
+    /// `try_send` found the producer's buffer (`buffer_memory`) full.
+    #[error("the producer's buffer is full")]
+    BufferFull,
+    /// The record was not acknowledged within `delivery_timeout_ms`.
+    #[error("delivery timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]
+    DeliveryTimeout {
+        timeout_ms: u64,
+        last: Option<Box<Error>>,
+    },
+    /// The producer was closed before the record could be accepted.
+    #[error("the producer is closed")]
+    ProducerClosed,
+    /// Waiting for metadata took longer than allowed.
+    #[error("metadata for topic {topic} not available after {timeout_ms} ms")]
+    MetadataTimeout { topic: String, timeout_ms: u64 },
+}
+
+impl Error {
+    pub fn kafka(code: ErrorCode, context: ErrorContext) -> Self {
+        Self::Kafka { code, context }
+    }
+
+    /// The Kafka error code, if this is one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Kafka { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Whether retrying the operation may succeed. For Kafka error codes this
+    /// is Kafka's own classification ([`ErrorCode::is_retriable`]).
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Self::Kafka { code, .. } => code.is_retriable(),
+            Self::Request(e) => e.is_retriable(),
+            Self::NoBrokerAvailable { .. } | Self::MetadataTimeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the error means cached metadata (a leader, a topic) is stale.
+    pub fn invalidates_metadata(&self) -> bool {
+        match self {
+            Self::Kafka { code, .. } => matches!(
+                code,
+                ErrorCode::NotLeaderOrFollower
+                    | ErrorCode::UnknownTopicOrPartition
+                    | ErrorCode::LeaderNotAvailable
+                    | ErrorCode::FencedLeaderEpoch
+                    | ErrorCode::UnknownLeaderEpoch
+                    | ErrorCode::KafkaStorageError
+                    | ErrorCode::NotController
+            ),
+            Self::Request(RequestError::Connection(_)) | Self::NoBrokerAvailable { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+impl From<ConnectionError> for Error {
+    fn from(e: ConnectionError) -> Self {
+        Self::Request(RequestError::Connection(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retriability_follows_the_kafka_code() {
+        let ctx = ErrorContext::partition(ApiKey::Produce, "t", 3);
+        assert!(Error::kafka(ErrorCode::NotLeaderOrFollower, ctx.clone()).is_retriable());
+        assert!(Error::kafka(ErrorCode::NotLeaderOrFollower, ctx.clone()).invalidates_metadata());
+        assert!(!Error::kafka(ErrorCode::MessageTooLarge, ctx.clone()).is_retriable());
+        assert!(Error::from(ConnectionError::Closed).is_retriable());
+        let shown = Error::kafka(ErrorCode::UnknownTopicOrPartition, ctx).to_string();
+        assert!(
+            shown.contains("UnknownTopicOrPartition") && shown.contains("Produce t-3"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,670 @@
+//! The producer: partitioning, batching, and delivery with retries.
+//!
+//! # Shape
+//!
+//! `send` picks a partition, reserves the record's bytes from the bounded
+//! buffer (`buffer_memory`) and appends the record, already encoded, to the
+//! partition's open batch ([`accumulator`]). A single background task, the
+//! [`sender`], seals batches when they are full, when `linger_ms` has passed
+//! or on `flush`, groups what is ready by leader broker, and sends one
+//! Produce request per broker carrying one batch per partition, with at most
+//! `max_in_flight` requests outstanding per broker. Responses complete
+//! batches; retriable failures put the batch back in its partition's queue,
+//! in order, to be sent again after an exponential backoff.
+//!
+//! # Send modes
+//!
+//! All three work on the same producer, even mixed:
+//!
+//! - fire-and-forget: `producer.send(record).await?` and drop the returned
+//!   [`DeliveryFuture`]; the `await` only waits for buffer space;
+//! - synchronous: await the [`DeliveryFuture`] (or call
+//!   [`Producer::send_and_wait`]) to get the record's [`RecordMetadata`];
+//! - asynchronous: [`Producer::send_with_callback`]; callbacks run in order
+//!   for each partition, on the producer's tasks, so keep them short.
+//!
+//! # Ordering and idempotence
+//!
+//! With idempotence (the default, as in Java) the producer gets a producer
+//! id from the cluster and numbers each partition's batches; the broker
+//! drops duplicates and rejects gaps. Batches of a partition are completed
+//! in order, a batch being retried is re-sent alone, with the same sequence
+//! number, before anything after it, so retries neither reorder nor
+//! duplicate records.
+
+mod accumulator;
+pub mod partitioner;
+pub mod properties;
+mod sender;
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kafka_protocol::messages::{ApiKey, InitProducerIdRequest};
+use tokio::sync::{Notify, Semaphore};
+
+use crate::backoff::Backoff;
+use crate::client::{Client, ClientConfig};
+use crate::error::{Error, ErrorCode, ErrorContext, Result};
+use crate::metadata::TopicMetadata;
+use crate::protocol::record_batch::BatchBuilder;
+pub use crate::protocol::records::Compression;
+use accumulator::{Accumulator, BatchShared};
+use partitioner::{DefaultPartitioner, PartitionContext, Partitioner};
+
+/// How many replicas must have a record before the leader acknowledges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    /// The broker sends no response; records are "delivered" once written
+    /// to the socket, and their offsets are unknown (−1).
+    None,
+    /// The leader has written it.
+    Leader,
+    /// Every in-sync replica has it (the default).
+    All,
+}
+
+impl Acks {
+    pub(crate) fn wire(self) -> i16 {
+        match self {
+            Self::None => 0,
+            Self::Leader => 1,
+            Self::All => -1,
+        }
+    }
+}
+
+/// Which partitioner a producer uses for records without an explicit
+/// partition.
+#[derive(Debug, Clone)]
+pub enum PartitionerChoice {
+    /// murmur2 for keyed records, uniform sticky (KIP-794) for the rest.
+    Default,
+    RoundRobin,
+    Random,
+    /// Uniform sticky for every record, ignoring keys.
+    UniformSticky,
+    Custom(Arc<dyn Partitioner>),
+}
+
+/// Producer settings. Names and defaults follow Java's `ProducerConfig`
+/// where one exists.
+#[derive(Debug, Clone)]
+pub struct ProducerConfig {
+    pub client: ClientConfig,
+    pub acks: Acks,
+    /// How long a batch may wait for more records before it is sent.
+    pub linger_ms: u64,
+    /// A batch is sent once it reaches this many (uncompressed) bytes.
+    pub batch_size: usize,
+    /// Bytes of records the producer holds before `send` waits.
+    pub buffer_memory: usize,
+    /// The largest Produce request (and so the largest record).
+    pub max_request_size: usize,
+    pub compression: Compression,
+    /// `None`: on when acks=all, retries > 0 and max_in_flight ≤ 5, as in
+    /// Java. `Some(true)` with an incompatible setting is a config error.
+    pub enable_idempotence: Option<bool>,
+    pub retries: u32,
+    pub retry_backoff: Backoff,
+    /// Upper bound on the time from `send` to success or failure.
+    pub delivery_timeout_ms: u64,
+    /// Produce requests outstanding per broker connection.
+    pub max_in_flight: usize,
+    /// How long `send` may wait for topic metadata.
+    pub max_block_ms: u64,
+    pub partitioner: PartitionerChoice,
+}
+
+impl ProducerConfig {
+    pub fn new<S: Into<String>>(bootstrap_servers: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            client: ClientConfig::new(bootstrap_servers),
+            acks: Acks::All,
+            linger_ms: 5,
+            batch_size: 16_384,
+            buffer_memory: 32 * 1024 * 1024,
+            max_request_size: 1_048_576,
+            compression: Compression::None,
+            enable_idempotence: None,
+            retries: i32::MAX as u32,
+            retry_backoff: Backoff::default(),
+            delivery_timeout_ms: 120_000,
+            max_in_flight: 5,
+            max_block_ms: 60_000,
+            partitioner: PartitionerChoice::Default,
+        }
+    }
+
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client.connection.client_id = Some(Arc::from(client_id.into()));
+        self
+    }
+    pub fn acks(mut self, acks: Acks) -> Self {
+        self.acks = acks;
+        self
+    }
+    pub fn linger_ms(mut self, linger_ms: u64) -> Self {
+        self.linger_ms = linger_ms;
+        self
+    }
+    pub fn batch_size(mut self, batch_size_bytes: usize) -> Self {
+        self.batch_size = batch_size_bytes;
+        self
+    }
+    pub fn buffer_memory(mut self, buffer_memory_bytes: usize) -> Self {
+        self.buffer_memory = buffer_memory_bytes;
+        self
+    }
+    pub fn max_request_size(mut self, max_request_size_bytes: usize) -> Self {
+        self.max_request_size = max_request_size_bytes;
+        self
+    }
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+    pub fn enable_idempotence(mut self, enable: bool) -> Self {
+        self.enable_idempotence = Some(enable);
+        self
+    }
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = retries;
+        self
+    }
+    pub fn retry_backoff(mut self, backoff: Backoff) -> Self {
+        self.retry_backoff = backoff;
+        self
+    }
+    pub fn delivery_timeout_ms(mut self, delivery_timeout_ms: u64) -> Self {
+        self.delivery_timeout_ms = delivery_timeout_ms;
+        self
+    }
+    pub fn request_timeout_ms(mut self, request_timeout_ms: u64) -> Self {
+        self.client.connection.request_timeout_ms = request_timeout_ms;
+        self
+    }
+    pub fn max_in_flight(mut self, max_in_flight: usize) -> Self {
+        self.max_in_flight = max_in_flight;
+        self
+    }
+    pub fn max_block_ms(mut self, max_block_ms: u64) -> Self {
+        self.max_block_ms = max_block_ms;
+        self
+    }
+    pub fn partitioner(mut self, choice: PartitionerChoice) -> Self {
+        self.partitioner = choice;
+        self
+    }
+    /// A custom partitioner from a closure `(topic, key, value, partition_count) -> partition`.
+    pub fn partitioner_fn<F>(self, f: F) -> Self
+    where
+        F: Fn(&str, Option<&[u8]>, Option<&[u8]>, i32) -> i32 + Send + Sync + 'static,
+    {
+        self.partitioner(PartitionerChoice::Custom(Arc::new(
+            partitioner::FnPartitioner(f),
+        )))
+    }
+
+    /// Connects and starts the producer.
+    pub async fn build(self) -> Result<Producer> {
+        Producer::new(self).await
+    }
+
+    /// Whether idempotence is on, after applying Java's defaults; an
+    /// explicit request that conflicts with other settings is an error.
+    fn resolve_idempotence(&self) -> Result<bool> {
+        let compatible =
+            self.acks == Acks::All && self.retries > 0 && (1..=5).contains(&self.max_in_flight);
+        match self.enable_idempotence {
+            None => Ok(compatible),
+            Some(false) => Ok(false),
+            Some(true) if compatible => Ok(true),
+            Some(true) => Err(Error::Config(
+                "enable.idempotence=true needs acks=all, retries > 0 and max.in.flight.requests.per.connection <= 5"
+                    .into(),
+            )),
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.batch_size == 0 || self.max_in_flight == 0 || self.buffer_memory == 0 {
+            return Err(Error::Config(
+                "batch.size, buffer.memory and max.in.flight must be positive".into(),
+            ));
+        }
+        if self.delivery_timeout_ms < self.linger_ms + self.client.connection.request_timeout_ms {
+            return Err(Error::Config(
+                "delivery.timeout.ms must be at least linger.ms + request.timeout.ms".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A record to produce. Borrows its data: `send` copies it into a batch
+/// right away, so producing allocates nothing per record.
+#[derive(Debug, Clone, Default)]
+pub struct Record<'a> {
+    pub topic: &'a str,
+    pub partition: Option<i32>,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+    /// Creation time; `None` means now.
+    pub timestamp_ms: Option<i64>,
+    /// In order; keys may repeat (KIP-82).
+    pub headers: Vec<(&'a [u8], Option<&'a [u8]>)>,
+}
+
+impl<'a> Record<'a> {
+    pub fn new(topic: &'a str) -> Self {
+        Self {
+            topic,
+            ..Self::default()
+        }
+    }
+    pub fn key(mut self, key: &'a [u8]) -> Self {
+        self.key = Some(key);
+        self
+    }
+    pub fn value(mut self, value: &'a [u8]) -> Self {
+        self.value = Some(value);
+        self
+    }
+    pub fn partition(mut self, partition: i32) -> Self {
+        self.partition = Some(partition);
+        self
+    }
+    pub fn timestamp_ms(mut self, timestamp_ms: i64) -> Self {
+        self.timestamp_ms = Some(timestamp_ms);
+        self
+    }
+    pub fn header(mut self, key: &'a str, value: Option<&'a [u8]>) -> Self {
+        self.headers.push((key.as_bytes(), value));
+        self
+    }
+}
+
+/// Where a record was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordMetadata {
+    pub topic: Arc<str>,
+    pub partition: i32,
+    /// −1 when unknown (acks=0, or a retry the broker recognised as a
+    /// duplicate of an earlier attempt).
+    pub offset: i64,
+    /// The record's timestamp, or the broker's append time for topics with
+    /// `message.timestamp.type=LogAppendTime`.
+    pub timestamp_ms: i64,
+}
+
+/// Resolves to the record's metadata once the broker has acknowledged it.
+/// Dropping it does not cancel the send.
+#[must_use = "await it for the delivery result, or drop it explicitly for fire-and-forget"]
+#[derive(Debug)]
+pub struct DeliveryFuture {
+    batch: Arc<BatchShared>,
+    index: u32,
+    timestamp_ms: i64,
+}
+
+impl DeliveryFuture {
+    /// The outcome, without waiting, if there already is one.
+    pub fn try_result(&self) -> Option<Result<RecordMetadata>> {
+        self.batch
+            .outcome()
+            .map(|o| o.metadata(&self.batch, self.index, self.timestamp_ms))
+    }
+
+    pub async fn wait(self) -> Result<RecordMetadata> {
+        self.batch.wait().await;
+        self.try_result()
+            .expect("a batch is complete once wait returns")
+    }
+}
+
+impl IntoFuture for DeliveryFuture {
+    type Output = Result<RecordMetadata>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.wait())
+    }
+}
+
+/// Called once with the record's outcome.
+pub type Callback = Box<dyn FnOnce(Result<RecordMetadata>) + Send + 'static>;
+
+/// A producer. Cheap to clone; clones share everything. Dropping the last
+/// clone closes it in the background; [`Producer::close`] does so and waits.
+#[derive(Debug, Clone)]
+pub struct Producer {
+    handle: Arc<Handle>,
+}
+
+#[derive(Debug)]
+struct Handle {
+    inner: Arc<Inner>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.inner.closed.store(true, Ordering::Release);
+        self.inner.wake.notify_one();
+    }
+}
+
+/// The producer id and epoch batches are stamped with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ProducerIdentity {
+    pub(crate) id: i64,
+    pub(crate) epoch: i16,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) client: Client,
+    pub(crate) config: ProducerConfig,
+    pub(crate) partitioner: Arc<dyn Partitioner>,
+    pub(crate) identity: Option<ProducerIdentity>,
+    pub(crate) accumulator: Accumulator,
+    /// One permit per byte of `buffer_memory`.
+    pub(crate) buffer: Semaphore,
+    /// Wakes the sender: a batch was created or filled, a request finished,
+    /// a flush or close began.
+    pub(crate) wake: Notify,
+    /// Notified when `outstanding_batches` drops to zero.
+    pub(crate) idle: Notify,
+    pub(crate) outstanding_batches: AtomicUsize,
+    pub(crate) flushes: AtomicUsize,
+    pub(crate) closed: AtomicBool,
+}
+
+impl Producer {
+    /// Starts configuring a producer.
+    pub fn builder<S: Into<String>>(
+        bootstrap_servers: impl IntoIterator<Item = S>,
+    ) -> ProducerConfig {
+        ProducerConfig::new(bootstrap_servers)
+    }
+
+    pub async fn new(config: ProducerConfig) -> Result<Self> {
+        config.validate()?;
+        let idempotent = config.resolve_idempotence()?;
+        let client = Client::connect(config.client.clone()).await?;
+        let identity = if idempotent {
+            init_producer_id(&client).await?
+        } else {
+            None
+        };
+        let partitioner: Arc<dyn Partitioner> = match &config.partitioner {
+            PartitionerChoice::Default => Arc::new(DefaultPartitioner::new(config.batch_size)),
+            PartitionerChoice::RoundRobin => Arc::new(partitioner::RoundRobin::default()),
+            PartitionerChoice::Random => Arc::new(partitioner::Random),
+            PartitionerChoice::UniformSticky => {
+                Arc::new(partitioner::UniformSticky::new(config.batch_size))
+            }
+            PartitionerChoice::Custom(p) => Arc::clone(p),
+        };
+        let buffer = Semaphore::new(config.buffer_memory.min(Semaphore::MAX_PERMITS));
+        let inner = Arc::new(Inner {
+            client,
+            partitioner,
+            identity,
+            accumulator: Accumulator::default(),
+            buffer,
+            wake: Notify::new(),
+            idle: Notify::new(),
+            outstanding_batches: AtomicUsize::new(0),
+            flushes: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            config,
+        });
+        tokio::spawn(sender::run(Arc::clone(&inner)));
+        Ok(Self {
+            handle: Arc::new(Handle { inner }),
+        })
+    }
+
+    fn inner(&self) -> &Arc<Inner> {
+        &self.handle.inner
+    }
+
+    /// The client the producer uses (metadata, connections).
+    pub fn client(&self) -> &Client {
+        &self.inner().client
+    }
+
+    /// Whether batches carry a producer id and sequence numbers.
+    pub fn is_idempotent(&self) -> bool {
+        self.inner().identity.is_some()
+    }
+
+    /// Queues a record, waiting for buffer space if the buffer is full.
+    /// The returned future resolves when the broker acknowledges the
+    /// record; drop it to fire and forget.
+    pub async fn send(&self, record: Record<'_>) -> Result<DeliveryFuture> {
+        self.inner().enqueue(&record, None, true).await
+    }
+
+    /// Like [`send`](Self::send), but fails with [`Error::BufferFull`]
+    /// instead of waiting for buffer space.
+    pub async fn try_send(&self, record: Record<'_>) -> Result<DeliveryFuture> {
+        self.inner().enqueue(&record, None, false).await
+    }
+
+    /// Queues a record and calls `callback` with its outcome. Callbacks of
+    /// records to the same partition run in the order the records were sent.
+    pub async fn send_with_callback<F>(&self, record: Record<'_>, callback: F) -> Result<()>
+    where
+        F: FnOnce(Result<RecordMetadata>) + Send + 'static,
+    {
+        self.inner()
+            .enqueue(&record, Some(Box::new(callback)), true)
+            .await
+            .map(drop)
+    }
+
+    /// Sends a record and waits until it is acknowledged.
+    pub async fn send_and_wait(&self, record: Record<'_>) -> Result<RecordMetadata> {
+        self.send(record).await?.await
+    }
+
+    /// Sends everything queued now, without waiting for `linger_ms`, and
+    /// waits until every queued record has succeeded or failed.
+    pub async fn flush(&self) {
+        self.inner().flush().await;
+    }
+
+    /// Stops accepting records, delivers (or fails) everything queued, and
+    /// waits for that to finish.
+    pub async fn close(&self) {
+        let inner = self.inner();
+        inner.closed.store(true, Ordering::Release);
+        inner.flush().await;
+    }
+}
+
+impl Inner {
+    async fn enqueue(
+        &self,
+        record: &Record<'_>,
+        callback: Option<Callback>,
+        wait: bool,
+    ) -> Result<DeliveryFuture> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::ProducerClosed);
+        }
+        let topic = self.topic_metadata(record.topic).await?;
+        let size_bytes =
+            BatchBuilder::record_size_upper_bound(record.key, record.value, &record.headers);
+        let limit = self.config.max_request_size.min(self.config.buffer_memory);
+        if size_bytes + crate::protocol::batch::HEADER_BYTES > limit {
+            let limit_name = if limit == self.config.max_request_size {
+                "max.request.size"
+            } else {
+                "buffer.memory"
+            };
+            return Err(Error::RecordTooLarge {
+                size_bytes,
+                limit_name,
+                limit_bytes: limit,
+            });
+        }
+        let partition = match record.partition {
+            Some(p) => p,
+            None if topic.available.is_empty() => {
+                // No leader anywhere: any partition will wait for one.
+                rand::random_range(0..topic.partition_count())
+            }
+            None => self.partitioner.partition(&PartitionContext {
+                topic: record.topic,
+                key: record.key,
+                value: record.value,
+                partition_count: topic.partition_count(),
+                available: &topic.available,
+                record_size_bytes: size_bytes,
+            }),
+        };
+        if !(0..topic.partition_count()).contains(&partition) {
+            return Err(Error::InvalidPartition {
+                topic: record.topic.to_owned(),
+                partition,
+                partition_count: topic.partition_count(),
+            });
+        }
+        let permits = size_bytes as u32;
+        if wait {
+            self.buffer
+                .acquire_many(permits)
+                .await
+                .map_err(|_| Error::ProducerClosed)?
+                .forget();
+        } else {
+            match self.buffer.try_acquire_many(permits) {
+                Ok(p) => p.forget(),
+                Err(tokio::sync::TryAcquireError::NoPermits) => return Err(Error::BufferFull),
+                Err(tokio::sync::TryAcquireError::Closed) => return Err(Error::ProducerClosed),
+            }
+        }
+        let timestamp_ms = record.timestamp_ms.unwrap_or_else(now_ms);
+        let (future, wake) = self.accumulator.append(
+            self,
+            &topic,
+            partition,
+            timestamp_ms,
+            record,
+            size_bytes,
+            callback,
+        );
+        if wake {
+            self.wake.notify_one();
+        }
+        Ok(future)
+    }
+
+    async fn topic_metadata(&self, topic: &str) -> Result<Arc<TopicMetadata>> {
+        if let Some(t) = self
+            .client
+            .metadata()
+            .topic(topic)
+            .filter(|t| !t.partitions.is_empty())
+        {
+            return Ok(Arc::clone(t));
+        }
+        let deadline =
+            tokio::time::Instant::now() + Duration::from_millis(self.config.max_block_ms);
+        let mut attempt = 0;
+        loop {
+            match self.client.topic_metadata(topic).await {
+                Ok(t) => return Ok(t),
+                Err(e) if e.is_retriable() => {
+                    attempt += 1;
+                    let at = tokio::time::Instant::now() + self.config.retry_backoff.delay(attempt);
+                    if at >= deadline {
+                        return Err(Error::MetadataTimeout {
+                            topic: topic.to_owned(),
+                            timeout_ms: self.config.max_block_ms,
+                        });
+                    }
+                    tokio::time::sleep_until(at).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn flush(&self) {
+        self.flushes.fetch_add(1, Ordering::AcqRel);
+        self.wake.notify_one();
+        loop {
+            let idle = self.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.outstanding_batches.load(Ordering::Acquire) == 0 {
+                break;
+            }
+            idle.await;
+        }
+        self.flushes.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Asks the cluster for a producer id. A cluster that does not offer
+/// InitProducerId gets a non-idempotent producer, with a warning (as
+/// franz-go does).
+async fn init_producer_id(client: &Client) -> Result<Option<ProducerIdentity>> {
+    let request = InitProducerIdRequest::default()
+        .with_transactional_id(None)
+        .with_transaction_timeout_ms(60_000)
+        .with_producer_id(kafka_protocol::messages::ProducerId(-1))
+        .with_producer_epoch(-1);
+    let backoff = Backoff::default();
+    let mut attempt = 0;
+    loop {
+        let (conn, _) = client.any_connection().await?;
+        if conn.versions().range(ApiKey::InitProducerId).is_none() {
+            tracing::warn!(
+                "the cluster does not support InitProducerId; producing without idempotence"
+            );
+            return Ok(None);
+        }
+        let err = match conn.request(&request).await {
+            Ok(r) => match ErrorCode::try_from_code(r.error_code) {
+                None => {
+                    return Ok(Some(ProducerIdentity {
+                        id: r.producer_id.0,
+                        epoch: r.producer_epoch,
+                    }));
+                }
+                Some(code) => Error::kafka(code, ErrorContext::api(ApiKey::InitProducerId)),
+            },
+            Err(e) => Error::from(e),
+        };
+        attempt += 1;
+        let coordinator_busy = matches!(
+            err.code(),
+            Some(
+                ErrorCode::CoordinatorLoadInProgress
+                    | ErrorCode::CoordinatorNotAvailable
+                    | ErrorCode::NotCoordinator
+            )
+        );
+        if !(err.is_retriable() || coordinator_busy) || attempt >= 10 {
+            return Err(err);
+        }
+        tokio::time::sleep(backoff.delay(attempt)).await;
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,262 @@
+//! Choosing a partition for a record.
+//!
+//! A record with an explicit partition always goes there. Otherwise the
+//! producer's [`Partitioner`] decides. The default one matches Java's:
+//! keyed records go to `murmur2(key) % partitions` (so the same key lands on
+//! the same partition whichever client wrote it) and keyless records follow
+//! KIP-794's uniform sticky rule: stay on one partition until about
+//! `batch_size` bytes have gone to it, then move to another chosen at random
+//! among partitions that have a leader. That fills batches (fewer, larger
+//! requests) while spreading load evenly over time.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use rand::Rng;
+
+use crate::protocol::murmur2::partition_for_key;
+
+/// What a partitioner sees of a record and its topic.
+#[derive(Debug, Clone, Copy)]
+pub struct PartitionContext<'a> {
+    pub topic: &'a str,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+    /// Partitions are numbered `0..partition_count`.
+    pub partition_count: i32,
+    /// The partitions that currently have a leader, in order. Never empty
+    /// when a partitioner is called: the producer waits for a leader first.
+    pub available: &'a [i32],
+    /// The record's size in the batch, in bytes, for byte-based stickiness.
+    pub record_size_bytes: usize,
+}
+
+/// Picks a partition for a record. The answer must be in
+/// `0..ctx.partition_count`; the producer rejects anything else.
+pub trait Partitioner: Send + Sync + fmt::Debug {
+    fn partition(&self, ctx: &PartitionContext<'_>) -> i32;
+}
+
+/// Java's built-in behaviour: murmur2 for keys, uniform sticky otherwise.
+#[derive(Debug)]
+pub struct DefaultPartitioner {
+    sticky: UniformSticky,
+}
+
+impl DefaultPartitioner {
+    /// `sticky_batch_size_bytes` is normally the producer's `batch_size`.
+    pub fn new(sticky_batch_size_bytes: usize) -> Self {
+        Self {
+            sticky: UniformSticky::new(sticky_batch_size_bytes),
+        }
+    }
+}
+
+impl Partitioner for DefaultPartitioner {
+    fn partition(&self, ctx: &PartitionContext<'_>) -> i32 {
+        match ctx.key {
+            // Java hashes any non-null key, even an empty one.
+            Some(key) => partition_for_key(key, ctx.partition_count as u32) as i32,
+            None => self.sticky.partition(ctx),
+        }
+    }
+}
+
+/// KIP-794's uniform sticky partitioner, for every record regardless of key
+/// (Java's `partitioner.ignore.keys=true`).
+#[derive(Debug)]
+pub struct UniformSticky {
+    batch_size_bytes: usize,
+    per_topic: Mutex<HashMap<String, StickyState>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct StickyState {
+    partition: i32,
+    produced_bytes: usize,
+}
+
+impl UniformSticky {
+    pub fn new(batch_size_bytes: usize) -> Self {
+        Self {
+            batch_size_bytes: batch_size_bytes.max(1),
+            per_topic: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Partitioner for UniformSticky {
+    fn partition(&self, ctx: &PartitionContext<'_>) -> i32 {
+        let mut topics = self.per_topic.lock().expect("partitioner poisoned");
+        let state = match topics.get_mut(ctx.topic) {
+            Some(s) => s,
+            None => topics.entry(ctx.topic.to_owned()).or_insert(StickyState {
+                partition: -1,
+                produced_bytes: 0,
+            }),
+        };
+        let stale = state.partition < 0
+            || state.partition >= ctx.partition_count
+            || !ctx.available.contains(&state.partition);
+        if stale || state.produced_bytes >= self.batch_size_bytes {
+            state.partition = pick_other(ctx.available, state.partition);
+            state.produced_bytes = 0;
+        }
+        state.produced_bytes += ctx.record_size_bytes;
+        state.partition
+    }
+}
+
+/// A random available partition, different from `current` when there is a
+/// choice.
+fn pick_other(available: &[i32], current: i32) -> i32 {
+    let mut rng = rand::rng();
+    if available.len() <= 1 {
+        return available.first().copied().unwrap_or(0);
+    }
+    loop {
+        let p = available[rng.random_range(0..available.len())];
+        if p != current {
+            return p;
+        }
+    }
+}
+
+/// Every record to the next partition in turn, ignoring keys (Java's
+/// `RoundRobinPartitioner`). Counted per topic.
+#[derive(Debug, Default)]
+pub struct RoundRobin {
+    counters: Mutex<HashMap<String, u32>>,
+}
+
+impl Partitioner for RoundRobin {
+    fn partition(&self, ctx: &PartitionContext<'_>) -> i32 {
+        let mut counters = self.counters.lock().expect("partitioner poisoned");
+        let counter = match counters.get_mut(ctx.topic) {
+            Some(c) => c,
+            None => counters.entry(ctx.topic.to_owned()).or_insert(0),
+        };
+        let n = *counter;
+        *counter = counter.wrapping_add(1);
+        (n % ctx.partition_count as u32) as i32
+    }
+}
+
+/// Every record to a uniformly random partition, ignoring keys.
+#[derive(Debug, Default)]
+pub struct Random;
+
+impl Partitioner for Random {
+    fn partition(&self, ctx: &PartitionContext<'_>) -> i32 {
+        rand::rng().random_range(0..ctx.partition_count)
+    }
+}
+
+/// A partitioner from a closure `(topic, key, value, partition_count) -> partition`.
+pub struct FnPartitioner<F>(pub F);
+
+impl<F> fmt::Debug for FnPartitioner<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FnPartitioner")
+    }
+}
+
+impl<F> Partitioner for FnPartitioner<F>
+where
+    F: Fn(&str, Option<&[u8]>, Option<&[u8]>, i32) -> i32 + Send + Sync,
+{
+    fn partition(&self, ctx: &PartitionContext<'_>) -> i32 {
+        (self.0)(ctx.topic, ctx.key, ctx.value, ctx.partition_count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx<'a>(key: Option<&'a [u8]>, available: &'a [i32], size: usize) -> PartitionContext<'a> {
+        PartitionContext {
+            topic: "t",
+            key,
+            value: None,
+            partition_count: 6,
+            available,
+            record_size_bytes: size,
+        }
+    }
+
+    const ALL: [i32; 6] = [0, 1, 2, 3, 4, 5];
+
+    #[test]
+    fn keyed_records_follow_java_murmur2() {
+        let p = DefaultPartitioner::new(16_384);
+        // partition("foobar", 6) == 0 and partition("kafka", 6) == 4 (reference vectors).
+        assert_eq!(p.partition(&ctx(Some(b"foobar"), &ALL, 10)), 0);
+        assert_eq!(p.partition(&ctx(Some(b"kafka"), &ALL, 10)), 4);
+        assert_eq!(
+            p.partition(&ctx(Some(b""), &ALL, 10)),
+            3,
+            "an empty key is hashed, not sticky"
+        );
+    }
+
+    #[test]
+    fn keyless_records_stick_until_a_batch_worth_of_bytes() {
+        let p = DefaultPartitioner::new(1_000);
+        let first = p.partition(&ctx(None, &ALL, 100));
+        for _ in 0..9 {
+            assert_eq!(p.partition(&ctx(None, &ALL, 100)), first);
+        }
+        // 1,000 bytes went to `first`: the next record moves elsewhere.
+        let second = p.partition(&ctx(None, &ALL, 100));
+        assert_ne!(second, first);
+    }
+
+    #[test]
+    fn sticky_spreads_uniformly_over_time_and_avoids_unavailable_partitions() {
+        let p = UniformSticky::new(100);
+        let available = [0, 2, 3, 5];
+        let mut counts = [0u32; 6];
+        for _ in 0..40_000 {
+            counts[p.partition(&ctx(Some(b"ignored"), &available, 10)) as usize] += 1;
+        }
+        assert_eq!((counts[1], counts[4]), (0, 0));
+        for p in available {
+            let share = f64::from(counts[p as usize]) / 40_000.0;
+            assert!((0.2..0.3).contains(&share), "partition {p} got {share}");
+        }
+    }
+
+    #[test]
+    fn round_robin_cycles_per_topic_ignoring_keys() {
+        let p = RoundRobin::default();
+        let got: Vec<i32> = (0..8)
+            .map(|_| p.partition(&ctx(Some(b"same"), &ALL, 1)))
+            .collect();
+        assert_eq!(got, [0, 1, 2, 3, 4, 5, 0, 1]);
+        let other = PartitionContext {
+            topic: "u",
+            ..ctx(None, &ALL, 1)
+        };
+        assert_eq!(p.partition(&other), 0, "each topic has its own counter");
+    }
+
+    #[test]
+    fn random_covers_every_partition() {
+        let p = Random;
+        let mut seen = [false; 6];
+        for _ in 0..10_000 {
+            seen[p.partition(&ctx(None, &ALL, 1)) as usize] = true;
+        }
+        assert!(seen.iter().all(|s| *s));
+    }
+
+    #[test]
+    fn closures_are_partitioners() {
+        let p = FnPartitioner(|_: &str, key: Option<&[u8]>, _: Option<&[u8]>, n: i32| {
+            key.map_or(0, |k| k.len() as i32 % n)
+        });
+        assert_eq!(p.partition(&ctx(Some(b"abcdefgh"), &ALL, 1)), 2);
+    }
+}

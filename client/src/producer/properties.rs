@@ -1,0 +1,265 @@
+//! Building a [`ProducerConfig`] from Kafka-style properties
+//! (`bootstrap.servers`, `linger.ms`, ...), as Java and librdkafka users
+//! write them.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use super::{Acks, Compression, PartitionerChoice, ProducerConfig};
+use crate::error::{Error, Result};
+
+/// Every key [`ProducerConfig::from_properties`] understands.
+pub const KNOWN_KEYS: &[&str] = &[
+    "bootstrap.servers",
+    "client.id",
+    "acks",
+    "linger.ms",
+    "batch.size",
+    "buffer.memory",
+    "max.request.size",
+    "compression.type",
+    "enable.idempotence",
+    "retries",
+    "retry.backoff.ms",
+    "retry.backoff.max.ms",
+    "delivery.timeout.ms",
+    "request.timeout.ms",
+    "max.in.flight.requests.per.connection",
+    "max.block.ms",
+    "partitioner",
+    "metadata.max.age.ms",
+    "reconnect.backoff.ms",
+    "reconnect.backoff.max.ms",
+    "allow.auto.create.topics",
+];
+
+impl ProducerConfig {
+    /// A config from `key=value` pairs. Unknown keys are an error listing
+    /// all of them; so is a value that does not parse, naming its key.
+    /// `bootstrap.servers` is required.
+    pub fn from_properties<K, V>(properties: impl IntoIterator<Item = (K, V)>) -> Result<Self>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let pairs: Vec<(String, String)> = properties
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().trim().to_owned(), v.as_ref().trim().to_owned()))
+            .collect();
+        let unknown: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| !KNOWN_KEYS.contains(&k.as_str()))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::UnknownConfigKeys(unknown));
+        }
+        let bootstrap = pairs
+            .iter()
+            .find(|(k, _)| k == "bootstrap.servers")
+            .map(|(_, v)| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|servers| !servers.is_empty())
+            .ok_or_else(|| Error::Config("bootstrap.servers is required".into()))?;
+        let mut config = ProducerConfig::new(bootstrap);
+        for (key, value) in &pairs {
+            let v = value.as_str();
+            match key.as_str() {
+                "bootstrap.servers" => {}
+                "client.id" => config.client.connection.client_id = Some(Arc::from(v)),
+                "acks" => {
+                    config.acks = match v {
+                        "0" => Acks::None,
+                        "1" => Acks::Leader,
+                        "-1" | "all" => Acks::All,
+                        _ => return Err(invalid(key, v, "0, 1, -1 or all")),
+                    }
+                }
+                "linger.ms" => config.linger_ms = number(key, v)?,
+                "batch.size" => config.batch_size = number(key, v)?,
+                "buffer.memory" => config.buffer_memory = number(key, v)?,
+                "max.request.size" => config.max_request_size = number(key, v)?,
+                "compression.type" => {
+                    config.compression = match v {
+                        "none" => Compression::None,
+                        "gzip" => Compression::Gzip,
+                        "snappy" => Compression::Snappy,
+                        "lz4" => Compression::Lz4,
+                        "zstd" => Compression::Zstd,
+                        _ => return Err(invalid(key, v, "none, gzip, snappy, lz4 or zstd")),
+                    }
+                }
+                "enable.idempotence" => config.enable_idempotence = Some(boolean(key, v)?),
+                "retries" => config.retries = number(key, v)?,
+                "retry.backoff.ms" => config.retry_backoff.initial_ms = number(key, v)?,
+                "retry.backoff.max.ms" => config.retry_backoff.max_ms = number(key, v)?,
+                "delivery.timeout.ms" => config.delivery_timeout_ms = number(key, v)?,
+                "request.timeout.ms" => {
+                    config.client.connection.request_timeout_ms = number(key, v)?
+                }
+                "max.in.flight.requests.per.connection" => config.max_in_flight = number(key, v)?,
+                "max.block.ms" => config.max_block_ms = number(key, v)?,
+                "metadata.max.age.ms" => config.client.metadata_max_age_ms = number(key, v)?,
+                "reconnect.backoff.ms" => {
+                    config.client.connection.reconnect_backoff.initial_ms = number(key, v)?
+                }
+                "reconnect.backoff.max.ms" => {
+                    config.client.connection.reconnect_backoff.max_ms = number(key, v)?
+                }
+                "allow.auto.create.topics" => {
+                    config.client.allow_auto_topic_creation = boolean(key, v)?
+                }
+                "partitioner" => {
+                    config.partitioner = match v {
+                        "default" | "murmur2" | "murmur2_random" => PartitionerChoice::Default,
+                        "round_robin"
+                        | "roundrobin"
+                        | "org.apache.kafka.clients.producer.RoundRobinPartitioner" => {
+                            PartitionerChoice::RoundRobin
+                        }
+                        "random" => PartitionerChoice::Random,
+                        "uniform_sticky" => PartitionerChoice::UniformSticky,
+                        _ => {
+                            return Err(invalid(
+                                key,
+                                v,
+                                "default, round_robin, random or uniform_sticky",
+                            ));
+                        }
+                    }
+                }
+                _ => unreachable!("unknown keys were rejected above"),
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// A config from the text of a `.properties` file: `key=value` lines,
+    /// `#` or `!` comments, blank lines ignored.
+    pub fn from_properties_str(text: &str) -> Result<Self> {
+        let mut pairs = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+                continue;
+            }
+            let (k, v) = line
+                .split_once('=')
+                .or_else(|| line.split_once(':'))
+                .ok_or_else(|| {
+                    Error::Config(format!("line {}: expected key=value, got {line:?}", n + 1))
+                })?;
+            pairs.push((k.to_owned(), v.to_owned()));
+        }
+        Self::from_properties(pairs)
+    }
+}
+
+fn invalid(key: &str, value: &str, expected: &str) -> Error {
+    Error::Config(format!("{key}={value:?} is invalid: expected {expected}"))
+}
+
+fn number<T: FromStr>(key: &str, value: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|_| invalid(key, value, "a non-negative integer"))
+}
+
+fn boolean(key: &str, value: &str) -> Result<bool> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(invalid(key, value, "true or false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_supported_key() {
+        let config = ProducerConfig::from_properties_str(
+            "# producer\n\
+             bootstrap.servers = a:9092, b:9092\n\
+             client.id=orders\nacks=1\nlinger.ms=50\nbatch.size=65536\nbuffer.memory=1048576\n\
+             compression.type=zstd\nenable.idempotence=false\nretries=3\ndelivery.timeout.ms=60000\n\
+             request.timeout.ms=10000\nmax.in.flight.requests.per.connection=2\npartitioner=round_robin\n\
+             retry.backoff.ms=10\nretry.backoff.max.ms=200\n",
+        )
+        .unwrap();
+        assert_eq!(config.client.bootstrap_servers, ["a:9092", "b:9092"]);
+        assert_eq!(
+            config.client.connection.client_id.as_deref(),
+            Some("orders")
+        );
+        assert_eq!(
+            (config.acks, config.linger_ms, config.batch_size),
+            (Acks::Leader, 50, 65_536)
+        );
+        assert_eq!(config.compression, Compression::Zstd);
+        assert_eq!(
+            (
+                config.enable_idempotence,
+                config.retries,
+                config.max_in_flight
+            ),
+            (Some(false), 3, 2)
+        );
+        assert_eq!(
+            (
+                config.delivery_timeout_ms,
+                config.client.connection.request_timeout_ms
+            ),
+            (60_000, 10_000)
+        );
+        assert!(matches!(config.partitioner, PartitionerChoice::RoundRobin));
+        assert_eq!(
+            (config.retry_backoff.initial_ms, config.retry_backoff.max_ms),
+            (10, 200)
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = ProducerConfig::from_properties([
+            ("bootstrap.servers", "a:1"),
+            ("linger.msec", "5"),
+            ("sasl.mechanism", "PLAIN"),
+        ])
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::UnknownConfigKeys(keys) if keys == &["linger.msec", "sasl.mechanism"])
+        );
+        assert_eq!(
+            err.to_string(),
+            "unknown configuration keys: linger.msec, sasl.mechanism"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (key, value) in [
+            ("acks", "2"),
+            ("linger.ms", "soon"),
+            ("compression.type", "brotli"),
+            ("enable.idempotence", "yes"),
+            ("partitioner", "consistent"),
+        ] {
+            let err = ProducerConfig::from_properties([("bootstrap.servers", "a:1"), (key, value)])
+                .unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+        }
+        assert!(
+            ProducerConfig::from_properties([("linger.ms", "5")]).is_err(),
+            "bootstrap.servers is required"
+        );
+        assert!(ProducerConfig::from_properties_str("bootstrap.servers=a:1\nnonsense\n").is_err());
+    }
+}

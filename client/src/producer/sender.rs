@@ -1,0 +1,393 @@
+//! The producer's background task: seals batches, groups them by leader,
+//! sends Produce requests and settles the responses.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse, TopicName};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::Instant;
+
+use super::Inner;
+use super::accumulator::{Batch, BatchAck, PartitionQueue, TopicQueues, deliver};
+use crate::connection::{PRODUCE_VERSION_CAP, PendingResponse};
+use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
+use crate::protocol::StrBytes;
+
+/// How long the sender sleeps when nothing is scheduled; a safety net, as
+/// every state change also wakes it.
+const IDLE_WAKEUP: Duration = Duration::from_millis(100);
+/// How soon to look again at partitions waiting for a leader.
+const NO_LEADER_RECHECK: Duration = Duration::from_millis(50);
+
+struct Outgoing {
+    topic: Arc<TopicQueues>,
+    batch: Batch,
+    bytes: bytes::Bytes,
+}
+
+/// A Produce request on its way to one broker.
+struct Job {
+    batches: Vec<Outgoing>,
+    permit: OwnedSemaphorePermit,
+}
+
+/// Per broker: the in-flight slots, and the sink that writes its requests.
+struct BrokerSink {
+    slots: Arc<Semaphore>,
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+pub(crate) async fn run(inner: Arc<Inner>) {
+    let mut sinks: HashMap<i32, BrokerSink> = HashMap::new();
+    loop {
+        let next_wakeup = drain(&inner, &mut sinks);
+        if inner.closed.load(Ordering::Acquire)
+            && inner.outstanding_batches.load(Ordering::Acquire) == 0
+        {
+            return;
+        }
+        let wait = next_wakeup.unwrap_or_else(|| Instant::now() + IDLE_WAKEUP);
+        tokio::select! {
+            () = inner.wake.notified() => {}
+            () = tokio::time::sleep_until(wait) => {}
+        }
+    }
+}
+
+/// One pass over every partition: seals due batches, expires old ones and
+/// dispatches what may be sent. Returns when to look again.
+fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Instant> {
+    let config = &inner.config;
+    let now = Instant::now();
+    let force = inner.flushes.load(Ordering::Acquire) > 0 || inner.closed.load(Ordering::Acquire);
+    let linger = Duration::from_millis(config.linger_ms);
+    let delivery_timeout = Duration::from_millis(config.delivery_timeout_ms);
+    let metadata = inner.client.metadata();
+    let mut next_wakeup: Option<Instant> = None;
+    let mut wake_at =
+        |at: Instant| next_wakeup = Some(next_wakeup.map_or(at, |n: Instant| n.min(at)));
+    let mut requests: HashMap<i32, (Vec<Outgoing>, usize, OwnedSemaphorePermit)> = HashMap::new();
+    let mut full_brokers: Vec<i32> = Vec::new();
+    let mut expired: Vec<Arc<Mutex<PartitionQueue>>> = Vec::new();
+    let mut need_metadata = false;
+
+    for topic in inner.accumulator.all() {
+        let topic_metadata = metadata.topic(&topic.name);
+        for (index, slot) in topic.partitions.iter().enumerate() {
+            let mut queue = slot.lock().expect("partition poisoned");
+            if let Some(open) = &queue.open {
+                let due = open.created_at() + linger;
+                if force || due <= now {
+                    queue.seal();
+                } else {
+                    wake_at(due);
+                }
+            }
+            let mut any_expired = false;
+            while queue
+                .ready
+                .front()
+                .is_some_and(|b| b.created_at() + delivery_timeout <= now)
+            {
+                let batch = queue.ready.pop_front().expect("front exists");
+                let last = batch.last_error.clone().map(Box::new);
+                queue.finish(
+                    batch,
+                    Err(Error::DeliveryTimeout {
+                        timeout_ms: config.delivery_timeout_ms,
+                        last,
+                    }),
+                );
+                any_expired = true;
+            }
+            if any_expired {
+                expired.push(Arc::clone(slot));
+            }
+            let Some(front) = queue.ready.front() else {
+                continue;
+            };
+            if let Some(at) = front.retry_at.filter(|at| *at > now) {
+                wake_at(at);
+                continue;
+            }
+            // A retried batch goes alone, so nothing overtakes it.
+            let limit = if front.attempts > 0 {
+                1
+            } else {
+                config.max_in_flight
+            };
+            if queue.inflight >= limit {
+                continue;
+            }
+            let Some(leader) = topic_metadata
+                .and_then(|t| t.partitions.get(index))
+                .and_then(|p| p.leader())
+            else {
+                need_metadata = true;
+                wake_at(now + NO_LEADER_RECHECK);
+                continue;
+            };
+            if full_brokers.contains(&leader)
+                || (queue.inflight > 0 && queue.inflight_broker != leader)
+            {
+                continue;
+            }
+            if let Some((batches, bytes, _)) = requests.get(&leader)
+                && !batches.is_empty()
+                && bytes + front.encoded_len() > config.max_request_size
+            {
+                // This request is full; the batch goes in the next one.
+                wake_at(now);
+                continue;
+            }
+            if let std::collections::hash_map::Entry::Vacant(slot) = requests.entry(leader) {
+                // One request per broker per pass, each holding one of the
+                // broker's max_in_flight slots until its response is settled.
+                let sink = sinks.entry(leader).or_insert_with(|| {
+                    let (jobs, queue) = mpsc::unbounded_channel();
+                    tokio::spawn(sink(Arc::clone(inner), leader, queue));
+                    BrokerSink {
+                        slots: Arc::new(Semaphore::new(config.max_in_flight)),
+                        jobs,
+                    }
+                });
+                match Arc::clone(&sink.slots).try_acquire_owned() {
+                    Ok(permit) => {
+                        slot.insert((Vec::new(), 0, permit));
+                    }
+                    Err(_) => {
+                        full_brokers.push(leader);
+                        continue;
+                    }
+                }
+            }
+            let mut batch = queue.ready.pop_front().expect("front exists");
+            let queue = &mut *queue;
+            let bytes = match batch.encoded(inner, &mut queue.next_sequence) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    queue.finish(batch, Err(e));
+                    expired.push(Arc::clone(slot));
+                    continue;
+                }
+            };
+            queue.inflight += 1;
+            queue.inflight_broker = leader;
+            let (batches, total, _) = requests.get_mut(&leader).expect("request was just ensured");
+            *total += bytes.len();
+            batches.push(Outgoing {
+                topic: Arc::clone(&topic),
+                batch,
+                bytes,
+            });
+        }
+    }
+    for slot in expired {
+        deliver(inner, &slot);
+    }
+    if need_metadata {
+        inner.client.request_metadata_refresh();
+    }
+    for (broker_id, (batches, _, permit)) in requests {
+        if batches.is_empty() {
+            continue;
+        }
+        let sink = sinks
+            .get(&broker_id)
+            .expect("a sink exists for every request's broker");
+        if let Err(unsent) = sink.jobs.send(Job { batches, permit }) {
+            // The sink only stops when the producer's task does; settle the
+            // batches rather than lose them.
+            let Job { batches, permit } = unsent.0;
+            tokio::spawn(finish(
+                Arc::clone(inner),
+                broker_id,
+                batches,
+                permit,
+                Err(Error::ProducerClosed),
+            ));
+        }
+    }
+    next_wakeup
+}
+
+/// Writes one broker's requests strictly in the order the sender made them
+/// (concurrent writers could swap two batches of a partition), then waits
+/// for each response on its own task so requests stay pipelined.
+async fn sink(inner: Arc<Inner>, broker_id: i32, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    while let Some(Job { batches, permit }) = jobs.recv().await {
+        let request = build_request(&inner, &batches);
+        let submitted = submit(&inner, broker_id, request).await;
+        let inner = Arc::clone(&inner);
+        tokio::spawn(async move {
+            let response = match submitted {
+                Ok(Some(pending)) => pending.response().await.map(Some).map_err(Error::from),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            };
+            finish(inner, broker_id, batches, permit, response).await;
+        });
+    }
+}
+
+async fn finish(
+    inner: Arc<Inner>,
+    broker_id: i32,
+    batches: Vec<Outgoing>,
+    permit: OwnedSemaphorePermit,
+    response: Result<Option<ProduceResponse>>,
+) {
+    if let Err(e) = &response {
+        if e.invalidates_metadata() {
+            inner.client.request_metadata_refresh();
+        }
+        if matches!(e, Error::Request(RequestError::Timeout { .. }))
+            && let Some(broker) = inner.client.broker(broker_id)
+        {
+            // Like Java: a connection that lost a response cannot be trusted
+            // with the ordering of the next ones.
+            broker.reset();
+        }
+    }
+    drop(permit);
+    for out in batches {
+        let outcome = match &response {
+            Err(e) => Err(e.clone()),
+            Ok(None) => Ok(BatchAck::UNKNOWN),
+            Ok(Some(r)) => partition_outcome(r, &out.topic.name, out.batch.partition),
+        };
+        settle(&inner, &out.topic, out.batch, outcome);
+    }
+    inner.wake.notify_one();
+}
+
+fn build_request(inner: &Inner, batches: &[Outgoing]) -> ProduceRequest {
+    let mut topics: Vec<TopicProduceData> = Vec::new();
+    for out in batches {
+        let data = PartitionProduceData::default()
+            .with_index(out.batch.partition)
+            .with_records(Some(out.bytes.clone()));
+        match topics.iter_mut().find(|t| *t.name.0 == *out.topic.name) {
+            Some(t) => t.partition_data.push(data),
+            None => topics.push(
+                TopicProduceData::default()
+                    .with_name(TopicName(StrBytes::from_string(out.topic.name.to_string())))
+                    .with_partition_data(vec![data]),
+            ),
+        }
+    }
+    ProduceRequest::default()
+        .with_acks(inner.config.acks.wire())
+        .with_timeout_ms(
+            inner
+                .config
+                .client
+                .connection
+                .request_timeout_ms
+                .min(i32::MAX as u64) as i32,
+        )
+        .with_topic_data(topics)
+}
+
+/// Writes the request; `None` for acks=0, which gets no response.
+async fn submit(
+    inner: &Inner,
+    broker_id: i32,
+    request: ProduceRequest,
+) -> Result<Option<PendingResponse<ProduceRequest>>> {
+    let broker = inner
+        .client
+        .broker(broker_id)
+        .ok_or_else(|| Error::NoBrokerAvailable {
+            last: Box::new(Error::Config(format!(
+                "broker {broker_id} is not in the metadata"
+            ))),
+        })?;
+    let conn = broker.get().await?;
+    let version = conn.version_for::<ProduceRequest>(Some(PRODUCE_VERSION_CAP))?;
+    if inner.config.acks == super::Acks::None {
+        conn.send_without_response(&request, version).await?;
+        return Ok(None);
+    }
+    Ok(Some(conn.submit(&request, version).await?))
+}
+
+fn partition_outcome(response: &ProduceResponse, topic: &str, partition: i32) -> Result<BatchAck> {
+    let found = response
+        .responses
+        .iter()
+        .filter(|t| *t.name.0 == *topic)
+        .flat_map(|t| &t.partition_responses)
+        .find(|p| p.index == partition);
+    let Some(p) = found else {
+        return Err(Error::kafka(
+            ErrorCode::NetworkException,
+            ErrorContext::partition(ApiKey::Produce, topic, partition)
+                .with_message(Some("the response did not mention this partition".into())),
+        ));
+    };
+    match ErrorCode::try_from_code(p.error_code) {
+        None => Ok(BatchAck {
+            base_offset: p.base_offset,
+            log_append_time_ms: p.log_append_time_ms,
+        }),
+        Some(code) => Err(Error::kafka(
+            code,
+            ErrorContext::partition(ApiKey::Produce, topic, partition)
+                .with_message(p.error_message.as_ref().map(|m| m.to_string())),
+        )),
+    }
+}
+
+/// Applies a batch's result: success, a retry, or a final failure.
+fn settle(inner: &Inner, topic: &TopicQueues, mut batch: Batch, outcome: Result<BatchAck>) {
+    let slot = &topic.partitions[batch.partition as usize];
+    let mut queue = slot.lock().expect("partition poisoned");
+    queue.inflight -= 1;
+    match outcome {
+        Ok(ack) => queue.finish(batch, Ok(ack)),
+        // An earlier attempt of this very batch was written; the broker
+        // recognised the retry. Success, offset unknown.
+        Err(e) if e.code() == Some(ErrorCode::DuplicateSequenceNumber) => {
+            queue.finish(batch, Ok(BatchAck::UNKNOWN))
+        }
+        Err(e) => {
+            let config = &inner.config;
+            // With idempotence, a batch behind a failed one is rejected as
+            // out of order; it succeeds once its predecessor is re-sent.
+            let retriable = e.is_retriable()
+                || (inner.identity.is_some()
+                    && e.code() == Some(ErrorCode::OutOfOrderSequenceNumber));
+            let delay = config.retry_backoff.delay(batch.attempts + 1);
+            let deadline = batch.created_at() + Duration::from_millis(config.delivery_timeout_ms);
+            let retry_at = Instant::now() + delay;
+            if e.invalidates_metadata() {
+                inner.client.request_metadata_refresh();
+            }
+            if retriable && batch.attempts < config.retries && retry_at < deadline {
+                tracing::debug!(topic = %topic.name, partition = batch.partition, attempt = batch.attempts + 1, error = %e, "retrying batch");
+                batch.attempts += 1;
+                batch.retry_at = Some(retry_at);
+                batch.last_error = Some(e);
+                queue.requeue(batch);
+            } else if retriable {
+                let timeout_ms = config.delivery_timeout_ms;
+                queue.finish(
+                    batch,
+                    Err(Error::DeliveryTimeout {
+                        timeout_ms,
+                        last: Some(Box::new(e)),
+                    }),
+                );
+            } else {
+                queue.finish(batch, Err(e));
+            }
+        }
+    }
+    drop(queue);
+    deliver(inner, slot);
+}

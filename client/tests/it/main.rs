@@ -1,0 +1,13 @@
+//! The client's integration tests, one binary.
+//!
+//! - `producer`: the producer against broker-lite in process (send modes,
+//!   partitioners, backpressure, codecs read back by kcat, dropped
+//!   connections);
+//! - `mock_cluster`: the producer against librdkafka's mock cluster (3
+//!   brokers, leader moves, a broker down, idempotence);
+//! - `murmur2`: key placement against Java's formula and kafka-python.
+
+mod mock_cluster;
+mod murmur2;
+mod producer;
+mod support;
