@@ -56,7 +56,7 @@ async fn every_advertised_version_answers() {
     .await;
 
     every_version(&mut client, &advertised, |_| ApiVersionsRequest::default()).await;
-    every_version(&mut client, &advertised, |v| {
+    every_version(&mut client, &advertised, |_| {
         let topics = vec![MetadataRequestTopic::default().with_name(Some(name("v")))];
         MetadataRequest::default()
             .with_topics(Some(topics))
