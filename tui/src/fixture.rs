@@ -321,7 +321,11 @@ pub fn synthetic(size: Size, step: usize) -> Snapshot {
                     let rate = 10 + (t * 7 + i64::from(*partition)) % 90;
                     let leo = 1_000_000 + rate * s * STEP_MS / 1_000;
                     // Every fifth group falls behind by a growing margin.
-                    let behind = if g.is_multiple_of(5) { 100 + 50 * s } else { s % 2 };
+                    let behind = if g.is_multiple_of(5) {
+                        100 + 50 * s
+                    } else {
+                        s % 2
+                    };
                     offset(topic, *partition, Some(leo - behind))
                 })
                 .collect();

@@ -10,7 +10,10 @@
 //! - [`headless`]: the same evaluation as a JSON report and exit code.
 //! - [`fixture`]: deterministic snapshots for tests, benches and demos.
 
+pub mod action;
+pub mod app;
 pub mod evaluation;
 pub mod fixture;
+pub mod keymap;
 pub mod model;
 pub mod ring;
