@@ -17,3 +17,4 @@ pub mod fixture;
 pub mod keymap;
 pub mod model;
 pub mod ring;
+pub mod ui;

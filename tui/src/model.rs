@@ -115,6 +115,15 @@ impl GroupState {
             Self::Unknown(s) => s,
         }
     }
+
+    /// At most 11 characters, for narrow tables.
+    pub fn short_label(&self) -> &str {
+        match self {
+            Self::PreparingRebalance => "Preparing",
+            Self::CompletingRebalance => "Completing",
+            other => other.label(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -99,6 +99,7 @@ const BROKERS: &[Column] = &[
     col("Rack", false),
     col("Leaders", true),
     col("Replicas", true),
+    fixed("Role"),
 ];
 
 /// Which column a table is sorted by, and which way.
