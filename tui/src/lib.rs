@@ -14,6 +14,7 @@ pub mod action;
 pub mod app;
 pub mod evaluation;
 pub mod fixture;
+pub mod headless;
 pub mod keymap;
 pub mod model;
 pub mod ring;
