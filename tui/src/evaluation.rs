@@ -30,7 +30,7 @@ pub use self::verdict::{Level, Verdict};
 use self::burrow::{CommitRing, CommitSample};
 use self::rates::OffsetSample;
 use self::time_lag::{AddOutcome, OffsetTimeTable, Point};
-use crate::model::{BrokerId, GroupState, Snapshot, TopicPartition};
+use crate::model::{BrokerId, Group, GroupState, Snapshot, Topic, TopicPartition};
 use crate::ring::Ring;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -91,7 +91,14 @@ impl Default for Evaluator {
 }
 
 impl Evaluator {
+    /// # Panics
+    /// If any window size in `config` is 0: a window that holds nothing
+    /// cannot evaluate anything, so this is a configuration bug.
     pub fn new(config: EvalConfig) -> Self {
+        assert!(
+            config.burrow.intervals > 0 && config.time_table_points > 0 && config.rate_samples > 0,
+            "every evaluation window needs at least one slot: {config:?}"
+        );
         Self {
             config,
             logs: HashMap::new(),
@@ -258,10 +265,15 @@ impl Evaluator {
             })
             .collect();
 
+        let by_name: HashMap<&str, &Topic> = snapshot
+            .topics
+            .iter()
+            .map(|t| (t.name.as_str(), t))
+            .collect();
         let groups: Vec<GroupEval> = snapshot
             .groups
             .iter()
-            .map(|group| self.evaluate_group(group, snapshot, now_ms))
+            .map(|group| self.evaluate_group(group, &by_name, now_ms))
             .collect();
 
         let mut health_total = HealthCounts::default();
@@ -290,8 +302,8 @@ impl Evaluator {
 
     fn evaluate_group(
         &self,
-        group: &crate::model::Group,
-        snapshot: &Snapshot,
+        group: &Group,
+        topics: &HashMap<&str, &Topic>,
         now_ms: i64,
     ) -> GroupEval {
         let windows = self.consumers.get(&group.group_id);
@@ -307,15 +319,11 @@ impl Evaluator {
                 let consumer = windows
                     .and_then(|w| w.get(&offset.topic))
                     .and_then(|w| w.get(&offset.partition));
-                let state = snapshot
-                    .topics
-                    .iter()
-                    .find(|t| t.name == offset.topic)
-                    .and_then(|t| {
-                        t.partitions
-                            .iter()
-                            .find(|p| p.partition == offset.partition)
-                    });
+                let state = topics.get(offset.topic.as_str()).and_then(|t| {
+                    t.partitions
+                        .iter()
+                        .find(|p| p.partition == offset.partition)
+                });
                 let log_end_offset = state.and_then(|p| p.log_end_offset);
                 let log_start_offset = state.and_then(|p| p.log_start_offset);
                 let lag = match (offset.committed_offset, log_end_offset) {
