@@ -1,0 +1,21 @@
+//! kctl-tui: the dashboard behind `kctl tui` and `kctl health`.
+//!
+//! Layout, following bottom's state / drawing / collection split:
+//! - [`model`]: the snapshot a poller fills from one coordinated read.
+//! - [`evaluation`]: windows over snapshots and everything concluded from
+//!   them (replica health, Burrow status, time lag, rates, verdict). Pure.
+//! - [`app`] + [`action`]: the dashboard state and its `update(Action)`.
+//! - [`keymap`]: the one key table: key handling and the help overlay.
+//! - [`ui`]: drawing; reads `&App`, never mutates it.
+//! - [`headless`]: the same evaluation as a JSON report and exit code.
+//! - [`fixture`]: deterministic snapshots for tests, benches and demos.
+
+pub mod action;
+pub mod app;
+pub mod evaluation;
+pub mod fixture;
+pub mod headless;
+pub mod keymap;
+pub mod model;
+pub mod ring;
+pub mod ui;

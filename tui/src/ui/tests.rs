@@ -1,0 +1,296 @@
+//! Every screen rendered through `TestBackend` from the fixed scenario, at
+//! the smallest supported size and a large one. Text snapshots carry no
+//! styles, so the colours that carry meaning are asserted on the buffer.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::draw;
+use crate::action::{Action, Screen};
+use crate::app::App;
+use crate::evaluation::EvalConfig;
+use crate::fixture::{self, SCENARIO_STEPS, STEP_MS};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn loaded() -> App {
+    let mut app = App::new(EvalConfig::default(), STEP_MS as u64);
+    for step in 0..SCENARIO_STEPS {
+        app.update(Action::Snapshot(Box::new(fixture::scenario(step))));
+    }
+    let last = fixture::scenario(SCENARIO_STEPS - 1).captured_at_ms;
+    app.update(Action::Tick {
+        now_ms: last + 2_000,
+    });
+    app
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|frame| draw(frame, app)).expect("draw");
+    terminal.backend().to_string()
+}
+
+fn snapshot_all_sizes(name: &str, app: &App) -> Vec<String> {
+    SIZES
+        .iter()
+        .map(|&(w, h)| {
+            let screen = render(app, w, h);
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+            screen
+        })
+        .collect()
+}
+
+fn with(actions: impl IntoIterator<Item = Action>) -> App {
+    let mut app = loaded();
+    for action in actions {
+        app.update(action);
+    }
+    app
+}
+
+#[test]
+fn overview() {
+    let screens = snapshot_all_sizes("overview", &loaded());
+    assert!(screens[0].contains("Worst groups by lag"));
+    assert!(screens[0].contains("● CRIT"));
+    assert!(
+        !screens[0].contains(" Why "),
+        "reasons only fit on wide terminals"
+    );
+    assert!(screens[1].contains(" Why "));
+    assert!(screens[1].contains("partition offline (no leader)"));
+}
+
+#[test]
+fn groups() {
+    let screens = snapshot_all_sizes("groups", &with([Action::Show(Screen::Groups)]));
+    assert!(
+        screens[0].contains("no commit"),
+        "fresh has no commit, not a lag number"
+    );
+}
+
+#[test]
+fn group_drill_in() {
+    let app = with([
+        Action::Show(Screen::Groups),
+        Action::SortNext,
+        Action::Down,
+        Action::Open,
+    ]);
+    assert_eq!(
+        app.current_group().map(|g| g.group_id.as_str()),
+        Some("audit")
+    );
+    let screens = snapshot_all_sizes("group_audit", &app);
+    assert!(screens[0].contains("STOP"));
+}
+
+#[test]
+fn group_drill_in_with_estimates_of_every_kind() {
+    // replay: a lower bound on one partition, an exact age on the other.
+    let app = with([
+        Action::Show(Screen::Groups),
+        Action::SortNext,
+        Action::Bottom,
+        Action::Open,
+    ]);
+    assert_eq!(
+        app.current_group().map(|g| g.group_id.as_str()),
+        Some("replay")
+    );
+    let screens = snapshot_all_sizes("group_replay", &app);
+    assert!(screens[0].contains('≥') && screens[0].contains('='));
+}
+
+#[test]
+fn group_drill_in_without_commits() {
+    let mut app = with([Action::Show(Screen::Groups), Action::SortNext]);
+    let fresh = app
+        .group_rows()
+        .iter()
+        .position(|g| g.group_id == "fresh")
+        .expect("fresh");
+    for _ in 0..fresh {
+        app.update(Action::Down);
+    }
+    app.update(Action::Open);
+    let screens = snapshot_all_sizes("group_fresh", &app);
+    assert!(screens[0].contains("no commit"));
+}
+
+#[test]
+fn topics() {
+    snapshot_all_sizes("topics", &with([Action::Show(Screen::Topics)]));
+}
+
+#[test]
+fn topic_drill_in() {
+    // The default sort puts the worst topic, payments, first.
+    let app = with([Action::Show(Screen::Topics), Action::Open]);
+    assert_eq!(
+        app.current_topic().map(|t| t.name.as_str()),
+        Some("payments")
+    );
+    let screens = snapshot_all_sizes("topic_payments", &app);
+    assert!(
+        screens[0].contains("none"),
+        "leaderless partition shows no leader"
+    );
+    assert!(screens[0].contains('✗'), "missing ISR replicas are marked");
+}
+
+#[test]
+fn brokers() {
+    let screens = snapshot_all_sizes("brokers", &with([Action::Show(Screen::Brokers)]));
+    assert!(screens[0].contains("(not in metadata)"));
+}
+
+#[test]
+fn help_overlay() {
+    let screens = snapshot_all_sizes("help", &with([Action::ToggleHelp]));
+    for row in crate::keymap::help_rows() {
+        assert!(
+            screens[1].contains(row.description),
+            "{} missing from help",
+            row.description
+        );
+    }
+}
+
+#[test]
+fn filter_frozen_and_error_in_status_line() {
+    let mut app = with([
+        Action::Show(Screen::Groups),
+        Action::ToggleFreeze,
+        Action::StartFilter,
+        Action::FilterChar('a'),
+    ]);
+    app.update(Action::Snapshot(Box::new(fixture::scenario(
+        SCENARIO_STEPS,
+    ))));
+    let at_ms = fixture::scenario(SCENARIO_STEPS).captured_at_ms + 1;
+    app.update(Action::PollFailed {
+        at_ms,
+        error: "connection refused: kafka-1.kctl.test:9092".into(),
+    });
+    let screens = snapshot_all_sizes("status_line", &app);
+    assert!(screens[1].contains("FROZEN (1 held)"));
+    assert!(screens[1].contains("connection refused"));
+    assert!(screens[1].contains("/a▏"));
+}
+
+#[test]
+fn waiting_for_first_snapshot() {
+    let mut app = App::new(EvalConfig::default(), STEP_MS as u64);
+    app.update(Action::PollFailed {
+        at_ms: 0,
+        error: "no route to host".into(),
+    });
+    let screens = snapshot_all_sizes("waiting", &app);
+    assert!(screens[0].contains("Waiting for the first snapshot"));
+}
+
+#[test]
+fn resize_and_tiny_terminals_do_not_panic() {
+    let app = with([Action::Show(Screen::Groups), Action::Open]);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("test backend");
+    for (w, h) in [(80, 24), (160, 48), (20, 5), (1, 1), (0, 0), (80, 24)] {
+        terminal.backend_mut().resize(w, h);
+        terminal
+            .resize(ratatui::layout::Rect::new(0, 0, w, h))
+            .expect("resize");
+        terminal.draw(|frame| draw(frame, &app)).expect("draw");
+        assert_eq!(terminal.backend().buffer().area.width, w);
+    }
+    let help = with([Action::ToggleHelp]);
+    for (w, h) in [(10, 4), (3, 2)] {
+        render(&help, w, h);
+    }
+}
+
+fn buffer_of(app: &App, width: u16, height: u16) -> ratatui::buffer::Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|frame| draw(frame, app)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+/// The style of the first digit after `label` on its row.
+fn counter_style(buffer: &ratatui::buffer::Buffer, label: &str) -> ratatui::style::Style {
+    let area = buffer.area;
+    for y in 0..area.height {
+        let row: String = (0..area.width)
+            .map(|x| buffer[(x, y)].symbol().to_owned())
+            .collect();
+        if let Some(start) = row.find(label) {
+            let start = row[..start].chars().count() + label.chars().count();
+            let x = (start as u16..area.width)
+                .find(|&x| {
+                    buffer[(x, y)].symbol().chars().all(|c| c.is_ascii_digit())
+                        && buffer[(x, y)].symbol() != " "
+                })
+                .expect("a count after the label");
+            return buffer[(x, y)].style();
+        }
+    }
+    panic!("{label} not on screen");
+}
+
+#[test]
+fn health_counters_are_coloured_only_when_non_zero() {
+    use ratatui::style::Color;
+    let troubled = buffer_of(&loaded(), 80, 24);
+    assert_eq!(
+        counter_style(&troubled, "Offline (no leader)").fg,
+        Some(Color::Red)
+    );
+    assert_eq!(
+        counter_style(&troubled, "Under-replicated").fg,
+        Some(Color::Yellow)
+    );
+
+    let mut healthy = fixture::scenario(0);
+    for p in healthy
+        .topics
+        .iter_mut()
+        .flat_map(|t| t.partitions.iter_mut())
+    {
+        p.leader = Some(p.replicas[0].min(3));
+        p.replicas.iter_mut().for_each(|r| *r = (*r).min(3));
+        p.isr = p.replicas.clone();
+        p.offline_replicas.clear();
+    }
+    let mut app = App::new(EvalConfig::default(), STEP_MS as u64);
+    app.update(Action::Snapshot(Box::new(healthy)));
+    let calm = buffer_of(&app, 80, 24);
+    assert_eq!(
+        counter_style(&calm, "Offline (no leader)").fg,
+        Some(Color::DarkGray)
+    );
+    assert_eq!(
+        counter_style(&calm, "Under-replicated").fg,
+        Some(Color::DarkGray)
+    );
+}
+
+#[test]
+fn selected_row_is_highlighted() {
+    use ratatui::style::Modifier;
+    let app = with([Action::Show(Screen::Brokers), Action::Down]);
+    let buffer = buffer_of(&app, 80, 24);
+    // Row 0 tabs, 1 border, 2 header, 3 broker 1, 4 broker 2 (selected).
+    assert!(
+        buffer[(2, 4)]
+            .style()
+            .add_modifier
+            .contains(Modifier::REVERSED)
+    );
+    assert!(
+        !buffer[(2, 3)]
+            .style()
+            .add_modifier
+            .contains(Modifier::REVERSED)
+    );
+}
