@@ -41,10 +41,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use kctl_client::protocol::batch;
-use kctl_client::protocol::records::TimestampType;
 
 pub use config::{FlushPolicy, LogConfig};
 pub use error::LogError;
+/// For [`LogConfig::message_timestamp_type`].
+pub use kctl_client::protocol::records::TimestampType;
 pub use recovery::RecoveryReport;
 pub use retention::RetentionReport;
 
