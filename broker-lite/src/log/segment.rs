@@ -723,3 +723,65 @@ impl Iterator for HeaderWalk<'_> {
         Some(step)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::recovery::tests::batch_at;
+
+    #[test]
+    fn header_walk_crosses_chunks_and_rejects_a_partial_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("walk");
+        let mut bytes = Vec::new();
+        let mut starts = Vec::new();
+        for (i, value_bytes) in [10, 9_000, 30_000, 10, 10, 20_000, 10]
+            .into_iter()
+            .enumerate()
+        {
+            starts.push(bytes.len() as u64);
+            bytes.extend(batch_at(i as i64, value_bytes));
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        let end = bytes.len() as u64;
+        let walked: Vec<(u64, i64)> = HeaderWalk::new(&file, &path, 0, end)
+            .map(|step| step.map(|(at, h)| (at, h.base_offset)).unwrap())
+            .collect();
+        assert_eq!(walked, starts.iter().copied().zip(0..).collect::<Vec<_>>());
+        let mut cut = HeaderWalk::new(&file, &path, starts[5], end - 1);
+        assert_eq!(cut.next().unwrap().unwrap().0, starts[5]);
+        assert!(matches!(cut.next(), Some(Err(LogError::Corrupt { .. }))));
+        assert!(cut.next().is_none(), "stops after the first failure");
+        let mut partial_header = HeaderWalk::new(&file, &path, starts[6], starts[6] + 20);
+        assert!(matches!(
+            partial_header.next(),
+            Some(Err(LogError::Corrupt { .. }))
+        ));
+    }
+
+    #[test]
+    fn appends_index_every_interval_and_locate_finds_each_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut segment = Segment::create(dir.path(), 50, 0).unwrap();
+        for i in 0..40 {
+            segment.append(&batch_at(50 + i, 100), 300).unwrap();
+        }
+        let entries = segment.offset_index.entries().to_vec();
+        // About 170-byte batches: an entry at every third batch after the first.
+        assert!(entries.len() >= 10, "{entries:?}");
+        assert!(entries.iter().all(|e| e.position > 300));
+        for offset in 50..90 {
+            let (position, header) = segment.locate(offset).unwrap();
+            assert_eq!(header.base_offset, offset);
+            assert_eq!(position, (offset - 50) as u64 * header.total_bytes() as u64);
+        }
+        assert_eq!(segment.next_offset(), 90);
+        let time_entries = segment.time_index.entries();
+        assert!(
+            time_entries
+                .windows(2)
+                .all(|w| w[0].timestamp_ms < w[1].timestamp_ms)
+        );
+    }
+}
