@@ -74,7 +74,7 @@ fn append(c: &mut Criterion) {
             b.iter(|| {
                 let info = log.append(&mut buf, 0, NOW_MS).expect("append");
                 appended += 1;
-                if appended % 1024 == 0 {
+                if appended.is_multiple_of(1024) {
                     log.apply_retention(NOW_MS).expect("retention");
                 }
                 black_box(info)

@@ -165,17 +165,17 @@ pub(crate) fn load_segments(
     };
     let mut segments: Vec<Segment> = Vec::with_capacity(bases.len());
     for (i, &base) in bases.iter().enumerate() {
-        if let Some(expected) = segments.last().map(Segment::next_offset) {
-            if base != expected {
-                tracing::warn!(
-                    dir = %dir.display(),
-                    expected,
-                    found = base,
-                    "segment does not continue the offsets before it; deleting it and every later segment"
-                );
-                report.segments_deleted += delete_segments(dir, &bases[i..])?;
-                break;
-            }
+        if let Some(expected) = segments.last().map(Segment::next_offset)
+            && base != expected
+        {
+            tracing::warn!(
+                dir = %dir.display(),
+                expected,
+                found = base,
+                "segment does not continue the offsets before it; deleting it and every later segment"
+            );
+            report.segments_deleted += delete_segments(dir, &bases[i..])?;
+            break;
         }
         let trusted = if i < first_scanned {
             match Segment::open_trusted(dir, base, now_ms)? {
