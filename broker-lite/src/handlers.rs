@@ -15,7 +15,8 @@ use kctl_client::protocol::api::{ApiKey, ApiSupport};
 use kctl_client::protocol::header::{self, RequestFrame};
 use kctl_client::protocol::messages::{
     CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest, DescribeClusterRequest,
-    DescribeConfigsRequest, FetchRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
+    DescribeConfigsRequest, FetchRequest, InitProducerIdRequest, ListOffsetsRequest,
+    MetadataRequest, ProduceRequest,
 };
 use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
@@ -28,6 +29,7 @@ mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
 mod fetch;
+mod init_producer_id;
 mod list_offsets;
 mod metadata;
 mod produce;
@@ -44,6 +46,7 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::DescribeConfigs, 1, 4),
     ApiSupport::new(ApiKey::CreatePartitions, 0, 3),
     ApiSupport::new(ApiKey::DescribeCluster, 0, 1),
+    ApiSupport::new(ApiKey::InitProducerId, 0, 4),
 ];
 
 pub(crate) fn support(api_key: ApiKey) -> Option<&'static ApiSupport> {
@@ -127,6 +130,12 @@ pub(crate) async fn dispatch(
         ApiKey::DescribeCluster => {
             answer(request, out, |r: DescribeClusterRequest, v| {
                 describe_cluster::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::InitProducerId => {
+            answer(request, out, |r: InitProducerIdRequest, v| {
+                init_producer_id::handle(state, r, v)
             })
             .await
         }

@@ -35,6 +35,7 @@ pub mod config;
 mod connection;
 mod handlers;
 pub mod log;
+pub mod producer_ids;
 pub mod server;
 pub mod state;
 

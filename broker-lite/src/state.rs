@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::config::{BrokerConfig, ConfigError, validate_topic_config};
 use crate::log::{LogError, PartitionLog};
+use crate::producer_ids::{ProducerIdError, ProducerIds};
 
 /// Why a topic operation failed, mapped by handlers onto Kafka error codes.
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +127,7 @@ pub struct BrokerState {
     /// CreateTopics for one name cannot both succeed.
     admin: Mutex<()>,
     clean_shutdown: bool,
+    producer_ids: Mutex<ProducerIds>,
 }
 
 const TOPICS_FILE: &str = "topics.json";
@@ -165,6 +167,7 @@ impl BrokerState {
             topics: RwLock::new(HashMap::new()),
             admin: Mutex::new(()),
             clean_shutdown,
+            producer_ids: Mutex::new(ProducerIds::open(&dir)?),
         };
         let path = dir.join(TOPICS_FILE);
         if path.exists() {
@@ -178,6 +181,13 @@ impl BrokerState {
                 write(&state.topics).insert(record.name, topic);
             }
         }
+        let mut seen = Vec::new();
+        for topic in state.topics() {
+            for partition in topic.partitions() {
+                partition.with_log(|log| seen.extend(log.producer_state().epochs()));
+            }
+        }
+        lock(&state.producer_ids).observe(seen);
         if !clean_shutdown && !read(&state.topics).is_empty() {
             tracing::warn!(
                 "no clean-shutdown marker in {}: logs were recovered",
@@ -290,6 +300,15 @@ impl BrokerState {
         Ok(())
     }
 
+    /// InitProducerId for an idempotent producer: a new producer id, or with
+    /// `current` (the client's id and epoch) the next epoch of that id.
+    pub fn init_producer_id(
+        &self,
+        current: Option<(i64, i16)>,
+    ) -> Result<(i64, i16), ProducerIdError> {
+        lock(&self.producer_ids).init(current)
+    }
+
     /// Closes every log cleanly and leaves the clean-shutdown marker, so the
     /// next start skips recovery.
     pub fn close(&self) -> Result<(), anyhow::Error> {
@@ -381,19 +400,20 @@ impl BrokerState {
 /// Writes via a temporary file, fsync and rename, so a crash leaves either
 /// the old file or the new one, never a torn one.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TopicError> {
-    let persist_error = |source| TopicError::Persist {
+    write_file_atomically(path, bytes).map_err(|source| TopicError::Persist {
         path: path.to_owned(),
         source,
-    };
+    })
+}
+
+pub(crate) fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&tmp).map_err(persist_error)?;
-    file.write_all(bytes).map_err(persist_error)?;
-    file.sync_all().map_err(persist_error)?;
-    std::fs::rename(&tmp, path).map_err(persist_error)?;
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
     if let Some(parent) = path.parent() {
-        std::fs::File::open(parent)
-            .and_then(|d| d.sync_all())
-            .map_err(persist_error)?;
+        std::fs::File::open(parent).and_then(|d| d.sync_all())?;
     }
     Ok(())
 }

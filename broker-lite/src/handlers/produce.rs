@@ -2,8 +2,11 @@
 //!
 //! Each partition carries exactly one RecordBatch v2. It is checked by its
 //! header alone — magic, length, CRC-32C, record count against
-//! lastOffsetDelta, max.message.bytes — then placed by patching its base
-//! offset and leader epoch. Records are never decoded here. With one
+//! lastOffsetDelta, max.message.bytes, and for idempotent producers the
+//! sequence and epoch against the partition's producer state — then placed
+//! by patching its base offset and leader epoch. A retried batch already in
+//! the log is answered with its original offsets. Records are never decoded
+//! here. With one
 //! broker, acks=all is satisfied by the leader's own append; with
 //! `FlushPolicy::EveryBatch` that append includes an fsync.
 
@@ -112,12 +115,6 @@ fn append(
             "broker-lite does not support transactions".into(),
         ));
     }
-    if header.has_producer_id() {
-        return Err((
-            ErrorCode::UnknownProducerId,
-            "broker-lite does not issue producer ids yet (InitProducerId is not advertised); disable idempotence".into(),
-        ));
-    }
     if header.compression() == Ok(Compression::Zstd) && version < ZSTD_MIN_PRODUCE_VERSION {
         return Err((
             ErrorCode::UnsupportedCompressionType,
@@ -146,13 +143,11 @@ fn append(
                 log_start_offset: info.log_start_offset,
             })
         }
-        Err(e @ LogError::MessageTooLarge { .. }) => {
-            Err((ErrorCode::MessageTooLarge, e.to_string()))
-        }
-        Err(e) => {
+        Err(e @ (LogError::Io { .. } | LogError::Corrupt { .. })) => {
             tracing::error!(topic, partition = index, "append failed: {e}");
-            Err((ErrorCode::KafkaStorageError, e.to_string()))
+            Err((e.error_code(), e.to_string()))
         }
+        Err(e) => Err((e.error_code(), e.to_string())),
     }
 }
 

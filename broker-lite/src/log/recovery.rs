@@ -43,6 +43,10 @@ pub struct RecoveryReport {
     pub segments_deleted: usize,
     pub log_start_offset: i64,
     pub log_end_offset: i64,
+    /// The producer-state snapshot the open started from (0: none).
+    pub producer_snapshot_offset: i64,
+    /// Producer batch headers read after that snapshot.
+    pub producer_batches_scanned: u64,
 }
 
 /// What a verified scan of one segment found.

@@ -459,7 +459,7 @@ impl Segment {
         self.sync()
     }
 
-    fn walk(&self, from_position: u64) -> HeaderWalk<'_> {
+    pub(crate) fn walk(&self, from_position: u64) -> HeaderWalk<'_> {
         HeaderWalk::new(&self.log, &self.log_path, from_position, self.size_bytes)
     }
 
