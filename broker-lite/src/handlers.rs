@@ -14,6 +14,9 @@ use bytes::BytesMut;
 use kctl_client::protocol::api::{ApiKey, ApiSupport};
 use kctl_client::protocol::header::{self, RequestFrame};
 use kctl_client::protocol::messages::{
+    AlterConfigsRequest, DeleteRecordsRequest, IncrementalAlterConfigsRequest,
+};
+use kctl_client::protocol::messages::{
     CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest, DescribeClusterRequest,
     DescribeConfigsRequest, FetchRequest, InitProducerIdRequest, ListOffsetsRequest,
     MetadataRequest, ProduceRequest,
@@ -22,9 +25,11 @@ use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
 use crate::state::BrokerState;
 
+mod alter_configs;
 mod api_versions;
 mod create_partitions;
 mod create_topics;
+mod delete_records;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
@@ -47,6 +52,9 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::CreatePartitions, 0, 3),
     ApiSupport::new(ApiKey::DescribeCluster, 0, 1),
     ApiSupport::new(ApiKey::InitProducerId, 0, 4),
+    ApiSupport::new(ApiKey::AlterConfigs, 0, 2),
+    ApiSupport::new(ApiKey::IncrementalAlterConfigs, 0, 1),
+    ApiSupport::new(ApiKey::DeleteRecords, 0, 2),
 ];
 
 pub(crate) fn support(api_key: ApiKey) -> Option<&'static ApiSupport> {
@@ -136,6 +144,24 @@ pub(crate) async fn dispatch(
         ApiKey::InitProducerId => {
             answer(request, out, |r: InitProducerIdRequest, v| {
                 init_producer_id::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::AlterConfigs => {
+            answer(request, out, |r: AlterConfigsRequest, v| {
+                alter_configs::handle_alter(state, r, v)
+            })
+            .await
+        }
+        ApiKey::IncrementalAlterConfigs => {
+            answer(request, out, |r: IncrementalAlterConfigsRequest, v| {
+                alter_configs::handle_incremental(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DeleteRecords => {
+            answer(request, out, |r: DeleteRecordsRequest, v| {
+                delete_records::handle(state, r, v)
             })
             .await
         }

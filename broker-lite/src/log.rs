@@ -45,7 +45,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use kctl_client::protocol::batch;
 
-pub use config::{FlushPolicy, LogConfig};
+pub use config::{CleanupPolicy, FlushPolicy, LogConfig};
 pub use error::LogError;
 pub use producer_state::{ProducerStateError, ProducerStateManager};
 /// For [`LogConfig::message_timestamp_type`].

@@ -300,6 +300,42 @@ impl BrokerState {
         Ok(())
     }
 
+    /// Changes a topic's config overrides: `change` edits the current
+    /// overrides, every resulting key is validated (an error names the
+    /// key), and unless `validate_only` the result is persisted and applied
+    /// to every partition's log at once.
+    pub fn alter_topic_configs(
+        &self,
+        name: &str,
+        validate_only: bool,
+        change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), ConfigError>,
+    ) -> Result<(), TopicError> {
+        let _admin = lock(&self.admin);
+        let topic = self
+            .topic(name)
+            .ok_or_else(|| TopicError::Unknown(name.to_owned()))?;
+        let before = topic.configs();
+        let mut after = before.clone();
+        change(&mut after)?;
+        for (key, value) in &after {
+            validate_topic_config(key, value)?;
+        }
+        if validate_only || after == before {
+            return Ok(());
+        }
+        *write(&topic.configs) = after.clone();
+        if let Err(e) = self.persist_topics() {
+            *write(&topic.configs) = before;
+            return Err(e);
+        }
+        let log_config = self.config.log_config(&after);
+        for partition in topic.partitions() {
+            partition.with_log(|log| log.set_config(log_config.clone()));
+        }
+        tracing::info!(topic = name, configs = ?after, "altered topic configs");
+        Ok(())
+    }
+
     /// InitProducerId for an idempotent producer: a new producer id, or with
     /// `current` (the client's id and epoch) the next epoch of that id.
     pub fn init_producer_id(

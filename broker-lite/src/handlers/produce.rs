@@ -5,8 +5,8 @@
 //! lastOffsetDelta, max.message.bytes, and for idempotent producers the
 //! sequence and epoch against the partition's producer state — then placed
 //! by patching its base offset and leader epoch. A retried batch already in
-//! the log is answered with its original offsets. Records are never decoded
-//! here. With one
+//! the log is answered with its original offsets. Records are decoded only
+//! on compacted topics, to refuse keyless records as Kafka does. With one
 //! broker, acks=all is satisfied by the leader's own append; with
 //! `FlushPolicy::EveryBatch` that append includes an fsync.
 
@@ -15,6 +15,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::batch::{self, BatchError};
+use kctl_client::protocol::record_batch;
 use kctl_client::protocol::messages::produce_response::{
     PartitionProduceResponse, TopicProduceResponse,
 };
@@ -60,7 +61,7 @@ pub(super) async fn handle(
                 .map(|data| {
                     let outcome = match &refusal {
                         Some((code, message)) => Err((*code, message.clone())),
-                        None => append(state, &name, data.index, data.records, version),
+                        None => append(state, &name, data.index, data.records, version, acks),
                     };
                     partition_response(data.index, outcome, version)
                 })
@@ -86,6 +87,7 @@ fn append(
     index: i32,
     records: Option<Bytes>,
     version: i16,
+    acks: i16,
 ) -> Result<Appended, (ErrorCode, String)> {
     let partition = state
         .topic(topic)
@@ -121,6 +123,23 @@ fn append(
             "zstd needs Produce v7 or later".into(),
         ));
     }
+    let (compacted, min_insync_replicas) = partition
+        .with_log(|log| {
+            let config = log.config();
+            (config.cleanup_policy.compact, config.min_insync_replicas)
+        })
+        .unwrap_or((false, 1));
+    if acks == -1 && min_insync_replicas > 1 {
+        return Err((
+            ErrorCode::NotEnoughReplicas,
+            format!(
+                "The size of the current ISR (1) is insufficient to satisfy the min.isr requirement of {min_insync_replicas} for partition {topic}-{index}"
+            ),
+        ));
+    }
+    if compacted {
+        require_keys(&records, topic, index)?;
+    }
     // The request buffer is shared; the log patches its own copy.
     let mut owned = BytesMut::from(&records[..]);
     let appended = partition
@@ -149,6 +168,26 @@ fn append(
         }
         Err(e) => Err((e.error_code(), e.to_string())),
     }
+}
+
+/// Compaction keeps the newest record per key, so a keyless record has no
+/// place in a compacted topic; Kafka rejects it with INVALID_RECORD. This is
+/// the one produce check that decodes (and decompresses) records, and only
+/// for compacted topics, outside the partition lock.
+fn require_keys(records: &Bytes, topic: &str, index: i32) -> Result<(), (ErrorCode, String)> {
+    let batches = record_batch::decode_batches(records)
+        .map_err(|e| (ErrorCode::CorruptMessage, e.to_string()))?;
+    if batches
+        .iter()
+        .flat_map(|b| &b.records)
+        .any(|r| r.key.is_none())
+    {
+        return Err((
+            ErrorCode::InvalidRecord,
+            format!("Compacted topic cannot accept message without key in topic partition {topic}-{index}."),
+        ));
+    }
+    Ok(())
 }
 
 /// Kafka's answers: a batch that fails its CRC or size checks is
