@@ -17,6 +17,7 @@
 //! - [`producer_state`]: idempotent producers' sequences, checked before
 //!   each append and snapshotted on roll and close;
 //! - `retention`: which old segments go;
+//! - `cleaner`: compaction of `cleanup.policy=compact` logs;
 //! - `files`: names, atomic writes, checkpoints.
 //!
 //! # Ownership
@@ -26,6 +27,7 @@
 //! names bytes in a segment file without copying them, so the copy (or a
 //! `sendfile`) happens after the lock is released.
 
+mod cleaner;
 pub mod config;
 mod error;
 mod files;
@@ -46,6 +48,7 @@ use bytes::Bytes;
 use kctl_client::protocol::batch;
 
 pub use config::{CleanupPolicy, FlushPolicy, LogConfig};
+pub use cleaner::{CleanerReport, CleaningPlan, Cleaned};
 pub use error::LogError;
 pub use producer_state::{ProducerStateError, ProducerStateManager};
 /// For [`LogConfig::message_timestamp_type`].
@@ -161,6 +164,7 @@ pub struct PartitionLog {
     /// The value last written to the recovery-point checkpoint.
     checkpointed_recovery_point: Option<i64>,
     producers: ProducerStateManager,
+    cleaner: cleaner::CleanerProgress,
 }
 
 impl PartitionLog {
@@ -176,6 +180,8 @@ impl PartitionLog {
         let now_ms = wall_clock_ms();
         let log_start_checkpoint = files::read_checkpoint(dir, LOG_START_OFFSET_CHECKPOINT)?;
         let recovery_point = files::read_checkpoint(dir, RECOVERY_POINT_CHECKPOINT)?;
+        // Only a log the cleaner has rewritten may have offset gaps.
+        let allow_gaps = dir.join(cleaner::CLEANER_CHECKPOINT).exists();
         let mut report = RecoveryReport {
             clean_shutdown,
             ..RecoveryReport::default()
@@ -186,6 +192,7 @@ impl PartitionLog {
             clean_shutdown,
             recovery_point,
             now_ms,
+            allow_gaps,
             &mut report,
         )?;
         let mut segments: BTreeMap<i64, Segment> =
@@ -229,6 +236,10 @@ impl PartitionLog {
             recovery_point: 0,
             checkpointed_recovery_point: recovery_point,
             producers: ProducerStateManager::default(),
+            cleaner: cleaner::CleanerProgress {
+                allow_gaps,
+                ..Default::default()
+            },
         };
         let (snapshot_offset, batches) = log.rebuild_producer_state()?;
         report.producer_snapshot_offset = snapshot_offset;
@@ -440,8 +451,13 @@ impl PartitionLog {
         if offset == log_end_offset {
             return Ok(result);
         }
-        let segment = self.segment_for(offset)?;
-        let (position, len_bytes) = segment.read_extent(offset, max_bytes)?;
+        // A compacted log has gaps: the answer then starts at the next
+        // batch after `offset`, which may be in a later segment.
+        let Some(segment) = self.segment_from(offset) else {
+            return Ok(result);
+        };
+        let (position, len_bytes) =
+            segment.read_extent(offset.max(segment.base_offset()), max_bytes)?;
         result.slice = Some(FileSlice {
             file: Arc::clone(segment.log_file()),
             path: Arc::clone(segment.log_path()),
@@ -451,15 +467,17 @@ impl PartitionLog {
         Ok(result)
     }
 
-    fn segment_for(&self, offset: i64) -> Result<&Segment, LogError> {
-        match self.segments.range(..=offset).next_back() {
-            Some((_, segment)) if offset < segment.next_offset() => Ok(segment),
-            _ => Err(LogError::corrupt(
-                &self.dir,
-                0,
-                format!("no segment holds offset {offset}"),
-            )),
-        }
+    /// The first segment holding a batch that ends at or after `offset`.
+    fn segment_from(&self, offset: i64) -> Option<&Segment> {
+        let floor = self
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(i64::MIN, |(&base, _)| base);
+        self.segments
+            .range(floor..)
+            .map(|(_, s)| s)
+            .find(|s| !s.is_empty() && offset < s.next_offset())
     }
 
     pub fn log_start_offset(&self) -> i64 {
