@@ -35,8 +35,11 @@ pub(super) fn handle(
             .with_producer_id(ProducerId(-1))
             .with_producer_epoch(-1)
     };
-    if request.transactional_id.is_some() {
-        return failed(ErrorCode::CoordinatorNotAvailable);
+    match request.transactional_id.as_ref().map(|id| id.0.as_str()) {
+        None => {}
+        // Kafka's TransactionCoordinator refuses an empty id outright.
+        Some("") => return failed(ErrorCode::InvalidRequest),
+        Some(_) => return failed(ErrorCode::CoordinatorNotAvailable),
     }
     let current = if version >= BUMP_MIN_VERSION {
         match (request.producer_id.0, request.producer_epoch) {
