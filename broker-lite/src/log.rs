@@ -47,12 +47,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 use kctl_client::protocol::batch;
 
+pub use cleaner::{Cleaned, CleanerReport, CleaningPlan};
 pub use config::{CleanupPolicy, FlushPolicy, LogConfig};
-pub use cleaner::{CleanerReport, CleaningPlan, Cleaned};
 pub use error::LogError;
-pub use producer_state::{ProducerStateError, ProducerStateManager};
 /// For [`LogConfig::message_timestamp_type`].
 pub use kctl_client::protocol::records::TimestampType;
+pub use producer_state::{ProducerStateError, ProducerStateManager};
 pub use recovery::RecoveryReport;
 pub use retention::RetentionReport;
 

@@ -96,7 +96,10 @@ impl ProducerIds {
 
     /// InitProducerId without a transactional id. `current` is the id and
     /// epoch the client already has (v3+), for an epoch bump.
-    pub(crate) fn init(&mut self, current: Option<(i64, i16)>) -> Result<(i64, i16), ProducerIdError> {
+    pub(crate) fn init(
+        &mut self,
+        current: Option<(i64, i16)>,
+    ) -> Result<(i64, i16), ProducerIdError> {
         let Some((id, epoch)) = current.filter(|&(id, _)| id >= 0 && id < self.next) else {
             // Kafka gives a producer without a transactional id a new id
             // every time; an id this broker never issued is no exception.

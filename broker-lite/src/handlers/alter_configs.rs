@@ -46,7 +46,11 @@ pub(super) fn handle_alter(
         .into_iter()
         .map(|resource| {
             let name = resource.resource_name.to_string();
-            let keys: Vec<String> = resource.configs.iter().map(|c| c.name.to_string()).collect();
+            let keys: Vec<String> = resource
+                .configs
+                .iter()
+                .map(|c| c.name.to_string())
+                .collect();
             let outcome = match resource.resource_type {
                 RESOURCE_TOPIC => {
                     // Kafka drops entries with a null value: they reset to
@@ -166,7 +170,11 @@ fn apply_ops(
                     .find(|d| d.name == key)
                     .ok_or_else(|| ConfigError::UnknownTopicConfig(key.clone()))?;
                 if def.kind != ConfigType::List {
-                    let verb = if *op == OP_APPEND { "append" } else { "subtract" };
+                    let verb = if *op == OP_APPEND {
+                        "append"
+                    } else {
+                        "subtract"
+                    };
                     return Err(ConfigError::InvalidValue {
                         key: key.clone(),
                         value: value.to_owned(),
@@ -237,7 +245,9 @@ fn alter_broker(state: &BrokerState, name: &str, keys: &[String]) -> Outcome {
     if !name.is_empty() && name != node_id.to_string() {
         return Err((
             ErrorCode::InvalidRequest,
-            format!("Unexpected broker id, expected {node_id} or empty string, but received {name}"),
+            format!(
+                "Unexpected broker id, expected {node_id} or empty string, but received {name}"
+            ),
         ));
     }
     if keys.is_empty() {
@@ -255,7 +265,9 @@ fn alter_broker(state: &BrokerState, name: &str, keys: &[String]) -> Outcome {
 fn unsupported_resource(resource_type: i8) -> (ErrorCode, String) {
     (
         ErrorCode::InvalidRequest,
-        format!("broker-lite can only alter topic (2) and broker (4) configs, not resource type {resource_type}"),
+        format!(
+            "broker-lite can only alter topic (2) and broker (4) configs, not resource type {resource_type}"
+        ),
     )
 }
 

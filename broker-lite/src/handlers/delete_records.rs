@@ -25,8 +25,8 @@ pub(super) fn handle(
                 .partitions
                 .into_iter()
                 .map(|p| {
-                    let result =
-                        DeleteRecordsPartitionResult::default().with_partition_index(p.partition_index);
+                    let result = DeleteRecordsPartitionResult::default()
+                        .with_partition_index(p.partition_index);
                     let outcome = found
                         .as_ref()
                         .and_then(|t| t.partition(p.partition_index))

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::batch::{self, BatchError};
-use kctl_client::protocol::record_batch;
 use kctl_client::protocol::messages::produce_response::{
     PartitionProduceResponse, TopicProduceResponse,
 };
 use kctl_client::protocol::messages::{ProduceRequest, ProduceResponse};
+use kctl_client::protocol::record_batch;
 use kctl_client::protocol::records::Compression;
 
 use super::str_bytes;
@@ -184,7 +184,9 @@ fn require_keys(records: &Bytes, topic: &str, index: i32) -> Result<(), (ErrorCo
     {
         return Err((
             ErrorCode::InvalidRecord,
-            format!("Compacted topic cannot accept message without key in topic partition {topic}-{index}."),
+            format!(
+                "Compacted topic cannot accept message without key in topic partition {topic}-{index}."
+            ),
         ));
     }
     Ok(())

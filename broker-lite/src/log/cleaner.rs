@@ -165,9 +165,18 @@ pub struct Cleaned {
     next_tombstone_horizon_ms: Option<i64>,
 }
 
-fn decode(header: &BatchHeader, bytes: &Bytes, path: &Path) -> Result<Vec<DecodedRecord>, LogError> {
-    let mut decoded = record_batch::decode_batches(bytes)
-        .map_err(|e| LogError::corrupt(path, 0, format!("batch at offset {}: {e}", header.base_offset)))?;
+fn decode(
+    header: &BatchHeader,
+    bytes: &Bytes,
+    path: &Path,
+) -> Result<Vec<DecodedRecord>, LogError> {
+    let mut decoded = record_batch::decode_batches(bytes).map_err(|e| {
+        LogError::corrupt(
+            path,
+            0,
+            format!("batch at offset {}: {e}", header.base_offset),
+        )
+    })?;
     Ok(decoded.pop().map(|b| b.records).unwrap_or_default())
 }
 
@@ -235,11 +244,13 @@ impl CleaningPlan {
         for item in segment.batches() {
             let (header, bytes) = item?;
             if header.is_control() {
-                out.write_all(&bytes).map_err(LogError::io("write", out_path))?;
+                out.write_all(&bytes)
+                    .map_err(LogError::io("write", out_path))?;
                 written_bytes += bytes.len() as u64;
                 continue;
             }
-            let horizon_ms = (header.attributes & DELETE_HORIZON_BIT != 0).then_some(header.base_timestamp);
+            let horizon_ms =
+                (header.attributes & DELETE_HORIZON_BIT != 0).then_some(header.base_timestamp);
             let records = decode(&header, &bytes, &segment.path)?;
             let total = records.len();
             let mut kept = Vec::with_capacity(total);
@@ -261,11 +272,15 @@ impl CleaningPlan {
             let tombstones_kept = kept.iter().any(|r| r.value.is_none());
             if tombstones_kept {
                 let horizon = horizon_ms.unwrap_or(now_ms.saturating_add(self.delete_retention_ms));
-                cleaned.next_tombstone_horizon_ms =
-                    Some(cleaned.next_tombstone_horizon_ms.map_or(horizon, |h: i64| h.min(horizon)));
+                cleaned.next_tombstone_horizon_ms = Some(
+                    cleaned
+                        .next_tombstone_horizon_ms
+                        .map_or(horizon, |h: i64| h.min(horizon)),
+                );
             }
             if kept.len() == total && (horizon_ms.is_some() || !tombstones_kept) {
-                out.write_all(&bytes).map_err(LogError::io("write", out_path))?;
+                out.write_all(&bytes)
+                    .map_err(LogError::io("write", out_path))?;
                 written_bytes += bytes.len() as u64;
                 continue;
             }
@@ -274,7 +289,8 @@ impl CleaningPlan {
             for run in runs(&kept) {
                 let encoded = reencode(&header, run, horizon)
                     .map_err(|e| LogError::corrupt(&segment.path, 0, e))?;
-                out.write_all(&encoded).map_err(LogError::io("write", out_path))?;
+                out.write_all(&encoded)
+                    .map_err(LogError::io("write", out_path))?;
                 written_bytes += encoded.len() as u64;
             }
         }
@@ -297,7 +313,11 @@ fn runs(records: &[DecodedRecord]) -> impl Iterator<Item = &[DecodedRecord]> {
 /// delete horizon, the base timestamp is the horizon and record timestamps
 /// are stored relative to it (KIP-534), so each record's timestamp is
 /// unchanged.
-fn reencode(original: &BatchHeader, run: &[DecodedRecord], horizon_ms: Option<i64>) -> Result<BytesMut, String> {
+fn reencode(
+    original: &BatchHeader,
+    run: &[DecodedRecord],
+    horizon_ms: Option<i64>,
+) -> Result<BytesMut, String> {
     let first = &run[0];
     let base_timestamp_ms = horizon_ms.unwrap_or(first.timestamp_ms);
     let mut builder = BatchBuilder::new(base_timestamp_ms, 0);
@@ -308,11 +328,17 @@ fn reencode(original: &BatchHeader, run: &[DecodedRecord], horizon_ms: Option<i6
             .iter()
             .map(|(k, v)| (&k[..], v.as_deref()))
             .collect();
-        builder.append(record.timestamp_ms, record.key.as_deref(), record.value.as_deref(), &headers);
+        builder.append(
+            record.timestamp_ms,
+            record.key.as_deref(),
+            record.value.as_deref(),
+            &headers,
+        );
         max_timestamp_ms = max_timestamp_ms.max(record.timestamp_ms);
     }
     let base_sequence = if original.has_producer_id() {
-        let skipped = i32::try_from(first.offset - original.base_offset).map_err(|e| e.to_string())?;
+        let skipped =
+            i32::try_from(first.offset - original.base_offset).map_err(|e| e.to_string())?;
         increment_sequence(original.base_sequence, skipped)
     } else {
         -1
@@ -325,7 +351,9 @@ fn reencode(original: &BatchHeader, run: &[DecodedRecord], horizon_ms: Option<i6
         transactional: original.is_transactional(),
     };
     let mut out = BytesMut::new();
-    builder.encode(&mut out, &params).map_err(|e| e.to_string())?;
+    builder
+        .encode(&mut out, &params)
+        .map_err(|e| e.to_string())?;
     batch::set_base_offset(&mut out, first.offset);
     batch::set_partition_leader_epoch(&mut out, original.partition_leader_epoch);
     let mut attributes = i16::from_be_bytes([out[ATTRIBUTES_AT], out[ATTRIBUTES_AT + 1]]);
@@ -365,7 +393,11 @@ impl PartitionLog {
         if self.cleaner.cleaned_active_base == Some(active_base) && !due {
             return None;
         }
-        let closed: Vec<&Segment> = self.segments.values().take(self.segments.len() - 1).collect();
+        let closed: Vec<&Segment> = self
+            .segments
+            .values()
+            .take(self.segments.len() - 1)
+            .collect();
         let lag_ms = self.config.min_compaction_lag_ms;
         let protected_from = closed
             .iter()
@@ -379,7 +411,10 @@ impl PartitionLog {
             .map(|s| s.max_timestamp_ms().saturating_add(lag_ms));
         let plan = CleaningPlan {
             dir: self.dir.clone(),
-            clean: closed[..protected_from].iter().map(|s| PlannedSegment::of(s)).collect(),
+            clean: closed[..protected_from]
+                .iter()
+                .map(|s| PlannedSegment::of(s))
+                .collect(),
             read_only: closed[protected_from..]
                 .iter()
                 .copied()
@@ -438,8 +473,13 @@ impl PartitionLog {
             let swap = files::segment_file(&self.dir, *base, SWAP_SUFFIX);
             let log = files::segment_file(&self.dir, *base, LOG_SUFFIX);
             std::fs::rename(&swap, &log).map_err(LogError::io("rename into place", &log))?;
-            let (segment, _) =
-                Segment::recover(&self.dir, *base, self.config.index_interval_bytes, now, true)?;
+            let (segment, _) = Segment::recover(
+                &self.dir,
+                *base,
+                self.config.index_interval_bytes,
+                now,
+                true,
+            )?;
             self.segments.insert(*base, segment);
         }
         files::sync_dir(&self.dir)?;

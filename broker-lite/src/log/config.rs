@@ -68,7 +68,11 @@ impl CleanupPolicy {
                 "delete" => policy.delete = true,
                 "compact" => policy.compact = true,
                 "" => return Err("must list delete, compact or both".into()),
-                other => return Err(format!("unknown policy {other:?}: must be delete or compact")),
+                other => {
+                    return Err(format!(
+                        "unknown policy {other:?}: must be delete or compact"
+                    ));
+                }
             }
         }
         Ok(policy)

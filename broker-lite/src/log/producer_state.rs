@@ -374,7 +374,8 @@ fn list_snapshots(dir: &Path) -> Result<Vec<(i64, PathBuf)>, LogError> {
     for entry in std::fs::read_dir(dir).map_err(LogError::io("list", dir))? {
         let entry = entry.map_err(LogError::io("list", dir))?;
         let name = entry.file_name();
-        if let Some((offset, SNAPSHOT_SUFFIX)) = name.to_str().and_then(files::parse_segment_file_name)
+        if let Some((offset, SNAPSHOT_SUFFIX)) =
+            name.to_str().and_then(files::parse_segment_file_name)
         {
             found.push((offset, entry.path()));
         }
@@ -601,7 +602,10 @@ mod tests {
         ));
         header.base_sequence = 10;
         assert_eq!(
-            ProducerBatch::from_header(&header).unwrap().unwrap().last_sequence,
+            ProducerBatch::from_header(&header)
+                .unwrap()
+                .unwrap()
+                .last_sequence,
             12
         );
         header.producer_id = -1;

@@ -72,7 +72,8 @@ pub async fn read_all(client: &mut RawClient, topic: &str) -> Vec<(i64, String, 
         for b in batches {
             for r in b.records {
                 if r.offset >= offset {
-                    let text = |b: Option<Bytes>| b.map(|b| String::from_utf8_lossy(&b).into_owned());
+                    let text =
+                        |b: Option<Bytes>| b.map(|b| String::from_utf8_lossy(&b).into_owned());
                     out.push((r.offset, text(r.key).unwrap(), text(r.value)));
                     offset = r.offset + 1;
                 }
@@ -128,7 +129,8 @@ async fn ten_thousand_updates_over_a_hundred_keys_compact_to_a_hundred() {
             } else {
                 Compression::Lz4
             };
-            let (code, _) = produce_one(&mut client, "table", 0, keyed_batch(&records, compression)).await;
+            let (code, _) =
+                produce_one(&mut client, "table", 0, keyed_batch(&records, compression)).await;
             assert_eq!(code, 0);
         }
     }
@@ -151,16 +153,32 @@ async fn ten_thousand_updates_over_a_hundred_keys_compact_to_a_hundred() {
     );
     let check = |records: Vec<(i64, String, Option<String>)>| {
         assert_eq!(records.len(), 100, "one record per key");
-        let by_key: BTreeMap<_, _> = records.iter().map(|(_, k, v)| (k.clone(), v.clone())).collect();
+        let by_key: BTreeMap<_, _> = records
+            .iter()
+            .map(|(_, k, v)| (k.clone(), v.clone()))
+            .collect();
         assert_eq!(by_key.len(), 100);
         for (key, value) in by_key {
-            assert_eq!(value, Some(format!("{key}-round-099")), "the newest value of {key}");
+            assert_eq!(
+                value,
+                Some(format!("{key}-round-099")),
+                "the newest value of {key}"
+            );
         }
-        assert!(records.windows(2).all(|w| w[0].0 < w[1].0), "offsets keep their order");
+        assert!(
+            records.windows(2).all(|w| w[0].0 < w[1].0),
+            "offsets keep their order"
+        );
     };
     check(read_all(&mut client, "table").await);
     // Nothing left to do until the log rolls again.
-    let again = broker.handle.as_ref().unwrap().run_log_cleaner().await.unwrap();
+    let again = broker
+        .handle
+        .as_ref()
+        .unwrap()
+        .run_log_cleaner()
+        .await
+        .unwrap();
     assert_eq!(again.segments_cleaned, 0);
 
     // A clean reopen trusts the gaps; an unclean one rescans them.
@@ -172,7 +190,11 @@ async fn ten_thousand_updates_over_a_hundred_keys_compact_to_a_hundred() {
     std::fs::remove_file(broker.dir.path().join(".clean-shutdown")).unwrap();
     // Without a recovery point every segment is rescanned, gaps and all.
     std::fs::remove_file(dir.join("recovery-point-offset-checkpoint")).unwrap();
-    broker.handle = Some(start(TestBroker::config(broker.dir.path().into(), |_| {})).await.unwrap());
+    broker.handle = Some(
+        start(TestBroker::config(broker.dir.path().into(), |_| {}))
+            .await
+            .unwrap(),
+    );
     let mut client = broker.client().await;
     check(read_all(&mut client, "table").await);
     let (code, offset) = produce_one(
@@ -215,7 +237,14 @@ async fn tombstones_go_after_delete_retention_ms_and_keyless_records_are_refused
     ];
     for records in &writes {
         assert_eq!(
-            produce_one(&mut client, "tomb", 0, keyed_batch(records, Compression::Gzip)).await.0,
+            produce_one(
+                &mut client,
+                "tomb",
+                0,
+                keyed_batch(records, Compression::Gzip)
+            )
+            .await
+            .0,
             0
         );
     }

@@ -266,7 +266,10 @@ async fn producer_state_and_ids_survive_a_clean_restart() {
     let mut batches = Vec::new();
     for seq in 0..6 {
         let b = producer_batch(pid, epoch, seq, &[&format!("v{seq}")], Compression::None);
-        assert_eq!(produce_one(&mut client, "restart", 0, b.clone()).await, (0, i64::from(seq)));
+        assert_eq!(
+            produce_one(&mut client, "restart", 0, b.clone()).await,
+            (0, i64::from(seq))
+        );
         batches.push(b);
     }
     broker.restart().await;
@@ -324,7 +327,11 @@ async fn producer_state_survives_kill_9() {
         .into_iter()
         .map(|(offset, _, _)| offset)
         .collect();
-    assert_eq!(offsets, (0..17).collect::<Vec<_>>(), "no duplicates, no holes");
+    assert_eq!(
+        offsets,
+        (0..17).collect::<Vec<_>>(),
+        "no duplicates, no holes"
+    );
 }
 
 /// A broker process that a failed assertion does not leave running.

@@ -12,7 +12,7 @@ use kctl_client::protocol::records::Compression;
 use kctl_client::protocol::{ErrorCode, StrBytes};
 
 use crate::protocol::{create_topic, name, produce, produce_one};
-use crate::support::{RawClient, TestBroker, batch};
+use crate::support::{RawClient, TestBroker, batch, python};
 
 const SET: i8 = 0;
 const DELETE: i8 = 1;
@@ -106,7 +106,11 @@ async fn lowering_retention_ms_deletes_old_segments_at_the_next_pass() {
         assert_eq!(produce_one(&mut client, "ret", 0, b).await.0, 0);
     }
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(earliest_offset(&mut client, "ret").await, 0, "nothing is due yet");
+    assert_eq!(
+        earliest_offset(&mut client, "ret").await,
+        0,
+        "nothing is due yet"
+    );
 
     let (code, message) = incremental(
         &mut client,
@@ -119,13 +123,19 @@ async fn lowering_retention_ms_deletes_old_segments_at_the_next_pass() {
     assert_eq!((code, message.as_str()), (0, ""));
     let deadline = Instant::now() + Duration::from_secs(10);
     while earliest_offset(&mut client, "ret").await == 0 {
-        assert!(Instant::now() < deadline, "retention never applied the new value");
+        assert!(
+            Instant::now() < deadline,
+            "retention never applied the new value"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Only closed segments go: the active one keeps the newest batch.
     let earliest = earliest_offset(&mut client, "ret").await;
     assert!((1..=9).contains(&earliest), "{earliest}");
-    assert_eq!(topic_config(&mut client, "ret", "retention.ms").await, "1000");
+    assert_eq!(
+        topic_config(&mut client, "ret", "retention.ms").await,
+        "1000"
+    );
 }
 
 #[tokio::test]
@@ -165,29 +175,52 @@ async fn configs_validate_apply_live_and_persist() {
         &mut client,
         2,
         "cfg",
-        &[("segment.ms", SET, Some("3600000")), ("retention.ms", SET, Some("soon"))],
+        &[
+            ("segment.ms", SET, Some("3600000")),
+            ("retention.ms", SET, Some("soon")),
+        ],
         false,
     )
     .await;
     assert_eq!(code, ErrorCode::InvalidConfig.code());
-    assert!(message.contains("retention.ms") && message.contains("soon"), "{message}");
-    assert_ne!(topic_config(&mut client, "cfg", "segment.ms").await, "3600000");
-    let (code, message) =
-        incremental(&mut client, 2, "cfg", &[("retention.ms", APPEND, Some("5"))], false).await;
+    assert!(
+        message.contains("retention.ms") && message.contains("soon"),
+        "{message}"
+    );
+    assert_ne!(
+        topic_config(&mut client, "cfg", "segment.ms").await,
+        "3600000"
+    );
+    let (code, message) = incremental(
+        &mut client,
+        2,
+        "cfg",
+        &[("retention.ms", APPEND, Some("5"))],
+        false,
+    )
+    .await;
     assert_eq!(code, ErrorCode::InvalidConfig.code());
     assert!(message.contains("retention.ms"), "{message}");
-    let (code, message) =
-        incremental(&mut client, 2, "cfg", &[("no.such.config", SET, Some("1"))], false).await;
+    let (code, message) = incremental(
+        &mut client,
+        2,
+        "cfg",
+        &[("no.such.config", SET, Some("1"))],
+        false,
+    )
+    .await;
     assert_eq!(code, ErrorCode::InvalidConfig.code());
     assert!(message.contains("no.such.config"), "{message}");
-    let (code, _) =
-        incremental(&mut client, 2, "cfg", &[("retention.ms", SET, None)], false).await;
+    let (code, _) = incremental(&mut client, 2, "cfg", &[("retention.ms", SET, None)], false).await;
     assert_eq!(code, ErrorCode::InvalidRequest.code());
 
     // validate_only checks without applying.
     let ops = [("cleanup.policy", APPEND, Some("compact"))];
     assert_eq!(incremental(&mut client, 2, "cfg", &ops, true).await.0, 0);
-    assert_eq!(topic_config(&mut client, "cfg", "cleanup.policy").await, "delete");
+    assert_eq!(
+        topic_config(&mut client, "cfg", "cleanup.policy").await,
+        "delete"
+    );
     // APPEND / SUBTRACT on the list-typed cleanup.policy.
     assert_eq!(incremental(&mut client, 2, "cfg", &ops, false).await.0, 0);
     assert_eq!(
@@ -196,7 +229,10 @@ async fn configs_validate_apply_live_and_persist() {
     );
     let ops = [("cleanup.policy", SUBTRACT, Some("delete"))];
     assert_eq!(incremental(&mut client, 2, "cfg", &ops, false).await.0, 0);
-    assert_eq!(topic_config(&mut client, "cfg", "cleanup.policy").await, "compact");
+    assert_eq!(
+        topic_config(&mut client, "cfg", "cleanup.policy").await,
+        "compact"
+    );
     let ops = [("cleanup.policy", SUBTRACT, Some("compact"))];
     let (code, message) = incremental(&mut client, 2, "cfg", &ops, false).await;
     assert_eq!(code, ErrorCode::InvalidConfig.code(), "an empty policy");
@@ -215,8 +251,14 @@ async fn configs_validate_apply_live_and_persist() {
     .await;
     assert_eq!(code, ErrorCode::InvalidRequest.code());
     assert!(message.contains("log.retention.ms"), "{message}");
-    let (code, _) =
-        incremental(&mut client, 2, "nope", &[("retention.ms", SET, Some("1"))], false).await;
+    let (code, _) = incremental(
+        &mut client,
+        2,
+        "nope",
+        &[("retention.ms", SET, Some("1"))],
+        false,
+    )
+    .await;
     assert_eq!(code, ErrorCode::UnknownTopicOrPartition.code());
 
     // min.insync.replicas above the single replica: acks=all is refused.
@@ -232,8 +274,14 @@ async fn configs_validate_apply_live_and_persist() {
 
     broker.restart().await;
     let mut client = broker.client().await;
-    assert_eq!(topic_config(&mut client, "cfg", "max.message.bytes").await, "1000");
-    assert_eq!(topic_config(&mut client, "cfg", "min.insync.replicas").await, "2");
+    assert_eq!(
+        topic_config(&mut client, "cfg", "max.message.bytes").await,
+        "1000"
+    );
+    assert_eq!(
+        topic_config(&mut client, "cfg", "min.insync.replicas").await,
+        "2"
+    );
 }
 
 async fn delete_records(client: &mut RawClient, topic: &str, offset: i64) -> (i16, i64) {
@@ -258,8 +306,20 @@ async fn delete_records_moves_the_log_start_offset() {
     let broker = TestBroker::start().await;
     let mut client = broker.client().await;
     create_topic(&mut client, "dr", 1, &[]).await;
-    create_topic(&mut client, "dr-compact", 1, &[("cleanup.policy", "compact")]).await;
-    produce_one(&mut client, "dr", 0, batch(&[b"a", b"b", b"c", b"d", b"e"], 1, Compression::None)).await;
+    create_topic(
+        &mut client,
+        "dr-compact",
+        1,
+        &[("cleanup.policy", "compact")],
+    )
+    .await;
+    produce_one(
+        &mut client,
+        "dr",
+        0,
+        batch(&[b"a", b"b", b"c", b"d", b"e"], 1, Compression::None),
+    )
+    .await;
 
     assert_eq!(delete_records(&mut client, "dr", 3).await, (0, 3));
     assert_eq!(earliest_offset(&mut client, "dr").await, 3);
@@ -268,8 +328,16 @@ async fn delete_records_moves_the_log_start_offset() {
         (ErrorCode::OffsetOutOfRange.code(), -1),
         "past the high watermark"
     );
-    assert_eq!(delete_records(&mut client, "dr", 1).await, (0, 3), "never backwards");
-    assert_eq!(delete_records(&mut client, "dr", -1).await, (0, 5), "-1 is the high watermark");
+    assert_eq!(
+        delete_records(&mut client, "dr", 1).await,
+        (0, 3),
+        "never backwards"
+    );
+    assert_eq!(
+        delete_records(&mut client, "dr", -1).await,
+        (0, 5),
+        "-1 is the high watermark"
+    );
     assert_eq!(
         delete_records(&mut client, "dr-compact", 0).await.0,
         ErrorCode::PolicyViolation.code()
@@ -278,4 +346,38 @@ async fn delete_records_moves_the_log_start_offset() {
         delete_records(&mut client, "missing", 0).await.0,
         ErrorCode::UnknownTopicOrPartition.code()
     );
+}
+
+#[tokio::test]
+async fn confluent_kafka_admin_gets_kafkas_answers() {
+    let Some(python) = python() else { return };
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "admin", 1, &[]).await;
+    produce_one(
+        &mut client,
+        "admin",
+        0,
+        batch(&[b"a", b"b", b"c", b"d", b"e"], 1, Compression::None),
+    )
+    .await;
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python/confluent_admin.py");
+    let bootstrap = broker.bootstrap();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(script)
+            .args([&bootstrap, "admin"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "confluent-kafka admin checks failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(earliest_offset(&mut client, "admin").await, 3);
 }

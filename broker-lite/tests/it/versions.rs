@@ -191,7 +191,10 @@ async fn every_advertised_version_answers() {
                 incremental_alter_configs_request::AlterConfigsResource::default()
                     .with_resource_type(2)
                     .with_resource_name(StrBytes::from_static_str("v"))
-                    .with_configs(vec![op("retention.ms", 0, "3600000"), op("segment.ms", 2, "1")]),
+                    .with_configs(vec![
+                        op("retention.ms", 0, "3600000"),
+                        op("segment.ms", 2, "1"),
+                    ]),
             ])
             .with_validate_only(true)
     })
