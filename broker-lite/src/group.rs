@@ -208,13 +208,9 @@ impl GroupCoordinator {
         // A heartbeat only ever pushes a deadline later: no need to wake
         // the timer task.
         let mut inner = lock(&self.inner);
-        inner.groups.heartbeat(
-            Instant::now(),
-            group_id,
-            generation,
-            member_id,
-            instance_id,
-        )
+        inner
+            .groups
+            .heartbeat(Instant::now(), group_id, generation, member_id, instance_id)
     }
 
     pub(crate) async fn leave(

@@ -543,7 +543,9 @@ impl Groups {
                         Some((last, partitions)) if last == topic => {
                             partitions.push((*partition, Some(offset.clone())));
                         }
-                        _ => by_topic.push((topic.clone(), vec![(*partition, Some(offset.clone()))])),
+                        _ => {
+                            by_topic.push((topic.clone(), vec![(*partition, Some(offset.clone()))]))
+                        }
                     }
                 }
                 by_topic
@@ -567,7 +569,11 @@ impl Groups {
         GroupDescription {
             state: group.state,
             protocol_type: group.protocol_type.clone().unwrap_or_default(),
-            protocol_data: if stable { protocol.clone() } else { String::new() },
+            protocol_data: if stable {
+                protocol.clone()
+            } else {
+                String::new()
+            },
             members: group
                 .members
                 .values()
@@ -646,11 +652,7 @@ impl Groups {
                 if subscribed.as_ref().is_some_and(|s| s.contains(topic)) {
                     return Some(ErrorCode::GroupSubscribedToTopic);
                 }
-                if group
-                    .offsets
-                    .remove(&(topic.clone(), *partition))
-                    .is_some()
-                {
+                if group.offsets.remove(&(topic.clone(), *partition)).is_some() {
                     self.writes.push(Entry::OffsetDelete {
                         group: group_id.to_owned(),
                         topic: topic.clone(),
@@ -743,10 +745,8 @@ impl Group {
         if request.require_known_member_id {
             // KIP-394: the member retries with this id, so a client that
             // times out and retries does not leave a ghost member behind.
-            self.pending_members.insert(
-                member_id.clone(),
-                now + millis(request.session_timeout_ms),
-            );
+            self.pending_members
+                .insert(member_id.clone(), now + millis(request.session_timeout_ms));
             return Reply::Now(JoinResponse::error(ErrorCode::MemberIdRequired, &member_id));
         }
         self.add_member(now, config, member_id, &request, writes)
@@ -764,10 +764,7 @@ impl Group {
             return self.add_member(now, config, member_id, &request, writes);
         }
         if self.is_fenced(request.instance_id.as_deref(), &member_id) {
-            return Reply::Now(JoinResponse::error(
-                ErrorCode::FencedInstanceId,
-                &member_id,
-            ));
+            return Reply::Now(JoinResponse::error(ErrorCode::FencedInstanceId, &member_id));
         }
         let Some(member) = self.members.get(&member_id) else {
             return Reply::Now(JoinResponse::error(ErrorCode::UnknownMemberId, &member_id));
@@ -794,14 +791,17 @@ impl Group {
                 self.prepare_rebalance(now, config, writes);
                 Reply::Later(rx)
             }
-            GroupState::Empty | GroupState::Dead => Reply::Now(JoinResponse::error(
-                ErrorCode::UnknownMemberId,
-                &member_id,
-            )),
+            GroupState::Empty | GroupState::Dead => {
+                Reply::Now(JoinResponse::error(ErrorCode::UnknownMemberId, &member_id))
+            }
         }
     }
 
-    fn park_join(&mut self, now: Instant, request: &JoinRequest) -> oneshot::Receiver<JoinResponse> {
+    fn park_join(
+        &mut self,
+        now: Instant,
+        request: &JoinRequest,
+    ) -> oneshot::Receiver<JoinResponse> {
         let (tx, rx) = oneshot::channel();
         let member = self
             .members
@@ -896,18 +896,24 @@ impl Group {
                 Reply::Now(response)
             }
             GroupState::PreparingRebalance => {
-                let rx = self.park_join(now, &JoinRequest {
-                    member_id: new_id,
-                    ..request
-                });
+                let rx = self.park_join(
+                    now,
+                    &JoinRequest {
+                        member_id: new_id,
+                        ..request
+                    },
+                );
                 self.try_complete_join(now, writes);
                 Reply::Later(rx)
             }
             _ => {
-                let rx = self.park_join(now, &JoinRequest {
-                    member_id: new_id,
-                    ..request
-                });
+                let rx = self.park_join(
+                    now,
+                    &JoinRequest {
+                        member_id: new_id,
+                        ..request
+                    },
+                );
                 self.prepare_rebalance(now, config, writes);
                 Reply::Later(rx)
             }
@@ -1061,7 +1067,11 @@ impl Group {
             }
         }
         self.generation += 1;
-        self.protocol_type = self.members.values().next().map(|m| m.protocol_type.clone());
+        self.protocol_type = self
+            .members
+            .values()
+            .next()
+            .map(|m| m.protocol_type.clone());
         let protocol = self.select_protocol();
         self.protocol = Some(protocol.clone());
         self.state = GroupState::CompletingRebalance;
@@ -1146,9 +1156,8 @@ impl Group {
         if request.generation != self.generation {
             return Reply::Now(SyncResponse::error(ErrorCode::IllegalGeneration));
         }
-        let mismatched = |asked: &Option<String>, ours: &Option<String>| {
-            asked.is_some() && asked != ours
-        };
+        let mismatched =
+            |asked: &Option<String>, ours: &Option<String>| asked.is_some() && asked != ours;
         if mismatched(&request.protocol_type, &self.protocol_type)
             || mismatched(&request.protocol_name, &self.protocol)
         {
@@ -1280,9 +1289,7 @@ impl Group {
             self.remove_member(id);
             removed = true;
         }
-        if self
-            .sync_deadline
-            .is_some_and(|d| d <= now)
+        if self.sync_deadline.is_some_and(|d| d <= now)
             && matches!(
                 self.state,
                 GroupState::CompletingRebalance | GroupState::Stable

@@ -371,7 +371,9 @@ mod tests {
     fn a_torn_tail_is_cut_off_and_later_appends_survive() {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, _, _) = GroupStore::open(dir.path()).unwrap();
-        store.append(&[commit("g", 0, 1), commit("g", 0, 2)]).unwrap();
+        store
+            .append(&[commit("g", 0, 1), commit("g", 0, 2)])
+            .unwrap();
         let path = store.path().to_owned();
         drop(store);
         let whole = std::fs::metadata(&path).unwrap().len();
@@ -396,7 +398,9 @@ mod tests {
     fn a_corrupt_frame_ends_the_replay() {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, _, _) = GroupStore::open(dir.path()).unwrap();
-        store.append(&[commit("g", 0, 1), commit("g", 0, 2)]).unwrap();
+        store
+            .append(&[commit("g", 0, 1), commit("g", 0, 2)])
+            .unwrap();
         let path = store.path().to_owned();
         drop(store);
         let mut bytes = std::fs::read(&path).unwrap();

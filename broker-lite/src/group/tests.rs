@@ -232,7 +232,11 @@ async fn v4_members_get_an_id_first_and_the_group_waits_for_them() {
     request.require_known_member_id = true;
     let first = h.join(request.clone()).await.unwrap();
     assert_eq!(first.error, Some(ErrorCode::MemberIdRequired));
-    assert!(first.member_id.starts_with("client-"), "{}", first.member_id);
+    assert!(
+        first.member_id.starts_with("client-"),
+        "{}",
+        first.member_id
+    );
     assert_eq!(first.generation, -1);
     request.member_id = first.member_id.clone();
     let joined = h.join(request).await.unwrap();
@@ -299,8 +303,15 @@ async fn followers_wait_for_the_leader_and_the_left_out_get_a_valid_empty_assign
     };
     let follower_sync = h.sync(sync_request(&follower, Vec::new()));
     settle().await;
-    assert!(!follower_sync.is_finished(), "parked until the leader syncs");
-    assert_eq!(h.heartbeat(&follower), None, "heartbeats are fine meanwhile");
+    assert!(
+        !follower_sync.is_finished(),
+        "parked until the leader syncs"
+    );
+    assert_eq!(
+        h.heartbeat(&follower),
+        None,
+        "heartbeats are fine meanwhile"
+    );
     // The leader gives everything to itself, naming nobody else.
     let leader_sync = h.sync(sync_request(
         &leader,
@@ -309,9 +320,12 @@ async fn followers_wait_for_the_leader_and_the_left_out_get_a_valid_empty_assign
     assert_eq!(&leader_sync.await.unwrap().assignment[..], b"mine");
     let empty = follower_sync.await.unwrap();
     assert_eq!(empty.error, None);
-    assert_eq!(&empty.assignment[..2], &1i16.to_be_bytes(), "member's version");
-    let decoded =
-        ConsumerProtocolAssignment::decode(&mut empty.assignment.slice(2..), 1).unwrap();
+    assert_eq!(
+        &empty.assignment[..2],
+        &1i16.to_be_bytes(),
+        "member's version"
+    );
+    let decoded = ConsumerProtocolAssignment::decode(&mut empty.assignment.slice(2..), 1).unwrap();
     assert!(decoded.assigned_partitions.is_empty());
     assert_eq!(h.state(), GroupState::Stable);
     // A late sync in Stable returns the stored assignment again.
@@ -385,7 +399,10 @@ async fn a_silent_member_expires_after_its_session_timeout() {
     // Only a heartbeats; b's session (10 s) runs out.
     while h.heartbeat(a).is_none() {
         sleep(Duration::from_millis(1000)).await;
-        assert!(start.elapsed() <= Duration::from_secs(11), "b never expired");
+        assert!(
+            start.elapsed() <= Duration::from_secs(11),
+            "b never expired"
+        );
     }
     assert!(start.elapsed() >= Duration::from_secs(10));
     assert_eq!(h.heartbeat(a), Some(ErrorCode::RebalanceInProgress));
@@ -441,9 +458,15 @@ async fn leaving_rebalances_and_batched_leaves_answer_per_member() {
         .await;
     assert_eq!(results, [None, Some(ErrorCode::UnknownMemberId), None]);
     assert_eq!(h.state(), GroupState::PreparingRebalance);
-    let a = h.join(member(&joined[0].member_id, &["range"])).await.unwrap();
+    let a = h
+        .join(member(&joined[0].member_id, &["range"]))
+        .await
+        .unwrap();
     assert_eq!(a.members.len(), 1);
-    let results = h.coordinator.leave("g", &[(a.member_id.clone(), None)]).await;
+    let results = h
+        .coordinator
+        .leave("g", &[(a.member_id.clone(), None)])
+        .await;
     assert_eq!(results, [None]);
     assert_eq!(h.state(), GroupState::Empty, "the last member left");
     let unknown_group = h.coordinator.leave("nope", &[("x".into(), None)]).await;
@@ -496,7 +519,10 @@ async fn a_static_member_rejoining_takes_over_and_fences_its_old_id() {
         .await;
     assert_eq!(commit, Err(ErrorCode::FencedInstanceId));
     // Leaving by instance id alone works for static members.
-    let left = h.coordinator.leave("g", &[(String::new(), Some("host-1".into()))]).await;
+    let left = h
+        .coordinator
+        .leave("g", &[(String::new(), Some("host-1".into()))])
+        .await;
     assert_eq!(left, [None]);
     assert_eq!(h.state(), GroupState::Empty);
     h.stop().await;
@@ -530,8 +556,14 @@ async fn commits_follow_kafkas_generation_rules() {
     let commit = |group: &'static str, generation: i32, member: String| {
         let c = Arc::clone(c);
         async move {
-            c.commit(group, generation, &member, None, vec![(("t".into(), 0), offset(7))])
-                .await
+            c.commit(
+                group,
+                generation,
+                &member,
+                None,
+                vec![(("t".into(), 0), offset(7))],
+            )
+            .await
         }
     };
     // No group: generation -1 creates an Empty one; a real generation

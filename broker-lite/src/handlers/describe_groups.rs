@@ -30,7 +30,9 @@ pub(super) fn handle(
                 .map(|m| {
                     DescribedGroupMember::default()
                         .with_member_id(str_bytes(m.member_id))
-                        .with_group_instance_id(m.instance_id.filter(|_| version >= 4).map(str_bytes))
+                        .with_group_instance_id(
+                            m.instance_id.filter(|_| version >= 4).map(str_bytes),
+                        )
                         .with_client_id(str_bytes(m.client_id))
                         .with_client_host(str_bytes(m.client_host))
                         .with_member_metadata(m.metadata)

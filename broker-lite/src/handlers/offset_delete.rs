@@ -33,10 +33,7 @@ pub(super) async fn handle(
                         asked.push((topic.name.0.to_string(), p.partition_index));
                         (p.partition_index, None)
                     } else {
-                        (
-                            p.partition_index,
-                            Some(ErrorCode::UnknownTopicOrPartition),
-                        )
+                        (p.partition_index, Some(ErrorCode::UnknownTopicOrPartition))
                     }
                 })
                 .collect(),

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod crash;
+mod groups;
 mod interop;
 mod protocol;
 mod restart;
