@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod crash;
+mod group_interop;
 mod groups;
 mod interop;
 mod protocol;
