@@ -4,6 +4,7 @@
 mod bad_input;
 mod crash;
 mod group_interop;
+mod group_restart;
 mod groups;
 mod interop;
 mod protocol;
