@@ -52,7 +52,7 @@ use tokio::time::Instant;
 pub use state::GroupState;
 pub(crate) use state::{
     GroupConfig, GroupDescription, GroupListing, JoinRequest, JoinResponse, Reply, SyncRequest,
-    SyncResponse,
+    SyncResponse, TopicOffsets,
 };
 pub(crate) use store::CommittedOffset;
 
@@ -61,9 +61,6 @@ use crate::log::FlushPolicy;
 use crate::state::lock;
 use state::Groups;
 use store::{Entry, GroupStore};
-
-/// The committed offsets of one topic, as OffsetFetch returns them.
-pub(crate) type TopicOffsets = (String, Vec<(i32, Option<CommittedOffset>)>);
 
 #[derive(Debug)]
 pub struct GroupCoordinator {
@@ -156,10 +153,11 @@ impl GroupCoordinator {
     }
 
     async fn after_write(&self, wrote: bool) {
-        if wrote {
-            if let Err(e) = self.sync_if_required().await {
-                tracing::error!("cannot fsync the group log: {e}");
-            }
+        if !wrote {
+            return;
+        }
+        if let Err(e) = self.sync_if_required().await {
+            tracing::error!("cannot fsync the group log: {e}");
         }
     }
 

@@ -29,6 +29,9 @@ use uuid::Uuid;
 use super::consumer_protocol::{self, PROTOCOL_TYPE};
 use super::store::{CommittedOffset, Entry, StoredGroup};
 
+/// The committed offsets of one topic's partitions (`None`: no commit).
+pub(crate) type TopicOffsets = (String, Vec<(i32, Option<CommittedOffset>)>);
+
 /// Kafka's classic group states, named as ListGroups and DescribeGroups
 /// report them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -518,7 +521,7 @@ impl Groups {
         &self,
         group_id: &str,
         topics: Option<&[(String, Vec<i32>)]>,
-    ) -> Vec<(String, Vec<(i32, Option<CommittedOffset>)>)> {
+    ) -> Vec<TopicOffsets> {
         let group = self.groups.get(group_id);
         match topics {
             Some(topics) => topics
@@ -537,7 +540,7 @@ impl Groups {
                 })
                 .collect(),
             None => {
-                let mut by_topic: Vec<(String, Vec<(i32, Option<CommittedOffset>)>)> = Vec::new();
+                let mut by_topic: Vec<TopicOffsets> = Vec::new();
                 for ((topic, partition), offset) in group.iter().flat_map(|g| &g.offsets) {
                     match by_topic.last_mut() {
                         Some((last, partitions)) if last == topic => {
@@ -1009,18 +1012,19 @@ impl Group {
         let Some(timer) = self.rebalance.take() else {
             return;
         };
-        if let Some(initial) = timer.initial {
-            if initial.new_member_added && !initial.remaining.is_zero() {
-                let delay = config.initial_rebalance_delay.min(initial.remaining);
-                self.rebalance = Some(RebalanceTimer {
-                    deadline: now + delay,
-                    initial: Some(InitialDelay {
-                        remaining: initial.remaining - delay,
-                        new_member_added: false,
-                    }),
-                });
-                return;
-            }
+        let extend = timer
+            .initial
+            .filter(|i| i.new_member_added && !i.remaining.is_zero());
+        if let Some(initial) = extend {
+            let delay = config.initial_rebalance_delay.min(initial.remaining);
+            self.rebalance = Some(RebalanceTimer {
+                deadline: now + delay,
+                initial: Some(InitialDelay {
+                    remaining: initial.remaining - delay,
+                    new_member_added: false,
+                }),
+            });
+            return;
         }
         self.complete_join(now, writes);
     }
@@ -1252,10 +1256,12 @@ impl Group {
         };
         member.answer_join(JoinResponse::error(ErrorCode::UnknownMemberId, member_id));
         member.answer_sync(SyncResponse::error(ErrorCode::UnknownMemberId));
-        if let Some(instance) = &member.instance_id {
-            if self.static_members.get(instance).map(String::as_str) == Some(member_id) {
-                self.static_members.remove(instance);
-            }
+        let holds_instance = member
+            .instance_id
+            .as_ref()
+            .filter(|i| self.static_members.get(*i).map(String::as_str) == Some(member_id));
+        if let Some(instance) = holds_instance {
+            self.static_members.remove(instance);
         }
         if self.leader.as_deref() == Some(member_id) {
             self.leader = self.members.keys().next().cloned();
