@@ -970,7 +970,12 @@ impl Group {
             }
         }
         let rebalance_timeout = self.max_rebalance_timeout();
-        self.rebalance = Some(if self.state == GroupState::Empty {
+        // With no initial delay, Kafka's delayed join fires at once and
+        // completes with whoever is there: the same as an ordinary join
+        // phase that completes as soon as every member has joined, without
+        // a round trip through the timer task.
+        let initial = self.state == GroupState::Empty && !config.initial_rebalance_delay.is_zero();
+        self.rebalance = Some(if initial {
             let delay = config.initial_rebalance_delay.min(rebalance_timeout);
             RebalanceTimer {
                 deadline: now + delay,

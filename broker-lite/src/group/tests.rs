@@ -226,8 +226,26 @@ async fn the_initial_delay_is_bounded_by_the_rebalance_timeout() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn v4_members_get_an_id_first_and_the_group_waits_for_them() {
+async fn without_an_initial_delay_the_first_member_is_a_generation_at_once() {
     let h = Harness::start(0);
+    let start = Instant::now();
+    let a = h.join(member("", &["range"])).await.unwrap();
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    assert_eq!((a.generation, a.members.len()), (1, 1));
+    // The next member is a rebalance of a group that is no longer empty:
+    // it waits for the first to rejoin.
+    let b = h.join(member("", &["range"]));
+    settle().await;
+    assert!(!b.is_finished());
+    let a = h.join(member(&a.member_id, &["range"])).await.unwrap();
+    assert_eq!((a.generation, a.members.len()), (2, 2));
+    assert_eq!(b.await.unwrap().generation, 2);
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn v4_members_get_an_id_first_and_the_group_waits_for_them() {
+    let h = Harness::start(100);
     let mut request = member("", &["range"]);
     request.require_known_member_id = true;
     let first = h.join(request.clone()).await.unwrap();
@@ -251,7 +269,7 @@ async fn v4_members_get_an_id_first_and_the_group_waits_for_them() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unused_member_id_expires_and_stops_holding_up_the_rebalance() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let joined = stable_group(&h, &["a"]).await;
     let mut newcomer = member("", &["range"]);
     newcomer.require_known_member_id = true;
@@ -292,7 +310,7 @@ async fn the_protocol_is_voted_among_those_every_member_supports() {
 
 #[tokio::test(start_paused = true)]
 async fn followers_wait_for_the_leader_and_the_left_out_get_a_valid_empty_assignment() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let a = h.join(member("", &["range"]));
     let b = h.join(member("", &["range"]));
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
@@ -336,7 +354,7 @@ async fn followers_wait_for_the_leader_and_the_left_out_get_a_valid_empty_assign
 
 #[tokio::test(start_paused = true)]
 async fn sync_checks_generation_member_and_protocol() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let joined = stable_group(&h, &["a"]).await;
     let a = &joined[0];
     let mut wrong_generation = sync_request(a, Vec::new());
@@ -366,7 +384,7 @@ async fn sync_checks_generation_member_and_protocol() {
 
 #[tokio::test(start_paused = true)]
 async fn heartbeats_tell_members_about_a_rebalance() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let joined = stable_group(&h, &["a"]).await;
     let a = &joined[0];
     assert_eq!(h.heartbeat(a), None);
@@ -392,7 +410,7 @@ async fn heartbeats_tell_members_about_a_rebalance() {
 
 #[tokio::test(start_paused = true)]
 async fn a_silent_member_expires_after_its_session_timeout() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let joined = stable_group(&h, &["a", "b"]).await;
     let (a, b) = (&joined[0], &joined[1]);
     let start = Instant::now();
@@ -415,7 +433,7 @@ async fn a_silent_member_expires_after_its_session_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn members_that_do_not_rejoin_in_the_rebalance_timeout_are_dropped() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let joined = stable_group(&h, &["a", "b"]).await;
     let (a, b) = (&joined[0], &joined[1]);
     let start = Instant::now();
@@ -443,7 +461,7 @@ async fn members_that_do_not_rejoin_in_the_rebalance_timeout_are_dropped() {
 
 #[tokio::test(start_paused = true)]
 async fn leaving_rebalances_and_batched_leaves_answer_per_member() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let joined = stable_group(&h, &["a", "b", "c"]).await;
     let results = h
         .coordinator
@@ -476,7 +494,7 @@ async fn leaving_rebalances_and_batched_leaves_answer_per_member() {
 
 #[tokio::test(start_paused = true)]
 async fn a_static_member_rejoining_takes_over_and_fences_its_old_id() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let mut request = member("", &["range"]);
     request.instance_id = Some("host-1".into());
     request.require_known_member_id = true;
@@ -530,7 +548,7 @@ async fn a_static_member_rejoining_takes_over_and_fences_its_old_id() {
 
 #[tokio::test(start_paused = true)]
 async fn a_static_member_that_stops_heartbeating_expires_too() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let mut request = member("", &["range"]);
     request.instance_id = Some("host-1".into());
     let first = h.join(request).await.unwrap();
@@ -551,7 +569,7 @@ fn offset(offset: i64) -> CommittedOffset {
 
 #[tokio::test(start_paused = true)]
 async fn commits_follow_kafkas_generation_rules() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let c = &h.coordinator;
     let commit = |group: &'static str, generation: i32, member: String| {
         let c = Arc::clone(c);
@@ -609,7 +627,7 @@ async fn commits_follow_kafkas_generation_rules() {
 
 #[tokio::test(start_paused = true)]
 async fn deleting_groups_and_offsets_respects_members_and_subscriptions() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let c = &h.coordinator;
     let joined = stable_group(&h, &["a"]).await;
     let a = &joined[0];
@@ -645,7 +663,7 @@ async fn deleting_groups_and_offsets_respects_members_and_subscriptions() {
 
 #[tokio::test(start_paused = true)]
 async fn groups_come_back_empty_with_their_offsets_after_a_reopen() {
-    let h = Harness::start(0);
+    let h = Harness::start(100);
     let joined = stable_group(&h, &["a"]).await;
     let a = &joined[0];
     h.coordinator
@@ -665,7 +683,7 @@ async fn groups_come_back_empty_with_their_offsets_after_a_reopen() {
     h.coordinator.delete("deleted").await.unwrap();
     let dir = h.stop().await;
 
-    let h = Harness::open(dir, 0);
+    let h = Harness::open(dir, 100);
     let listed = h.coordinator.list();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0].group_id, "g");
