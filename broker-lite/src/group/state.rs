@@ -452,6 +452,9 @@ impl Groups {
                 next = Some(next.map_or(deadline, |n| n.min(deadline)));
             }
         }
+        // A group that only ever handed out a member id that was never
+        // used has nothing left to show.
+        self.groups.retain(|_, g| !g.is_unused());
         next
     }
 

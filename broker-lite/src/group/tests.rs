@@ -289,6 +289,20 @@ async fn an_unused_member_id_expires_and_stops_holding_up_the_rebalance() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_group_that_only_handed_out_an_unused_member_id_disappears() {
+    let h = Harness::start(100);
+    let mut request = member("", &["range"]);
+    request.require_known_member_id = true;
+    let pending = h.join(request).await.unwrap();
+    assert_eq!(pending.error, Some(ErrorCode::MemberIdRequired));
+    assert_eq!(h.state(), GroupState::Empty);
+    sleep(Duration::from_millis(10_001)).await;
+    assert_eq!(h.state(), GroupState::Dead);
+    assert!(h.coordinator.list().is_empty());
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_protocol_is_voted_among_those_every_member_supports() {
     let h = Harness::start(100);
     let a = h.join(member("", &["range", "roundrobin", "sticky"]));
