@@ -3,7 +3,7 @@
 //! all leaders at once; a partition whose leader moved is retried after a
 //! metadata refresh.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -136,14 +136,22 @@ impl Admin {
         Fut: Future<Output = Result<Vec<Result<T>>>>,
     {
         let mut results: Vec<Option<Result<T>>> = items.iter().map(|_| None).collect();
-        let mut groups: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+        // A partition may be asked about more than once (earliest and
+        // latest); a request names each partition once, so repeats go into
+        // further requests to the same leader.
+        let mut groups: BTreeMap<(i32, usize), Vec<usize>> = BTreeMap::new();
+        let mut seen: HashMap<&TopicPartition, usize> = HashMap::new();
         for (i, (tp, _)) in items.iter().enumerate() {
             match self.leader_of(tp).await {
-                Ok(leader) => groups.entry(leader).or_default().push(i),
+                Ok(leader) => {
+                    let repeat = seen.entry(tp).or_default();
+                    groups.entry((leader, *repeat)).or_default().push(i);
+                    *repeat += 1;
+                }
                 Err(e) => results[i] = Some(Err(e)),
             }
         }
-        let sends = groups.iter().map(|(&leader, members)| {
+        let sends = groups.iter().map(|(&(leader, _), members)| {
             let group: Vec<(TopicPartition, A)> =
                 members.iter().map(|&i| items[i].clone()).collect();
             let send = &send;
