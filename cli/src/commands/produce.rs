@@ -497,8 +497,9 @@ fn report(settings: &Settings, summary: &Summary) -> anyhow::Result<()> {
         .collect::<Vec<_>>()
         .join(" ");
     settings.printer.status(format!(
-        "produced {} records to '{}' in {:.2} s (partition:records {})",
+        "produced {} record{} to '{}' in {:.2} s (partition:records {})",
         summary.produced,
+        if summary.produced == 1 { "" } else { "s" },
         summary.topic,
         summary.elapsed_ms as f64 / 1000.0,
         if spread.is_empty() {
