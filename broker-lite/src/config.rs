@@ -70,43 +70,16 @@ pub struct BrokerConfig {
     pub default_replication_factor: i16,
     pub min_insync_replicas: i32,
     pub retention_check_interval_ms: u64,
-    pub log: LogDefaults,
+    /// Every topic's log settings unless the topic overrides them.
+    pub log: LogConfig,
+    /// Default `cleanup.policy` for topics.
+    pub log_cleanup_policy: String,
+    /// How long tombstones stay on compacted topics (`delete.retention.ms`).
+    pub log_delete_retention_ms: i64,
     pub group: GroupDefaults,
     /// Keys that were set explicitly (file or flags), for DescribeConfigs'
     /// source field.
     explicitly_set: BTreeMap<String, String>,
-}
-
-/// Broker-wide defaults for every topic's log.
-#[derive(Debug, Clone)]
-pub struct LogDefaults {
-    pub segment_bytes: u64,
-    pub segment_ms: i64,
-    pub retention_ms: i64,
-    pub retention_bytes: i64,
-    pub index_interval_bytes: usize,
-    pub max_message_bytes: usize,
-    pub message_timestamp_type: TimestampType,
-    pub cleanup_policy: String,
-    pub delete_retention_ms: i64,
-    pub flush: FlushPolicy,
-}
-
-impl Default for LogDefaults {
-    fn default() -> Self {
-        Self {
-            segment_bytes: 1024 * 1024 * 1024,
-            segment_ms: 7 * 24 * 3600 * 1000,
-            retention_ms: 7 * 24 * 3600 * 1000,
-            retention_bytes: -1,
-            index_interval_bytes: 4096,
-            max_message_bytes: 1_048_588,
-            message_timestamp_type: TimestampType::Creation,
-            cleanup_policy: "delete".into(),
-            delete_retention_ms: 24 * 3600 * 1000,
-            flush: FlushPolicy::Never,
-        }
-    }
 }
 
 /// Settings of the group coordinator, with Kafka's keys and defaults.
@@ -149,7 +122,9 @@ impl Default for BrokerConfig {
             default_replication_factor: 1,
             min_insync_replicas: 1,
             retention_check_interval_ms: 300_000,
-            log: LogDefaults::default(),
+            log: LogConfig::default(),
+            log_cleanup_policy: "delete".into(),
+            log_delete_retention_ms: 24 * 3600 * 1000,
             group: GroupDefaults::default(),
             explicitly_set: BTreeMap::new(),
         }
@@ -304,10 +279,10 @@ impl BrokerConfig {
                     parse_timestamp_type(value).map_err(|r| invalid(&r))?;
             }
             "log.cleanup.policy" => {
-                self.log.cleanup_policy = parse_cleanup_policy(value).map_err(|r| invalid(&r))?
+                self.log_cleanup_policy = parse_cleanup_policy(value).map_err(|r| invalid(&r))?
             }
             "log.cleaner.delete.retention.ms" => {
-                self.log.delete_retention_ms = parse_positive(key, value)?
+                self.log_delete_retention_ms = parse_positive(key, value)?
             }
             "log.flush.interval.messages" => {
                 let every: u64 = parse_positive(key, value)?;
@@ -395,9 +370,9 @@ impl BrokerConfig {
     fn topic_default(&self, name: &str) -> String {
         let log = &self.log;
         match name {
-            "cleanup.policy" => log.cleanup_policy.clone(),
+            "cleanup.policy" => self.log_cleanup_policy.clone(),
             "compression.type" => "producer".into(),
-            "delete.retention.ms" => log.delete_retention_ms.to_string(),
+            "delete.retention.ms" => self.log_delete_retention_ms.to_string(),
             "index.interval.bytes" => log.index_interval_bytes.to_string(),
             "max.message.bytes" => log.max_message_bytes.to_string(),
             "message.timestamp.type" => timestamp_type_name(log.message_timestamp_type).into(),
@@ -544,7 +519,7 @@ impl BrokerConfig {
             ),
             (
                 "log.cleanup.policy",
-                log.cleanup_policy.clone(),
+                self.log_cleanup_policy.clone(),
                 ConfigType::List,
                 "Default cleanup.policy for topics.",
             ),

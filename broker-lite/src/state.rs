@@ -301,11 +301,11 @@ impl BrokerState {
         let mut failed = false;
         for topic in self.topics() {
             for partition in topic.partitions() {
-                if let Some(log) = partition.take_log() {
-                    if let Err(e) = log.close() {
-                        failed = true;
-                        tracing::error!(topic = %topic.name, partition = partition.index, "closing log failed: {e}");
-                    }
+                if let Some(log) = partition.take_log()
+                    && let Err(e) = log.close()
+                {
+                    failed = true;
+                    tracing::error!(topic = %topic.name, partition = partition.index, "closing log failed: {e}");
                 }
             }
         }

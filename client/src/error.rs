@@ -200,6 +200,13 @@ pub enum Error {
     /// Waiting for metadata took longer than allowed.
     #[error("metadata for topic {topic} not available after {timeout_ms} ms")]
     MetadataTimeout { topic: String, timeout_ms: u64 },
+    /// An admin call did not complete within its deadline, retries included.
+    #[error("{operation} timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]
+    OperationTimeout {
+        operation: &'static str,
+        timeout_ms: u64,
+        last: Option<Box<Error>>,
+    },
 }
 
 impl Error {

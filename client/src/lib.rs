@@ -61,6 +61,9 @@
 //!   refreshed periodically and when a broker says it is stale.
 //! - `producer`: partitioners, the batch accumulator with its bounded
 //!   buffer, and the sender with per-broker sinks, retries and idempotence.
+//! - [`admin`]: topics, configs, offsets, record deletion and the cluster,
+//!   each request sent where Kafka wants it (controller, leaders, a given
+//!   broker), with one deadline per call covering its retries.
 //! - `error`: layered errors; Kafka error codes stay typed.
 //!
 //! Everything but `protocol` sits behind the `client` feature (on by
@@ -69,6 +72,8 @@
 
 pub mod protocol;
 
+#[cfg(feature = "client")]
+pub mod admin;
 #[cfg(feature = "client")]
 pub mod backoff;
 #[cfg(feature = "client")]
@@ -83,6 +88,8 @@ pub mod metadata;
 #[cfg(feature = "client")]
 pub mod producer;
 
+#[cfg(feature = "client")]
+pub use admin::{Admin, AdminConfig};
 #[cfg(feature = "client")]
 pub use client::{Client, ClientConfig};
 #[cfg(feature = "client")]
