@@ -76,15 +76,23 @@ pub mod client;
 #[cfg(feature = "client")]
 pub mod connection;
 #[cfg(feature = "client")]
+pub mod consumer;
+#[cfg(feature = "client")]
 pub mod error;
 
 #[cfg(feature = "client")]
 pub mod metadata;
 #[cfg(feature = "client")]
 pub mod producer;
+#[cfg(feature = "client")]
+mod properties;
 
 #[cfg(feature = "client")]
 pub use client::{Client, ClientConfig};
+#[cfg(feature = "client")]
+pub use consumer::{
+    Consumer, ConsumerConfig, ConsumerRecord, IsolationLevel, OffsetReset, TopicPartition,
+};
 #[cfg(feature = "client")]
 pub use error::{Error, ErrorCode, Result};
 #[cfg(feature = "client")]
