@@ -60,6 +60,8 @@ async fn run(inner: Arc<Inner>) {
             }
         }
         follow_subscription(&inner, &mut asked_about).await;
+        let unknown = unknown_assigned_topics(&inner);
+        ask_about(&inner, unknown, &mut asked_about).await;
         spawn_fetchers(&inner, &mut fetchers);
         start_lookups(&inner);
         tokio::select! {
@@ -67,6 +69,45 @@ async fn run(inner: Arc<Inner>) {
             () = tokio::time::sleep(TICK) => {}
         }
     }
+}
+
+/// Registers topics the metadata does not know with the client (whose
+/// refreshes then include them) and fetches their metadata now.
+async fn ask_about(
+    inner: &Inner,
+    topics: impl IntoIterator<Item = String>,
+    asked_about: &mut HashMap<String, Instant>,
+) {
+    for topic in topics {
+        if asked_about
+            .get(&topic)
+            .is_some_and(|at| at.elapsed() < UNKNOWN_TOPIC_RECHECK)
+        {
+            continue;
+        }
+        asked_about.insert(topic.clone(), Instant::now());
+        if let Err(error) = inner.client.topic_metadata(&topic).await {
+            tracing::debug!(%topic, %error, "topic not available yet");
+        }
+        inner.kick();
+    }
+}
+
+/// Topics of the assignment that the metadata does not know (e.g. assigned
+/// by hand before anything asked about them).
+fn unknown_assigned_topics(inner: &Inner) -> BTreeSet<String> {
+    let metadata = inner.client.metadata();
+    inner
+        .lock()
+        .partitions
+        .keys()
+        .filter(|tp| {
+            metadata
+                .topic(&tp.topic)
+                .is_none_or(|t| t.partitions.is_empty())
+        })
+        .map(|tp| tp.topic.to_string())
+        .collect()
 }
 
 /// Makes the assignment match the subscription: every partition of the
@@ -99,21 +140,7 @@ async fn follow_subscription(inner: &Inner, asked_about: &mut HashMap<String, In
         }
         (wanted, unknown)
     };
-    for topic in unknown {
-        if asked_about
-            .get(&topic)
-            .is_some_and(|at| at.elapsed() < UNKNOWN_TOPIC_RECHECK)
-        {
-            continue;
-        }
-        asked_about.insert(topic.clone(), Instant::now());
-        // Registers the topic with the client's refresher; the next pass
-        // assigns its partitions.
-        if let Err(error) = inner.client.topic_metadata(&topic).await {
-            tracing::debug!(%topic, %error, "subscribed topic not available yet");
-        }
-        inner.kick();
-    }
+    ask_about(inner, unknown, asked_about).await;
     let (added, revoked) = {
         let state = inner.lock();
         if matches!(state.subscription, Subscription::Manual) {
