@@ -35,6 +35,13 @@ pub(crate) struct AbortedTxn {
 /// `version:i16 type:i16`; COMMIT is 1).
 const ABORT_MARKER: i16 = 0;
 
+/// How fetched data is read: the consumer's settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DecodeOptions {
+    pub(crate) isolation: IsolationLevel,
+    pub(crate) verify_crc: bool,
+}
+
 #[derive(Debug)]
 pub(crate) struct CompletedFetch {
     pub(crate) tp: TopicPartition,
@@ -62,10 +69,9 @@ impl CompletedFetch {
         epoch: u64,
         records: Bytes,
         fetch_offset: i64,
-        isolation: IsolationLevel,
         last_stable_offset: i64,
         mut aborted: Vec<AbortedTxn>,
-        verify_crc: bool,
+        options: DecodeOptions,
     ) -> Self {
         aborted.sort_by_key(|a| std::cmp::Reverse(a.first_offset));
         Self {
@@ -73,9 +79,9 @@ impl CompletedFetch {
             epoch,
             size_bytes: records.len(),
             position: fetch_offset,
-            reader: BatchReader::new(records, verify_crc),
+            reader: BatchReader::new(records, options.verify_crc),
             current: None,
-            read_committed: isolation == IsolationLevel::ReadCommitted,
+            read_committed: options.isolation == IsolationLevel::ReadCommitted,
             last_stable_offset,
             aborted,
             aborted_producers: HashSet::new(),
@@ -311,10 +317,12 @@ mod tests {
             1,
             data.freeze(),
             offset,
-            isolation,
             lso,
             aborted,
-            true,
+            DecodeOptions {
+                isolation,
+                verify_crc: true,
+            },
         )
     }
 
@@ -491,10 +499,12 @@ mod tests {
             1,
             data.freeze(),
             0,
-            IsolationLevel::ReadUncommitted,
             -1,
             vec![],
-            false,
+            DecodeOptions {
+                isolation: IsolationLevel::ReadUncommitted,
+                verify_crc: false,
+            },
         );
         let mut out = Vec::new();
         // Without check.crcs the flipped byte lands in the last value.
@@ -513,10 +523,12 @@ mod tests {
             1,
             data.clone(),
             0,
-            IsolationLevel::ReadUncommitted,
             -1,
             vec![],
-            true,
+            DecodeOptions {
+                isolation: IsolationLevel::ReadUncommitted,
+                verify_crc: true,
+            },
         );
         let mut out = Vec::new();
         f.next_records(10, &mut out).unwrap();

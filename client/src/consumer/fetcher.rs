@@ -6,7 +6,7 @@
 //! the partition's fetch offset past it, so the next pass (started at once)
 //! fetches what follows while the application is still draining.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -16,7 +16,7 @@ use kafka_protocol::messages::fetch_response::PartitionData;
 use kafka_protocol::messages::{ApiKey, BrokerId, FetchRequest, FetchResponse, TopicName};
 use tokio::time::Instant;
 
-use super::completed::{AbortedTxn, CompletedFetch};
+use super::completed::{AbortedTxn, CompletedFetch, DecodeOptions};
 use super::state::{Buffered, Inner, StartAt, State};
 use super::{OffsetReset, TopicPartition};
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
@@ -81,6 +81,7 @@ fn plan(inner: &Inner, broker_id: i32, rotation: &mut usize) -> Next {
     }
     let mut wake_at: Option<Instant> = None;
     let mut partitions = Vec::new();
+    let mut leaders = HashSet::new();
     for (tp, p) in &state.partitions {
         let Some(meta) = metadata
             .topic(&tp.topic)
@@ -88,6 +89,7 @@ fn plan(inner: &Inner, broker_id: i32, rotation: &mut usize) -> Next {
         else {
             continue;
         };
+        leaders.extend(meta.leader());
         if meta.leader() != Some(broker_id) {
             continue;
         }
@@ -105,13 +107,14 @@ fn plan(inner: &Inner, broker_id: i32, rotation: &mut usize) -> Next {
     if partitions.is_empty() {
         return Next::Wait(wake_at);
     }
+    // Each broker gets an equal share of the buffer for its request, so one
+    // broker's long poll (or a broker that is down) cannot hold all of it
+    // while the others wait.
+    let share = (config.max_buffered_bytes / leaders.len().max(1)).max(1);
     let used = state.buffered_bytes + state.reserved_bytes;
     let room = config.max_buffered_bytes.saturating_sub(used);
-    if room
-        < config
-            .max_partition_fetch_bytes
-            .min(config.max_buffered_bytes)
-    {
+    let max_bytes = config.fetch_max_bytes.min(share).min(room);
+    if max_bytes < config.max_partition_fetch_bytes.min(share) {
         // Full: the application's draining kicks us when there is room.
         return Next::Wait(wake_at);
     }
@@ -120,7 +123,6 @@ fn plan(inner: &Inner, broker_id: i32, rotation: &mut usize) -> Next {
     let len = partitions.len();
     partitions.rotate_left(*rotation % len);
     *rotation = rotation.wrapping_add(1);
-    let max_bytes = config.fetch_max_bytes.min(room);
     let request_id = state.new_epoch();
     for planned in &partitions {
         if let Some(p) = state.partitions.get_mut(&planned.tp) {
@@ -196,7 +198,7 @@ fn clamp_i32(v: usize) -> i32 {
 
 /// What a partition's answer does to it.
 enum Outcome {
-    Data(CompletedFetch),
+    Data(Box<CompletedFetch>),
     Retry {
         stale_metadata: bool,
         error: Option<Error>,
@@ -321,13 +323,15 @@ fn outcome(inner: &Inner, p: &Planned, data: PartitionData) -> Outcome {
                 p.epoch,
                 records,
                 p.fetch_offset,
-                config.isolation_level,
                 data.last_stable_offset,
                 aborted,
-                config.check_crcs,
+                DecodeOptions {
+                    isolation: config.isolation_level,
+                    verify_crc: config.check_crcs,
+                },
             );
             if fetch.has_whole_batch() {
-                Outcome::Data(fetch)
+                Outcome::Data(Box::new(fetch))
             } else {
                 // A batch larger than we asked for, cut short: a broker
                 // without KIP-74 behaviour. Waiting will not change it.
@@ -385,7 +389,7 @@ fn apply(inner: &Inner, state: &mut State, p: &Planned, outcome: Outcome, now: I
                     None => return,
                 }
             }
-            state.add_buffered(Buffered::Data(fetch));
+            state.add_buffered(Buffered::Data(*fetch));
         }
         Outcome::Reset => state.place(&p.tp, StartAt::Default, inner.config.auto_offset_reset),
         Outcome::Fail(error) => {

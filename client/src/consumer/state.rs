@@ -564,6 +564,7 @@ mod tests {
 
     use super::*;
     use crate::consumer::IsolationLevel;
+    use crate::consumer::completed::DecodeOptions;
     use crate::protocol::batch;
     use crate::protocol::record_batch::{BatchBuilder, BatchParams};
 
@@ -618,10 +619,12 @@ mod tests {
             epoch,
             data(base, count),
             base,
-            IsolationLevel::ReadUncommitted,
             -1,
             Vec::new(),
-            true,
+            DecodeOptions {
+                isolation: IsolationLevel::ReadUncommitted,
+                verify_crc: true,
+            },
         ))
     }
 
