@@ -70,40 +70,40 @@ pub struct BrokerConfig {
     pub default_replication_factor: i16,
     pub min_insync_replicas: i32,
     pub retention_check_interval_ms: u64,
-    pub log: LogDefaults,
+    /// Every topic's log settings unless the topic overrides them.
+    pub log: LogConfig,
+    /// Default `cleanup.policy` for topics.
+    pub log_cleanup_policy: String,
+    /// How long tombstones stay on compacted topics (`delete.retention.ms`).
+    pub log_delete_retention_ms: i64,
+    pub group: GroupDefaults,
     /// Keys that were set explicitly (file or flags), for DescribeConfigs'
     /// source field.
     explicitly_set: BTreeMap<String, String>,
 }
 
-/// Broker-wide defaults for every topic's log.
+/// Settings of the group coordinator, with Kafka's keys and defaults.
 #[derive(Debug, Clone)]
-pub struct LogDefaults {
-    pub segment_bytes: u64,
-    pub segment_ms: i64,
-    pub retention_ms: i64,
-    pub retention_bytes: i64,
-    pub index_interval_bytes: usize,
-    pub max_message_bytes: usize,
-    pub message_timestamp_type: TimestampType,
-    pub cleanup_policy: String,
-    pub delete_retention_ms: i64,
-    pub flush: FlushPolicy,
+pub struct GroupDefaults {
+    /// How long the first rebalance of an empty group waits for more
+    /// members (`group.initial.rebalance.delay.ms`), extended by the same
+    /// again while members keep arriving, up to the rebalance timeout.
+    pub initial_rebalance_delay_ms: u64,
+    /// Bounds on a member's session timeout; JoinGroup outside them gets
+    /// INVALID_SESSION_TIMEOUT.
+    pub min_session_timeout_ms: i32,
+    pub max_session_timeout_ms: i32,
+    /// Longest commit metadata string accepted (`offset.metadata.max.bytes`).
+    pub offset_metadata_max_bytes: usize,
 }
 
-impl Default for LogDefaults {
+impl Default for GroupDefaults {
     fn default() -> Self {
         Self {
-            segment_bytes: 1024 * 1024 * 1024,
-            segment_ms: 7 * 24 * 3600 * 1000,
-            retention_ms: 7 * 24 * 3600 * 1000,
-            retention_bytes: -1,
-            index_interval_bytes: 4096,
-            max_message_bytes: 1_048_588,
-            message_timestamp_type: TimestampType::Creation,
-            cleanup_policy: "delete".into(),
-            delete_retention_ms: 24 * 3600 * 1000,
-            flush: FlushPolicy::Never,
+            initial_rebalance_delay_ms: 3000,
+            min_session_timeout_ms: 6000,
+            max_session_timeout_ms: 1_800_000,
+            offset_metadata_max_bytes: 4096,
         }
     }
 }
@@ -122,7 +122,10 @@ impl Default for BrokerConfig {
             default_replication_factor: 1,
             min_insync_replicas: 1,
             retention_check_interval_ms: 300_000,
-            log: LogDefaults::default(),
+            log: LogConfig::default(),
+            log_cleanup_policy: "delete".into(),
+            log_delete_retention_ms: 24 * 3600 * 1000,
+            group: GroupDefaults::default(),
             explicitly_set: BTreeMap::new(),
         }
     }
@@ -276,10 +279,10 @@ impl BrokerConfig {
                     parse_timestamp_type(value).map_err(|r| invalid(&r))?;
             }
             "log.cleanup.policy" => {
-                self.log.cleanup_policy = parse_cleanup_policy(value).map_err(|r| invalid(&r))?
+                self.log_cleanup_policy = parse_cleanup_policy(value).map_err(|r| invalid(&r))?
             }
             "log.cleaner.delete.retention.ms" => {
-                self.log.delete_retention_ms = parse_positive(key, value)?
+                self.log_delete_retention_ms = parse_positive(key, value)?
             }
             "log.flush.interval.messages" => {
                 let every: u64 = parse_positive(key, value)?;
@@ -292,6 +295,20 @@ impl BrokerConfig {
             }
             "log.flush.policy" => {
                 self.log.flush = parse_flush_policy(value).map_err(|r| invalid(&r))?
+            }
+            "group.initial.rebalance.delay.ms" => {
+                let delay_ms: i64 = parse(key, value)?;
+                self.group.initial_rebalance_delay_ms =
+                    u64::try_from(delay_ms).map_err(|_| invalid("must not be negative"))?;
+            }
+            "group.min.session.timeout.ms" => {
+                self.group.min_session_timeout_ms = parse_positive(key, value)?
+            }
+            "group.max.session.timeout.ms" => {
+                self.group.max_session_timeout_ms = parse_positive(key, value)?
+            }
+            "offset.metadata.max.bytes" => {
+                self.group.offset_metadata_max_bytes = parse_positive(key, value)?
             }
             _ => return Ok(false),
         }
@@ -353,9 +370,9 @@ impl BrokerConfig {
     fn topic_default(&self, name: &str) -> String {
         let log = &self.log;
         match name {
-            "cleanup.policy" => log.cleanup_policy.clone(),
+            "cleanup.policy" => self.log_cleanup_policy.clone(),
             "compression.type" => "producer".into(),
-            "delete.retention.ms" => log.delete_retention_ms.to_string(),
+            "delete.retention.ms" => self.log_delete_retention_ms.to_string(),
             "index.interval.bytes" => log.index_interval_bytes.to_string(),
             "max.message.bytes" => log.max_message_bytes.to_string(),
             "message.timestamp.type" => timestamp_type_name(log.message_timestamp_type).into(),
@@ -384,7 +401,8 @@ impl BrokerConfig {
             FlushPolicy::EveryBatch => "1".to_owned(),
             _ => i64::MAX.to_string(),
         };
-        let rows: [(&'static str, String, ConfigType, &'static str); 22] = [
+        let group = &self.group;
+        let rows: [(&'static str, String, ConfigType, &'static str); 26] = [
             (
                 "node.id",
                 self.node_id.to_string(),
@@ -501,7 +519,7 @@ impl BrokerConfig {
             ),
             (
                 "log.cleanup.policy",
-                log.cleanup_policy.clone(),
+                self.log_cleanup_policy.clone(),
                 ConfigType::List,
                 "Default cleanup.policy for topics.",
             ),
@@ -516,6 +534,30 @@ impl BrokerConfig {
                 flush_ms,
                 ConfigType::Long,
                 "fsync dirty logs this often.",
+            ),
+            (
+                "group.initial.rebalance.delay.ms",
+                group.initial_rebalance_delay_ms.to_string(),
+                ConfigType::Int,
+                "How long the first rebalance of an empty group waits for more members.",
+            ),
+            (
+                "group.min.session.timeout.ms",
+                group.min_session_timeout_ms.to_string(),
+                ConfigType::Int,
+                "The shortest session timeout a member may ask for.",
+            ),
+            (
+                "group.max.session.timeout.ms",
+                group.max_session_timeout_ms.to_string(),
+                ConfigType::Int,
+                "The longest session timeout a member may ask for.",
+            ),
+            (
+                "offset.metadata.max.bytes",
+                group.offset_metadata_max_bytes.to_string(),
+                ConfigType::Int,
+                "The longest metadata string an offset commit may carry.",
             ),
         ];
         rows.into_iter()

@@ -41,10 +41,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use kctl_client::protocol::batch;
-use kctl_client::protocol::records::TimestampType;
 
 pub use config::{FlushPolicy, LogConfig};
 pub use error::LogError;
+/// For [`LogConfig::message_timestamp_type`].
+pub use kctl_client::protocol::records::TimestampType;
 pub use recovery::RecoveryReport;
 pub use retention::RetentionReport;
 
@@ -270,9 +271,9 @@ impl PartitionLog {
             });
         }
         if batch.len() as u64 > self.config.effective_segment_bytes() {
-            return Err(LogError::MessageTooLarge {
+            return Err(LogError::BatchLargerThanSegment {
                 batch_bytes: batch.len(),
-                max_message_bytes: self.config.effective_segment_bytes() as usize,
+                segment_bytes: self.config.effective_segment_bytes(),
             });
         }
         // Checked again although the caller validated it: recovery throws
@@ -431,8 +432,8 @@ impl PartitionLog {
     }
 
     /// ListOffsets by timestamp: the first offset whose record timestamp is
-    /// >= `timestamp_ms`, with that timestamp. Decodes the one batch it lands
-    /// in to name the exact record.
+    /// at least `timestamp_ms`, with that timestamp. Decodes the one batch it
+    /// lands in to name the exact record.
     pub fn offset_for_timestamp(&self, timestamp_ms: i64) -> Result<Option<(i64, i64)>, LogError> {
         for segment in self.live_segments() {
             // Every record of an earlier segment is older: skip it whole.
@@ -449,19 +450,26 @@ impl PartitionLog {
     /// ListOffsets MAX_TIMESTAMP (-3): the offset and timestamp of the record
     /// with the largest timestamp (the first, if several share it).
     pub fn max_timestamp_and_offset(&self) -> Result<Option<(i64, i64)>, LogError> {
-        let mut best: Option<(&Segment, i64)> = None;
-        for segment in self.live_segments() {
-            let Some(max_ms) = segment.max_timestamp_ms_from(self.log_start_offset)? else {
-                continue;
-            };
-            if max_ms > NO_TIMESTAMP && best.is_none_or(|(_, best_ms)| max_ms > best_ms) {
-                best = Some((segment, max_ms));
+        let mut live = self.live_segments();
+        let Some(first) = live.next() else {
+            return Ok(None);
+        };
+        // Only the first live segment can straddle the log start offset; it
+        // is resolved exactly, the others by their in-memory maximum.
+        let first_best = first.max_timestamp_record(self.log_start_offset)?;
+        let mut best_ms = first_best.map_or(NO_TIMESTAMP, |(_, ts)| ts);
+        let mut later = None;
+        for segment in live {
+            if segment.max_timestamp_ms() > best_ms {
+                best_ms = segment.max_timestamp_ms();
+                later = Some(segment);
             }
         }
-        match best {
-            Some((segment, _)) => segment.max_timestamp_record(self.log_start_offset),
-            None => Ok(None),
-        }
+        let best = match later {
+            Some(segment) => segment.max_timestamp_record(self.log_start_offset)?,
+            None => first_best,
+        };
+        Ok(best.filter(|&(_, ts)| ts > NO_TIMESTAMP))
     }
 
     /// fsyncs the active segment and moves the recovery point to the log end.

@@ -228,6 +228,13 @@ pub enum Error {
     /// A subscription pattern that does not compile.
     #[error("invalid subscription pattern: {0}")]
     InvalidPattern(String),
+    /// An admin call did not complete within its deadline, retries included.
+    #[error("{operation} timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]
+    OperationTimeout {
+        operation: &'static str,
+        timeout_ms: u64,
+        last: Option<Box<Error>>,
+    },
 }
 
 impl Error {

@@ -127,6 +127,9 @@
 //!   (mid-batch offsets, partial trailing batches, control batches, aborted
 //!   transactions), positions and ListOffsets lookups.
 //! - `properties`: the Kafka-style `key=value` parsing both share.
+//! - [`admin`]: topics, configs, offsets, record deletion and the cluster,
+//!   each request sent where Kafka wants it (controller, leaders, a given
+//!   broker), with one deadline per call covering its retries.
 //! - `error`: layered errors; Kafka error codes stay typed.
 //!
 //! Everything but `protocol` sits behind the `client` feature (on by
@@ -135,6 +138,8 @@
 
 pub mod protocol;
 
+#[cfg(feature = "client")]
+pub mod admin;
 #[cfg(feature = "client")]
 pub mod backoff;
 #[cfg(feature = "client")]
@@ -153,6 +158,8 @@ pub mod producer;
 #[cfg(feature = "client")]
 mod properties;
 
+#[cfg(feature = "client")]
+pub use admin::{Admin, AdminConfig};
 #[cfg(feature = "client")]
 pub use client::{Client, ClientConfig};
 #[cfg(feature = "client")]

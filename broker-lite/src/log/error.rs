@@ -28,6 +28,13 @@ pub enum LogError {
         batch_bytes: usize,
         max_message_bytes: usize,
     },
+    /// A batch that could never fit in a segment (Kafka's
+    /// RecordBatchTooLargeException).
+    #[error("batch of {batch_bytes} bytes exceeds segment.bytes {segment_bytes}")]
+    BatchLargerThanSegment {
+        batch_bytes: usize,
+        segment_bytes: u64,
+    },
     /// `append` was given a batch that is not a valid RecordBatch v2; the
     /// caller should have run `batch::validate`, and the log refuses to
     /// store anything recovery would later throw away.
@@ -73,6 +80,7 @@ impl LogError {
         match self {
             LogError::OffsetOutOfRange { .. } => ErrorCode::OffsetOutOfRange,
             LogError::MessageTooLarge { .. } => ErrorCode::MessageTooLarge,
+            LogError::BatchLargerThanSegment { .. } => ErrorCode::RecordListTooLarge,
             LogError::InvalidBatch(_) => ErrorCode::CorruptMessage,
             LogError::OffsetOverflow { .. } => ErrorCode::InvalidRecord,
             LogError::Io { .. } | LogError::Corrupt { .. } => ErrorCode::KafkaStorageError,

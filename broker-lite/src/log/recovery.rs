@@ -165,17 +165,17 @@ pub(crate) fn load_segments(
     };
     let mut segments: Vec<Segment> = Vec::with_capacity(bases.len());
     for (i, &base) in bases.iter().enumerate() {
-        if let Some(expected) = segments.last().map(Segment::next_offset) {
-            if base != expected {
-                tracing::warn!(
-                    dir = %dir.display(),
-                    expected,
-                    found = base,
-                    "segment does not continue the offsets before it; deleting it and every later segment"
-                );
-                report.segments_deleted += delete_segments(dir, &bases[i..])?;
-                break;
-            }
+        if let Some(expected) = segments.last().map(Segment::next_offset)
+            && base != expected
+        {
+            tracing::warn!(
+                dir = %dir.display(),
+                expected,
+                found = base,
+                "segment does not continue the offsets before it; deleting it and every later segment"
+            );
+            report.segments_deleted += delete_segments(dir, &bases[i..])?;
+            break;
         }
         let trusted = if i < first_scanned {
             match Segment::open_trusted(dir, base, now_ms)? {
@@ -267,5 +267,92 @@ fn remove_file(path: &Path) -> Result<(), LogError> {
             path: path.to_path_buf(),
             source,
         }),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use bytes::{Bytes, BytesMut};
+    use kctl_client::protocol::batch::set_base_offset;
+    use kctl_client::protocol::records::{
+        Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+    };
+
+    /// A one-record batch of about `value_bytes`, placed at `base_offset`.
+    pub(crate) fn batch_at(base_offset: i64, value_bytes: usize) -> Vec<u8> {
+        let record = Record {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: 0,
+            sequence: -1,
+            timestamp: 1_700_000_000_000 + base_offset,
+            key: None,
+            value: Some(Bytes::from(vec![7u8; value_bytes])),
+            headers: Default::default(),
+        };
+        let mut out = BytesMut::new();
+        let options = RecordEncodeOptions {
+            version: 2,
+            compression: Compression::None,
+        };
+        RecordBatchEncoder::encode(&mut out, [&record], &options).unwrap();
+        let mut bytes = out.to_vec();
+        set_base_offset(&mut bytes, base_offset);
+        bytes
+    }
+
+    fn scan(bytes: &[u8]) -> ScanOutcome {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("segment");
+        fs::write(&path, bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        scan_verified(&file, &path, 100, bytes.len() as u64, 4096).unwrap()
+    }
+
+    #[test]
+    fn batches_across_and_beyond_the_scan_chunk_are_kept() {
+        // Small batches up to just before the 1 MiB chunk boundary, one that
+        // straddles it, and one larger than a whole chunk.
+        let mut log = Vec::new();
+        let mut offset = 100;
+        while log.len() < SCAN_CHUNK_BYTES as usize - 5_000 {
+            log.extend(batch_at(offset, 10_000));
+            offset += 1;
+        }
+        log.extend(batch_at(offset, 20_000));
+        log.extend(batch_at(offset + 1, 3 << 20));
+        log.extend(batch_at(offset + 2, 10));
+        let out = scan(&log);
+        assert_eq!(out.stop_reason, None);
+        assert_eq!(out.valid_bytes, log.len() as u64);
+        assert_eq!(out.stats.next_offset, offset + 3);
+        assert!(!out.offset_entries.is_empty());
+        // Torn inside the big batch: everything before it stays.
+        let big_start =
+            log.len() - batch_at(offset + 2, 10).len() - batch_at(offset + 1, 3 << 20).len();
+        let out = scan(&log[..big_start + 2_000_000]);
+        assert_eq!(out.valid_bytes, big_start as u64);
+        assert!(out.stop_reason.is_some());
+    }
+
+    #[test]
+    fn a_valid_batch_at_the_wrong_offset_ends_the_scan() {
+        let mut log = batch_at(100, 10);
+        let first = log.len() as u64;
+        // baseOffset is outside the CRC: only the offset check can catch a
+        // batch that is intact but stale or misplaced.
+        log.extend(batch_at(105, 10));
+        let out = scan(&log);
+        assert_eq!(
+            (out.valid_bytes, out.batches, out.stats.next_offset),
+            (first, 1, 101)
+        );
+        assert!(out.stop_reason.unwrap().contains("expected 101"));
     }
 }

@@ -567,56 +567,52 @@ impl Segment {
         Ok(None)
     }
 
-    /// The largest batch max timestamp among batches at or after
-    /// `start_offset`, and the position of the first batch that has it.
-    fn max_timestamp_from(
-        &self,
-        start_offset: i64,
-    ) -> Result<Option<(i64, u64, BatchHeader)>, LogError> {
-        let from = start_offset.max(self.base_offset);
-        if from >= self.stats.next_offset {
-            return Ok(None);
-        }
-        if self.stats.offset_of_max_timestamp >= from {
-            let (position, header) = self.locate(self.stats.offset_of_max_timestamp)?;
-            return Ok(Some((self.stats.max_timestamp_ms, position, header)));
-        }
-        // The batch with the segment's max lies below the log start offset
-        // (DeleteRecords moved it into this segment): find the next best.
-        let (position, _) = self.locate(from)?;
-        let mut best: Option<(i64, u64, BatchHeader)> = None;
-        for step in self.walk(position) {
-            let (at, header) = step?;
-            if best.is_none_or(|(ts, _, _)| header.max_timestamp > ts) {
-                best = Some((header.max_timestamp, at, header));
-            }
-        }
-        Ok(best)
-    }
-
-    /// The batch max timestamp this segment contributes to ListOffsets
-    /// MAX_TIMESTAMP, counting only offsets >= `start_offset`.
-    pub(crate) fn max_timestamp_ms_from(&self, start_offset: i64) -> Result<Option<i64>, LogError> {
-        if self.stats.offset_of_max_timestamp >= start_offset {
-            return Ok(
-                (self.stats.next_offset > start_offset).then_some(self.stats.max_timestamp_ms)
-            );
-        }
-        Ok(self.max_timestamp_from(start_offset)?.map(|(ts, _, _)| ts))
-    }
-
     /// The exact record with the largest timestamp at or after
-    /// `start_offset` (the first one, if several share it).
+    /// `start_offset` (the first one, if several share it), as (offset,
+    /// timestamp).
     pub(crate) fn max_timestamp_record(
         &self,
         start_offset: i64,
     ) -> Result<Option<(i64, i64)>, LogError> {
-        let Some((_, position, header)) = self.max_timestamp_from(start_offset)? else {
+        let from = start_offset.max(self.base_offset);
+        if from >= self.stats.next_offset {
             return Ok(None);
-        };
+        }
+        let (position, header) = self.locate(self.stats.offset_of_max_timestamp)?;
+        if header.base_offset >= from {
+            return self.max_record_in(position, &header, from);
+        }
+        // DeleteRecords moved the log start past some of the records that
+        // could hold the max: the batch straddling it is judged by its
+        // records at or after `from`, the later ones by their headers.
+        let (first_position, first) = self.locate(from)?;
+        let mut best = self.max_record_in(first_position, &first, from)?;
+        let mut later: Option<(u64, BatchHeader)> = None;
+        let mut later_ms = best.map_or(NO_TIMESTAMP, |(_, ts)| ts);
+        for step in self.walk(first_position + first.total_bytes() as u64) {
+            let (at, header) = step?;
+            if header.max_timestamp > later_ms {
+                later_ms = header.max_timestamp;
+                later = Some((at, header));
+            }
+        }
+        if let Some((at, header)) = later {
+            best = self.max_record_in(at, &header, from)?;
+        }
+        Ok(best)
+    }
+
+    /// The first record at or after `from` with the largest timestamp in the
+    /// batch at `position`.
+    fn max_record_in(
+        &self,
+        position: u64,
+        header: &BatchHeader,
+        from: i64,
+    ) -> Result<Option<(i64, i64)>, LogError> {
         let mut best: Option<(i64, i64)> = None;
-        for (offset, ts) in self.record_timestamps(position, &header)? {
-            if offset >= start_offset && best.is_none_or(|(_, best_ts)| ts > best_ts) {
+        for (offset, ts) in self.record_timestamps(position, header)? {
+            if offset >= from && best.is_none_or(|(_, best_ts)| ts > best_ts) {
                 best = Some((offset, ts));
             }
         }
@@ -725,5 +721,67 @@ impl Iterator for HeaderWalk<'_> {
         let step = self.step();
         self.failed = step.is_err();
         Some(step)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::recovery::tests::batch_at;
+
+    #[test]
+    fn header_walk_crosses_chunks_and_rejects_a_partial_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("walk");
+        let mut bytes = Vec::new();
+        let mut starts = Vec::new();
+        for (i, value_bytes) in [10, 9_000, 30_000, 10, 10, 20_000, 10]
+            .into_iter()
+            .enumerate()
+        {
+            starts.push(bytes.len() as u64);
+            bytes.extend(batch_at(i as i64, value_bytes));
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        let end = bytes.len() as u64;
+        let walked: Vec<(u64, i64)> = HeaderWalk::new(&file, &path, 0, end)
+            .map(|step| step.map(|(at, h)| (at, h.base_offset)).unwrap())
+            .collect();
+        assert_eq!(walked, starts.iter().copied().zip(0..).collect::<Vec<_>>());
+        let mut cut = HeaderWalk::new(&file, &path, starts[5], end - 1);
+        assert_eq!(cut.next().unwrap().unwrap().0, starts[5]);
+        assert!(matches!(cut.next(), Some(Err(LogError::Corrupt { .. }))));
+        assert!(cut.next().is_none(), "stops after the first failure");
+        let mut partial_header = HeaderWalk::new(&file, &path, starts[6], starts[6] + 20);
+        assert!(matches!(
+            partial_header.next(),
+            Some(Err(LogError::Corrupt { .. }))
+        ));
+    }
+
+    #[test]
+    fn appends_index_every_interval_and_locate_finds_each_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut segment = Segment::create(dir.path(), 50, 0).unwrap();
+        for i in 0..40 {
+            segment.append(&batch_at(50 + i, 100), 300).unwrap();
+        }
+        let entries = segment.offset_index.entries().to_vec();
+        // About 170-byte batches: an entry at every third batch after the first.
+        assert!(entries.len() >= 10, "{entries:?}");
+        assert!(entries.iter().all(|e| e.position > 300));
+        for offset in 50..90 {
+            let (position, header) = segment.locate(offset).unwrap();
+            assert_eq!(header.base_offset, offset);
+            assert_eq!(position, (offset - 50) as u64 * header.total_bytes() as u64);
+        }
+        assert_eq!(segment.next_offset(), 90);
+        let time_entries = segment.time_index.entries();
+        assert!(
+            time_entries
+                .windows(2)
+                .all(|w| w[0].timestamp_ms < w[1].timestamp_ms)
+        );
     }
 }

@@ -16,8 +16,11 @@ use crate::support::{RawClient, batch};
 
 const PARTITIONS: i32 = 4;
 
+/// Acknowledged records: partition -> offset -> value.
+type Acked = BTreeMap<i32, BTreeMap<i64, Vec<u8>>>;
+
 /// Starts the real binary and returns it with its bootstrap address.
-fn spawn_broker(data_dir: &Path) -> (Child, String) {
+pub fn spawn_broker(data_dir: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_broker-lite"))
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -54,8 +57,7 @@ async fn kill_9_loses_no_acknowledged_record() {
     )
     .await;
 
-    // offset -> value, per partition, recorded only once acknowledged.
-    let acked: Arc<Mutex<BTreeMap<i32, BTreeMap<i64, Vec<u8>>>>> = Arc::default();
+    let acked: Arc<Mutex<Acked>> = Arc::default();
     let mut producers = Vec::new();
     for partition in 0..PARTITIONS {
         let acked = Arc::clone(&acked);

@@ -1,5 +1,7 @@
 //! The client's integration tests, one binary.
 //!
+//! - `admin`: the admin client against broker-lite in process (topics,
+//!   configs, offsets from leaders, the cluster, deadlines);
 //! - `producer`: the producer against broker-lite in process (send modes,
 //!   partitioners, backpressure, codecs read back by kcat, dropped
 //!   connections);
@@ -9,6 +11,7 @@
 //!   resets, pause, bounded memory, subscriptions, kcat-produced records);
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 
+mod admin;
 mod consumer;
 mod mock_cluster;
 mod murmur2;
