@@ -3,13 +3,20 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
-/// Apache Kafka from the command line: topics, produce, consume, groups,
-/// configs, performance tests, and a bundled broker.
+use crate::printer::OutputFormat;
+
+/// Apache Kafka from the command line: topics, configs, offsets, produce,
+/// and a bundled broker.
 #[derive(Debug, Parser)]
 #[command(name = "kctl", version, about, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not authorized, \
+                        5 timeout, 6 partial failure (see docs/cli.md)."
+)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -19,18 +26,470 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
+    /// Kafka brokers to bootstrap from, comma-separated host:port
+    /// [default: the context's, else 127.0.0.1:9092].
+    #[arg(
+        short = 'b',
+        long = "bootstrap-server",
+        visible_alias = "bootstrap-servers",
+        env = "KCTL_BOOTSTRAP_SERVER",
+        global = true,
+        value_name = "HOST:PORT,...",
+        help_heading = "Global options"
+    )]
+    pub bootstrap_server: Option<String>,
+    /// Use this context of the config file instead of its current one.
+    #[arg(
+        long,
+        env = "KCTL_CONTEXT",
+        global = true,
+        help_heading = "Global options"
+    )]
+    pub context: Option<String>,
+    /// Output format. Tables are the default, on a terminal or not, so
+    /// `kctl topic list | grep` works; use json or yaml for scripts.
+    #[arg(
+        short,
+        long,
+        value_enum,
+        global = true,
+        help_heading = "Global options"
+    )]
+    pub output: Option<OutputFormat>,
     /// Show tracing logs on stderr (-v info, -vv debug, -vvv trace).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
+    #[arg(short, long, global = true, action = ArgAction::Count, help_heading = "Global options")]
     pub verbose: u8,
+    /// The config file with contexts [default: $XDG_CONFIG_HOME/kctl/config.yaml].
+    /// Give it before the command (`kctl --config FILE topic list`): after
+    /// it, `--config` is Kafka's topic config flag.
+    #[arg(
+        long,
+        env = "KCTL_CONFIG",
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
+    pub config: Option<PathBuf>,
+    /// How long to wait for the cluster, per request and for connecting
+    /// (e.g. 500ms, 10s, 2m; a bare number is seconds).
+    #[arg(long, global = true, default_value = "30s", value_parser = parse_duration, help_heading = "Global options")]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Create, list, describe, alter and delete topics.
+    Topic {
+        #[command(subcommand)]
+        command: TopicCommand,
+    },
+    /// Read and change topic and broker configs.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Inspect the cluster.
+    Cluster {
+        #[command(subcommand)]
+        command: ClusterCommand,
+    },
+    /// Show a topic's offsets per partition (earliest and latest, or at a time).
+    Offsets(OffsetsArgs),
+    /// Write records to a topic from stdin or a file, one per line.
+    Produce(ProduceArgs),
+    /// Manage named contexts (clusters) in the config file.
+    Context {
+        #[command(subcommand)]
+        command: ContextCommand,
+    },
+    /// Print a shell completion script.
+    Completion(CompletionArgs),
+    /// Print kctl's man page (roff) on stdout.
+    Man(ManArgs),
     /// Run broker-lite, the bundled Kafka-compatible broker.
     Broker {
         #[command(subcommand)]
         command: BrokerCommand,
     },
+}
+
+/// A topic named by position or, Kafka-style, by `--topic`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct TopicName {
+    /// The topic.
+    #[arg(value_name = "TOPIC")]
+    pub name: Option<String>,
+    /// The topic (as kafka-topics.sh spells it).
+    #[arg(long = "topic", value_name = "TOPIC")]
+    pub topic: Option<String>,
+}
+
+impl TopicName {
+    pub(crate) fn get(&self) -> &str {
+        self.name
+            .as_deref()
+            .or(self.topic.as_deref())
+            .expect("clap requires one of TOPIC and --topic")
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TopicCommand {
+    /// Create a topic.
+    Create(TopicCreateArgs),
+    /// List topics.
+    #[command(visible_alias = "ls")]
+    List(TopicListArgs),
+    /// Describe topics: partitions, leaders, replicas, ISR, configs.
+    Describe(TopicDescribeArgs),
+    /// Add partitions to a topic or change its configs.
+    Alter(TopicAlterArgs),
+    /// Delete topics and all their data.
+    Delete(TopicDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TopicCreateArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+    /// Number of partitions [default: the broker's num.partitions].
+    #[arg(short, long)]
+    pub partitions: Option<i32>,
+    /// Replicas per partition [default: the broker's default.replication.factor].
+    #[arg(short, long)]
+    pub replication_factor: Option<i16>,
+    /// A topic config override; repeat for more.
+    #[arg(short, long = "config", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub configs: Vec<(String, String)>,
+    /// Succeed without changes if the topic exists.
+    #[arg(long)]
+    pub if_not_exists: bool,
+    /// Ask the controller to check the request without creating the topic.
+    #[arg(long)]
+    pub validate_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TopicListArgs {
+    /// Only topics whose name matches this regular expression.
+    #[arg(value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Include internal topics such as __consumer_offsets.
+    #[arg(long)]
+    pub internal: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TopicDescribeArgs {
+    /// Topics to describe [default: all].
+    #[arg(value_name = "TOPIC")]
+    pub topics: Vec<String>,
+    /// Topics to describe (as kafka-topics.sh spells it); repeatable.
+    #[arg(long = "topic", value_name = "TOPIC")]
+    pub topic_flags: Vec<String>,
+    /// Include internal topics when describing all.
+    #[arg(long)]
+    pub internal: bool,
+    #[command(flatten)]
+    pub health: HealthFilter,
+}
+
+/// kafka-topics.sh's partition health filters, with its definitions.
+#[derive(Debug, Args, Default)]
+#[group(multiple = false)]
+pub(crate) struct HealthFilter {
+    /// Only partitions whose ISR is smaller than their replica set.
+    #[arg(long, visible_alias = "under-replicated-partitions")]
+    pub under_replicated: bool,
+    /// Only partitions with fewer in-sync replicas than min.insync.replicas
+    /// (or no leader).
+    #[arg(long, visible_alias = "under-min-isr-partitions")]
+    pub under_min_isr: bool,
+    /// Only partitions with exactly min.insync.replicas in-sync replicas.
+    #[arg(long, visible_alias = "at-min-isr-partitions")]
+    pub at_min_isr: bool,
+    /// Only partitions without a leader, or whose leader is not a live broker.
+    #[arg(long, visible_alias = "unavailable-partitions")]
+    pub unavailable: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TopicAlterArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+    /// Grow the topic to this many partitions (partitions cannot be removed).
+    #[arg(short, long)]
+    pub partitions: Option<i32>,
+    /// Set a topic config; repeat for more.
+    #[arg(short, long = "config", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub configs: Vec<(String, String)>,
+    /// Remove a topic config override (back to the broker default); repeatable.
+    #[arg(long, value_name = "KEY")]
+    pub delete_config: Vec<String>,
+    /// Ask the broker to check the change without applying it.
+    #[arg(long)]
+    pub validate_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TopicDeleteArgs {
+    /// Topics to delete.
+    #[arg(value_name = "TOPIC", required_unless_present = "topic_flags")]
+    pub topics: Vec<String>,
+    /// Topics to delete (as kafka-topics.sh spells it); repeatable.
+    #[arg(long = "topic", value_name = "TOPIC")]
+    pub topic_flags: Vec<String>,
+    /// Succeed for topics that do not exist.
+    #[arg(long)]
+    pub if_exists: bool,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EntityType {
+    #[value(alias = "topics")]
+    Topic,
+    #[value(alias = "brokers")]
+    Broker,
+}
+
+/// Which topic or broker a config command acts on.
+#[derive(Debug, Args)]
+pub(crate) struct Entity {
+    /// What kind of thing has the configs.
+    #[arg(long, value_enum)]
+    pub entity_type: EntityType,
+    /// The topic name or broker id.
+    #[arg(long, required_unless_present = "entity_default")]
+    pub entity_name: Option<String>,
+    /// The cluster-wide default of every broker (brokers only).
+    #[arg(long, conflicts_with = "entity_name")]
+    pub entity_default: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Show configs (overrides only, unless --all).
+    #[command(visible_alias = "describe")]
+    Get(ConfigGetArgs),
+    /// Set configs.
+    Set(ConfigSetArgs),
+    /// Remove config overrides, back to the inherited values.
+    Delete(ConfigDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConfigGetArgs {
+    #[command(flatten)]
+    pub entity: Entity,
+    /// Only these configs.
+    #[arg(value_name = "KEY")]
+    pub keys: Vec<String>,
+    /// Include configs at their default value.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConfigSetArgs {
+    #[command(flatten)]
+    pub entity: Entity,
+    /// The configs to set.
+    #[arg(value_name = "KEY=VALUE", required = true, value_parser = parse_key_value)]
+    pub configs: Vec<(String, String)>,
+    /// Ask the broker to check the change without applying it.
+    #[arg(long)]
+    pub validate_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConfigDeleteArgs {
+    #[command(flatten)]
+    pub entity: Entity,
+    /// The config overrides to remove.
+    #[arg(value_name = "KEY", required = true)]
+    pub keys: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ClusterCommand {
+    /// Cluster id, controller and brokers.
+    Describe,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OffsetsArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+    /// Only these partitions; repeatable.
+    #[arg(short, long = "partition", value_name = "N")]
+    pub partitions: Vec<i32>,
+    /// Look up one offset per partition: earliest (-2), latest (-1),
+    /// max-timestamp (-3), or a timestamp in ms since the epoch (the first
+    /// offset at or after it).
+    #[arg(long, value_parser = parse_time)]
+    pub time: Option<OffsetTime>,
+}
+
+/// What `offsets --time` looks up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OffsetTime {
+    Earliest,
+    Latest,
+    MaxTimestamp,
+    Timestamp(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InputFormat {
+    /// One record per line: the line is the value (or KEY<sep>VALUE).
+    Text,
+    /// One JSON object per line: {"key", "value", "headers", "partition",
+    /// "timestamp"} (see docs/cli.md).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AcksArg {
+    #[value(name = "0")]
+    None,
+    #[value(name = "1")]
+    Leader,
+    #[value(name = "all", alias = "-1")]
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CompressionArg {
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PartitionerArg {
+    /// murmur2 of the key (as Java and librdkafka's murmur2_random);
+    /// sticky batches for records without a key.
+    #[value(alias = "murmur2", alias = "murmur2-random")]
+    Default,
+    RoundRobin,
+    Random,
+    /// Sticky batches for every record, ignoring keys.
+    UniformSticky,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProduceArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+    /// Read records from this file instead of stdin (shows a progress bar).
+    #[arg(short, long)]
+    pub file: Option<PathBuf>,
+    /// How each line is read.
+    #[arg(long, value_enum, default_value = "text")]
+    pub input: InputFormat,
+    /// Split each text line at the first SEP into key and value.
+    #[arg(short = 'K', long, value_name = "SEP")]
+    pub key_separator: Option<String>,
+    /// Kafka console-producer properties: parse.key=true, key.separator=SEP,
+    /// null.marker=TEXT (a value equal to it is a tombstone); repeatable.
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub properties: Vec<(String, String)>,
+    /// A header added to every record; repeatable.
+    #[arg(short = 'H', long = "header", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub headers: Vec<(String, String)>,
+    /// Send every record to this partition.
+    #[arg(short, long, conflicts_with = "partitioner")]
+    pub partition: Option<i32>,
+    /// How records without a partition are placed.
+    #[arg(long, value_enum)]
+    pub partitioner: Option<PartitionerArg>,
+    /// Acknowledgements to wait for.
+    #[arg(long, value_enum, default_value = "all")]
+    pub acks: AcksArg,
+    /// Compression codec of record batches.
+    #[arg(short = 'z', long, value_enum, default_value = "none")]
+    pub compression: CompressionArg,
+    /// Idempotent delivery (no duplicates on retry) [default: on with acks=all].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub idempotence: Option<bool>,
+    /// At most this many records per second.
+    #[arg(long, value_name = "MSGS_PER_S")]
+    pub rate: Option<f64>,
+    /// Show a progress bar even when reading stdin.
+    #[arg(long)]
+    pub progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ContextCommand {
+    /// List contexts; the current one is marked.
+    #[command(visible_alias = "ls")]
+    List,
+    /// Make a context the current one.
+    Use(ContextNameArgs),
+    /// Add (or replace) a context.
+    Add(ContextAddArgs),
+    /// Remove a context.
+    #[command(visible_alias = "rm")]
+    Remove(ContextNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ContextNameArgs {
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ContextAddArgs {
+    pub name: String,
+    /// The context's bootstrap servers, comma-separated host:port.
+    #[arg(long, value_name = "HOST:PORT,...")]
+    pub brokers: String,
+    /// SASL mechanism (stored for when kctl speaks SASL).
+    #[arg(long, value_enum)]
+    pub sasl_mechanism: Option<crate::settings::SaslMechanism>,
+    /// SASL user name.
+    #[arg(long, requires = "sasl_mechanism")]
+    pub sasl_username: Option<String>,
+    /// Read the SASL password from this environment variable.
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "sasl_mechanism",
+        conflicts_with = "sasl_password_command"
+    )]
+    pub sasl_password_env: Option<String>,
+    /// Read the SASL password from this command's stdout.
+    #[arg(long, value_name = "COMMAND", requires = "sasl_mechanism")]
+    pub sasl_password_command: Option<String>,
+    /// CA certificates (PEM) to trust; enables TLS.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca_file: Option<PathBuf>,
+    /// Make it the current context.
+    #[arg(long = "use")]
+    pub make_current: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The subcommand to document, e.g. `topic create` [default: kctl itself].
+    #[arg(value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,13 +510,59 @@ pub(crate) struct BrokerStartArgs {
     #[arg(long)]
     pub advertise: Option<String>,
     /// A Kafka-style properties file (server.properties keys); flags override it.
-    #[arg(long)]
+    #[arg(long, visible_alias = "properties", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// When to fsync: none (page cache: survives a crash of the broker, not a
     /// power cut), every-batch (before each acknowledgement), or an interval
     /// like 100ms.
     #[arg(long, default_value = "none")]
     pub flush: String,
+}
+
+/// `KEY=VALUE`, split at the first `=`; the key must not be empty.
+pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!(
+            "expected KEY=VALUE (e.g. retention.ms=86400000), got '{text}'"
+        )),
+    }
+}
+
+/// `500ms`, `10s`, `2m`, or a bare number of seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit_ms) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1_000.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60_000.0)
+    } else {
+        (text, 1_000.0)
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n > 0.0 && n.is_finite() => Ok(Duration::from_millis((n * unit_ms) as u64)),
+        _ => Err(format!(
+            "expected a positive duration like 500ms, 10s or 2m, got '{text}'"
+        )),
+    }
+}
+
+fn parse_time(text: &str) -> Result<OffsetTime, String> {
+    match text {
+        "earliest" | "-2" => Ok(OffsetTime::Earliest),
+        "latest" | "-1" => Ok(OffsetTime::Latest),
+        "max-timestamp" | "-3" => Ok(OffsetTime::MaxTimestamp),
+        other => match other.parse::<i64>() {
+            Ok(ms) if ms >= 0 => Ok(OffsetTime::Timestamp(ms)),
+            _ => Err(format!(
+                "expected earliest, latest, max-timestamp or a timestamp in ms, got '{other}'"
+            )),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -75,8 +580,65 @@ mod tests {
         let cli = Cli::try_parse_from(["kctl", "broker", "start"]).unwrap();
         let Command::Broker {
             command: BrokerCommand::Start(args),
-        } = cli.command;
+        } = cli.command
+        else {
+            panic!("parsed as another command");
+        };
         assert!(args.listen.ip().is_loopback());
         assert!(Cli::try_parse_from(["kctl", "broker", "start", "--listen", "nonsense"]).is_err());
+    }
+
+    #[test]
+    fn topics_are_named_by_position_or_by_kafkas_flag() {
+        for argv in [
+            &["kctl", "topic", "create", "orders"][..],
+            &["kctl", "topic", "create", "--topic", "orders"][..],
+        ] {
+            let cli = Cli::try_parse_from(argv).unwrap();
+            let Command::Topic {
+                command: TopicCommand::Create(args),
+            } = cli.command
+            else {
+                panic!("parsed as another command");
+            };
+            assert_eq!(args.topic.get(), "orders");
+        }
+        assert!(Cli::try_parse_from(["kctl", "topic", "create"]).is_err());
+        assert!(Cli::try_parse_from(["kctl", "topic", "create", "a", "--topic", "b"]).is_err());
+    }
+
+    #[test]
+    fn key_values_durations_and_times_parse_strictly() {
+        assert_eq!(
+            parse_key_value("retention.ms=1=2").unwrap(),
+            ("retention.ms".into(), "1=2".into())
+        );
+        assert!(parse_key_value("retention.ms").is_err());
+        assert!(parse_key_value("=1").is_err());
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_time("-2").unwrap(), OffsetTime::Earliest);
+        assert_eq!(
+            parse_time("1700000000000").unwrap(),
+            OffsetTime::Timestamp(1_700_000_000_000)
+        );
+        assert!(parse_time("yesterday").is_err());
+    }
+
+    #[test]
+    fn health_filters_exclude_each_other() {
+        assert!(
+            Cli::try_parse_from([
+                "kctl",
+                "topic",
+                "describe",
+                "--under-replicated",
+                "--unavailable"
+            ])
+            .is_err()
+        );
     }
 }

@@ -1,4 +1,83 @@
-//! One module per subcommand. Each takes its parsed arguments and returns
-//! `anyhow::Result`; `main` turns errors into exit codes.
+//! One module per subcommand, named noun_verb. Each takes its parsed
+//! arguments and the resolved settings and returns the exit code; errors
+//! are turned into exit codes by `exit::report`.
 
 pub(crate) mod broker_start;
+pub(crate) mod cluster_describe;
+pub(crate) mod completion;
+pub(crate) mod config_delete;
+pub(crate) mod config_get;
+pub(crate) mod config_set;
+pub(crate) mod context_add;
+pub(crate) mod context_list;
+pub(crate) mod context_remove;
+pub(crate) mod context_use;
+pub(crate) mod man;
+pub(crate) mod offsets;
+pub(crate) mod produce;
+mod shared;
+pub(crate) mod topic_alter;
+pub(crate) mod topic_create;
+pub(crate) mod topic_delete;
+pub(crate) mod topic_describe;
+pub(crate) mod topic_list;
+
+use crate::cli::{
+    BrokerCommand, Cli, ClusterCommand, Command, ConfigCommand, ContextCommand, GlobalArgs,
+    TopicCommand,
+};
+use crate::exit::Code;
+use crate::settings::Settings;
+
+/// Runs a command that needs the async runtime.
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
+    if let Command::Broker {
+        command: BrokerCommand::Start(args),
+    } = cli.command
+    {
+        return broker_start::run(args).await;
+    }
+    let settings = Settings::resolve(&cli.global)?;
+    match cli.command {
+        Command::Topic { command } => match command {
+            TopicCommand::Create(args) => topic_create::run(&settings, args).await,
+            TopicCommand::List(args) => topic_list::run(&settings, args).await,
+            TopicCommand::Describe(args) => topic_describe::run(&settings, args).await,
+            TopicCommand::Alter(args) => topic_alter::run(&settings, args).await,
+            TopicCommand::Delete(args) => topic_delete::run(&settings, args).await,
+        },
+        Command::Config { command } => match command {
+            ConfigCommand::Get(args) => config_get::run(&settings, args).await,
+            ConfigCommand::Set(args) => config_set::run(&settings, args).await,
+            ConfigCommand::Delete(args) => config_delete::run(&settings, args).await,
+        },
+        Command::Cluster {
+            command: ClusterCommand::Describe,
+        } => cluster_describe::run(&settings).await,
+        Command::Offsets(args) => offsets::run(&settings, args).await,
+        Command::Produce(args) => produce::run(&settings, args).await,
+        Command::Broker { .. }
+        | Command::Completion(_)
+        | Command::Man(_)
+        | Command::Context { .. } => {
+            unreachable!("main runs these without the runtime")
+        }
+    }
+}
+
+/// The context commands: they edit the config file and need no cluster.
+pub(crate) fn context(global: &GlobalArgs, command: &ContextCommand) -> anyhow::Result<Code> {
+    let printer = crate::printer::Printer::new(global.output.unwrap_or_default());
+    let path = crate::settings::config_path(global.config.as_deref()).ok_or_else(|| {
+        crate::exit::usage(
+            "no config file location: set --config, KCTL_CONFIG, XDG_CONFIG_HOME or HOME",
+        )
+    })?;
+    let explicit = global.config.is_some();
+    match command {
+        ContextCommand::List => context_list::run(&printer, &path, explicit),
+        ContextCommand::Use(args) => context_use::run(&printer, &path, explicit, args),
+        ContextCommand::Add(args) => context_add::run(&printer, &path, explicit, args),
+        ContextCommand::Remove(args) => context_remove::run(&printer, &path, explicit, args),
+    }
+}

@@ -3,12 +3,16 @@
 
 mod cli;
 mod commands;
+mod confirm;
+mod connect;
 mod exit;
+mod printer;
+mod settings;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{BrokerCommand, Cli, Command};
+use crate::cli::{Cli, Command};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -22,21 +26,25 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
         .init();
 
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(e) => return exit::report(&anyhow::anyhow!("cannot start the async runtime: {e}")),
+    // Commands that need no cluster and no runtime.
+    let outcome = match &cli.command {
+        Command::Completion(args) => Some(commands::completion::run(args)),
+        Command::Man(args) => Some(commands::man::run(args)),
+        Command::Context { command } => Some(commands::context(&cli.global, command)),
+        _ => None,
     };
-    let outcome = runtime.block_on(async {
-        match cli.command {
-            Command::Broker {
-                command: BrokerCommand::Start(args),
-            } => commands::broker_start::run(args).await,
-        }
-    });
+    let outcome = match outcome {
+        Some(outcome) => outcome,
+        None => match tokio::runtime::Runtime::new() {
+            Ok(runtime) => runtime.block_on(commands::run(cli)),
+            Err(e) => Err(anyhow::anyhow!("cannot start the async runtime: {e}")),
+        },
+    };
     match outcome {
-        Ok(()) => exit::Code::Success.into(),
+        Ok(code) => code.into(),
         Err(e) => exit::report(&e),
     }
 }

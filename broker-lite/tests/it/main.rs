@@ -4,6 +4,9 @@
 mod bad_input;
 mod compaction;
 mod crash;
+mod group_interop;
+mod group_restart;
+mod groups;
 mod idempotence;
 mod interop;
 mod live_configs;

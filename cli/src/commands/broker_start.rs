@@ -5,8 +5,9 @@ use anyhow::Context;
 use broker_lite::config::StartOptions;
 
 use crate::cli::BrokerStartArgs;
+use crate::exit::Code;
 
-pub(crate) async fn run(args: BrokerStartArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: BrokerStartArgs) -> anyhow::Result<Code> {
     let options = StartOptions {
         config_file: args.config,
         data_dir: Some(args.data_dir),
@@ -22,5 +23,6 @@ pub(crate) async fn run(args: BrokerStartArgs) -> anyhow::Result<()> {
         "broker-lite listening; bootstrap server: {} (Ctrl-C to stop)",
         broker.bootstrap()
     );
-    broker.run_until_ctrl_c().await
+    broker.run_until_ctrl_c().await?;
+    Ok(Code::Success)
 }

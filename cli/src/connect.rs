@@ -1,0 +1,112 @@
+//! Connecting to the cluster within `--timeout`.
+//!
+//! A refused connection is retried (a broker may be restarting) until the
+//! deadline; then kctl stops with the timeout exit code and says where it
+//! tried, rather than hanging or failing on the first refusal.
+
+use std::future::Future;
+use std::time::Duration;
+
+use kctl_client::admin::{Admin, AdminConfig};
+use kctl_client::backoff::Backoff;
+use kctl_client::connection::ConnectionConfig;
+use kctl_client::{ClientConfig, ProducerConfig};
+use tokio::time::Instant;
+
+use crate::exit::{Code, Failure};
+use crate::settings::Settings;
+
+pub(crate) fn connection_config(settings: &Settings) -> ConnectionConfig {
+    let timeout_ms = settings.timeout.as_millis() as u64;
+    ConnectionConfig {
+        request_timeout_ms: timeout_ms,
+        connect_timeout_ms: timeout_ms.min(10_000),
+        ..ConnectionConfig::default()
+    }
+}
+
+pub(crate) fn client_config(settings: &Settings) -> ClientConfig {
+    let mut config = ClientConfig::new(settings.bootstrap.clone());
+    config.connection = connection_config(settings);
+    // kctl never creates a topic by looking at it.
+    config.allow_auto_topic_creation = false;
+    config
+}
+
+pub(crate) async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
+    let timeout_ms = settings.timeout.as_millis() as u64;
+    let config = AdminConfig {
+        api_timeout_ms: timeout_ms,
+        operation_timeout_ms: i32::try_from(timeout_ms).unwrap_or(i32::MAX),
+        ..AdminConfig::default()
+    };
+    within_timeout(settings, || {
+        Admin::connect(client_config(settings), config.clone())
+    })
+    .await
+}
+
+pub(crate) async fn producer(
+    settings: &Settings,
+    mut config: ProducerConfig,
+) -> anyhow::Result<kctl_client::Producer> {
+    config.client = client_config(settings);
+    within_timeout(settings, || kctl_client::Producer::new(config.clone())).await
+}
+
+/// Runs `connect` again after failures until it succeeds or `--timeout`
+/// passes.
+async fn within_timeout<T, F, Fut>(settings: &Settings, mut connect: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = kctl_client::Result<T>>,
+{
+    let deadline = Instant::now() + settings.timeout;
+    let backoff = Backoff {
+        initial_ms: 100,
+        max_ms: 1_000,
+        jitter: 0.2,
+    };
+    let mut last = None;
+    for attempt in 1u32.. {
+        match tokio::time::timeout_at(deadline, connect()).await {
+            Ok(Ok(connected)) => return Ok(connected),
+            Ok(Err(e @ kctl_client::Error::Config(_))) => return Err(e.into()),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, attempt, "connecting failed");
+                last = Some(e);
+            }
+            Err(_) => break,
+        }
+        let delay = backoff.delay(attempt);
+        if Instant::now() + delay >= deadline {
+            break;
+        }
+        tokio::time::sleep(delay).await;
+    }
+    Err(unreachable(settings, last))
+}
+
+fn unreachable(settings: &Settings, last: Option<kctl_client::Error>) -> anyhow::Error {
+    let last = last.map_or_else(String::new, |e| format!(" (last error: {e})"));
+    Failure::new(
+        Code::Timeout,
+        format!(
+            "timed out after {} connecting to {} from {}{last}",
+            human(settings.timeout),
+            settings.bootstrap.join(","),
+            settings.bootstrap_from,
+        ),
+    )
+    .hint("check that a broker listens there; pass -b/--bootstrap-server, set KCTL_BOOTSTRAP_SERVER or --context, or raise --timeout")
+    .into()
+}
+
+pub(crate) fn human(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{ms} ms")
+    }
+}

@@ -1,0 +1,390 @@
+//! The settings a command runs with: flags, then environment variables
+//! (clap reads both), then the config file's context, then defaults.
+//!
+//! The config file (`$XDG_CONFIG_HOME/kctl/config.yaml`, `--config`, or
+//! `KCTL_CONFIG`) holds named contexts:
+//!
+//! ```yaml
+//! current-context: local
+//! contexts:
+//!   local:
+//!     bootstrap-servers: [127.0.0.1:9092]
+//!   prod:
+//!     bootstrap-servers: [kafka-1:9093, kafka-2:9093]
+//!     tls: { ca-file: /etc/ssl/kafka-ca.pem }
+//!     sasl: { mechanism: SCRAM-SHA-512, username: ops, password-env: KAFKA_PASSWORD }
+//! ```
+//!
+//! Passwords are best given by `password-env` or `password-command`; an
+//! inline `password` works, is never printed (its `Debug` is redacted), and
+//! makes kctl warn when the file is readable by others.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::cli::GlobalArgs;
+use crate::exit::{Code, Failure, usage};
+use crate::printer::Printer;
+
+pub(crate) const DEFAULT_BOOTSTRAP: &str = "127.0.0.1:9092";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ConfigFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_context: Option<String>,
+    #[serde(default)]
+    pub contexts: BTreeMap<String, Context>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct Context {
+    pub bootstrap_servers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Tls>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sasl: Option<Sasl>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct Tls {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_file: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_skip_verify: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+pub(crate) enum SaslMechanism {
+    #[serde(rename = "PLAIN")]
+    #[value(name = "PLAIN", alias = "plain")]
+    Plain,
+    #[serde(rename = "SCRAM-SHA-256")]
+    #[value(name = "SCRAM-SHA-256", alias = "scram-sha-256")]
+    ScramSha256,
+    #[serde(rename = "SCRAM-SHA-512")]
+    #[value(name = "SCRAM-SHA-512", alias = "scram-sha-512")]
+    ScramSha512,
+}
+
+impl SaslMechanism {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Plain => "PLAIN",
+            Self::ScramSha256 => "SCRAM-SHA-256",
+            Self::ScramSha512 => "SCRAM-SHA-512",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct Sasl {
+    pub mechanism: SaslMechanism,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Inline password: discouraged, never printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_command: Option<String>,
+}
+
+impl Sasl {
+    /// Where the password comes from, for display.
+    pub(crate) fn password_source(&self) -> String {
+        if let Some(var) = &self.password_env {
+            format!("env:{var}")
+        } else if self.password_command.is_some() {
+            "command".to_owned()
+        } else if self.password.is_some() {
+            "inline".to_owned()
+        } else {
+            "none".to_owned()
+        }
+    }
+}
+
+/// A secret string: serialized as itself (the config file must keep it),
+/// but `Debug` and `Display` never show it.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub(crate) struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Where the config file is: `--config`/`KCTL_CONFIG`, else the XDG path.
+pub(crate) fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_owned());
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
+    Some(base.join("kctl").join("config.yaml"))
+}
+
+/// Reads the config file. A missing default file is an empty config; a
+/// missing explicit one is an error. Errors name the file, line and key.
+pub(crate) fn load(path: &Path, explicit: bool) -> anyhow::Result<ConfigFile> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            return Ok(ConfigFile::default());
+        }
+        Err(e) => {
+            return Err(Failure::new(
+                Code::Usage,
+                format!("cannot read config file {}: {e}", path.display()),
+            )
+            .into());
+        }
+    };
+    let config = parse(&text).map_err(|message| {
+        Failure::new(
+            Code::Usage,
+            format!("invalid config file {}: {message}", path.display()),
+        )
+        .hint("fix the file, or point --config / KCTL_CONFIG at another one")
+    })?;
+    warn_if_exposed(path, &config);
+    Ok(config)
+}
+
+fn parse(text: &str) -> Result<ConfigFile, String> {
+    if text.trim().is_empty() {
+        return Ok(ConfigFile::default());
+    }
+    let config: ConfigFile = serde_norway::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        match e.location() {
+            Some(at) if !message.contains(" at line ") => {
+                format!("line {} column {}: {message}", at.line(), at.column())
+            }
+            _ => message,
+        }
+    })?;
+    for (name, context) in &config.contexts {
+        if context.bootstrap_servers.is_empty() {
+            return Err(format!(
+                "contexts.{name}.bootstrap-servers: at least one host:port is needed"
+            ));
+        }
+        for server in &context.bootstrap_servers {
+            check_server(server).map_err(|e| format!("contexts.{name}.bootstrap-servers: {e}"))?;
+        }
+    }
+    if let Some(current) = &config.current_context
+        && !config.contexts.contains_key(current)
+    {
+        return Err(format!(
+            "current-context: '{current}' is not among the contexts"
+        ));
+    }
+    Ok(config)
+}
+
+#[cfg(unix)]
+fn warn_if_exposed(path: &Path, config: &ConfigFile) {
+    use std::os::unix::fs::PermissionsExt;
+    let holds_secret = config
+        .contexts
+        .values()
+        .any(|c| c.sasl.as_ref().is_some_and(|s| s.password.is_some()));
+    if !holds_secret {
+        return;
+    }
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        eprintln!(
+            "warning: {} holds a password and is readable by other users; run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_exposed(_path: &Path, _config: &ConfigFile) {}
+
+/// Writes the config file atomically, readable by its owner only.
+pub(crate) fn save(path: &Path, config: &ConfigFile) -> anyhow::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = serde_norway::to_string(config)?;
+    let tmp = path.with_extension("yaml.tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// `host:port` with a numeric port.
+pub(crate) fn check_server(server: &str) -> Result<(), String> {
+    match server.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
+        _ => Err(format!("'{server}' is not host:port")),
+    }
+}
+
+/// What every command that talks to a cluster needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub bootstrap: Vec<String>,
+    /// Where `bootstrap` came from, for error messages.
+    pub bootstrap_from: String,
+    pub timeout: Duration,
+    pub printer: Printer,
+    pub config_path: Option<PathBuf>,
+    pub explicit_config: bool,
+}
+
+impl Settings {
+    pub(crate) fn resolve(global: &GlobalArgs) -> anyhow::Result<Self> {
+        let printer = Printer::new(global.output.unwrap_or_default());
+        let config_path = config_path(global.config.as_deref());
+        let explicit_config = global.config.is_some();
+        let mut settings = Self {
+            bootstrap: vec![DEFAULT_BOOTSTRAP.to_owned()],
+            bootstrap_from: "the default".to_owned(),
+            timeout: global.timeout,
+            printer,
+            config_path,
+            explicit_config,
+        };
+        if let Some(flag) = &global.bootstrap_server {
+            let servers: Vec<String> = flag
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if servers.is_empty() {
+                return Err(usage("--bootstrap-server is empty").into());
+            }
+            for server in &servers {
+                check_server(server).map_err(|e| {
+                    usage(format!("--bootstrap-server: {e}"))
+                        .hint("use host:port, comma-separated for several brokers")
+                })?;
+            }
+            settings.bootstrap = servers;
+            settings.bootstrap_from = "-b/--bootstrap-server or KCTL_BOOTSTRAP_SERVER".to_owned();
+            // A flag or env var wins, but a named context must still exist.
+            if global.context.is_some() {
+                settings.context(global)?;
+            }
+            return Ok(settings);
+        }
+        if let Some((name, context)) = settings.context(global)? {
+            if context.tls.is_some() || context.sasl.is_some() {
+                return Err(Failure::new(
+                    Code::Failure,
+                    format!("context '{name}' uses TLS or SASL, which this kctl cannot speak yet"),
+                )
+                .hint("connect through a plaintext listener with -b, or use another context")
+                .into());
+            }
+            settings.bootstrap = context.bootstrap_servers.clone();
+            settings.bootstrap_from = format!("context '{name}'");
+        }
+        Ok(settings)
+    }
+
+    /// The context in use, if any: `--context`/`KCTL_CONTEXT`, else the
+    /// file's current one.
+    fn context(&self, global: &GlobalArgs) -> anyhow::Result<Option<(String, Context)>> {
+        let Some(path) = &self.config_path else {
+            return Ok(None);
+        };
+        let config = load(path, self.explicit_config)?;
+        let name = match (&global.context, &config.current_context) {
+            (Some(name), _) | (None, Some(name)) => name.clone(),
+            (None, None) => return Ok(None),
+        };
+        match config.contexts.get(&name) {
+            Some(context) => Ok(Some((name, context.clone()))),
+            None => Err(Failure::new(
+                Code::NotFound,
+                format!("context '{name}' is not in {}", path.display()),
+            )
+            .hint("`kctl context list` shows the contexts; `kctl context add` adds one")
+            .into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_line_and_the_key() {
+        let text = "current-context: local\ncontexts:\n  local:\n    bootstrap: [a:1]\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.contains("line 4"), "{err}");
+        assert!(err.contains("bootstrap"), "{err}");
+        let err = parse("contexts:\n  x:\n    bootstrap-servers: [nonsense]\n").unwrap_err();
+        assert!(err.contains("contexts.x.bootstrap-servers"), "{err}");
+        let err = parse("current-context: gone\n").unwrap_err();
+        assert!(err.contains("current-context"), "{err}");
+    }
+
+    #[test]
+    fn passwords_never_show_in_debug_output() {
+        let text = "contexts:\n  prod:\n    bootstrap-servers: [k:9093]\n    sasl:\n      mechanism: SCRAM-SHA-512\n      username: ops\n      password: hunter2\n";
+        let config = parse(text).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+        // The file itself must keep it.
+        assert!(
+            serde_norway::to_string(&config)
+                .unwrap()
+                .contains("hunter2")
+        );
+    }
+
+    #[test]
+    fn servers_must_be_host_and_port() {
+        assert!(check_server("127.0.0.1:9092").is_ok());
+        assert!(check_server("kafka-1.example:9093").is_ok());
+        assert!(check_server("kafka").is_err());
+        assert!(check_server("kafka:port").is_err());
+    }
+}

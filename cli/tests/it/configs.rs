@@ -1,0 +1,264 @@
+//! Config commands for topics and brokers.
+
+use crate::assert_run_snapshot;
+use crate::support::Broker;
+
+#[test]
+fn topic_configs_show_overrides_then_everything() {
+    let broker = Broker::start();
+    broker
+        .kctl(&[
+            "topic",
+            "create",
+            "t",
+            "-c",
+            "retention.ms=60000",
+            "-c",
+            "segment.ms=3600000",
+        ])
+        .run()
+        .success();
+    let overrides = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "topic",
+            "--entity-name",
+            "t",
+        ])
+        .run()
+        .success();
+    assert_run_snapshot!("config_get_topic", overrides);
+
+    let all = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "topics",
+            "--entity-name",
+            "t",
+            "--all",
+            "-o",
+            "json",
+        ])
+        .run()
+        .success();
+    let entries = all.json();
+    let entries = entries.as_array().unwrap();
+    let segment = entries
+        .iter()
+        .find(|e| e["name"] == "segment.bytes")
+        .expect("defaults are listed with --all");
+    assert_eq!(segment["source"], "DEFAULT_CONFIG");
+    assert_eq!(segment["default"], true);
+    let retention = entries
+        .iter()
+        .find(|e| e["name"] == "retention.ms")
+        .unwrap();
+    assert_eq!(retention["value"], "60000");
+    assert_eq!(retention["source"], "DYNAMIC_TOPIC_CONFIG");
+    // Synonyms show where the inherited value would come from.
+    let synonyms: Vec<&str> = retention["synonyms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(synonyms.contains(&"log.retention.ms"), "{synonyms:?}");
+
+    let one = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "topic",
+            "--entity-name",
+            "t",
+            "segment.bytes",
+            "-o",
+            "json",
+        ])
+        .run()
+        .success();
+    assert_eq!(
+        one.json().as_array().unwrap().len(),
+        1,
+        "a key asked for by name shows even at its default"
+    );
+}
+
+#[test]
+fn broker_configs_are_read_from_that_broker() {
+    let broker = Broker::start();
+    let configs = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "broker",
+            "--entity-name",
+            "0",
+            "--all",
+            "-o",
+            "json",
+        ])
+        .run()
+        .success();
+    let configs = configs.json();
+    let names: Vec<&str> = configs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"num.partitions"), "{names:?}");
+    assert!(
+        configs
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["read_only"] == true)
+    );
+
+    let unknown = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "broker",
+            "--entity-name",
+            "7",
+        ])
+        .run()
+        .code(3);
+    assert_run_snapshot!("config_get_unknown_broker", unknown);
+    let not_a_number = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "broker",
+            "--entity-name",
+            "seven",
+        ])
+        .run()
+        .code(2);
+    assert!(
+        not_a_number.stderr.contains("numeric id"),
+        "{}",
+        not_a_number.stderr
+    );
+    let missing_topic = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "topic",
+            "--entity-name",
+            "nope",
+        ])
+        .run()
+        .code(3);
+    assert!(
+        missing_topic.stderr.contains("does not exist"),
+        "{}",
+        missing_topic.stderr
+    );
+}
+
+/// broker-lite does not have AlterConfigs or IncrementalAlterConfigs yet:
+/// kctl must say so plainly. Once it does, the change must be visible.
+#[test]
+fn config_set_and_delete_change_configs_or_explain_why_not() {
+    let broker = Broker::start();
+    broker.kctl(&["topic", "create", "t"]).run().success();
+    let set = broker
+        .kctl(&[
+            "config",
+            "set",
+            "--entity-type",
+            "topic",
+            "--entity-name",
+            "t",
+            "retention.ms=1234",
+        ])
+        .run();
+    if set.code == 0 {
+        let get = broker
+            .kctl(&[
+                "config",
+                "get",
+                "--entity-type",
+                "topic",
+                "--entity-name",
+                "t",
+                "retention.ms",
+                "-o",
+                "json",
+            ])
+            .run()
+            .success();
+        assert_eq!(get.json()[0]["value"], "1234");
+        broker
+            .kctl(&[
+                "config",
+                "delete",
+                "--entity-type",
+                "topic",
+                "--entity-name",
+                "t",
+                "retention.ms",
+                "--yes",
+            ])
+            .run()
+            .success();
+        let get = broker
+            .kctl(&[
+                "config",
+                "get",
+                "--entity-type",
+                "topic",
+                "--entity-name",
+                "t",
+                "retention.ms",
+                "-o",
+                "json",
+            ])
+            .run()
+            .success();
+        assert_ne!(get.json()[0]["source"], "DYNAMIC_TOPIC_CONFIG");
+    } else {
+        let set = set.code(1);
+        assert!(
+            set.stderr
+                .contains("supports neither IncrementalAlterConfigs nor AlterConfigs"),
+            "{}",
+            set.stderr
+        );
+        let alter = broker
+            .kctl(&["topic", "alter", "t", "--config", "retention.ms=5"])
+            .run()
+            .code(1);
+        assert!(
+            alter.stderr.contains("supports neither"),
+            "{}",
+            alter.stderr
+        );
+    }
+    // Deleting asks first; without a terminal it needs --yes.
+    let refused = broker
+        .kctl(&[
+            "config",
+            "delete",
+            "--entity-type",
+            "topic",
+            "--entity-name",
+            "t",
+            "retention.ms",
+        ])
+        .run()
+        .code(2);
+    assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
+}

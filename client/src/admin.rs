@@ -1,0 +1,412 @@
+//! The admin client: topics, configs, offsets, records and the cluster.
+//!
+//! [`Admin`] sits on a [`Client`] and sends each request where Kafka wants
+//! it:
+//!
+//! | operation | sent to |
+//! |---|---|
+//! | create/delete topics, create partitions | the controller |
+//! | describe topics, list topics, describe cluster | any broker |
+//! | describe/alter configs of a topic (or the broker default) | any broker |
+//! | describe/alter configs of broker *n* | broker *n* itself |
+//! | list offsets, delete records | each partition's leader, one request per leader |
+//!
+//! Every call has one deadline ([`AdminConfig::api_timeout_ms`], Java's
+//! `default.api.timeout.ms`) covering its retries: a lost connection, a
+//! moved controller or leader is retried after a metadata refresh, and what
+//! is still failing at the deadline ends as [`Error::OperationTimeout`].
+//!
+//! Operations on many items return one result per item, in request order,
+//! so one unknown topic does not hide what happened to the others. A failed
+//! item carries Kafka's error code and the broker's message
+//! ([`Error::Kafka`]).
+//!
+//! # Layout
+//!
+//! - `topics`: create, delete, list, describe, create partitions;
+//! - `configs`: describe, alter (AlterConfigs) and incremental alter;
+//! - `partitions`: list offsets and delete records, routed to leaders;
+//! - `cluster`: DescribeCluster with a Metadata fallback.
+
+mod cluster;
+mod configs;
+mod partitions;
+mod topics;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kafka_protocol::messages::{
+    AlterConfigsResponse, CreatePartitionsResponse, DeleteRecordsResponse, DescribeClusterResponse,
+    DescribeConfigsResponse, IncrementalAlterConfigsResponse,
+};
+use tokio::time::Instant;
+
+use crate::backoff::Backoff;
+use crate::client::{Client, ClientConfig};
+use crate::connection::{Connection, Throttled};
+use crate::error::{Error, ErrorCode, RequestError, Result};
+
+pub use cluster::ClusterDescription;
+pub use configs::{
+    AlterConfigOp, ConfigEntry, ConfigResource, ConfigSource, ConfigSynonym, ConfigType,
+    DescribeConfigsOptions,
+};
+pub use partitions::{IsolationLevel, ListedOffset, OffsetSpec};
+pub use topics::{
+    CreateTopicsOptions, CreatedTopic, NewPartitions, NewTopic, PartitionInfo, TopicDescription,
+    TopicId, TopicListing,
+};
+
+macro_rules! throttled {
+    ($($t:ident),* $(,)?) => {
+        $(impl Throttled for $t {
+            fn throttle_time_ms(&self) -> i32 { self.throttle_time_ms }
+        })*
+    };
+}
+
+throttled!(
+    CreatePartitionsResponse,
+    DescribeConfigsResponse,
+    AlterConfigsResponse,
+    IncrementalAlterConfigsResponse,
+    DescribeClusterResponse,
+    DeleteRecordsResponse,
+);
+
+/// Settings of an [`Admin`].
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// How long one admin call may take, retries included.
+    pub api_timeout_ms: u64,
+    /// The `timeout_ms` sent with CreateTopics, DeleteTopics,
+    /// CreatePartitions and DeleteRecords: how long the broker waits for
+    /// the change to complete before it answers.
+    pub operation_timeout_ms: i32,
+    pub retry_backoff: Backoff,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            api_timeout_ms: 60_000,
+            operation_timeout_ms: 30_000,
+            retry_backoff: Backoff {
+                initial_ms: 100,
+                max_ms: 1_000,
+                jitter: 0.2,
+            },
+        }
+    }
+}
+
+/// One item's outcome in a call about many topics.
+#[derive(Debug, Clone)]
+pub struct TopicResult<T> {
+    pub topic: String,
+    pub result: Result<T>,
+}
+
+/// A topic and one of its partitions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: i32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
+        Self {
+            topic: topic.into(),
+            partition,
+        }
+    }
+}
+
+impl std::fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+/// One item's outcome in a call about many partitions.
+#[derive(Debug, Clone)]
+pub struct PartitionResult<T> {
+    pub partition: TopicPartition,
+    pub result: Result<T>,
+}
+
+/// One item's outcome in a call about many config resources.
+#[derive(Debug, Clone)]
+pub struct ResourceResult<T> {
+    pub resource: ConfigResource,
+    pub result: Result<T>,
+}
+
+/// Administers a cluster. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    client: Client,
+    config: Arc<AdminConfig>,
+}
+
+impl Admin {
+    /// An admin on an existing client. The client should not auto-create
+    /// topics ([`ClientConfig::allow_auto_topic_creation`]), or describing a
+    /// missing topic may create it.
+    pub fn new(client: Client, config: AdminConfig) -> Self {
+        Self {
+            client,
+            config: Arc::new(config),
+        }
+    }
+
+    /// Connects a client that never auto-creates topics, and wraps it.
+    pub async fn connect(mut client_config: ClientConfig, config: AdminConfig) -> Result<Self> {
+        client_config.allow_auto_topic_creation = false;
+        let client = Client::connect(client_config).await?;
+        Ok(Self::new(client, config))
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn config(&self) -> &AdminConfig {
+        &self.config
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.config.api_timeout_ms)
+    }
+
+    fn timeout_error(&self, operation: &'static str, last: Option<Error>) -> Error {
+        Error::OperationTimeout {
+            operation,
+            timeout_ms: self.config.api_timeout_ms,
+            last: last.map(Box::new),
+        }
+    }
+
+    /// A connection to the controller, refreshing metadata when the
+    /// controller is unknown.
+    async fn controller(&self) -> Result<Arc<Connection>> {
+        let mut metadata = self.client.metadata();
+        if metadata.controller_id < 0 || self.client.broker(metadata.controller_id).is_none() {
+            metadata = self.client.refresh_metadata().await?;
+        }
+        match self.client.broker(metadata.controller_id) {
+            Some(broker) => Ok(broker.get().await?),
+            // Some brokers (and KRaft clusters hiding the controller) report
+            // none; any broker forwards admin requests then.
+            None => Ok(self.client.any_connection().await?.0),
+        }
+    }
+
+    /// A connection to broker `id`, refreshing metadata once if it is not
+    /// known yet.
+    async fn broker_connection(&self, id: i32) -> Result<Arc<Connection>> {
+        if self.client.broker(id).is_none() {
+            self.client.refresh_metadata().await?;
+        }
+        let broker = self.client.broker(id).ok_or_else(|| {
+            Error::Config(format!("broker {id} is not in the cluster's metadata"))
+        })?;
+        Ok(broker.get().await?)
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the deadline
+    /// passes. Retriable failures refresh metadata when they say it is
+    /// stale.
+    async fn retrying<T, F, Fut>(&self, operation: &'static str, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let deadline = self.deadline();
+        let mut last = None;
+        for round in 1u32.. {
+            let outcome = match tokio::time::timeout_at(deadline, attempt()).await {
+                Ok(outcome) => outcome,
+                Err(_) => return Err(self.timeout_error(operation, last)),
+            };
+            match outcome {
+                Err(e) if should_retry(&e) => {
+                    tracing::debug!(operation, error = %e, round, "retrying");
+                    self.before_retry(&e, deadline).await;
+                    let delay = self.config.retry_backoff.delay(round);
+                    if Instant::now() + delay >= deadline {
+                        return Err(self.timeout_error(operation, Some(e)));
+                    }
+                    last = Some(e);
+                    tokio::time::sleep(delay).await;
+                }
+                other => return other,
+            }
+        }
+        unreachable!("the retry loop only ends by returning")
+    }
+
+    async fn before_retry(&self, error: &Error, deadline: Instant) {
+        if error.invalidates_metadata() || error.code() == Some(ErrorCode::NotController) {
+            // A failed refresh is retried by the next round's own request.
+            let _ = tokio::time::timeout_at(deadline, self.client.refresh_metadata()).await;
+        }
+    }
+
+    /// Like [`Admin::retrying`], for a request about many items: `send`
+    /// gets the items still pending and answers one result per item; items
+    /// that failed retriably are sent again, the rest are final. Results
+    /// come back in the order of `items`.
+    async fn per_item<K, T, F, Fut>(
+        &self,
+        operation: &'static str,
+        items: Vec<K>,
+        mut send: F,
+    ) -> Vec<Result<T>>
+    where
+        K: Clone,
+        F: FnMut(Vec<K>) -> Fut,
+        Fut: Future<Output = Result<Vec<Result<T>>>>,
+    {
+        let deadline = self.deadline();
+        let mut results: Vec<Option<Result<T>>> = items.iter().map(|_| None).collect();
+        let mut pending: Vec<usize> = (0..items.len()).collect();
+        let mut last: HashMap<usize, Error> = HashMap::new();
+        for round in 1u32.. {
+            if pending.is_empty() {
+                break;
+            }
+            let batch: Vec<K> = pending.iter().map(|&i| items[i].clone()).collect();
+            let answered = match tokio::time::timeout_at(deadline, send(batch)).await {
+                Ok(Ok(answers)) => answers,
+                Ok(Err(e)) => pending.iter().map(|_| Err(e.clone())).collect(),
+                Err(_) => {
+                    for &i in &pending {
+                        results[i] = Some(Err(self.timeout_error(operation, last.remove(&i))));
+                    }
+                    break;
+                }
+            };
+            debug_assert_eq!(answered.len(), pending.len());
+            let mut retry = Vec::new();
+            let mut stale = None;
+            for (i, result) in pending.iter().copied().zip(answered) {
+                match result {
+                    Err(e) if should_retry(&e) => {
+                        if stale.is_none() {
+                            stale = Some(e.clone());
+                        }
+                        last.insert(i, e);
+                        retry.push(i);
+                    }
+                    other => results[i] = Some(other),
+                }
+            }
+            pending = retry;
+            if let Some(e) = stale {
+                self.before_retry(&e, deadline).await;
+                let delay = self.config.retry_backoff.delay(round);
+                if Instant::now() + delay >= deadline {
+                    for &i in &pending {
+                        results[i] = Some(Err(self.timeout_error(operation, last.remove(&i))));
+                    }
+                    break;
+                }
+                tokio::time::sleep(delay).await;
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(self.timeout_error(operation, None))))
+            .collect()
+    }
+}
+
+/// Whether an admin call should try again. Narrower than
+/// [`Error::is_retriable`]: an unknown topic is final for an admin call
+/// (asking again does not create it), while a moved controller or leader
+/// and a lost connection are not.
+fn should_retry(error: &Error) -> bool {
+    match error {
+        Error::Request(RequestError::UnsupportedApi { .. } | RequestError::Protocol { .. }) => {
+            false
+        }
+        Error::Request(_) | Error::NoBrokerAvailable { .. } => true,
+        Error::Kafka { code, .. } => matches!(
+            code,
+            ErrorCode::NotController
+                | ErrorCode::LeaderNotAvailable
+                | ErrorCode::NotLeaderOrFollower
+                | ErrorCode::FencedLeaderEpoch
+                | ErrorCode::UnknownLeaderEpoch
+                | ErrorCode::ThrottlingQuotaExceeded
+                | ErrorCode::CoordinatorLoadInProgress
+        ),
+        _ => false,
+    }
+}
+
+/// Turns a response's error code and message into a per-item result.
+fn check(
+    code: i16,
+    message: Option<&crate::protocol::StrBytes>,
+    context: crate::error::ErrorContext,
+) -> Result<()> {
+    match ErrorCode::try_from_code(code) {
+        None => Ok(()),
+        Some(code) => Err(Error::kafka(
+            code,
+            context.with_message(message.map(|m| m.to_string())),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorContext;
+    use crate::protocol::api::ApiKey;
+
+    #[test]
+    fn admin_retries_moves_but_not_missing_topics() {
+        let ctx = ErrorContext::topic(ApiKey::CreateTopics, "t");
+        assert!(should_retry(&Error::kafka(
+            ErrorCode::NotController,
+            ctx.clone()
+        )));
+        assert!(!should_retry(&Error::kafka(
+            ErrorCode::UnknownTopicOrPartition,
+            ctx.clone()
+        )));
+        assert!(!should_retry(&Error::kafka(
+            ErrorCode::TopicAlreadyExists,
+            ctx
+        )));
+        assert!(!should_retry(&Error::Request(
+            RequestError::UnsupportedApi {
+                api_key: ApiKey::AlterConfigs
+            }
+        )));
+        assert!(should_retry(&Error::from(
+            crate::error::ConnectionError::Closed
+        )));
+    }
+
+    #[test]
+    fn check_keeps_the_code_and_the_broker_message() {
+        let message = crate::protocol::StrBytes::from_static_str("Topic 'x' does not exist.");
+        let err = check(
+            ErrorCode::UnknownTopicOrPartition.code(),
+            Some(&message),
+            ErrorContext::topic(ApiKey::DeleteTopics, "x"),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), Some(ErrorCode::UnknownTopicOrPartition));
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        assert!(check(0, None, ErrorContext::default()).is_ok());
+    }
+}

@@ -1,0 +1,783 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'kctl' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'kctl'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'kctl' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file with contexts [default: $XDG_CONFIG_HOME/kctl/config.yaml]. Give it before the command (`kctl --config FILE topic list`): after it, `--config` is Kafka''s topic config flag')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, alter and delete topics')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Read and change topic and broker configs')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Inspect the cluster')
+            [CompletionResult]::new('offsets', 'offsets', [CompletionResultType]::ParameterValue, 'Show a topic''s offsets per partition (earliest and latest, or at a time)')
+            [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Write records to a topic from stdin or a file, one per line')
+            [CompletionResult]::new('context', 'context', [CompletionResultType]::ParameterValue, 'Manage named contexts (clusters) in the config file')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print kctl''s man page (roff) on stdout')
+            [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run broker-lite, the bundled Kafka-compatible broker')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;topic' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a topic')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List topics')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List topics')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Describe topics: partitions, leaders, replicas, ISR, configs')
+            [CompletionResult]::new('alter', 'alter', [CompletionResultType]::ParameterValue, 'Add partitions to a topic or change its configs')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete topics and all their data')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;topic;create' {
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'The topic (as kafka-topics.sh spells it)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Number of partitions [default: the broker''s num.partitions]')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Number of partitions [default: the broker''s num.partitions]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Replicas per partition [default: the broker''s default.replication.factor]')
+            [CompletionResult]::new('--replication-factor', '--replication-factor', [CompletionResultType]::ParameterName, 'Replicas per partition [default: the broker''s default.replication.factor]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'A topic config override; repeat for more')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'A topic config override; repeat for more')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--if-not-exists', '--if-not-exists', [CompletionResultType]::ParameterName, 'Succeed without changes if the topic exists')
+            [CompletionResult]::new('--validate-only', '--validate-only', [CompletionResultType]::ParameterName, 'Ask the controller to check the request without creating the topic')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;topic;list' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--internal', '--internal', [CompletionResultType]::ParameterName, 'Include internal topics such as __consumer_offsets')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;topic;ls' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--internal', '--internal', [CompletionResultType]::ParameterName, 'Include internal topics such as __consumer_offsets')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;topic;describe' {
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topics to describe (as kafka-topics.sh spells it); repeatable')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--internal', '--internal', [CompletionResultType]::ParameterName, 'Include internal topics when describing all')
+            [CompletionResult]::new('--under-replicated', '--under-replicated', [CompletionResultType]::ParameterName, 'Only partitions whose ISR is smaller than their replica set')
+            [CompletionResult]::new('--under-replicated-partitions', '--under-replicated-partitions', [CompletionResultType]::ParameterName, 'Only partitions whose ISR is smaller than their replica set')
+            [CompletionResult]::new('--under-min-isr', '--under-min-isr', [CompletionResultType]::ParameterName, 'Only partitions with fewer in-sync replicas than min.insync.replicas (or no leader)')
+            [CompletionResult]::new('--under-min-isr-partitions', '--under-min-isr-partitions', [CompletionResultType]::ParameterName, 'Only partitions with fewer in-sync replicas than min.insync.replicas (or no leader)')
+            [CompletionResult]::new('--at-min-isr', '--at-min-isr', [CompletionResultType]::ParameterName, 'Only partitions with exactly min.insync.replicas in-sync replicas')
+            [CompletionResult]::new('--at-min-isr-partitions', '--at-min-isr-partitions', [CompletionResultType]::ParameterName, 'Only partitions with exactly min.insync.replicas in-sync replicas')
+            [CompletionResult]::new('--unavailable', '--unavailable', [CompletionResultType]::ParameterName, 'Only partitions without a leader, or whose leader is not a live broker')
+            [CompletionResult]::new('--unavailable-partitions', '--unavailable-partitions', [CompletionResultType]::ParameterName, 'Only partitions without a leader, or whose leader is not a live broker')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;topic;alter' {
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'The topic (as kafka-topics.sh spells it)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Grow the topic to this many partitions (partitions cannot be removed)')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Grow the topic to this many partitions (partitions cannot be removed)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Set a topic config; repeat for more')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Set a topic config; repeat for more')
+            [CompletionResult]::new('--delete-config', '--delete-config', [CompletionResultType]::ParameterName, 'Remove a topic config override (back to the broker default); repeatable')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--validate-only', '--validate-only', [CompletionResultType]::ParameterName, 'Ask the broker to check the change without applying it')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;topic;delete' {
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topics to delete (as kafka-topics.sh spells it); repeatable')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--if-exists', '--if-exists', [CompletionResultType]::ParameterName, 'Succeed for topics that do not exist')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;topic;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a topic')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List topics')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Describe topics: partitions, leaders, replicas, ISR, configs')
+            [CompletionResult]::new('alter', 'alter', [CompletionResultType]::ParameterValue, 'Add partitions to a topic or change its configs')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete topics and all their data')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;topic;help;create' {
+            break
+        }
+        'kctl;topic;help;list' {
+            break
+        }
+        'kctl;topic;help;describe' {
+            break
+        }
+        'kctl;topic;help;alter' {
+            break
+        }
+        'kctl;topic;help;delete' {
+            break
+        }
+        'kctl;topic;help;help' {
+            break
+        }
+        'kctl;config' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show configs (overrides only, unless --all)')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show configs (overrides only, unless --all)')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set configs')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove config overrides, back to the inherited values')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;config;get' {
+            [CompletionResult]::new('--entity-type', '--entity-type', [CompletionResultType]::ParameterName, 'What kind of thing has the configs')
+            [CompletionResult]::new('--entity-name', '--entity-name', [CompletionResultType]::ParameterName, 'The topic name or broker id')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--entity-default', '--entity-default', [CompletionResultType]::ParameterName, 'The cluster-wide default of every broker (brokers only)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Include configs at their default value')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;config;describe' {
+            [CompletionResult]::new('--entity-type', '--entity-type', [CompletionResultType]::ParameterName, 'What kind of thing has the configs')
+            [CompletionResult]::new('--entity-name', '--entity-name', [CompletionResultType]::ParameterName, 'The topic name or broker id')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--entity-default', '--entity-default', [CompletionResultType]::ParameterName, 'The cluster-wide default of every broker (brokers only)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Include configs at their default value')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;config;set' {
+            [CompletionResult]::new('--entity-type', '--entity-type', [CompletionResultType]::ParameterName, 'What kind of thing has the configs')
+            [CompletionResult]::new('--entity-name', '--entity-name', [CompletionResultType]::ParameterName, 'The topic name or broker id')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--entity-default', '--entity-default', [CompletionResultType]::ParameterName, 'The cluster-wide default of every broker (brokers only)')
+            [CompletionResult]::new('--validate-only', '--validate-only', [CompletionResultType]::ParameterName, 'Ask the broker to check the change without applying it')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;config;delete' {
+            [CompletionResult]::new('--entity-type', '--entity-type', [CompletionResultType]::ParameterName, 'What kind of thing has the configs')
+            [CompletionResult]::new('--entity-name', '--entity-name', [CompletionResultType]::ParameterName, 'The topic name or broker id')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--entity-default', '--entity-default', [CompletionResultType]::ParameterName, 'The cluster-wide default of every broker (brokers only)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;config;help' {
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show configs (overrides only, unless --all)')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set configs')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove config overrides, back to the inherited values')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;config;help;get' {
+            break
+        }
+        'kctl;config;help;set' {
+            break
+        }
+        'kctl;config;help;delete' {
+            break
+        }
+        'kctl;config;help;help' {
+            break
+        }
+        'kctl;cluster' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Cluster id, controller and brokers')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;cluster;describe' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;cluster;help' {
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Cluster id, controller and brokers')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;cluster;help;describe' {
+            break
+        }
+        'kctl;cluster;help;help' {
+            break
+        }
+        'kctl;offsets' {
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'The topic (as kafka-topics.sh spells it)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only these partitions; repeatable')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Only these partitions; repeatable')
+            [CompletionResult]::new('--time', '--time', [CompletionResultType]::ParameterName, 'Look up one offset per partition: earliest (-2), latest (-1), max-timestamp (-3), or a timestamp in ms since the epoch (the first offset at or after it)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;produce' {
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'The topic (as kafka-topics.sh spells it)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read records from this file instead of stdin (shows a progress bar)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read records from this file instead of stdin (shows a progress bar)')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'How each line is read')
+            [CompletionResult]::new('-K', '-K ', [CompletionResultType]::ParameterName, 'Split each text line at the first SEP into key and value')
+            [CompletionResult]::new('--key-separator', '--key-separator', [CompletionResultType]::ParameterName, 'Split each text line at the first SEP into key and value')
+            [CompletionResult]::new('--property', '--property', [CompletionResultType]::ParameterName, 'Kafka console-producer properties: parse.key=true, key.separator=SEP, null.marker=TEXT (a value equal to it is a tombstone); repeatable')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'A header added to every record; repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'A header added to every record; repeatable')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Send every record to this partition')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Send every record to this partition')
+            [CompletionResult]::new('--partitioner', '--partitioner', [CompletionResultType]::ParameterName, 'How records without a partition are placed')
+            [CompletionResult]::new('--acks', '--acks', [CompletionResultType]::ParameterName, 'Acknowledgements to wait for')
+            [CompletionResult]::new('-z', '-z', [CompletionResultType]::ParameterName, 'Compression codec of record batches')
+            [CompletionResult]::new('--compression', '--compression', [CompletionResultType]::ParameterName, 'Compression codec of record batches')
+            [CompletionResult]::new('--idempotence', '--idempotence', [CompletionResultType]::ParameterName, 'Idempotent delivery (no duplicates on retry) [default: on with acks=all]')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most this many records per second')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'Show a progress bar even when reading stdin')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;context' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List contexts; the current one is marked')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List contexts; the current one is marked')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Make a context the current one')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add (or replace) a context')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a context')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a context')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;context;list' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;context;ls' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;context;use' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;context;add' {
+            [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'The context''s bootstrap servers, comma-separated host:port')
+            [CompletionResult]::new('--sasl-mechanism', '--sasl-mechanism', [CompletionResultType]::ParameterName, 'SASL mechanism (stored for when kctl speaks SASL)')
+            [CompletionResult]::new('--sasl-username', '--sasl-username', [CompletionResultType]::ParameterName, 'SASL user name')
+            [CompletionResult]::new('--sasl-password-env', '--sasl-password-env', [CompletionResultType]::ParameterName, 'Read the SASL password from this environment variable')
+            [CompletionResult]::new('--sasl-password-command', '--sasl-password-command', [CompletionResultType]::ParameterName, 'Read the SASL password from this command''s stdout')
+            [CompletionResult]::new('--tls-ca-file', '--tls-ca-file', [CompletionResultType]::ParameterName, 'CA certificates (PEM) to trust; enables TLS')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--use', '--use', [CompletionResultType]::ParameterName, 'Make it the current context')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;context;remove' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;context;rm' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;context;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List contexts; the current one is marked')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Make a context the current one')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add (or replace) a context')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a context')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;context;help;list' {
+            break
+        }
+        'kctl;context;help;use' {
+            break
+        }
+        'kctl;context;help;add' {
+            break
+        }
+        'kctl;context;help;remove' {
+            break
+        }
+        'kctl;context;help;help' {
+            break
+        }
+        'kctl;completion' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;man' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;broker' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Run broker-lite in the foreground until Ctrl-C')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;broker;start' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Where topics and their logs are kept')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on. Loopback by default; use 0.0.0.0:9092 to expose it')
+            [CompletionResult]::new('--advertise', '--advertise', [CompletionResultType]::ParameterName, 'host:port given to clients in Metadata (defaults to the listen address)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'A Kafka-style properties file (server.properties keys); flags override it')
+            [CompletionResult]::new('--properties', '--properties', [CompletionResultType]::ParameterName, 'A Kafka-style properties file (server.properties keys); flags override it')
+            [CompletionResult]::new('--flush', '--flush', [CompletionResultType]::ParameterName, 'When to fsync: none (page cache: survives a crash of the broker, not a power cut), every-batch (before each acknowledgement), or an interval like 100ms')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kctl;broker;help' {
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Run broker-lite in the foreground until Ctrl-C')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;broker;help;start' {
+            break
+        }
+        'kctl;broker;help;help' {
+            break
+        }
+        'kctl;help' {
+            [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, alter and delete topics')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Read and change topic and broker configs')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Inspect the cluster')
+            [CompletionResult]::new('offsets', 'offsets', [CompletionResultType]::ParameterValue, 'Show a topic''s offsets per partition (earliest and latest, or at a time)')
+            [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Write records to a topic from stdin or a file, one per line')
+            [CompletionResult]::new('context', 'context', [CompletionResultType]::ParameterValue, 'Manage named contexts (clusters) in the config file')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print kctl''s man page (roff) on stdout')
+            [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run broker-lite, the bundled Kafka-compatible broker')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kctl;help;topic' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a topic')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List topics')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Describe topics: partitions, leaders, replicas, ISR, configs')
+            [CompletionResult]::new('alter', 'alter', [CompletionResultType]::ParameterValue, 'Add partitions to a topic or change its configs')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete topics and all their data')
+            break
+        }
+        'kctl;help;topic;create' {
+            break
+        }
+        'kctl;help;topic;list' {
+            break
+        }
+        'kctl;help;topic;describe' {
+            break
+        }
+        'kctl;help;topic;alter' {
+            break
+        }
+        'kctl;help;topic;delete' {
+            break
+        }
+        'kctl;help;config' {
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show configs (overrides only, unless --all)')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set configs')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove config overrides, back to the inherited values')
+            break
+        }
+        'kctl;help;config;get' {
+            break
+        }
+        'kctl;help;config;set' {
+            break
+        }
+        'kctl;help;config;delete' {
+            break
+        }
+        'kctl;help;cluster' {
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Cluster id, controller and brokers')
+            break
+        }
+        'kctl;help;cluster;describe' {
+            break
+        }
+        'kctl;help;offsets' {
+            break
+        }
+        'kctl;help;produce' {
+            break
+        }
+        'kctl;help;context' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List contexts; the current one is marked')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Make a context the current one')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add (or replace) a context')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a context')
+            break
+        }
+        'kctl;help;context;list' {
+            break
+        }
+        'kctl;help;context;use' {
+            break
+        }
+        'kctl;help;context;add' {
+            break
+        }
+        'kctl;help;context;remove' {
+            break
+        }
+        'kctl;help;completion' {
+            break
+        }
+        'kctl;help;man' {
+            break
+        }
+        'kctl;help;broker' {
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Run broker-lite in the foreground until Ctrl-C')
+            break
+        }
+        'kctl;help;broker;start' {
+            break
+        }
+        'kctl;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

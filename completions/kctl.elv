@@ -1,0 +1,701 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[kctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'kctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'kctl'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --config 'The config file with contexts [default: $XDG_CONFIG_HOME/kctl/config.yaml]. Give it before the command (`kctl --config FILE topic list`): after it, `--config` is Kafka''s topic config flag'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand topic 'Create, list, describe, alter and delete topics'
+            cand config 'Read and change topic and broker configs'
+            cand cluster 'Inspect the cluster'
+            cand offsets 'Show a topic''s offsets per partition (earliest and latest, or at a time)'
+            cand produce 'Write records to a topic from stdin or a file, one per line'
+            cand context 'Manage named contexts (clusters) in the config file'
+            cand completion 'Print a shell completion script'
+            cand man 'Print kctl''s man page (roff) on stdout'
+            cand broker 'Run broker-lite, the bundled Kafka-compatible broker'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;topic'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Create a topic'
+            cand list 'List topics'
+            cand ls 'List topics'
+            cand describe 'Describe topics: partitions, leaders, replicas, ISR, configs'
+            cand alter 'Add partitions to a topic or change its configs'
+            cand delete 'Delete topics and all their data'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;topic;create'= {
+            cand --topic 'The topic (as kafka-topics.sh spells it)'
+            cand -p 'Number of partitions [default: the broker''s num.partitions]'
+            cand --partitions 'Number of partitions [default: the broker''s num.partitions]'
+            cand -r 'Replicas per partition [default: the broker''s default.replication.factor]'
+            cand --replication-factor 'Replicas per partition [default: the broker''s default.replication.factor]'
+            cand -c 'A topic config override; repeat for more'
+            cand --config 'A topic config override; repeat for more'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --if-not-exists 'Succeed without changes if the topic exists'
+            cand --validate-only 'Ask the controller to check the request without creating the topic'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;topic;list'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --internal 'Include internal topics such as __consumer_offsets'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;topic;ls'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --internal 'Include internal topics such as __consumer_offsets'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;topic;describe'= {
+            cand --topic 'Topics to describe (as kafka-topics.sh spells it); repeatable'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --internal 'Include internal topics when describing all'
+            cand --under-replicated 'Only partitions whose ISR is smaller than their replica set'
+            cand --under-replicated-partitions 'Only partitions whose ISR is smaller than their replica set'
+            cand --under-min-isr 'Only partitions with fewer in-sync replicas than min.insync.replicas (or no leader)'
+            cand --under-min-isr-partitions 'Only partitions with fewer in-sync replicas than min.insync.replicas (or no leader)'
+            cand --at-min-isr 'Only partitions with exactly min.insync.replicas in-sync replicas'
+            cand --at-min-isr-partitions 'Only partitions with exactly min.insync.replicas in-sync replicas'
+            cand --unavailable 'Only partitions without a leader, or whose leader is not a live broker'
+            cand --unavailable-partitions 'Only partitions without a leader, or whose leader is not a live broker'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;topic;alter'= {
+            cand --topic 'The topic (as kafka-topics.sh spells it)'
+            cand -p 'Grow the topic to this many partitions (partitions cannot be removed)'
+            cand --partitions 'Grow the topic to this many partitions (partitions cannot be removed)'
+            cand -c 'Set a topic config; repeat for more'
+            cand --config 'Set a topic config; repeat for more'
+            cand --delete-config 'Remove a topic config override (back to the broker default); repeatable'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --validate-only 'Ask the broker to check the change without applying it'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;topic;delete'= {
+            cand --topic 'Topics to delete (as kafka-topics.sh spells it); repeatable'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --if-exists 'Succeed for topics that do not exist'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;topic;help'= {
+            cand create 'Create a topic'
+            cand list 'List topics'
+            cand describe 'Describe topics: partitions, leaders, replicas, ISR, configs'
+            cand alter 'Add partitions to a topic or change its configs'
+            cand delete 'Delete topics and all their data'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;topic;help;create'= {
+        }
+        &'kctl;topic;help;list'= {
+        }
+        &'kctl;topic;help;describe'= {
+        }
+        &'kctl;topic;help;alter'= {
+        }
+        &'kctl;topic;help;delete'= {
+        }
+        &'kctl;topic;help;help'= {
+        }
+        &'kctl;config'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand get 'Show configs (overrides only, unless --all)'
+            cand describe 'Show configs (overrides only, unless --all)'
+            cand set 'Set configs'
+            cand delete 'Remove config overrides, back to the inherited values'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;config;get'= {
+            cand --entity-type 'What kind of thing has the configs'
+            cand --entity-name 'The topic name or broker id'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --entity-default 'The cluster-wide default of every broker (brokers only)'
+            cand --all 'Include configs at their default value'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;config;describe'= {
+            cand --entity-type 'What kind of thing has the configs'
+            cand --entity-name 'The topic name or broker id'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --entity-default 'The cluster-wide default of every broker (brokers only)'
+            cand --all 'Include configs at their default value'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;config;set'= {
+            cand --entity-type 'What kind of thing has the configs'
+            cand --entity-name 'The topic name or broker id'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --entity-default 'The cluster-wide default of every broker (brokers only)'
+            cand --validate-only 'Ask the broker to check the change without applying it'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;config;delete'= {
+            cand --entity-type 'What kind of thing has the configs'
+            cand --entity-name 'The topic name or broker id'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --entity-default 'The cluster-wide default of every broker (brokers only)'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;config;help'= {
+            cand get 'Show configs (overrides only, unless --all)'
+            cand set 'Set configs'
+            cand delete 'Remove config overrides, back to the inherited values'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;config;help;get'= {
+        }
+        &'kctl;config;help;set'= {
+        }
+        &'kctl;config;help;delete'= {
+        }
+        &'kctl;config;help;help'= {
+        }
+        &'kctl;cluster'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand describe 'Cluster id, controller and brokers'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;cluster;describe'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;cluster;help'= {
+            cand describe 'Cluster id, controller and brokers'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;cluster;help;describe'= {
+        }
+        &'kctl;cluster;help;help'= {
+        }
+        &'kctl;offsets'= {
+            cand --topic 'The topic (as kafka-topics.sh spells it)'
+            cand -p 'Only these partitions; repeatable'
+            cand --partition 'Only these partitions; repeatable'
+            cand --time 'Look up one offset per partition: earliest (-2), latest (-1), max-timestamp (-3), or a timestamp in ms since the epoch (the first offset at or after it)'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;produce'= {
+            cand --topic 'The topic (as kafka-topics.sh spells it)'
+            cand -f 'Read records from this file instead of stdin (shows a progress bar)'
+            cand --file 'Read records from this file instead of stdin (shows a progress bar)'
+            cand --input 'How each line is read'
+            cand -K 'Split each text line at the first SEP into key and value'
+            cand --key-separator 'Split each text line at the first SEP into key and value'
+            cand --property 'Kafka console-producer properties: parse.key=true, key.separator=SEP, null.marker=TEXT (a value equal to it is a tombstone); repeatable'
+            cand -H 'A header added to every record; repeatable'
+            cand --header 'A header added to every record; repeatable'
+            cand -p 'Send every record to this partition'
+            cand --partition 'Send every record to this partition'
+            cand --partitioner 'How records without a partition are placed'
+            cand --acks 'Acknowledgements to wait for'
+            cand -z 'Compression codec of record batches'
+            cand --compression 'Compression codec of record batches'
+            cand --idempotence 'Idempotent delivery (no duplicates on retry) [default: on with acks=all]'
+            cand --rate 'At most this many records per second'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --progress 'Show a progress bar even when reading stdin'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;context'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List contexts; the current one is marked'
+            cand ls 'List contexts; the current one is marked'
+            cand use 'Make a context the current one'
+            cand add 'Add (or replace) a context'
+            cand remove 'Remove a context'
+            cand rm 'Remove a context'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;context;list'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;context;ls'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;context;use'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;context;add'= {
+            cand --brokers 'The context''s bootstrap servers, comma-separated host:port'
+            cand --sasl-mechanism 'SASL mechanism (stored for when kctl speaks SASL)'
+            cand --sasl-username 'SASL user name'
+            cand --sasl-password-env 'Read the SASL password from this environment variable'
+            cand --sasl-password-command 'Read the SASL password from this command''s stdout'
+            cand --tls-ca-file 'CA certificates (PEM) to trust; enables TLS'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --use 'Make it the current context'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;context;remove'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;context;rm'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;context;help'= {
+            cand list 'List contexts; the current one is marked'
+            cand use 'Make a context the current one'
+            cand add 'Add (or replace) a context'
+            cand remove 'Remove a context'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;context;help;list'= {
+        }
+        &'kctl;context;help;use'= {
+        }
+        &'kctl;context;help;add'= {
+        }
+        &'kctl;context;help;remove'= {
+        }
+        &'kctl;context;help;help'= {
+        }
+        &'kctl;completion'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;man'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;broker'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand start 'Run broker-lite in the foreground until Ctrl-C'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;broker;start'= {
+            cand --data-dir 'Where topics and their logs are kept'
+            cand --listen 'Address to listen on. Loopback by default; use 0.0.0.0:9092 to expose it'
+            cand --advertise 'host:port given to clients in Metadata (defaults to the listen address)'
+            cand --config 'A Kafka-style properties file (server.properties keys); flags override it'
+            cand --properties 'A Kafka-style properties file (server.properties keys); flags override it'
+            cand --flush 'When to fsync: none (page cache: survives a crash of the broker, not a power cut), every-batch (before each acknowledgement), or an interval like 100ms'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;broker;help'= {
+            cand start 'Run broker-lite in the foreground until Ctrl-C'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;broker;help;start'= {
+        }
+        &'kctl;broker;help;help'= {
+        }
+        &'kctl;help'= {
+            cand topic 'Create, list, describe, alter and delete topics'
+            cand config 'Read and change topic and broker configs'
+            cand cluster 'Inspect the cluster'
+            cand offsets 'Show a topic''s offsets per partition (earliest and latest, or at a time)'
+            cand produce 'Write records to a topic from stdin or a file, one per line'
+            cand context 'Manage named contexts (clusters) in the config file'
+            cand completion 'Print a shell completion script'
+            cand man 'Print kctl''s man page (roff) on stdout'
+            cand broker 'Run broker-lite, the bundled Kafka-compatible broker'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;help;topic'= {
+            cand create 'Create a topic'
+            cand list 'List topics'
+            cand describe 'Describe topics: partitions, leaders, replicas, ISR, configs'
+            cand alter 'Add partitions to a topic or change its configs'
+            cand delete 'Delete topics and all their data'
+        }
+        &'kctl;help;topic;create'= {
+        }
+        &'kctl;help;topic;list'= {
+        }
+        &'kctl;help;topic;describe'= {
+        }
+        &'kctl;help;topic;alter'= {
+        }
+        &'kctl;help;topic;delete'= {
+        }
+        &'kctl;help;config'= {
+            cand get 'Show configs (overrides only, unless --all)'
+            cand set 'Set configs'
+            cand delete 'Remove config overrides, back to the inherited values'
+        }
+        &'kctl;help;config;get'= {
+        }
+        &'kctl;help;config;set'= {
+        }
+        &'kctl;help;config;delete'= {
+        }
+        &'kctl;help;cluster'= {
+            cand describe 'Cluster id, controller and brokers'
+        }
+        &'kctl;help;cluster;describe'= {
+        }
+        &'kctl;help;offsets'= {
+        }
+        &'kctl;help;produce'= {
+        }
+        &'kctl;help;context'= {
+            cand list 'List contexts; the current one is marked'
+            cand use 'Make a context the current one'
+            cand add 'Add (or replace) a context'
+            cand remove 'Remove a context'
+        }
+        &'kctl;help;context;list'= {
+        }
+        &'kctl;help;context;use'= {
+        }
+        &'kctl;help;context;add'= {
+        }
+        &'kctl;help;context;remove'= {
+        }
+        &'kctl;help;completion'= {
+        }
+        &'kctl;help;man'= {
+        }
+        &'kctl;help;broker'= {
+            cand start 'Run broker-lite in the foreground until Ctrl-C'
+        }
+        &'kctl;help;broker;start'= {
+        }
+        &'kctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
