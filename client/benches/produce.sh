@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# kctl-client's producer against librdkafka's (the library inside kcat and
+# confluent-kafka), side by side in one run, into the same broker-lite:
+# N x S-byte records, acks=1, linger 5 ms, no compression, no idempotence.
+#
+#   bash client/benches/produce.sh [records=1000000] [rounds=5] [record_bytes=100]
+#
+# Each round starts a fresh broker-lite (--flush none), then runs both
+# producers, alternating which goes first. Prints per-round lines and the
+# medians with the ratio. Needs cc, pkg-config and librdkafka-dev
+# (bash .ci/setup installs them).
+set -euo pipefail
+records=${1:-1000000}
+rounds=${2:-5}
+record_bytes=${3:-100}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'kill "${broker_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cargo build --release -q -p broker-lite -p kctl-client --example perf_produce --manifest-path "$root/Cargo.toml"
+# shellcheck disable=SC2046
+cc -O2 -o "$work/rdkafka_perf" "$root/client/benches/rdkafka_perf.c" $(pkg-config --cflags --libs rdkafka)
+
+ours() { "$root/target/release/examples/perf_produce" "$1" "$records" "$record_bytes" "ours-$2" 2>/dev/null; }
+theirs() { "$work/rdkafka_perf" "$1" "rdkafka-$2" "$records" "$record_bytes" 2>/dev/null; }
+
+for round in $(seq "$rounds"); do
+  "$root/target/release/broker-lite" --data-dir "$work/data-$round" --listen 127.0.0.1:0 --log warn 2>"$work/broker.log" &
+  broker_pid=$!
+  until grep -q "bootstrap server" "$work/broker.log"; do sleep 0.05; done
+  bootstrap=$(sed -n 's/.*bootstrap server: //p' "$work/broker.log")
+  if (( round % 2 )); then a=$(ours "$bootstrap" "$round"); b=$(theirs "$bootstrap" "$round")
+  else b=$(theirs "$bootstrap" "$round"); a=$(ours "$bootstrap" "$round"); fi
+  echo "$a $b" >> "$work/results"
+  echo "round $round: kctl-client $a | librdkafka $b   (records/s MB/s p50_ms p99_ms)"
+  kill "$broker_pid"; wait "$broker_pid" || true
+done
+
+python3 - "$work/results" "$records" "$record_bytes" <<'PY'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+med = lambda i: statistics.median(r[i] for r in rows)
+print(f"median of {len(rows)} rounds, {int(sys.argv[2]):,} x {sys.argv[3]} B, acks=1, into broker-lite (flush=none):")
+print(f"  kctl-client: {med(0):,.0f} msgs/s, {med(1):.1f} MB/s, p50 {med(2):.1f} ms, p99 {med(3):.1f} ms")
+print(f"  librdkafka : {med(4):,.0f} msgs/s, {med(5):.1f} MB/s, p50 {med(6):.1f} ms, p99 {med(7):.1f} ms")
+print(f"  throughput ratio kctl-client / librdkafka: {med(0) / med(4):.2f}x")
+PY
