@@ -154,6 +154,10 @@ pub struct PartitionLag {
     pub member_id: Option<String>,
 }
 
+/// One partition of an OffsetFetch answer: offset, leader epoch, metadata,
+/// error code.
+type FetchedOffset = (i64, i32, Option<String>, i16);
+
 fn group_id(id: &str) -> GroupId {
     GroupId(StrBytes::from_string(id.to_owned()))
 }
@@ -470,8 +474,7 @@ impl Admin {
         let version = conn.version_for::<OffsetFetchRequest>(Some(OFFSET_FETCH_VERSION_CAP))?;
         let wanted =
             partitions.map(|ps| by_topic(ps.iter().map(|tp| (tp.topic.clone(), tp.partition))));
-        // (topic, partition) → (offset, leader epoch, metadata, error code)
-        let mut answers: BTreeMap<(String, i32), (i64, i32, Option<String>, i16)> = BTreeMap::new();
+        let mut answers: BTreeMap<(String, i32), FetchedOffset> = BTreeMap::new();
         if version >= OFFSET_FETCH_BATCHED_VERSION {
             let topics = wanted.as_ref().map(|w| {
                 w.iter()
