@@ -10,6 +10,7 @@
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 
 mod admin;
+mod groups;
 mod mock_cluster;
 mod murmur2;
 mod producer;
