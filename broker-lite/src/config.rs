@@ -76,9 +76,36 @@ pub struct BrokerConfig {
     pub log_cleanup_policy: String,
     /// How long tombstones stay on compacted topics (`delete.retention.ms`).
     pub log_delete_retention_ms: i64,
+    pub group: GroupDefaults,
     /// Keys that were set explicitly (file or flags), for DescribeConfigs'
     /// source field.
     explicitly_set: BTreeMap<String, String>,
+}
+
+/// Settings of the group coordinator, with Kafka's keys and defaults.
+#[derive(Debug, Clone)]
+pub struct GroupDefaults {
+    /// How long the first rebalance of an empty group waits for more
+    /// members (`group.initial.rebalance.delay.ms`), extended by the same
+    /// again while members keep arriving, up to the rebalance timeout.
+    pub initial_rebalance_delay_ms: u64,
+    /// Bounds on a member's session timeout; JoinGroup outside them gets
+    /// INVALID_SESSION_TIMEOUT.
+    pub min_session_timeout_ms: i32,
+    pub max_session_timeout_ms: i32,
+    /// Longest commit metadata string accepted (`offset.metadata.max.bytes`).
+    pub offset_metadata_max_bytes: usize,
+}
+
+impl Default for GroupDefaults {
+    fn default() -> Self {
+        Self {
+            initial_rebalance_delay_ms: 3000,
+            min_session_timeout_ms: 6000,
+            max_session_timeout_ms: 1_800_000,
+            offset_metadata_max_bytes: 4096,
+        }
+    }
 }
 
 impl Default for BrokerConfig {
@@ -98,6 +125,7 @@ impl Default for BrokerConfig {
             log: LogConfig::default(),
             log_cleanup_policy: "delete".into(),
             log_delete_retention_ms: 24 * 3600 * 1000,
+            group: GroupDefaults::default(),
             explicitly_set: BTreeMap::new(),
         }
     }
@@ -268,6 +296,20 @@ impl BrokerConfig {
             "log.flush.policy" => {
                 self.log.flush = parse_flush_policy(value).map_err(|r| invalid(&r))?
             }
+            "group.initial.rebalance.delay.ms" => {
+                let delay_ms: i64 = parse(key, value)?;
+                self.group.initial_rebalance_delay_ms =
+                    u64::try_from(delay_ms).map_err(|_| invalid("must not be negative"))?;
+            }
+            "group.min.session.timeout.ms" => {
+                self.group.min_session_timeout_ms = parse_positive(key, value)?
+            }
+            "group.max.session.timeout.ms" => {
+                self.group.max_session_timeout_ms = parse_positive(key, value)?
+            }
+            "offset.metadata.max.bytes" => {
+                self.group.offset_metadata_max_bytes = parse_positive(key, value)?
+            }
             _ => return Ok(false),
         }
         self.explicitly_set.insert(key.to_owned(), value.to_owned());
@@ -359,7 +401,8 @@ impl BrokerConfig {
             FlushPolicy::EveryBatch => "1".to_owned(),
             _ => i64::MAX.to_string(),
         };
-        let rows: [(&'static str, String, ConfigType, &'static str); 22] = [
+        let group = &self.group;
+        let rows: [(&'static str, String, ConfigType, &'static str); 26] = [
             (
                 "node.id",
                 self.node_id.to_string(),
@@ -491,6 +534,30 @@ impl BrokerConfig {
                 flush_ms,
                 ConfigType::Long,
                 "fsync dirty logs this often.",
+            ),
+            (
+                "group.initial.rebalance.delay.ms",
+                group.initial_rebalance_delay_ms.to_string(),
+                ConfigType::Int,
+                "How long the first rebalance of an empty group waits for more members.",
+            ),
+            (
+                "group.min.session.timeout.ms",
+                group.min_session_timeout_ms.to_string(),
+                ConfigType::Int,
+                "The shortest session timeout a member may ask for.",
+            ),
+            (
+                "group.max.session.timeout.ms",
+                group.max_session_timeout_ms.to_string(),
+                ConfigType::Int,
+                "The longest session timeout a member may ask for.",
+            ),
+            (
+                "offset.metadata.max.bytes",
+                group.offset_metadata_max_bytes.to_string(),
+                ConfigType::Int,
+                "The longest metadata string an offset commit may carry.",
             ),
         ];
         rows.into_iter()

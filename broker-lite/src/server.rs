@@ -115,6 +115,11 @@ async fn serve(
     let (shutdown_complete_tx, mut shutdown_complete_rx) = mpsc::channel::<()>(1);
     let mut shutdown = notify_shutdown.subscribe();
     let maintenance = tokio::spawn(maintain(Arc::clone(&state), notify_shutdown.subscribe()));
+    let group_timers = {
+        let state = Arc::clone(&state);
+        let shutdown = notify_shutdown.subscribe();
+        tokio::spawn(async move { state.groups.run(shutdown).await })
+    };
 
     loop {
         let accepted = tokio::select! {
@@ -157,6 +162,8 @@ async fn serve(
     }
     maintenance.abort();
     let _ = maintenance.await;
+    // It has seen the shutdown signal already; this only waits for it.
+    let _ = group_timers.await;
     tokio::task::spawn_blocking(move || state.close()).await??;
     tracing::info!("broker-lite stopped cleanly");
     Ok(())
@@ -203,6 +210,9 @@ fn apply_retention(state: &BrokerState) {
 }
 
 fn flush_all(state: &BrokerState) {
+    if let Err(e) = state.groups.flush() {
+        tracing::error!("group log flush failed: {e}");
+    }
     for topic in state.topics() {
         for partition in topic.partitions() {
             if let Some(Err(e)) = partition.with_log(|log| log.flush()) {

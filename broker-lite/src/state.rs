@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::config::{BrokerConfig, ConfigError, validate_topic_config};
+use crate::group::GroupCoordinator;
 use crate::log::{LogError, PartitionLog};
 
 /// Why a topic operation failed, mapped by handlers onto Kafka error codes.
@@ -121,6 +122,8 @@ pub struct BrokerState {
     pub cluster_id: String,
     /// host and port put in Metadata for this broker.
     pub advertised: (String, u16),
+    /// Consumer groups and committed offsets.
+    pub groups: GroupCoordinator,
     topics: RwLock<HashMap<String, Arc<Topic>>>,
     /// Serialises topic creation, deletion and the metadata file, so two
     /// CreateTopics for one name cannot both succeed.
@@ -158,10 +161,12 @@ impl BrokerState {
         if clean_shutdown {
             std::fs::remove_file(&marker)?;
         }
+        let groups = GroupCoordinator::open(&config)?;
         let state = Self {
             config,
             cluster_id,
             advertised,
+            groups,
             topics: RwLock::new(HashMap::new()),
             admin: Mutex::new(()),
             clean_shutdown,
@@ -303,6 +308,10 @@ impl BrokerState {
                     tracing::error!(topic = %topic.name, partition = partition.index, "closing log failed: {e}");
                 }
             }
+        }
+        if let Err(e) = self.groups.flush() {
+            failed = true;
+            tracing::error!("cannot fsync the group log: {e}");
         }
         if failed {
             anyhow::bail!("some logs did not close cleanly; the next start will recover them");

@@ -3,6 +3,9 @@
 
 mod bad_input;
 mod crash;
+mod group_interop;
+mod group_restart;
+mod groups;
 mod interop;
 mod protocol;
 mod restart;
