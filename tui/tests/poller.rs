@@ -11,7 +11,6 @@ use broker_lite::{BrokerHandle, start};
 use kctl_client::admin::{
     Admin, AdminConfig, CreateTopicsOptions, IsolationLevel, NewTopic, TopicPartition,
 };
-use kctl_client::protocol::api::ApiKey;
 use kctl_client::{ClientConfig, Producer, Record};
 use kctl_tui::action::Action;
 use kctl_tui::model::{GroupState, Snapshot};
@@ -57,11 +56,6 @@ async fn next_snapshot(rx: &mut mpsc::UnboundedReceiver<Action>) -> Snapshot {
     panic!("no snapshot in 50 rounds");
 }
 
-async fn supports_groups(admin: &Admin) -> bool {
-    let (conn, _) = admin.client().any_connection().await.unwrap();
-    conn.versions().range(ApiKey::OffsetCommit).is_some()
-}
-
 #[tokio::test]
 async fn snapshots_are_filled_fail_while_the_broker_is_gone_and_resume() {
     let dir = tempfile::tempdir().unwrap();
@@ -97,16 +91,11 @@ async fn snapshots_are_filled_fail_while_the_broker_is_gone_and_resume() {
             .unwrap();
     }
     producer.close().await;
-    let groups = supports_groups(&admin).await;
-    if groups {
-        let committed = admin
-            .alter_group_offsets("billing", &[(TopicPartition::new("orders", 0), 2)])
-            .await
-            .unwrap();
-        committed[0].result.as_ref().expect("commit accepted");
-    } else {
-        eprintln!("NOTE: this broker-lite has no group APIs; group checks skipped");
-    }
+    let committed = admin
+        .alter_group_offsets("billing", &[(TopicPartition::new("orders", 0), 2)])
+        .await
+        .unwrap();
+    committed[0].result.as_ref().expect("commit accepted");
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     let config = PollerConfig {
@@ -133,21 +122,19 @@ async fn snapshots_are_filled_fail_while_the_broker_is_gone_and_resume() {
     assert_eq!((p0.log_start_offset, p0.log_end_offset), (Some(0), Some(5)));
     assert_eq!(p0.isr, p0.replicas);
     assert_eq!(orders.partitions[1].log_end_offset, Some(0));
-    if groups {
-        let billing = snapshot
-            .groups
-            .iter()
-            .find(|g| g.group_id == "billing")
-            .expect("billing listed");
-        assert_eq!(billing.state, GroupState::Empty);
-        assert!(billing.members.is_empty());
-        let committed: Vec<(String, i32, Option<i64>)> = billing
-            .offsets
-            .iter()
-            .map(|o| (o.topic.clone(), o.partition, o.committed_offset))
-            .collect();
-        assert_eq!(committed, vec![("orders".to_owned(), 0, Some(2))]);
-    }
+    let billing = snapshot
+        .groups
+        .iter()
+        .find(|g| g.group_id == "billing")
+        .expect("billing listed");
+    assert_eq!(billing.state, GroupState::Empty);
+    assert!(billing.members.is_empty());
+    let committed: Vec<(String, i32, Option<i64>)> = billing
+        .offsets
+        .iter()
+        .map(|o| (o.topic.clone(), o.partition, o.committed_offset))
+        .collect();
+    assert_eq!(committed, vec![("orders".to_owned(), 0, Some(2))]);
 
     // A refresh request is answered without waiting for the interval.
     handle.refresh();
