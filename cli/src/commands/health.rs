@@ -37,11 +37,15 @@ pub(crate) async fn run(settings: &Settings, args: HealthArgs) -> anyhow::Result
     .await
 }
 
+/// The cause goes into the message: the chain's first `Failure` decides
+/// the exit code, and the cause (a timeout) would otherwise win.
 fn unknown(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    error.into().context(Failure::new(
+    let error: anyhow::Error = error.into();
+    Failure::new(
         UNKNOWN,
-        "UNKNOWN: no snapshot of the cluster could be taken",
-    ))
+        format!("UNKNOWN: no snapshot of the cluster could be taken: {error:#}"),
+    )
+    .into()
 }
 
 /// Takes `samples` snapshots `interval` apart and judges them. A failed

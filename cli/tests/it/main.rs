@@ -15,6 +15,7 @@ mod configs;
 mod contexts;
 mod errors;
 mod generated;
+mod groups;
 mod produce;
 mod support;
 mod topics;
