@@ -19,3 +19,4 @@ mod groups;
 mod produce;
 mod support;
 mod topics;
+mod tui_e2e;
