@@ -99,9 +99,10 @@ pub(crate) fn classify_client(error: &ClientError) -> (Code, Option<&'static str
         ClientError::Kafka { code, .. } => {
             let exit = code_for_kafka(*code);
             let hint = match exit {
-                Code::NotFound => {
-                    Some("check the name; `kctl topic list` and `kctl group list` show what exists")
+                Code::NotFound if *code == ErrorCode::GroupIdNotFound => {
+                    Some("check the name; `kctl group list` shows the groups")
                 }
+                Code::NotFound => Some("check the name; `kctl topic list` shows the topics"),
                 Code::Auth => Some("check the credentials and ACLs of the context you use"),
                 _ => None,
             };
