@@ -7,9 +7,12 @@
 //!   connections);
 //! - `mock_cluster`: the producer against librdkafka's mock cluster (3
 //!   brokers, leader moves, a broker down, idempotence);
+//! - `consumer`: the consumer against broker-lite (codecs, positions,
+//!   resets, pause, bounded memory, subscriptions, kcat-produced records);
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 
 mod admin;
+mod consumer;
 mod groups;
 mod mock_cluster;
 mod murmur2;
