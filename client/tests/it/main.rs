@@ -13,6 +13,7 @@
 
 mod admin;
 mod consumer;
+mod groups;
 mod mock_cluster;
 mod murmur2;
 mod producer;
