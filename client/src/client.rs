@@ -191,11 +191,10 @@ impl Client {
                 })
                 .collect()
         });
-        let request = MetadataRequest::default()
-            .with_topics(topics)
-            .with_allow_auto_topic_creation(self.inner.config.allow_auto_topic_creation);
         let (conn, _) = self.any_connection().await?;
         let version = conn.version_for::<MetadataRequest>(Some(METADATA_VERSION_CAP))?;
+        let request =
+            metadata_request(topics, self.inner.config.allow_auto_topic_creation, version);
         let response = conn.request_at(&request, version).await?;
         let previous = self.metadata();
         let fresh = Arc::new(ClusterMetadata::from_response(&response, Some(&previous)));
@@ -297,4 +296,20 @@ async fn refresh_loop(inner: Weak<ClientInner>) {
         drop(client);
         tokio::time::sleep(backoff).await;
     }
+}
+
+/// A Metadata request for `topics` (`None`: all). Before v4 the request has
+/// no `allow_auto_topic_creation` field — the broker's own setting decides —
+/// so it must keep its default there or the request cannot be encoded.
+pub(crate) fn metadata_request(
+    topics: Option<Vec<MetadataRequestTopic>>,
+    allow_auto_topic_creation: bool,
+    version: i16,
+) -> MetadataRequest {
+    const AUTO_CREATE_FIELD_SINCE_VERSION: i16 = 4;
+    MetadataRequest::default()
+        .with_topics(topics)
+        .with_allow_auto_topic_creation(
+            allow_auto_topic_creation || version < AUTO_CREATE_FIELD_SINCE_VERSION,
+        )
 }
