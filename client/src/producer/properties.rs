@@ -6,9 +6,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use super::{Acks, Compression, PartitionerChoice, ProducerConfig};
+use crate::connection::security::{SecurityConfig, is_security_property};
 use crate::error::{Error, Result};
 
-/// Every key [`ProducerConfig::from_properties`] understands.
+/// Every producer key [`ProducerConfig::from_properties`] understands,
+/// besides the connection's security keys
+/// ([`crate::connection::security::SECURITY_PROPERTIES`]).
 pub const KNOWN_KEYS: &[&str] = &[
     "bootstrap.servers",
     "client.id",
@@ -48,7 +51,7 @@ impl ProducerConfig {
             .collect();
         let unknown: Vec<String> = pairs
             .iter()
-            .filter(|(k, _)| !KNOWN_KEYS.contains(&k.as_str()))
+            .filter(|(k, _)| !KNOWN_KEYS.contains(&k.as_str()) && !is_security_property(k))
             .map(|(k, _)| k.clone())
             .collect();
         if !unknown.is_empty() {
@@ -67,10 +70,17 @@ impl ProducerConfig {
             .filter(|servers| !servers.is_empty())
             .ok_or_else(|| Error::Config("bootstrap.servers is required".into()))?;
         let mut config = ProducerConfig::new(bootstrap);
+        config.client.connection.security = SecurityConfig::from_properties(
+            pairs
+                .iter()
+                .filter(|(k, _)| is_security_property(k))
+                .cloned(),
+        )?;
         for (key, value) in &pairs {
             let v = value.as_str();
             match key.as_str() {
                 "bootstrap.servers" => {}
+                k if is_security_property(k) => {}
                 "client.id" => config.client.connection.client_id = Some(Arc::from(v)),
                 "acks" => {
                     config.acks = match v {
@@ -231,16 +241,42 @@ mod tests {
         let err = ProducerConfig::from_properties([
             ("bootstrap.servers", "a:1"),
             ("linger.msec", "5"),
-            ("sasl.mechanism", "PLAIN"),
+            ("sasl.kerberos.service.name", "kafka"),
         ])
         .unwrap_err();
         assert!(
-            matches!(&err, Error::UnknownConfigKeys(keys) if keys == &["linger.msec", "sasl.mechanism"])
+            matches!(&err, Error::UnknownConfigKeys(keys) if keys == &["linger.msec", "sasl.kerberos.service.name"])
         );
         assert_eq!(
             err.to_string(),
-            "unknown configuration keys: linger.msec, sasl.mechanism"
+            "unknown configuration keys: linger.msec, sasl.kerberos.service.name"
         );
+    }
+
+    #[test]
+    fn security_keys_reach_the_connection() {
+        let config = ProducerConfig::from_properties_str(
+            "bootstrap.servers=k:9093\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n\
+             sasl.username=ops\nsasl.password=hunter2\nssl.ca.location=/etc/kafka/ca.pem\n",
+        )
+        .unwrap();
+        let security = &config.client.connection.security;
+        assert_eq!(
+            security.protocol(),
+            crate::connection::security::SecurityProtocol::SaslSsl
+        );
+        assert_eq!(security.sasl.as_ref().unwrap().username, "ops");
+        assert_eq!(
+            security.tls.as_ref().unwrap().ca_locations,
+            [std::path::PathBuf::from("/etc/kafka/ca.pem")]
+        );
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let err = ProducerConfig::from_properties([
+            ("bootstrap.servers", "k:9093"),
+            ("sasl.username", "ops"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("security.protocol"), "{err}");
     }
 
     #[test]
