@@ -56,7 +56,9 @@ impl Connector {
                 None => Connection::establish(stream, &self.config).await,
                 Some(tls) => {
                     let stream = tls.connect(addr, stream).await?;
-                    Connection::establish(stream, &self.config).await
+                    Connection::establish(stream, &self.config)
+                        .await
+                        .map_err(|e| super::tls::alert_after_handshake(addr, e))
                 }
             }
         };

@@ -132,6 +132,26 @@ fn host_of(addr: &str) -> &str {
     }
 }
 
+/// A TLS alert that reached the connection after the handshake, as a
+/// [`ConnectionError::Tls`]. In TLS 1.3 the server checks a client
+/// certificate only after the client has finished its handshake, so a
+/// refused (or missing) certificate shows up on the first read, inside
+/// ApiVersions.
+pub(crate) fn alert_after_handshake(addr: &str, e: ConnectionError) -> ConnectionError {
+    match &e {
+        ConnectionError::Io(io) => {
+            match io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                Some(tls) => ConnectionError::Tls {
+                    addr: addr.to_owned(),
+                    message: tls.to_string(),
+                },
+                None => e,
+            }
+        }
+        _ => e,
+    }
+}
+
 fn handshake_error(addr: &str, e: std::io::Error) -> ConnectionError {
     // tokio-rustls wraps TLS failures in an io::Error; a plain I/O failure
     // (reset, EOF) stays an I/O error, since a retry may fix it.

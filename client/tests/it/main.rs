@@ -8,9 +8,13 @@
 //! - `mock_cluster`: the producer against librdkafka's mock cluster (3
 //!   brokers, leader moves, a broker down, idempotence);
 //! - `murmur2`: key placement against Java's formula and kafka-python.
+//! - `security`: TLS (server and mutual, CA and hostname checks) and SASL
+//!   (PLAIN, SCRAM-SHA-256/512) through a front that plays the broker's
+//!   secured listener before broker-lite.
 
 mod admin;
 mod mock_cluster;
 mod murmur2;
 mod producer;
+mod security;
 mod support;
