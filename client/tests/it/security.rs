@@ -506,8 +506,7 @@ async fn produce_and_read_back(config: ProducerConfig, topic: &str) {
 async fn connect_error(config: ProducerConfig) -> ConnectionError {
     let err = with_timeout("a refused connection", 30, Producer::new(config))
         .await
-        .err()
-        .expect("the connection must be refused");
+        .expect_err("the connection must be refused");
     match err {
         Error::Request(RequestError::Connection(e)) => e,
         Error::NoBrokerAvailable { last } => match *last {
