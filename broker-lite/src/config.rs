@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use kctl_client::protocol::records::TimestampType;
 
-use crate::log::{FlushPolicy, LogConfig};
+use crate::log::{CleanupPolicy, FlushPolicy, LogConfig};
 
 /// Why a configuration was refused. Each names the key, and for files the
 /// line, so the user knows what to fix.
@@ -70,15 +70,46 @@ pub struct BrokerConfig {
     pub default_replication_factor: i16,
     pub min_insync_replicas: i32,
     pub retention_check_interval_ms: u64,
+    /// Whether the log cleaner compacts `cleanup.policy=compact` topics.
+    pub log_cleaner_enable: bool,
+    /// How often the cleaner looks for work (`log.cleaner.backoff.ms`).
+    pub log_cleaner_backoff_ms: u64,
     /// Every topic's log settings unless the topic overrides them.
     pub log: LogConfig,
     /// Default `cleanup.policy` for topics.
     pub log_cleanup_policy: String,
     /// How long tombstones stay on compacted topics (`delete.retention.ms`).
     pub log_delete_retention_ms: i64,
+    pub group: GroupDefaults,
     /// Keys that were set explicitly (file or flags), for DescribeConfigs'
     /// source field.
     explicitly_set: BTreeMap<String, String>,
+}
+
+/// Settings of the group coordinator, with Kafka's keys and defaults.
+#[derive(Debug, Clone)]
+pub struct GroupDefaults {
+    /// How long the first rebalance of an empty group waits for more
+    /// members (`group.initial.rebalance.delay.ms`), extended by the same
+    /// again while members keep arriving, up to the rebalance timeout.
+    pub initial_rebalance_delay_ms: u64,
+    /// Bounds on a member's session timeout; JoinGroup outside them gets
+    /// INVALID_SESSION_TIMEOUT.
+    pub min_session_timeout_ms: i32,
+    pub max_session_timeout_ms: i32,
+    /// Longest commit metadata string accepted (`offset.metadata.max.bytes`).
+    pub offset_metadata_max_bytes: usize,
+}
+
+impl Default for GroupDefaults {
+    fn default() -> Self {
+        Self {
+            initial_rebalance_delay_ms: 3000,
+            min_session_timeout_ms: 6000,
+            max_session_timeout_ms: 1_800_000,
+            offset_metadata_max_bytes: 4096,
+        }
+    }
 }
 
 impl Default for BrokerConfig {
@@ -95,9 +126,12 @@ impl Default for BrokerConfig {
             default_replication_factor: 1,
             min_insync_replicas: 1,
             retention_check_interval_ms: 300_000,
+            log_cleaner_enable: true,
+            log_cleaner_backoff_ms: 15_000,
             log: LogConfig::default(),
             log_cleanup_policy: "delete".into(),
             log_delete_retention_ms: 24 * 3600 * 1000,
+            group: GroupDefaults::default(),
             explicitly_set: BTreeMap::new(),
         }
     }
@@ -254,8 +288,13 @@ impl BrokerConfig {
                 self.log_cleanup_policy = parse_cleanup_policy(value).map_err(|r| invalid(&r))?
             }
             "log.cleaner.delete.retention.ms" => {
-                self.log_delete_retention_ms = parse_positive(key, value)?
+                self.log_delete_retention_ms = parse_non_negative(key, value)?
             }
+            "log.cleaner.min.compaction.lag.ms" => {
+                self.log.min_compaction_lag_ms = parse_non_negative(key, value)?
+            }
+            "log.cleaner.enable" => self.log_cleaner_enable = parse(key, value)?,
+            "log.cleaner.backoff.ms" => self.log_cleaner_backoff_ms = parse_positive(key, value)?,
             "log.flush.interval.messages" => {
                 let every: u64 = parse_positive(key, value)?;
                 if every == 1 {
@@ -267,6 +306,20 @@ impl BrokerConfig {
             }
             "log.flush.policy" => {
                 self.log.flush = parse_flush_policy(value).map_err(|r| invalid(&r))?
+            }
+            "group.initial.rebalance.delay.ms" => {
+                let delay_ms: i64 = parse(key, value)?;
+                self.group.initial_rebalance_delay_ms =
+                    u64::try_from(delay_ms).map_err(|_| invalid("must not be negative"))?;
+            }
+            "group.min.session.timeout.ms" => {
+                self.group.min_session_timeout_ms = parse_positive(key, value)?
+            }
+            "group.max.session.timeout.ms" => {
+                self.group.max_session_timeout_ms = parse_positive(key, value)?
+            }
+            "offset.metadata.max.bytes" => {
+                self.group.offset_metadata_max_bytes = parse_positive(key, value)?
             }
             _ => return Ok(false),
         }
@@ -293,6 +346,14 @@ impl BrokerConfig {
                 .and_then(|v| parse_timestamp_type(v).ok())
                 .unwrap_or(defaults.message_timestamp_type),
             flush: defaults.flush,
+            cleanup_policy: CleanupPolicy::parse(
+                get("cleanup.policy").unwrap_or(&self.log_cleanup_policy),
+            )
+            .unwrap_or(CleanupPolicy::DELETE),
+            delete_retention_ms: num("delete.retention.ms", self.log_delete_retention_ms),
+            min_compaction_lag_ms: num("min.compaction.lag.ms", defaults.min_compaction_lag_ms),
+            min_insync_replicas: num("min.insync.replicas", i64::from(self.min_insync_replicas))
+                as i32,
         }
     }
 
@@ -334,6 +395,7 @@ impl BrokerConfig {
             "index.interval.bytes" => log.index_interval_bytes.to_string(),
             "max.message.bytes" => log.max_message_bytes.to_string(),
             "message.timestamp.type" => timestamp_type_name(log.message_timestamp_type).into(),
+            "min.compaction.lag.ms" => log.min_compaction_lag_ms.to_string(),
             "min.insync.replicas" => self.min_insync_replicas.to_string(),
             "retention.bytes" => log.retention_bytes.to_string(),
             "retention.ms" => log.retention_ms.to_string(),
@@ -359,7 +421,8 @@ impl BrokerConfig {
             FlushPolicy::EveryBatch => "1".to_owned(),
             _ => i64::MAX.to_string(),
         };
-        let rows: [(&'static str, String, ConfigType, &'static str); 22] = [
+        let group = &self.group;
+        let rows: [(&'static str, String, ConfigType, &'static str); 30] = [
             (
                 "node.id",
                 self.node_id.to_string(),
@@ -481,6 +544,30 @@ impl BrokerConfig {
                 "Default cleanup.policy for topics.",
             ),
             (
+                "log.cleaner.enable",
+                self.log_cleaner_enable.to_string(),
+                ConfigType::Boolean,
+                "Whether compacted topics are cleaned.",
+            ),
+            (
+                "log.cleaner.backoff.ms",
+                self.log_cleaner_backoff_ms.to_string(),
+                ConfigType::Long,
+                "How often the cleaner looks for logs to compact.",
+            ),
+            (
+                "log.cleaner.delete.retention.ms",
+                self.log_delete_retention_ms.to_string(),
+                ConfigType::Long,
+                "Default delete.retention.ms for topics.",
+            ),
+            (
+                "log.cleaner.min.compaction.lag.ms",
+                log.min_compaction_lag_ms.to_string(),
+                ConfigType::Long,
+                "Default min.compaction.lag.ms for topics.",
+            ),
+            (
                 "log.flush.interval.messages",
                 flush_messages,
                 ConfigType::Long,
@@ -491,6 +578,30 @@ impl BrokerConfig {
                 flush_ms,
                 ConfigType::Long,
                 "fsync dirty logs this often.",
+            ),
+            (
+                "group.initial.rebalance.delay.ms",
+                group.initial_rebalance_delay_ms.to_string(),
+                ConfigType::Int,
+                "How long the first rebalance of an empty group waits for more members.",
+            ),
+            (
+                "group.min.session.timeout.ms",
+                group.min_session_timeout_ms.to_string(),
+                ConfigType::Int,
+                "The shortest session timeout a member may ask for.",
+            ),
+            (
+                "group.max.session.timeout.ms",
+                group.max_session_timeout_ms.to_string(),
+                ConfigType::Int,
+                "The longest session timeout a member may ask for.",
+            ),
+            (
+                "offset.metadata.max.bytes",
+                group.offset_metadata_max_bytes.to_string(),
+                ConfigType::Int,
+                "The longest metadata string an offset commit may carry.",
             ),
         ];
         rows.into_iter()
@@ -550,7 +661,7 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         name: "cleanup.policy",
         broker_key: "log.cleanup.policy",
         kind: ConfigType::List,
-        doc: "delete: drop old segments by retention.",
+        doc: "delete: drop old segments by retention; compact: keep the newest record of each key.",
         validate: |v| parse_cleanup_policy(v).map(drop),
     },
     TopicConfigDef {
@@ -593,6 +704,13 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         kind: ConfigType::String,
         doc: "CreateTime or LogAppendTime.",
         validate: |v| parse_timestamp_type(v).map(drop),
+    },
+    TopicConfigDef {
+        name: "min.compaction.lag.ms",
+        broker_key: "log.cleaner.min.compaction.lag.ms",
+        kind: ConfigType::Long,
+        doc: "Records younger than this are never compacted away.",
+        validate: |v| non_negative(v),
     },
     TopicConfigDef {
         name: "min.insync.replicas",
@@ -675,6 +793,24 @@ where
     Ok(parsed)
 }
 
+fn parse_non_negative<T: std::str::FromStr + PartialOrd + Default>(
+    key: &str,
+    value: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    let parsed: T = parse(key, value)?;
+    if parsed < T::default() {
+        return Err(ConfigError::InvalidValue {
+            key: key.into(),
+            value: value.into(),
+            reason: "must not be negative".into(),
+        });
+    }
+    Ok(parsed)
+}
+
 fn parse_retention<T: std::str::FromStr + PartialOrd + From<i8>>(
     key: &str,
     value: &str,
@@ -729,13 +865,7 @@ pub(crate) fn timestamp_type_name(t: TimestampType) -> &'static str {
 }
 
 fn parse_cleanup_policy(v: &str) -> Result<String, String> {
-    match v {
-        "delete" => Ok(v.to_owned()),
-        "compact" | "compact,delete" | "delete,compact" => {
-            Err("compaction is not supported yet by broker-lite; use cleanup.policy=delete".into())
-        }
-        _ => Err("must be delete or compact".into()),
-    }
+    CleanupPolicy::parse(v).map(|p| p.name().to_owned())
 }
 
 /// `none`, `every-batch`, or an interval such as `100ms`.

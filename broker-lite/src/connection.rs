@@ -82,7 +82,7 @@ pub(crate) async fn serve(
         let api = request.api_key;
         let version = request.version();
         let handled = tokio::select! {
-            handled = AssertUnwindSafe(handlers::dispatch(&state, request, &mut write_buf)).catch_unwind() => handled,
+            handled = AssertUnwindSafe(handlers::dispatch(&state, peer, request, &mut write_buf)).catch_unwind() => handled,
             _ = shutdown.recv() => break "broker shutting down".to_owned(),
         };
         match handled {

@@ -8,29 +8,51 @@
 //! adds tiered-storage sentinels.
 
 use std::future::{Future, ready};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
 use kctl_client::protocol::api::{ApiKey, ApiSupport};
 use kctl_client::protocol::header::{self, RequestFrame};
 use kctl_client::protocol::messages::{
-    CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest, DescribeClusterRequest,
-    DescribeConfigsRequest, FetchRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
+    AlterConfigsRequest, DeleteRecordsRequest, IncrementalAlterConfigsRequest,
+    InitProducerIdRequest,
+};
+use kctl_client::protocol::messages::{
+    CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest,
+    DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest,
+    FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
+    ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
+    OffsetDeleteRequest, OffsetFetchRequest, ProduceRequest, SyncGroupRequest,
 };
 use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
 use crate::state::BrokerState;
 
+mod alter_configs;
 mod api_versions;
 mod create_partitions;
 mod create_topics;
+mod delete_groups;
+mod delete_records;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_groups;
 mod fetch;
+mod find_coordinator;
+mod heartbeat;
+mod init_producer_id;
+mod join_group;
+mod leave_group;
+mod list_groups;
 mod list_offsets;
 mod metadata;
+mod offset_commit;
+mod offset_delete;
+mod offset_fetch;
 mod produce;
+mod sync_group;
 
 /// Every API broker-lite serves, with the versions it accepts.
 pub(crate) static SUPPORTED: &[ApiSupport] = &[
@@ -44,10 +66,43 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::DescribeConfigs, 1, 4),
     ApiSupport::new(ApiKey::CreatePartitions, 0, 3),
     ApiSupport::new(ApiKey::DescribeCluster, 0, 1),
+    ApiSupport::new(ApiKey::InitProducerId, 0, 4),
+    ApiSupport::new(ApiKey::AlterConfigs, 0, 2),
+    ApiSupport::new(ApiKey::IncrementalAlterConfigs, 0, 1),
+    ApiSupport::new(ApiKey::DeleteRecords, 0, 2),
+    // Group APIs. OffsetCommit/OffsetFetch stop at v9 (v10 addresses topics
+    // by id); DescribeGroups at v5 (v6 reports unknown groups as an error
+    // rather than Dead).
+    ApiSupport::new(ApiKey::FindCoordinator, 0, 6),
+    ApiSupport::new(ApiKey::JoinGroup, 0, 9),
+    ApiSupport::new(ApiKey::SyncGroup, 0, 5),
+    ApiSupport::new(ApiKey::Heartbeat, 0, 4),
+    ApiSupport::new(ApiKey::LeaveGroup, 0, 5),
+    ApiSupport::new(ApiKey::OffsetCommit, 2, 9),
+    ApiSupport::new(ApiKey::OffsetFetch, 1, 9),
+    ApiSupport::new(ApiKey::DescribeGroups, 0, 5),
+    ApiSupport::new(ApiKey::ListGroups, 0, 5),
+    ApiSupport::new(ApiKey::DeleteGroups, 0, 2),
+    ApiSupport::new(ApiKey::OffsetDelete, 0, 0),
 ];
 
 pub(crate) fn support(api_key: ApiKey) -> Option<&'static ApiSupport> {
     SUPPORTED.iter().find(|s| s.api_key == api_key)
+}
+
+/// Who sent a request, for what DescribeGroups reports about members.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestContext {
+    pub peer: SocketAddr,
+    pub client_id: String,
+}
+
+impl RequestContext {
+    /// The client's address as Kafka reports it (`InetAddress.toString()`
+    /// of an address without a host name: "/127.0.0.1").
+    pub fn client_host(&self) -> String {
+        format!("/{}", self.peer.ip())
+    }
 }
 
 /// A request that ends the connection.
@@ -62,9 +117,20 @@ pub(crate) enum DispatchError {
 /// Runs one request and appends its response frame (if it has one) to `out`.
 pub(crate) async fn dispatch(
     state: &Arc<BrokerState>,
+    peer: SocketAddr,
     request: RequestFrame,
     out: &mut BytesMut,
 ) -> Result<(), DispatchError> {
+    let ctx = RequestContext {
+        peer,
+        client_id: request
+            .header
+            .client_id
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+    };
+    let ctx = &ctx;
     let api_key = request.api_key;
     let version = request.version();
     if api_key == ApiKey::ApiVersions {
@@ -127,6 +193,96 @@ pub(crate) async fn dispatch(
         ApiKey::DescribeCluster => {
             answer(request, out, |r: DescribeClusterRequest, v| {
                 describe_cluster::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::FindCoordinator => {
+            answer(request, out, |r: FindCoordinatorRequest, v| {
+                find_coordinator::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::JoinGroup => {
+            call(request, out, |r: JoinGroupRequest, v| {
+                join_group::handle(state, ctx, r, v)
+            })
+            .await
+        }
+        ApiKey::SyncGroup => {
+            call(request, out, |r: SyncGroupRequest, v| {
+                sync_group::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::Heartbeat => {
+            answer(request, out, |r: HeartbeatRequest, v| {
+                heartbeat::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::LeaveGroup => {
+            call(request, out, |r: LeaveGroupRequest, v| {
+                leave_group::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::OffsetCommit => {
+            call(request, out, |r: OffsetCommitRequest, v| {
+                offset_commit::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::OffsetFetch => {
+            answer(request, out, |r: OffsetFetchRequest, v| {
+                offset_fetch::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DescribeGroups => {
+            answer(request, out, |r: DescribeGroupsRequest, v| {
+                describe_groups::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::ListGroups => {
+            answer(request, out, |r: ListGroupsRequest, v| {
+                list_groups::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DeleteGroups => {
+            call(request, out, |r: DeleteGroupsRequest, v| {
+                delete_groups::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::OffsetDelete => {
+            call(request, out, |r: OffsetDeleteRequest, v| {
+                offset_delete::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::InitProducerId => {
+            answer(request, out, |r: InitProducerIdRequest, v| {
+                init_producer_id::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::AlterConfigs => {
+            answer(request, out, |r: AlterConfigsRequest, v| {
+                alter_configs::handle_alter(state, r, v)
+            })
+            .await
+        }
+        ApiKey::IncrementalAlterConfigs => {
+            answer(request, out, |r: IncrementalAlterConfigsRequest, v| {
+                alter_configs::handle_incremental(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DeleteRecords => {
+            answer(request, out, |r: DeleteRecordsRequest, v| {
+                delete_records::handle(state, r, v)
             })
             .await
         }

@@ -15,6 +15,8 @@
 //! - `handlers`: one module per Kafka API, plus the table of supported
 //!   versions that both dispatch and ApiVersions read.
 //! - [`state`]: topics, partitions, cluster identity, topic metadata on disk.
+//! - [`group`]: the group coordinator — consumer groups, rebalances,
+//!   committed offsets and their log.
 //! - [`log`]: the partition log — segments, indexes, recovery, retention.
 //! - [`config`]: broker settings (Kafka keys) and topic configs.
 //!
@@ -33,8 +35,10 @@
 
 pub mod config;
 mod connection;
+pub mod group;
 mod handlers;
 pub mod log;
+pub mod producer_ids;
 pub mod server;
 pub mod state;
 

@@ -2,6 +2,7 @@
 //! cache, shared by producers (and, later, consumers and admin).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
@@ -64,6 +65,8 @@ struct ClientInner {
     metadata: RwLock<Arc<ClusterMetadata>>,
     /// Topics the refresher asks about; grows as the client is used.
     interesting_topics: Mutex<HashSet<String>>,
+    /// Set by a pattern subscription: refreshes ask for every topic.
+    all_topics: AtomicBool,
     /// Serialises refreshes; holds the time the last one finished.
     refresh_lock: tokio::sync::Mutex<Option<Instant>>,
     /// Shared with the refresher, which must not keep the client alive.
@@ -97,6 +100,7 @@ impl Client {
             brokers: Mutex::new(HashMap::new()),
             metadata: RwLock::new(Arc::new(ClusterMetadata::default())),
             interesting_topics: Mutex::new(HashSet::new()),
+            all_topics: AtomicBool::new(false),
             refresh_lock: tokio::sync::Mutex::new(None),
             refresh_wanted: Arc::new(Notify::new()),
         });
@@ -119,6 +123,13 @@ impl Client {
     /// NOT_LEADER_OR_FOLLOWER and friends, or a lost connection).
     pub fn request_metadata_refresh(&self) {
         self.inner.refresh_wanted.notify_one();
+    }
+
+    /// Makes every later refresh ask for all the cluster's topics instead
+    /// of the ones the client has used (a consumer's pattern subscription
+    /// needs to see topics it has never heard of).
+    pub fn track_all_topics(&self) {
+        self.inner.all_topics.store(true, Ordering::Release);
     }
 
     /// A topic's metadata, fetched now if the cache does not have it. Adds
@@ -166,16 +177,17 @@ impl Client {
             .iter()
             .cloned()
             .collect();
+        let topics = (!self.inner.all_topics.load(Ordering::Acquire)).then(|| {
+            topics
+                .iter()
+                .map(|t| {
+                    MetadataRequestTopic::default()
+                        .with_name(Some(TopicName(StrBytes::from_string(t.clone()))))
+                })
+                .collect()
+        });
         let request = MetadataRequest::default()
-            .with_topics(Some(
-                topics
-                    .iter()
-                    .map(|t| {
-                        MetadataRequestTopic::default()
-                            .with_name(Some(TopicName(StrBytes::from_string(t.clone()))))
-                    })
-                    .collect(),
-            ))
+            .with_topics(topics)
             .with_allow_auto_topic_creation(self.inner.config.allow_auto_topic_creation);
         let (conn, _) = self.any_connection().await?;
         let version = conn.version_for::<MetadataRequest>(Some(METADATA_VERSION_CAP))?;

@@ -228,6 +228,34 @@ pub enum Error {
     /// Waiting for metadata took longer than allowed.
     #[error("metadata for topic {topic} not available after {timeout_ms} ms")]
     MetadataTimeout { topic: String, timeout_ms: u64 },
+    /// The consumer's position left the partition's log and
+    /// `auto.offset.reset` is `none`; fetching the partition stops until it
+    /// is given a new position with a seek.
+    #[error("offset {offset} is out of range for {topic}-{partition} and auto.offset.reset=none")]
+    OffsetOutOfRange {
+        topic: String,
+        partition: i32,
+        offset: i64,
+    },
+    /// The partition has no position, and `auto.offset.reset` is `none`;
+    /// fetching it waits for a seek.
+    #[error("no offset for {topic}-{partition} and auto.offset.reset=none: seek first")]
+    NoOffsetForPartition { topic: String, partition: i32 },
+    /// A fetched batch could not be read; the partition's position stays at
+    /// it and fetching the partition stops until a seek moves past it.
+    #[error("corrupt record batch in {topic}-{partition} at offset {offset}: {reason}")]
+    CorruptRecord {
+        topic: String,
+        partition: i32,
+        offset: i64,
+        reason: String,
+    },
+    /// The operation names a partition the consumer is not assigned.
+    #[error("{topic}-{partition} is not assigned to this consumer")]
+    NotAssigned { topic: String, partition: i32 },
+    /// A subscription pattern that does not compile.
+    #[error("invalid subscription pattern: {0}")]
+    InvalidPattern(String),
     /// An admin call did not complete within its deadline, retries included.
     #[error("{operation} timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]
     OperationTimeout {

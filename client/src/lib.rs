@@ -47,6 +47,67 @@
 //! # Ok::<(), kctl_client::Error>(())
 //! ```
 //!
+//! # Consuming
+//!
+//! A [`Consumer`] reads assigned partitions, or every partition of the
+//! topics it subscribes to (group management — sharing partitions between
+//! consumers and committing offsets — comes later; until then a
+//! subscription takes all partitions and positions come from
+//! `auto.offset.reset` or seeks):
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use futures::StreamExt;
+//! use kctl_client::{Consumer, OffsetReset, TopicPartition};
+//!
+//! # async fn demo() -> kctl_client::Result<()> {
+//! let consumer = Consumer::builder(["localhost:9092"])
+//!     .auto_offset_reset(OffsetReset::Earliest)
+//!     .build()
+//!     .await?;
+//! consumer.subscribe(["events"]);
+//!
+//! // Batches of up to max.poll.records ...
+//! for record in consumer.poll(Duration::from_secs(1)).await? {
+//!     println!("{}-{}@{}: {:?}", record.topic, record.partition, record.offset, record.value);
+//! }
+//!
+//! // ... or one record at a time, as a stream.
+//! let mut records = consumer.stream();
+//! while let Some(record) = records.next().await {
+//!     let record = record?;
+//!     for header in &record.headers {
+//!         // Repeated keys and null values arrive as they were produced.
+//!         println!("{:?} = {:?}", header.key_str(), header.value);
+//!     }
+//!     # break;
+//! }
+//!
+//! // Positions: seek to an offset, a time, or either end.
+//! let tp = TopicPartition::new("events", 0);
+//! consumer.seek_to_timestamp(&tp, 1_700_000_000_000)?;
+//! println!("next offset: {}", consumer.position(&tp).await?);
+//! consumer.pause(std::slice::from_ref(&tp))?;
+//! # Ok(()) }
+//! ```
+//!
+//! Memory is bounded by the fetch settings, not by the backlog: fetched
+//! data waits in a buffer of `max_buffered_bytes`, and a consumer whose
+//! application falls behind stops fetching rather than growing. Consumers
+//! take Kafka-style properties too:
+//!
+//! ```
+//! let config = kctl_client::ConsumerConfig::from_properties([
+//!     ("bootstrap.servers", "localhost:9092"),
+//!     ("auto.offset.reset", "earliest"),
+//!     ("isolation.level", "read_committed"),
+//!     ("max.poll.records", "1000"),
+//! ])?;
+//! assert_eq!(config.max_poll_records, 1000);
+//! # Ok::<(), kctl_client::Error>(())
+//! ```
+//!
 //! # Security
 //!
 //! TLS (rustls) and SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) are set in
@@ -103,6 +164,11 @@
 //!   refreshed periodically and when a broker says it is stale.
 //! - `producer`: partitioners, the batch accumulator with its bounded
 //!   buffer, and the sender with per-broker sinks, retries and idempotence.
+//! - `consumer`: assignment and subscriptions, per-broker fetch tasks
+//!   pipelined against a bounded buffer, decoding as the application drains
+//!   (mid-batch offsets, partial trailing batches, control batches, aborted
+//!   transactions), positions and ListOffsets lookups.
+//! - `properties`: the Kafka-style `key=value` parsing both share.
 //! - [`admin`]: topics, configs, offsets, record deletion and the cluster,
 //!   each request sent where Kafka wants it (controller, leaders, a given
 //!   broker), with one deadline per call covering its retries.
@@ -123,17 +189,25 @@ pub mod client;
 #[cfg(feature = "client")]
 pub mod connection;
 #[cfg(feature = "client")]
+pub mod consumer;
+#[cfg(feature = "client")]
 pub mod error;
 
 #[cfg(feature = "client")]
 pub mod metadata;
 #[cfg(feature = "client")]
 pub mod producer;
+#[cfg(feature = "client")]
+mod properties;
 
 #[cfg(feature = "client")]
 pub use admin::{Admin, AdminConfig};
 #[cfg(feature = "client")]
 pub use client::{Client, ClientConfig};
+#[cfg(feature = "client")]
+pub use consumer::{
+    Consumer, ConsumerConfig, ConsumerRecord, IsolationLevel, OffsetReset, TopicPartition,
+};
 #[cfg(feature = "client")]
 pub use error::{Error, ErrorCode, Result};
 #[cfg(feature = "client")]

@@ -20,7 +20,7 @@ const PARTITIONS: i32 = 4;
 type Acked = BTreeMap<i32, BTreeMap<i64, Vec<u8>>>;
 
 /// Starts the real binary and returns it with its bootstrap address.
-fn spawn_broker(data_dir: &Path) -> (Child, String) {
+pub fn spawn_broker(data_dir: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_broker-lite"))
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)

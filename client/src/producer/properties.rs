@@ -2,19 +2,15 @@
 //! (`bootstrap.servers`, `linger.ms`, ...), as Java and librdkafka users
 //! write them.
 
-use std::str::FromStr;
-use std::sync::Arc;
-
 use super::{Acks, Compression, PartitionerChoice, ProducerConfig};
-use crate::connection::security::{SecurityConfig, is_security_property};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::properties::{self, boolean, invalid, number};
 
-/// Every producer key [`ProducerConfig::from_properties`] understands,
-/// besides the connection's security keys
-/// ([`crate::connection::security::SECURITY_PROPERTIES`]).
+/// The producer's own keys; [`ProducerConfig::from_properties`] also takes
+/// the keys every client understands (`bootstrap.servers`, `client.id`,
+/// `request.timeout.ms`, `metadata.max.age.ms`, `reconnect.backoff.ms`,
+/// `reconnect.backoff.max.ms`, `allow.auto.create.topics`).
 pub const KNOWN_KEYS: &[&str] = &[
-    "bootstrap.servers",
-    "client.id",
     "acks",
     "linger.ms",
     "batch.size",
@@ -26,14 +22,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "retry.backoff.ms",
     "retry.backoff.max.ms",
     "delivery.timeout.ms",
-    "request.timeout.ms",
     "max.in.flight.requests.per.connection",
     "max.block.ms",
     "partitioner",
-    "metadata.max.age.ms",
-    "reconnect.backoff.ms",
-    "reconnect.backoff.max.ms",
-    "allow.auto.create.topics",
 ];
 
 impl ProducerConfig {
@@ -45,43 +36,12 @@ impl ProducerConfig {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let pairs: Vec<(String, String)> = properties
-            .into_iter()
-            .map(|(k, v)| (k.as_ref().trim().to_owned(), v.as_ref().trim().to_owned()))
-            .collect();
-        let unknown: Vec<String> = pairs
-            .iter()
-            .filter(|(k, _)| !KNOWN_KEYS.contains(&k.as_str()) && !is_security_property(k))
-            .map(|(k, _)| k.clone())
-            .collect();
-        if !unknown.is_empty() {
-            return Err(Error::UnknownConfigKeys(unknown));
-        }
-        let bootstrap = pairs
-            .iter()
-            .find(|(k, _)| k == "bootstrap.servers")
-            .map(|(_, v)| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .filter(|servers| !servers.is_empty())
-            .ok_or_else(|| Error::Config("bootstrap.servers is required".into()))?;
-        let mut config = ProducerConfig::new(bootstrap);
-        config.client.connection.security = SecurityConfig::from_properties(
-            pairs
-                .iter()
-                .filter(|(k, _)| is_security_property(k))
-                .cloned(),
-        )?;
-        for (key, value) in &pairs {
+        let parsed = properties::parse(properties, KNOWN_KEYS)?;
+        let mut config = ProducerConfig::new(Vec::<String>::new());
+        config.client = parsed.client;
+        for (key, value) in &parsed.pairs {
             let v = value.as_str();
             match key.as_str() {
-                "bootstrap.servers" => {}
-                k if is_security_property(k) => {}
-                "client.id" => config.client.connection.client_id = Some(Arc::from(v)),
                 "acks" => {
                     config.acks = match v {
                         "0" => Acks::None,
@@ -109,21 +69,8 @@ impl ProducerConfig {
                 "retry.backoff.ms" => config.retry_backoff.initial_ms = number(key, v)?,
                 "retry.backoff.max.ms" => config.retry_backoff.max_ms = number(key, v)?,
                 "delivery.timeout.ms" => config.delivery_timeout_ms = number(key, v)?,
-                "request.timeout.ms" => {
-                    config.client.connection.request_timeout_ms = number(key, v)?
-                }
                 "max.in.flight.requests.per.connection" => config.max_in_flight = number(key, v)?,
                 "max.block.ms" => config.max_block_ms = number(key, v)?,
-                "metadata.max.age.ms" => config.client.metadata_max_age_ms = number(key, v)?,
-                "reconnect.backoff.ms" => {
-                    config.client.connection.reconnect_backoff.initial_ms = number(key, v)?
-                }
-                "reconnect.backoff.max.ms" => {
-                    config.client.connection.reconnect_backoff.max_ms = number(key, v)?
-                }
-                "allow.auto.create.topics" => {
-                    config.client.allow_auto_topic_creation = boolean(key, v)?
-                }
                 "partitioner" => {
                     config.partitioner = match v {
                         "default" | "murmur2" | "murmur2_random" => PartitionerChoice::Default,
@@ -143,7 +90,8 @@ impl ProducerConfig {
                         }
                     }
                 }
-                _ => unreachable!("unknown keys were rejected above"),
+                // Client-wide keys, applied by properties::parse.
+                _ => {}
             }
         }
         config.validate()?;
@@ -153,45 +101,14 @@ impl ProducerConfig {
     /// A config from the text of a `.properties` file: `key=value` lines,
     /// `#` or `!` comments, blank lines ignored.
     pub fn from_properties_str(text: &str) -> Result<Self> {
-        let mut pairs = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
-                continue;
-            }
-            let (k, v) = line
-                .split_once('=')
-                .or_else(|| line.split_once(':'))
-                .ok_or_else(|| {
-                    Error::Config(format!("line {}: expected key=value, got {line:?}", n + 1))
-                })?;
-            pairs.push((k.to_owned(), v.to_owned()));
-        }
-        Self::from_properties(pairs)
-    }
-}
-
-fn invalid(key: &str, value: &str, expected: &str) -> Error {
-    Error::Config(format!("{key}={value:?} is invalid: expected {expected}"))
-}
-
-fn number<T: FromStr>(key: &str, value: &str) -> Result<T> {
-    value
-        .parse()
-        .map_err(|_| invalid(key, value, "a non-negative integer"))
-}
-
-fn boolean(key: &str, value: &str) -> Result<bool> {
-    match value {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(invalid(key, value, "true or false")),
+        Self::from_properties(properties::parse_text(text)?)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn reads_every_supported_key() {

@@ -250,6 +250,98 @@ pub fn decode_batches(data: &Bytes) -> Result<Vec<DecodedBatch>, ProtocolError> 
     Ok(out)
 }
 
+/// One whole batch from a [`BatchReader`]: its header and its bytes (a
+/// slice of the reader's buffer, not a copy).
+#[derive(Debug, Clone)]
+pub struct RawBatch {
+    pub header: BatchHeader,
+    pub bytes: Bytes,
+}
+
+impl RawBatch {
+    /// Decompresses and decodes the records. Keys, values and headers of an
+    /// uncompressed batch are slices of the fetched bytes.
+    pub fn records(&self) -> Result<Vec<DecodedRecord>, ProtocolError> {
+        let body = self.bytes.slice(HEADER_BYTES..);
+        let records = decompress(body, self.header.compression()?)?;
+        decode_records(records, &self.header)
+    }
+}
+
+/// Reads back-to-back batches one at a time, for a consumer that decodes
+/// as the application drains rather than a whole fetch up front.
+///
+/// Unlike [`batch::validate`], which checks what a producer sends, this
+/// accepts what a log may legitimately hold after compaction: batches whose
+/// record count is below `lastOffsetDelta + 1`, even empty ones. A batch cut
+/// short at the end of the buffer (a broker may send one) ends the reading
+/// without an error.
+#[derive(Debug, Clone)]
+pub struct BatchReader {
+    data: Bytes,
+    position: usize,
+    verify_crc: bool,
+    failed: bool,
+}
+
+impl BatchReader {
+    pub fn new(data: Bytes, verify_crc: bool) -> Self {
+        Self {
+            data,
+            position: 0,
+            verify_crc,
+            failed: false,
+        }
+    }
+
+    /// Bytes not yet returned as batches (a dropped partial tail included).
+    pub fn remaining_bytes(&self) -> usize {
+        self.data.len() - self.position
+    }
+
+    /// Headers of the whole batches still to be read, without moving on:
+    /// lets a fetcher learn where the next fetch starts before decoding.
+    pub fn peek_headers(&self) -> impl Iterator<Item = BatchHeader> + '_ {
+        BatchScan::new(&self.data[self.position..]).map_while(|b| b.ok().map(|b| b.header))
+    }
+}
+
+impl Iterator for BatchReader {
+    type Item = Result<RawBatch, ProtocolError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.position >= self.data.len() {
+            return None;
+        }
+        let scanned = BatchScan::new(&self.data[self.position..]).next()?;
+        let (header, len) = match scanned {
+            Ok(b) => (b.header, b.bytes.len()),
+            Err(BatchError::Truncated { .. }) => {
+                self.failed = true;
+                return None;
+            }
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(e.into()));
+            }
+        };
+        let bytes = self.data.slice(self.position..self.position + len);
+        if self.verify_crc {
+            let computed = batch::compute_crc(&bytes);
+            if computed != header.crc {
+                self.failed = true;
+                return Some(Err(BatchError::CrcMismatch {
+                    stored: header.crc,
+                    computed,
+                }
+                .into()));
+            }
+        }
+        self.position += len;
+        Some(Ok(RawBatch { header, bytes }))
+    }
+}
+
 fn decompress(mut body: Bytes, compression: Compression) -> Result<Bytes, ProtocolError> {
     use kafka_protocol::compression as codec;
     let take = |b: &mut Bytes| -> anyhow::Result<Bytes> { Ok(b.split_to(b.len())) };

@@ -7,12 +7,15 @@
 //!   connections);
 //! - `mock_cluster`: the producer against librdkafka's mock cluster (3
 //!   brokers, leader moves, a broker down, idempotence);
+//! - `consumer`: the consumer against broker-lite (codecs, positions,
+//!   resets, pause, bounded memory, subscriptions, kcat-produced records);
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 //! - `security`: TLS (server and mutual, CA and hostname checks) and SASL
 //!   (PLAIN, SCRAM-SHA-256/512) through a front that plays the broker's
 //!   secured listener before broker-lite.
 
 mod admin;
+mod consumer;
 mod mock_cluster;
 mod murmur2;
 mod producer;

@@ -1,7 +1,8 @@
 //! The producer against librdkafka's mock cluster: a broker implementation
 //! nobody here wrote, with 3 brokers, replication factor 3, idempotence, and
 //! fault injection (leader moves, brokers going down) driven through a small
-//! C harness (tests/mock_cluster/harness.c) compiled at test time.
+//! C harness (tests/mock_cluster/harness.c) compiled at test time, for the
+//! producer and for the consumer.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -199,5 +200,121 @@ async fn exactly_once_in_order_through_leader_moves_and_a_broker_down() {
         }
     }
     producer.close().await;
+    harness.quit().await;
+}
+
+/// Consumes while the harness moves leaders and takes a broker down for a
+/// while: every record must arrive exactly once, in order per partition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_reads_everything_once_in_order_through_leader_moves_and_a_broker_down() {
+    use kctl_client::{Consumer, OffsetReset, TopicPartition};
+
+    let dir = tempfile::tempdir().unwrap();
+    let Some(binary) = build_harness(dir.path()) else {
+        return;
+    };
+    let mut harness = Harness::start(&binary, "mockc", 3).await;
+    let bootstrap = harness.bootstrap.clone();
+
+    const PER_PARTITION: usize = 3_000;
+    let producer = ProducerConfig::new(bootstrap.split(','))
+        .linger_ms(2)
+        .batch_size(4_096)
+        .build()
+        .await
+        .unwrap();
+    for i in 0..PER_PARTITION * 3 {
+        let value = format!("{}", i / 3);
+        drop(
+            producer
+                .send(
+                    Record::new("mockc")
+                        .partition((i % 3) as i32)
+                        .value(value.as_bytes()),
+                )
+                .await
+                .unwrap(),
+        );
+    }
+    producer.flush().await;
+    producer.close().await;
+
+    let consumer = Consumer::builder(bootstrap.split(','))
+        .auto_offset_reset(OffsetReset::Earliest)
+        .fetch_max_wait_ms(100)
+        .max_partition_fetch_bytes(8 * 1024)
+        .max_poll_records(50)
+        .request_timeout_ms(3_000)
+        .retry_backoff(Backoff {
+            initial_ms: 20,
+            max_ms: 300,
+            jitter: 0.2,
+        })
+        .build()
+        .await
+        .unwrap();
+    consumer.assign(
+        &(0..3)
+            .map(|p| TopicPartition::new("mockc", p))
+            .collect::<Vec<_>>(),
+    );
+
+    // Faults at points of the consumption; the broker taken down comes back
+    // after a while even if nothing can be consumed meanwhile.
+    let faults: [(usize, &str); 6] = [
+        (600, "leader mockc 0 2"),
+        (1_500, "leader mockc 1 3"),
+        (2_500, "down 1"),
+        (4_500, "leader mockc 2 2"),
+        (6_000, "leader mockc 0 1"),
+        (7_500, "leader mockc 1 1"),
+    ];
+    let mut next_fault = 0;
+    let mut down_since: Option<tokio::time::Instant> = None;
+    let mut seen: [Vec<usize>; 3] = Default::default();
+    let total = PER_PARTITION * 3;
+    let consume = async {
+        let mut consumed = 0;
+        while consumed < total {
+            if let Some(since) = down_since
+                && since.elapsed() > Duration::from_millis(800)
+            {
+                harness.command("up 1").await;
+                down_since = None;
+            }
+            if let Some((at, command)) = faults.get(next_fault)
+                && consumed >= *at
+            {
+                harness.command(command).await;
+                if command.starts_with("down") {
+                    down_since = Some(tokio::time::Instant::now());
+                }
+                next_fault += 1;
+            }
+            for r in consumer.poll(Duration::from_millis(100)).await.unwrap() {
+                let v: usize = std::str::from_utf8(r.value.as_deref().unwrap())
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert_eq!(r.offset, seen[r.partition as usize].len() as i64);
+                seen[r.partition as usize].push(v);
+                consumed += 1;
+            }
+            // Slow enough that faults land while fetches are in flight.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    };
+    with_timeout("consuming through faults", 120, consume).await;
+    assert_eq!(next_fault, faults.len(), "every fault was injected");
+    for (partition, values) in seen.iter().enumerate() {
+        let expected: Vec<usize> = (0..PER_PARTITION).collect();
+        assert_eq!(
+            values, &expected,
+            "partition {partition}: each record once, in order"
+        );
+    }
+    // Nothing more arrives: no duplicates after the last record either.
+    let extra = consumer.poll(Duration::from_millis(300)).await.unwrap();
+    assert!(extra.is_empty(), "{} unexpected records", extra.len());
     harness.quit().await;
 }

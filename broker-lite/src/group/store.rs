@@ -1,0 +1,438 @@
+//! The durable record of groups and committed offsets:
+//! `<data-dir>/__groups/groups.log`.
+//!
+//! An append-only file of frames `[u32 length][u32 CRC-32C][payload]`
+//! (big-endian), each payload one JSON [`Entry`]. JSON keeps the file
+//! readable with standard tools and lets fields be added later; the commit
+//! rate of consumer groups is far too low for its cost to matter. Entries
+//! are replayed in order on start; the first frame that is short or fails
+//! its CRC ends the replay and is cut off, because only a write torn by a
+//! crash can produce one and everything after it was never acknowledged.
+//!
+//! Every superseded commit stays in the file until the next start, when the
+//! file is rewritten from the live state (temp file, fsync, rename, fsync of
+//! the directory) if most of it is garbage.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// The directory, under the data dir, holding the log.
+pub(crate) const GROUPS_DIR: &str = "__groups";
+const LOG_FILE: &str = "groups.log";
+const FRAME_HEADER_BYTES: usize = 8;
+/// A frame longer than this can only be a torn length field.
+const MAX_ENTRY_BYTES: usize = 16 * 1024 * 1024;
+/// Below this many entries a rewrite saves too little to bother.
+const COMPACT_MIN_ENTRIES: u64 = 64;
+
+/// One change to the group state, as logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum Entry {
+    Offset {
+        group: String,
+        topic: String,
+        partition: i32,
+        offset: i64,
+        leader_epoch: i32,
+        metadata: Option<String>,
+        commit_timestamp_ms: i64,
+    },
+    OffsetDelete {
+        group: String,
+        topic: String,
+        partition: i32,
+    },
+    /// Written when a generation completes: what DescribeGroups and
+    /// ListGroups show for the group after a restart, when it comes back
+    /// Empty (members are not restored; they rejoin).
+    Group {
+        group: String,
+        protocol_type: Option<String>,
+        protocol: Option<String>,
+        generation: i32,
+    },
+    GroupDelete {
+        group: String,
+    },
+}
+
+/// A committed offset as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CommittedOffset {
+    pub offset: i64,
+    pub leader_epoch: i32,
+    pub metadata: Option<String>,
+    pub commit_timestamp_ms: i64,
+}
+
+/// What a replay found for one group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct StoredGroup {
+    pub protocol_type: Option<String>,
+    pub protocol: Option<String>,
+    pub generation: i32,
+    pub offsets: BTreeMap<(String, i32), CommittedOffset>,
+}
+
+/// What [`GroupStore::open`] reports besides the groups.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct OpenReport {
+    pub entries_replayed: u64,
+    pub torn_bytes_dropped: u64,
+    pub compacted: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct GroupStore {
+    path: PathBuf,
+    file: File,
+    /// A second handle on the same file, so an fsync can run on the
+    /// blocking pool without holding the coordinator's lock.
+    sync_handle: Arc<File>,
+    len_bytes: u64,
+}
+
+impl GroupStore {
+    /// Opens (creating if needed) the log under `data_dir`, replays it, cuts
+    /// off a torn tail and compacts it if most entries are superseded.
+    pub fn open(
+        data_dir: &Path,
+    ) -> std::io::Result<(Self, BTreeMap<String, StoredGroup>, OpenReport)> {
+        let dir = data_dir.join(GROUPS_DIR);
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(LOG_FILE);
+        let mut bytes = Vec::new();
+        match File::open(&path) {
+            Ok(mut f) => {
+                f.read_to_end(&mut bytes)?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let (groups, entries, valid_bytes) = replay(&bytes);
+        let mut report = OpenReport {
+            entries_replayed: entries,
+            torn_bytes_dropped: (bytes.len() - valid_bytes) as u64,
+            compacted: false,
+        };
+        let live = live_entries(&groups);
+        if entries >= COMPACT_MIN_ENTRIES && entries > 2 * live {
+            let mut out = Vec::new();
+            for entry in snapshot(&groups) {
+                encode_frame(&entry, &mut out)?;
+            }
+            write_atomically(&path, &out)?;
+            report.compacted = true;
+        } else if report.torn_bytes_dropped > 0 {
+            let f = OpenOptions::new().write(true).open(&path)?;
+            f.set_len(valid_bytes as u64)?;
+            f.sync_all()?;
+        }
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let len_bytes = file.metadata()?.len();
+        let sync_handle = Arc::new(file.try_clone()?);
+        Ok((
+            Self {
+                path,
+                file,
+                sync_handle,
+                len_bytes,
+            },
+            groups,
+            report,
+        ))
+    }
+
+    /// Appends entries with one write. On failure the file is cut back to
+    /// where it was, so a later append never lands behind a torn frame.
+    pub fn append(&mut self, entries: &[Entry]) -> std::io::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut out = Vec::new();
+        for entry in entries {
+            encode_frame(entry, &mut out)?;
+        }
+        if let Err(e) = self.file.write_all(&out) {
+            if let Err(truncate) = self.file.set_len(self.len_bytes) {
+                tracing::error!(path = %self.path.display(), "cannot cut back a failed group log write: {truncate}");
+            }
+            return Err(e);
+        }
+        self.len_bytes += out.len() as u64;
+        Ok(())
+    }
+
+    pub fn sync_handle(&self) -> Arc<File> {
+        Arc::clone(&self.sync_handle)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn encode_frame(entry: &Entry, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let payload = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+    let len = u32::try_from(payload.len())
+        .ok()
+        .filter(|&n| (n as usize) <= MAX_ENTRY_BYTES)
+        .ok_or_else(|| std::io::Error::other("group log entry too large"))?;
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&crc32c::crc32c(&payload).to_be_bytes());
+    out.extend_from_slice(&payload);
+    Ok(())
+}
+
+/// Applies every whole, valid frame; returns the groups, how many entries
+/// were applied and how many leading bytes they span.
+fn replay(bytes: &[u8]) -> (BTreeMap<String, StoredGroup>, u64, usize) {
+    let mut groups: BTreeMap<String, StoredGroup> = BTreeMap::new();
+    let mut position = 0;
+    let mut entries = 0;
+    while let Some(header) = bytes.get(position..position + FRAME_HEADER_BYTES) {
+        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let crc = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
+        if len > MAX_ENTRY_BYTES {
+            break;
+        }
+        let start = position + FRAME_HEADER_BYTES;
+        let Some(payload) = bytes.get(start..start + len) else {
+            break;
+        };
+        if crc32c::crc32c(payload) != crc {
+            break;
+        }
+        let Ok(entry) = serde_json::from_slice::<Entry>(payload) else {
+            // A valid CRC over an unreadable entry means a newer format
+            // wrote it; stopping here keeps what we can understand intact.
+            tracing::error!(
+                position,
+                "unreadable group log entry; ignoring it and everything after"
+            );
+            break;
+        };
+        apply(&mut groups, entry);
+        entries += 1;
+        position = start + len;
+    }
+    (groups, entries, position)
+}
+
+fn apply(groups: &mut BTreeMap<String, StoredGroup>, entry: Entry) {
+    match entry {
+        Entry::Offset {
+            group,
+            topic,
+            partition,
+            offset,
+            leader_epoch,
+            metadata,
+            commit_timestamp_ms,
+        } => {
+            groups.entry(group).or_default().offsets.insert(
+                (topic, partition),
+                CommittedOffset {
+                    offset,
+                    leader_epoch,
+                    metadata,
+                    commit_timestamp_ms,
+                },
+            );
+        }
+        Entry::OffsetDelete {
+            group,
+            topic,
+            partition,
+        } => {
+            if let Some(g) = groups.get_mut(&group) {
+                g.offsets.remove(&(topic, partition));
+            }
+        }
+        Entry::Group {
+            group,
+            protocol_type,
+            protocol,
+            generation,
+        } => {
+            let g = groups.entry(group).or_default();
+            g.protocol_type = protocol_type;
+            g.protocol = protocol;
+            g.generation = generation;
+        }
+        Entry::GroupDelete { group } => {
+            groups.remove(&group);
+        }
+    }
+}
+
+fn live_entries(groups: &BTreeMap<String, StoredGroup>) -> u64 {
+    groups.values().map(|g| 1 + g.offsets.len() as u64).sum()
+}
+
+/// The fewest entries that replay to `groups`.
+pub(crate) fn snapshot(groups: &BTreeMap<String, StoredGroup>) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    for (name, group) in groups {
+        entries.push(Entry::Group {
+            group: name.clone(),
+            protocol_type: group.protocol_type.clone(),
+            protocol: group.protocol.clone(),
+            generation: group.generation,
+        });
+        for ((topic, partition), offset) in &group.offsets {
+            entries.push(Entry::Offset {
+                group: name.clone(),
+                topic: topic.clone(),
+                partition: *partition,
+                offset: offset.offset,
+                leader_epoch: offset.leader_epoch,
+                metadata: offset.metadata.clone(),
+                commit_timestamp_ms: offset.commit_timestamp_ms,
+            });
+        }
+    }
+    entries
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut file = File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(parent) = path.parent() {
+        File::open(parent)?.sync_all()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(group: &str, partition: i32, offset: i64) -> Entry {
+        Entry::Offset {
+            group: group.into(),
+            topic: "t".into(),
+            partition,
+            offset,
+            leader_epoch: -1,
+            metadata: Some(format!("m{offset}")),
+            commit_timestamp_ms: 1,
+        }
+    }
+
+    #[test]
+    fn entries_replay_in_order_after_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, groups, _) = GroupStore::open(dir.path()).unwrap();
+        assert!(groups.is_empty());
+        store
+            .append(&[
+                commit("a", 0, 5),
+                commit("a", 0, 7),
+                commit("a", 1, 3),
+                Entry::Group {
+                    group: "a".into(),
+                    protocol_type: Some("consumer".into()),
+                    protocol: Some("range".into()),
+                    generation: 4,
+                },
+                commit("b", 0, 1),
+                Entry::OffsetDelete {
+                    group: "a".into(),
+                    topic: "t".into(),
+                    partition: 1,
+                },
+                Entry::GroupDelete { group: "b".into() },
+            ])
+            .unwrap();
+        drop(store);
+        let (_, groups, report) = GroupStore::open(dir.path()).unwrap();
+        assert_eq!(report.entries_replayed, 7);
+        assert_eq!(groups.keys().collect::<Vec<_>>(), ["a"]);
+        let a = &groups["a"];
+        assert_eq!(a.generation, 4);
+        assert_eq!(a.protocol.as_deref(), Some("range"));
+        assert_eq!(a.offsets.len(), 1);
+        let committed = &a.offsets[&("t".to_owned(), 0)];
+        assert_eq!(committed.offset, 7);
+        assert_eq!(committed.metadata.as_deref(), Some("m7"));
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_off_and_later_appends_survive() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _, _) = GroupStore::open(dir.path()).unwrap();
+        store
+            .append(&[commit("g", 0, 1), commit("g", 0, 2)])
+            .unwrap();
+        let path = store.path().to_owned();
+        drop(store);
+        let whole = std::fs::metadata(&path).unwrap().len();
+        // Half of a third frame, as a crash mid-write leaves it.
+        let mut torn = Vec::new();
+        encode_frame(&commit("g", 0, 3), &mut torn).unwrap();
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(&torn[..torn.len() / 2]).unwrap();
+        drop(f);
+
+        let (mut store, groups, report) = GroupStore::open(dir.path()).unwrap();
+        assert_eq!(groups["g"].offsets[&("t".to_owned(), 0)].offset, 2);
+        assert_eq!(report.torn_bytes_dropped, (torn.len() / 2) as u64);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), whole);
+        store.append(&[commit("g", 0, 4)]).unwrap();
+        drop(store);
+        let (_, groups, _) = GroupStore::open(dir.path()).unwrap();
+        assert_eq!(groups["g"].offsets[&("t".to_owned(), 0)].offset, 4);
+    }
+
+    #[test]
+    fn a_corrupt_frame_ends_the_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _, _) = GroupStore::open(dir.path()).unwrap();
+        store
+            .append(&[commit("g", 0, 1), commit("g", 0, 2)])
+            .unwrap();
+        let path = store.path().to_owned();
+        drop(store);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 2;
+        bytes[last] ^= 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, groups, report) = GroupStore::open(dir.path()).unwrap();
+        assert_eq!(report.entries_replayed, 1);
+        assert_eq!(groups["g"].offsets[&("t".to_owned(), 0)].offset, 1);
+    }
+
+    #[test]
+    fn a_mostly_superseded_log_is_compacted_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _, _) = GroupStore::open(dir.path()).unwrap();
+        for offset in 0..500 {
+            store
+                .append(&[commit("g", (offset % 2) as i32, offset)])
+                .unwrap();
+        }
+        let path = store.path().to_owned();
+        drop(store);
+        let before = std::fs::metadata(&path).unwrap().len();
+        let (_, groups, report) = GroupStore::open(dir.path()).unwrap();
+        assert!(report.compacted);
+        let after = std::fs::metadata(&path).unwrap().len();
+        assert!(after * 50 < before, "{before} -> {after} bytes");
+        let (_, again, report) = GroupStore::open(dir.path()).unwrap();
+        assert!(!report.compacted);
+        assert_eq!(report.entries_replayed, 3, "one group entry, two offsets");
+        assert_eq!(groups, again);
+        assert_eq!(again["g"].offsets[&("t".to_owned(), 0)].offset, 498);
+        assert_eq!(again["g"].offsets[&("t".to_owned(), 1)].offset, 499);
+    }
+}

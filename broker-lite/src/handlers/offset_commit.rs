@@ -1,0 +1,96 @@
+//! OffsetCommit: v2–9. Partitions of unknown topics and oversized metadata
+//! fail on their own; the rest are checked against the group together (see
+//! `Groups::validate_commit`) and logged before they are acknowledged.
+
+use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::messages::offset_commit_response::{
+    OffsetCommitResponsePartition, OffsetCommitResponseTopic,
+};
+use kctl_client::protocol::messages::{OffsetCommitRequest, OffsetCommitResponse};
+
+use crate::group::CommittedOffset;
+use crate::state::{BrokerState, now_ms};
+
+pub(super) async fn handle(
+    state: &BrokerState,
+    request: OffsetCommitRequest,
+    version: i16,
+) -> Option<OffsetCommitResponse> {
+    let max_metadata_bytes = state.config.group.offset_metadata_max_bytes;
+    let commit_timestamp_ms = now_ms();
+    // Per topic, per partition: a local error, or None while the group
+    // check is still to come.
+    let mut results: Vec<Vec<(i32, Option<ErrorCode>)>> = Vec::new();
+    let mut commits = Vec::new();
+    for topic in &request.topics {
+        let known = state.topic(topic.name.0.as_str());
+        let partitions = topic
+            .partitions
+            .iter()
+            .map(|p| {
+                let exists = known
+                    .as_ref()
+                    .is_some_and(|t| t.partition(p.partition_index).is_some());
+                let metadata_bytes = p.committed_metadata.as_ref().map_or(0, |m| m.len());
+                let error = if !exists {
+                    Some(ErrorCode::UnknownTopicOrPartition)
+                } else if metadata_bytes > max_metadata_bytes {
+                    Some(ErrorCode::OffsetMetadataTooLarge)
+                } else {
+                    commits.push((
+                        (topic.name.0.to_string(), p.partition_index),
+                        CommittedOffset {
+                            offset: p.committed_offset,
+                            leader_epoch: if version >= 6 {
+                                p.committed_leader_epoch
+                            } else {
+                                -1
+                            },
+                            metadata: p.committed_metadata.as_ref().map(|m| m.to_string()),
+                            commit_timestamp_ms,
+                        },
+                    ));
+                    None
+                };
+                (p.partition_index, error)
+            })
+            .collect();
+        results.push(partitions);
+    }
+    let group_error = if commits.is_empty() {
+        None
+    } else {
+        state
+            .groups
+            .commit(
+                request.group_id.0.as_str(),
+                request.generation_id_or_member_epoch,
+                request.member_id.as_str(),
+                request.group_instance_id.as_ref().map(|s| s.as_str()),
+                commits,
+            )
+            .await
+            .err()
+    };
+    let topics = request
+        .topics
+        .into_iter()
+        .zip(results)
+        .map(|(topic, partitions)| {
+            OffsetCommitResponseTopic::default()
+                .with_name(topic.name)
+                .with_partitions(
+                    partitions
+                        .into_iter()
+                        .map(|(index, error)| {
+                            let error = error.or(group_error);
+                            OffsetCommitResponsePartition::default()
+                                .with_partition_index(index)
+                                .with_error_code(error.map_or(0, |e| e.code()))
+                        })
+                        .collect(),
+                )
+        })
+        .collect();
+    Some(OffsetCommitResponse::default().with_topics(topics))
+}
