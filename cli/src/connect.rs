@@ -33,13 +33,17 @@ pub(crate) fn client_config(settings: &Settings) -> ClientConfig {
     config
 }
 
-pub(crate) async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
+pub(crate) fn admin_config(settings: &Settings) -> AdminConfig {
     let timeout_ms = settings.timeout.as_millis() as u64;
-    let config = AdminConfig {
+    AdminConfig {
         api_timeout_ms: timeout_ms,
         operation_timeout_ms: i32::try_from(timeout_ms).unwrap_or(i32::MAX),
         ..AdminConfig::default()
-    };
+    }
+}
+
+pub(crate) async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
+    let config = admin_config(settings);
     within_timeout(settings, || {
         Admin::connect(client_config(settings), config.clone())
     })

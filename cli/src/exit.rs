@@ -76,7 +76,9 @@ pub(crate) fn usage(message: impl Into<String>) -> Failure {
 /// The exit code for a Kafka error code.
 pub(crate) fn code_for_kafka(code: ErrorCode) -> Code {
     match code {
-        ErrorCode::UnknownTopicOrPartition | ErrorCode::UnknownTopicId => Code::NotFound,
+        ErrorCode::UnknownTopicOrPartition
+        | ErrorCode::UnknownTopicId
+        | ErrorCode::GroupIdNotFound => Code::NotFound,
         ErrorCode::TopicAuthorizationFailed
         | ErrorCode::GroupAuthorizationFailed
         | ErrorCode::ClusterAuthorizationFailed
@@ -97,6 +99,9 @@ pub(crate) fn classify_client(error: &ClientError) -> (Code, Option<&'static str
         ClientError::Kafka { code, .. } => {
             let exit = code_for_kafka(*code);
             let hint = match exit {
+                Code::NotFound if *code == ErrorCode::GroupIdNotFound => {
+                    Some("check the name; `kctl group list` shows the groups")
+                }
                 Code::NotFound => Some("check the name; `kctl topic list` shows the topics"),
                 Code::Auth => Some("check the credentials and ACLs of the context you use"),
                 _ => None,

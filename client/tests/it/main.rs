@@ -16,6 +16,7 @@
 
 mod admin;
 mod consumer;
+mod groups;
 mod mock_cluster;
 mod murmur2;
 mod producer;
