@@ -10,6 +10,9 @@
 //! - `consumer`: the consumer against broker-lite (codecs, positions,
 //!   resets, pause, bounded memory, subscriptions, kcat-produced records);
 //! - `murmur2`: key placement against Java's formula and kafka-python.
+//! - `security`: TLS (server and mutual, CA and hostname checks) and SASL
+//!   (PLAIN, SCRAM-SHA-256/512) through a front that plays the broker's
+//!   secured listener before broker-lite.
 
 mod admin;
 mod consumer;
@@ -17,4 +20,5 @@ mod groups;
 mod mock_cluster;
 mod murmur2;
 mod producer;
+mod security;
 mod support;
