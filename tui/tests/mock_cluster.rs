@@ -28,6 +28,9 @@ use ratatui::backend::TestBackend;
 
 const TOPIC: &str = "rf3";
 
+/// partition -> (replicas, ISR).
+type Placement = BTreeMap<i32, (Vec<i32>, Vec<i32>)>;
+
 async fn snapshot(bootstrap: &str) -> Snapshot {
     let config = AdminConfig {
         api_timeout_ms: 10_000,
@@ -41,8 +44,8 @@ async fn snapshot(bootstrap: &str) -> Snapshot {
         .expect("a snapshot of the mock cluster")
 }
 
-/// partition -> (replicas, isr), as the dashboard's snapshot has them.
-fn placement(snapshot: &Snapshot) -> BTreeMap<i32, (Vec<i32>, Vec<i32>)> {
+/// Replicas and ISR per partition, as the dashboard's snapshot has them.
+fn placement(snapshot: &Snapshot) -> Placement {
     let topic = snapshot
         .topics
         .iter()
@@ -56,7 +59,7 @@ fn placement(snapshot: &Snapshot) -> BTreeMap<i32, (Vec<i32>, Vec<i32>)> {
 }
 
 /// The same, as kcat (librdkafka) reads it from the mock's Metadata.
-fn kcat_placement(bootstrap: &str) -> Option<BTreeMap<i32, (Vec<i32>, Vec<i32>)>> {
+fn kcat_placement(bootstrap: &str) -> Option<Placement> {
     let kcat =
         std::env::var_os("KCTL_KCAT").map_or_else(|| PathBuf::from("/usr/bin/kcat"), PathBuf::from);
     if !kcat.exists() {
@@ -107,9 +110,7 @@ fn kcat_placement(bootstrap: &str) -> Option<BTreeMap<i32, (Vec<i32>, Vec<i32>)>
     )
 }
 
-fn sorted(
-    mut placement: BTreeMap<i32, (Vec<i32>, Vec<i32>)>,
-) -> BTreeMap<i32, (Vec<i32>, Vec<i32>)> {
+fn sorted(mut placement: Placement) -> Placement {
     for (replicas, isr) in placement.values_mut() {
         replicas.sort_unstable();
         isr.sort_unstable();
