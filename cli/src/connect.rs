@@ -10,6 +10,7 @@ use std::time::Duration;
 use kctl_client::admin::{Admin, AdminConfig};
 use kctl_client::backoff::Backoff;
 use kctl_client::connection::ConnectionConfig;
+use kctl_client::error::RequestError;
 use kctl_client::{ClientConfig, ProducerConfig};
 use tokio::time::Instant;
 
@@ -21,6 +22,7 @@ pub(crate) fn connection_config(settings: &Settings) -> ConnectionConfig {
     ConnectionConfig {
         request_timeout_ms: timeout_ms,
         connect_timeout_ms: timeout_ms.min(10_000),
+        security: settings.security.clone(),
         ..ConnectionConfig::default()
     }
 }
@@ -76,6 +78,9 @@ where
         match tokio::time::timeout_at(deadline, connect()).await {
             Ok(Ok(connected)) => return Ok(connected),
             Ok(Err(e @ kctl_client::Error::Config(_))) => return Err(e.into()),
+            // Wrong credentials or an untrusted certificate will not get
+            // better by waiting: report them now, with the auth exit code.
+            Ok(Err(e)) if is_permanent(&e) => return Err(e.into()),
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, attempt, "connecting failed");
                 last = Some(e);
@@ -89,6 +94,12 @@ where
         tokio::time::sleep(delay).await;
     }
     Err(unreachable(settings, last))
+}
+
+/// Wrong credentials or an untrusted certificate do not get better by
+/// waiting: they are reported at once, with the auth exit code.
+fn is_permanent(error: &kctl_client::Error) -> bool {
+    matches!(error, kctl_client::Error::Request(RequestError::Connection(c)) if !c.is_retriable())
 }
 
 fn unreachable(settings: &Settings, last: Option<kctl_client::Error>) -> anyhow::Error {

@@ -120,6 +120,16 @@ pub(crate) fn classify_client(error: &ClientError) -> (Code, Option<&'static str
                 "the cluster is slow or unreachable; check -b/--bootstrap-server or raise --timeout",
             ),
         ),
+        ClientError::Request(RequestError::Connection(ConnectionError::Authentication {
+            ..
+        })) => (
+            Code::Auth,
+            Some("check the SASL mechanism, user and password of the context you use"),
+        ),
+        ClientError::Request(RequestError::Connection(ConnectionError::Tls { .. })) => (
+            Code::Auth,
+            Some("check the CA, certificate and key files of the context you use"),
+        ),
         ClientError::Request(RequestError::UnsupportedApi { .. }) => (
             Code::Failure,
             Some("the broker is too old for this command, or does not implement it"),
