@@ -8,6 +8,7 @@ pub(crate) mod completion;
 pub(crate) mod config_delete;
 pub(crate) mod config_get;
 pub(crate) mod config_set;
+pub(crate) mod consume;
 pub(crate) mod context_add;
 pub(crate) mod context_list;
 pub(crate) mod context_remove;
@@ -72,6 +73,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Tui(args) => tui::run(&settings, args).await,
         Command::Health(args) => health::run(&settings, args).await,
         Command::Produce(args) => produce::run(&settings, args).await,
+        Command::Consume(args) => consume::run(&settings, args).await,
         Command::Broker { .. }
         | Command::Completion(_)
         | Command::Man(_)
