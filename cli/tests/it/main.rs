@@ -6,12 +6,15 @@
 //! - `cluster`: cluster describe and offsets;
 //! - `produce`: text and JSON input, keys, headers, tombstones, rate,
 //!   failures, and kcat reading what kctl wrote (murmur2 placement too);
+//! - `consume`: start and stop positions, formats, the JSON round trip,
+//!   closed pipes, and records kcat wrote;
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
 //! - `generated`: completion scripts and man pages kept up to date.
 
 mod cluster;
 mod configs;
+mod consume;
 mod contexts;
 mod errors;
 mod generated;
