@@ -118,6 +118,10 @@ pub(crate) enum Command {
     Completion(CompletionArgs),
     /// Print kctl's man page (roff) on stdout.
     Man(ManArgs),
+    /// A running shop in one command: broker-lite in-process, demo topics,
+    /// a producer and a consumer group with one slow member, shown in the
+    /// dashboard (or as tables every few seconds when not on a terminal).
+    Demo(DemoArgs),
     /// Run broker-lite, the bundled Kafka-compatible broker.
     Broker {
         #[command(subcommand)]
@@ -795,6 +799,27 @@ pub(crate) struct BrokerStartArgs {
     /// like 100ms.
     #[arg(long, default_value = "none")]
     pub flush: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Port of the embedded broker on 127.0.0.1 [default: a free one].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Keep the broker's data here [default: a temporary directory, removed
+    /// at the end].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Stop after this long [default: when the dashboard is closed; 30s
+    /// without a terminal].
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Between the tables printed without a terminal.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// Records per second the demo producer writes.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub rate: u32,
 }
 
 /// `KEY=VALUE`, split at the first `=`; the key must not be empty.

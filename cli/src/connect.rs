@@ -64,7 +64,11 @@ pub(crate) async fn consumer(
     settings: &Settings,
     mut config: ConsumerConfig,
 ) -> anyhow::Result<kctl_client::Consumer> {
+    let client_id = config.client.connection.client_id.take();
     config.client = client_config(settings);
+    if client_id.is_some() {
+        config.client.connection.client_id = client_id;
+    }
     // The consumer refuses a long poll that cannot finish within a request.
     let timeout_ms = settings.timeout.as_millis() as u64;
     config.fetch_max_wait_ms = config.fetch_max_wait_ms.min(timeout_ms / 2);

@@ -8,6 +8,7 @@
 //!   failures, and kcat reading what kctl wrote (murmur2 placement too);
 //! - `consume`: start and stop positions, formats, the JSON round trip,
 //!   closed pipes, and records kcat wrote;
+//! - `demo`: the demo's tables and its orderly stop;
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
 //! - `generated`: completion scripts and man pages kept up to date.
@@ -16,6 +17,7 @@ mod cluster;
 mod configs;
 mod consume;
 mod contexts;
+mod demo;
 mod errors;
 mod generated;
 mod groups;
