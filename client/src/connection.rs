@@ -87,6 +87,12 @@ throttled!(
     FindCoordinatorResponse,
     CreateTopicsResponse,
     DeleteTopicsResponse,
+    JoinGroupResponse,
+    SyncGroupResponse,
+    HeartbeatResponse,
+    LeaveGroupResponse,
+    OffsetCommitResponse,
+    OffsetFetchResponse,
 );
 
 /// The Produce version this client sends at most: v13 replaces topic names
