@@ -9,10 +9,14 @@
 //!   brokers, leader moves, a broker down, idempotence);
 //! - `consumer`: the consumer against broker-lite (codecs, positions,
 //!   resets, pause, bounded memory, subscriptions, kcat-produced records);
+//! - `group`: consumer groups against broker-lite's coordinator (sharing,
+//!   a crashed member, cooperative rebalances, restarts from commits, a
+//!   group shared with kcat);
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 
 mod admin;
 mod consumer;
+mod group;
 mod mock_cluster;
 mod murmur2;
 mod producer;
