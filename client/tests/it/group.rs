@@ -539,6 +539,7 @@ async fn a_group_shared_with_librdkafka_consumes_everything() {
             "-X",
             "session.timeout.ms=10000",
             "-q",
+            "-u",
             "-f",
             "%t %p %o\\n",
             "mixed",
