@@ -507,16 +507,28 @@ async fn a_new_member_resumes_from_committed_offsets() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_group_shared_with_librdkafka_consumes_everything() {
+async fn a_group_shared_with_librdkafka_roundrobin_led_by_us() {
+    mixed_group(Assignor::RoundRobin, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_shared_with_librdkafka_cooperative_sticky_led_by_librdkafka() {
+    mixed_group(Assignor::CooperativeSticky, true).await;
+}
+
+/// Two of our members and one kcat (librdkafka) in one group with a
+/// common assignor; the leader is ours, or kcat's when `kcat_first`.
+async fn mixed_group(assignor: Assignor, kcat_first: bool) {
     let Some(kcat) = kcat() else { return };
     let broker = group_broker().await;
     let bootstrap = broker.bootstrap();
     create_topic(&client(&bootstrap).await, "mixed", 8, 1).await;
-    let ours: Vec<Arc<Consumer>> = {
+    let strategy = format!("partition.assignment.strategy={}", assignor.name());
+    let join_ours = || async {
         let mut v = Vec::new();
         for _ in 0..2 {
             let m = member_config(&bootstrap, "g-mixed")
-                .assignors([Assignor::RoundRobin])
+                .assignors([assignor])
                 .session_timeout_ms(10_000)
                 .build()
                 .await
@@ -526,6 +538,10 @@ async fn a_group_shared_with_librdkafka_consumes_everything() {
         }
         v
     };
+    let mut ours: Vec<Arc<Consumer>> = Vec::new();
+    if !kcat_first {
+        ours = join_ours().await;
+    }
     let mut child = tokio::process::Command::new(&kcat)
         .args([
             "-b",
@@ -533,7 +549,7 @@ async fn a_group_shared_with_librdkafka_consumes_everything() {
             "-G",
             "g-mixed",
             "-X",
-            "partition.assignment.strategy=roundrobin",
+            &strategy,
             "-X",
             "auto.offset.reset=earliest",
             "-X",
@@ -567,7 +583,18 @@ async fn a_group_shared_with_librdkafka_consumes_everything() {
             }
         })
     };
-    // kcat joined once our members hold fewer than all partitions.
+    if kcat_first {
+        // kcat leads once it is consuming alone; then ours join.
+        produce(&bootstrap, "mixed", 100).await;
+        with_timeout("kcat consuming alone", 60, async {
+            while kcat_seen.lock().unwrap().is_empty() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        ours = join_ours().await;
+    }
+    // All three are in once our members hold some but not all partitions.
     with_timeout("kcat joining the group", 60, async {
         loop {
             let held: usize = ours.iter().map(|m| m.assignment().len()).sum();
