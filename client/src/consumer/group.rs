@@ -361,9 +361,11 @@ impl Group {
 
     /// Sends a request to the coordinator; a lost connection or a
     /// coordinator error makes the next call look it up again.
+    /// `build` makes the request for the negotiated version, since some
+    /// fields may only be set from a version on.
     async fn to_coordinator<R>(
         &self,
-        request: &R,
+        build: impl FnOnce(i16) -> R,
         cap: Option<i16>,
         long: bool,
     ) -> Result<R::Response>
@@ -373,6 +375,7 @@ impl Group {
     {
         let (conn, node_id) = self.coordinator().await?;
         let version = conn.version_for::<R>(cap)?;
+        let request = &build(version);
         let result = if long {
             conn.request_at(request, version).await.map_err(Error::from)
         } else {
@@ -518,7 +521,7 @@ impl Group {
             .with_retention_time_ms(-1)
             .with_topics(topics);
         let response = self
-            .to_coordinator(&request, Some(OFFSET_COMMIT_VERSION_CAP), false)
+            .to_coordinator(|_| request, Some(OFFSET_COMMIT_VERSION_CAP), false)
             .await?;
         for topic in &response.topics {
             for p in &topic.partitions {
@@ -583,10 +586,14 @@ impl Group {
             .collect();
         let request = OffsetFetchRequest::default()
             .with_group_id(GroupId(StrBytes::from_string(self.group_id.clone())))
-            .with_topics(Some(topics))
-            .with_require_stable(true);
+            .with_topics(Some(topics));
         let response = self
-            .to_coordinator(&request, Some(OFFSET_FETCH_VERSION_CAP), false)
+            .to_coordinator(
+                // Java asks for stable offsets (KIP-447) where it can.
+                |version| request.with_require_stable(version >= 7),
+                Some(OFFSET_FETCH_VERSION_CAP),
+                false,
+            )
             .await?;
         if let Some(code) = ErrorCode::try_from_code(response.error_code) {
             return Err(Error::kafka(code, self.context(ApiKey::OffsetFetch)));
@@ -727,16 +734,31 @@ impl Group {
     }
 
     async fn leave(&self, member_id: &str, reason: &str) -> Result<()> {
-        let request = LeaveGroupRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(self.group_id.clone())))
-            .with_member_id(StrBytes::from_string(member_id.to_owned()))
-            .with_members(vec![
-                MemberIdentity::default()
-                    .with_member_id(StrBytes::from_string(member_id.to_owned()))
-                    .with_group_instance_id(self.instance_id.clone().map(StrBytes::from_string))
-                    .with_reason(Some(StrBytes::from_string(reason.to_owned()))),
-            ]);
-        let response = self.to_coordinator(&request, None, false).await?;
+        let group_id = GroupId(StrBytes::from_string(self.group_id.clone()));
+        let member_id = StrBytes::from_string(member_id.to_owned());
+        let build = |version: i16| {
+            let request = LeaveGroupRequest::default().with_group_id(group_id);
+            // v3 (KIP-345) replaced the member id with a list of members.
+            if version >= 3 {
+                request.with_members(vec![
+                    MemberIdentity::default()
+                        .with_member_id(member_id)
+                        .with_group_instance_id(self.instance_id.clone().map(StrBytes::from_string))
+                        .with_reason(Some(StrBytes::from_string(reason.to_owned()))),
+                ])
+            } else {
+                request.with_member_id(member_id)
+            }
+        };
+        let response = self.to_coordinator(build, None, false).await?;
+        if let Some(code) = response
+            .members
+            .iter()
+            .find_map(|m| ErrorCode::try_from_code(m.error_code))
+            .filter(|code| *code != ErrorCode::UnknownMemberId)
+        {
+            return Err(Error::kafka(code, self.context(ApiKey::LeaveGroup)));
+        }
         match ErrorCode::try_from_code(response.error_code) {
             None | Some(ErrorCode::UnknownMemberId) => Ok(()),
             Some(code) => Err(Error::kafka(code, self.context(ApiKey::LeaveGroup))),
@@ -954,10 +976,17 @@ impl Group {
                 .with_member_id(StrBytes::from_string(member_id.clone()))
                 .with_group_instance_id(self.instance_id.clone().map(StrBytes::from_string))
                 .with_protocol_type(StrBytes::from_static_str("consumer"))
-                .with_protocols(protocols.clone())
-                .with_reason(Some(StrBytes::from_static_str("joining")));
+                .with_protocols(protocols.clone());
             let response = self
-                .to_coordinator(&request, None, true)
+                .to_coordinator(
+                    |version| {
+                        request.with_reason(
+                            (version >= 8).then(|| StrBytes::from_static_str("joining")),
+                        )
+                    },
+                    None,
+                    true,
+                )
                 .await
                 .map_err(JoinError::Retry)?;
             match ErrorCode::try_from_code(response.error_code) {
@@ -1008,11 +1037,22 @@ impl Group {
             .with_generation_id(generation)
             .with_member_id(StrBytes::from_string(member_id.clone()))
             .with_group_instance_id(self.instance_id.clone().map(StrBytes::from_string))
-            .with_protocol_type(Some(StrBytes::from_static_str("consumer")))
-            .with_protocol_name(Some(StrBytes::from_string(protocol_name)))
             .with_assignments(assignments);
         let response = self
-            .to_coordinator(&request, None, true)
+            .to_coordinator(
+                // v5 (KIP-559) lets the coordinator check the protocol.
+                |version| {
+                    if version >= 5 {
+                        request
+                            .with_protocol_type(Some(StrBytes::from_static_str("consumer")))
+                            .with_protocol_name(Some(StrBytes::from_string(protocol_name)))
+                    } else {
+                        request
+                    }
+                },
+                None,
+                true,
+            )
             .await
             .map_err(JoinError::Retry)?;
         if let Some(code) = ErrorCode::try_from_code(response.error_code) {
@@ -1263,7 +1303,7 @@ async fn run_heartbeat(group: Arc<Group>, generation: i32, member_id: String) {
             .with_generation_id(generation)
             .with_member_id(StrBytes::from_string(member_id.clone()))
             .with_group_instance_id(group.instance_id.clone().map(StrBytes::from_string));
-        let code = match group.to_coordinator(&request, None, false).await {
+        let code = match group.to_coordinator(|_| request, None, false).await {
             Ok(response) => ErrorCode::try_from_code(response.error_code),
             Err(error) => {
                 failures += 1;
