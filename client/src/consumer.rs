@@ -27,17 +27,63 @@
 //!
 //! # Groups
 //!
-//! There is no group membership yet: `subscribe` assigns *every* partition
-//! of the matching topics to this consumer, and positions come from
-//! `auto.offset.reset` or seeks, never from committed offsets. Group
-//! management (a coordinator choosing each member's share and offsets
-//! committed to it) will drive the same internal assignment interface
-//! ([`Consumer::apply_assignment`]) that `assign` and subscriptions use.
+//! With a `group.id`, [`Consumer::subscribe`] joins a consumer group with
+//! Kafka's classic protocol ([`group`]): the coordinator is found with
+//! FindCoordinator, the member joins (JoinGroup, retried with the member id
+//! the coordinator names under KIP-394), the leader runs the assignor over
+//! every member's subscription, SyncGroup hands out the shares, and each
+//! new partition starts at the group's committed offset (OffsetFetch) or,
+//! without one, per `auto.offset.reset`. A heartbeat task keeps the
+//! membership alive and notices rebalances. The assignors are Java's and
+//! librdkafka's `range`, `roundrobin` and `cooperative-sticky` (KIP-429),
+//! under the same protocol names, so a group can mix this consumer with
+//! theirs. `assign` with a group id uses no membership but can commit.
+//!
+//! A member that stops polling for `max.poll.interval.ms` leaves the group
+//! (its partitions go to others) and rejoins at its next poll. `close`
+//! leaves the group at once (a static member, with `group.instance.id`,
+//! does not, so its restart causes no rebalance); dropping the consumer is
+//! a crash to the group, noticed after `session.timeout.ms`. A
+//! [`RebalanceListener`] hears of partitions assigned, revoked (before they
+//! go, so it can commit) and lost (fenced or expired: others own them
+//! already, and commits would fail).
+//!
+//! # Delivery semantics
+//!
+//! The group remembers, per partition, the committed offset: the next
+//! record a member taking the partition over reads. What a crash costs
+//! depends on when the application commits relative to processing:
+//!
+//! - **At most once**: commit the positions right after `poll`, then
+//!   process (`enable_auto_commit(false)`, [`Consumer::commit_sync`] before
+//!   processing; `examples/at_most_once.rs`). A crash mid-batch skips the
+//!   rest of it; nothing is processed twice.
+//! - **At least once**: process, then commit the offsets after the
+//!   processed records ([`Consumer::commit_offsets_sync`];
+//!   `examples/at_least_once.rs`). A crash before the commit re-delivers
+//!   the batch; nothing is lost. Auto-commit (the default, every
+//!   `auto.commit.interval.ms`, and before partitions are revoked or the
+//!   consumer closes) commits the positions of records already returned by
+//!   `poll`, so it is at-least-once as long as each batch is processed
+//!   before the next `poll`.
+//! - **Exactly once** (read-process-write, KIP-98/447) needs transactions:
+//!   a transactional producer that commits the consumed offsets inside the
+//!   transaction that writes the results. Neither this client nor
+//!   broker-lite implements transactions yet, so exactly-once is **not**
+//!   available; `read_committed` only hides aborted records written by
+//!   other clients' transactions.
+//!
+//! Commits are sent one at a time in the order they were made (a later
+//! `commit_async` always wins). A commit for a generation the group has
+//! moved past fails with `REBALANCE_IN_PROGRESS`, `ILLEGAL_GENERATION` or
+//! `UNKNOWN_MEMBER_ID` ([`Error::code`]) and the member rejoins; the
+//! records since the last successful commit will be read again by the
+//! partition's next owner.
 
 pub mod assignor;
 mod completed;
 mod fetcher;
-mod group;
+pub mod group;
 mod manager;
 pub mod properties;
 mod state;

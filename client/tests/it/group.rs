@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use kctl_client::{
-    Assignor, Consumer, ConsumerConfig, ConsumerRecord, GroupHandle, OffsetAndMetadata,
+    Assignor, Consumer, ConsumerConfig, ConsumerRecord, ErrorCode, GroupHandle, OffsetAndMetadata,
     OffsetReset, Producer, ProducerConfig, RebalanceListener, Record, TopicPartition,
 };
 use tokio::time::Instant;
@@ -649,4 +649,176 @@ async fn mixed_group(assignor: Assignor, kcat_first: bool) {
     );
     let _ = child.kill().await;
     reader.abort();
+}
+
+/// Polls `consumer` until `done` is set, so its poll timeout never fires.
+fn keep_polling(
+    consumer: Arc<Consumer>,
+    done: Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<kctl_client::Error>> {
+    tokio::spawn(async move {
+        let mut errors = Vec::new();
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Err(e) = consumer.poll(Duration::from_millis(100)).await {
+                errors.push(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        errors
+    })
+}
+
+/// Takes its time in `on_revoked` (longer than the rebalance timeout), then
+/// tries to commit: the group has moved on without it.
+#[derive(Default)]
+struct SlowToRevoke {
+    commit_results: Mutex<Vec<kctl_client::Result<()>>>,
+    slow: std::sync::atomic::AtomicBool,
+}
+
+impl RebalanceListener for SlowToRevoke {
+    fn on_revoked<'a>(
+        &'a self,
+        group: &'a GroupHandle,
+        partitions: &'a [TopicPartition],
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if self.slow.swap(false, std::sync::atomic::Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(4_000)).await;
+                let result = group.commit_positions(partitions).await;
+                self.commit_results.lock().unwrap().push(result);
+            }
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_from_a_generation_the_group_left_fails_with_a_typed_error() {
+    let broker = group_broker().await;
+    let bootstrap = broker.bootstrap();
+    create_topic(&client(&bootstrap).await, "late", 8, 1).await;
+    produce(&bootstrap, "late", 200).await;
+    let config = || {
+        member_config(&bootstrap, "g-late")
+            .assignors([Assignor::Range])
+            .max_poll_interval_ms(2_000)
+    };
+    let listener = Arc::new(SlowToRevoke::default());
+    let a = Arc::new(config().build().await.unwrap());
+    a.set_rebalance_listener(listener.clone()).unwrap();
+    a.subscribe(["late"]);
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poll_a = keep_polling(Arc::clone(&a), Arc::clone(&done));
+    wait_stable(&[&a], 8).await;
+    let (_, first_generation) = a.group_membership();
+
+    // A second member makes the group rebalance; `a` stays in on_revoked
+    // past the rebalance timeout, so the group goes on without it.
+    listener
+        .slow
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let b = Arc::new(config().build().await.unwrap());
+    b.subscribe(["late"]);
+    let poll_b = keep_polling(Arc::clone(&b), Arc::clone(&done));
+    with_timeout("the late commit", 60, async {
+        while listener.commit_results.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let result = listener.commit_results.lock().unwrap().remove(0);
+    let code = result
+        .expect_err("the group moved on; the commit must fail")
+        .code();
+    assert!(
+        matches!(
+            code,
+            Some(
+                ErrorCode::RebalanceInProgress
+                    | ErrorCode::IllegalGeneration
+                    | ErrorCode::UnknownMemberId
+            )
+        ),
+        "a typed generation error, got {code:?}"
+    );
+    // And `a` finds its way back into the group.
+    wait_stable(&[&a, &b], 8).await;
+    assert!(a.group_membership().1 > first_generation);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(poll_a.await.unwrap().is_empty());
+    assert!(poll_b.await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_that_stops_polling_leaves_and_rejoins_when_it_polls_again() {
+    let broker = group_broker().await;
+    let bootstrap = broker.bootstrap();
+    create_topic(&client(&bootstrap).await, "idle", 8, 1).await;
+    let config = || member_config(&bootstrap, "g-idle").max_poll_interval_ms(2_000);
+    let recorder = Arc::new(Recorder::default());
+    let idle = Arc::new(config().build().await.unwrap());
+    idle.set_rebalance_listener(recorder.clone()).unwrap();
+    idle.subscribe(["idle"]);
+    let busy = Arc::new(config().build().await.unwrap());
+    busy.subscribe(["idle"]);
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poll_busy = keep_polling(Arc::clone(&busy), Arc::clone(&done));
+    // `idle` polls only until the group is stable, then stops.
+    let stop_idle = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poll_idle = keep_polling(Arc::clone(&idle), Arc::clone(&stop_idle));
+    wait_stable(&[&idle, &busy], 8).await;
+    stop_idle.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(poll_idle.await.unwrap().is_empty());
+
+    with_timeout("the idle member leaving", 60, async {
+        while busy.assignment().len() < 8 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(
+        idle.assignment().is_empty(),
+        "the idle member gave its partitions up"
+    );
+    assert_eq!(
+        recorder.lost.lock().unwrap().len(),
+        1,
+        "lost, not revoked: it was not there to commit"
+    );
+
+    let poll_idle = keep_polling(Arc::clone(&idle), Arc::clone(&done));
+    wait_stable(&[&idle, &busy], 8).await;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(poll_idle.await.unwrap().is_empty());
+    assert!(poll_busy.await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_static_member_replaced_under_its_instance_id_is_fenced() {
+    let broker = group_broker().await;
+    let bootstrap = broker.bootstrap();
+    create_topic(&client(&bootstrap).await, "static", 4, 1).await;
+    let config = || member_config(&bootstrap, "g-static").group_instance_id("instance-1");
+    let first = Arc::new(config().build().await.unwrap());
+    first.subscribe(["static"]);
+    wait_stable(&[&first], 4).await;
+    let (first_id, _) = first.group_membership();
+
+    let second = config().build().await.unwrap();
+    second.subscribe(["static"]);
+    wait_stable(&[&second], 4).await;
+    assert_ne!(second.group_membership().0, first_id, "a new member id");
+
+    // The first one's next heartbeat is fenced; its polls say so.
+    let error = with_timeout("the fencing", 60, async {
+        loop {
+            if let Err(e) = first.poll(Duration::from_millis(100)).await {
+                return e;
+            }
+        }
+    })
+    .await;
+    assert_eq!(error.code(), Some(ErrorCode::FencedInstanceId), "{error}");
+    assert!(first.assignment().is_empty());
+    assert_eq!(second.assignment().len(), 4);
 }
