@@ -35,7 +35,10 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand topic 'Create, list, describe, alter and delete topics'
             cand config 'Read and change topic and broker configs'
             cand cluster 'Inspect the cluster'
+            cand group 'Consumer groups: list, describe (members, lag), delete, reset offsets'
             cand offsets 'Show a topic''s offsets per partition (earliest and latest, or at a time)'
+            cand tui 'The live dashboard: consumer lag and partition health'
+            cand health 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
             cand produce 'Write records to a topic from stdin or a file, one per line'
             cand context 'Manage named contexts (clusters) in the config file'
             cand completion 'Print a shell completion script'
@@ -358,6 +361,161 @@ set edit:completion:arg-completer[kctl] = {|@words|
         }
         &'kctl;cluster;help;help'= {
         }
+        &'kctl;group'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List consumer groups'
+            cand ls 'List consumer groups'
+            cand describe 'Members, assignments, committed offsets and lag of groups'
+            cand delete 'Delete groups (they must have no active members)'
+            cand delete-offsets 'Delete a group''s committed offsets of some partitions'
+            cand reset-offsets 'Move a group''s committed offsets. Shows the plan unless --execute'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;group;list'= {
+            cand --state 'Only groups in this state (Stable, Empty, PreparingRebalance, CompletingRebalance, Dead); repeatable'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;group;ls'= {
+            cand --state 'Only groups in this state (Stable, Empty, PreparingRebalance, CompletingRebalance, Dead); repeatable'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;group;describe'= {
+            cand --group 'The groups (as kafka-consumer-groups.sh spells it); repeatable'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --lag-only 'Only the per-partition offsets and lag, without group and member tables'
+            cand --read-committed 'Measure lag against the last stable offset (what a read_committed consumer can reach) instead of the high watermark'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;group;delete'= {
+            cand --group 'The groups (as kafka-consumer-groups.sh spells it); repeatable'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;group;delete-offsets'= {
+            cand --topic 'TOPIC (every partition) or TOPIC:P,P,...; repeatable'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;group;reset-offsets'= {
+            cand --topic 'TOPIC (every partition) or TOPIC:P,P,...; repeatable'
+            cand --to-offset 'This offset (kept within the log''s range)'
+            cand --to-datetime 'The first offset at or after this time: 2024-05-01T12:00:00Z, 2024-05-01T12:00:00.000+02:00, or milliseconds since the epoch'
+            cand --by-duration 'The first offset at or after this long ago: PT1H30M, P1DT2H, 90m, 45s'
+            cand --shift-by 'Move each committed offset by N (negative: back), kept within the log'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --all-topics 'Every partition the group has committed offsets for'
+            cand --to-earliest 'The log start offset'
+            cand --to-latest 'The log end offset'
+            cand --execute 'Apply the plan (without it, only the plan is shown)'
+            cand --dry-run 'Only show the plan (the default; for kafka-consumer-groups.sh habits)'
+            cand -y 'Do not ask for confirmation before --execute'
+            cand --yes 'Do not ask for confirmation before --execute'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;group;help'= {
+            cand list 'List consumer groups'
+            cand describe 'Members, assignments, committed offsets and lag of groups'
+            cand delete 'Delete groups (they must have no active members)'
+            cand delete-offsets 'Delete a group''s committed offsets of some partitions'
+            cand reset-offsets 'Move a group''s committed offsets. Shows the plan unless --execute'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;group;help;list'= {
+        }
+        &'kctl;group;help;describe'= {
+        }
+        &'kctl;group;help;delete'= {
+        }
+        &'kctl;group;help;delete-offsets'= {
+        }
+        &'kctl;group;help;reset-offsets'= {
+        }
+        &'kctl;group;help;help'= {
+        }
         &'kctl;offsets'= {
             cand --topic 'The topic (as kafka-topics.sh spells it)'
             cand -p 'Only these partitions; repeatable'
@@ -370,6 +528,42 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
             cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
             cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;tui'= {
+            cand --refresh-interval 'How often the dashboard reads the cluster (e.g. 500ms, 5s)'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --once 'Take one snapshot, print the health report (like `kctl health`) and exit with its status instead of opening the dashboard'
+            cand --read-committed 'Measure lag against the last stable offset (read_committed consumers)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;health'= {
+            cand --samples 'Snapshots to take before judging. Consumer statuses (stalled, lagging) need a window; one snapshot judges replicas and lag only'
+            cand --interval 'Time between snapshots'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --read-committed 'Measure lag against the last stable offset (read_committed consumers)'
             cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
             cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
             cand -h 'Print help'
@@ -626,7 +820,10 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand topic 'Create, list, describe, alter and delete topics'
             cand config 'Read and change topic and broker configs'
             cand cluster 'Inspect the cluster'
+            cand group 'Consumer groups: list, describe (members, lag), delete, reset offsets'
             cand offsets 'Show a topic''s offsets per partition (earliest and latest, or at a time)'
+            cand tui 'The live dashboard: consumer lag and partition health'
+            cand health 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
             cand produce 'Write records to a topic from stdin or a file, one per line'
             cand context 'Manage named contexts (clusters) in the config file'
             cand completion 'Print a shell completion script'
@@ -667,7 +864,28 @@ set edit:completion:arg-completer[kctl] = {|@words|
         }
         &'kctl;help;cluster;describe'= {
         }
+        &'kctl;help;group'= {
+            cand list 'List consumer groups'
+            cand describe 'Members, assignments, committed offsets and lag of groups'
+            cand delete 'Delete groups (they must have no active members)'
+            cand delete-offsets 'Delete a group''s committed offsets of some partitions'
+            cand reset-offsets 'Move a group''s committed offsets. Shows the plan unless --execute'
+        }
+        &'kctl;help;group;list'= {
+        }
+        &'kctl;help;group;describe'= {
+        }
+        &'kctl;help;group;delete'= {
+        }
+        &'kctl;help;group;delete-offsets'= {
+        }
+        &'kctl;help;group;reset-offsets'= {
+        }
         &'kctl;help;offsets'= {
+        }
+        &'kctl;help;tui'= {
+        }
+        &'kctl;help;health'= {
         }
         &'kctl;help;produce'= {
         }

@@ -37,7 +37,10 @@ complete -c kctl -n "__fish_kctl_needs_command" -s V -l version -d 'Print versio
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "config" -d 'Read and change topic and broker configs'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "cluster" -d 'Inspect the cluster'
+complete -c kctl -n "__fish_kctl_needs_command" -f -a "group" -d 'Consumer groups: list, describe (members, lag), delete, reset offsets'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "offsets" -d 'Show a topic\'s offsets per partition (earliest and latest, or at a time)'
+complete -c kctl -n "__fish_kctl_needs_command" -f -a "tui" -d 'The live dashboard: consumer lag and partition health'
+complete -c kctl -n "__fish_kctl_needs_command" -f -a "health" -d 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "produce" -d 'Write records to a topic from stdin or a file, one per line'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "context" -d 'Manage named contexts (clusters) in the config file'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
@@ -238,6 +241,102 @@ complete -c kctl -n "__fish_kctl_using_subcommand cluster; and __fish_seen_subco
 complete -c kctl -n "__fish_kctl_using_subcommand cluster; and __fish_seen_subcommand_from describe" -s V -l version -d 'Print version'
 complete -c kctl -n "__fish_kctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Cluster id, controller and brokers'
 complete -c kctl -n "__fish_kctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -f -a "list" -d 'List consumer groups'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -f -a "ls" -d 'List consumer groups'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -f -a "describe" -d 'Members, assignments, committed offsets and lag of groups'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -f -a "delete" -d 'Delete groups (they must have no active members)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -f -a "delete-offsets" -d 'Delete a group\'s committed offsets of some partitions'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -f -a "reset-offsets" -d 'Move a group\'s committed offsets. Shows the plan unless --execute'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and not __fish_seen_subcommand_from list ls describe delete delete-offsets reset-offsets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from list" -l state -d 'Only groups in this state (Stable, Empty, PreparingRebalance, CompletingRebalance, Dead); repeatable' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from list" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from list" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from ls" -l state -d 'Only groups in this state (Stable, Empty, PreparingRebalance, CompletingRebalance, Dead); repeatable' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from ls" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from ls" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from ls" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from ls" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l group -d 'The groups (as kafka-consumer-groups.sh spells it); repeatable' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l lag-only -d 'Only the per-partition offsets and lag, without group and member tables'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l read-committed -d 'Measure lag against the last stable offset (what a read_committed consumer can reach) instead of the high watermark'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l group -d 'The groups (as kafka-consumer-groups.sh spells it); repeatable' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Do not ask for confirmation'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -l topic -d 'TOPIC (every partition) or TOPIC:P,P,...; repeatable' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s y -l yes -d 'Do not ask for confirmation'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l topic -d 'TOPIC (every partition) or TOPIC:P,P,...; repeatable' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-offset -d 'This offset (kept within the log\'s range)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-datetime -d 'The first offset at or after this time: 2024-05-01T12:00:00Z, 2024-05-01T12:00:00.000+02:00, or milliseconds since the epoch' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l by-duration -d 'The first offset at or after this long ago: PT1H30M, P1DT2H, 90m, 45s' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l shift-by -d 'Move each committed offset by N (negative: back), kept within the log' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l all-topics -d 'Every partition the group has committed offsets for'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-earliest -d 'The log start offset'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-latest -d 'The log end offset'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l execute -d 'Apply the plan (without it, only the plan is shown)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l dry-run -d 'Only show the plan (the default; for kafka-consumer-groups.sh habits)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s y -l yes -d 'Do not ask for confirmation before --execute'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "list" -d 'List consumer groups'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Members, assignments, committed offsets and lag of groups'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete groups (they must have no active members)'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete-offsets" -d 'Delete a group\'s committed offsets of some partitions'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "reset-offsets" -d 'Move a group\'s committed offsets. Shows the plan unless --execute'
+complete -c kctl -n "__fish_kctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kctl -n "__fish_kctl_using_subcommand offsets" -l topic -d 'The topic (as kafka-topics.sh spells it)' -r
 complete -c kctl -n "__fish_kctl_using_subcommand offsets" -s p -l partition -d 'Only these partitions; repeatable' -r
 complete -c kctl -n "__fish_kctl_using_subcommand offsets" -l time -d 'Look up one offset per partition: earliest (-2), latest (-1), max-timestamp (-3), or a timestamp in ms since the epoch (the first offset at or after it)' -r
@@ -250,6 +349,30 @@ complete -c kctl -n "__fish_kctl_using_subcommand offsets" -l timeout -d 'How lo
 complete -c kctl -n "__fish_kctl_using_subcommand offsets" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kctl -n "__fish_kctl_using_subcommand offsets" -s h -l help -d 'Print help'
 complete -c kctl -n "__fish_kctl_using_subcommand offsets" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -l refresh-interval -d 'How often the dashboard reads the cluster (e.g. 500ms, 5s)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -l once -d 'Take one snapshot, print the health report (like `kctl health`) and exit with its status instead of opening the dashboard'
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -l read-committed -d 'Measure lag against the last stable offset (read_committed consumers)'
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand tui" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand health" -l samples -d 'Snapshots to take before judging. Consumer statuses (stalled, lagging) need a window; one snapshot judges replicas and lag only' -r
+complete -c kctl -n "__fish_kctl_using_subcommand health" -l interval -d 'Time between snapshots' -r
+complete -c kctl -n "__fish_kctl_using_subcommand health" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand health" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand health" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand health" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand health" -l read-committed -d 'Measure lag against the last stable offset (read_committed consumers)'
+complete -c kctl -n "__fish_kctl_using_subcommand health" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand health" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand health" -s V -l version -d 'Print version'
 complete -c kctl -n "__fish_kctl_using_subcommand produce" -l topic -d 'The topic (as kafka-topics.sh spells it)' -r
 complete -c kctl -n "__fish_kctl_using_subcommand produce" -s f -l file -d 'Read records from this file instead of stdin (shows a progress bar)' -r -F
 complete -c kctl -n "__fish_kctl_using_subcommand produce" -l input -d 'How each line is read' -r -f -a "text\t'One record per line: the line is the value (or KEY<sep>VALUE)'
@@ -412,16 +535,19 @@ complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcom
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "start" -d 'Run broker-lite in the foreground until Ctrl-C'
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "config" -d 'Read and change topic and broker configs'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "cluster" -d 'Inspect the cluster'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "offsets" -d 'Show a topic\'s offsets per partition (earliest and latest, or at a time)'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "produce" -d 'Write records to a topic from stdin or a file, one per line'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "context" -d 'Manage named contexts (clusters) in the config file'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "completion" -d 'Print a shell completion script'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "man" -d 'Print kctl\'s man page (roff) on stdout'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "broker" -d 'Run broker-lite, the bundled Kafka-compatible broker'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster offsets produce context completion man broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "config" -d 'Read and change topic and broker configs'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "cluster" -d 'Inspect the cluster'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "group" -d 'Consumer groups: list, describe (members, lag), delete, reset offsets'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "offsets" -d 'Show a topic\'s offsets per partition (earliest and latest, or at a time)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "tui" -d 'The live dashboard: consumer lag and partition health'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "health" -d 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "produce" -d 'Write records to a topic from stdin or a file, one per line'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "context" -d 'Manage named contexts (clusters) in the config file'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "completion" -d 'Print a shell completion script'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "man" -d 'Print kctl\'s man page (roff) on stdout'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "broker" -d 'Run broker-lite, the bundled Kafka-compatible broker'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Describe topics: partitions, leaders, replicas, ISR, configs'
@@ -431,6 +557,11 @@ complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcomma
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set configs'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "delete" -d 'Remove config overrides, back to the inherited values'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "describe" -d 'Cluster id, controller and brokers'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'List consumer groups'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'Members, assignments, committed offsets and lag of groups'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Delete groups (they must have no active members)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete-offsets" -d 'Delete a group\'s committed offsets of some partitions'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "reset-offsets" -d 'Move a group\'s committed offsets. Shows the plan unless --execute'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "list" -d 'List contexts; the current one is marked'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "use" -d 'Make a context the current one'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "add" -d 'Add (or replace) a context'

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use kctl_client::protocol::records::TimestampType;
 
-use crate::log::{FlushPolicy, LogConfig};
+use crate::log::{CleanupPolicy, FlushPolicy, LogConfig};
 
 /// Why a configuration was refused. Each names the key, and for files the
 /// line, so the user knows what to fix.
@@ -70,6 +70,10 @@ pub struct BrokerConfig {
     pub default_replication_factor: i16,
     pub min_insync_replicas: i32,
     pub retention_check_interval_ms: u64,
+    /// Whether the log cleaner compacts `cleanup.policy=compact` topics.
+    pub log_cleaner_enable: bool,
+    /// How often the cleaner looks for work (`log.cleaner.backoff.ms`).
+    pub log_cleaner_backoff_ms: u64,
     /// Every topic's log settings unless the topic overrides them.
     pub log: LogConfig,
     /// Default `cleanup.policy` for topics.
@@ -122,6 +126,8 @@ impl Default for BrokerConfig {
             default_replication_factor: 1,
             min_insync_replicas: 1,
             retention_check_interval_ms: 300_000,
+            log_cleaner_enable: true,
+            log_cleaner_backoff_ms: 15_000,
             log: LogConfig::default(),
             log_cleanup_policy: "delete".into(),
             log_delete_retention_ms: 24 * 3600 * 1000,
@@ -282,8 +288,13 @@ impl BrokerConfig {
                 self.log_cleanup_policy = parse_cleanup_policy(value).map_err(|r| invalid(&r))?
             }
             "log.cleaner.delete.retention.ms" => {
-                self.log_delete_retention_ms = parse_positive(key, value)?
+                self.log_delete_retention_ms = parse_non_negative(key, value)?
             }
+            "log.cleaner.min.compaction.lag.ms" => {
+                self.log.min_compaction_lag_ms = parse_non_negative(key, value)?
+            }
+            "log.cleaner.enable" => self.log_cleaner_enable = parse(key, value)?,
+            "log.cleaner.backoff.ms" => self.log_cleaner_backoff_ms = parse_positive(key, value)?,
             "log.flush.interval.messages" => {
                 let every: u64 = parse_positive(key, value)?;
                 if every == 1 {
@@ -335,6 +346,14 @@ impl BrokerConfig {
                 .and_then(|v| parse_timestamp_type(v).ok())
                 .unwrap_or(defaults.message_timestamp_type),
             flush: defaults.flush,
+            cleanup_policy: CleanupPolicy::parse(
+                get("cleanup.policy").unwrap_or(&self.log_cleanup_policy),
+            )
+            .unwrap_or(CleanupPolicy::DELETE),
+            delete_retention_ms: num("delete.retention.ms", self.log_delete_retention_ms),
+            min_compaction_lag_ms: num("min.compaction.lag.ms", defaults.min_compaction_lag_ms),
+            min_insync_replicas: num("min.insync.replicas", i64::from(self.min_insync_replicas))
+                as i32,
         }
     }
 
@@ -376,6 +395,7 @@ impl BrokerConfig {
             "index.interval.bytes" => log.index_interval_bytes.to_string(),
             "max.message.bytes" => log.max_message_bytes.to_string(),
             "message.timestamp.type" => timestamp_type_name(log.message_timestamp_type).into(),
+            "min.compaction.lag.ms" => log.min_compaction_lag_ms.to_string(),
             "min.insync.replicas" => self.min_insync_replicas.to_string(),
             "retention.bytes" => log.retention_bytes.to_string(),
             "retention.ms" => log.retention_ms.to_string(),
@@ -402,7 +422,7 @@ impl BrokerConfig {
             _ => i64::MAX.to_string(),
         };
         let group = &self.group;
-        let rows: [(&'static str, String, ConfigType, &'static str); 26] = [
+        let rows: [(&'static str, String, ConfigType, &'static str); 30] = [
             (
                 "node.id",
                 self.node_id.to_string(),
@@ -524,6 +544,30 @@ impl BrokerConfig {
                 "Default cleanup.policy for topics.",
             ),
             (
+                "log.cleaner.enable",
+                self.log_cleaner_enable.to_string(),
+                ConfigType::Boolean,
+                "Whether compacted topics are cleaned.",
+            ),
+            (
+                "log.cleaner.backoff.ms",
+                self.log_cleaner_backoff_ms.to_string(),
+                ConfigType::Long,
+                "How often the cleaner looks for logs to compact.",
+            ),
+            (
+                "log.cleaner.delete.retention.ms",
+                self.log_delete_retention_ms.to_string(),
+                ConfigType::Long,
+                "Default delete.retention.ms for topics.",
+            ),
+            (
+                "log.cleaner.min.compaction.lag.ms",
+                log.min_compaction_lag_ms.to_string(),
+                ConfigType::Long,
+                "Default min.compaction.lag.ms for topics.",
+            ),
+            (
                 "log.flush.interval.messages",
                 flush_messages,
                 ConfigType::Long,
@@ -617,7 +661,7 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         name: "cleanup.policy",
         broker_key: "log.cleanup.policy",
         kind: ConfigType::List,
-        doc: "delete: drop old segments by retention.",
+        doc: "delete: drop old segments by retention; compact: keep the newest record of each key.",
         validate: |v| parse_cleanup_policy(v).map(drop),
     },
     TopicConfigDef {
@@ -660,6 +704,13 @@ pub static TOPIC_CONFIGS: &[TopicConfigDef] = &[
         kind: ConfigType::String,
         doc: "CreateTime or LogAppendTime.",
         validate: |v| parse_timestamp_type(v).map(drop),
+    },
+    TopicConfigDef {
+        name: "min.compaction.lag.ms",
+        broker_key: "log.cleaner.min.compaction.lag.ms",
+        kind: ConfigType::Long,
+        doc: "Records younger than this are never compacted away.",
+        validate: |v| non_negative(v),
     },
     TopicConfigDef {
         name: "min.insync.replicas",
@@ -742,6 +793,24 @@ where
     Ok(parsed)
 }
 
+fn parse_non_negative<T: std::str::FromStr + PartialOrd + Default>(
+    key: &str,
+    value: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    let parsed: T = parse(key, value)?;
+    if parsed < T::default() {
+        return Err(ConfigError::InvalidValue {
+            key: key.into(),
+            value: value.into(),
+            reason: "must not be negative".into(),
+        });
+    }
+    Ok(parsed)
+}
+
 fn parse_retention<T: std::str::FromStr + PartialOrd + From<i8>>(
     key: &str,
     value: &str,
@@ -796,13 +865,7 @@ pub(crate) fn timestamp_type_name(t: TimestampType) -> &'static str {
 }
 
 fn parse_cleanup_policy(v: &str) -> Result<String, String> {
-    match v {
-        "delete" => Ok(v.to_owned()),
-        "compact" | "compact,delete" | "delete,compact" => {
-            Err("compaction is not supported yet by broker-lite; use cleanup.policy=delete".into())
-        }
-        _ => Err("must be delete or compact".into()),
-    }
+    CleanupPolicy::parse(v).map(|p| p.name().to_owned())
 }
 
 /// `none`, `every-batch`, or an interval such as `100ms`.

@@ -15,6 +15,10 @@ use bytes::BytesMut;
 use kctl_client::protocol::api::{ApiKey, ApiSupport};
 use kctl_client::protocol::header::{self, RequestFrame};
 use kctl_client::protocol::messages::{
+    AlterConfigsRequest, DeleteRecordsRequest, IncrementalAlterConfigsRequest,
+    InitProducerIdRequest,
+};
+use kctl_client::protocol::messages::{
     CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest,
     DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest,
     FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
@@ -25,10 +29,12 @@ use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
 use crate::state::BrokerState;
 
+mod alter_configs;
 mod api_versions;
 mod create_partitions;
 mod create_topics;
 mod delete_groups;
+mod delete_records;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
@@ -36,6 +42,7 @@ mod describe_groups;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
+mod init_producer_id;
 mod join_group;
 mod leave_group;
 mod list_groups;
@@ -59,6 +66,10 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::DescribeConfigs, 1, 4),
     ApiSupport::new(ApiKey::CreatePartitions, 0, 3),
     ApiSupport::new(ApiKey::DescribeCluster, 0, 1),
+    ApiSupport::new(ApiKey::InitProducerId, 0, 4),
+    ApiSupport::new(ApiKey::AlterConfigs, 0, 2),
+    ApiSupport::new(ApiKey::IncrementalAlterConfigs, 0, 1),
+    ApiSupport::new(ApiKey::DeleteRecords, 0, 2),
     // Group APIs. OffsetCommit/OffsetFetch stop at v9 (v10 addresses topics
     // by id); DescribeGroups at v5 (v6 reports unknown groups as an error
     // rather than Dead).
@@ -248,6 +259,30 @@ pub(crate) async fn dispatch(
         ApiKey::OffsetDelete => {
             call(request, out, |r: OffsetDeleteRequest, v| {
                 offset_delete::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::InitProducerId => {
+            answer(request, out, |r: InitProducerIdRequest, v| {
+                init_producer_id::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::AlterConfigs => {
+            answer(request, out, |r: AlterConfigsRequest, v| {
+                alter_configs::handle_alter(state, r, v)
+            })
+            .await
+        }
+        ApiKey::IncrementalAlterConfigs => {
+            answer(request, out, |r: IncrementalAlterConfigsRequest, v| {
+                alter_configs::handle_incremental(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DeleteRecords => {
+            answer(request, out, |r: DeleteRecordsRequest, v| {
+                delete_records::handle(state, r, v)
             })
             .await
         }

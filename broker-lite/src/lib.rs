@@ -38,6 +38,7 @@ mod connection;
 pub mod group;
 mod handlers;
 pub mod log;
+pub mod producer_ids;
 pub mod server;
 pub mod state;
 

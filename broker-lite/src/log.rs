@@ -14,7 +14,10 @@
 //! - `index`, `time_index`: the sparse indexes, derived data rebuilt from
 //!   the `.log` whenever they cannot be trusted;
 //! - `recovery`: opening a directory, and crash recovery;
+//! - [`producer_state`]: idempotent producers' sequences, checked before
+//!   each append and snapshotted on roll and close;
 //! - `retention`: which old segments go;
+//! - `cleaner`: compaction of `cleanup.policy=compact` logs;
 //! - `files`: names, atomic writes, checkpoints.
 //!
 //! # Ownership
@@ -24,10 +27,12 @@
 //! names bytes in a segment file without copying them, so the copy (or a
 //! `sendfile`) happens after the lock is released.
 
+mod cleaner;
 pub mod config;
 mod error;
 mod files;
 mod index;
+pub mod producer_state;
 mod recovery;
 mod retention;
 mod segment;
@@ -42,14 +47,17 @@ use std::sync::Arc;
 use bytes::Bytes;
 use kctl_client::protocol::batch;
 
-pub use config::{FlushPolicy, LogConfig};
+pub use cleaner::{Cleaned, CleanerReport, CleaningPlan};
+pub use config::{CleanupPolicy, FlushPolicy, LogConfig};
 pub use error::LogError;
 /// For [`LogConfig::message_timestamp_type`].
 pub use kctl_client::protocol::records::TimestampType;
+pub use producer_state::{ProducerStateError, ProducerStateManager};
 pub use recovery::RecoveryReport;
 pub use retention::RetentionReport;
 
 use files::{LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT};
+use producer_state::{ProducerBatch, SequenceVerdict};
 use retention::SegmentSummary;
 use segment::{Segment, fits_relative};
 use time_index::NO_TIMESTAMP;
@@ -63,6 +71,9 @@ pub struct AppendInfo {
     /// LogAppendTime (the Produce response field).
     pub log_append_time_ms: i64,
     pub log_start_offset: i64,
+    /// The batch was a retry of one already in the log: nothing was written
+    /// and the offsets are the original ones.
+    pub duplicate: bool,
 }
 
 /// The answer to a fetch: a range of one segment file, not yet read, plus the
@@ -152,6 +163,8 @@ pub struct PartitionLog {
     recovery_point: i64,
     /// The value last written to the recovery-point checkpoint.
     checkpointed_recovery_point: Option<i64>,
+    producers: ProducerStateManager,
+    cleaner: cleaner::CleanerProgress,
 }
 
 impl PartitionLog {
@@ -167,6 +180,8 @@ impl PartitionLog {
         let now_ms = wall_clock_ms();
         let log_start_checkpoint = files::read_checkpoint(dir, LOG_START_OFFSET_CHECKPOINT)?;
         let recovery_point = files::read_checkpoint(dir, RECOVERY_POINT_CHECKPOINT)?;
+        // Only a log the cleaner has rewritten may have offset gaps.
+        let allow_gaps = dir.join(cleaner::CLEANER_CHECKPOINT).exists();
         let mut report = RecoveryReport {
             clean_shutdown,
             ..RecoveryReport::default()
@@ -177,6 +192,7 @@ impl PartitionLog {
             clean_shutdown,
             recovery_point,
             now_ms,
+            allow_gaps,
             &mut report,
         )?;
         let mut segments: BTreeMap<i64, Segment> =
@@ -219,7 +235,15 @@ impl PartitionLog {
             log_start_offset,
             recovery_point: 0,
             checkpointed_recovery_point: recovery_point,
+            producers: ProducerStateManager::default(),
+            cleaner: cleaner::CleanerProgress {
+                allow_gaps,
+                ..Default::default()
+            },
         };
+        let (snapshot_offset, batches) = log.rebuild_producer_state()?;
+        report.producer_snapshot_offset = snapshot_offset;
+        report.producer_batches_scanned = batches;
         // Segments below the old recovery point were fsynced before; the rest
         // were just scanned and fsynced by recovery, or closed cleanly.
         log.recovery_point = log.log_end_offset();
@@ -239,6 +263,36 @@ impl PartitionLog {
 
     pub fn config(&self) -> &LogConfig {
         &self.config
+    }
+
+    pub fn producer_state(&self) -> &ProducerStateManager {
+        &self.producers
+    }
+
+    /// Loads the newest producer snapshot and applies the headers of the
+    /// batches after it. Returns the snapshot's offset and how many producer
+    /// batches were read from the log.
+    fn rebuild_producer_state(&mut self) -> Result<(i64, u64), LogError> {
+        let (mut state, snapshot_offset) =
+            ProducerStateManager::load_snapshot(&self.dir, self.log_end_offset())?;
+        let from = snapshot_offset.max(self.log_start_offset);
+        let mut batches = 0;
+        for segment in self.segments.values().filter(|s| s.next_offset() > from) {
+            for step in segment.walk(0) {
+                let (_, header) = step?;
+                if header.base_offset < from {
+                    continue;
+                }
+                // Anything in the log passed these checks when appended; a
+                // header that fails them now cannot be a producer batch.
+                if let Ok(Some(producer)) = ProducerBatch::from_header(&header) {
+                    state.record(&producer, header.base_offset, header.last_offset());
+                    batches += 1;
+                }
+            }
+        }
+        self.producers = state;
+        Ok((snapshot_offset, batches))
     }
 
     fn active(&self) -> &Segment {
@@ -280,6 +334,18 @@ impl PartitionLog {
         // away everything from the first batch that fails this, so storing
         // one would silently lose every acknowledged batch after it.
         let header = batch::validate(batch)?;
+        let producer = ProducerBatch::from_header(&header)?;
+        if let Some(producer) = &producer
+            && let SequenceVerdict::Duplicate(original) = self.producers.check(producer)?
+        {
+            return Ok(AppendInfo {
+                base_offset: original.first_offset,
+                last_offset: original.last_offset,
+                log_append_time_ms: NO_TIMESTAMP,
+                log_start_offset: self.log_start_offset,
+                duplicate: true,
+            });
+        }
         let base_offset = self.log_end_offset();
         let last_offset = base_offset
             .checked_add(i64::from(header.last_offset_delta))
@@ -308,6 +374,9 @@ impl PartitionLog {
         if self.config.flush == FlushPolicy::EveryBatch {
             self.active().sync_log()?;
         }
+        if let Some(producer) = &producer {
+            self.producers.record(producer, base_offset, last_offset);
+        }
         Ok(AppendInfo {
             base_offset,
             last_offset,
@@ -317,6 +386,7 @@ impl PartitionLog {
                 NO_TIMESTAMP
             },
             log_start_offset: self.log_start_offset,
+            duplicate: false,
         })
     }
 
@@ -352,6 +422,8 @@ impl PartitionLog {
         self.checkpoint_recovery_point()?;
         let segment = Segment::create(&self.dir, base_offset, now_ms)?;
         self.segments.insert(base_offset, segment);
+        // Bounds the scan a crash recovery needs to the new active segment.
+        self.producers.write_snapshot(&self.dir, base_offset)?;
         tracing::debug!(dir = %self.dir.display(), base_offset, "rolled a new segment");
         Ok(())
     }
@@ -379,8 +451,13 @@ impl PartitionLog {
         if offset == log_end_offset {
             return Ok(result);
         }
-        let segment = self.segment_for(offset)?;
-        let (position, len_bytes) = segment.read_extent(offset, max_bytes)?;
+        // A compacted log has gaps: the answer then starts at the next
+        // batch after `offset`, which may be in a later segment.
+        let Some(segment) = self.segment_from(offset) else {
+            return Ok(result);
+        };
+        let (position, len_bytes) =
+            segment.read_extent(offset.max(segment.base_offset()), max_bytes)?;
         result.slice = Some(FileSlice {
             file: Arc::clone(segment.log_file()),
             path: Arc::clone(segment.log_path()),
@@ -390,15 +467,17 @@ impl PartitionLog {
         Ok(result)
     }
 
-    fn segment_for(&self, offset: i64) -> Result<&Segment, LogError> {
-        match self.segments.range(..=offset).next_back() {
-            Some((_, segment)) if offset < segment.next_offset() => Ok(segment),
-            _ => Err(LogError::corrupt(
-                &self.dir,
-                0,
-                format!("no segment holds offset {offset}"),
-            )),
-        }
+    /// The first segment holding a batch that ends at or after `offset`.
+    fn segment_from(&self, offset: i64) -> Option<&Segment> {
+        let floor = self
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(i64::MIN, |(&base, _)| base);
+        self.segments
+            .range(floor..)
+            .map(|(_, s)| s)
+            .find(|s| !s.is_empty() && offset < s.next_offset())
     }
 
     pub fn log_start_offset(&self) -> i64 {
@@ -582,6 +661,8 @@ impl PartitionLog {
     /// them. The broker writes its clean-shutdown marker after this.
     pub fn close(mut self) -> Result<(), LogError> {
         self.active_mut().seal()?;
+        self.producers
+            .write_snapshot(&self.dir, self.log_end_offset())?;
         self.recovery_point = self.log_end_offset();
         self.checkpoint_recovery_point()
     }

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::BrokerConfig;
 use crate::connection;
-use crate::log::FlushPolicy;
+use crate::log::{CleanerReport, FlushPolicy};
 use crate::state::{BrokerState, now_ms};
 
 /// How long shutdown waits for connections to finish their current request.
@@ -40,6 +40,14 @@ impl BrokerHandle {
 
     pub fn cluster_id(&self) -> &str {
         &self.state.cluster_id
+    }
+
+    /// Runs one pass of the log cleaner now, as the maintenance task does
+    /// every `log.cleaner.backoff.ms`: for tests and tools that need
+    /// compaction at a known moment.
+    pub async fn run_log_cleaner(&self) -> anyhow::Result<CleanerReport> {
+        let state = Arc::clone(&self.state);
+        Ok(tokio::task::spawn_blocking(move || clean_logs(&state)).await?)
     }
 
     /// Stops accepting, lets connections finish their current request,
@@ -181,8 +189,15 @@ async fn maintain(state: Arc<BrokerState>, mut shutdown: broadcast::Receiver<()>
         _ => u64::from(u32::MAX),
     };
     let mut flush = tokio::time::interval(Duration::from_millis(flush_every_ms));
+    let clean_every_ms = if state.config.log_cleaner_enable {
+        state.config.log_cleaner_backoff_ms
+    } else {
+        u64::from(u32::MAX)
+    };
+    let mut cleaner = tokio::time::interval(Duration::from_millis(clean_every_ms));
     retention.tick().await;
     flush.tick().await;
+    cleaner.tick().await;
     loop {
         tokio::select! {
             _ = retention.tick() => {
@@ -192,6 +207,10 @@ async fn maintain(state: Arc<BrokerState>, mut shutdown: broadcast::Receiver<()>
             _ = flush.tick() => {
                 let state = Arc::clone(&state);
                 let _ = tokio::task::spawn_blocking(move || flush_all(&state)).await;
+            }
+            _ = cleaner.tick() => {
+                let state = Arc::clone(&state);
+                let _ = tokio::task::spawn_blocking(move || clean_logs(&state)).await;
             }
             _ = shutdown.recv() => return,
         }
@@ -207,6 +226,30 @@ fn apply_retention(state: &BrokerState) {
             }
         }
     }
+}
+
+/// One cleaner pass over every compacted partition. Each partition's lock
+/// is held only to plan and to swap; records are decoded without it.
+fn clean_logs(state: &BrokerState) -> CleanerReport {
+    let mut total = CleanerReport::default();
+    for topic in state.topics() {
+        for partition in topic.partitions() {
+            let now = now_ms();
+            let Some(Some(plan)) = partition.with_log(|log| log.plan_cleaning(now)) else {
+                continue;
+            };
+            let outcome = plan.run(now);
+            match partition.with_log(|log| log.finish_cleaning(plan, outcome)) {
+                Some(Ok(report)) => total.add(&report),
+                Some(Err(e)) => {
+                    tracing::warn!(topic = %topic.name, partition = partition.index, "compaction failed: {e}")
+                }
+                // Deleted or closed meanwhile; recovery removes the output.
+                None => {}
+            }
+        }
+    }
+    total
 }
 
 fn flush_all(state: &BrokerState) {

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::config::{BrokerConfig, ConfigError, validate_topic_config};
 use crate::group::GroupCoordinator;
 use crate::log::{LogError, PartitionLog};
+use crate::producer_ids::{ProducerIdError, ProducerIds};
 
 /// Why a topic operation failed, mapped by handlers onto Kafka error codes.
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +130,7 @@ pub struct BrokerState {
     /// CreateTopics for one name cannot both succeed.
     admin: Mutex<()>,
     clean_shutdown: bool,
+    producer_ids: Mutex<ProducerIds>,
 }
 
 const TOPICS_FILE: &str = "topics.json";
@@ -170,6 +172,7 @@ impl BrokerState {
             topics: RwLock::new(HashMap::new()),
             admin: Mutex::new(()),
             clean_shutdown,
+            producer_ids: Mutex::new(ProducerIds::open(&dir)?),
         };
         let path = dir.join(TOPICS_FILE);
         if path.exists() {
@@ -183,6 +186,13 @@ impl BrokerState {
                 write(&state.topics).insert(record.name, topic);
             }
         }
+        let mut seen = Vec::new();
+        for topic in state.topics() {
+            for partition in topic.partitions() {
+                partition.with_log(|log| seen.extend(log.producer_state().epochs()));
+            }
+        }
+        lock(&state.producer_ids).observe(seen);
         if !clean_shutdown && !read(&state.topics).is_empty() {
             tracing::warn!(
                 "no clean-shutdown marker in {}: logs were recovered",
@@ -295,6 +305,51 @@ impl BrokerState {
         Ok(())
     }
 
+    /// Changes a topic's config overrides: `change` edits the current
+    /// overrides, every resulting key is validated (an error names the
+    /// key), and unless `validate_only` the result is persisted and applied
+    /// to every partition's log at once.
+    pub fn alter_topic_configs(
+        &self,
+        name: &str,
+        validate_only: bool,
+        change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), ConfigError>,
+    ) -> Result<(), TopicError> {
+        let _admin = lock(&self.admin);
+        let topic = self
+            .topic(name)
+            .ok_or_else(|| TopicError::Unknown(name.to_owned()))?;
+        let before = topic.configs();
+        let mut after = before.clone();
+        change(&mut after)?;
+        for (key, value) in &after {
+            validate_topic_config(key, value)?;
+        }
+        if validate_only || after == before {
+            return Ok(());
+        }
+        *write(&topic.configs) = after.clone();
+        if let Err(e) = self.persist_topics() {
+            *write(&topic.configs) = before;
+            return Err(e);
+        }
+        let log_config = self.config.log_config(&after);
+        for partition in topic.partitions() {
+            partition.with_log(|log| log.set_config(log_config.clone()));
+        }
+        tracing::info!(topic = name, configs = ?after, "altered topic configs");
+        Ok(())
+    }
+
+    /// InitProducerId for an idempotent producer: a new producer id, or with
+    /// `current` (the client's id and epoch) the next epoch of that id.
+    pub fn init_producer_id(
+        &self,
+        current: Option<(i64, i16)>,
+    ) -> Result<(i64, i16), ProducerIdError> {
+        lock(&self.producer_ids).init(current)
+    }
+
     /// Closes every log cleanly and leaves the clean-shutdown marker, so the
     /// next start skips recovery.
     pub fn close(&self) -> Result<(), anyhow::Error> {
@@ -390,19 +445,20 @@ impl BrokerState {
 /// Writes via a temporary file, fsync and rename, so a crash leaves either
 /// the old file or the new one, never a torn one.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TopicError> {
-    let persist_error = |source| TopicError::Persist {
+    write_file_atomically(path, bytes).map_err(|source| TopicError::Persist {
         path: path.to_owned(),
         source,
-    };
+    })
+}
+
+pub(crate) fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&tmp).map_err(persist_error)?;
-    file.write_all(bytes).map_err(persist_error)?;
-    file.sync_all().map_err(persist_error)?;
-    std::fs::rename(&tmp, path).map_err(persist_error)?;
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
     if let Some(parent) = path.parent() {
-        std::fs::File::open(parent)
-            .and_then(|d| d.sync_all())
-            .map_err(persist_error)?;
+        std::fs::File::open(parent).and_then(|d| d.sync_all())?;
     }
     Ok(())
 }

@@ -1066,3 +1066,119 @@ proptest! {
         prop_assert_eq!(info.base_offset, next);
     }
 }
+
+/// A one-record batch with a key, for compaction.
+fn keyed(key: &str, value: &str) -> Vec<u8> {
+    let mut builder = kctl_client::protocol::record_batch::BatchBuilder::new(T0, 0);
+    builder.append(T0, Some(key.as_bytes()), Some(value.as_bytes()), &[]);
+    let mut out = BytesMut::new();
+    builder.encode(&mut out, &Default::default()).unwrap();
+    out.to_vec()
+}
+
+fn compacted_config() -> LogConfig {
+    LogConfig {
+        cleanup_policy: broker_lite::log::CleanupPolicy::parse("compact").unwrap(),
+        ..small_config(200)
+    }
+}
+
+/// Keys and values of every record, following offset gaps.
+fn key_values(log: &PartitionLog) -> Vec<(i64, String)> {
+    let mut out = Vec::new();
+    let mut offset = log.log_start_offset();
+    while offset < log.log_end_offset() {
+        let bytes = log.read(offset, 1 << 20).unwrap().read_bytes().unwrap();
+        if bytes.is_empty() {
+            break;
+        }
+        for b in kctl_client::protocol::record_batch::decode_batches(&bytes).unwrap() {
+            for r in b.records {
+                if r.offset >= offset {
+                    out.push((
+                        r.offset,
+                        String::from_utf8(r.value.unwrap().to_vec()).unwrap(),
+                    ));
+                    offset = r.offset + 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Five updates of one key over several segments, then a crash at each
+/// point of the cleaner's commit.
+fn log_to_compact(dir: &Path) -> PartitionLog {
+    let mut log = open(dir, compacted_config(), true);
+    for i in 0..5 {
+        log.append(&mut keyed("k", &format!("v{i}")), 0, T0)
+            .unwrap();
+    }
+    assert!(log.segment_count() > 2);
+    log
+}
+
+#[test]
+fn a_crash_before_the_swap_keeps_the_old_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = log_to_compact(dir.path());
+    let plan = log.plan_cleaning(T0).unwrap();
+    // Phase 2 wrote its `.cleaned` files; the process dies before phase 3.
+    plan.run(T0).unwrap();
+    drop(log);
+    assert!(fs::read_dir(dir.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".log.cleaned")
+    }));
+    let log = open(dir.path(), compacted_config(), false);
+    assert_eq!(key_values(&log).len(), 5, "nothing was committed");
+    assert!(!fs::read_dir(dir.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".cleaned")
+    }));
+}
+
+#[test]
+fn a_crash_after_the_swap_completes_it_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = log_to_compact(dir.path());
+    let plan = log.plan_cleaning(T0).unwrap();
+    plan.run(T0).unwrap();
+    drop(log);
+    // The commit point: every `.cleaned` renamed to `.swap` (and the gap
+    // marker written), then the crash.
+    fs::write(dir.path().join("cleaner-offset-checkpoint"), "0\n4\n").unwrap();
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".log.cleaned") {
+            fs::rename(&path, dir.path().join(format!("{stem}.log.swap"))).unwrap();
+        }
+    }
+    let log = open(dir.path(), compacted_config(), false);
+    assert_eq!(key_values(&log), vec![(4, "v4".to_owned())]);
+    assert_eq!(log.log_end_offset(), 5);
+}
+
+#[test]
+fn finishing_a_cleaning_keeps_offsets_and_the_active_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = log_to_compact(dir.path());
+    log.append(&mut keyed("other", "o"), 0, T0).unwrap();
+    let plan = log.plan_cleaning(T0).unwrap();
+    let outcome = plan.run(T0);
+    let report = log.finish_cleaning(plan, outcome).unwrap();
+    assert!(report.records_removed >= 3, "{report:?}");
+    assert_eq!(
+        key_values(&log),
+        vec![(4, "v4".to_owned()), (5, "o".to_owned())]
+    );
+    assert!(log.plan_cleaning(T0).is_none(), "nothing new to clean");
+    let mut next = keyed("k", "v5");
+    assert_eq!(log.append(&mut next, 0, T0).unwrap().base_offset, 6);
+}

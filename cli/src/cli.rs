@@ -92,8 +92,18 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: ClusterCommand,
     },
+    /// Consumer groups: list, describe (members, lag), delete, reset offsets.
+    Group {
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
     /// Show a topic's offsets per partition (earliest and latest, or at a time).
     Offsets(OffsetsArgs),
+    /// The live dashboard: consumer lag and partition health.
+    Tui(TuiArgs),
+    /// Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN,
+    /// 2 CRIT (3: no snapshot could be taken).
+    Health(HealthArgs),
     /// Write records to a topic from stdin or a file, one per line.
     Produce(ProduceArgs),
     /// Manage named contexts (clusters) in the config file.
@@ -345,6 +355,157 @@ pub(crate) enum OffsetTime {
     Timestamp(i64),
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum GroupCommand {
+    /// List consumer groups.
+    #[command(visible_alias = "ls")]
+    List(GroupListArgs),
+    /// Members, assignments, committed offsets and lag of groups.
+    Describe(GroupDescribeArgs),
+    /// Delete groups (they must have no active members).
+    Delete(GroupDeleteArgs),
+    /// Delete a group's committed offsets of some partitions.
+    DeleteOffsets(GroupDeleteOffsetsArgs),
+    /// Move a group's committed offsets. Shows the plan unless --execute.
+    ResetOffsets(GroupResetOffsetsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GroupListArgs {
+    /// Only groups in this state (Stable, Empty, PreparingRebalance,
+    /// CompletingRebalance, Dead); repeatable.
+    #[arg(long = "state", value_name = "STATE")]
+    pub states: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GroupDescribeArgs {
+    /// The groups.
+    #[arg(value_name = "GROUP", required_unless_present = "group_flags")]
+    pub groups: Vec<String>,
+    /// The groups (as kafka-consumer-groups.sh spells it); repeatable.
+    #[arg(long = "group", value_name = "GROUP")]
+    pub group_flags: Vec<String>,
+    /// Only the per-partition offsets and lag, without group and member tables.
+    #[arg(long)]
+    pub lag_only: bool,
+    /// Measure lag against the last stable offset (what a read_committed
+    /// consumer can reach) instead of the high watermark.
+    #[arg(long)]
+    pub read_committed: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GroupDeleteArgs {
+    /// The groups.
+    #[arg(value_name = "GROUP", required_unless_present = "group_flags")]
+    pub groups: Vec<String>,
+    /// The groups (as kafka-consumer-groups.sh spells it); repeatable.
+    #[arg(long = "group", value_name = "GROUP")]
+    pub group_flags: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GroupDeleteOffsetsArgs {
+    /// The group.
+    #[arg(value_name = "GROUP")]
+    pub group: String,
+    /// TOPIC (every partition) or TOPIC:P,P,...; repeatable.
+    #[arg(long = "topic", value_name = "TOPIC[:PARTITIONS]", required = true, value_parser = parse_topic_partitions)]
+    pub topics: Vec<TopicPartitions>,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// A topic and, optionally, some of its partitions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TopicPartitions {
+    pub topic: String,
+    /// Empty: every partition.
+    pub partitions: Vec<i32>,
+}
+
+/// Where `group reset-offsets` moves offsets to.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct ResetTarget {
+    /// The log start offset.
+    #[arg(long)]
+    pub to_earliest: bool,
+    /// The log end offset.
+    #[arg(long)]
+    pub to_latest: bool,
+    /// This offset (kept within the log's range).
+    #[arg(long, value_name = "OFFSET")]
+    pub to_offset: Option<i64>,
+    /// The first offset at or after this time: 2024-05-01T12:00:00Z,
+    /// 2024-05-01T12:00:00.000+02:00, or milliseconds since the epoch.
+    #[arg(long, value_name = "DATETIME", value_parser = parse_datetime_ms)]
+    pub to_datetime: Option<i64>,
+    /// The first offset at or after this long ago: PT1H30M, P1DT2H, 90m, 45s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_lookback)]
+    pub by_duration: Option<Duration>,
+    /// Move each committed offset by N (negative: back), kept within the log.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub shift_by: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GroupResetOffsetsArgs {
+    /// The group.
+    #[arg(value_name = "GROUP")]
+    pub group: String,
+    /// TOPIC (every partition) or TOPIC:P,P,...; repeatable.
+    #[arg(long = "topic", value_name = "TOPIC[:PARTITIONS]", value_parser = parse_topic_partitions, required_unless_present = "all_topics")]
+    pub topics: Vec<TopicPartitions>,
+    /// Every partition the group has committed offsets for.
+    #[arg(long, conflicts_with = "topics")]
+    pub all_topics: bool,
+    #[command(flatten)]
+    pub target: ResetTarget,
+    /// Apply the plan (without it, only the plan is shown).
+    #[arg(long)]
+    pub execute: bool,
+    /// Only show the plan (the default; for kafka-consumer-groups.sh habits).
+    #[arg(long, conflicts_with = "execute")]
+    pub dry_run: bool,
+    /// Do not ask for confirmation before --execute.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TuiArgs {
+    /// How often the dashboard reads the cluster (e.g. 500ms, 5s).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub refresh_interval: Duration,
+    /// Take one snapshot, print the health report (like `kctl health`) and
+    /// exit with its status instead of opening the dashboard.
+    #[arg(long)]
+    pub once: bool,
+    /// Measure lag against the last stable offset (read_committed consumers).
+    #[arg(long)]
+    pub read_committed: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HealthArgs {
+    /// Snapshots to take before judging. Consumer statuses (stalled,
+    /// lagging) need a window; one snapshot judges replicas and lag only.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub samples: u32,
+    /// Time between snapshots.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// Measure lag against the last stable offset (read_committed consumers).
+    #[arg(long)]
+    pub read_committed: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum InputFormat {
     /// One record per line: the line is the value (or KEY<sep>VALUE).
@@ -551,6 +712,157 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// `TOPIC` or `TOPIC:0,1,2`.
+pub(crate) fn parse_topic_partitions(text: &str) -> Result<TopicPartitions, String> {
+    let (topic, partitions) = match text.rsplit_once(':') {
+        Some((topic, list)) => {
+            let partitions = list
+                .split(',')
+                .map(|p| match p.trim().parse::<i32>() {
+                    Ok(n) if n >= 0 => Ok(n),
+                    _ => Err(format!(
+                        "expected TOPIC or TOPIC:P,P,... with partition numbers, got '{text}'"
+                    )),
+                })
+                .collect::<Result<Vec<i32>, String>>()?;
+            (topic, partitions)
+        }
+        None => (text, Vec::new()),
+    };
+    if topic.is_empty() {
+        return Err(format!("no topic name in '{text}'"));
+    }
+    Ok(TopicPartitions {
+        topic: topic.to_owned(),
+        partitions,
+    })
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
+/// days_from_civil).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// An instant as ms since the epoch: `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`
+/// or a bare number of ms. A time without a zone is refused: Kafka reads
+/// it as the local zone, and guessing wrong moves offsets by hours.
+pub(crate) fn parse_datetime_ms(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(ms);
+    }
+    let bad = || {
+        format!(
+            "expected YYYY-MM-DDTHH:MM:SS[.sss] with Z or ±HH:MM, or ms since the epoch, got '{text}'"
+        )
+    };
+    let (date, rest) = text.split_once(['T', ' ']).ok_or_else(bad)?;
+    let (local, offset_s) = if let Some(local) = rest.strip_suffix('Z') {
+        (local, 0i64)
+    } else if let Some(i) = rest.rfind(['+', '-']) {
+        let (local, zone) = rest.split_at(i);
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        let (h, m) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
+        let h: i64 = h.parse().map_err(|_| bad())?;
+        let m: i64 = m.parse().map_err(|_| bad())?;
+        (local, sign * (h * 3600 + m * 60))
+    } else {
+        return Err(format!(
+            "'{text}' has no time zone; add Z (UTC) or an offset such as +02:00"
+        ));
+    };
+    let mut d = date.splitn(3, '-');
+    let (year, month, day) = (d.next(), d.next(), d.next());
+    let year: i64 = year.and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+    let month: u32 = month.and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+    let day: u32 = day.and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+    let (hms, fraction) = local.split_once('.').unwrap_or((local, ""));
+    let mut t = hms.splitn(3, ':');
+    let hour: i64 = t.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+    let minute: i64 = t.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+    let second: i64 = t
+        .next()
+        .map_or(Some(0), |v| v.parse().ok())
+        .ok_or_else(bad)?;
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return Err(bad());
+    }
+    let millis: i64 = if fraction.is_empty() {
+        0
+    } else {
+        let digits: String = fraction.chars().chain("000".chars()).take(3).collect();
+        digits.parse().map_err(|_| bad())?
+    };
+    let seconds =
+        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
+    Ok(seconds * 1000 + millis)
+}
+
+/// A look-back: ISO-8601 `PnDTnHnMnS` (Kafka's --by-duration) or kctl's
+/// `90m`, `45s`, `500ms`, `2h`, `1d`.
+pub(crate) fn parse_lookback(text: &str) -> Result<Duration, String> {
+    let trimmed = text.trim();
+    let bad = || format!("expected a duration like PT1H30M, P1D, 2h, 90m or 45s, got '{text}'");
+    let Some(iso) = trimmed
+        .strip_prefix('P')
+        .or_else(|| trimmed.strip_prefix('p'))
+    else {
+        if let Some(h) = trimmed.strip_suffix('h') {
+            let h: f64 = h.parse().map_err(|_| bad())?;
+            return Ok(Duration::from_secs_f64(h * 3600.0));
+        }
+        if let Some(d) = trimmed.strip_suffix('d') {
+            let d: f64 = d.parse().map_err(|_| bad())?;
+            return Ok(Duration::from_secs_f64(d * 86_400.0));
+        }
+        return parse_duration(trimmed);
+    };
+    let (days_part, time_part) = match iso.split_once(['T', 't']) {
+        Some((d, t)) => (d, t),
+        None => (iso, ""),
+    };
+    let mut total_s = 0f64;
+    let mut take = |part: &str, units: &[(char, f64)]| -> Result<(), String> {
+        let mut number = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                number.push(c);
+            } else {
+                let scale = units
+                    .iter()
+                    .find(|(u, _)| u.eq_ignore_ascii_case(&c))
+                    .ok_or_else(bad)?
+                    .1;
+                total_s += number.parse::<f64>().map_err(|_| bad())? * scale;
+                number.clear();
+            }
+        }
+        if number.is_empty() {
+            Ok(())
+        } else {
+            Err(bad())
+        }
+    };
+    take(days_part, &[('D', 86_400.0), ('W', 604_800.0)])?;
+    take(time_part, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)])?;
+    if total_s <= 0.0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(total_s))
+}
+
 fn parse_time(text: &str) -> Result<OffsetTime, String> {
     match text {
         "earliest" | "-2" => Ok(OffsetTime::Earliest),
@@ -626,6 +938,87 @@ mod tests {
             OffsetTime::Timestamp(1_700_000_000_000)
         );
         assert!(parse_time("yesterday").is_err());
+    }
+
+    #[test]
+    fn datetimes_need_a_zone_and_durations_take_both_spellings() {
+        assert_eq!(parse_datetime_ms("1970-01-01T00:00:00Z").unwrap(), 0);
+        assert_eq!(
+            parse_datetime_ms("2024-02-29T12:30:15.250Z").unwrap(),
+            1_709_209_815_250
+        );
+        assert_eq!(
+            parse_datetime_ms("2024-02-29T14:30:15.250+02:00").unwrap(),
+            1_709_209_815_250
+        );
+        assert_eq!(
+            parse_datetime_ms("1700000000000").unwrap(),
+            1_700_000_000_000
+        );
+        assert!(
+            parse_datetime_ms("2024-02-29T12:30:15")
+                .unwrap_err()
+                .contains("no time zone")
+        );
+        assert!(parse_datetime_ms("2024-13-01T00:00:00Z").is_err());
+        assert_eq!(
+            parse_lookback("PT1H30M").unwrap(),
+            Duration::from_secs(5400)
+        );
+        assert_eq!(
+            parse_lookback("P1DT1S").unwrap(),
+            Duration::from_secs(86_401)
+        );
+        assert_eq!(parse_lookback("2h").unwrap(), Duration::from_secs(7200));
+        assert_eq!(parse_lookback("90m").unwrap(), Duration::from_secs(5400));
+        assert!(parse_lookback("PT").is_err());
+        assert!(parse_lookback("P1X").is_err());
+        assert_eq!(
+            parse_topic_partitions("orders:0,2").unwrap(),
+            TopicPartitions {
+                topic: "orders".into(),
+                partitions: vec![0, 2]
+            }
+        );
+        assert!(
+            parse_topic_partitions("orders")
+                .unwrap()
+                .partitions
+                .is_empty()
+        );
+        assert!(parse_topic_partitions("orders:x").is_err());
+    }
+
+    #[test]
+    fn reset_offsets_takes_exactly_one_target() {
+        assert!(
+            Cli::try_parse_from(["kctl", "group", "reset-offsets", "g", "--all-topics"]).is_err()
+        );
+        assert!(
+            Cli::try_parse_from([
+                "kctl",
+                "group",
+                "reset-offsets",
+                "g",
+                "--all-topics",
+                "--to-earliest",
+                "--to-latest"
+            ])
+            .is_err()
+        );
+        assert!(
+            Cli::try_parse_from([
+                "kctl",
+                "group",
+                "reset-offsets",
+                "g",
+                "--topic",
+                "t",
+                "--shift-by",
+                "-5"
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

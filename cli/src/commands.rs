@@ -12,6 +12,12 @@ pub(crate) mod context_add;
 pub(crate) mod context_list;
 pub(crate) mod context_remove;
 pub(crate) mod context_use;
+pub(crate) mod group_delete;
+pub(crate) mod group_delete_offsets;
+pub(crate) mod group_describe;
+pub(crate) mod group_list;
+pub(crate) mod group_reset_offsets;
+pub(crate) mod health;
 pub(crate) mod man;
 pub(crate) mod offsets;
 pub(crate) mod produce;
@@ -21,10 +27,11 @@ pub(crate) mod topic_create;
 pub(crate) mod topic_delete;
 pub(crate) mod topic_describe;
 pub(crate) mod topic_list;
+pub(crate) mod tui;
 
 use crate::cli::{
     BrokerCommand, Cli, ClusterCommand, Command, ConfigCommand, ContextCommand, GlobalArgs,
-    TopicCommand,
+    GroupCommand, TopicCommand,
 };
 use crate::exit::Code;
 use crate::settings::Settings;
@@ -54,7 +61,16 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Cluster {
             command: ClusterCommand::Describe,
         } => cluster_describe::run(&settings).await,
+        Command::Group { command } => match command {
+            GroupCommand::List(args) => group_list::run(&settings, args).await,
+            GroupCommand::Describe(args) => group_describe::run(&settings, args).await,
+            GroupCommand::Delete(args) => group_delete::run(&settings, args).await,
+            GroupCommand::DeleteOffsets(args) => group_delete_offsets::run(&settings, args).await,
+            GroupCommand::ResetOffsets(args) => group_reset_offsets::run(&settings, args).await,
+        },
         Command::Offsets(args) => offsets::run(&settings, args).await,
+        Command::Tui(args) => tui::run(&settings, args).await,
+        Command::Health(args) => health::run(&settings, args).await,
         Command::Produce(args) => produce::run(&settings, args).await,
         Command::Broker { .. }
         | Command::Completion(_)

@@ -10,6 +10,7 @@ use std::time::Duration;
 use kctl_client::admin::{Admin, AdminConfig};
 use kctl_client::backoff::Backoff;
 use kctl_client::connection::ConnectionConfig;
+use kctl_client::error::RequestError;
 use kctl_client::{ClientConfig, ProducerConfig};
 use tokio::time::Instant;
 
@@ -21,6 +22,7 @@ pub(crate) fn connection_config(settings: &Settings) -> ConnectionConfig {
     ConnectionConfig {
         request_timeout_ms: timeout_ms,
         connect_timeout_ms: timeout_ms.min(10_000),
+        security: settings.security.clone(),
         ..ConnectionConfig::default()
     }
 }
@@ -33,13 +35,17 @@ pub(crate) fn client_config(settings: &Settings) -> ClientConfig {
     config
 }
 
-pub(crate) async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
+pub(crate) fn admin_config(settings: &Settings) -> AdminConfig {
     let timeout_ms = settings.timeout.as_millis() as u64;
-    let config = AdminConfig {
+    AdminConfig {
         api_timeout_ms: timeout_ms,
         operation_timeout_ms: i32::try_from(timeout_ms).unwrap_or(i32::MAX),
         ..AdminConfig::default()
-    };
+    }
+}
+
+pub(crate) async fn admin(settings: &Settings) -> anyhow::Result<Admin> {
+    let config = admin_config(settings);
     within_timeout(settings, || {
         Admin::connect(client_config(settings), config.clone())
     })
@@ -72,6 +78,9 @@ where
         match tokio::time::timeout_at(deadline, connect()).await {
             Ok(Ok(connected)) => return Ok(connected),
             Ok(Err(e @ kctl_client::Error::Config(_))) => return Err(e.into()),
+            // Wrong credentials or an untrusted certificate will not get
+            // better by waiting: report them now, with the auth exit code.
+            Ok(Err(e)) if is_permanent(&e) => return Err(e.into()),
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, attempt, "connecting failed");
                 last = Some(e);
@@ -85,6 +94,12 @@ where
         tokio::time::sleep(delay).await;
     }
     Err(unreachable(settings, last))
+}
+
+/// Wrong credentials or an untrusted certificate do not get better by
+/// waiting: they are reported at once, with the auth exit code.
+fn is_permanent(error: &kctl_client::Error) -> bool {
+    matches!(error, kctl_client::Error::Request(RequestError::Connection(c)) if !c.is_retriable())
 }
 
 fn unreachable(settings: &Settings, last: Option<kctl_client::Error>) -> anyhow::Error {

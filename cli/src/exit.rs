@@ -76,7 +76,9 @@ pub(crate) fn usage(message: impl Into<String>) -> Failure {
 /// The exit code for a Kafka error code.
 pub(crate) fn code_for_kafka(code: ErrorCode) -> Code {
     match code {
-        ErrorCode::UnknownTopicOrPartition | ErrorCode::UnknownTopicId => Code::NotFound,
+        ErrorCode::UnknownTopicOrPartition
+        | ErrorCode::UnknownTopicId
+        | ErrorCode::GroupIdNotFound => Code::NotFound,
         ErrorCode::TopicAuthorizationFailed
         | ErrorCode::GroupAuthorizationFailed
         | ErrorCode::ClusterAuthorizationFailed
@@ -97,6 +99,9 @@ pub(crate) fn classify_client(error: &ClientError) -> (Code, Option<&'static str
         ClientError::Kafka { code, .. } => {
             let exit = code_for_kafka(*code);
             let hint = match exit {
+                Code::NotFound if *code == ErrorCode::GroupIdNotFound => {
+                    Some("check the name; `kctl group list` shows the groups")
+                }
                 Code::NotFound => Some("check the name; `kctl topic list` shows the topics"),
                 Code::Auth => Some("check the credentials and ACLs of the context you use"),
                 _ => None,
@@ -114,6 +119,16 @@ pub(crate) fn classify_client(error: &ClientError) -> (Code, Option<&'static str
             Some(
                 "the cluster is slow or unreachable; check -b/--bootstrap-server or raise --timeout",
             ),
+        ),
+        ClientError::Request(RequestError::Connection(ConnectionError::Authentication {
+            ..
+        })) => (
+            Code::Auth,
+            Some("check the SASL mechanism, user and password of the context you use"),
+        ),
+        ClientError::Request(RequestError::Connection(ConnectionError::Tls { .. })) => (
+            Code::Auth,
+            Some("check the CA, certificate and key files of the context you use"),
         ),
         ClientError::Request(RequestError::UnsupportedApi { .. }) => (
             Code::Failure,

@@ -23,9 +23,17 @@ fn main() -> std::process::ExitCode {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // Log lines on stderr would be drawn over the dashboard's screen.
+    let dashboard = matches!(&cli.command, Command::Tui(args) if !args.once);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(move || -> Box<dyn std::io::Write> {
+            if dashboard {
+                Box::new(std::io::sink())
+            } else {
+                Box::new(std::io::stderr())
+            }
+        })
         .with_ansi(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
         .init();
 

@@ -25,6 +25,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::ValueEnum;
+use kctl_client::connection::security::{
+    EndpointIdentification, Password, SaslConfig, SaslMechanism as ClientSaslMechanism,
+    SecurityConfig, TlsConfig,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::GlobalArgs;
@@ -103,7 +107,98 @@ pub(crate) struct Sasl {
     pub password_command: Option<String>,
 }
 
+impl Context {
+    /// The client's TLS and SASL settings for this context. The password is
+    /// read here (env var, command or inline) and never printed: errors
+    /// name where it should have come from, not what it is.
+    pub(crate) fn security(&self, name: &str) -> anyhow::Result<SecurityConfig> {
+        let tls = self.tls.as_ref().map(|tls| TlsConfig {
+            ca_locations: tls.ca_file.iter().cloned().collect(),
+            certificate_location: tls.cert_file.clone(),
+            key_location: tls.key_file.clone(),
+            server_name: None,
+            endpoint_identification: if tls.insecure_skip_verify {
+                EndpointIdentification::None
+            } else {
+                EndpointIdentification::Https
+            },
+        });
+        let sasl = match &self.sasl {
+            None => None,
+            Some(sasl) => {
+                let username = sasl.username.clone().ok_or_else(|| {
+                    Failure::new(
+                        Code::Usage,
+                        format!("context '{name}' uses SASL but names no username"),
+                    )
+                    .hint("kctl context add NAME ... --sasl-username USER")
+                })?;
+                let mechanism = match sasl.mechanism {
+                    SaslMechanism::Plain => ClientSaslMechanism::Plain,
+                    SaslMechanism::ScramSha256 => ClientSaslMechanism::ScramSha256,
+                    SaslMechanism::ScramSha512 => ClientSaslMechanism::ScramSha512,
+                };
+                Some(SaslConfig::new(mechanism, username, sasl.password(name)?))
+            }
+        };
+        Ok(SecurityConfig { tls, sasl })
+    }
+}
+
 impl Sasl {
+    /// The password from its env var, its command's first line of output,
+    /// or the file itself, in that order of preference.
+    fn password(&self, context: &str) -> anyhow::Result<Password> {
+        if let Some(var) = &self.password_env {
+            return std::env::var(var).map(Password::new).map_err(|_| {
+                Failure::new(
+                    Code::Usage,
+                    format!("context '{context}' reads its password from ${var}, which is not set"),
+                )
+                .hint(format!("export {var}=... before running kctl"))
+                .into()
+            });
+        }
+        if let Some(command) = &self.password_command {
+            let out = std::process::Command::new("sh")
+                .args(["-c", command])
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .map_err(|e| {
+                    Failure::new(
+                        Code::Failure,
+                        format!("context '{context}': cannot run its password command: {e}"),
+                    )
+                })?;
+            if !out.status.success() {
+                return Err(Failure::new(
+                    Code::Failure,
+                    format!(
+                        "context '{context}': its password command failed ({})",
+                        out.status
+                    ),
+                )
+                .into());
+            }
+            let text = String::from_utf8(out.stdout).map_err(|_| {
+                Failure::new(
+                    Code::Failure,
+                    format!("context '{context}': its password command printed non-UTF-8"),
+                )
+            })?;
+            return Ok(Password::new(text.lines().next().unwrap_or_default()));
+        }
+        match &self.password {
+            Some(secret) => Ok(Password::new(secret.0.clone())),
+            None => Err(Failure::new(
+                Code::Usage,
+                format!("context '{context}' uses SASL but gives no password"),
+            )
+            .hint("set password_env or password_command in the context")
+            .into()),
+        }
+    }
+
     /// Where the password comes from, for display.
     pub(crate) fn password_source(&self) -> String {
         if let Some(var) = &self.password_env {
@@ -272,6 +367,8 @@ pub(crate) struct Settings {
     pub printer: Printer,
     pub config_path: Option<PathBuf>,
     pub explicit_config: bool,
+    /// TLS and SASL from the context in use; plaintext otherwise.
+    pub security: SecurityConfig,
 }
 
 impl Settings {
@@ -286,6 +383,7 @@ impl Settings {
             printer,
             config_path,
             explicit_config,
+            security: SecurityConfig::default(),
         };
         if let Some(flag) = &global.bootstrap_server {
             let servers: Vec<String> = flag
@@ -305,21 +403,17 @@ impl Settings {
             }
             settings.bootstrap = servers;
             settings.bootstrap_from = "-b/--bootstrap-server or KCTL_BOOTSTRAP_SERVER".to_owned();
-            // A flag or env var wins, but a named context must still exist.
-            if global.context.is_some() {
-                settings.context(global)?;
+            // A flag or env var wins over the servers, but a context named
+            // explicitly must still exist, and its TLS/SASL still apply.
+            if global.context.is_some()
+                && let Some((name, context)) = settings.context(global)?
+            {
+                settings.security = context.security(&name)?;
             }
             return Ok(settings);
         }
         if let Some((name, context)) = settings.context(global)? {
-            if context.tls.is_some() || context.sasl.is_some() {
-                return Err(Failure::new(
-                    Code::Failure,
-                    format!("context '{name}' uses TLS or SASL, which this kctl cannot speak yet"),
-                )
-                .hint("connect through a plaintext listener with -b, or use another context")
-                .into());
-            }
+            settings.security = context.security(&name)?;
             settings.bootstrap = context.bootstrap_servers.clone();
             settings.bootstrap_from = format!("context '{name}'");
         }

@@ -10,6 +10,8 @@
 //! | describe/alter configs of a topic (or the broker default) | any broker |
 //! | describe/alter configs of broker *n* | broker *n* itself |
 //! | list offsets, delete records | each partition's leader, one request per leader |
+//! | list groups | every broker |
+//! | describe/delete groups, committed offsets (fetch, commit, delete) | the group's coordinator |
 //!
 //! Every call has one deadline ([`AdminConfig::api_timeout_ms`], Java's
 //! `default.api.timeout.ms`) covering its retries: a lost connection, a
@@ -26,10 +28,12 @@
 //! - `topics`: create, delete, list, describe, create partitions;
 //! - `configs`: describe, alter (AlterConfigs) and incremental alter;
 //! - `partitions`: list offsets and delete records, routed to leaders;
-//! - `cluster`: DescribeCluster with a Metadata fallback.
+//! - `cluster`: DescribeCluster with a Metadata fallback;
+//! - `groups`: consumer groups, their committed offsets and lag.
 
 mod cluster;
 mod configs;
+mod groups;
 mod partitions;
 mod topics;
 
@@ -39,8 +43,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kafka_protocol::messages::{
-    AlterConfigsResponse, CreatePartitionsResponse, DeleteRecordsResponse, DescribeClusterResponse,
-    DescribeConfigsResponse, IncrementalAlterConfigsResponse,
+    AlterConfigsResponse, CreatePartitionsResponse, DeleteGroupsResponse, DeleteRecordsResponse,
+    DescribeClusterResponse, DescribeConfigsResponse, DescribeGroupsResponse,
+    IncrementalAlterConfigsResponse, ListGroupsResponse, OffsetCommitResponse,
+    OffsetDeleteResponse, OffsetFetchResponse,
 };
 use tokio::time::Instant;
 
@@ -53,6 +59,10 @@ pub use cluster::ClusterDescription;
 pub use configs::{
     AlterConfigOp, ConfigEntry, ConfigResource, ConfigSource, ConfigSynonym, ConfigType,
     DescribeConfigsOptions,
+};
+pub use groups::{
+    CommittedOffset, GroupDescription, GroupListing, GroupMember, GroupResult, Lag,
+    ListGroupsOptions, PartitionLag, decode_assignment, decode_subscription,
 };
 pub use partitions::{IsolationLevel, ListedOffset, OffsetSpec};
 pub use topics::{
@@ -75,6 +85,12 @@ throttled!(
     IncrementalAlterConfigsResponse,
     DescribeClusterResponse,
     DeleteRecordsResponse,
+    ListGroupsResponse,
+    DescribeGroupsResponse,
+    DeleteGroupsResponse,
+    OffsetFetchResponse,
+    OffsetCommitResponse,
+    OffsetDeleteResponse,
 );
 
 /// Settings of an [`Admin`].
@@ -345,6 +361,9 @@ fn should_retry(error: &Error) -> bool {
                 | ErrorCode::UnknownLeaderEpoch
                 | ErrorCode::ThrottlingQuotaExceeded
                 | ErrorCode::CoordinatorLoadInProgress
+                // Group calls find the coordinator again on every attempt.
+                | ErrorCode::NotCoordinator
+                | ErrorCode::CoordinatorNotAvailable
         ),
         _ => false,
     }

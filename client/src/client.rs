@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::backoff::Backoff;
-use crate::connection::broker::BrokerConnection;
+use crate::connection::broker::{BrokerConnection, Connector};
 use crate::connection::{Connection, ConnectionConfig};
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::metadata::{ClusterMetadata, TopicMetadata};
@@ -59,7 +59,7 @@ pub struct Client {
 #[derive(Debug)]
 struct ClientInner {
     config: ClientConfig,
-    connection_config: Arc<ConnectionConfig>,
+    connector: Arc<Connector>,
     bootstrap: Vec<Arc<BrokerConnection>>,
     brokers: Mutex<HashMap<i32, Arc<BrokerConnection>>>,
     metadata: RwLock<Arc<ClusterMetadata>>,
@@ -87,20 +87,15 @@ impl Client {
         if config.bootstrap_servers.is_empty() {
             return Err(Error::Config("bootstrap.servers is empty".into()));
         }
-        let connection_config = Arc::new(config.connection.clone());
+        let connector = Arc::new(Connector::new(config.connection.clone())?);
         let bootstrap = config
             .bootstrap_servers
             .iter()
-            .map(|addr| {
-                Arc::new(BrokerConnection::new(
-                    addr.trim(),
-                    Arc::clone(&connection_config),
-                ))
-            })
+            .map(|addr| Arc::new(BrokerConnection::new(addr.trim(), Arc::clone(&connector))))
             .collect();
         let inner = Arc::new(ClientInner {
             config,
-            connection_config,
+            connector,
             bootstrap,
             brokers: Mutex::new(HashMap::new()),
             metadata: RwLock::new(Arc::new(ClusterMetadata::default())),
@@ -191,11 +186,10 @@ impl Client {
                 })
                 .collect()
         });
-        let request = MetadataRequest::default()
-            .with_topics(topics)
-            .with_allow_auto_topic_creation(self.inner.config.allow_auto_topic_creation);
         let (conn, _) = self.any_connection().await?;
         let version = conn.version_for::<MetadataRequest>(Some(METADATA_VERSION_CAP))?;
+        let request =
+            metadata_request(topics, self.inner.config.allow_auto_topic_creation, version);
         let response = conn.request_at(&request, version).await?;
         let previous = self.metadata();
         let fresh = Arc::new(ClusterMetadata::from_response(&response, Some(&previous)));
@@ -244,6 +238,9 @@ impl Client {
         for broker in candidates {
             match broker.get().await {
                 Ok(conn) => return Ok((conn, broker)),
+                // Another broker would refuse the same credentials or
+                // certificate; say why at once, not "no broker reachable".
+                Err(e) if !e.is_retriable() => return Err(Error::from(e)),
                 Err(e) => last = Some(Error::from(e)),
             }
         }
@@ -261,7 +258,7 @@ impl Client {
                     *id,
                     Arc::new(BrokerConnection::new(
                         addr,
-                        Arc::clone(&self.inner.connection_config),
+                        Arc::clone(&self.inner.connector),
                     )),
                 );
             }
@@ -297,4 +294,20 @@ async fn refresh_loop(inner: Weak<ClientInner>) {
         drop(client);
         tokio::time::sleep(backoff).await;
     }
+}
+
+/// A Metadata request for `topics` (`None`: all). Before v4 the request has
+/// no `allow_auto_topic_creation` field — the broker's own setting decides —
+/// so it must keep its default there or the request cannot be encoded.
+pub(crate) fn metadata_request(
+    topics: Option<Vec<MetadataRequestTopic>>,
+    allow_auto_topic_creation: bool,
+    version: i16,
+) -> MetadataRequest {
+    const AUTO_CREATE_FIELD_SINCE_VERSION: i16 = 4;
+    MetadataRequest::default()
+        .with_topics(topics)
+        .with_allow_auto_topic_creation(
+            allow_auto_topic_creation || version < AUTO_CREATE_FIELD_SINCE_VERSION,
+        )
 }

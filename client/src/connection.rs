@@ -14,8 +14,15 @@
 //!
 //! The connection is generic over any `AsyncRead + AsyncWrite`, so the unit
 //! tests below drive it through `tokio::io::duplex` with a scripted broker.
+//! [`broker::Connector`] hands it a TCP stream, or the TLS stream over one
+//! (`tls`); after ApiVersions, [`Connection::establish`] authenticates with
+//! SASL (`sasl`) when [`security::SecurityConfig`] says so, before any other
+//! request can be sent.
 
 pub mod broker;
+mod sasl;
+pub mod security;
+mod tls;
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -24,7 +31,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
+use kafka_protocol::messages::{
+    ApiVersionsRequest, ApiVersionsResponse, SaslAuthenticateRequest, SaslAuthenticateResponse,
+    SaslHandshakeRequest, SaslHandshakeResponse,
+};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -45,6 +55,8 @@ pub struct ConnectionConfig {
     /// Responses larger than this are treated as a protocol violation.
     pub max_frame_bytes: usize,
     pub reconnect_backoff: crate::backoff::Backoff,
+    /// TLS and SASL; plaintext by default.
+    pub security: security::SecurityConfig,
 }
 
 impl Default for ConnectionConfig {
@@ -59,6 +71,7 @@ impl Default for ConnectionConfig {
                 max_ms: 1_000,
                 jitter: 0.2,
             },
+            security: security::SecurityConfig::default(),
         }
     }
 }
@@ -91,9 +104,20 @@ throttled!(
     SyncGroupResponse,
     HeartbeatResponse,
     LeaveGroupResponse,
-    OffsetCommitResponse,
-    OffsetFetchResponse,
 );
+
+// Neither carries a throttle time: authentication is never throttled.
+impl Throttled for SaslHandshakeResponse {
+    fn throttle_time_ms(&self) -> i32 {
+        0
+    }
+}
+
+impl Throttled for SaslAuthenticateResponse {
+    fn throttle_time_ms(&self) -> i32 {
+        0
+    }
+}
 
 /// The Produce version this client sends at most: v13 replaces topic names
 /// with topic ids (KIP-516), which the producer does not track yet.
@@ -198,8 +222,9 @@ impl Drop for Connection {
 }
 
 impl Connection {
-    /// Starts the reader and writer tasks on `stream` and negotiates API
-    /// versions with the broker.
+    /// Starts the reader and writer tasks on `stream`, negotiates API
+    /// versions with the broker and, if `config.security` has SASL
+    /// credentials, authenticates.
     pub async fn establish<RW>(
         stream: RW,
         config: &ConnectionConfig,
@@ -209,6 +234,9 @@ impl Connection {
     {
         let mut conn = Self::start(stream, config);
         conn.versions = conn.negotiate_versions().await?;
+        if let Some(sasl) = &config.security.sasl {
+            conn.authenticate(sasl).await?;
+        }
         Ok(conn)
     }
 
@@ -285,6 +313,85 @@ impl Connection {
             return Ok(BrokerVersions::from_response(&response));
         }
         Err(ConnectionError::ApiVersions(ErrorCode::UnsupportedVersion))
+    }
+
+    /// SaslHandshake v1 names the mechanism, then SaslAuthenticate requests
+    /// carry the mechanism's messages (KIP-152) until it is done. v0 of the
+    /// handshake (unframed tokens, Kafka before 1.0) is not spoken.
+    async fn authenticate(&self, config: &security::SaslConfig) -> Result<(), ConnectionError> {
+        let mechanism = config.mechanism;
+        let fail = |code: Option<ErrorCode>, message: String| ConnectionError::Authentication {
+            mechanism,
+            code,
+            message,
+        };
+        if self
+            .versions
+            .version_for::<SaslHandshakeRequest>(None)
+            .is_none_or(|v| v < 1)
+            || self
+                .versions
+                .version_for::<SaslAuthenticateRequest>(None)
+                .is_none()
+        {
+            return Err(fail(
+                None,
+                "the broker does not offer SASL (SaslHandshake v1 and SaslAuthenticate) \
+                 on this listener"
+                    .into(),
+            ));
+        }
+        let handshake = SaslHandshakeRequest::default()
+            .with_mechanism(StrBytes::from_static_str(mechanism.as_str()));
+        let response = self
+            .request_at(&handshake, 1)
+            .await
+            .map_err(into_connection_error)?;
+        if let Some(code) = ErrorCode::try_from_code(response.error_code) {
+            let offered: Vec<&str> = response.mechanisms.iter().map(|m| m.as_str()).collect();
+            let message = if code == ErrorCode::UnsupportedSaslMechanism {
+                format!(
+                    "the broker does not enable {mechanism}; it offers {}",
+                    if offered.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        offered.join(", ")
+                    }
+                )
+            } else {
+                format!("the broker refused the SASL handshake: {code}")
+            };
+            return Err(fail(Some(code), message));
+        }
+        // v2 is the flexible version; nothing past it is needed.
+        let version = self
+            .version_for::<SaslAuthenticateRequest>(Some(2))
+            .map_err(|_| fail(None, "no common SaslAuthenticate version".into()))?;
+        let mut exchange = sasl::Authenticator::new(config);
+        let mut message = exchange.first();
+        loop {
+            let request = SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(message));
+            let response = self
+                .request_at(&request, version)
+                .await
+                .map_err(into_connection_error)?;
+            if let Some(code) = ErrorCode::try_from_code(response.error_code) {
+                let message = response
+                    .error_message
+                    .as_ref()
+                    .map_or_else(|| code.to_string(), |m| m.to_string());
+                return Err(fail(Some(code), message));
+            }
+            match exchange
+                .next(&response.auth_bytes)
+                .map_err(|message| fail(None, message))?
+            {
+                Some(next) => message = next,
+                None => break,
+            }
+        }
+        tracing::debug!(%mechanism, "SASL authentication succeeded");
+        Ok(())
     }
 
     /// What the broker said it supports.
@@ -550,12 +657,13 @@ fn api_key<R: Request>() -> ApiKey {
 fn into_connection_error(e: RequestError) -> ConnectionError {
     match e {
         RequestError::Connection(c) => c,
-        RequestError::Timeout { timeout_ms, .. } => {
-            ConnectionError::Io(Arc::new(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("ApiVersions got no answer within {timeout_ms} ms"),
-            )))
-        }
+        RequestError::Timeout {
+            api_key,
+            timeout_ms,
+        } => ConnectionError::Io(Arc::new(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("{api_key:?} got no answer within {timeout_ms} ms"),
+        ))),
         RequestError::Protocol { source, .. } => ConnectionError::Protocol(source),
         RequestError::UnsupportedApi { .. } => {
             ConnectionError::ApiVersions(ErrorCode::UnsupportedVersion)

@@ -458,7 +458,13 @@ impl Consumer {
         let group_id = config.group_id.clone();
         let inner = Inner::new(client, config);
         manager::start(&inner);
-        let group = group_id.map(|id| group::start(&inner, id));
+        let group = match group_id.map(|id| group::start(&inner, id)).transpose() {
+            Ok(group) => group,
+            Err(e) => {
+                inner.shut_down();
+                return Err(e);
+            }
+        };
         Ok(Self {
             handle: Arc::new(Handle { inner, group }),
         })

@@ -47,6 +47,30 @@ pub enum ConnectionError {
     /// The connection was shut down by this client.
     #[error("the connection was shut down")]
     Shutdown,
+    /// The TLS handshake failed: the broker's certificate is not trusted or
+    /// does not name it, the broker refused ours, or it does not speak TLS.
+    #[error("TLS handshake with {addr} failed: {message}")]
+    Tls { addr: String, message: String },
+    /// SASL authentication failed. `code` is the broker's error code
+    /// (UNSUPPORTED_SASL_MECHANISM, SASL_AUTHENTICATION_FAILED, ...) when it
+    /// refused; `None` when this client rejected the broker's answers (a
+    /// SCRAM server signature that does not match). The message never
+    /// contains the password.
+    #[error("SASL {mechanism} authentication failed: {message}")]
+    Authentication {
+        mechanism: crate::connection::security::SaslMechanism,
+        code: Option<ErrorCode>,
+        message: String,
+    },
+}
+
+impl ConnectionError {
+    /// Whether connecting again may succeed. A refused password or an
+    /// untrusted certificate will be refused again, so these fail at once
+    /// rather than being retried until a deadline.
+    pub fn is_retriable(&self) -> bool {
+        !matches!(self, Self::Tls { .. } | Self::Authentication { .. })
+    }
 }
 
 impl From<io::Error> for ConnectionError {
@@ -89,7 +113,11 @@ impl RequestError {
     /// Whether sending the request again (perhaps on a new connection) may
     /// succeed.
     pub fn is_retriable(&self) -> bool {
-        matches!(self, Self::Connection(_) | Self::Timeout { .. })
+        match self {
+            Self::Connection(c) => c.is_retriable(),
+            Self::Timeout { .. } => true,
+            _ => false,
+        }
     }
 }
 

@@ -108,6 +108,46 @@
 //! # Ok::<(), kctl_client::Error>(())
 //! ```
 //!
+//! # Security
+//!
+//! TLS (rustls) and SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) are set in
+//! [`connection::ConnectionConfig::security`], or with the usual Kafka
+//! properties, parsed by
+//! [`connection::security::SecurityConfig::from_properties`]:
+//!
+//! | property | values |
+//! |---|---|
+//! | `security.protocol` | `PLAINTEXT` (default), `SSL`, `SASL_PLAINTEXT`, `SASL_SSL` |
+//! | `ssl.ca.location` | PEM file(s) or directory of trusted CAs; unset: the OS trust store |
+//! | `ssl.certificate.location`, `ssl.key.location` | PEM client certificate chain and key (mutual TLS) |
+//! | `ssl.endpoint.identification.algorithm` | `https` (default, the certificate must name the host) or `none` |
+//! | `sasl.mechanism` (or `sasl.mechanisms`) | `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512` |
+//! | `sasl.username`, `sasl.password` | credentials; the password's `Debug` prints `***` |
+//!
+//! ```
+//! use kctl_client::connection::security::{SaslMechanism, SecurityProtocol};
+//!
+//! let config = kctl_client::ProducerConfig::from_properties([
+//!     ("bootstrap.servers", "kafka-1.example:9093"),
+//!     ("security.protocol", "SASL_SSL"),
+//!     ("ssl.ca.location", "/etc/kafka/ca.pem"),
+//!     ("sasl.mechanism", "SCRAM-SHA-512"),
+//!     ("sasl.username", "orders-service"),
+//!     ("sasl.password", "s3cret"),
+//! ])?;
+//! let security = &config.client.connection.security;
+//! assert_eq!(security.protocol(), SecurityProtocol::SaslSsl);
+//! assert_eq!(security.sasl.as_ref().unwrap().mechanism, SaslMechanism::ScramSha512);
+//! assert!(!format!("{config:?}").contains("s3cret"));
+//! # Ok::<(), kctl_client::Error>(())
+//! ```
+//!
+//! A certificate that is not trusted or does not name the broker fails the
+//! connection with [`error::ConnectionError::Tls`]; refused credentials, an
+//! unsupported mechanism or a SCRAM server signature that does not verify
+//! fail it with [`error::ConnectionError::Authentication`]. Neither is
+//! retried.
+//!
 //! # Layout
 //!
 //! - [`protocol`]: the wire format and nothing else — framing, request and
@@ -117,7 +157,9 @@
 //!   broker-lite reuses it.
 //! - `connection`: one multiplexed connection per broker (correlation ids,
 //!   a reader task and a writer task, ApiVersions negotiation, timeouts,
-//!   throttling) and `connection::broker`, which reconnects with backoff.
+//!   throttling, SASL) and `connection::broker`, which opens TCP and TLS
+//!   connections and reconnects with backoff; `connection::security` holds
+//!   the TLS and SASL settings.
 //! - `client`: bootstrap, the broker pool and the `metadata` cache,
 //!   refreshed periodically and when a broker says it is stale.
 //! - `producer`: partitioners, the batch accumulator with its bounded

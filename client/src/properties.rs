@@ -1,12 +1,15 @@
 //! Kafka-style `key=value` properties, shared by the producer's and the
 //! consumer's `from_properties`: parsing `.properties` text, rejecting
 //! unknown keys (all of them named at once), value parsers whose errors name
-//! their key, and the keys every client understands (connection, metadata).
+//! their key, and the keys every client understands (connection, metadata,
+//! and the security keys parsed by
+//! [`SecurityConfig::from_properties`](crate::connection::security::SecurityConfig::from_properties)).
 
 use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::client::ClientConfig;
+use crate::connection::security::{SecurityConfig, is_security_property};
 use crate::error::{Error, Result};
 
 /// Keys that configure the shared [`ClientConfig`] rather than one kind of
@@ -21,9 +24,10 @@ pub(crate) const CLIENT_KEYS: &[&str] = &[
     "allow.auto.create.topics",
 ];
 
-/// Trimmed pairs, checked against `known` (plus [`CLIENT_KEYS`]), and a
-/// [`ClientConfig`] with `bootstrap.servers` (required) and the other client
-/// keys applied. The caller applies its own keys from `pairs`.
+/// Trimmed pairs, checked against `known` (plus [`CLIENT_KEYS`] and the
+/// security keys), and a [`ClientConfig`] with `bootstrap.servers`
+/// (required), the other client keys and the security settings applied. The
+/// caller applies its own keys from `pairs`.
 pub(crate) struct Parsed {
     pub(crate) pairs: Vec<(String, String)>,
     pub(crate) client: ClientConfig,
@@ -43,7 +47,11 @@ where
         .collect();
     let unknown: Vec<String> = pairs
         .iter()
-        .filter(|(k, _)| !known.contains(&k.as_str()) && !CLIENT_KEYS.contains(&k.as_str()))
+        .filter(|(k, _)| {
+            !known.contains(&k.as_str())
+                && !CLIENT_KEYS.contains(&k.as_str())
+                && !is_security_property(k)
+        })
         .map(|(k, _)| k.clone())
         .collect();
     if !unknown.is_empty() {
@@ -62,6 +70,12 @@ where
         .filter(|servers| !servers.is_empty())
         .ok_or_else(|| Error::Config("bootstrap.servers is required".into()))?;
     let mut client = ClientConfig::new(bootstrap);
+    client.connection.security = SecurityConfig::from_properties(
+        pairs
+            .iter()
+            .filter(|(k, _)| is_security_property(k))
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    )?;
     for (key, value) in &pairs {
         let v = value.as_str();
         match key.as_str() {

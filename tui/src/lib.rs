@@ -9,6 +9,8 @@
 //! - [`ui`]: drawing; reads `&App`, never mutates it.
 //! - [`headless`]: the same evaluation as a JSON report and exit code.
 //! - [`fixture`]: deterministic snapshots for tests, benches and demos.
+//! - [`poller`]: fills snapshots from a cluster in a background task.
+//! - [`terminal`]: the interactive event loop and terminal setup/teardown.
 
 pub mod action;
 pub mod app;
@@ -17,5 +19,7 @@ pub mod fixture;
 pub mod headless;
 pub mod keymap;
 pub mod model;
+pub mod poller;
 pub mod ring;
+pub mod terminal;
 pub mod ui;

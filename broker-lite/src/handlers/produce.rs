@@ -2,8 +2,11 @@
 //!
 //! Each partition carries exactly one RecordBatch v2. It is checked by its
 //! header alone — magic, length, CRC-32C, record count against
-//! lastOffsetDelta, max.message.bytes — then placed by patching its base
-//! offset and leader epoch. Records are never decoded here. With one
+//! lastOffsetDelta, max.message.bytes, and for idempotent producers the
+//! sequence and epoch against the partition's producer state — then placed
+//! by patching its base offset and leader epoch. A retried batch already in
+//! the log is answered with its original offsets. Records are decoded only
+//! on compacted topics, to refuse keyless records as Kafka does. With one
 //! broker, acks=all is satisfied by the leader's own append; with
 //! `FlushPolicy::EveryBatch` that append includes an fsync.
 
@@ -16,6 +19,7 @@ use kctl_client::protocol::messages::produce_response::{
     PartitionProduceResponse, TopicProduceResponse,
 };
 use kctl_client::protocol::messages::{ProduceRequest, ProduceResponse};
+use kctl_client::protocol::record_batch;
 use kctl_client::protocol::records::Compression;
 
 use super::str_bytes;
@@ -57,7 +61,7 @@ pub(super) async fn handle(
                 .map(|data| {
                     let outcome = match &refusal {
                         Some((code, message)) => Err((*code, message.clone())),
-                        None => append(state, &name, data.index, data.records, version),
+                        None => append(state, &name, data.index, data.records, version, acks),
                     };
                     partition_response(data.index, outcome, version)
                 })
@@ -83,6 +87,7 @@ fn append(
     index: i32,
     records: Option<Bytes>,
     version: i16,
+    acks: i16,
 ) -> Result<Appended, (ErrorCode, String)> {
     let partition = state
         .topic(topic)
@@ -112,17 +117,28 @@ fn append(
             "broker-lite does not support transactions".into(),
         ));
     }
-    if header.has_producer_id() {
-        return Err((
-            ErrorCode::UnknownProducerId,
-            "broker-lite does not issue producer ids yet (InitProducerId is not advertised); disable idempotence".into(),
-        ));
-    }
     if header.compression() == Ok(Compression::Zstd) && version < ZSTD_MIN_PRODUCE_VERSION {
         return Err((
             ErrorCode::UnsupportedCompressionType,
             "zstd needs Produce v7 or later".into(),
         ));
+    }
+    let (compacted, min_insync_replicas) = partition
+        .with_log(|log| {
+            let config = log.config();
+            (config.cleanup_policy.compact, config.min_insync_replicas)
+        })
+        .unwrap_or((false, 1));
+    if acks == -1 && min_insync_replicas > 1 {
+        return Err((
+            ErrorCode::NotEnoughReplicas,
+            format!(
+                "The size of the current ISR (1) is insufficient to satisfy the min.isr requirement of {min_insync_replicas} for partition {topic}-{index}"
+            ),
+        ));
+    }
+    if compacted {
+        require_keys(&records, topic, index)?;
     }
     // The request buffer is shared; the log patches its own copy.
     let mut owned = BytesMut::from(&records[..]);
@@ -146,14 +162,34 @@ fn append(
                 log_start_offset: info.log_start_offset,
             })
         }
-        Err(e @ LogError::MessageTooLarge { .. }) => {
-            Err((ErrorCode::MessageTooLarge, e.to_string()))
-        }
-        Err(e) => {
+        Err(e @ (LogError::Io { .. } | LogError::Corrupt { .. })) => {
             tracing::error!(topic, partition = index, "append failed: {e}");
-            Err((ErrorCode::KafkaStorageError, e.to_string()))
+            Err((e.error_code(), e.to_string()))
         }
+        Err(e) => Err((e.error_code(), e.to_string())),
     }
+}
+
+/// Compaction keeps the newest record per key, so a keyless record has no
+/// place in a compacted topic; Kafka rejects it with INVALID_RECORD. This is
+/// the one produce check that decodes (and decompresses) records, and only
+/// for compacted topics, outside the partition lock.
+fn require_keys(records: &Bytes, topic: &str, index: i32) -> Result<(), (ErrorCode, String)> {
+    let batches = record_batch::decode_batches(records)
+        .map_err(|e| (ErrorCode::CorruptMessage, e.to_string()))?;
+    if batches
+        .iter()
+        .flat_map(|b| &b.records)
+        .any(|r| r.key.is_none())
+    {
+        return Err((
+            ErrorCode::InvalidRecord,
+            format!(
+                "Compacted topic cannot accept message without key in topic partition {topic}-{index}."
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Kafka's answers: a batch that fails its CRC or size checks is

@@ -29,6 +29,63 @@ pub struct LogConfig {
     /// `LogAppend` overwrites each batch's timestamp with the broker clock.
     pub message_timestamp_type: TimestampType,
     pub flush: FlushPolicy,
+    /// `cleanup.policy`: whether retention deletes old segments, and
+    /// whether the cleaner compacts closed ones.
+    pub cleanup_policy: CleanupPolicy,
+    /// How long a compacted-away key's tombstone stays readable after the
+    /// cleaner first saw it (`delete.retention.ms`).
+    pub delete_retention_ms: i64,
+    /// A record younger than this is never compacted away
+    /// (`min.compaction.lag.ms`).
+    pub min_compaction_lag_ms: i64,
+    /// acks=all produce needs this many in-sync replicas; a single broker
+    /// has one.
+    pub min_insync_replicas: i32,
+}
+
+/// Kafka's `cleanup.policy`: `delete`, `compact`, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CleanupPolicy {
+    pub delete: bool,
+    pub compact: bool,
+}
+
+impl CleanupPolicy {
+    pub const DELETE: Self = Self {
+        delete: true,
+        compact: false,
+    };
+
+    /// Parses Kafka's list form (`compact,delete`, any order, spaces
+    /// allowed). An empty list or an unknown item is an error.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let mut policy = Self {
+            delete: false,
+            compact: false,
+        };
+        for item in value.split(',').map(str::trim) {
+            match item {
+                "delete" => policy.delete = true,
+                "compact" => policy.compact = true,
+                "" => return Err("must list delete, compact or both".into()),
+                other => {
+                    return Err(format!(
+                        "unknown policy {other:?}: must be delete or compact"
+                    ));
+                }
+            }
+        }
+        Ok(policy)
+    }
+
+    /// The canonical list form.
+    pub fn name(self) -> &'static str {
+        match (self.compact, self.delete) {
+            (true, true) => "compact,delete",
+            (true, false) => "compact",
+            _ => "delete",
+        }
+    }
 }
 
 /// When appended bytes are fsynced.
@@ -52,6 +109,7 @@ pub const DEFAULT_RETENTION_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 pub const DEFAULT_INDEX_INTERVAL_BYTES: usize = 4096;
 /// 1 MiB of records plus the 12-byte log overhead, as in Kafka.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_048_588;
+pub const DEFAULT_DELETE_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl Default for LogConfig {
     fn default() -> Self {
@@ -64,6 +122,10 @@ impl Default for LogConfig {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             message_timestamp_type: TimestampType::Creation,
             flush: FlushPolicy::Never,
+            cleanup_policy: CleanupPolicy::DELETE,
+            delete_retention_ms: DEFAULT_DELETE_RETENTION_MS,
+            min_compaction_lag_ms: 0,
+            min_insync_replicas: 1,
         }
     }
 }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::batch::BatchError;
 
+use super::producer_state::ProducerStateError;
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LogError {
@@ -48,6 +50,9 @@ pub enum LogError {
         log_end_offset: i64,
         records_count: i32,
     },
+    /// An idempotent producer's batch that breaks its sequence or epoch.
+    #[error(transparent)]
+    Producer(#[from] ProducerStateError),
     /// Bytes that should hold whole valid batches (below the log end, inside
     /// a trusted segment) do not.
     #[error("corrupt segment {} at position {position}: {reason}", path.display())]
@@ -83,6 +88,12 @@ impl LogError {
             LogError::BatchLargerThanSegment { .. } => ErrorCode::RecordListTooLarge,
             LogError::InvalidBatch(_) => ErrorCode::CorruptMessage,
             LogError::OffsetOverflow { .. } => ErrorCode::InvalidRecord,
+            LogError::Producer(e) => match e {
+                ProducerStateError::StaleEpoch { .. } => ErrorCode::InvalidProducerEpoch,
+                ProducerStateError::OutOfOrder { .. } => ErrorCode::OutOfOrderSequenceNumber,
+                ProducerStateError::UnknownProducer { .. } => ErrorCode::UnknownProducerId,
+                ProducerStateError::InvalidSequence { .. } => ErrorCode::InvalidRecord,
+            },
             LogError::Io { .. } | LogError::Corrupt { .. } => ErrorCode::KafkaStorageError,
         }
     }

@@ -9,6 +9,12 @@
 //! the file is cut there, and every later segment is deleted, since it was
 //! written after bytes that never reached the disk. This is Kafka's
 //! `LogLoader.recoverLog`.
+//!
+//! A log the cleaner has compacted (it leaves `cleaner-offset-checkpoint`)
+//! has offset gaps, inside segments and between them; there, offsets need
+//! only increase. The cleaner's own leftovers are finished or discarded
+//! here: a `.log.cleaned` was never committed and is deleted; a `.log.swap`
+//! was, and replaces its `.log` (whose indexes are then rebuilt).
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
@@ -17,6 +23,7 @@ use std::path::Path;
 
 use kctl_client::protocol::batch::{BatchError, BatchScan};
 
+use super::cleaner::{CLEANED_SUFFIX, SWAP_SUFFIX};
 use super::error::LogError;
 use super::files::{self, LOG_SUFFIX, OFFSET_INDEX_SUFFIX, TEMP_SUFFIX, TIME_INDEX_SUFFIX};
 use super::index::OffsetEntry;
@@ -43,6 +50,10 @@ pub struct RecoveryReport {
     pub segments_deleted: usize,
     pub log_start_offset: i64,
     pub log_end_offset: i64,
+    /// The producer-state snapshot the open started from (0: none).
+    pub producer_snapshot_offset: i64,
+    /// Producer batch headers read after that snapshot.
+    pub producer_batches_scanned: u64,
 }
 
 /// What a verified scan of one segment found.
@@ -70,6 +81,7 @@ pub(crate) fn scan_verified(
     base_offset: i64,
     len_bytes: u64,
     index_interval_bytes: usize,
+    allow_gaps: bool,
 ) -> Result<ScanOutcome, LogError> {
     let mut out = ScanOutcome {
         valid_bytes: 0,
@@ -108,7 +120,12 @@ pub(crate) fn scan_verified(
             let position = chunk_start + found.position as u64;
             let header = found.header;
             let batch_end = position + found.bytes.len() as u64;
-            let reason = if header.base_offset != out.stats.next_offset {
+            let misplaced = if allow_gaps {
+                header.base_offset < out.stats.next_offset
+            } else {
+                header.base_offset != out.stats.next_offset
+            };
+            let reason = if misplaced {
                 Some(format!(
                     "batch at {position} starts at offset {}, expected {}",
                     header.base_offset, out.stats.next_offset
@@ -152,6 +169,7 @@ pub(crate) fn load_segments(
     clean_shutdown: bool,
     recovery_point: Option<i64>,
     now_ms: i64,
+    allow_gaps: bool,
     report: &mut RecoveryReport,
 ) -> Result<Vec<Segment>, LogError> {
     let bases = list_segments(dir)?;
@@ -166,7 +184,7 @@ pub(crate) fn load_segments(
     let mut segments: Vec<Segment> = Vec::with_capacity(bases.len());
     for (i, &base) in bases.iter().enumerate() {
         if let Some(expected) = segments.last().map(Segment::next_offset)
-            && base != expected
+            && (base < expected || (base != expected && !allow_gaps))
         {
             tracing::warn!(
                 dir = %dir.display(),
@@ -178,7 +196,7 @@ pub(crate) fn load_segments(
             break;
         }
         let trusted = if i < first_scanned {
-            match Segment::open_trusted(dir, base, now_ms)? {
+            match Segment::open_trusted(dir, base, now_ms, allow_gaps)? {
                 Ok(segment) => Some(segment),
                 Err(reason) => {
                     tracing::warn!(dir = %dir.display(), base_offset = base, reason, "segment failed its checks; recovering it");
@@ -192,7 +210,7 @@ pub(crate) fn load_segments(
             Some(segment) => segment,
             None => {
                 let (segment, recovered) =
-                    Segment::recover(dir, base, index_interval_bytes, now_ms)?;
+                    Segment::recover(dir, base, index_interval_bytes, now_ms, allow_gaps)?;
                 report.segments_scanned += 1;
                 report.batches_kept += recovered.batches_kept;
                 report.bytes_truncated += recovered.bytes_truncated;
@@ -229,6 +247,22 @@ fn list_segments(dir: &Path) -> Result<Vec<i64>, LogError> {
             continue;
         }
         match files::parse_segment_file_name(name) {
+            Some((_, CLEANED_SUFFIX)) => {
+                tracing::warn!(path = %entry.path().display(), "removing an unfinished compaction output");
+                remove_file(&entry.path())?;
+            }
+            Some((base, SWAP_SUFFIX)) => {
+                tracing::warn!(path = %entry.path().display(), "finishing an interrupted compaction swap");
+                // The old indexes describe the old file: drop them first so
+                // the segment is rebuilt whatever happens next.
+                for suffix in [OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX] {
+                    remove_file(&files::segment_file(dir, base, suffix))?;
+                }
+                let log = files::segment_file(dir, base, LOG_SUFFIX);
+                fs::rename(entry.path(), &log).map_err(LogError::io("rename into place", &log))?;
+                files::sync_dir(dir)?;
+                bases.insert(base);
+            }
             Some((base, LOG_SUFFIX)) => {
                 bases.insert(base);
             }
@@ -312,7 +346,7 @@ pub(crate) mod tests {
         let path = dir.path().join("segment");
         fs::write(&path, bytes).unwrap();
         let file = File::open(&path).unwrap();
-        scan_verified(&file, &path, 100, bytes.len() as u64, 4096).unwrap()
+        scan_verified(&file, &path, 100, bytes.len() as u64, 4096, false).unwrap()
     }
 
     #[test]

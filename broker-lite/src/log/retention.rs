@@ -41,7 +41,10 @@ pub(crate) fn plan(
 ) -> RetentionReport {
     let mut report = RetentionReport::default();
     let mut n = 0;
-    if config.retention_ms >= 0 {
+    // Time and size only bound logs whose policy includes delete; a
+    // compacted-only log keeps every key's latest record however old.
+    let by_age_and_size = config.cleanup_policy.delete;
+    if by_age_and_size && config.retention_ms >= 0 {
         while n < closed.len()
             && now_ms.saturating_sub(closed[n].largest_timestamp_ms) > config.retention_ms
         {
@@ -49,7 +52,7 @@ pub(crate) fn plan(
             report.deleted_for_time += 1;
         }
     }
-    if config.retention_bytes >= 0 {
+    if by_age_and_size && config.retention_bytes >= 0 {
         let kept_bytes = total_size_bytes - closed[..n].iter().map(|s| s.size_bytes).sum::<u64>();
         let mut excess_bytes = i128::from(kept_bytes) - i128::from(config.retention_bytes);
         while n < closed.len() && excess_bytes - i128::from(closed[n].size_bytes) >= 0 {
@@ -142,6 +145,17 @@ mod tests {
         assert_eq!(deleted(5), 1);
         assert_eq!(deleted(11), 2);
         assert_eq!(deleted(12), 3);
+    }
+
+    #[test]
+    fn compact_only_logs_ignore_time_and_size() {
+        let closed = segs(&[(0, 10, 0), (5, 10, 0), (9, 10, 0)]);
+        let mut compact = config(1, 0);
+        compact.cleanup_policy = crate::log::CleanupPolicy::parse("compact").unwrap();
+        assert_eq!(plan(&closed, 12, 40, 0, &compact, 1000).segments_deleted, 0);
+        assert_eq!(plan(&closed, 12, 40, 5, &compact, 1000).segments_deleted, 1);
+        compact.cleanup_policy = crate::log::CleanupPolicy::parse("delete, compact").unwrap();
+        assert_eq!(plan(&closed, 12, 40, 0, &compact, 1000).segments_deleted, 3);
     }
 
     #[test]

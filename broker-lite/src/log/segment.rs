@@ -169,6 +169,7 @@ impl Segment {
         dir: &Path,
         base_offset: i64,
         now_ms: i64,
+        allow_gaps: bool,
     ) -> Result<Result<Self, String>, LogError> {
         let log_path = files::segment_file(dir, base_offset, LOG_SUFFIX);
         let log = files::open_read_write(&log_path)?;
@@ -210,6 +211,7 @@ impl Segment {
                     Some(entry) => {
                         header.last_offset() == base_offset + i64::from(entry.relative_offset)
                     }
+                    None if allow_gaps => header.base_offset >= base_offset,
                     None => header.base_offset == base_offset,
                 };
                 if !expected {
@@ -218,7 +220,9 @@ impl Segment {
                         tail_from
                     )));
                 }
-            } else if header.base_offset != stats.next_offset {
+            } else if header.base_offset < stats.next_offset
+                || (header.base_offset != stats.next_offset && !allow_gaps)
+            {
                 return Ok(Err(format!(
                     "batch at {position} starts at offset {}, expected {}",
                     header.base_offset, stats.next_offset
@@ -281,6 +285,7 @@ impl Segment {
         base_offset: i64,
         index_interval_bytes: usize,
         now_ms: i64,
+        allow_gaps: bool,
     ) -> Result<(Self, SegmentRecovery), LogError> {
         let log_path = files::segment_file(dir, base_offset, LOG_SUFFIX);
         let log = files::open_read_write(&log_path)?;
@@ -301,6 +306,7 @@ impl Segment {
             base_offset,
             size_before,
             index_interval_bytes,
+            allow_gaps,
         )?;
         let bytes_truncated = size_before - valid_bytes;
         if bytes_truncated > 0 {
@@ -459,7 +465,7 @@ impl Segment {
         self.sync()
     }
 
-    fn walk(&self, from_position: u64) -> HeaderWalk<'_> {
+    pub(crate) fn walk(&self, from_position: u64) -> HeaderWalk<'_> {
         HeaderWalk::new(&self.log, &self.log_path, from_position, self.size_bytes)
     }
 

@@ -183,4 +183,12 @@ async fn kafka_python_producer_and_assigned_consumer_round_trip() {
     );
     let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(summary["received"], 1000);
+    // The defaults made it idempotent: its batches carry a producer id.
+    let data = crate::protocol::fetch(&mut broker.client().await, "kpy", 0, 0).await;
+    let records = data.records.unwrap();
+    let first = kctl_client::protocol::batch::BatchHeader::parse(&records).unwrap();
+    assert!(
+        first.producer_id >= 0 && first.base_sequence == 0,
+        "{first:?}"
+    );
 }

@@ -2,11 +2,14 @@
 //! file). Each module starts its own broker on port 0.
 
 mod bad_input;
+mod compaction;
 mod crash;
 mod group_interop;
 mod group_restart;
 mod groups;
+mod idempotence;
 mod interop;
+mod live_configs;
 mod protocol;
 mod restart;
 mod support;

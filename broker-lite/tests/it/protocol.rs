@@ -159,7 +159,7 @@ async fn api_versions_answers_known_and_too_new_versions() {
         response
             .api_keys
             .iter()
-            .all(|k| k.api_key != ApiKey::InitProducerId as i16),
+            .all(|k| k.api_key != ApiKey::AddPartitionsToTxn as i16),
         "advertise only what is implemented"
     );
 

@@ -146,6 +146,76 @@ async fn every_advertised_version_answers() {
         ])
     })
     .await;
+    every_version(&mut client, &advertised, |v| {
+        let request = InitProducerIdRequest::default()
+            .with_transactional_id(None)
+            .with_transaction_timeout_ms(60_000);
+        if v >= 3 {
+            request
+                .with_producer_id(ProducerId(-1))
+                .with_producer_epoch(-1)
+        } else {
+            request
+        }
+    })
+    .await;
+    every_version(&mut client, &advertised, |_| {
+        let topic = alter_configs_request::AlterConfigsResource::default()
+            .with_resource_type(2)
+            .with_resource_name(StrBytes::from_static_str("v"))
+            .with_configs(vec![
+                alter_configs_request::AlterableConfig::default()
+                    .with_name(StrBytes::from_static_str("retention.ms"))
+                    .with_value(Some(StrBytes::from_static_str("soon"))),
+            ]);
+        let broker = alter_configs_request::AlterConfigsResource::default()
+            .with_resource_type(4)
+            .with_resource_name(StrBytes::from_static_str("0"))
+            .with_configs(vec![
+                alter_configs_request::AlterableConfig::default()
+                    .with_name(StrBytes::from_static_str("log.retention.ms"))
+                    .with_value(Some(StrBytes::from_static_str("1"))),
+            ]);
+        AlterConfigsRequest::default().with_resources(vec![topic, broker])
+    })
+    .await;
+    every_version(&mut client, &advertised, |_| {
+        let op = |name: &'static str, op: i8, value: &'static str| {
+            incremental_alter_configs_request::AlterableConfig::default()
+                .with_name(StrBytes::from_static_str(name))
+                .with_config_operation(op)
+                .with_value(Some(StrBytes::from_static_str(value)))
+        };
+        IncrementalAlterConfigsRequest::default()
+            .with_resources(vec![
+                incremental_alter_configs_request::AlterConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(StrBytes::from_static_str("v"))
+                    .with_configs(vec![
+                        op("retention.ms", 0, "3600000"),
+                        op("segment.ms", 2, "1"),
+                    ]),
+            ])
+            .with_validate_only(true)
+    })
+    .await;
+    every_version(&mut client, &advertised, |_| {
+        DeleteRecordsRequest::default()
+            .with_timeout_ms(1000)
+            .with_topics(vec![
+                delete_records_request::DeleteRecordsTopic::default()
+                    .with_name(name("v"))
+                    .with_partitions(vec![
+                        delete_records_request::DeleteRecordsPartition::default()
+                            .with_partition_index(0)
+                            .with_offset(1),
+                        delete_records_request::DeleteRecordsPartition::default()
+                            .with_partition_index(0)
+                            .with_offset(99),
+                    ]),
+            ])
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -10,10 +10,10 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 bootstrap, topic, partitions, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 
-# kafka-python 3.x enables idempotence by default, which needs InitProducerId.
-# broker-lite does not offer it yet (it arrives with the consumer-groups
-# issue), so this test turns idempotence off explicitly.
-producer = KafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks=1, linger_ms=5)
+# kafka-python 3.x defaults: enable_idempotence=True, acks='all'. The
+# producer gets its producer id from InitProducerId and every batch carries
+# sequence numbers the broker checks.
+producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
 sent = {}
 futures = []
 for i in range(count):

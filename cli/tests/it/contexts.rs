@@ -107,14 +107,42 @@ fn secrets_are_never_printed_and_exposed_files_warn() {
         #[cfg(unix)]
         assert!(run.stderr.contains("chmod 600"), "{}", run.stderr);
     }
-    // SASL is stored for later; kctl refuses rather than connect in plaintext.
+    // The context's SASL settings reach the client: against broker-lite's
+    // plaintext listener (no SASL offered) the handshake is refused with the
+    // auth exit code, and the password is never echoed.
+    let broker = Broker::start();
     let refused = Kctl::new()
+        .env("XDG_CONFIG_HOME", &home)
+        .args(&[
+            "-b",
+            &broker.bootstrap,
+            "--context",
+            "prod",
+            "--timeout",
+            "5s",
+            "topic",
+            "list",
+        ])
+        .run()
+        .code(4);
+    assert!(refused.stderr.contains("SASL"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("hunter2"), "{}", refused.stderr);
+    // A password read from an unset env var is a usage error naming the var.
+    std::fs::write(
+        &file,
+        "current-context: prod\ncontexts:\n  prod:\n    bootstrap-servers: [kafka:9093]\n    sasl:\n      mechanism: PLAIN\n      username: ops\n      password-env: KCTL_TEST_UNSET_PASSWORD\n",
+    )
+    .unwrap();
+    let unset = Kctl::new()
         .env("XDG_CONFIG_HOME", &home)
         .args(&["topic", "list"])
         .run()
-        .code(1);
-    assert!(refused.stderr.contains("TLS or SASL"), "{}", refused.stderr);
-    assert!(!refused.stderr.contains("hunter2"));
+        .code(2);
+    assert!(
+        unset.stderr.contains("$KCTL_TEST_UNSET_PASSWORD"),
+        "{}",
+        unset.stderr
+    );
     // Files kctl writes are private.
     Kctl::new()
         .env("XDG_CONFIG_HOME", &home)

@@ -15,6 +15,8 @@ mod configs;
 mod contexts;
 mod errors;
 mod generated;
+mod groups;
 mod produce;
 mod support;
 mod topics;
+mod tui_e2e;

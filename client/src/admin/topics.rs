@@ -487,14 +487,13 @@ impl Admin {
     ) -> Result<MetadataResponse> {
         let (conn, _) = self.client.any_connection().await?;
         let version = conn.version_for::<MetadataRequest>(Some(METADATA_VERSION_CAP))?;
-        let request = MetadataRequest::default()
-            .with_topics(topics.map(|names| {
-                names
-                    .iter()
-                    .map(|n| MetadataRequestTopic::default().with_name(Some(topic_name(n))))
-                    .collect()
-            }))
-            .with_allow_auto_topic_creation(false);
+        let topics = topics.map(|names| {
+            names
+                .iter()
+                .map(|n| MetadataRequestTopic::default().with_name(Some(topic_name(n))))
+                .collect()
+        });
+        let request = crate::client::metadata_request(topics, false, version);
         Ok(conn.request_at(&request, version).await?)
     }
 }

@@ -1,4 +1,5 @@
-//! A broker's address and its current connection, re-opened with backoff.
+//! Opening connections ([`Connector`]: TCP, then TLS if configured), and a
+//! broker's address with its current connection, re-opened with backoff.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -6,8 +7,66 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use super::tls::Tls;
 use super::{Connection, ConnectionConfig};
-use crate::error::ConnectionError;
+use crate::error::{ConnectionError, Result};
+
+/// Opens connections with one [`ConnectionConfig`]. The TLS setup (trusted
+/// CAs, client certificate) is read from disk once, here, so a bad file is
+/// reported when the client is built and not at every connection.
+#[derive(Debug)]
+pub struct Connector {
+    config: ConnectionConfig,
+    tls: Option<Tls>,
+}
+
+impl Connector {
+    /// Fails with [`crate::Error::Config`] if the security settings are
+    /// incomplete or a CA, certificate or key file cannot be used.
+    pub fn new(config: ConnectionConfig) -> Result<Self> {
+        config.security.validate()?;
+        let tls = config.security.tls.as_ref().map(Tls::new).transpose()?;
+        Ok(Self { config, tls })
+    }
+
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.config
+    }
+
+    /// Connects to `addr` (`host:port`): TCP, the TLS handshake if
+    /// configured, ApiVersions and SASL if configured, all within
+    /// `connect_timeout_ms`.
+    pub async fn connect(&self, addr: &str) -> Result<Connection, ConnectionError> {
+        let timeout = Duration::from_millis(self.config.connect_timeout_ms);
+        let timed_out = || ConnectionError::ConnectTimeout {
+            addr: addr.to_owned(),
+            timeout_ms: self.config.connect_timeout_ms,
+        };
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(|e| ConnectionError::Connect {
+                addr: addr.to_owned(),
+                source: Arc::new(e),
+            })?;
+        // Requests are written whole; Nagle would only delay small ones.
+        stream.set_nodelay(true).map_err(ConnectionError::from)?;
+        let established = async {
+            match &self.tls {
+                None => Connection::establish(stream, &self.config).await,
+                Some(tls) => {
+                    let stream = tls.connect(addr, stream).await?;
+                    Connection::establish(stream, &self.config)
+                        .await
+                        .map_err(|e| super::tls::alert_after_handshake(addr, e))
+                }
+            }
+        };
+        tokio::time::timeout(timeout, established)
+            .await
+            .map_err(|_| timed_out())?
+    }
+}
 
 /// Hands out the live connection to one broker, opening a new one when the
 /// last has died. Failed attempts push the next one back exponentially (with
@@ -15,7 +74,7 @@ use crate::error::ConnectionError;
 #[derive(Debug)]
 pub struct BrokerConnection {
     addr: String,
-    config: Arc<ConnectionConfig>,
+    connector: Arc<Connector>,
     current: Mutex<Option<Arc<Connection>>>,
     /// Held while connecting, so concurrent callers share one attempt.
     reconnect: tokio::sync::Mutex<Reconnect>,
@@ -28,10 +87,10 @@ struct Reconnect {
 }
 
 impl BrokerConnection {
-    pub fn new(addr: impl Into<String>, config: Arc<ConnectionConfig>) -> Self {
+    pub fn new(addr: impl Into<String>, connector: Arc<Connector>) -> Self {
         Self {
             addr: addr.into(),
-            config,
+            connector,
             current: Mutex::new(None),
             reconnect: tokio::sync::Mutex::new(Reconnect::default()),
         }
@@ -63,7 +122,7 @@ impl BrokerConnection {
         if let Some(at) = reconnect.next_attempt_at {
             tokio::time::sleep_until(at).await;
         }
-        match self.connect().await {
+        match self.connector.connect(&self.addr).await {
             Ok(conn) => {
                 let conn = Arc::new(conn);
                 *reconnect = Reconnect::default();
@@ -73,7 +132,8 @@ impl BrokerConnection {
             Err(e) => {
                 reconnect.consecutive_failures += 1;
                 let delay = self
-                    .config
+                    .connector
+                    .config()
                     .reconnect_backoff
                     .delay(reconnect.consecutive_failures);
                 reconnect.next_attempt_at = Some(Instant::now() + delay);
@@ -87,27 +147,5 @@ impl BrokerConnection {
     /// after a request timed out and the stream can no longer be trusted.
     pub fn reset(&self) {
         self.current.lock().expect("broker poisoned").take();
-    }
-
-    async fn connect(&self) -> Result<Connection, ConnectionError> {
-        let timeout = Duration::from_millis(self.config.connect_timeout_ms);
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(&self.addr))
-            .await
-            .map_err(|_| ConnectionError::ConnectTimeout {
-                addr: self.addr.clone(),
-                timeout_ms: self.config.connect_timeout_ms,
-            })?
-            .map_err(|e| ConnectionError::Connect {
-                addr: self.addr.clone(),
-                source: Arc::new(e),
-            })?;
-        // Requests are written whole; Nagle would only delay small ones.
-        stream.set_nodelay(true).map_err(ConnectionError::from)?;
-        tokio::time::timeout(timeout, Connection::establish(stream, &self.config))
-            .await
-            .map_err(|_| ConnectionError::ConnectTimeout {
-                addr: self.addr.clone(),
-                timeout_ms: self.config.connect_timeout_ms,
-            })?
     }
 }

@@ -314,13 +314,12 @@ async fn broker_connection_reconnects_with_backoff() {
         max_ms: 200,
         jitter: 0.0,
     };
-    let broker = broker::BrokerConnection::new(
-        addr,
-        Arc::new(ConnectionConfig {
-            reconnect_backoff: backoff,
-            ..config(1_000)
-        }),
-    );
+    let connector = broker::Connector::new(ConnectionConfig {
+        reconnect_backoff: backoff,
+        ..config(1_000)
+    })
+    .unwrap();
+    let broker = broker::BrokerConnection::new(addr, Arc::new(connector));
     let started = std::time::Instant::now();
     assert!(matches!(
         broker.get().await,

@@ -40,8 +40,8 @@ use tokio::time::Instant;
 use super::assignor::{Assignor, MemberSubscription};
 use super::state::{Inner, StartAt, Subscription};
 use super::{OffsetAndMetadata, TopicPartition};
-use crate::connection::broker::BrokerConnection;
-use crate::connection::{Connection, ConnectionConfig};
+use crate::connection::Connection;
+use crate::connection::broker::{BrokerConnection, Connector};
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
 use crate::protocol::{Decodable, Encodable, Request, StrBytes};
 
@@ -205,9 +205,10 @@ pub(crate) struct Group {
     commits: mpsc::UnboundedSender<CommitJob>,
     heartbeat: Mutex<Option<JoinHandle<()>>>,
     membership: Mutex<Option<JoinHandle<()>>>,
-    /// Coordinator connections wait this long: a JoinGroup is answered
-    /// only when the rebalance completes (Java: rebalance timeout + 5 s).
-    join_connection: Arc<ConnectionConfig>,
+    /// Coordinator connections wait longer than others: a JoinGroup is
+    /// answered only when the rebalance completes (Java: rebalance timeout
+    /// + 5 s).
+    coordinator_connector: Arc<Connector>,
 }
 
 impl std::fmt::Debug for Group {
@@ -220,7 +221,7 @@ impl std::fmt::Debug for Group {
 }
 
 /// Starts the group's tasks.
-pub(crate) fn start(inner: &Arc<Inner>, group_id: String) -> Arc<Group> {
+pub(crate) fn start(inner: &Arc<Inner>, group_id: String) -> Result<Arc<Group>> {
     let config = &inner.config;
     let mut join_connection = config.client.connection.clone();
     join_connection.request_timeout_ms = join_connection
@@ -241,13 +242,13 @@ pub(crate) fn start(inner: &Arc<Inner>, group_id: String) -> Arc<Group> {
         commits,
         heartbeat: Mutex::new(None),
         membership: Mutex::new(None),
-        join_connection: Arc::new(join_connection),
+        coordinator_connector: Arc::new(Connector::new(join_connection)?),
     });
     let membership = tokio::spawn(run_membership(Arc::clone(&group), events_rx));
     let committer = tokio::spawn(run_committer(Arc::clone(&group), commits_rx));
     *group.membership.lock().expect("poisoned") = Some(membership);
     inner.tasks.lock().expect("tasks poisoned").push(committer);
-    group
+    Ok(group)
 }
 
 impl Group {
@@ -333,7 +334,7 @@ impl Group {
         tracing::debug!(group = %self.group_id, node_id, %addr, "found the coordinator");
         let broker = Arc::new(BrokerConnection::new(
             addr,
-            Arc::clone(&self.join_connection),
+            Arc::clone(&self.coordinator_connector),
         ));
         *self.coordinator.lock().expect("poisoned") = Some(Coordinator {
             node_id,

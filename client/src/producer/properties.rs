@@ -158,16 +158,42 @@ mod tests {
         let err = ProducerConfig::from_properties([
             ("bootstrap.servers", "a:1"),
             ("linger.msec", "5"),
-            ("sasl.mechanism", "PLAIN"),
+            ("sasl.kerberos.service.name", "kafka"),
         ])
         .unwrap_err();
         assert!(
-            matches!(&err, Error::UnknownConfigKeys(keys) if keys == &["linger.msec", "sasl.mechanism"])
+            matches!(&err, Error::UnknownConfigKeys(keys) if keys == &["linger.msec", "sasl.kerberos.service.name"])
         );
         assert_eq!(
             err.to_string(),
-            "unknown configuration keys: linger.msec, sasl.mechanism"
+            "unknown configuration keys: linger.msec, sasl.kerberos.service.name"
         );
+    }
+
+    #[test]
+    fn security_keys_reach_the_connection() {
+        let config = ProducerConfig::from_properties_str(
+            "bootstrap.servers=k:9093\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n\
+             sasl.username=ops\nsasl.password=hunter2\nssl.ca.location=/etc/kafka/ca.pem\n",
+        )
+        .unwrap();
+        let security = &config.client.connection.security;
+        assert_eq!(
+            security.protocol(),
+            crate::connection::security::SecurityProtocol::SaslSsl
+        );
+        assert_eq!(security.sasl.as_ref().unwrap().username, "ops");
+        assert_eq!(
+            security.tls.as_ref().unwrap().ca_locations,
+            [std::path::PathBuf::from("/etc/kafka/ca.pem")]
+        );
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let err = ProducerConfig::from_properties([
+            ("bootstrap.servers", "k:9093"),
+            ("sasl.username", "ops"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("security.protocol"), "{err}");
     }
 
     #[test]

@@ -24,8 +24,8 @@ async fn the_three_send_modes_on_one_producer() {
     create_topic(&client, "modes", 3, 1).await;
     let producer = config(&broker.bootstrap()).build().await.unwrap();
     assert!(
-        !producer.is_idempotent(),
-        "broker-lite has no InitProducerId: the producer falls back"
+        producer.is_idempotent(),
+        "broker-lite offers InitProducerId, so idempotence is on by default, as in Java"
     );
 
     // Fire and forget: futures dropped, flush waits for delivery.
@@ -394,20 +394,23 @@ async fn all_four_codecs_are_read_back_by_kcat() {
 }
 
 #[tokio::test]
-async fn retries_survive_dropped_connections_without_loss_or_reordering() {
+async fn idempotent_retries_survive_dropped_connections_exactly_once_in_order() {
     let broker = TestBroker::start_behind_proxy().await;
     let client = client(&broker.bootstrap()).await;
     create_topic(&client, "chaos", 3, 1).await;
-    // broker-lite has no idempotence, so a cut after the broker wrote a
-    // batch but before its response arrived yields a duplicate on retry:
-    // at-least-once. With one request in flight the order still holds.
+    // Idempotent (the default): a cut after the broker wrote a batch but
+    // before its response arrived makes the producer resend it with the same
+    // sequence, and broker-lite answers with the original offset instead of
+    // writing it again. Several requests are in flight per connection, so
+    // this also shows retries keep their order.
     let producer = config(&broker.bootstrap())
-        .max_in_flight(1)
+        .max_in_flight(5)
         .linger_ms(1)
         .batch_size(4_096)
         .build()
         .await
         .unwrap();
+    assert!(producer.is_idempotent());
     let proxy = broker.proxy.as_ref().unwrap();
     let failures = Arc::new(Mutex::new(Vec::new()));
     let sends = async {
@@ -441,26 +444,20 @@ async fn retries_survive_dropped_connections_without_loss_or_reordering() {
     );
     assert!(proxy.cuts.load(std::sync::atomic::Ordering::Relaxed) >= 10);
     for partition in 0..3 {
-        let stored = fetch_all(&client, "chaos", partition).await;
-        let mut first_seen: Vec<usize> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for r in &stored {
-            let i: usize = std::str::from_utf8(r.value.as_deref().unwrap())
-                .unwrap()
-                .parse()
-                .unwrap();
-            if seen.insert(i) {
-                first_seen.push(i);
-            }
-        }
-        assert!(
-            first_seen.windows(2).all(|w| w[0] < w[1]),
-            "partition {partition} out of order"
-        );
+        let stored: Vec<usize> = fetch_all(&client, "chaos", partition)
+            .await
+            .iter()
+            .map(|r| {
+                std::str::from_utf8(r.value.as_deref().unwrap())
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        let expected: Vec<usize> = (0..6_000).filter(|i| i % 3 == partition as usize).collect();
         assert_eq!(
-            first_seen.len(),
-            2_000,
-            "partition {partition} lost records"
+            stored, expected,
+            "partition {partition}: every record exactly once, in order"
         );
     }
 }

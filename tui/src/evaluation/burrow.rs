@@ -198,6 +198,12 @@ pub fn evaluate_partition(
     if complete < config.min_complete {
         return ok;
     }
+    // One snapshot is a point, not a trend: it cannot tell a stalled
+    // consumer from one about to commit. Headless mode with one snapshot
+    // relies on this to judge only what one snapshot can show.
+    if entries.len() < 2 && broker_leos.len() < 2 {
+        return ok;
+    }
     // Without a broker offset there is nothing to lag behind.
     if current_lag.unwrap_or(0) <= config.allowed_lag {
         return ok;
@@ -368,6 +374,18 @@ mod tests {
             evaluate_partition(&c, &b, 1_000 * SEC, &strict).status,
             Status::Ok
         );
+        assert_eq!(status(&c, &b, 1_000), Status::Stop);
+    }
+
+    #[test]
+    fn one_observation_is_no_trend() {
+        // One commit and one log end offset, far behind: what one snapshot
+        // shows. Stalled or about to commit cannot be told apart yet.
+        let c = commits(&[(100, 0, Some(400))]);
+        let b = leos(&[500]);
+        assert_eq!(status(&c, &b, 0), Status::Ok);
+        // A second look at the same commit and log: now it is stopped.
+        let b = leos(&[500, 500]);
         assert_eq!(status(&c, &b, 1_000), Status::Stop);
     }
 

@@ -1,0 +1,911 @@
+//! Consumer groups: list, describe, delete, committed offsets and lag.
+//!
+//! ListGroups goes to every broker (each lists only the groups it
+//! coordinates); everything about one group goes to its coordinator, found
+//! with FindCoordinator on every attempt, so a moved coordinator
+//! (`NOT_COORDINATOR`) is followed by the retry loop.
+//!
+//! Member assignments and subscriptions are decoded with kafka-protocol's
+//! `ConsumerProtocolAssignment`/`ConsumerProtocolSubscription`; only groups
+//! of protocol type `consumer` carry them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes};
+use kafka_protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
+use kafka_protocol::messages::offset_delete_request::{
+    OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
+};
+use kafka_protocol::messages::offset_fetch_request::{
+    OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
+};
+use kafka_protocol::messages::{
+    ApiKey, ConsumerProtocolAssignment, ConsumerProtocolSubscription, DeleteGroupsRequest,
+    DescribeGroupsRequest, FindCoordinatorRequest, GroupId, ListGroupsRequest, OffsetCommitRequest,
+    OffsetDeleteRequest, OffsetFetchRequest, TopicName,
+};
+use kafka_protocol::protocol::Decodable;
+
+use super::{Admin, IsolationLevel, OffsetSpec, PartitionResult, TopicPartition, check};
+use crate::connection::Connection;
+use crate::error::{Error, ErrorCode, ErrorContext, Result};
+use crate::protocol::StrBytes;
+
+/// FindCoordinator v4+ batches keys; both shapes are handled.
+const FIND_COORDINATOR_BATCHED_VERSION: i16 = 4;
+/// OffsetFetch v8+ names groups in a list instead of one top-level group.
+const OFFSET_FETCH_BATCHED_VERSION: i16 = 8;
+/// OffsetFetch v10 (KIP-848) identifies topics by id only.
+const OFFSET_FETCH_VERSION_CAP: i16 = 9;
+/// OffsetCommit v10 identifies topics by id only.
+const OFFSET_COMMIT_VERSION_CAP: i16 = 9;
+/// ListGroups v4 is the first with a states filter.
+const LIST_GROUPS_STATES_VERSION: i16 = 4;
+/// The group coordinator's key type in FindCoordinator.
+const GROUP_KEY_TYPE: i8 = 0;
+/// The highest ConsumerProtocol version kafka-protocol knows. Newer
+/// versions only append fields, so Kafka reads them at its highest known
+/// version, and so does this.
+const CONSUMER_PROTOCOL_MAX_VERSION: i16 = 3;
+
+/// One item's outcome in a call about many groups.
+#[derive(Debug, Clone)]
+pub struct GroupResult<T> {
+    pub group_id: String,
+    pub result: Result<T>,
+}
+
+/// Options of [`Admin::list_groups`].
+#[derive(Debug, Clone, Default)]
+pub struct ListGroupsOptions {
+    /// Only groups in these states (`Stable`, `Empty`, …); empty means all.
+    /// Sent to brokers that support the filter and applied here as well.
+    pub states: Vec<String>,
+}
+
+/// A group as listed by ListGroups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupListing {
+    pub group_id: String,
+    /// `consumer` for consumer groups, `connect` for Kafka Connect, empty
+    /// for groups that only store offsets.
+    pub protocol_type: String,
+    /// `None` from brokers before ListGroups v4.
+    pub state: Option<String>,
+    /// The broker that coordinates it.
+    pub coordinator: i32,
+}
+
+/// A group member as DescribeGroups reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMember {
+    pub member_id: String,
+    /// `group.instance.id` of static members.
+    pub group_instance_id: Option<String>,
+    pub client_id: String,
+    pub host: String,
+    /// The partitions assigned to it, sorted. `None` when the group is not
+    /// a consumer group or its assignment bytes do not decode.
+    pub assignment: Option<Vec<TopicPartition>>,
+    /// The topics it subscribed to, sorted; `None` like `assignment`.
+    pub subscription: Option<Vec<String>>,
+}
+
+/// A group as DescribeGroups reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupDescription {
+    pub group_id: String,
+    /// Kafka's state name (`Stable`, `Empty`, `Dead`, …). A group that does
+    /// not exist is described as `Dead` with no members, as Kafka does.
+    pub state: String,
+    pub protocol_type: String,
+    /// The assignor chosen for the generation (`range`, `cooperative-sticky`).
+    pub protocol: String,
+    pub coordinator: i32,
+    pub members: Vec<GroupMember>,
+}
+
+impl GroupDescription {
+    /// Every partition assigned to some member.
+    pub fn assigned_partitions(&self) -> BTreeSet<TopicPartition> {
+        self.members
+            .iter()
+            .filter_map(|m| m.assignment.as_ref())
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+/// A committed offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedOffset {
+    pub offset: i64,
+    pub leader_epoch: Option<i32>,
+    pub metadata: Option<String>,
+}
+
+/// How far a group is behind on one partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lag {
+    /// Log end offset minus the committed offset. Negative when the log was
+    /// truncated below the commit.
+    Records(i64),
+    /// The group never committed for this partition: there is no lag to
+    /// speak of, not a lag of zero or of the whole log.
+    NoCommit,
+    /// The log end offset could not be read.
+    UnknownEnd,
+}
+
+/// One partition of [`Admin::group_lag`].
+#[derive(Debug, Clone)]
+pub struct PartitionLag {
+    pub partition: TopicPartition,
+    /// `None` when the group has no commit here.
+    pub committed_offset: Option<i64>,
+    /// The log end offset, or the last stable offset for `ReadCommitted`.
+    pub log_end_offset: Result<i64>,
+    pub lag: Lag,
+    /// The member it is assigned to, if any.
+    pub member_id: Option<String>,
+}
+
+/// One partition of an OffsetFetch answer: offset, leader epoch, metadata,
+/// error code.
+type FetchedOffset = (i64, i32, Option<String>, i16);
+
+fn group_id(id: &str) -> GroupId {
+    GroupId(StrBytes::from_string(id.to_owned()))
+}
+
+fn topic_name(name: &str) -> TopicName {
+    TopicName(StrBytes::from_string(name.to_owned()))
+}
+
+fn group_context(api_key: ApiKey, group: &str) -> ErrorContext {
+    ErrorContext::api(api_key).with_message(Some(format!("group '{group}'")))
+}
+
+fn group_error(code: i16, api_key: ApiKey, group: &str) -> Result<()> {
+    match ErrorCode::try_from_code(code) {
+        None => Ok(()),
+        Some(code) => Err(Error::kafka(code, group_context(api_key, group))),
+    }
+}
+
+/// Splits `(topic, partition, value)` into one sorted list per topic.
+fn by_topic<T>(items: impl IntoIterator<Item = (String, T)>) -> BTreeMap<String, Vec<T>> {
+    let mut topics: BTreeMap<String, Vec<T>> = BTreeMap::new();
+    for (topic, item) in items {
+        topics.entry(topic).or_default().push(item);
+    }
+    topics
+}
+
+/// Decodes a consumer-protocol blob: an i16 version, then the body at that
+/// version. An empty blob (a member without an assignment yet) is `None`.
+fn decode_versioned<T: Decodable>(bytes: &Bytes) -> Result<Option<T>, String> {
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let mut buf = bytes.clone();
+    if buf.remaining() < 2 {
+        return Err("shorter than its version field".into());
+    }
+    let version = buf.get_i16();
+    if version < 0 {
+        return Err(format!("negative version {version}"));
+    }
+    T::decode(&mut buf, version.min(CONSUMER_PROTOCOL_MAX_VERSION))
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// The partitions of a member's assignment, sorted.
+pub fn decode_assignment(bytes: &Bytes) -> Result<Vec<TopicPartition>, String> {
+    let assignment: Option<ConsumerProtocolAssignment> = decode_versioned(bytes)?;
+    let mut partitions: Vec<TopicPartition> = assignment
+        .into_iter()
+        .flat_map(|a| a.assigned_partitions)
+        .flat_map(|t| {
+            let topic = t.topic.0.to_string();
+            t.partitions
+                .into_iter()
+                .map(move |p| TopicPartition::new(topic.clone(), p))
+        })
+        .collect();
+    partitions.sort();
+    Ok(partitions)
+}
+
+/// The topics of a member's subscription, sorted.
+pub fn decode_subscription(bytes: &Bytes) -> Result<Vec<String>, String> {
+    let subscription: Option<ConsumerProtocolSubscription> = decode_versioned(bytes)?;
+    let mut topics: Vec<String> = subscription
+        .into_iter()
+        .flat_map(|s| s.topics)
+        .map(|t| t.to_string())
+        .collect();
+    topics.sort();
+    Ok(topics)
+}
+
+impl Admin {
+    /// The coordinator of `group`, as a broker id and a connection.
+    async fn group_coordinator(&self, group: &str) -> Result<(i32, Arc<Connection>)> {
+        let (conn, _) = self.client.any_connection().await?;
+        let version = conn.version_for::<FindCoordinatorRequest>(None)?;
+        let request = if version >= FIND_COORDINATOR_BATCHED_VERSION {
+            FindCoordinatorRequest::default()
+                .with_key_type(GROUP_KEY_TYPE)
+                .with_coordinator_keys(vec![StrBytes::from_string(group.to_owned())])
+        } else {
+            FindCoordinatorRequest::default()
+                .with_key(StrBytes::from_string(group.to_owned()))
+                .with_key_type(GROUP_KEY_TYPE)
+        };
+        let response = conn.request_at(&request, version).await?;
+        let (code, message, node) = if version >= FIND_COORDINATOR_BATCHED_VERSION {
+            let found = response.coordinators.into_iter().next().ok_or_else(|| {
+                Error::kafka(
+                    ErrorCode::UnknownServerError,
+                    group_context(ApiKey::FindCoordinator, group)
+                        .with_message(Some("the broker answered no coordinator".into())),
+                )
+            })?;
+            (found.error_code, found.error_message, found.node_id.0)
+        } else {
+            (
+                response.error_code,
+                response.error_message,
+                response.node_id.0,
+            )
+        };
+        if let Some(code) = ErrorCode::try_from_code(code) {
+            return Err(Error::kafka(
+                code,
+                ErrorContext::api(ApiKey::FindCoordinator).with_message(Some(match message {
+                    Some(m) => format!("group '{group}': {m}"),
+                    None => format!("group '{group}'"),
+                })),
+            ));
+        }
+        Ok((node, self.broker_connection(node).await?))
+    }
+
+    /// Lists the groups of every broker. A broker that fails makes the
+    /// whole call fail: a partial list would silently hide groups.
+    pub async fn list_groups(&self, options: &ListGroupsOptions) -> Result<Vec<GroupListing>> {
+        self.retrying("ListGroups", || self.list_groups_once(options))
+            .await
+    }
+
+    async fn list_groups_once(&self, options: &ListGroupsOptions) -> Result<Vec<GroupListing>> {
+        let metadata = self.client.refresh_metadata().await?;
+        let mut ids: Vec<i32> = metadata.brokers.keys().copied().collect();
+        ids.sort_unstable();
+        let asks = ids.iter().map(|&id| async move {
+            let conn = self.broker_connection(id).await?;
+            let version = conn.version_for::<ListGroupsRequest>(None)?;
+            let mut request = ListGroupsRequest::default();
+            if version >= LIST_GROUPS_STATES_VERSION {
+                request = request.with_states_filter(
+                    options
+                        .states
+                        .iter()
+                        .map(|s| StrBytes::from_string(s.clone()))
+                        .collect(),
+                );
+            }
+            let response = conn.request_at(&request, version).await?;
+            check(
+                response.error_code,
+                None,
+                ErrorContext::api(ApiKey::ListGroups),
+            )?;
+            Ok::<_, Error>(
+                response
+                    .groups
+                    .into_iter()
+                    .map(|g| GroupListing {
+                        group_id: g.group_id.0.to_string(),
+                        protocol_type: g.protocol_type.to_string(),
+                        state: (version >= LIST_GROUPS_STATES_VERSION)
+                            .then(|| g.group_state.to_string()),
+                        coordinator: id,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let mut groups = Vec::new();
+        for answer in futures::future::join_all(asks).await {
+            groups.extend(answer?);
+        }
+        if !options.states.is_empty() {
+            // Brokers before v4 cannot filter, and their listings carry no
+            // state to filter on: such groups are left out rather than
+            // shown under a filter they may not match.
+            groups.retain(|g| {
+                g.state.as_ref().is_some_and(|s| {
+                    options
+                        .states
+                        .iter()
+                        .any(|want| want.eq_ignore_ascii_case(s))
+                })
+            });
+        }
+        groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+        groups.dedup_by(|a, b| a.group_id == b.group_id);
+        Ok(groups)
+    }
+
+    /// Describes groups, one result per group, in order. Each group is asked
+    /// of its own coordinator.
+    pub async fn describe_groups<S: AsRef<str>>(
+        &self,
+        groups: &[S],
+    ) -> Result<Vec<GroupResult<GroupDescription>>> {
+        let ids: Vec<String> = groups.iter().map(|g| g.as_ref().to_owned()).collect();
+        let asks = ids.iter().map(|group| async move {
+            GroupResult {
+                group_id: group.clone(),
+                result: self
+                    .retrying("DescribeGroups", || self.describe_group_once(group))
+                    .await,
+            }
+        });
+        Ok(futures::future::join_all(asks).await)
+    }
+
+    async fn describe_group_once(&self, group: &str) -> Result<GroupDescription> {
+        let (coordinator, conn) = self.group_coordinator(group).await?;
+        let request = DescribeGroupsRequest::default().with_groups(vec![group_id(group)]);
+        let response = conn.request(&request).await?;
+        let described = response
+            .groups
+            .into_iter()
+            .find(|g| g.group_id.0.as_str() == group)
+            .ok_or_else(|| {
+                Error::kafka(
+                    ErrorCode::UnknownServerError,
+                    group_context(ApiKey::DescribeGroups, group),
+                )
+            })?;
+        check(
+            described.error_code,
+            described.error_message.as_ref(),
+            group_context(ApiKey::DescribeGroups, group),
+        )?;
+        let consumer = described.protocol_type.as_str() == "consumer";
+        let members = described
+            .members
+            .into_iter()
+            .map(|m| {
+                let member_id = m.member_id.to_string();
+                let (assignment, subscription) = if consumer {
+                    let assignment = decode_assignment(&m.member_assignment)
+                        .inspect_err(|e| {
+                            tracing::warn!(group, member = %member_id, error = %e, "undecodable assignment");
+                        })
+                        .ok();
+                    let subscription = decode_subscription(&m.member_metadata)
+                        .inspect_err(|e| {
+                            tracing::warn!(group, member = %member_id, error = %e, "undecodable subscription");
+                        })
+                        .ok();
+                    (assignment, subscription)
+                } else {
+                    (None, None)
+                };
+                GroupMember {
+                    member_id,
+                    group_instance_id: m.group_instance_id.map(|s| s.to_string()),
+                    client_id: m.client_id.to_string(),
+                    host: m.client_host.to_string(),
+                    assignment,
+                    subscription,
+                }
+            })
+            .collect();
+        Ok(GroupDescription {
+            group_id: group.to_owned(),
+            state: described.group_state.to_string(),
+            protocol_type: described.protocol_type.to_string(),
+            protocol: described.protocol_data.to_string(),
+            coordinator,
+            members,
+        })
+    }
+
+    /// Deletes groups (they must have no members: `NON_EMPTY_GROUP`
+    /// otherwise). One result per group, in order.
+    pub async fn delete_groups<S: AsRef<str>>(&self, groups: &[S]) -> Result<Vec<GroupResult<()>>> {
+        let ids: Vec<String> = groups.iter().map(|g| g.as_ref().to_owned()).collect();
+        let asks = ids.iter().map(|group| async move {
+            GroupResult {
+                group_id: group.clone(),
+                result: self
+                    .retrying("DeleteGroups", || async {
+                        let (_, conn) = self.group_coordinator(group).await?;
+                        let request =
+                            DeleteGroupsRequest::default().with_groups_names(vec![group_id(group)]);
+                        let response = conn.request(&request).await?;
+                        let result = response
+                            .results
+                            .iter()
+                            .find(|r| r.group_id.0.as_str() == group)
+                            .ok_or_else(|| {
+                                Error::kafka(
+                                    ErrorCode::UnknownServerError,
+                                    group_context(ApiKey::DeleteGroups, group),
+                                )
+                            })?;
+                        group_error(result.error_code, ApiKey::DeleteGroups, group)
+                    })
+                    .await,
+            }
+        });
+        Ok(futures::future::join_all(asks).await)
+    }
+
+    /// The group's committed offsets: of `partitions`, or of every partition
+    /// it has a commit for when `None`. A partition without a commit is
+    /// `Ok(None)`, never a number. Sorted by topic and partition when
+    /// listing all; in request order otherwise.
+    pub async fn list_group_offsets(
+        &self,
+        group: &str,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Result<Vec<PartitionResult<Option<CommittedOffset>>>> {
+        self.retrying("OffsetFetch", || self.offset_fetch_once(group, partitions))
+            .await
+    }
+
+    async fn offset_fetch_once(
+        &self,
+        group: &str,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Result<Vec<PartitionResult<Option<CommittedOffset>>>> {
+        let (_, conn) = self.group_coordinator(group).await?;
+        let version = conn.version_for::<OffsetFetchRequest>(Some(OFFSET_FETCH_VERSION_CAP))?;
+        let wanted =
+            partitions.map(|ps| by_topic(ps.iter().map(|tp| (tp.topic.clone(), tp.partition))));
+        let mut answers: BTreeMap<(String, i32), FetchedOffset> = BTreeMap::new();
+        if version >= OFFSET_FETCH_BATCHED_VERSION {
+            let topics = wanted.as_ref().map(|w| {
+                w.iter()
+                    .map(|(t, ps)| {
+                        OffsetFetchRequestTopics::default()
+                            .with_name(topic_name(t))
+                            .with_partition_indexes(ps.clone())
+                    })
+                    .collect()
+            });
+            let request = OffsetFetchRequest::default().with_groups(vec![
+                OffsetFetchRequestGroup::default()
+                    .with_group_id(group_id(group))
+                    .with_member_epoch(-1)
+                    .with_topics(topics),
+            ]);
+            let response = conn.request_at(&request, version).await?;
+            group_error(response.error_code, ApiKey::OffsetFetch, group)?;
+            let answered = response
+                .groups
+                .into_iter()
+                .find(|g| g.group_id.0.as_str() == group)
+                .ok_or_else(|| {
+                    Error::kafka(
+                        ErrorCode::UnknownServerError,
+                        group_context(ApiKey::OffsetFetch, group),
+                    )
+                })?;
+            group_error(answered.error_code, ApiKey::OffsetFetch, group)?;
+            for t in answered.topics {
+                for p in t.partitions {
+                    answers.insert(
+                        (t.name.0.to_string(), p.partition_index),
+                        (
+                            p.committed_offset,
+                            p.committed_leader_epoch,
+                            p.metadata.map(|m| m.to_string()),
+                            p.error_code,
+                        ),
+                    );
+                }
+            }
+        } else {
+            let topics = wanted.as_ref().map(|w| {
+                w.iter()
+                    .map(|(t, ps)| {
+                        OffsetFetchRequestTopic::default()
+                            .with_name(topic_name(t))
+                            .with_partition_indexes(ps.clone())
+                    })
+                    .collect()
+            });
+            let request = OffsetFetchRequest::default()
+                .with_group_id(group_id(group))
+                .with_topics(topics);
+            let response = conn.request_at(&request, version).await?;
+            // The top-level error code exists from v2.
+            group_error(response.error_code, ApiKey::OffsetFetch, group)?;
+            for t in response.topics {
+                for p in t.partitions {
+                    answers.insert(
+                        (t.name.0.to_string(), p.partition_index),
+                        (
+                            p.committed_offset,
+                            p.committed_leader_epoch,
+                            p.metadata.map(|m| m.to_string()),
+                            p.error_code,
+                        ),
+                    );
+                }
+            }
+        }
+        let to_result =
+            |topic: &str, partition: i32, answer: Option<(i64, i32, Option<String>, i16)>| {
+                let Some((offset, epoch, metadata, code)) = answer else {
+                    return Ok(None);
+                };
+                if let Some(code) = ErrorCode::try_from_code(code) {
+                    return Err(Error::kafka(
+                        code,
+                        ErrorContext::partition(ApiKey::OffsetFetch, topic, partition),
+                    ));
+                }
+                // -1 is how OffsetFetch says "no commit".
+                Ok((offset >= 0).then(|| CommittedOffset {
+                    offset,
+                    leader_epoch: (epoch >= 0).then_some(epoch),
+                    metadata: metadata.filter(|m| !m.is_empty()),
+                }))
+            };
+        let results: Vec<PartitionResult<Option<CommittedOffset>>> = match partitions {
+            Some(ps) => ps
+                .iter()
+                .map(|tp| PartitionResult {
+                    partition: tp.clone(),
+                    result: to_result(
+                        &tp.topic,
+                        tp.partition,
+                        answers.get(&(tp.topic.clone(), tp.partition)).cloned(),
+                    ),
+                })
+                .collect(),
+            None => answers
+                .into_iter()
+                .map(|((topic, partition), answer)| PartitionResult {
+                    result: to_result(&topic, partition, Some(answer)),
+                    partition: TopicPartition::new(topic, partition),
+                })
+                // Listing everything, "no commit" entries carry no news.
+                .filter(|r| !matches!(r.result, Ok(None)))
+                .collect(),
+        };
+        // A coordinator error on any partition means the whole answer came
+        // from the wrong broker; the retry loop asks the new coordinator.
+        if let Some(e) = results
+            .iter()
+            .filter_map(|r: &PartitionResult<_>| r.result.as_ref().err())
+            .find(|e| is_coordinator_error(e))
+        {
+            return Err(e.clone());
+        }
+        Ok(results)
+    }
+
+    /// Commits offsets for a group as an admin (generation -1, no member
+    /// id), which Kafka accepts only while the group has no active members;
+    /// otherwise the group answers `UNKNOWN_MEMBER_ID` or
+    /// `ILLEGAL_GENERATION`. One result per partition, in order.
+    pub async fn alter_group_offsets(
+        &self,
+        group: &str,
+        offsets: &[(TopicPartition, i64)],
+    ) -> Result<Vec<PartitionResult<()>>> {
+        self.retrying("OffsetCommit", || self.offset_commit_once(group, offsets))
+            .await
+    }
+
+    async fn offset_commit_once(
+        &self,
+        group: &str,
+        offsets: &[(TopicPartition, i64)],
+    ) -> Result<Vec<PartitionResult<()>>> {
+        let (_, conn) = self.group_coordinator(group).await?;
+        let version = conn.version_for::<OffsetCommitRequest>(Some(OFFSET_COMMIT_VERSION_CAP))?;
+        let topics = by_topic(offsets.iter().map(|(tp, offset)| {
+            (
+                tp.topic.clone(),
+                OffsetCommitRequestPartition::default()
+                    .with_partition_index(tp.partition)
+                    .with_committed_offset(*offset)
+                    .with_committed_leader_epoch(-1),
+            )
+        }));
+        let request = OffsetCommitRequest::default()
+            .with_group_id(group_id(group))
+            .with_generation_id_or_member_epoch(-1)
+            .with_member_id(StrBytes::default())
+            .with_retention_time_ms(-1)
+            .with_topics(
+                topics
+                    .into_iter()
+                    .map(|(t, partitions)| {
+                        OffsetCommitRequestTopic::default()
+                            .with_name(topic_name(&t))
+                            .with_partitions(partitions)
+                    })
+                    .collect(),
+            );
+        let response = conn.request_at(&request, version).await?;
+        let mut codes: HashMap<(String, i32), i16> = HashMap::new();
+        for t in response.topics {
+            for p in t.partitions {
+                codes.insert((t.name.0.to_string(), p.partition_index), p.error_code);
+            }
+        }
+        per_partition(
+            offsets.iter().map(|(tp, _)| tp),
+            &codes,
+            ApiKey::OffsetCommit,
+        )
+    }
+
+    /// Deletes the group's committed offsets of these partitions
+    /// (OffsetDelete, KIP-496). Kafka refuses (`GROUP_SUBSCRIBED_TO_TOPIC`)
+    /// for topics the group's members still consume.
+    pub async fn delete_group_offsets(
+        &self,
+        group: &str,
+        partitions: &[TopicPartition],
+    ) -> Result<Vec<PartitionResult<()>>> {
+        self.retrying("OffsetDelete", || async {
+            let (_, conn) = self.group_coordinator(group).await?;
+            let topics = by_topic(partitions.iter().map(|tp| {
+                (
+                    tp.topic.clone(),
+                    OffsetDeleteRequestPartition::default().with_partition_index(tp.partition),
+                )
+            }));
+            let request = OffsetDeleteRequest::default()
+                .with_group_id(group_id(group))
+                .with_topics(
+                    topics
+                        .into_iter()
+                        .map(|(t, ps)| {
+                            OffsetDeleteRequestTopic::default()
+                                .with_name(topic_name(&t))
+                                .with_partitions(ps)
+                        })
+                        .collect(),
+                );
+            let response = conn.request(&request).await?;
+            group_error(response.error_code, ApiKey::OffsetDelete, group)?;
+            let mut codes: HashMap<(String, i32), i16> = HashMap::new();
+            for t in response.topics {
+                for p in t.partitions {
+                    codes.insert((t.name.0.to_string(), p.partition_index), p.error_code);
+                }
+            }
+            per_partition(partitions.iter(), &codes, ApiKey::OffsetDelete)
+        })
+        .await
+    }
+
+    /// Per partition: the committed offset, the log end offset (the last
+    /// stable offset with `ReadCommitted`) and the lag, for every partition
+    /// the group has a commit for or a member is assigned. The commits and
+    /// the log end offsets are read back to back, so the lag is as close to
+    /// one instant as two requests allow. Sorted by topic and partition.
+    pub async fn group_lag(
+        &self,
+        group: &str,
+        isolation: IsolationLevel,
+    ) -> Result<Vec<PartitionLag>> {
+        let description = self
+            .describe_groups(&[group])
+            .await?
+            .into_iter()
+            .next()
+            .expect("one result per group")
+            .result?;
+        let committed = self.list_group_offsets(group, None).await?;
+        Ok(self.lag_of(&description, committed, isolation).await)
+    }
+
+    /// Lag from a description and commits already read.
+    pub async fn lag_of(
+        &self,
+        description: &GroupDescription,
+        committed: Vec<PartitionResult<Option<CommittedOffset>>>,
+        isolation: IsolationLevel,
+    ) -> Vec<PartitionLag> {
+        let mut owner: BTreeMap<TopicPartition, String> = BTreeMap::new();
+        for member in &description.members {
+            for tp in member.assignment.iter().flatten() {
+                owner.insert(tp.clone(), member.member_id.clone());
+            }
+        }
+        let mut commits: BTreeMap<TopicPartition, Option<i64>> =
+            owner.keys().map(|tp| (tp.clone(), None)).collect();
+        for c in committed {
+            // A partition whose commit could not be read is shown without
+            // one rather than dropped.
+            let offset = c.result.ok().flatten().map(|c| c.offset);
+            commits.insert(c.partition, offset);
+        }
+        let asks: Vec<(TopicPartition, OffsetSpec)> = commits
+            .keys()
+            .map(|tp| (tp.clone(), OffsetSpec::Latest))
+            .collect();
+        let ends = match self.list_offsets(&asks, isolation).await {
+            Ok(ends) => ends,
+            Err(e) => asks
+                .iter()
+                .map(|(tp, _)| PartitionResult {
+                    partition: tp.clone(),
+                    result: Err(e.clone()),
+                })
+                .collect(),
+        };
+        commits
+            .into_iter()
+            .zip(ends)
+            .map(|((partition, committed_offset), end)| {
+                let log_end_offset = end.result.and_then(|listed| {
+                    listed.offset.ok_or_else(|| {
+                        Error::kafka(
+                            ErrorCode::UnknownServerError,
+                            ErrorContext::partition(
+                                ApiKey::ListOffsets,
+                                &partition.topic,
+                                partition.partition,
+                            )
+                            .with_message(Some("no log end offset in the answer".into())),
+                        )
+                    })
+                });
+                let lag = match (committed_offset, &log_end_offset) {
+                    (None, _) => Lag::NoCommit,
+                    (Some(c), Ok(end)) => Lag::Records(end - c),
+                    (Some(_), Err(_)) => Lag::UnknownEnd,
+                };
+                PartitionLag {
+                    member_id: owner.get(&partition).cloned(),
+                    partition,
+                    committed_offset,
+                    log_end_offset,
+                    lag,
+                }
+            })
+            .collect()
+    }
+}
+
+fn is_coordinator_error(e: &Error) -> bool {
+    matches!(
+        e.code(),
+        Some(
+            ErrorCode::NotCoordinator
+                | ErrorCode::CoordinatorNotAvailable
+                | ErrorCode::CoordinatorLoadInProgress
+        )
+    )
+}
+
+/// One result per partition from a response's per-partition error codes.
+/// A coordinator error anywhere fails the whole call, to be retried.
+fn per_partition<'a>(
+    partitions: impl Iterator<Item = &'a TopicPartition>,
+    codes: &HashMap<(String, i32), i16>,
+    api_key: ApiKey,
+) -> Result<Vec<PartitionResult<()>>> {
+    let mut results = Vec::new();
+    for tp in partitions {
+        let context = ErrorContext::partition(api_key, &tp.topic, tp.partition);
+        let result = match codes.get(&(tp.topic.clone(), tp.partition)) {
+            None => Err(Error::kafka(
+                ErrorCode::UnknownServerError,
+                context.with_message(Some("the broker's response left it out".into())),
+            )),
+            Some(&code) => match ErrorCode::try_from_code(code) {
+                None => Ok(()),
+                Some(code) => Err(Error::kafka(code, context)),
+            },
+        };
+        if let Err(e) = &result
+            && is_coordinator_error(e)
+        {
+            return Err(e.clone());
+        }
+        results.push(PartitionResult {
+            partition: tp.clone(),
+            result,
+        });
+    }
+    Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafka_protocol::messages::consumer_protocol_assignment::TopicPartition as AssignedTopic;
+    use kafka_protocol::protocol::Encodable;
+
+    fn versioned<T: Encodable>(version: i16, body: &T) -> Bytes {
+        let mut buf = bytes::BytesMut::new();
+        buf.extend_from_slice(&version.to_be_bytes());
+        body.encode(&mut buf, version).expect("encodes");
+        buf.freeze()
+    }
+
+    #[test]
+    fn assignments_decode_at_their_own_version_sorted() {
+        let assignment = ConsumerProtocolAssignment::default().with_assigned_partitions(vec![
+            AssignedTopic::default()
+                .with_topic(topic_name("orders"))
+                .with_partitions(vec![2, 0]),
+            AssignedTopic::default()
+                .with_topic(topic_name("audit"))
+                .with_partitions(vec![1]),
+        ]);
+        for version in 0..=3 {
+            let decoded = decode_assignment(&versioned(version, &assignment)).unwrap();
+            assert_eq!(
+                decoded,
+                vec![
+                    TopicPartition::new("audit", 1),
+                    TopicPartition::new("orders", 0),
+                    TopicPartition::new("orders", 2),
+                ],
+                "v{version}"
+            );
+        }
+        assert_eq!(decode_assignment(&Bytes::new()).unwrap(), vec![]);
+        assert!(decode_assignment(&Bytes::from_static(&[0])).is_err());
+        assert!(decode_assignment(&Bytes::from_static(&[0, 0, 0, 0, 0, 9])).is_err());
+    }
+
+    #[test]
+    fn newer_protocol_versions_read_as_the_highest_known() {
+        let subscription = ConsumerProtocolSubscription::default().with_topics(vec![
+            StrBytes::from_static_str("b"),
+            StrBytes::from_static_str("a"),
+        ]);
+        let mut bytes = versioned(3, &subscription).to_vec();
+        // A future v4 that appended a field: the prefix still decodes.
+        bytes[1] = 4;
+        bytes.extend_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(
+            decode_subscription(&Bytes::from(bytes)).unwrap(),
+            vec!["a".to_owned(), "b".to_owned()]
+        );
+    }
+
+    #[test]
+    fn per_partition_keeps_item_errors_and_escalates_coordinator_moves() {
+        let a = TopicPartition::new("t", 0);
+        let b = TopicPartition::new("t", 1);
+        let mut codes = HashMap::new();
+        codes.insert(("t".to_owned(), 0), 0);
+        codes.insert(
+            ("t".to_owned(), 1),
+            ErrorCode::UnknownTopicOrPartition.code(),
+        );
+        let results = per_partition([&a, &b].into_iter(), &codes, ApiKey::OffsetCommit).unwrap();
+        assert!(results[0].result.is_ok());
+        assert_eq!(
+            results[1].result.as_ref().unwrap_err().code(),
+            Some(ErrorCode::UnknownTopicOrPartition)
+        );
+        codes.insert(("t".to_owned(), 1), ErrorCode::NotCoordinator.code());
+        let moved = per_partition([&a, &b].into_iter(), &codes, ApiKey::OffsetCommit).unwrap_err();
+        assert_eq!(moved.code(), Some(ErrorCode::NotCoordinator));
+    }
+}

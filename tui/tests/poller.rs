@@ -1,0 +1,164 @@
+//! The poller against broker-lite in process: what a snapshot holds, and
+//! that a stopped broker turns into `PollFailed` and a restarted one into
+//! snapshots again, without restarting the poller.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use broker_lite::config::BrokerConfig;
+use broker_lite::{BrokerHandle, start};
+use kctl_client::admin::{
+    Admin, AdminConfig, CreateTopicsOptions, IsolationLevel, NewTopic, TopicPartition,
+};
+use kctl_client::{ClientConfig, Producer, Record};
+use kctl_tui::action::Action;
+use kctl_tui::model::{GroupState, Snapshot};
+use kctl_tui::poller::{self, Connect, PollerConfig};
+use tokio::sync::mpsc;
+
+async fn broker(dir: &Path, listen: SocketAddr) -> BrokerHandle {
+    let mut config = BrokerConfig::default();
+    config.listen = listen;
+    config.data_dir = dir.to_owned();
+    start(config).await.expect("broker-lite starts")
+}
+
+fn admin_config() -> AdminConfig {
+    AdminConfig {
+        api_timeout_ms: 2_000,
+        ..AdminConfig::default()
+    }
+}
+
+fn connect(bootstrap: String) -> Connect {
+    Box::new(move || {
+        let bootstrap = bootstrap.clone();
+        Box::pin(
+            async move { Admin::connect(ClientConfig::new([bootstrap]), admin_config()).await },
+        )
+    })
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<Action>) -> Action {
+    tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .expect("the poller reports within 20 s")
+        .expect("the poller is running")
+}
+
+async fn next_snapshot(rx: &mut mpsc::UnboundedReceiver<Action>) -> Snapshot {
+    for _ in 0..50 {
+        if let Action::Snapshot(s) = next(rx).await {
+            return *s;
+        }
+    }
+    panic!("no snapshot in 50 rounds");
+}
+
+#[tokio::test]
+async fn snapshots_are_filled_fail_while_the_broker_is_gone_and_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = broker(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let addr = first.local_addr();
+    let bootstrap = first.bootstrap();
+
+    let admin = Admin::connect(ClientConfig::new([bootstrap.clone()]), admin_config())
+        .await
+        .unwrap();
+    let created = admin
+        .create_topics(
+            &[NewTopic::new("orders")
+                .partitions(2)
+                .config("min.insync.replicas", "1")],
+            CreateTopicsOptions::default(),
+        )
+        .await
+        .unwrap();
+    created[0].result.as_ref().expect("orders created");
+    let producer = Producer::builder([bootstrap.clone()])
+        .build()
+        .await
+        .unwrap();
+    for i in 0..5 {
+        producer
+            .send_and_wait(
+                Record::new("orders")
+                    .partition(0)
+                    .value(format!("v{i}").as_bytes()),
+            )
+            .await
+            .unwrap();
+    }
+    producer.close().await;
+    let committed = admin
+        .alter_group_offsets("billing", &[(TopicPartition::new("orders", 0), 2)])
+        .await
+        .unwrap();
+    committed[0].result.as_ref().expect("commit accepted");
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let config = PollerConfig {
+        refresh_interval: Duration::from_millis(200),
+        round_timeout: Duration::from_secs(5),
+        isolation: IsolationLevel::ReadUncommitted,
+    };
+    let handle = poller::spawn(connect(bootstrap.clone()), config, tx);
+
+    let before = poller::now_ms();
+    let snapshot = next_snapshot(&mut rx).await;
+    assert!(snapshot.captured_at_ms >= before);
+    assert_eq!(snapshot.cluster.brokers.len(), 1);
+    assert_eq!(snapshot.cluster.brokers[0].port, addr.port());
+    assert!(snapshot.cluster.id.is_some());
+    let orders = snapshot
+        .topics
+        .iter()
+        .find(|t| t.name == "orders")
+        .expect("orders in the snapshot");
+    assert_eq!(orders.min_insync_replicas, Some(1));
+    assert_eq!(orders.partitions.len(), 2);
+    let p0 = &orders.partitions[0];
+    assert_eq!((p0.log_start_offset, p0.log_end_offset), (Some(0), Some(5)));
+    assert_eq!(p0.isr, p0.replicas);
+    assert_eq!(orders.partitions[1].log_end_offset, Some(0));
+    let billing = snapshot
+        .groups
+        .iter()
+        .find(|g| g.group_id == "billing")
+        .expect("billing listed");
+    assert_eq!(billing.state, GroupState::Empty);
+    assert!(billing.members.is_empty());
+    let committed: Vec<(String, i32, Option<i64>)> = billing
+        .offsets
+        .iter()
+        .map(|o| (o.topic.clone(), o.partition, o.committed_offset))
+        .collect();
+    assert_eq!(committed, vec![("orders".to_owned(), 0, Some(2))]);
+
+    // A refresh request is answered without waiting for the interval.
+    handle.refresh();
+    next(&mut rx).await;
+
+    first.shutdown().await.unwrap();
+    let failed = loop {
+        match next(&mut rx).await {
+            Action::PollFailed { error, .. } => break error,
+            Action::Snapshot(_) => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert!(!failed.is_empty());
+
+    let second = broker(dir.path(), addr).await;
+    let resumed = next_snapshot(&mut rx).await;
+    let orders = resumed
+        .topics
+        .iter()
+        .find(|t| t.name == "orders")
+        .expect("orders survives the restart");
+    assert_eq!(orders.partitions[0].log_end_offset, Some(5));
+    assert!(resumed.captured_at_ms > snapshot.captured_at_ms);
+    drop(handle);
+    second.shutdown().await.unwrap();
+}
