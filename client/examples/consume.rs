@@ -43,7 +43,7 @@ async fn main() -> kctl_client::Result<()> {
         .auto_offset_reset(OffsetReset::Earliest)
         .build()
         .await?;
-    // Every partition of the topic; group management is not there yet.
+    // Without a group.id: every partition of the topic, shared with nobody.
     consumer.subscribe([&topic]);
 
     if as_stream {

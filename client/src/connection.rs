@@ -100,6 +100,10 @@ throttled!(
     FindCoordinatorResponse,
     CreateTopicsResponse,
     DeleteTopicsResponse,
+    JoinGroupResponse,
+    SyncGroupResponse,
+    HeartbeatResponse,
+    LeaveGroupResponse,
 );
 
 // Neither carries a throttle time: authentication is never throttled.

@@ -27,20 +27,68 @@
 //!
 //! # Groups
 //!
-//! There is no group membership yet: `subscribe` assigns *every* partition
-//! of the matching topics to this consumer, and positions come from
-//! `auto.offset.reset` or seeks, never from committed offsets. Group
-//! management (a coordinator choosing each member's share and offsets
-//! committed to it) will drive the same internal assignment interface
-//! ([`Consumer::apply_assignment`]) that `assign` and subscriptions use.
+//! With a `group.id`, [`Consumer::subscribe`] joins a consumer group with
+//! Kafka's classic protocol ([`group`]): the coordinator is found with
+//! FindCoordinator, the member joins (JoinGroup, retried with the member id
+//! the coordinator names under KIP-394), the leader runs the assignor over
+//! every member's subscription, SyncGroup hands out the shares, and each
+//! new partition starts at the group's committed offset (OffsetFetch) or,
+//! without one, per `auto.offset.reset`. A heartbeat task keeps the
+//! membership alive and notices rebalances. The assignors are Java's and
+//! librdkafka's `range`, `roundrobin` and `cooperative-sticky` (KIP-429),
+//! under the same protocol names, so a group can mix this consumer with
+//! theirs. `assign` with a group id uses no membership but can commit.
+//!
+//! A member that stops polling for `max.poll.interval.ms` leaves the group
+//! (its partitions go to others) and rejoins at its next poll. `close`
+//! leaves the group at once (a static member, with `group.instance.id`,
+//! does not, so its restart causes no rebalance); dropping the consumer is
+//! a crash to the group, noticed after `session.timeout.ms`. A
+//! [`RebalanceListener`] hears of partitions assigned, revoked (before they
+//! go, so it can commit) and lost (fenced or expired: others own them
+//! already, and commits would fail).
+//!
+//! # Delivery semantics
+//!
+//! The group remembers, per partition, the committed offset: the next
+//! record a member taking the partition over reads. What a crash costs
+//! depends on when the application commits relative to processing:
+//!
+//! - **At most once**: commit the positions right after `poll`, then
+//!   process (`enable_auto_commit(false)`, [`Consumer::commit_sync`] before
+//!   processing; `examples/at_most_once.rs`). A crash mid-batch skips the
+//!   rest of it; nothing is processed twice.
+//! - **At least once**: process, then commit the offsets after the
+//!   processed records ([`Consumer::commit_offsets_sync`];
+//!   `examples/at_least_once.rs`). A crash before the commit re-delivers
+//!   the batch; nothing is lost. Auto-commit (the default, every
+//!   `auto.commit.interval.ms`, and before partitions are revoked or the
+//!   consumer closes) commits the positions of records already returned by
+//!   `poll`, so it is at-least-once as long as each batch is processed
+//!   before the next `poll`.
+//! - **Exactly once** (read-process-write, KIP-98/447) needs transactions:
+//!   a transactional producer that commits the consumed offsets inside the
+//!   transaction that writes the results. Neither this client nor
+//!   broker-lite implements transactions yet, so exactly-once is **not**
+//!   available; `read_committed` only hides aborted records written by
+//!   other clients' transactions.
+//!
+//! Commits are sent one at a time in the order they were made (a later
+//! `commit_async` always wins). A commit for a generation the group has
+//! moved past fails with `REBALANCE_IN_PROGRESS`, `ILLEGAL_GENERATION` or
+//! `UNKNOWN_MEMBER_ID` ([`Error::code`]) and the member rejoins; the
+//! records since the last successful commit will be read again by the
+//! partition's next owner.
 
+pub mod assignor;
 mod completed;
 mod fetcher;
+pub mod group;
 mod manager;
 pub mod properties;
 mod state;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -55,7 +103,33 @@ use crate::backoff::Backoff;
 use crate::client::{Client, ClientConfig};
 use crate::error::{Error, Result};
 pub use crate::protocol::records::TimestampType;
+pub use assignor::Assignor;
+pub use group::{GroupHandle, RebalanceListener};
 use state::{Inner, StartAt};
+
+/// An offset to commit (the offset of the next record to read) with
+/// optional application metadata stored alongside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetAndMetadata {
+    pub offset: i64,
+    pub metadata: Option<String>,
+}
+
+impl OffsetAndMetadata {
+    pub fn new(offset: i64) -> Self {
+        Self {
+            offset,
+            metadata: None,
+        }
+    }
+
+    pub fn with_metadata(offset: i64, metadata: impl Into<String>) -> Self {
+        Self {
+            offset,
+            metadata: Some(metadata.into()),
+        }
+    }
+}
 
 /// A topic and one of its partitions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,9 +220,26 @@ impl IsolationLevel {
 #[derive(Debug, Clone)]
 pub struct ConsumerConfig {
     pub client: ClientConfig,
-    /// Kept for group management, which is not implemented yet; it changes
-    /// nothing today.
+    /// With a group id, `subscribe` joins the group, whose leader shares
+    /// the partitions out, and offsets can be committed to it.
     pub group_id: Option<String>,
+    /// Static membership (KIP-345): a member that restarts under the same
+    /// id within the session timeout gets its partitions back without a
+    /// rebalance.
+    pub group_instance_id: Option<String>,
+    /// The coordinator drops a member it has not heard from for this long.
+    pub session_timeout_ms: u64,
+    pub heartbeat_interval_ms: u64,
+    /// The most time between polls before the member leaves the group (and
+    /// the longest a rebalance waits for members to rejoin).
+    pub max_poll_interval_ms: u64,
+    /// Commit the positions of returned records every
+    /// `auto_commit_interval_ms`, and before partitions are revoked.
+    pub enable_auto_commit: bool,
+    pub auto_commit_interval_ms: u64,
+    /// In order of preference (`partition.assignment.strategy`). The group
+    /// rebalances cooperatively only when every one is cooperative.
+    pub assignors: Vec<Assignor>,
     /// The broker answers a fetch once it has this much data (or
     /// `fetch_max_wait_ms` passed).
     pub fetch_min_bytes: usize,
@@ -175,6 +266,13 @@ impl ConsumerConfig {
         Self {
             client: ClientConfig::new(bootstrap_servers),
             group_id: None,
+            group_instance_id: None,
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            max_poll_interval_ms: 300_000,
+            enable_auto_commit: true,
+            auto_commit_interval_ms: 5_000,
+            assignors: vec![Assignor::Range, Assignor::CooperativeSticky],
             fetch_min_bytes: 1,
             fetch_max_wait_ms: 500,
             max_partition_fetch_bytes: 1_048_576,
@@ -194,6 +292,35 @@ impl ConsumerConfig {
     }
     pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
         self.group_id = Some(group_id.into());
+        self
+    }
+    pub fn group_instance_id(mut self, id: impl Into<String>) -> Self {
+        self.group_instance_id = Some(id.into());
+        self
+    }
+    pub fn session_timeout_ms(mut self, session_timeout_ms: u64) -> Self {
+        self.session_timeout_ms = session_timeout_ms;
+        self
+    }
+    pub fn heartbeat_interval_ms(mut self, heartbeat_interval_ms: u64) -> Self {
+        self.heartbeat_interval_ms = heartbeat_interval_ms;
+        self
+    }
+    pub fn max_poll_interval_ms(mut self, max_poll_interval_ms: u64) -> Self {
+        self.max_poll_interval_ms = max_poll_interval_ms;
+        self
+    }
+    pub fn enable_auto_commit(mut self, enable: bool) -> Self {
+        self.enable_auto_commit = enable;
+        self
+    }
+    pub fn auto_commit_interval_ms(mut self, auto_commit_interval_ms: u64) -> Self {
+        self.auto_commit_interval_ms = auto_commit_interval_ms;
+        self
+    }
+    /// The assignors offered to the group, most preferred first.
+    pub fn assignors(mut self, assignors: impl IntoIterator<Item = Assignor>) -> Self {
+        self.assignors = assignors.into_iter().collect();
         self
     }
     pub fn fetch_min_bytes(mut self, fetch_min_bytes: usize) -> Self {
@@ -257,6 +384,20 @@ impl ConsumerConfig {
                     .into(),
             ));
         }
+        if self.assignors.is_empty() {
+            return Err(Error::Config(
+                "partition.assignment.strategy names no assignor".into(),
+            ));
+        }
+        if self.heartbeat_interval_ms == 0 || self.heartbeat_interval_ms >= self.session_timeout_ms
+        {
+            return Err(Error::Config(
+                "heartbeat.interval.ms must be positive and below session.timeout.ms".into(),
+            ));
+        }
+        if self.group_instance_id.is_some() && self.group_id.is_none() {
+            return Err(Error::Config("group.instance.id needs a group.id".into()));
+        }
         if self.client.connection.request_timeout_ms <= self.fetch_max_wait_ms {
             return Err(Error::Config(
                 "request.timeout.ms must exceed fetch.max.wait.ms, or every long poll times out"
@@ -289,10 +430,16 @@ pub struct Consumer {
 #[derive(Debug)]
 struct Handle {
     inner: Arc<Inner>,
+    group: Option<Arc<group::Group>>,
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
+        // Without close() no LeaveGroup is sent: to the coordinator this is
+        // a crash, noticed after session.timeout.ms.
+        if let Some(group) = &self.group {
+            group.abort();
+        }
         self.inner.shut_down();
     }
 }
@@ -308,10 +455,18 @@ impl Consumer {
     pub async fn new(config: ConsumerConfig) -> Result<Self> {
         config.validate()?;
         let client = Client::connect(config.client.clone()).await?;
+        let group_id = config.group_id.clone();
         let inner = Inner::new(client, config);
         manager::start(&inner);
+        let group = match group_id.map(|id| group::start(&inner, id)).transpose() {
+            Ok(group) => group,
+            Err(e) => {
+                inner.shut_down();
+                return Err(e);
+            }
+        };
         Ok(Self {
-            handle: Arc::new(Handle { inner }),
+            handle: Arc::new(Handle { inner, group }),
         })
     }
 
@@ -336,10 +491,10 @@ impl Consumer {
         self.inner().set_manual(partitions);
     }
 
-    /// Follows these topics: every partition of each is assigned to this
-    /// consumer, including partitions added later (seen at the next metadata
-    /// refresh). Without group management (not implemented yet) nothing is
-    /// shared with other consumers.
+    /// Follows these topics. With a `group.id` the consumer joins the group
+    /// and gets its share of their partitions; without one every partition
+    /// of each is assigned to this consumer, including partitions added
+    /// later (seen at the next metadata refresh).
     pub fn subscribe<S: AsRef<str>>(&self, topics: impl IntoIterator<Item = S>) {
         let topics = topics.into_iter().map(|t| t.as_ref().to_owned()).collect();
         self.inner()
@@ -367,22 +522,80 @@ impl Consumer {
         self.inner().assignment()
     }
 
-    /// Group management's entry point: adds partitions with where each
-    /// starts (`None`: per `auto.offset.reset`) and revokes others,
-    /// returning the revoked partitions' positions (what a group member
-    /// commits before giving them up). Buffered data of revoked partitions
-    /// is dropped.
-    #[allow(dead_code)]
-    pub(crate) fn apply_assignment(
+    fn group(&self) -> Result<&Arc<group::Group>> {
+        self.handle
+            .group
+            .as_ref()
+            .ok_or_else(|| Error::Config("committing offsets needs a group.id".into()))
+    }
+
+    /// Called with the partitions this member gets, gives up and loses in
+    /// rebalances. Set it before `subscribe` to hear of the first
+    /// assignment.
+    pub fn set_rebalance_listener(&self, listener: Arc<dyn RebalanceListener>) -> Result<()> {
+        self.group()?.set_listener(listener);
+        Ok(())
+    }
+
+    /// The member id and generation of the group this consumer last
+    /// joined ("" and −1 before the first join or without a group).
+    pub fn group_membership(&self) -> (String, i32) {
+        self.handle.group.as_ref().map_or((String::new(), -1), |g| {
+            let member = g.member();
+            (member.member_id, member.generation)
+        })
+    }
+
+    fn current_positions(&self) -> BTreeMap<TopicPartition, OffsetAndMetadata> {
+        self.inner()
+            .positions()
+            .into_iter()
+            .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
+            .collect()
+    }
+
+    /// Commits the position of every assigned partition (the offset after
+    /// the last record `poll` returned) and waits for the coordinator. A
+    /// commit for a generation the group has left fails with
+    /// REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION (see [`Error::code`]).
+    pub async fn commit_sync(&self) -> Result<()> {
+        self.group()?.commit(self.current_positions()).await
+    }
+
+    /// Commits these offsets (each the next offset to read) with their
+    /// metadata, and waits for the coordinator.
+    pub async fn commit_offsets_sync(
         &self,
-        added: &[(TopicPartition, Option<i64>)],
-        revoked: &[TopicPartition],
-    ) -> Vec<(TopicPartition, i64)> {
-        let added: Vec<(TopicPartition, StartAt)> = added
-            .iter()
-            .map(|(tp, at)| (tp.clone(), at.map_or(StartAt::Default, StartAt::Offset)))
-            .collect();
-        self.inner().apply_assignment(&added, revoked)
+        offsets: BTreeMap<TopicPartition, OffsetAndMetadata>,
+    ) -> Result<()> {
+        self.group()?.commit(offsets).await
+    }
+
+    /// Queues a commit of the current positions and returns at once. Commits
+    /// are sent in the order they were made, so a later one always wins;
+    /// await the returned [`CommitFuture`] for the result, or drop it.
+    pub fn commit_async(&self) -> CommitFuture {
+        self.commit_offsets_async(self.current_positions())
+    }
+
+    /// Queues a commit of these offsets; see [`Consumer::commit_async`].
+    pub fn commit_offsets_async(
+        &self,
+        offsets: BTreeMap<TopicPartition, OffsetAndMetadata>,
+    ) -> CommitFuture {
+        match self.group() {
+            Ok(group) => CommitFuture::Pending(group.commit_in_background(offsets)),
+            Err(e) => CommitFuture::Failed(Some(e)),
+        }
+    }
+
+    /// The group's committed offsets for these partitions (OffsetFetch);
+    /// partitions with none are absent.
+    pub async fn committed(
+        &self,
+        partitions: &[TopicPartition],
+    ) -> Result<BTreeMap<TopicPartition, OffsetAndMetadata>> {
+        self.group()?.committed(partitions).await
     }
 
     /// The next record of `tp` will be at `offset`. Buffered data of the
@@ -477,9 +690,47 @@ impl Consumer {
         self.inner().metrics()
     }
 
-    /// Stops the consumer's tasks and closes its view of the cluster.
+    /// Stops the consumer. A group member first gives up its partitions
+    /// (the rebalance listener hears `on_revoked`; with auto-commit their
+    /// positions are committed) and, unless static, leaves the group so
+    /// the others take over at once. Dropping the consumer instead is a
+    /// crash to the group: its partitions move after `session.timeout.ms`.
     pub async fn close(self) {
+        if let Some(group) = &self.handle.group {
+            let timeout = Duration::from_millis(self.config().client.connection.request_timeout_ms);
+            if tokio::time::timeout(timeout * 2, group.close())
+                .await
+                .is_err()
+            {
+                tracing::warn!("leaving the group timed out");
+            }
+        }
         self.inner().shut_down();
+    }
+}
+
+/// The result of [`Consumer::commit_async`]; dropping it does not cancel
+/// the commit.
+#[derive(Debug)]
+pub enum CommitFuture {
+    #[doc(hidden)]
+    Pending(tokio::sync::oneshot::Receiver<Result<()>>),
+    #[doc(hidden)]
+    Failed(Option<Error>),
+}
+
+impl std::future::Future for CommitFuture {
+    type Output = Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        match self.get_mut() {
+            Self::Pending(rx) => Pin::new(rx)
+                .poll(cx)
+                .map(|r| r.unwrap_or_else(|_| Err(Error::Config("the consumer is closed".into())))),
+            Self::Failed(e) => Poll::Ready(Err(e
+                .take()
+                .unwrap_or_else(|| Error::Config("commit already awaited".into())))),
+        }
     }
 }
 

@@ -206,7 +206,8 @@ pub use admin::{Admin, AdminConfig};
 pub use client::{Client, ClientConfig};
 #[cfg(feature = "client")]
 pub use consumer::{
-    Consumer, ConsumerConfig, ConsumerRecord, IsolationLevel, OffsetReset, TopicPartition,
+    Assignor, Consumer, ConsumerConfig, ConsumerRecord, GroupHandle, IsolationLevel,
+    OffsetAndMetadata, OffsetReset, RebalanceListener, TopicPartition,
 };
 #[cfg(feature = "client")]
 pub use error::{Error, ErrorCode, Result};

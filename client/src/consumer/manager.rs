@@ -141,6 +141,11 @@ async fn follow_subscription(inner: &Inner, asked_about: &mut HashMap<String, In
         (wanted, unknown)
     };
     ask_about(inner, unknown, asked_about).await;
+    if inner.config.group_id.is_some() {
+        // The group's leader shares the partitions out; the manager only
+        // keeps their metadata at hand.
+        return;
+    }
     let (added, revoked) = {
         let state = inner.lock();
         if matches!(state.subscription, Subscription::Manual) {

@@ -1,7 +1,7 @@
 //! Building a [`ConsumerConfig`] from Kafka-style properties, as Java and
 //! librdkafka users write them.
 
-use super::{ConsumerConfig, IsolationLevel, OffsetReset};
+use super::{Assignor, ConsumerConfig, IsolationLevel, OffsetReset};
 use crate::error::Result;
 use crate::properties::{self, boolean, invalid, number};
 
@@ -11,6 +11,13 @@ use crate::properties::{self, boolean, invalid, number};
 /// `reconnect.backoff.max.ms`, `allow.auto.create.topics`).
 pub const KNOWN_KEYS: &[&str] = &[
     "group.id",
+    "group.instance.id",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "max.poll.interval.ms",
+    "enable.auto.commit",
+    "auto.commit.interval.ms",
+    "partition.assignment.strategy",
     "fetch.min.bytes",
     "fetch.max.wait.ms",
     "max.partition.fetch.bytes",
@@ -40,6 +47,26 @@ impl ConsumerConfig {
             let v = value.as_str();
             match key.as_str() {
                 "group.id" => config.group_id = Some(v.to_owned()),
+                "group.instance.id" => config.group_instance_id = Some(v.to_owned()),
+                "session.timeout.ms" => config.session_timeout_ms = number(key, v)?,
+                "heartbeat.interval.ms" => config.heartbeat_interval_ms = number(key, v)?,
+                "max.poll.interval.ms" => config.max_poll_interval_ms = number(key, v)?,
+                "enable.auto.commit" => config.enable_auto_commit = boolean(key, v)?,
+                "auto.commit.interval.ms" => config.auto_commit_interval_ms = number(key, v)?,
+                "partition.assignment.strategy" => {
+                    config.assignors = v
+                        .split(',')
+                        .map(|name| {
+                            Assignor::from_name(name).ok_or_else(|| {
+                                invalid(
+                                    key,
+                                    v,
+                                    "range, roundrobin or cooperative-sticky (comma-separated)",
+                                )
+                            })
+                        })
+                        .collect::<Result<_>>()?;
+                }
                 "fetch.min.bytes" => config.fetch_min_bytes = number(key, v)?,
                 "fetch.max.wait.ms" => config.fetch_max_wait_ms = number(key, v)?,
                 "max.partition.fetch.bytes" => config.max_partition_fetch_bytes = number(key, v)?,
@@ -137,18 +164,63 @@ mod tests {
             (1_048_576, 52_428_800)
         );
         assert_eq!((config.max_poll_records, config.check_crcs), (500, true));
+        assert!(config.enable_auto_commit);
+        assert_eq!(
+            (
+                config.auto_commit_interval_ms,
+                config.session_timeout_ms,
+                config.heartbeat_interval_ms
+            ),
+            (5_000, 45_000, 3_000)
+        );
+        assert_eq!(config.max_poll_interval_ms, 300_000);
+        assert_eq!(
+            config.assignors,
+            [Assignor::Range, Assignor::CooperativeSticky]
+        );
+    }
+
+    #[test]
+    fn group_keys_use_java_and_librdkafka_names() {
+        let config = ConsumerConfig::from_properties_str(
+            "bootstrap.servers=a:1\ngroup.id=g\ngroup.instance.id=i-1\nsession.timeout.ms=10000\n\
+             heartbeat.interval.ms=1000\nmax.poll.interval.ms=60000\nenable.auto.commit=false\n\
+             auto.commit.interval.ms=100\npartition.assignment.strategy=roundrobin, range\n",
+        )
+        .unwrap();
+        assert_eq!(config.group_instance_id.as_deref(), Some("i-1"));
+        assert_eq!(
+            (
+                config.session_timeout_ms,
+                config.heartbeat_interval_ms,
+                config.max_poll_interval_ms
+            ),
+            (10_000, 1_000, 60_000)
+        );
+        assert!(!config.enable_auto_commit);
+        assert_eq!(config.auto_commit_interval_ms, 100);
+        assert_eq!(config.assignors, [Assignor::RoundRobin, Assignor::Range]);
+        let java = ConsumerConfig::from_properties([
+            ("bootstrap.servers", "a:1"),
+            (
+                "partition.assignment.strategy",
+                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(java.assignors, [Assignor::CooperativeSticky]);
     }
 
     #[test]
     fn unknown_keys_are_named() {
         let err = ConsumerConfig::from_properties([
             ("bootstrap.servers", "a:1"),
-            ("enable.auto.commit", "true"),
+            ("enable.idempotence", "true"),
             ("linger.ms", "5"),
         ])
         .unwrap_err();
         assert!(
-            matches!(&err, Error::UnknownConfigKeys(keys) if keys == &["enable.auto.commit", "linger.ms"]),
+            matches!(&err, Error::UnknownConfigKeys(keys) if keys == &["enable.idempotence", "linger.ms"]),
             "{err}"
         );
     }
@@ -161,6 +233,8 @@ mod tests {
             ("max.poll.records", "many"),
             ("check.crcs", "yes"),
             ("fetch.max.wait.ms", "-1"),
+            ("partition.assignment.strategy", "range,sticky"),
+            ("enable.auto.commit", "maybe"),
         ] {
             let err = ConsumerConfig::from_properties([("bootstrap.servers", "a:1"), (key, value)])
                 .unwrap_err();

@@ -7,7 +7,7 @@
 //! if it changed meanwhile, so a seek never races with a fetch in flight.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{Notify, watch};
@@ -211,6 +211,14 @@ pub(crate) struct Inner {
     pub(crate) tasks: Mutex<Vec<JoinHandle<()>>>,
     pub(crate) fetch_requests: AtomicU64,
     pub(crate) fetched_bytes: AtomicU64,
+    /// When the application last called `poll` (or the stream asked), and
+    /// how many such calls are waiting now: `max.poll.interval.ms` counts
+    /// only while nobody polls.
+    last_poll: Mutex<Instant>,
+    polls_in_progress: AtomicUsize,
+    /// An error that ends the consumer (a fenced static member): every
+    /// later poll returns it.
+    fatal: Mutex<Option<Error>>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -243,6 +251,9 @@ impl Inner {
             tasks: Mutex::new(Vec::new()),
             fetch_requests: AtomicU64::new(0),
             fetched_bytes: AtomicU64::new(0),
+            last_poll: Mutex::new(Instant::now()),
+            polls_in_progress: AtomicUsize::new(0),
+            fatal: Mutex::new(None),
         })
     }
 
@@ -434,8 +445,46 @@ impl Inner {
         }
     }
 
+    pub(crate) fn last_poll(&self) -> Instant {
+        *self.last_poll.lock().expect("poisoned")
+    }
+
+    pub(crate) fn polling(&self) -> bool {
+        self.polls_in_progress.load(Ordering::Acquire) > 0
+    }
+
+    /// Ends the consumer with `error`: polls return it from now on.
+    pub(crate) fn fail(&self, error: Error) {
+        *self.fatal.lock().expect("poisoned") = Some(error);
+        self.data_ready.notify_waiters();
+        self.data_ready.notify_one();
+    }
+
+    /// The position of every assigned partition that has one.
+    pub(crate) fn positions(&self) -> Vec<(TopicPartition, i64)> {
+        self.lock()
+            .partitions
+            .iter()
+            .filter(|(_, p)| p.reset.is_none() && !p.failed && p.position >= 0)
+            .map(|(tp, p)| (tp.clone(), p.position))
+            .collect()
+    }
+
     pub(crate) async fn poll(&self, max: usize, deadline: Instant) -> Result<Vec<ConsumerRecord>> {
+        struct Polling<'a>(&'a Inner);
+        impl Drop for Polling<'_> {
+            fn drop(&mut self) {
+                *self.0.last_poll.lock().expect("poisoned") = Instant::now();
+                self.0.polls_in_progress.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        self.polls_in_progress.fetch_add(1, Ordering::AcqRel);
+        *self.last_poll.lock().expect("poisoned") = Instant::now();
+        let _polling = Polling(self);
         loop {
+            if let Some(error) = self.fatal.lock().expect("poisoned").clone() {
+                return Err(error);
+            }
             let ready = self.data_ready.notified();
             tokio::pin!(ready);
             ready.as_mut().enable();

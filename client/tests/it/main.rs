@@ -9,6 +9,9 @@
 //!   brokers, leader moves, a broker down, idempotence);
 //! - `consumer`: the consumer against broker-lite (codecs, positions,
 //!   resets, pause, bounded memory, subscriptions, kcat-produced records);
+//! - `consumer_group`: consumer groups against broker-lite's coordinator (sharing,
+//!   a crashed member, cooperative rebalances, restarts from commits, a
+//!   group shared with kcat);
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 //! - `security`: TLS (server and mutual, CA and hostname checks) and SASL
 //!   (PLAIN, SCRAM-SHA-256/512) through a front that plays the broker's
@@ -16,6 +19,7 @@
 
 mod admin;
 mod consumer;
+mod consumer_group;
 mod groups;
 mod mock_cluster;
 mod murmur2;

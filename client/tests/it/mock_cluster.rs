@@ -318,3 +318,162 @@ async fn consumer_reads_everything_once_in_order_through_leader_moves_and_a_brok
     assert!(extra.is_empty(), "{} unexpected records", extra.len());
     harness.quit().await;
 }
+
+/// A consumer group on the mock cluster while its coordinator broker goes
+/// down, the coordinator moves to another broker and the first comes back:
+/// members rediscover the coordinator, keep their partitions (or rejoin),
+/// and every record is consumed; the final commits land on the new
+/// coordinator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_group_survives_its_coordinator_going_down_and_moving() {
+    use std::collections::BTreeSet;
+
+    use kctl_client::{Consumer, OffsetReset, TopicPartition};
+
+    let dir = tempfile::tempdir().unwrap();
+    let Some(binary) = build_harness(dir.path()) else {
+        return;
+    };
+    const TOPIC: &str = "mockg";
+    const GROUP: &str = "g-mock";
+    const PARTITIONS: i32 = 6;
+    let mut harness = Harness::start(&binary, TOPIC, PARTITIONS).await;
+    let bootstrap = harness.bootstrap.clone();
+    harness.command(&format!("coordinator {GROUP} 1")).await;
+
+    let producer = ProducerConfig::new(bootstrap.split(','))
+        .linger_ms(2)
+        .request_timeout_ms(3_000)
+        .delivery_timeout_ms(60_000)
+        .build()
+        .await
+        .unwrap();
+    let produce = |from: usize, to: usize| {
+        let producer = &producer;
+        async move {
+            for i in from..to {
+                let value = i.to_string();
+                drop(
+                    producer
+                        .send(
+                            Record::new(TOPIC)
+                                .partition((i % PARTITIONS as usize) as i32)
+                                .value(value.as_bytes()),
+                        )
+                        .await
+                        .unwrap(),
+                );
+            }
+            producer.flush().await;
+        }
+    };
+    const HALF: usize = 3_000;
+    with_timeout("producing", 60, produce(0, HALF)).await;
+
+    let member = || {
+        Consumer::builder(bootstrap.split(','))
+            .group_id(GROUP)
+            .auto_offset_reset(OffsetReset::Earliest)
+            .auto_commit_interval_ms(200)
+            .fetch_max_wait_ms(100)
+            .max_poll_records(20)
+            .request_timeout_ms(3_000)
+            .session_timeout_ms(10_000)
+            .heartbeat_interval_ms(300)
+            .retry_backoff(Backoff {
+                initial_ms: 20,
+                max_ms: 300,
+                jitter: 0.2,
+            })
+            .build()
+    };
+    let members = [
+        Arc::new(member().await.unwrap()),
+        Arc::new(member().await.unwrap()),
+    ];
+    let seen: Arc<Mutex<Vec<(usize, usize)>>> = Arc::default();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pollers: Vec<_> = members
+        .iter()
+        .enumerate()
+        .map(|(who, m)| {
+            let (m, seen, done) = (Arc::clone(m), Arc::clone(&seen), Arc::clone(&done));
+            m.subscribe([TOPIC]);
+            tokio::spawn(async move {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let records = m.poll(Duration::from_millis(100)).await.unwrap();
+                    seen.lock().unwrap().extend(records.iter().map(|r| {
+                        let v = std::str::from_utf8(r.value.as_deref().unwrap()).unwrap();
+                        (who, v.parse().unwrap())
+                    }));
+                    // Slow enough that the faults land mid-consumption.
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            })
+        })
+        .collect();
+    let consumed = || seen.lock().unwrap().len();
+    let distinct = || -> BTreeSet<usize> { seen.lock().unwrap().iter().map(|(_, v)| *v).collect() };
+
+    with_timeout("consuming before the faults", 60, async {
+        while consumed() < HALF / 3 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    harness.command("down 1").await;
+    let before_move = consumed();
+    // While the coordinator is down the members cannot heartbeat or
+    // commit, but fetching from the other brokers goes on.
+    with_timeout("consuming with the coordinator down", 60, async {
+        while consumed() < before_move + 200 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    harness.command(&format!("coordinator {GROUP} 2")).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    harness.command("up 1").await;
+    with_timeout("producing the rest", 60, produce(HALF, 2 * HALF)).await;
+
+    let expected: BTreeSet<usize> = (0..2 * HALF).collect();
+    with_timeout("consuming everything through the faults", 120, async {
+        while distinct() != expected {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let who: BTreeSet<usize> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| *v >= HALF)
+        .map(|(w, _)| *w)
+        .collect();
+    assert_eq!(
+        who.len(),
+        2,
+        "both members consumed after the coordinator moved"
+    );
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for p in pollers {
+        p.await.unwrap();
+    }
+    for m in members {
+        Arc::try_unwrap(m).expect("pollers ended").close().await;
+    }
+    let observer = member().await.unwrap();
+    let partitions: Vec<TopicPartition> = (0..PARTITIONS)
+        .map(|p| TopicPartition::new(TOPIC, p))
+        .collect();
+    let committed = observer.committed(&partitions).await.unwrap();
+    for tp in &partitions {
+        assert_eq!(
+            committed.get(tp).map(|om| om.offset),
+            Some((2 * HALF / PARTITIONS as usize) as i64),
+            "{tp}: the positions were committed to the new coordinator on close"
+        );
+    }
+    producer.close().await;
+    harness.quit().await;
+}

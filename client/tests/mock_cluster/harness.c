@@ -8,6 +8,7 @@
  *   leader <topic> <partition> <broker>
  *   down <broker>
  *   up <broker>
+ *   coordinator <group> <broker>   (moves the group's coordinator)
  *   quit
  */
 #include <stdio.h>
@@ -42,7 +43,7 @@ int main(int argc, char **argv) {
     printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
     fflush(stdout);
 
-    char line[512], topic[256];
+    char line[512], topic[256], group[256];
     int partition, broker;
     while (fgets(line, sizeof line, stdin)) {
         err = RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -52,6 +53,8 @@ int main(int argc, char **argv) {
             err = rd_kafka_mock_broker_set_down(mc, broker);
         else if (sscanf(line, "up %d", &broker) == 1)
             err = rd_kafka_mock_broker_set_up(mc, broker);
+        else if (sscanf(line, "coordinator %255s %d", group, &broker) == 2)
+            err = rd_kafka_mock_coordinator_set(mc, "group", group, broker);
         else if (strncmp(line, "quit", 4) == 0)
             break;
         else {
