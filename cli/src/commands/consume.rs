@@ -19,14 +19,18 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::ErrorKind;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use kctl_client::admin::{
     Admin, IsolationLevel as AdminIsolation, OffsetSpec, TopicPartition as AdminTp,
 };
-use kctl_client::consumer::{ConsumerRecord, Header, TimestampType};
+use kctl_client::consumer::{
+    ConsumerRecord, GroupHandle, Header, OffsetAndMetadata, RebalanceListener, TimestampType,
+};
 use kctl_client::{ConsumerConfig, ErrorCode, IsolationLevel, OffsetReset, TopicPartition};
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -42,6 +46,53 @@ use crate::settings::Settings;
 const POLL_RECORDS_MAX: usize = 500;
 /// How long one poll waits before the stop conditions are checked again.
 const POLL_WAIT: Duration = Duration::from_millis(200);
+/// Between commits of what was printed, as a group member.
+const COMMIT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The next offset after the last *printed* record of each partition.
+/// kctl commits these, not the consumer's positions: positions run ahead
+/// of the output when records past --exit-at-end, --until or
+/// --max-messages are skipped, and committing them would lose records.
+type Printed = Arc<Mutex<BTreeMap<TopicPartition, i64>>>;
+
+fn offsets_of(
+    printed: &Printed,
+    only: Option<&[TopicPartition]>,
+) -> BTreeMap<TopicPartition, OffsetAndMetadata> {
+    printed
+        .lock()
+        .expect("printed offsets poisoned")
+        .iter()
+        .filter(|(tp, _)| only.is_none_or(|only| only.contains(tp)))
+        .map(|(tp, next)| (tp.clone(), OffsetAndMetadata::new(*next)))
+        .collect()
+}
+
+/// Commits what was printed of partitions before another member gets them,
+/// so it starts after the last printed record.
+struct CommitOnRevoke {
+    printed: Printed,
+}
+
+impl RebalanceListener for CommitOnRevoke {
+    fn on_revoked<'a>(
+        &'a self,
+        group: &'a GroupHandle,
+        partitions: &'a [TopicPartition],
+    ) -> futures::future::BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let offsets = offsets_of(&self.printed, Some(partitions));
+            if offsets.is_empty() {
+                return;
+            }
+            if let Err(e) = group.commit(offsets).await {
+                tracing::warn!(error = %e, "committing revoked partitions failed");
+            }
+            let mut printed = self.printed.lock().expect("printed offsets poisoned");
+            printed.retain(|tp, _| !partitions.contains(tp));
+        })
+    }
+}
 
 /// One piece of a `--format` string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -518,6 +569,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     config.auto_offset_reset = OffsetReset::Earliest;
     if let Some(group) = &args.group {
         config.group_id = Some(group.clone());
+        config.enable_auto_commit = false;
         config.auto_offset_reset = if args.from_beginning {
             OffsetReset::Earliest
         } else {
@@ -527,10 +579,14 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     let consumer = connect::consumer(settings, config).await?;
     let admin = Admin::new(consumer.client().clone(), connect::admin_config(settings));
 
+    let printed: Printed = Arc::default();
     let fixed = if let Some(group) = &args.group {
         for topic in &topics {
             check_topic(&consumer, topic).await?;
         }
+        consumer.set_rebalance_listener(Arc::new(CommitOnRevoke {
+            printed: Arc::clone(&printed),
+        }))?;
         match &args.pattern {
             Some(pattern) => consumer.subscribe_pattern(pattern)?,
             None => consumer.subscribe(&topics),
@@ -588,7 +644,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     };
 
     let mut out = settings.printer.records();
-    let mut printed: BTreeMap<TopicPartition, i64> = BTreeMap::new();
+    let mut last_commit = tokio::time::Instant::now();
     let mut count = 0u64;
     let mut buffer = Vec::with_capacity(64 * 1024);
     let ctrl_c = tokio::signal::ctrl_c();
@@ -641,7 +697,10 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
                 continue;
             }
             output.render(record, &mut buffer)?;
-            printed.insert(tp, record.offset + 1);
+            printed
+                .lock()
+                .expect("printed offsets poisoned")
+                .insert(tp, record.offset + 1);
             count += 1;
             if args.max_messages.is_some_and(|max| count >= max) {
                 break;
@@ -652,7 +711,26 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
             Err(e) if e.kind() == ErrorKind::BrokenPipe => break Stop::PipeClosed,
             Err(e) => return Err(anyhow::Error::new(e).context("writing records to stdout")),
         }
+        if args.group.is_some() && last_commit.elapsed() >= COMMIT_INTERVAL {
+            last_commit = tokio::time::Instant::now();
+            let offsets = offsets_of(&printed, None);
+            if !offsets.is_empty() {
+                // Not awaited: a later commit supersedes it, and the final
+                // one below is waited for.
+                drop(consumer.commit_offsets_async(offsets));
+            }
+        }
     };
+
+    if args.group.is_some() {
+        let offsets = offsets_of(&printed, None);
+        if !offsets.is_empty() {
+            consumer
+                .commit_offsets_sync(offsets)
+                .await
+                .context("committing the offsets of the printed records")?;
+        }
+    }
 
     consumer.close().await;
     if stop != Stop::PipeClosed {

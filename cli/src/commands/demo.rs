@@ -336,6 +336,8 @@ async fn consume(
         .auto_offset_reset(kctl_client::OffsetReset::Earliest)
         .max_poll_records(50);
     config.fetch_max_wait_ms = 200;
+    // Lag is measured from commits: frequent ones make the dashboard move.
+    config.auto_commit_interval_ms = 1_000;
     let consumer = connect::consumer(&settings, config).await?;
     consumer.subscribe(TOPICS.iter().map(|(topic, _)| *topic));
     let started = Instant::now();

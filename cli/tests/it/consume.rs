@@ -369,3 +369,91 @@ fn records_kcat_wrote_read_back_with_keys_and_headers() {
         .success();
     assert_run_snapshot!("consume_kcat_records", plain);
 }
+
+#[test]
+fn group_members_commit_what_they_printed_and_resume_after_it() {
+    let broker = Broker::start_with(|c| c.group.initial_rebalance_delay_ms = 0);
+    broker
+        .kctl(&["topic", "create", "g", "-p", "2"])
+        .run()
+        .success();
+    let lines: String = (0..10).map(|i| format!("v{i}\n")).collect();
+    broker
+        .kctl(&["produce", "g", "-p", "0"])
+        .stdin(lines.clone())
+        .run()
+        .success();
+    broker
+        .kctl(&["produce", "g", "-p", "1"])
+        .stdin(lines)
+        .run()
+        .success();
+    let first = broker
+        .kctl(&[
+            "consume",
+            "g",
+            "--group",
+            "readers",
+            "--from-beginning",
+            "-c",
+            "3",
+            "-o",
+            "json",
+        ])
+        .run()
+        .success();
+    let first = json_lines(&first.stdout);
+    assert_eq!(first.len(), 3);
+    // Exactly what was printed is committed, though a poll may have
+    // fetched more.
+    let lag = broker
+        .kctl(&["group", "describe", "readers", "-o", "json"])
+        .run()
+        .success()
+        .json();
+    let committed: i64 = lag[0]["offsets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["committed_offset"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(committed, 3, "{lag}");
+    // The next member resumes after the printed records (--from-beginning
+    // only places partitions without a commit) and -e stops it at the end:
+    // together they saw every record exactly once.
+    let rest = broker
+        .kctl(&[
+            "consume",
+            "g",
+            "--group",
+            "readers",
+            "--from-beginning",
+            "-e",
+            "-o",
+            "json",
+        ])
+        .run()
+        .success();
+    let rest = json_lines(&rest.stdout);
+    let mut seen: Vec<(i64, i64)> = first
+        .iter()
+        .chain(&rest)
+        .map(|r| {
+            (
+                r["partition"].as_i64().unwrap(),
+                r["offset"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    seen.sort_unstable();
+    let expected: Vec<(i64, i64)> = (0..2).flat_map(|p| (0..10).map(move |o| (p, o))).collect();
+    assert_eq!(seen, expected);
+    let lag = broker
+        .kctl(&["group", "describe", "readers", "--lag-only", "-o", "json"])
+        .run()
+        .success()
+        .json();
+    for offset in lag[0]["offsets"].as_array().unwrap() {
+        assert_eq!(offset["lag"], 0, "{lag}");
+    }
+}
