@@ -961,7 +961,7 @@ _kctl() {
             return 0
             ;;
         kctl__subcmd__consume)
-            opts="-g -p -c -e -f -K -b -o -v -h -V --topic --pattern --group --partition --from-beginning --offset --count --max-messages --exit-at-end --until --format --key-separator --property --timestamps --read-committed --bootstrap-servers --bootstrap-server --context --output --verbose --timeout --help --version"
+            opts="-g -p -c -e -f -K -X -b -o -v -h -V --topic --pattern --group --partition --from-beginning --offset --count --max-messages --exit-at-end --until --format --key-separator --property --timestamps --read-committed --consumer-property --bootstrap-servers --bootstrap-server --context --output --verbose --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1033,6 +1033,14 @@ _kctl() {
                     ;;
                 --timestamps)
                     COMPREPLY=($(compgen -W "ms rfc3339" -- "${cur}"))
+                    return 0
+                    ;;
+                --consumer-property)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --bootstrap-server)

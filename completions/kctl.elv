@@ -624,6 +624,8 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand --key-separator 'Print each key before its value, followed by SEP'
             cand --property 'Kafka console-consumer properties: print.key, print.timestamp, print.partition, print.offset, print.headers (true/false), key.separator, null.literal; repeatable'
             cand --timestamps 'How timestamps are printed by %T and print.timestamp (JSON output always has ms, so it can be produced again)'
+            cand -X 'A Kafka consumer property (e.g. session.timeout.ms=10000); kctl''s own flags win over it; repeatable'
+            cand --consumer-property 'A Kafka consumer property (e.g. session.timeout.ms=10000); kctl''s own flags win over it; repeatable'
             cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
             cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
             cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'

@@ -420,6 +420,7 @@ complete -c kctl -n "__fish_kctl_using_subcommand consume" -s K -l key-separator
 complete -c kctl -n "__fish_kctl_using_subcommand consume" -l property -d 'Kafka console-consumer properties: print.key, print.timestamp, print.partition, print.offset, print.headers (true/false), key.separator, null.literal; repeatable' -r
 complete -c kctl -n "__fish_kctl_using_subcommand consume" -l timestamps -d 'How timestamps are printed by %T and print.timestamp (JSON output always has ms, so it can be produced again)' -r -f -a "ms\t'Milliseconds since the epoch'
 rfc3339\t'UTC, e.g. 2024-05-01T12:00:00.250Z'"
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s X -l consumer-property -d 'A Kafka consumer property (e.g. session.timeout.ms=10000); kctl\'s own flags win over it; repeatable' -r
 complete -c kctl -n "__fish_kctl_using_subcommand consume" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
 complete -c kctl -n "__fish_kctl_using_subcommand consume" -l context -d 'Use this context of the config file instead of its current one' -r
 complete -c kctl -n "__fish_kctl_using_subcommand consume" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''

@@ -663,6 +663,10 @@ pub(crate) struct ConsumeArgs {
     /// Read only committed records of transactional producers.
     #[arg(long)]
     pub read_committed: bool,
+    /// A Kafka consumer property (e.g. session.timeout.ms=10000); kctl's own
+    /// flags win over it; repeatable.
+    #[arg(short = 'X', long = "consumer-property", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub consumer_properties: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -454,6 +454,7 @@ struct Bounds {
     until_ms: Option<i64>,
     done: BTreeSet<TopicPartition>,
     isolation: AdminIsolation,
+    failing_since: HashMap<TopicPartition, tokio::time::Instant>,
 }
 
 impl Bounds {
@@ -478,11 +479,14 @@ impl Bounds {
         true
     }
 
-    /// Looks up the ends of partitions not seen before.
+    /// Looks up the ends of partitions not seen before. A failed lookup is
+    /// tried again on the next round (a partition without a known end is
+    /// not finished) until `--timeout` has passed since its first failure.
     async fn learn_ends(
         &mut self,
         admin: &Admin,
         partitions: &[TopicPartition],
+        timeout: Duration,
     ) -> anyhow::Result<()> {
         let missing: Vec<(AdminTp, OffsetSpec)> = partitions
             .iter()
@@ -499,12 +503,24 @@ impl Bounds {
         }
         for listed in admin.list_offsets(&missing, self.isolation).await? {
             let tp = TopicPartition::new(&listed.partition.topic, listed.partition.partition);
-            let offset = listed
-                .result
-                .map_err(|e| anyhow::Error::new(e).context(format!("looking up the end of {tp}")))?
-                .offset
-                .unwrap_or(0);
-            self.ends.insert(tp, offset);
+            match listed.result {
+                Ok(offset) => {
+                    self.failing_since.remove(&tp);
+                    self.ends.insert(tp, offset.offset.unwrap_or(0));
+                }
+                Err(e) => {
+                    let since = *self
+                        .failing_since
+                        .entry(tp.clone())
+                        .or_insert_with(tokio::time::Instant::now);
+                    if since.elapsed() >= timeout {
+                        return Err(
+                            anyhow::Error::new(e).context(format!("looking up the end of {tp}"))
+                        );
+                    }
+                    tracing::debug!(%tp, error = %e, "end offset lookup will be retried");
+                }
+            }
         }
         Ok(())
     }
@@ -547,6 +563,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
         use_ends: args.exit_at_end || args.until.is_some_and(|until| until <= started_ms),
         until_ms: args.until,
         done: BTreeSet::new(),
+        failing_since: HashMap::new(),
         isolation: if read_committed {
             AdminIsolation::ReadCommitted
         } else {
@@ -554,7 +571,21 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
         },
     };
 
-    let mut config = ConsumerConfig::new(settings.bootstrap.clone());
+    let mut config = if args.consumer_properties.is_empty() {
+        ConsumerConfig::new(settings.bootstrap.clone())
+    } else {
+        // The bootstrap servers come from kctl's settings, like the rest of
+        // the connection.
+        let bootstrap = settings.bootstrap.join(",");
+        ConsumerConfig::from_properties(
+            std::iter::once(("bootstrap.servers", bootstrap.as_str())).chain(
+                args.consumer_properties
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            ),
+        )
+        .map_err(|e| usage(format!("--consumer-property: {e}")))?
+    };
     config.isolation_level = if read_committed {
         IsolationLevel::ReadCommitted
     } else {
@@ -656,10 +687,14 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
         if bounds.active() {
             let assigned = fixed.clone().unwrap_or_else(|| consumer.assignment());
             if bounds.use_ends {
-                bounds.learn_ends(&admin, &assigned).await?;
+                bounds
+                    .learn_ends(&admin, &assigned, settings.timeout)
+                    .await?;
                 for tp in &assigned {
-                    if !bounds.done.contains(tp) && consumer.position(tp).await? >= bounds.ends[tp]
-                    {
+                    let Some(end) = bounds.ends.get(tp).copied() else {
+                        continue;
+                    };
+                    if !bounds.done.contains(tp) && consumer.position(tp).await? >= end {
                         bounds.done.insert(tp.clone());
                     }
                 }

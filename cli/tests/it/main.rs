@@ -11,6 +11,7 @@
 //! - `demo`: the demo's tables and its orderly stop;
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
+//! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
 //! - `generated`: completion scripts and man pages kept up to date.
 
 mod cluster;
@@ -24,4 +25,5 @@ mod groups;
 mod produce;
 mod support;
 mod topics;
+mod tour;
 mod tui_e2e;
