@@ -44,6 +44,7 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand context 'Manage named contexts (clusters) in the config file'
             cand completion 'Print a shell completion script'
             cand man 'Print kctl''s man page (roff) on stdout'
+            cand perf 'Load tests: producer and consumer throughput and latency percentiles'
             cand demo 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)'
             cand broker 'Run broker-lite, the bundled Kafka-compatible broker'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -810,6 +811,76 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kctl;perf'= {
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand produce 'Send N records of a given size and report throughput and send→ack latency (flags as kafka-producer-perf-test)'
+            cand consume 'Read N records from the beginning of a topic and report throughput and poll latency (as kafka-consumer-perf-test)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;perf;produce'= {
+            cand --topic 'The topic (as kafka-topics.sh spells it)'
+            cand --num-records 'Records to send'
+            cand --record-size 'Bytes of each record''s value (random, so nothing compresses)'
+            cand --throughput 'At most this many records per second; -1: unlimited'
+            cand --acks 'Acknowledgements to wait for'
+            cand --compression 'Compression codec of record batches'
+            cand --linger-ms 'How long a batch waits for more records'
+            cand --producer-props 'Producer properties (batch.size=1000000 ...), applied before the flags above'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;perf;consume'= {
+            cand --topic 'The topic (as kafka-topics.sh spells it)'
+            cand --num-records 'Records to read'
+            cand --messages 'Records to read'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'kctl;perf;help'= {
+            cand produce 'Send N records of a given size and report throughput and send→ack latency (flags as kafka-producer-perf-test)'
+            cand consume 'Read N records from the beginning of a topic and report throughput and poll latency (as kafka-consumer-perf-test)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kctl;perf;help;produce'= {
+        }
+        &'kctl;perf;help;consume'= {
+        }
+        &'kctl;perf;help;help'= {
+        }
         &'kctl;demo'= {
             cand --port 'Port of the embedded broker on 127.0.0.1 [default: a free one]'
             cand --data-dir 'Keep the broker''s data here [default: a temporary directory, removed at the end]'
@@ -889,6 +960,7 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand context 'Manage named contexts (clusters) in the config file'
             cand completion 'Print a shell completion script'
             cand man 'Print kctl''s man page (roff) on stdout'
+            cand perf 'Load tests: producer and consumer throughput and latency percentiles'
             cand demo 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)'
             cand broker 'Run broker-lite, the bundled Kafka-compatible broker'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -970,6 +1042,14 @@ set edit:completion:arg-completer[kctl] = {|@words|
         &'kctl;help;completion'= {
         }
         &'kctl;help;man'= {
+        }
+        &'kctl;help;perf'= {
+            cand produce 'Send N records of a given size and report throughput and send→ack latency (flags as kafka-producer-perf-test)'
+            cand consume 'Read N records from the beginning of a topic and report throughput and poll latency (as kafka-consumer-perf-test)'
+        }
+        &'kctl;help;perf;produce'= {
+        }
+        &'kctl;help;perf;consume'= {
         }
         &'kctl;help;demo'= {
         }

@@ -46,6 +46,7 @@ complete -c kctl -n "__fish_kctl_needs_command" -f -a "consume" -d 'Read records
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "context" -d 'Manage named contexts (clusters) in the config file'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "man" -d 'Print kctl\'s man page (roff) on stdout'
+complete -c kctl -n "__fish_kctl_needs_command" -f -a "perf" -d 'Load tests: producer and consumer throughput and latency percentiles'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "demo" -d 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "broker" -d 'Run broker-lite, the bundled Kafka-compatible broker'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -535,6 +536,55 @@ complete -c kctl -n "__fish_kctl_using_subcommand man" -l timeout -d 'How long t
 complete -c kctl -n "__fish_kctl_using_subcommand man" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kctl -n "__fish_kctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c kctl -n "__fish_kctl_using_subcommand man" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -f -a "produce" -d 'Send N records of a given size and report throughput and send→ack latency (flags as kafka-producer-perf-test)'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -f -a "consume" -d 'Read N records from the beginning of a topic and report throughput and poll latency (as kafka-consumer-perf-test)'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l topic -d 'The topic (as kafka-topics.sh spells it)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l num-records -d 'Records to send' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l record-size -d 'Bytes of each record\'s value (random, so nothing compresses)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l throughput -d 'At most this many records per second; -1: unlimited' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l acks -d 'Acknowledgements to wait for' -r -f -a "0\t''
+1\t''
+all\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l compression -d 'Compression codec of record batches' -r -f -a "none\t''
+gzip\t''
+snappy\t''
+lz4\t''
+zstd\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l linger-ms -d 'How long a batch waits for more records' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l producer-props -d 'Producer properties (batch.size=1000000 ...), applied before the flags above' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from produce" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from consume" -l topic -d 'The topic (as kafka-topics.sh spells it)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from consume" -l num-records -l messages -d 'Records to read' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from consume" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from consume" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from consume" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from consume" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from consume" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from consume" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from consume" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from help" -f -a "produce" -d 'Send N records of a given size and report throughput and send→ack latency (flags as kafka-producer-perf-test)'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Read N records from the beginning of a topic and report throughput and poll latency (as kafka-consumer-perf-test)'
+complete -c kctl -n "__fish_kctl_using_subcommand perf; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kctl -n "__fish_kctl_using_subcommand demo" -l port -d 'Port of the embedded broker on 127.0.0.1 [default: a free one]' -r
 complete -c kctl -n "__fish_kctl_using_subcommand demo" -l data-dir -d 'Keep the broker\'s data here [default: a temporary directory, removed at the end]' -r -F
 complete -c kctl -n "__fish_kctl_using_subcommand demo" -l duration -d 'Stop after this long [default: when the dashboard is closed; 30s without a terminal]' -r
@@ -576,21 +626,22 @@ complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcom
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "start" -d 'Run broker-lite in the foreground until Ctrl-C'
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "config" -d 'Read and change topic and broker configs'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "cluster" -d 'Inspect the cluster'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "group" -d 'Consumer groups: list, describe (members, lag), delete, reset offsets'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "offsets" -d 'Show a topic\'s offsets per partition (earliest and latest, or at a time)'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "tui" -d 'The live dashboard: consumer lag and partition health'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "health" -d 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "produce" -d 'Write records to a topic from stdin or a file, one per line'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "consume" -d 'Read records from topics: plain values, kcat-style --format, or lossless JSON lines (-o json) that `kctl produce --input json` reads'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "context" -d 'Manage named contexts (clusters) in the config file'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "completion" -d 'Print a shell completion script'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "man" -d 'Print kctl\'s man page (roff) on stdout'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "demo" -d 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "broker" -d 'Run broker-lite, the bundled Kafka-compatible broker'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "config" -d 'Read and change topic and broker configs'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "cluster" -d 'Inspect the cluster'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "group" -d 'Consumer groups: list, describe (members, lag), delete, reset offsets'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "offsets" -d 'Show a topic\'s offsets per partition (earliest and latest, or at a time)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "tui" -d 'The live dashboard: consumer lag and partition health'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "health" -d 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "produce" -d 'Write records to a topic from stdin or a file, one per line'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "consume" -d 'Read records from topics: plain values, kcat-style --format, or lossless JSON lines (-o json) that `kctl produce --input json` reads'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "context" -d 'Manage named contexts (clusters) in the config file'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "completion" -d 'Print a shell completion script'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "man" -d 'Print kctl\'s man page (roff) on stdout'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "perf" -d 'Load tests: producer and consumer throughput and latency percentiles'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "demo" -d 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "broker" -d 'Run broker-lite, the bundled Kafka-compatible broker'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man perf demo broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Describe topics: partitions, leaders, replicas, ISR, configs'
@@ -609,4 +660,6 @@ complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcomma
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "use" -d 'Make a context the current one'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "add" -d 'Add (or replace) a context'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from context" -f -a "remove" -d 'Remove a context'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from perf" -f -a "produce" -d 'Send N records of a given size and report throughput and send→ack latency (flags as kafka-producer-perf-test)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from perf" -f -a "consume" -d 'Read N records from the beginning of a topic and report throughput and poll latency (as kafka-consumer-perf-test)'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "start" -d 'Run broker-lite in the foreground until Ctrl-C'

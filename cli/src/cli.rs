@@ -118,6 +118,11 @@ pub(crate) enum Command {
     Completion(CompletionArgs),
     /// Print kctl's man page (roff) on stdout.
     Man(ManArgs),
+    /// Load tests: producer and consumer throughput and latency percentiles.
+    Perf {
+        #[command(subcommand)]
+        command: PerfCommand,
+    },
     /// A running shop in one command: broker-lite in-process, demo topics,
     /// a producer and a consumer group with one slow member, shown in the
     /// dashboard (or as tables every few seconds when not on a terminal).
@@ -803,6 +808,53 @@ pub(crate) struct BrokerStartArgs {
     /// like 100ms.
     #[arg(long, default_value = "none")]
     pub flush: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PerfCommand {
+    /// Send N records of a given size and report throughput and send→ack
+    /// latency (flags as kafka-producer-perf-test).
+    Produce(PerfProduceArgs),
+    /// Read N records from the beginning of a topic and report throughput
+    /// and poll latency (as kafka-consumer-perf-test).
+    Consume(PerfConsumeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PerfProduceArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+    /// Records to send.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub num_records: u64,
+    /// Bytes of each record's value (random, so nothing compresses).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
+    pub record_size: u64,
+    /// At most this many records per second; -1: unlimited.
+    #[arg(long, value_name = "MSGS_PER_S", default_value_t = -1.0, allow_negative_numbers = true)]
+    pub throughput: f64,
+    /// Acknowledgements to wait for.
+    #[arg(long, value_enum, default_value = "1")]
+    pub acks: AcksArg,
+    /// Compression codec of record batches.
+    #[arg(long, value_enum, default_value = "none")]
+    pub compression: CompressionArg,
+    /// How long a batch waits for more records.
+    #[arg(long, value_name = "MS", default_value_t = 5)]
+    pub linger_ms: u64,
+    /// Producer properties (batch.size=1000000 ...), applied before the
+    /// flags above.
+    #[arg(long, value_name = "KEY=VALUE", num_args = 1.., value_parser = parse_key_value)]
+    pub producer_props: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PerfConsumeArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+    /// Records to read.
+    #[arg(long, visible_alias = "messages", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub num_records: u64,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,8 @@ pub(crate) mod group_reset_offsets;
 pub(crate) mod health;
 pub(crate) mod man;
 pub(crate) mod offsets;
+pub(crate) mod perf_consume;
+pub(crate) mod perf_produce;
 pub(crate) mod produce;
 mod shared;
 pub(crate) mod topic_alter;
@@ -33,7 +35,7 @@ pub(crate) mod tui;
 
 use crate::cli::{
     BrokerCommand, Cli, ClusterCommand, Command, ConfigCommand, ContextCommand, GlobalArgs,
-    GroupCommand, TopicCommand,
+    GroupCommand, PerfCommand, TopicCommand,
 };
 use crate::exit::Code;
 use crate::settings::Settings;
@@ -78,6 +80,10 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Health(args) => health::run(&settings, args).await,
         Command::Produce(args) => produce::run(&settings, args).await,
         Command::Consume(args) => consume::run(&settings, args).await,
+        Command::Perf { command } => match command {
+            PerfCommand::Produce(args) => perf_produce::run(&settings, args).await,
+            PerfCommand::Consume(args) => perf_consume::run(&settings, args).await,
+        },
         Command::Broker { .. }
         | Command::Demo(_)
         | Command::Completion(_)

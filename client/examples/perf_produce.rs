@@ -15,13 +15,7 @@
 //! Prints one line: `records_per_s mb_per_s p50_ms p99_ms`, after a human
 //! readable summary on stderr.
 
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
-use kctl_client::{Acks, Producer, Record};
-use rand::RngCore;
-
-const LATENCY_SAMPLE_EVERY: usize = 100;
+use kctl_client::{Acks, Producer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,56 +47,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enable_idempotence(false)
         .build()
         .await?;
-    // Distinct random payloads, so nothing could be deduplicated or
-    // compressed along the way.
-    let mut payloads = vec![0u8; record_bytes * 64];
-    rand::rng().fill_bytes(&mut payloads);
-    let latencies_us: Arc<Mutex<Vec<u64>>> = Arc::new(Mutex::new(Vec::with_capacity(
-        records / LATENCY_SAMPLE_EVERY + 1,
-    )));
-
-    let started = Instant::now();
-    for i in 0..records {
-        let at = (i % 64) * record_bytes;
-        let record = Record::new(&topic).value(&payloads[at..at + record_bytes]);
-        if i % LATENCY_SAMPLE_EVERY == 0 {
-            let sent = Instant::now();
-            let latencies_us = Arc::clone(&latencies_us);
-            producer
-                .send_with_callback(record, move |result| {
-                    if result.is_ok() {
-                        let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
-                        latencies_us
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .push(micros);
-                    }
-                })
-                .await?;
-        } else {
-            drop(producer.send(record).await?);
-        }
-    }
-    producer.flush().await;
-    let elapsed = started.elapsed().as_secs_f64();
+    let report = kctl_client::perf::produce(
+        &producer,
+        &kctl_client::perf::ProduceLoad {
+            topic,
+            records: records as u64,
+            record_bytes,
+            throughput_per_s: None,
+        },
+        |_| {},
+    )
+    .await?;
     producer.close().await;
 
-    let mut latencies_us = latencies_us
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
-    latencies_us.sort_unstable();
-    let percentile_ms = |p: f64| {
-        latencies_us
-            .get(((latencies_us.len() as f64 - 1.0) * p).round() as usize)
-            .map_or(f64::NAN, |&us| us as f64 / 1000.0)
-    };
-    let records_per_s = records as f64 / elapsed;
-    let mb_per_s = (records * record_bytes) as f64 / elapsed / 1e6;
-    let (p50, p99) = (percentile_ms(0.50), percentile_ms(0.99));
+    let elapsed = report.elapsed.as_secs_f64();
+    let records_per_s = report.records_per_s();
+    let mb_per_s = report.mb_per_s();
+    let p50 = report.percentile_ms(0.50).unwrap_or(f64::NAN);
+    let p99 = report.percentile_ms(0.99).unwrap_or(f64::NAN);
     eprintln!(
         "kctl-client: {records} records of {record_bytes} B in {elapsed:.2} s: {records_per_s:.0} records/s, {mb_per_s:.1} MB/s, delivery latency p50 {p50:.1} ms, p99 {p99:.1} ms ({} samples)",
-        latencies_us.len()
+        report.latencies_us.len()
     );
     println!("{records_per_s:.0} {mb_per_s:.1} {p50:.2} {p99:.2}");
     Ok(())

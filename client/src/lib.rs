@@ -168,6 +168,7 @@
 //!   pipelined against a bounded buffer, decoding as the application drains
 //!   (mid-batch offsets, partial trailing batches, control batches, aborted
 //!   transactions), positions and ListOffsets lookups.
+//! - [`perf`]: the measuring loops of `kctl perf` and the perf examples.
 //! - `properties`: the Kafka-style `key=value` parsing both share.
 //! - [`admin`]: topics, configs, offsets, record deletion and the cluster,
 //!   each request sent where Kafka wants it (controller, leaders, a given
@@ -195,6 +196,8 @@ pub mod error;
 
 #[cfg(feature = "client")]
 pub mod metadata;
+#[cfg(feature = "client")]
+pub mod perf;
 #[cfg(feature = "client")]
 pub mod producer;
 #[cfg(feature = "client")]

@@ -39,7 +39,11 @@ fn demo_prints_tables_and_stops_cleanly_without_a_terminal() {
     assert!(written > 50, "{last_orders}");
     // Both members of the group are shown with their partitions.
     for member in ["demo-fast", "demo-slow"] {
-        assert!(run.stdout.contains(member), "{member} missing:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains(member),
+            "{member} missing:\n{}",
+            run.stdout
+        );
     }
     for line in [
         "producer closed after",

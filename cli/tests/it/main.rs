@@ -9,6 +9,7 @@
 //! - `consume`: start and stop positions, formats, the JSON round trip,
 //!   closed pipes, and records kcat wrote;
 //! - `demo`: the demo's tables and its orderly stop;
+//! - `perf`: perf produce and consume report what really happened;
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
 //! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
@@ -22,6 +23,7 @@ mod demo;
 mod errors;
 mod generated;
 mod groups;
+mod perf;
 mod produce;
 mod support;
 mod topics;
