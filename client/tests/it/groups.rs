@@ -320,3 +320,79 @@ async fn a_live_member_is_described_with_its_decoded_assignment_and_protected() 
     })
     .await;
 }
+
+/// Our lag for a live group equals confluent-kafka's (librdkafka's
+/// AdminClient), partition by partition, including a partition the group
+/// owns but never committed: "no commit" on both sides, never a number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lag_matches_confluent_kafka_including_partitions_without_a_commit() {
+    let Some(python) = crate::support::python() else {
+        return;
+    };
+    let broker = TestBroker::start_with(false, |c| c.group.initial_rebalance_delay_ms = 0).await;
+    let admin = admin(&broker).await;
+    orders(&broker, &admin).await; // partition 0: 10 records, 1: 4, 2: none
+    let member = kctl_client::Consumer::builder([broker.bootstrap()])
+        .group_id("lagging")
+        .enable_auto_commit(false)
+        .fetch_max_wait_ms(100)
+        .build()
+        .await
+        .unwrap();
+    member.subscribe(["orders"]);
+    with_timeout("the member is assigned all partitions", 30, async {
+        while member.assignment().len() < 3 {
+            member.poll(Duration::from_millis(100)).await.unwrap();
+        }
+    })
+    .await;
+    let commits = [(0, 3), (1, 4)]
+        .into_iter()
+        .map(|(p, o)| {
+            (
+                kctl_client::TopicPartition::new("orders", p),
+                kctl_client::OffsetAndMetadata::new(o),
+            )
+        })
+        .collect();
+    member.commit_offsets_sync(commits).await.unwrap();
+
+    let ours: std::collections::BTreeMap<String, serde_json::Value> = admin
+        .group_lag("lagging", IsolationLevel::ReadUncommitted)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let lag = match p.lag {
+                Lag::Records(n) => serde_json::json!(n),
+                Lag::NoCommit => serde_json::json!("no commit"),
+                Lag::UnknownEnd => panic!("end offset of {} unknown", p.partition),
+            };
+            (p.partition.partition.to_string(), lag)
+        })
+        .collect();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/confluent_lag.py");
+    let bootstrap = broker.bootstrap();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .args([&bootstrap, "lagging", "orders", "3"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "confluent-kafka: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let theirs: std::collections::BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(ours, theirs);
+    assert_eq!(ours["0"], 7);
+    assert_eq!(ours["1"], 0);
+    assert_eq!(ours["2"], "no commit");
+    member.close().await;
+}
