@@ -43,9 +43,11 @@ Register-ArgumentCompleter -Native -CommandName 'kctl' -ScriptBlock {
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'The live dashboard: consumer lag and partition health')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)')
             [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Write records to a topic from stdin or a file, one per line')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Read records from topics: plain values, kcat-style --format, or lossless JSON lines (-o json) that `kctl produce --input json` reads')
             [CompletionResult]::new('context', 'context', [CompletionResultType]::ParameterValue, 'Manage named contexts (clusters) in the config file')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print kctl''s man page (roff) on stdout')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)')
             [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run broker-lite, the bundled Kafka-compatible broker')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -655,6 +657,45 @@ Register-ArgumentCompleter -Native -CommandName 'kctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kctl;consume' {
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topics to read (as kafka-console-consumer.sh spells it); repeatable')
+            [CompletionResult]::new('--pattern', '--pattern', [CompletionResultType]::ParameterName, 'Every topic whose whole name matches this regular expression (instead of naming topics)')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Consume as a member of this group: partitions are shared with the group''s other members, positions start from its committed offsets, and what was printed is committed')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Consume as a member of this group: partitions are shared with the group''s other members, positions start from its committed offsets, and what was printed is committed')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only these partitions; repeatable or comma-separated')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Only these partitions; repeatable or comma-separated')
+            [CompletionResult]::new('--offset', '--offset', [CompletionResultType]::ParameterName, 'Where to start in each partition: beginning, end (the default), N (that offset), -N (the last N records), or @TIME (the first record at or after TIME: ms since the epoch or RFC 3339 such as 2024-05-01T12:00:00Z)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after this many records')
+            [CompletionResult]::new('--max-messages', '--max-messages', [CompletionResultType]::ParameterName, 'Stop after this many records')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many records')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Stop each partition at its first record at or after TIME (ms since the epoch or RFC 3339, with or without a leading @); that record is not printed')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'kcat-style output format, e.g. ''%t/%p@%o %k=%s\n'' (tokens below)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'kcat-style output format, e.g. ''%t/%p@%o %k=%s\n'' (tokens below)')
+            [CompletionResult]::new('-K', '-K ', [CompletionResultType]::ParameterName, 'Print each key before its value, followed by SEP')
+            [CompletionResult]::new('--key-separator', '--key-separator', [CompletionResultType]::ParameterName, 'Print each key before its value, followed by SEP')
+            [CompletionResult]::new('--property', '--property', [CompletionResultType]::ParameterName, 'Kafka console-consumer properties: print.key, print.timestamp, print.partition, print.offset, print.headers (true/false), key.separator, null.literal; repeatable')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'How timestamps are printed by %T and print.timestamp (JSON output always has ms, so it can be produced again)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka consumer property (e.g. session.timeout.ms=10000); kctl''s own flags win over it; repeatable')
+            [CompletionResult]::new('--consumer-property', '--consumer-property', [CompletionResultType]::ParameterName, 'A Kafka consumer property (e.g. session.timeout.ms=10000); kctl''s own flags win over it; repeatable')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('--from-beginning', '--from-beginning', [CompletionResultType]::ParameterName, 'Start at the log start of each partition (same as --offset beginning)')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Stop when every partition reaches the end it had when kctl started (the high watermark, or the last stable offset with --read-committed). Correct with offset gaps, compaction and transaction markers')
+            [CompletionResult]::new('--exit-at-end', '--exit-at-end', [CompletionResultType]::ParameterName, 'Stop when every partition reaches the end it had when kctl started (the high watermark, or the last stable offset with --read-committed). Correct with offset gaps, compaction and transaction markers')
+            [CompletionResult]::new('--read-committed', '--read-committed', [CompletionResultType]::ParameterName, 'Read only committed records of transactional producers')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kctl;context' {
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
             [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
@@ -836,6 +877,27 @@ Register-ArgumentCompleter -Native -CommandName 'kctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kctl;demo' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of the embedded broker on 127.0.0.1 [default: a free one]')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Keep the broker''s data here [default: a temporary directory, removed at the end]')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this long [default: when the dashboard is closed; 30s without a terminal]')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Between the tables printed without a terminal')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Records per second the demo producer writes')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--bootstrap-servers', '--bootstrap-servers', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Use this context of the config file instead of its current one')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kctl;broker' {
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
             [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]')
@@ -896,9 +958,11 @@ Register-ArgumentCompleter -Native -CommandName 'kctl' -ScriptBlock {
             [CompletionResult]::new('tui', 'tui', [CompletionResultType]::ParameterValue, 'The live dashboard: consumer lag and partition health')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)')
             [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Write records to a topic from stdin or a file, one per line')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Read records from topics: plain values, kcat-style --format, or lossless JSON lines (-o json) that `kctl produce --input json` reads')
             [CompletionResult]::new('context', 'context', [CompletionResultType]::ParameterValue, 'Manage named contexts (clusters) in the config file')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print kctl''s man page (roff) on stdout')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)')
             [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run broker-lite, the bundled Kafka-compatible broker')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -983,6 +1047,9 @@ Register-ArgumentCompleter -Native -CommandName 'kctl' -ScriptBlock {
         'kctl;help;produce' {
             break
         }
+        'kctl;help;consume' {
+            break
+        }
         'kctl;help;context' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List contexts; the current one is marked')
             [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Make a context the current one')
@@ -1006,6 +1073,9 @@ Register-ArgumentCompleter -Native -CommandName 'kctl' -ScriptBlock {
             break
         }
         'kctl;help;man' {
+            break
+        }
+        'kctl;help;demo' {
             break
         }
         'kctl;help;broker' {

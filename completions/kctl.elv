@@ -40,9 +40,11 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand tui 'The live dashboard: consumer lag and partition health'
             cand health 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
             cand produce 'Write records to a topic from stdin or a file, one per line'
+            cand consume 'Read records from topics: plain values, kcat-style --format, or lossless JSON lines (-o json) that `kctl produce --input json` reads'
             cand context 'Manage named contexts (clusters) in the config file'
             cand completion 'Print a shell completion script'
             cand man 'Print kctl''s man page (roff) on stdout'
+            cand demo 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)'
             cand broker 'Run broker-lite, the bundled Kafka-compatible broker'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -604,6 +606,44 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kctl;consume'= {
+            cand --topic 'Topics to read (as kafka-console-consumer.sh spells it); repeatable'
+            cand --pattern 'Every topic whose whole name matches this regular expression (instead of naming topics)'
+            cand -g 'Consume as a member of this group: partitions are shared with the group''s other members, positions start from its committed offsets, and what was printed is committed'
+            cand --group 'Consume as a member of this group: partitions are shared with the group''s other members, positions start from its committed offsets, and what was printed is committed'
+            cand -p 'Only these partitions; repeatable or comma-separated'
+            cand --partition 'Only these partitions; repeatable or comma-separated'
+            cand --offset 'Where to start in each partition: beginning, end (the default), N (that offset), -N (the last N records), or @TIME (the first record at or after TIME: ms since the epoch or RFC 3339 such as 2024-05-01T12:00:00Z)'
+            cand -c 'Stop after this many records'
+            cand --max-messages 'Stop after this many records'
+            cand --count 'Stop after this many records'
+            cand --until 'Stop each partition at its first record at or after TIME (ms since the epoch or RFC 3339, with or without a leading @); that record is not printed'
+            cand -f 'kcat-style output format, e.g. ''%t/%p@%o %k=%s\n'' (tokens below)'
+            cand --format 'kcat-style output format, e.g. ''%t/%p@%o %k=%s\n'' (tokens below)'
+            cand -K 'Print each key before its value, followed by SEP'
+            cand --key-separator 'Print each key before its value, followed by SEP'
+            cand --property 'Kafka console-consumer properties: print.key, print.timestamp, print.partition, print.offset, print.headers (true/false), key.separator, null.literal; repeatable'
+            cand --timestamps 'How timestamps are printed by %T and print.timestamp (JSON output always has ms, so it can be produced again)'
+            cand -X 'A Kafka consumer property (e.g. session.timeout.ms=10000); kctl''s own flags win over it; repeatable'
+            cand --consumer-property 'A Kafka consumer property (e.g. session.timeout.ms=10000); kctl''s own flags win over it; repeatable'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand --from-beginning 'Start at the log start of each partition (same as --offset beginning)'
+            cand -e 'Stop when every partition reaches the end it had when kctl started (the high watermark, or the last stable offset with --read-committed). Correct with offset gaps, compaction and transaction markers'
+            cand --exit-at-end 'Stop when every partition reaches the end it had when kctl started (the high watermark, or the last stable offset with --read-committed). Correct with offset gaps, compaction and transaction markers'
+            cand --read-committed 'Read only committed records of transactional producers'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'kctl;context'= {
             cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
             cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
@@ -770,6 +810,26 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'kctl;demo'= {
+            cand --port 'Port of the embedded broker on 127.0.0.1 [default: a free one]'
+            cand --data-dir 'Keep the broker''s data here [default: a temporary directory, removed at the end]'
+            cand --duration 'Stop after this long [default: when the dashboard is closed; 30s without a terminal]'
+            cand --interval 'Between the tables printed without a terminal'
+            cand --rate 'Records per second the demo producer writes'
+            cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --bootstrap-servers 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
+            cand --context 'Use this context of the config file instead of its current one'
+            cand -o 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --output 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts'
+            cand --timeout 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)'
+            cand -v 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'kctl;broker'= {
             cand -b 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
             cand --bootstrap-server 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context''s, else 127.0.0.1:9092]'
@@ -825,9 +885,11 @@ set edit:completion:arg-completer[kctl] = {|@words|
             cand tui 'The live dashboard: consumer lag and partition health'
             cand health 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
             cand produce 'Write records to a topic from stdin or a file, one per line'
+            cand consume 'Read records from topics: plain values, kcat-style --format, or lossless JSON lines (-o json) that `kctl produce --input json` reads'
             cand context 'Manage named contexts (clusters) in the config file'
             cand completion 'Print a shell completion script'
             cand man 'Print kctl''s man page (roff) on stdout'
+            cand demo 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)'
             cand broker 'Run broker-lite, the bundled Kafka-compatible broker'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -889,6 +951,8 @@ set edit:completion:arg-completer[kctl] = {|@words|
         }
         &'kctl;help;produce'= {
         }
+        &'kctl;help;consume'= {
+        }
         &'kctl;help;context'= {
             cand list 'List contexts; the current one is marked'
             cand use 'Make a context the current one'
@@ -906,6 +970,8 @@ set edit:completion:arg-completer[kctl] = {|@words|
         &'kctl;help;completion'= {
         }
         &'kctl;help;man'= {
+        }
+        &'kctl;help;demo'= {
         }
         &'kctl;help;broker'= {
             cand start 'Run broker-lite in the foreground until Ctrl-C'

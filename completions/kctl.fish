@@ -42,9 +42,11 @@ complete -c kctl -n "__fish_kctl_needs_command" -f -a "offsets" -d 'Show a topic
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "tui" -d 'The live dashboard: consumer lag and partition health'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "health" -d 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "produce" -d 'Write records to a topic from stdin or a file, one per line'
+complete -c kctl -n "__fish_kctl_needs_command" -f -a "consume" -d 'Read records from topics: plain values, kcat-style --format, or lossless JSON lines (-o json) that `kctl produce --input json` reads'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "context" -d 'Manage named contexts (clusters) in the config file'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "man" -d 'Print kctl\'s man page (roff) on stdout'
+complete -c kctl -n "__fish_kctl_needs_command" -f -a "demo" -d 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "broker" -d 'Run broker-lite, the bundled Kafka-compatible broker'
 complete -c kctl -n "__fish_kctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kctl -n "__fish_kctl_using_subcommand topic; and not __fish_seen_subcommand_from create list ls describe alter delete help" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
@@ -406,6 +408,31 @@ complete -c kctl -n "__fish_kctl_using_subcommand produce" -l progress -d 'Show 
 complete -c kctl -n "__fish_kctl_using_subcommand produce" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kctl -n "__fish_kctl_using_subcommand produce" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kctl -n "__fish_kctl_using_subcommand produce" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l topic -d 'Topics to read (as kafka-console-consumer.sh spells it); repeatable' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l pattern -d 'Every topic whose whole name matches this regular expression (instead of naming topics)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s g -l group -d 'Consume as a member of this group: partitions are shared with the group\'s other members, positions start from its committed offsets, and what was printed is committed' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s p -l partition -d 'Only these partitions; repeatable or comma-separated' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l offset -d 'Where to start in each partition: beginning, end (the default), N (that offset), -N (the last N records), or @TIME (the first record at or after TIME: ms since the epoch or RFC 3339 such as 2024-05-01T12:00:00Z)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s c -l max-messages -l count -d 'Stop after this many records' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l until -d 'Stop each partition at its first record at or after TIME (ms since the epoch or RFC 3339, with or without a leading @); that record is not printed' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s f -l format -d 'kcat-style output format, e.g. \'%t/%p@%o %k=%s\\n\' (tokens below)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s K -l key-separator -d 'Print each key before its value, followed by SEP' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l property -d 'Kafka console-consumer properties: print.key, print.timestamp, print.partition, print.offset, print.headers (true/false), key.separator, null.literal; repeatable' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l timestamps -d 'How timestamps are printed by %T and print.timestamp (JSON output always has ms, so it can be produced again)' -r -f -a "ms\t'Milliseconds since the epoch'
+rfc3339\t'UTC, e.g. 2024-05-01T12:00:00.250Z'"
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s X -l consumer-property -d 'A Kafka consumer property (e.g. session.timeout.ms=10000); kctl\'s own flags win over it; repeatable' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l from-beginning -d 'Start at the log start of each partition (same as --offset beginning)'
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s e -l exit-at-end -d 'Stop when every partition reaches the end it had when kctl started (the high watermark, or the last stable offset with --read-committed). Correct with offset gaps, compaction and transaction markers'
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -l read-committed -d 'Read only committed records of transactional producers'
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kctl -n "__fish_kctl_using_subcommand consume" -s V -l version -d 'Print version'
 complete -c kctl -n "__fish_kctl_using_subcommand context; and not __fish_seen_subcommand_from list ls use add remove rm help" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
 complete -c kctl -n "__fish_kctl_using_subcommand context; and not __fish_seen_subcommand_from list ls use add remove rm help" -l context -d 'Use this context of the config file instead of its current one' -r
 complete -c kctl -n "__fish_kctl_using_subcommand context; and not __fish_seen_subcommand_from list ls use add remove rm help" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
@@ -508,6 +535,20 @@ complete -c kctl -n "__fish_kctl_using_subcommand man" -l timeout -d 'How long t
 complete -c kctl -n "__fish_kctl_using_subcommand man" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kctl -n "__fish_kctl_using_subcommand man" -s h -l help -d 'Print help'
 complete -c kctl -n "__fish_kctl_using_subcommand man" -s V -l version -d 'Print version'
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -l port -d 'Port of the embedded broker on 127.0.0.1 [default: a free one]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -l data-dir -d 'Keep the broker\'s data here [default: a temporary directory, removed at the end]' -r -F
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -l duration -d 'Stop after this long [default: when the dashboard is closed; 30s without a terminal]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -l interval -d 'Between the tables printed without a terminal' -r
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -l rate -d 'Records per second the demo producer writes' -r
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -l context -d 'Use this context of the config file instead of its current one' -r
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -l timeout -d 'How long to wait for the cluster, per request and for connecting (e.g. 500ms, 10s, 2m; a bare number is seconds)' -r
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -s v -l verbose -d 'Show tracing logs on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c kctl -n "__fish_kctl_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and not __fish_seen_subcommand_from start help" -s b -l bootstrap-server -l bootstrap-servers -d 'Kafka brokers to bootstrap from, comma-separated host:port [default: the context\'s, else 127.0.0.1:9092]' -r
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and not __fish_seen_subcommand_from start help" -l context -d 'Use this context of the config file instead of its current one' -r
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and not __fish_seen_subcommand_from start help" -s o -l output -d 'Output format. Tables are the default, on a terminal or not, so `kctl topic list | grep` works; use json or yaml for scripts' -r -f -a "table\t''
@@ -535,19 +576,21 @@ complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcom
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "start" -d 'Run broker-lite in the foreground until Ctrl-C'
 complete -c kctl -n "__fish_kctl_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "config" -d 'Read and change topic and broker configs'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "cluster" -d 'Inspect the cluster'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "group" -d 'Consumer groups: list, describe (members, lag), delete, reset offsets'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "offsets" -d 'Show a topic\'s offsets per partition (earliest and latest, or at a time)'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "tui" -d 'The live dashboard: consumer lag and partition health'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "health" -d 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "produce" -d 'Write records to a topic from stdin or a file, one per line'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "context" -d 'Manage named contexts (clusters) in the config file'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "completion" -d 'Print a shell completion script'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "man" -d 'Print kctl\'s man page (roff) on stdout'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "broker" -d 'Run broker-lite, the bundled Kafka-compatible broker'
-complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce context completion man broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "topic" -d 'Create, list, describe, alter and delete topics'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "config" -d 'Read and change topic and broker configs'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "cluster" -d 'Inspect the cluster'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "group" -d 'Consumer groups: list, describe (members, lag), delete, reset offsets'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "offsets" -d 'Show a topic\'s offsets per partition (earliest and latest, or at a time)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "tui" -d 'The live dashboard: consumer lag and partition health'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "health" -d 'Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN, 2 CRIT (3: no snapshot could be taken)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "produce" -d 'Write records to a topic from stdin or a file, one per line'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "consume" -d 'Read records from topics: plain values, kcat-style --format, or lossless JSON lines (-o json) that `kctl produce --input json` reads'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "context" -d 'Manage named contexts (clusters) in the config file'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "completion" -d 'Print a shell completion script'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "man" -d 'Print kctl\'s man page (roff) on stdout'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "demo" -d 'A running shop in one command: broker-lite in-process, demo topics, a producer and a consumer group with one slow member, shown in the dashboard (or as tables every few seconds when not on a terminal)'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "broker" -d 'Run broker-lite, the bundled Kafka-compatible broker'
+complete -c kctl -n "__fish_kctl_using_subcommand help; and not __fish_seen_subcommand_from topic config cluster group offsets tui health produce consume context completion man demo broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics'
 complete -c kctl -n "__fish_kctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Describe topics: partitions, leaders, replicas, ISR, configs'

@@ -106,6 +106,9 @@ pub(crate) enum Command {
     Health(HealthArgs),
     /// Write records to a topic from stdin or a file, one per line.
     Produce(ProduceArgs),
+    /// Read records from topics: plain values, kcat-style --format, or
+    /// lossless JSON lines (-o json) that `kctl produce --input json` reads.
+    Consume(ConsumeArgs),
     /// Manage named contexts (clusters) in the config file.
     Context {
         #[command(subcommand)]
@@ -115,6 +118,10 @@ pub(crate) enum Command {
     Completion(CompletionArgs),
     /// Print kctl's man page (roff) on stdout.
     Man(ManArgs),
+    /// A running shop in one command: broker-lite in-process, demo topics,
+    /// a producer and a consumer group with one slow member, shown in the
+    /// dashboard (or as tables every few seconds when not on a terminal).
+    Demo(DemoArgs),
     /// Run broker-lite, the bundled Kafka-compatible broker.
     Broker {
         #[command(subcommand)]
@@ -589,6 +596,124 @@ pub(crate) struct ProduceArgs {
     pub progress: bool,
 }
 
+#[derive(Debug, Args)]
+#[command(
+    after_help = "--format tokens: %t topic, %p partition, %o offset, %k key, %s value, \
+%T timestamp (ms, or RFC 3339 with --timestamps rfc3339), %h headers (name=value,...), \
+%K/%S key/value length in bytes (-1 for null), %% a percent sign; escapes \\n \\t \\r \\\\. \
+No newline is added: end the format with \\n."
+)]
+pub(crate) struct ConsumeArgs {
+    /// Topics to read.
+    #[arg(value_name = "TOPIC")]
+    pub topics: Vec<String>,
+    /// Topics to read (as kafka-console-consumer.sh spells it); repeatable.
+    #[arg(long = "topic", value_name = "TOPIC")]
+    pub topic_flags: Vec<String>,
+    /// Every topic whose whole name matches this regular expression
+    /// (instead of naming topics).
+    #[arg(long, value_name = "REGEX", conflicts_with_all = ["topics", "topic_flags"])]
+    pub pattern: Option<String>,
+    /// Consume as a member of this group: partitions are shared with the
+    /// group's other members, positions start from its committed offsets,
+    /// and what was printed is committed.
+    #[arg(short, long, value_name = "GROUP", conflicts_with = "partitions")]
+    pub group: Option<String>,
+    /// Only these partitions; repeatable or comma-separated.
+    #[arg(short, long = "partition", value_name = "P", value_delimiter = ',')]
+    pub partitions: Vec<i32>,
+    /// Start at the log start of each partition (same as --offset beginning).
+    #[arg(long, conflicts_with = "offset")]
+    pub from_beginning: bool,
+    /// Where to start in each partition: beginning, end (the default), N
+    /// (that offset), -N (the last N records), or @TIME (the first record
+    /// at or after TIME: ms since the epoch or RFC 3339 such as
+    /// 2024-05-01T12:00:00Z).
+    #[arg(long, value_name = "SPEC", allow_hyphen_values = true, value_parser = parse_start)]
+    pub offset: Option<StartSpec>,
+    /// Stop after this many records.
+    #[arg(short = 'c', long, value_name = "N", visible_alias = "count")]
+    pub max_messages: Option<u64>,
+    /// Stop when every partition reaches the end it had when kctl started
+    /// (the high watermark, or the last stable offset with
+    /// --read-committed). Correct with offset gaps, compaction and
+    /// transaction markers.
+    #[arg(short = 'e', long)]
+    pub exit_at_end: bool,
+    /// Stop each partition at its first record at or after TIME (ms since
+    /// the epoch or RFC 3339, with or without a leading @); that record is
+    /// not printed.
+    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    pub until: Option<i64>,
+    /// kcat-style output format, e.g. '%t/%p@%o %k=%s\n' (tokens below).
+    #[arg(short, long, value_name = "FORMAT", value_parser = crate::commands::consume::parse_format)]
+    pub format: Option<crate::commands::consume::Template>,
+    /// Print each key before its value, followed by SEP.
+    #[arg(short = 'K', long, value_name = "SEP")]
+    pub key_separator: Option<String>,
+    /// Kafka console-consumer properties: print.key, print.timestamp,
+    /// print.partition, print.offset, print.headers (true/false),
+    /// key.separator, null.literal; repeatable.
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub properties: Vec<(String, String)>,
+    /// How timestamps are printed by %T and print.timestamp (JSON output
+    /// always has ms, so it can be produced again).
+    #[arg(long, value_enum, default_value = "ms")]
+    pub timestamps: TimestampStyle,
+    /// Read only committed records of transactional producers.
+    #[arg(long)]
+    pub read_committed: bool,
+    /// A Kafka consumer property (e.g. session.timeout.ms=10000); kctl's own
+    /// flags win over it; repeatable.
+    #[arg(short = 'X', long = "consumer-property", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub consumer_properties: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TimestampStyle {
+    /// Milliseconds since the epoch.
+    Ms,
+    /// UTC, e.g. 2024-05-01T12:00:00.250Z.
+    Rfc3339,
+}
+
+/// Where `consume` starts in each partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StartSpec {
+    Beginning,
+    End,
+    Offset(i64),
+    /// The last N records.
+    Last(i64),
+    Timestamp(i64),
+}
+
+/// `beginning`, `end`, `N`, `-N` or `@TIME`.
+pub(crate) fn parse_start(text: &str) -> Result<StartSpec, String> {
+    let text = text.trim();
+    match text {
+        "beginning" | "earliest" | "start" => return Ok(StartSpec::Beginning),
+        "end" | "latest" => return Ok(StartSpec::End),
+        _ => {}
+    }
+    if let Some(time) = text.strip_prefix('@') {
+        return parse_datetime_ms(time).map(StartSpec::Timestamp);
+    }
+    match text.parse::<i64>() {
+        Ok(n) if n >= 0 => Ok(StartSpec::Offset(n)),
+        Ok(n) => Ok(StartSpec::Last(n.saturating_neg())),
+        Err(_) => Err(format!(
+            "expected beginning, end, an offset N, -N (the last N records) or @TIME \
+             (ms since the epoch or RFC 3339, e.g. @2024-05-01T12:00:00Z), got '{text}'"
+        )),
+    }
+}
+
+fn parse_until(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    parse_datetime_ms(text.strip_prefix('@').unwrap_or(text))
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum ContextCommand {
     /// List contexts; the current one is marked.
@@ -678,6 +803,27 @@ pub(crate) struct BrokerStartArgs {
     /// like 100ms.
     #[arg(long, default_value = "none")]
     pub flush: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Port of the embedded broker on 127.0.0.1 [default: a free one].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Keep the broker's data here [default: a temporary directory, removed
+    /// at the end].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Stop after this long [default: when the dashboard is closed; 30s
+    /// without a terminal].
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Between the tables printed without a terminal.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// Records per second the demo producer writes.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub rate: u32,
 }
 
 /// `KEY=VALUE`, split at the first `=`; the key must not be empty.
@@ -1018,6 +1164,38 @@ mod tests {
                 "-5"
             ])
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn consume_start_specs_parse_strictly() {
+        assert_eq!(parse_start("beginning").unwrap(), StartSpec::Beginning);
+        assert_eq!(parse_start("end").unwrap(), StartSpec::End);
+        assert_eq!(parse_start("42").unwrap(), StartSpec::Offset(42));
+        assert_eq!(parse_start("-5").unwrap(), StartSpec::Last(5));
+        assert_eq!(
+            parse_start("@1700000000000").unwrap(),
+            StartSpec::Timestamp(1_700_000_000_000)
+        );
+        assert_eq!(
+            parse_start("@1970-01-01T00:00:01Z").unwrap(),
+            StartSpec::Timestamp(1000)
+        );
+        assert!(parse_start("middle").is_err());
+        assert!(parse_start("@yesterday").is_err());
+        assert!(parse_start("4.5").is_err());
+        let cli = Cli::try_parse_from([
+            "kctl", "consume", "t", "--offset", "-3", "-p", "0,2", "-p", "4",
+        ])
+        .unwrap();
+        let Command::Consume(args) = cli.command else {
+            panic!("parsed as another command");
+        };
+        assert_eq!(args.offset, Some(StartSpec::Last(3)));
+        assert_eq!(args.partitions, [0, 2, 4]);
+        assert!(
+            Cli::try_parse_from(["kctl", "consume", "t", "--from-beginning", "--offset", "5"])
+                .is_err()
         );
     }
 

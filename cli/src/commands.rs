@@ -8,10 +8,12 @@ pub(crate) mod completion;
 pub(crate) mod config_delete;
 pub(crate) mod config_get;
 pub(crate) mod config_set;
+pub(crate) mod consume;
 pub(crate) mod context_add;
 pub(crate) mod context_list;
 pub(crate) mod context_remove;
 pub(crate) mod context_use;
+pub(crate) mod demo;
 pub(crate) mod group_delete;
 pub(crate) mod group_delete_offsets;
 pub(crate) mod group_describe;
@@ -44,6 +46,9 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
     {
         return broker_start::run(args).await;
     }
+    if let Command::Demo(args) = cli.command {
+        return demo::run(&cli.global, args).await;
+    }
     let settings = Settings::resolve(&cli.global)?;
     match cli.command {
         Command::Topic { command } => match command {
@@ -72,11 +77,13 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Tui(args) => tui::run(&settings, args).await,
         Command::Health(args) => health::run(&settings, args).await,
         Command::Produce(args) => produce::run(&settings, args).await,
+        Command::Consume(args) => consume::run(&settings, args).await,
         Command::Broker { .. }
+        | Command::Demo(_)
         | Command::Completion(_)
         | Command::Man(_)
         | Command::Context { .. } => {
-            unreachable!("main runs these without the runtime")
+            unreachable!("main runs these without the runtime, or run() did above")
         }
     }
 }

@@ -11,7 +11,7 @@ use kctl_client::admin::{Admin, AdminConfig};
 use kctl_client::backoff::Backoff;
 use kctl_client::connection::ConnectionConfig;
 use kctl_client::error::RequestError;
-use kctl_client::{ClientConfig, ProducerConfig};
+use kctl_client::{ClientConfig, ConsumerConfig, ProducerConfig};
 use tokio::time::Instant;
 
 use crate::exit::{Code, Failure};
@@ -58,6 +58,21 @@ pub(crate) async fn producer(
 ) -> anyhow::Result<kctl_client::Producer> {
     config.client = client_config(settings);
     within_timeout(settings, || kctl_client::Producer::new(config.clone())).await
+}
+
+pub(crate) async fn consumer(
+    settings: &Settings,
+    mut config: ConsumerConfig,
+) -> anyhow::Result<kctl_client::Consumer> {
+    let client_id = config.client.connection.client_id.take();
+    config.client = client_config(settings);
+    if client_id.is_some() {
+        config.client.connection.client_id = client_id;
+    }
+    // The consumer refuses a long poll that cannot finish within a request.
+    let timeout_ms = settings.timeout.as_millis() as u64;
+    config.fetch_max_wait_ms = config.fetch_max_wait_ms.min(timeout_ms / 2);
+    within_timeout(settings, || kctl_client::Consumer::new(config.clone())).await
 }
 
 /// Runs `connect` again after failures until it succeeds or `--timeout`

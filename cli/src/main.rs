@@ -24,7 +24,9 @@ fn main() -> std::process::ExitCode {
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     // Log lines on stderr would be drawn over the dashboard's screen.
-    let dashboard = matches!(&cli.command, Command::Tui(args) if !args.once);
+    let dashboard = matches!(&cli.command, Command::Tui(args) if !args.once)
+        || (matches!(&cli.command, Command::Demo(_))
+            && std::io::IsTerminal::is_terminal(&std::io::stdout()));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(move || -> Box<dyn std::io::Write> {

@@ -372,6 +372,20 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
+    /// Settings for a broker kctl runs itself (`demo`): the config file's
+    /// contexts, and their TLS and SASL, are for other clusters.
+    pub(crate) fn embedded(global: &GlobalArgs, bootstrap: String) -> Self {
+        Self {
+            bootstrap: vec![bootstrap],
+            bootstrap_from: "the embedded broker".to_owned(),
+            timeout: global.timeout,
+            printer: Printer::new(global.output.unwrap_or_default()),
+            config_path: None,
+            explicit_config: false,
+            security: SecurityConfig::default(),
+        }
+    }
+
     pub(crate) fn resolve(global: &GlobalArgs) -> anyhow::Result<Self> {
         let printer = Printer::new(global.output.unwrap_or_default());
         let config_path = config_path(global.config.as_deref());

@@ -21,6 +21,50 @@ fn unknown_topics_exit_3() {
 }
 
 #[test]
+fn bad_consume_offsets_and_formats_exit_2_with_the_reason() {
+    let broker = Broker::start();
+    broker.kctl(&["topic", "create", "t"]).run().success();
+    let offset = broker
+        .kctl(&["consume", "t", "--offset", "middle"])
+        .run()
+        .code(2);
+    assert_run_snapshot!("error_consume_bad_offset", offset);
+    let zoneless = broker
+        .kctl(&["consume", "t", "--offset", "@2024-05-01T12:00:00"])
+        .run()
+        .code(2);
+    assert!(
+        zoneless.stderr.contains("no time zone"),
+        "{}",
+        zoneless.stderr
+    );
+    let token = broker
+        .kctl(&["consume", "t", "--format", "%k %x"])
+        .run()
+        .code(2);
+    assert_run_snapshot!("error_consume_bad_format", token);
+    let both = broker
+        .kctl(&["consume", "t", "-o", "json", "--format", "%s"])
+        .run()
+        .code(2);
+    assert!(both.stderr.contains("-o json"), "{}", both.stderr);
+    let group_offset = broker
+        .kctl(&["consume", "t", "--group", "g", "--offset", "5"])
+        .run()
+        .code(2);
+    assert!(
+        group_offset.stderr.contains("reset-offsets"),
+        "{}",
+        group_offset.stderr
+    );
+    broker.kctl(&["consume", "nope", "-e"]).run().code(3);
+    broker
+        .kctl(&["consume", "t", "-p", "7", "-e"])
+        .run()
+        .code(3);
+}
+
+#[test]
 fn bad_flags_and_combinations_exit_2() {
     let broker = Broker::start();
     let malformed = broker

@@ -6,17 +6,24 @@
 //! - `cluster`: cluster describe and offsets;
 //! - `produce`: text and JSON input, keys, headers, tombstones, rate,
 //!   failures, and kcat reading what kctl wrote (murmur2 placement too);
+//! - `consume`: start and stop positions, formats, the JSON round trip,
+//!   closed pipes, and records kcat wrote;
+//! - `demo`: the demo's tables and its orderly stop;
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
+//! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
 //! - `generated`: completion scripts and man pages kept up to date.
 
 mod cluster;
 mod configs;
+mod consume;
 mod contexts;
+mod demo;
 mod errors;
 mod generated;
 mod groups;
 mod produce;
 mod support;
 mod topics;
+mod tour;
 mod tui_e2e;

@@ -9,6 +9,7 @@
  *   down <broker>
  *   up <broker>
  *   coordinator <group> <broker>   (moves the group's coordinator)
+ *   topic <name> <partitions>      (creates another topic, replication 3)
  *   quit
  */
 #include <stdio.h>
@@ -53,6 +54,8 @@ int main(int argc, char **argv) {
             err = rd_kafka_mock_broker_set_down(mc, broker);
         else if (sscanf(line, "up %d", &broker) == 1)
             err = rd_kafka_mock_broker_set_up(mc, broker);
+        else if (sscanf(line, "topic %255s %d", topic, &partition) == 2)
+            err = rd_kafka_mock_topic_create(mc, topic, partition, 3);
         else if (sscanf(line, "coordinator %255s %d", group, &broker) == 2)
             err = rd_kafka_mock_coordinator_set(mc, "group", group, broker);
         else if (strncmp(line, "quit", 4) == 0)
