@@ -62,7 +62,8 @@ pub use configs::{
 };
 pub use groups::{
     CommittedOffset, GroupDescription, GroupListing, GroupMember, GroupResult, Lag,
-    ListGroupsOptions, PartitionLag, decode_assignment, decode_subscription,
+    ListGroupsOptions, PartitionLag, PlannedOffset, ResetTarget, decode_assignment,
+    decode_subscription,
 };
 pub use partitions::{IsolationLevel, ListedOffset, OffsetSpec};
 pub use topics::{

@@ -1,19 +1,18 @@
-//! `kctl group reset-offsets`: a plan of new committed offsets, applied
-//! with OffsetCommit (generation -1, no member id) only under --execute.
-//!
-//! As in Kafka, offsets can only be reset while the group is inactive
-//! (Empty, or Dead for a group that only has offsets): members of a live
-//! group would overwrite the new offsets with their next commit.
-//! Every target is kept within the log's current range, as Kafka does.
+//! `kctl group reset-offsets`: prints the plan of new committed offsets
+//! that the admin client's `plan_offset_reset` computes, and applies it
+//! (`apply_offset_reset`: OffsetCommit with generation -1, no member id)
+//! only under --execute. As in Kafka, the client refuses while the group has
+//! active members, and keeps every target within the log's current range.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use kctl_client::admin::{Admin, IsolationLevel, OffsetSpec, TopicPartition};
+use kctl_client::admin::{Admin, ResetTarget, TopicPartition};
+use kctl_client::{Error as ClientError, ErrorCode};
 use serde::Serialize;
 
 use super::group_describe::exists;
 use super::shared::{first, outcome};
-use crate::cli::{GroupResetOffsetsArgs, ResetTarget, TopicPartitions};
+use crate::cli::{GroupResetOffsetsArgs, ResetTarget as CliTarget, TopicPartitions};
 use crate::confirm::confirm;
 use crate::connect;
 use crate::exit::{Code, Failure};
@@ -75,136 +74,95 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// One ListOffsets answer per partition, failing the command on any error:
-/// a plan with holes would reset some partitions and not others.
-async fn offsets_at(
-    admin: &Admin,
-    partitions: &[TopicPartition],
-    spec: OffsetSpec,
-) -> anyhow::Result<Vec<Option<i64>>> {
-    let asks: Vec<_> = partitions.iter().map(|tp| (tp.clone(), spec)).collect();
-    admin
-        .list_offsets(&asks, IsolationLevel::ReadUncommitted)
-        .await?
-        .into_iter()
-        .map(|r| {
-            r.result.map(|o| o.offset).map_err(|e| {
-                anyhow::Error::new(e).context(format!("reading offsets of {}", r.partition))
-            })
-        })
-        .collect()
-}
-
 pub(crate) async fn run(settings: &Settings, args: GroupResetOffsetsArgs) -> anyhow::Result<Code> {
     let admin = connect::admin(settings).await?;
     let group = args.group.clone();
-    let description = admin
-        .describe_groups(&[&group])
-        .await?
-        .into_iter()
-        .next()
-        .expect("one result per group")
-        .result
-        .map_err(|e| anyhow::Error::new(e).context(format!("looking up group '{group}'")))?;
-    if !matches!(description.state.as_str(), "Empty" | "Dead") {
-        return Err(Failure::new(
-            Code::Failure,
-            format!(
-                "assignments can only be reset if the group '{group}' is inactive, but the current state is {} ({} member{})",
-                description.state,
-                description.members.len(),
-                if description.members.len() == 1 { "" } else { "s" }
-            ),
-        )
-        .hint("stop the group's consumers, wait for the group to become Empty, then run this again")
-        .into());
-    }
-    let committed = admin.list_group_offsets(&group, None).await?;
     let partitions = if args.all_topics {
-        let all: Vec<TopicPartition> = committed.iter().map(|c| c.partition.clone()).collect();
-        if all.is_empty() {
-            let message = if exists(&description) {
-                format!(
-                    "group '{group}' has no committed offsets; name the partitions with --topic"
-                )
-            } else {
-                format!(
-                    "consumer group '{group}' does not exist; name the partitions with --topic to create its offsets"
-                )
-            };
-            return Err(Failure::new(Code::NotFound, message).into());
-        }
-        all
+        None
     } else {
-        expand(&admin, &args.topics).await?
+        Some(expand(&admin, &args.topics).await?)
     };
-    let current: Vec<Option<i64>> = partitions
-        .iter()
-        .map(|tp| {
-            committed
-                .iter()
-                .find(|c| &c.partition == tp)
-                .and_then(|c| c.result.as_ref().ok().cloned().flatten())
-                .map(|c| c.offset)
-        })
-        .collect();
-    let earliest = offsets_at(&admin, &partitions, OffsetSpec::Earliest).await?;
-    let latest = offsets_at(&admin, &partitions, OffsetSpec::Latest).await?;
-    let wanted: Vec<Option<i64>> = match &args.target {
-        ResetTarget {
+    let target = match &args.target {
+        CliTarget {
             to_earliest: true, ..
-        } => earliest.clone(),
-        ResetTarget {
+        } => ResetTarget::Earliest,
+        CliTarget {
             to_latest: true, ..
-        } => latest.clone(),
-        ResetTarget {
+        } => ResetTarget::Latest,
+        CliTarget {
             to_offset: Some(n), ..
-        } => vec![Some(*n); partitions.len()],
-        ResetTarget {
+        } => ResetTarget::Offset(*n),
+        CliTarget {
             shift_by: Some(n), ..
-        } => {
-            let mut shifted = Vec::new();
-            for (tp, current) in partitions.iter().zip(&current) {
-                let Some(c) = current else {
-                    return Err(Failure::new(
-                        Code::Failure,
-                        format!("cannot shift the offset of {tp}: group '{group}' has no committed offset there"),
-                    )
-                    .hint("use --to-earliest, --to-latest or --to-offset for partitions without a commit")
-                    .into());
-                };
-                shifted.push(Some(c.saturating_add(*n)));
-            }
-            shifted
-        }
-        ResetTarget {
+        } => ResetTarget::ShiftBy(*n),
+        CliTarget {
             to_datetime: Some(ms),
             ..
-        } => offsets_at(&admin, &partitions, OffsetSpec::Timestamp(*ms)).await?,
-        ResetTarget {
+        } => ResetTarget::Timestamp(*ms),
+        CliTarget {
             by_duration: Some(d),
             ..
-        } => {
-            let since = now_ms() - d.as_millis() as i64;
-            offsets_at(&admin, &partitions, OffsetSpec::Timestamp(since)).await?
-        }
-        ResetTarget { .. } => unreachable!("clap requires one reset target"),
+        } => ResetTarget::Timestamp(now_ms() - d.as_millis() as i64),
+        CliTarget { .. } => unreachable!("clap requires one reset target"),
     };
-    let mut rows: Vec<Planned> = Vec::new();
-    for (i, tp) in partitions.iter().enumerate() {
-        let (low, high) = (earliest[i].unwrap_or(0), latest[i].unwrap_or(0));
-        // No record at or after the time: the end, as Kafka does.
-        let new_offset = wanted[i].unwrap_or(high).clamp(low, high.max(low));
-        rows.push(Planned {
+    let plan = match admin
+        .plan_offset_reset(&group, partitions.as_deref(), target)
+        .await
+    {
+        Ok(plan) => plan,
+        Err(e) if e.code() == Some(ErrorCode::NonEmptyGroup) => {
+            let message = match &e {
+                ClientError::Kafka { context, .. } => {
+                    context.message.clone().unwrap_or_else(|| e.to_string())
+                }
+                _ => e.to_string(),
+            };
+            return Err(Failure::new(Code::Failure, message)
+                .hint("stop the group's consumers, wait for the group to become Empty, then run this again")
+                .into());
+        }
+        Err(ClientError::Config(message)) => {
+            return Err(Failure::new(Code::Failure, message)
+                .hint(
+                    "use --to-earliest, --to-latest or --to-offset for partitions without a commit",
+                )
+                .into());
+        }
+        Err(e) => {
+            return Err(
+                anyhow::Error::new(e).context(format!("planning the reset of group '{group}'"))
+            );
+        }
+    };
+    if plan.is_empty() {
+        let description = admin
+            .describe_groups(&[&group])
+            .await?
+            .into_iter()
+            .next()
+            .expect("one result per group")
+            .result?;
+        let message = if exists(&description) {
+            format!("group '{group}' has no committed offsets; name the partitions with --topic")
+        } else {
+            format!(
+                "consumer group '{group}' does not exist; name the partitions with --topic to create its offsets"
+            )
+        };
+        return Err(Failure::new(Code::NotFound, message).into());
+    }
+    let mut rows: Vec<Planned> = plan
+        .iter()
+        .map(|p| Planned {
             group: group.clone(),
-            topic: tp.topic.clone(),
-            partition: tp.partition,
-            current_offset: current[i],
-            new_offset,
+            topic: p.partition.topic.clone(),
+            partition: p.partition.partition,
+            current_offset: p.current_offset,
+            new_offset: p.new_offset,
             status: "planned",
             error: None,
-        });
-    }
+        })
+        .collect();
     let mut failed = 0;
     if args.execute {
         confirm(
@@ -215,18 +173,9 @@ pub(crate) async fn run(settings: &Settings, args: GroupResetOffsetsArgs) -> any
             ),
             args.yes,
         )?;
-        let commits: Vec<(TopicPartition, i64)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    TopicPartition::new(r.topic.clone(), r.partition),
-                    r.new_offset,
-                )
-            })
-            .collect();
         for (row, result) in rows
             .iter_mut()
-            .zip(admin.alter_group_offsets(&group, &commits).await?)
+            .zip(admin.apply_offset_reset(&group, &plan).await?)
         {
             match result.result {
                 Ok(()) => row.status = "reset",

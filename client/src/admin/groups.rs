@@ -909,3 +909,147 @@ mod tests {
         assert_eq!(moved.code(), Some(ErrorCode::NotCoordinator));
     }
 }
+
+/// Where [`Admin::plan_offset_reset`] moves a group's committed offsets:
+/// the targets of `kafka-consumer-groups --reset-offsets`. A datetime or a
+/// duration ago is a [`ResetTarget::Timestamp`] in ms since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetTarget {
+    Earliest,
+    Latest,
+    Offset(i64),
+    /// The committed offset moved by this many records (negative: back).
+    ShiftBy(i64),
+    /// The first offset at or after this time; the end if none is.
+    Timestamp(i64),
+}
+
+/// One partition of an offset-reset plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedOffset {
+    pub partition: TopicPartition,
+    /// `None`: the group has no commit here yet.
+    pub current_offset: Option<i64>,
+    pub new_offset: i64,
+}
+
+impl Admin {
+    /// Plans new committed offsets for `partitions` of `group` (or, with
+    /// `None`, every partition it has a commit for), kept within each log's
+    /// current range as Kafka does. Nothing is changed: apply a plan with
+    /// [`Admin::apply_offset_reset`].
+    ///
+    /// # Errors
+    /// As Kafka, refuses a group with active members — they would overwrite
+    /// the new offsets with their next commit — with NON_EMPTY_GROUP;
+    /// `ShiftBy` on a partition without a commit is a config error; a
+    /// partition whose offsets cannot be read fails the whole plan, since a
+    /// plan with holes would reset some partitions and not others.
+    pub async fn plan_offset_reset(
+        &self,
+        group: &str,
+        partitions: Option<&[TopicPartition]>,
+        target: ResetTarget,
+    ) -> Result<Vec<PlannedOffset>> {
+        let description = self
+            .describe_groups(&[group])
+            .await?
+            .into_iter()
+            .next()
+            .expect("one result per group")
+            .result?;
+        let state = description.state.as_str();
+        if !matches!(state, "Empty" | "Dead") {
+            let members = description.members.len();
+            let message = format!(
+                "assignments can only be reset if the group '{group}' is inactive, but the current state is {state} ({members} member{})",
+                if members == 1 { "" } else { "s" }
+            );
+            return Err(Error::kafka(
+                ErrorCode::NonEmptyGroup,
+                ErrorContext {
+                    message: Some(message),
+                    ..ErrorContext::api(ApiKey::OffsetCommit)
+                },
+            ));
+        }
+        let committed: BTreeMap<TopicPartition, Option<i64>> = self
+            .list_group_offsets(group, None)
+            .await?
+            .into_iter()
+            .map(|c| (c.partition, c.result.ok().flatten().map(|c| c.offset)))
+            .collect();
+        let partitions: Vec<TopicPartition> = match partitions {
+            Some(list) => list.to_vec(),
+            None => committed.keys().cloned().collect(),
+        };
+        let current: Vec<Option<i64>> = partitions
+            .iter()
+            .map(|tp| committed.get(tp).copied().flatten())
+            .collect();
+        let earliest = self
+            .offsets_for_plan(&partitions, OffsetSpec::Earliest)
+            .await?;
+        let latest = self
+            .offsets_for_plan(&partitions, OffsetSpec::Latest)
+            .await?;
+        let wanted: Vec<Option<i64>> = match target {
+            ResetTarget::Earliest => earliest.clone(),
+            ResetTarget::Latest => latest.clone(),
+            ResetTarget::Offset(n) => vec![Some(n); partitions.len()],
+            ResetTarget::ShiftBy(n) => partitions
+                .iter()
+                .zip(&current)
+                .map(|(tp, c)| match c {
+                    Some(c) => Ok(Some(c.saturating_add(n))),
+                    None => Err(Error::Config(format!(
+                        "cannot shift the offset of {tp}: group '{group}' has no committed offset there"
+                    ))),
+                })
+                .collect::<Result<_>>()?,
+            ResetTarget::Timestamp(ms) => self.offsets_for_plan(&partitions, OffsetSpec::Timestamp(ms)).await?,
+        };
+        Ok(partitions
+            .into_iter()
+            .enumerate()
+            .map(|(i, partition)| {
+                let (low, high) = (earliest[i].unwrap_or(0), latest[i].unwrap_or(0));
+                // No record at or after the time: the end, as Kafka does.
+                let new_offset = wanted[i].unwrap_or(high).clamp(low, high.max(low));
+                PlannedOffset {
+                    partition,
+                    current_offset: current[i],
+                    new_offset,
+                }
+            })
+            .collect())
+    }
+
+    /// Commits a plan from [`Admin::plan_offset_reset`] (generation -1, no
+    /// member id: what Kafka accepts for a group without members).
+    pub async fn apply_offset_reset(
+        &self,
+        group: &str,
+        plan: &[PlannedOffset],
+    ) -> Result<Vec<PartitionResult<()>>> {
+        let commits: Vec<(TopicPartition, i64)> = plan
+            .iter()
+            .map(|p| (p.partition.clone(), p.new_offset))
+            .collect();
+        self.alter_group_offsets(group, &commits).await
+    }
+
+    /// One ListOffsets answer per partition, or the first error.
+    async fn offsets_for_plan(
+        &self,
+        partitions: &[TopicPartition],
+        spec: OffsetSpec,
+    ) -> Result<Vec<Option<i64>>> {
+        let asks: Vec<_> = partitions.iter().map(|tp| (tp.clone(), spec)).collect();
+        self.list_offsets(&asks, IsolationLevel::ReadUncommitted)
+            .await?
+            .into_iter()
+            .map(|r| r.result.map(|o| o.offset))
+            .collect()
+    }
+}

@@ -210,6 +210,12 @@ impl PartitionQueue {
         self.ready.insert(at, batch);
     }
 
+    /// Whether a batch sent before this one has no outcome yet.
+    pub(crate) fn has_unsettled_predecessor(&self, batch: &Batch) -> bool {
+        self.next_to_deliver < batch.id
+            && (self.next_to_deliver..batch.id).any(|id| !self.finished.contains_key(&id))
+    }
+
     /// Records a batch's outcome; it is delivered after its predecessors.
     pub(crate) fn finish(&mut self, batch: Batch, outcome: Result<BatchAck>) {
         self.finished.insert(batch.id, (batch, Outcome(outcome)));

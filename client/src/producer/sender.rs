@@ -357,11 +357,18 @@ fn settle(inner: &Inner, topic: &TopicQueues, mut batch: Batch, outcome: Result<
         }
         Err(e) => {
             let config = &inner.config;
-            // With idempotence, a batch behind a failed one is rejected as
-            // out of order; it succeeds once its predecessor is re-sent.
-            let retriable = e.is_retriable()
-                || (inner.identity.is_some()
-                    && e.code() == Some(ErrorCode::OutOfOrderSequenceNumber));
+            // With idempotence, a batch that reached the broker ahead of a
+            // predecessor whose request was lost (say, sent on a fresh
+            // connection after the old one died) is rejected as out of
+            // order — or, when the broker has seen nothing of this producer
+            // on the partition yet, as an unknown producer. Either way it
+            // succeeds once its predecessor is re-sent.
+            let behind_a_lost_batch = match e.code() {
+                Some(ErrorCode::OutOfOrderSequenceNumber) => true,
+                Some(ErrorCode::UnknownProducerId) => queue.has_unsettled_predecessor(&batch),
+                _ => false,
+            };
+            let retriable = e.is_retriable() || (inner.identity.is_some() && behind_a_lost_batch);
             let delay = config.retry_backoff.delay(batch.attempts + 1);
             let deadline = batch.created_at() + Duration::from_millis(config.delivery_timeout_ms);
             let retry_at = Instant::now() + delay;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use kctl_client::admin::{
     Admin, AdminConfig, CreateTopicsOptions, IsolationLevel, Lag, ListGroupsOptions, NewTopic,
-    TopicPartition,
+    ResetTarget, TopicPartition,
 };
 use kctl_client::protocol::api::ApiKey;
 use kctl_client::{ClientConfig, ErrorCode, Producer, Record};
@@ -319,4 +319,175 @@ async fn a_live_member_is_described_with_its_decoded_assignment_and_protected() 
         assert_eq!(code, Some(ErrorCode::GroupSubscribedToTopic));
     })
     .await;
+}
+
+/// Our lag for a live group equals confluent-kafka's (librdkafka's
+/// AdminClient), partition by partition, including a partition the group
+/// owns but never committed: "no commit" on both sides, never a number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lag_matches_confluent_kafka_including_partitions_without_a_commit() {
+    let Some(python) = crate::support::python() else {
+        return;
+    };
+    let broker = TestBroker::start_with(false, |c| c.group.initial_rebalance_delay_ms = 0).await;
+    let admin = admin(&broker).await;
+    orders(&broker, &admin).await; // partition 0: 10 records, 1: 4, 2: none
+    let member = kctl_client::Consumer::builder([broker.bootstrap()])
+        .group_id("lagging")
+        .enable_auto_commit(false)
+        .fetch_max_wait_ms(100)
+        .build()
+        .await
+        .unwrap();
+    member.subscribe(["orders"]);
+    with_timeout("the member is assigned all partitions", 30, async {
+        while member.assignment().len() < 3 {
+            member.poll(Duration::from_millis(100)).await.unwrap();
+        }
+    })
+    .await;
+    let commits = [(0, 3), (1, 4)]
+        .into_iter()
+        .map(|(p, o)| {
+            (
+                kctl_client::TopicPartition::new("orders", p),
+                kctl_client::OffsetAndMetadata::new(o),
+            )
+        })
+        .collect();
+    member.commit_offsets_sync(commits).await.unwrap();
+
+    let ours: std::collections::BTreeMap<String, serde_json::Value> = admin
+        .group_lag("lagging", IsolationLevel::ReadUncommitted)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let lag = match p.lag {
+                Lag::Records(n) => serde_json::json!(n),
+                Lag::NoCommit => serde_json::json!("no commit"),
+                Lag::UnknownEnd => panic!("end offset of {} unknown", p.partition),
+            };
+            (p.partition.partition.to_string(), lag)
+        })
+        .collect();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/confluent_lag.py");
+    let bootstrap = broker.bootstrap();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .args([&bootstrap, "lagging", "orders", "3"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "confluent-kafka: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let theirs: std::collections::BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(ours, theirs);
+    assert_eq!(ours["0"], 7);
+    assert_eq!(ours["1"], 0);
+    assert_eq!(ours["2"], "no commit");
+    member.close().await;
+}
+
+/// Offset resets as kafka-consumer-groups plans them: every target, kept
+/// within the log; refused while the group has members.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offset_resets_are_planned_within_the_log_and_refused_for_live_groups() {
+    let broker = TestBroker::start_with(false, |c| c.group.initial_rebalance_delay_ms = 0).await;
+    let admin = admin(&broker).await;
+    orders(&broker, &admin).await; // partition 0: 10 records, 1: 4
+    let p0 = TopicPartition::new("orders", 0);
+    let p1 = TopicPartition::new("orders", 1);
+    admin
+        .alter_group_offsets("resets", &[(p0.clone(), 6), (p1.clone(), 1)])
+        .await
+        .unwrap();
+    let plan = |target| {
+        let admin = &admin;
+        async move {
+            admin
+                .plan_offset_reset("resets", None, target)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|p| (p.partition.partition, p.current_offset, p.new_offset))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        plan(ResetTarget::Earliest).await,
+        [(0, Some(6), 0), (1, Some(1), 0)]
+    );
+    assert_eq!(
+        plan(ResetTarget::Latest).await,
+        [(0, Some(6), 10), (1, Some(1), 4)]
+    );
+    assert_eq!(
+        plan(ResetTarget::Offset(7)).await,
+        [(0, Some(6), 7), (1, Some(1), 4)],
+        "clamped to the end"
+    );
+    assert_eq!(
+        plan(ResetTarget::ShiftBy(-2)).await,
+        [(0, Some(6), 4), (1, Some(1), 0)],
+        "clamped to the start"
+    );
+    assert_eq!(
+        plan(ResetTarget::Timestamp(i64::MAX / 2)).await,
+        [(0, Some(6), 10), (1, Some(1), 4)],
+        "nothing after: the end"
+    );
+    let p2 = [TopicPartition::new("orders", 2)];
+    let shift = admin
+        .plan_offset_reset("resets", Some(&p2), ResetTarget::ShiftBy(1))
+        .await;
+    assert!(
+        matches!(shift, Err(kctl_client::Error::Config(_))),
+        "no commit to shift: {shift:?}"
+    );
+
+    // Applying a plan commits it.
+    let planned = admin
+        .plan_offset_reset("resets", None, ResetTarget::Latest)
+        .await
+        .unwrap();
+    for r in admin.apply_offset_reset("resets", &planned).await.unwrap() {
+        r.result.unwrap();
+    }
+    let lag: Vec<Lag> = admin
+        .group_lag("resets", IsolationLevel::ReadUncommitted)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.lag)
+        .collect();
+    assert_eq!(lag, [Lag::Records(0), Lag::Records(0)]);
+
+    // A live member makes the group non-empty: the reset is refused.
+    let member = kctl_client::Consumer::builder([broker.bootstrap()])
+        .group_id("resets")
+        .build()
+        .await
+        .unwrap();
+    member.subscribe(["orders"]);
+    with_timeout("the member joins", 30, async {
+        while member.assignment().is_empty() {
+            member.poll(Duration::from_millis(100)).await.unwrap();
+        }
+    })
+    .await;
+    let refused = admin
+        .plan_offset_reset("resets", None, ResetTarget::Earliest)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::NonEmptyGroup), "{refused}");
+    member.close().await;
 }
