@@ -21,7 +21,10 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 bootstrap="127.0.0.1:$port"
 "$kctl" broker start --data-dir "$work/data" --listen "$bootstrap" 2>"$work/broker.log" &
 broker_pid=$!
-until grep -q "bootstrap server" "$work/broker.log"; do sleep 0.05; done
+until grep -q "bootstrap server" "$work/broker.log"; do
+  kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.log" >&2; exit 1; }
+  sleep 0.05
+done
 for t in orders payments audit; do "$kctl" -b "$bootstrap" topic create "$t" -p 3 >/dev/null; done
 
 # Milliseconds of wall time for one run of the command.

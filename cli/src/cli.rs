@@ -605,7 +605,7 @@ pub(crate) struct ProduceArgs {
 #[command(
     after_help = "--format tokens: %t topic, %p partition, %o offset, %k key, %s value, \
 %T timestamp (ms, or RFC 3339 with --timestamps rfc3339), %h headers (name=value,...), \
-%K/%S key/value length in bytes (-1 for null), %% a percent sign; escapes \\n \\t \\r \\\\. \
+%K/%S key/value length in bytes (-1 for null), %% a percent sign; escapes \\n \\t \\r \\0 \\\\. \
 No newline is added: end the format with \\n."
 )]
 pub(crate) struct ConsumeArgs {
