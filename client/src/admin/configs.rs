@@ -497,24 +497,38 @@ async fn alter_configs_on(
                 .collect(),
         );
     let response = conn.request(&request).await?;
-    let mut by_key: HashMap<(i8, String), _> = response
-        .responses
+    let answers = response.responses.into_iter().map(|r| {
+        (
+            r.resource_type,
+            r.resource_name.to_string(),
+            r.error_code,
+            r.error_message,
+        )
+    });
+    Ok(outcomes(&changes, answers, ApiKey::AlterConfigs))
+}
+
+/// Each changed resource's outcome, in request order, from a response that
+/// answers per resource (type, name, error code, message) in any order; a
+/// resource the broker left out is an error, never a silent success.
+fn outcomes<T>(
+    changes: &[(ConfigResource, T)],
+    answers: impl IntoIterator<Item = (i8, String, i16, Option<StrBytes>)>,
+    api: ApiKey,
+) -> Vec<Result<()>> {
+    let mut by_key: HashMap<(i8, String), (i16, Option<StrBytes>)> = answers
         .into_iter()
-        .map(|r| ((r.resource_type, r.resource_name.to_string()), r))
+        .map(|(kind, name, code, message)| ((kind, name), (code, message)))
         .collect();
-    Ok(changes
+    changes
         .iter()
         .map(
             |(resource, _)| match by_key.remove(&(resource.wire_type(), resource.wire_name())) {
-                Some(r) => check(
-                    r.error_code,
-                    r.error_message.as_ref(),
-                    resource.context(ApiKey::AlterConfigs),
-                ),
-                None => Err(not_answered(resource, ApiKey::AlterConfigs)),
+                Some((code, message)) => check(code, message.as_ref(), resource.context(api)),
+                None => Err(not_answered(resource, api)),
             },
         )
-        .collect())
+        .collect()
 }
 
 /// The IncrementalAlterConfigs request for `changes`; separate so its shape
@@ -555,24 +569,15 @@ async fn incremental_alter_configs_on(
 ) -> Result<Vec<Result<()>>> {
     let request = incremental_request(&changes, validate_only);
     let response = conn.request(&request).await?;
-    let mut by_key: HashMap<(i8, String), _> = response
-        .responses
-        .into_iter()
-        .map(|r| ((r.resource_type, r.resource_name.to_string()), r))
-        .collect();
-    Ok(changes
-        .iter()
-        .map(
-            |(resource, _)| match by_key.remove(&(resource.wire_type(), resource.wire_name())) {
-                Some(r) => check(
-                    r.error_code,
-                    r.error_message.as_ref(),
-                    resource.context(ApiKey::IncrementalAlterConfigs),
-                ),
-                None => Err(not_answered(resource, ApiKey::IncrementalAlterConfigs)),
-            },
+    let answers = response.responses.into_iter().map(|r| {
+        (
+            r.resource_type,
+            r.resource_name.to_string(),
+            r.error_code,
+            r.error_message,
         )
-        .collect())
+    });
+    Ok(outcomes(&changes, answers, ApiKey::IncrementalAlterConfigs))
 }
 
 #[cfg(test)]

@@ -170,6 +170,11 @@ fn group_context(api_key: ApiKey, group: &str) -> ErrorContext {
     ErrorContext::api(api_key).with_message(Some(format!("group '{group}'")))
 }
 
+/// A response that did not answer for the group it was asked about.
+fn group_left_out(api_key: ApiKey, group: &str) -> Error {
+    Error::kafka(ErrorCode::UnknownServerError, group_context(api_key, group))
+}
+
 fn group_error(code: i16, api_key: ApiKey, group: &str) -> Result<()> {
     match ErrorCode::try_from_code(code) {
         None => Ok(()),
@@ -369,12 +374,7 @@ impl Admin {
             .groups
             .into_iter()
             .find(|g| g.group_id.0.as_str() == group)
-            .ok_or_else(|| {
-                Error::kafka(
-                    ErrorCode::UnknownServerError,
-                    group_context(ApiKey::DescribeGroups, group),
-                )
-            })?;
+            .ok_or_else(|| group_left_out(ApiKey::DescribeGroups, group))?;
         check(
             described.error_code,
             described.error_message.as_ref(),
@@ -438,12 +438,7 @@ impl Admin {
                             .results
                             .iter()
                             .find(|r| r.group_id.0.as_str() == group)
-                            .ok_or_else(|| {
-                                Error::kafka(
-                                    ErrorCode::UnknownServerError,
-                                    group_context(ApiKey::DeleteGroups, group),
-                                )
-                            })?;
+                            .ok_or_else(|| group_left_out(ApiKey::DeleteGroups, group))?;
                         group_error(result.error_code, ApiKey::DeleteGroups, group)
                     })
                     .await,
@@ -497,12 +492,7 @@ impl Admin {
                 .groups
                 .into_iter()
                 .find(|g| g.group_id.0.as_str() == group)
-                .ok_or_else(|| {
-                    Error::kafka(
-                        ErrorCode::UnknownServerError,
-                        group_context(ApiKey::OffsetFetch, group),
-                    )
-                })?;
+                .ok_or_else(|| group_left_out(ApiKey::OffsetFetch, group))?;
             group_error(answered.error_code, ApiKey::OffsetFetch, group)?;
             for t in answered.topics {
                 for p in t.partitions {
