@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCompleter;
+
+use crate::dynamic_completion::{contexts, groups, topics};
 
 use crate::printer::OutputFormat;
 
@@ -43,7 +46,8 @@ pub(crate) struct GlobalArgs {
         long,
         env = "KCTL_CONTEXT",
         global = true,
-        help_heading = "Global options"
+        help_heading = "Global options",
+        add = ArgValueCompleter::new(contexts)
     )]
     pub context: Option<String>,
     /// Output format. Tables are the default, on a terminal or not, so
@@ -139,10 +143,10 @@ pub(crate) enum Command {
 #[group(required = true, multiple = false)]
 pub(crate) struct TopicName {
     /// The topic.
-    #[arg(value_name = "TOPIC")]
+    #[arg(value_name = "TOPIC", add = ArgValueCompleter::new(topics))]
     pub name: Option<String>,
     /// The topic (as kafka-topics.sh spells it).
-    #[arg(long = "topic", value_name = "TOPIC")]
+    #[arg(long = "topic", value_name = "TOPIC", add = ArgValueCompleter::new(topics))]
     pub topic: Option<String>,
 }
 
@@ -204,10 +208,10 @@ pub(crate) struct TopicListArgs {
 #[derive(Debug, Args)]
 pub(crate) struct TopicDescribeArgs {
     /// Topics to describe [default: all].
-    #[arg(value_name = "TOPIC")]
+    #[arg(value_name = "TOPIC", add = ArgValueCompleter::new(topics))]
     pub topics: Vec<String>,
     /// Topics to describe (as kafka-topics.sh spells it); repeatable.
-    #[arg(long = "topic", value_name = "TOPIC")]
+    #[arg(long = "topic", value_name = "TOPIC", add = ArgValueCompleter::new(topics))]
     pub topic_flags: Vec<String>,
     /// Include internal topics when describing all.
     #[arg(long)]
@@ -256,10 +260,10 @@ pub(crate) struct TopicAlterArgs {
 #[derive(Debug, Args)]
 pub(crate) struct TopicDeleteArgs {
     /// Topics to delete.
-    #[arg(value_name = "TOPIC", required_unless_present = "topic_flags")]
+    #[arg(value_name = "TOPIC", required_unless_present = "topic_flags", add = ArgValueCompleter::new(topics))]
     pub topics: Vec<String>,
     /// Topics to delete (as kafka-topics.sh spells it); repeatable.
-    #[arg(long = "topic", value_name = "TOPIC")]
+    #[arg(long = "topic", value_name = "TOPIC", add = ArgValueCompleter::new(topics))]
     pub topic_flags: Vec<String>,
     /// Succeed for topics that do not exist.
     #[arg(long)]
@@ -284,7 +288,7 @@ pub(crate) struct Entity {
     #[arg(long, value_enum)]
     pub entity_type: EntityType,
     /// The topic name or broker id.
-    #[arg(long, required_unless_present = "entity_default")]
+    #[arg(long, required_unless_present = "entity_default", add = ArgValueCompleter::new(topics))]
     pub entity_name: Option<String>,
     /// The cluster-wide default of every broker (brokers only).
     #[arg(long, conflicts_with = "entity_name")]
@@ -393,10 +397,10 @@ pub(crate) struct GroupListArgs {
 #[derive(Debug, Args)]
 pub(crate) struct GroupDescribeArgs {
     /// The groups.
-    #[arg(value_name = "GROUP", required_unless_present = "group_flags")]
+    #[arg(value_name = "GROUP", required_unless_present = "group_flags", add = ArgValueCompleter::new(groups))]
     pub groups: Vec<String>,
     /// The groups (as kafka-consumer-groups.sh spells it); repeatable.
-    #[arg(long = "group", value_name = "GROUP")]
+    #[arg(long = "group", value_name = "GROUP", add = ArgValueCompleter::new(groups))]
     pub group_flags: Vec<String>,
     /// Only the per-partition offsets and lag, without group and member tables.
     #[arg(long)]
@@ -410,10 +414,10 @@ pub(crate) struct GroupDescribeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct GroupDeleteArgs {
     /// The groups.
-    #[arg(value_name = "GROUP", required_unless_present = "group_flags")]
+    #[arg(value_name = "GROUP", required_unless_present = "group_flags", add = ArgValueCompleter::new(groups))]
     pub groups: Vec<String>,
     /// The groups (as kafka-consumer-groups.sh spells it); repeatable.
-    #[arg(long = "group", value_name = "GROUP")]
+    #[arg(long = "group", value_name = "GROUP", add = ArgValueCompleter::new(groups))]
     pub group_flags: Vec<String>,
     /// Do not ask for confirmation.
     #[arg(short, long)]
@@ -423,10 +427,10 @@ pub(crate) struct GroupDeleteArgs {
 #[derive(Debug, Args)]
 pub(crate) struct GroupDeleteOffsetsArgs {
     /// The group.
-    #[arg(value_name = "GROUP")]
+    #[arg(value_name = "GROUP", add = ArgValueCompleter::new(groups))]
     pub group: String,
     /// TOPIC (every partition) or TOPIC:P,P,...; repeatable.
-    #[arg(long = "topic", value_name = "TOPIC[:PARTITIONS]", required = true, value_parser = parse_topic_partitions)]
+    #[arg(long = "topic", value_name = "TOPIC[:PARTITIONS]", required = true, value_parser = parse_topic_partitions, add = ArgValueCompleter::new(topics))]
     pub topics: Vec<TopicPartitions>,
     /// Do not ask for confirmation.
     #[arg(short, long)]
@@ -469,10 +473,10 @@ pub(crate) struct ResetTarget {
 #[derive(Debug, Args)]
 pub(crate) struct GroupResetOffsetsArgs {
     /// The group.
-    #[arg(value_name = "GROUP")]
+    #[arg(value_name = "GROUP", add = ArgValueCompleter::new(groups))]
     pub group: String,
     /// TOPIC (every partition) or TOPIC:P,P,...; repeatable.
-    #[arg(long = "topic", value_name = "TOPIC[:PARTITIONS]", value_parser = parse_topic_partitions, required_unless_present = "all_topics")]
+    #[arg(long = "topic", value_name = "TOPIC[:PARTITIONS]", value_parser = parse_topic_partitions, required_unless_present = "all_topics", add = ArgValueCompleter::new(topics))]
     pub topics: Vec<TopicPartitions>,
     /// Every partition the group has committed offsets for.
     #[arg(long, conflicts_with = "topics")]
@@ -610,10 +614,10 @@ No newline is added: end the format with \\n."
 )]
 pub(crate) struct ConsumeArgs {
     /// Topics to read.
-    #[arg(value_name = "TOPIC")]
+    #[arg(value_name = "TOPIC", add = ArgValueCompleter::new(topics))]
     pub topics: Vec<String>,
     /// Topics to read (as kafka-console-consumer.sh spells it); repeatable.
-    #[arg(long = "topic", value_name = "TOPIC")]
+    #[arg(long = "topic", value_name = "TOPIC", add = ArgValueCompleter::new(topics))]
     pub topic_flags: Vec<String>,
     /// Every topic whose whole name matches this regular expression
     /// (instead of naming topics).
@@ -622,7 +626,7 @@ pub(crate) struct ConsumeArgs {
     /// Consume as a member of this group: partitions are shared with the
     /// group's other members, positions start from its committed offsets,
     /// and what was printed is committed.
-    #[arg(short, long, value_name = "GROUP", conflicts_with = "partitions")]
+    #[arg(short, long, value_name = "GROUP", conflicts_with = "partitions", add = ArgValueCompleter::new(groups))]
     pub group: Option<String>,
     /// Only these partitions; repeatable or comma-separated.
     #[arg(short, long = "partition", value_name = "P", value_delimiter = ',')]
@@ -735,6 +739,7 @@ pub(crate) enum ContextCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct ContextNameArgs {
+    #[arg(add = ArgValueCompleter::new(contexts))]
     pub name: String,
 }
 

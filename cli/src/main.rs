@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod confirm;
 mod connect;
+mod dynamic_completion;
 mod exit;
 mod printer;
 mod settings;
@@ -15,6 +16,11 @@ use tracing_subscriber::EnvFilter;
 use crate::cli::{Cli, Command};
 
 fn main() -> std::process::ExitCode {
+    // A shell asking for completions (COMPLETE=bash kctl -- WORDS) is
+    // answered here, before anything else can write to stdout, and exits.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
+        .completer("kctl")
+        .complete();
     let cli = Cli::parse();
     let level = match cli.global.verbose {
         0 => "warn",

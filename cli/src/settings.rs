@@ -111,7 +111,14 @@ impl Context {
     /// The client's TLS and SASL settings for this context. The password is
     /// read here (env var, command or inline) and never printed: errors
     /// name where it should have come from, not what it is.
-    pub(crate) fn security(&self, name: &str) -> anyhow::Result<SecurityConfig> {
+    fn security(&self, name: &str, purpose: Purpose) -> anyhow::Result<SecurityConfig> {
+        if purpose == Purpose::Completion
+            && let Some(sasl) = &self.sasl
+            && sasl.password_env.is_none()
+            && sasl.password_command.is_some()
+        {
+            anyhow::bail!("context '{name}' would run its password command");
+        }
         let tls = self.tls.as_ref().map(|tls| TlsConfig {
             ca_locations: tls.ca_file.iter().cloned().collect(),
             certificate_location: tls.cert_file.clone(),
@@ -246,6 +253,13 @@ pub(crate) fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
 /// Reads the config file. A missing default file is an empty config; a
 /// missing explicit one is an error. Errors name the file, line and key.
 pub(crate) fn load(path: &Path, explicit: bool) -> anyhow::Result<ConfigFile> {
+    let config = read(path, explicit)?;
+    warn_if_exposed(path, &config);
+    Ok(config)
+}
+
+/// `load` without the warning about a file others can read.
+pub(crate) fn read(path: &Path, explicit: bool) -> anyhow::Result<ConfigFile> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
@@ -266,7 +280,6 @@ pub(crate) fn load(path: &Path, explicit: bool) -> anyhow::Result<ConfigFile> {
         )
         .hint("fix the file, or point --config / KCTL_CONFIG at another one")
     })?;
-    warn_if_exposed(path, &config);
     Ok(config)
 }
 
@@ -357,6 +370,15 @@ pub(crate) fn check_server(server: &str) -> Result<(), String> {
     }
 }
 
+/// Why settings are being resolved. A shell completing a word must not
+/// print warnings over the prompt, nor run a password command, which may
+/// prompt for a passphrase and hang the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    Command,
+    Completion,
+}
+
 /// What every command that talks to a cluster needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -387,6 +409,10 @@ impl Settings {
     }
 
     pub(crate) fn resolve(global: &GlobalArgs) -> anyhow::Result<Self> {
+        Self::resolve_for(global, Purpose::Command)
+    }
+
+    pub(crate) fn resolve_for(global: &GlobalArgs, purpose: Purpose) -> anyhow::Result<Self> {
         let printer = Printer::new(global.output.unwrap_or_default());
         let config_path = config_path(global.config.as_deref());
         let explicit_config = global.config.is_some();
@@ -420,14 +446,14 @@ impl Settings {
             // A flag or env var wins over the servers, but a context named
             // explicitly must still exist, and its TLS/SASL still apply.
             if global.context.is_some()
-                && let Some((name, context)) = settings.context(global)?
+                && let Some((name, context)) = settings.context(global, purpose)?
             {
-                settings.security = context.security(&name)?;
+                settings.security = context.security(&name, purpose)?;
             }
             return Ok(settings);
         }
-        if let Some((name, context)) = settings.context(global)? {
-            settings.security = context.security(&name)?;
+        if let Some((name, context)) = settings.context(global, purpose)? {
+            settings.security = context.security(&name, purpose)?;
             settings.bootstrap = context.bootstrap_servers.clone();
             settings.bootstrap_from = format!("context '{name}'");
         }
@@ -436,11 +462,18 @@ impl Settings {
 
     /// The context in use, if any: `--context`/`KCTL_CONTEXT`, else the
     /// file's current one.
-    fn context(&self, global: &GlobalArgs) -> anyhow::Result<Option<(String, Context)>> {
+    fn context(
+        &self,
+        global: &GlobalArgs,
+        purpose: Purpose,
+    ) -> anyhow::Result<Option<(String, Context)>> {
         let Some(path) = &self.config_path else {
             return Ok(None);
         };
-        let config = load(path, self.explicit_config)?;
+        let config = match purpose {
+            Purpose::Command => load(path, self.explicit_config)?,
+            Purpose::Completion => read(path, self.explicit_config)?,
+        };
         let name = match (&global.context, &config.current_context) {
             (Some(name), _) | (None, Some(name)) => name.clone(),
             (None, None) => return Ok(None),

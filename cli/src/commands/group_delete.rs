@@ -10,6 +10,7 @@ use super::shared::outcome;
 use crate::cli::GroupDeleteArgs;
 use crate::confirm::confirm;
 use crate::connect;
+use crate::dynamic_completion::{self, Names};
 use crate::exit::{Code, Failure};
 use crate::printer::{Table, or_dash};
 use crate::settings::Settings;
@@ -56,7 +57,10 @@ pub(crate) async fn run(settings: &Settings, args: GroupDeleteArgs) -> anyhow::R
         args.yes,
     )?;
     let mut rows = Vec::new();
-    for item in admin.delete_groups(&names).await? {
+    let results = admin.delete_groups(&names).await?;
+    // The next TAB should stop offering these names.
+    dynamic_completion::forget(settings, Names::Groups);
+    for item in results {
         rows.push(match item.result {
             Ok(()) => Deleted {
                 group: item.group_id,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::shared::first;
 use crate::cli::TopicCreateArgs;
 use crate::connect;
+use crate::dynamic_completion::{self, Names};
 use crate::exit::{Code, Failure};
 use crate::printer::{Table, or_dash};
 use crate::settings::Settings;
@@ -36,6 +37,8 @@ pub(crate) async fn run(settings: &Settings, args: TopicCreateArgs) -> anyhow::R
             },
         )
         .await?;
+    // The next TAB should offer this name.
+    dynamic_completion::forget(settings, Names::Topics);
     let row = match first(results.into_iter().map(|r| r.result)) {
         Ok(created) => Created {
             topic: name,

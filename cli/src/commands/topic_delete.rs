@@ -10,6 +10,7 @@ use super::shared::outcome;
 use crate::cli::TopicDeleteArgs;
 use crate::confirm::confirm;
 use crate::connect;
+use crate::dynamic_completion::{self, Names};
 use crate::exit::{Code, Failure};
 use crate::printer::{Table, or_dash};
 use crate::settings::Settings;
@@ -67,7 +68,10 @@ pub(crate) async fn run(settings: &Settings, args: TopicDeleteArgs) -> anyhow::R
             ),
             args.yes,
         )?;
-        for item in admin.delete_topics(&existing).await? {
+        let results = admin.delete_topics(&existing).await?;
+        // The next TAB should stop offering these names.
+        dynamic_completion::forget(settings, Names::Topics);
+        for item in results {
             rows.push(match item.result {
                 Ok(()) => Deleted {
                     topic: item.topic,

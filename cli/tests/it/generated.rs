@@ -1,5 +1,6 @@
 //! Generated artefacts: the committed completion scripts must match what
-//! this kctl generates, and man pages must render.
+//! this kctl generates (each calls back into kctl for its completions),
+//! and man pages must render.
 
 use std::path::PathBuf;
 
@@ -24,9 +25,12 @@ fn committed_completions_are_up_to_date() {
             .run()
             .success()
             .stdout_bytes;
+        let text = String::from_utf8_lossy(&generated);
         assert!(
-            generated.len() > 1000,
-            "{shell} script is suspiciously short"
+            text.contains(&format!("COMPLETE=\"{shell}\""))
+                || text.contains(&format!("COMPLETE={shell} kctl"))
+                || text.contains(&format!("$env:COMPLETE = \"{shell}\"")),
+            "the {shell} script does not call back into kctl:\n{text}"
         );
         let path = dir.join(file);
         if update {

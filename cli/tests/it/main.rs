@@ -12,10 +12,12 @@
 //! - `perf`: perf produce and consume report what really happened;
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
+//! - `completion`: topic, group and context names completed in a real bash;
 //! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
 //! - `generated`: completion scripts and man pages kept up to date.
 
 mod cluster;
+mod completion;
 mod configs;
 mod consume;
 mod contexts;

@@ -82,8 +82,8 @@ impl Drop for Broker {
     }
 }
 
-/// One kctl invocation with a private, empty config directory and no
-/// KCTL_* variables from the environment.
+/// One kctl invocation with private, empty config and cache directories
+/// and no KCTL_* variables from the environment.
 pub struct Kctl {
     command: Command,
     stdin: Vec<u8>,
@@ -142,6 +142,7 @@ impl Kctl {
         }
         command
             .env("XDG_CONFIG_HOME", config_home.path())
+            .env("XDG_CACHE_HOME", config_home.path().join("cache"))
             .env("NO_COLOR", "1")
             .env("RUST_LOG", "error")
             .stdin(Stdio::piped())
