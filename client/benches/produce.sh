@@ -21,8 +21,19 @@ cargo build --release -q -p broker-lite -p kctl-client --example perf_produce --
 # shellcheck disable=SC2046
 cc -O2 -o "$work/rdkafka_perf" "$root/client/benches/rdkafka_perf.c" $(pkg-config --cflags --libs rdkafka)
 
-ours() { "$root/target/release/examples/perf_produce" "$1" "$records" "$record_bytes" "ours-$2" 2>/dev/null; }
-theirs() { "$work/rdkafka_perf" "$1" "rdkafka-$2" "$records" "$record_bytes" 2>/dev/null; }
+# A producer that fails stops the run with its stderr shown, not silently.
+run_or_report() {
+  local name=$1; shift
+  local status=0
+  "$@" 2>"$work/$name.err" || status=$?
+  if (( status != 0 )); then
+    echo "$name failed (exit $status):" >&2; cat "$work/$name.err" >&2
+    echo "broker-lite's log:" >&2; tail -20 "$work/broker.log" >&2
+    return 1
+  fi
+}
+ours() { run_or_report "kctl-client-round-$2" "$root/target/release/examples/perf_produce" "$1" "$records" "$record_bytes" "ours-$2"; }
+theirs() { run_or_report "librdkafka-round-$2" "$work/rdkafka_perf" "$1" "rdkafka-$2" "$records" "$record_bytes"; }
 
 for round in $(seq "$rounds"); do
   "$root/target/release/broker-lite" --data-dir "$work/data-$round" --listen 127.0.0.1:0 --log warn 2>"$work/broker.log" &
