@@ -3,25 +3,15 @@
 //! typo in one name deletes nothing.
 
 use kctl_client::ErrorCode;
-use serde::Serialize;
 
 use super::group_describe::exists;
-use super::shared::outcome;
+use super::shared::{Deletable, Deletion, report_deletions};
 use crate::cli::GroupDeleteArgs;
 use crate::confirm::confirm;
 use crate::connect;
 use crate::dynamic_completion::{self, Names};
 use crate::exit::{Code, Failure};
-use crate::printer::{Table, or_dash};
 use crate::settings::Settings;
-
-#[derive(Debug, Serialize)]
-struct Deleted {
-    group: String,
-    /// deleted or failed.
-    status: &'static str,
-    error: Option<String>,
-}
 
 pub(crate) async fn run(settings: &Settings, args: GroupDeleteArgs) -> anyhow::Result<Code> {
     let mut names: Vec<String> = args
@@ -62,39 +52,16 @@ pub(crate) async fn run(settings: &Settings, args: GroupDeleteArgs) -> anyhow::R
     dynamic_completion::forget(settings, Names::Groups);
     for item in results {
         rows.push(match item.result {
-            Ok(()) => Deleted {
-                group: item.group_id,
-                status: "deleted",
-                error: None,
-            },
-            Err(e) => Deleted {
-                error: Some(if e.code() == Some(ErrorCode::NonEmptyGroup) {
+            Ok(()) => Deletion::new(Deletable::Group, item.group_id, "deleted"),
+            Err(e) => {
+                let error = if e.code() == Some(ErrorCode::NonEmptyGroup) {
                     "the group has active members; stop its consumers first".to_owned()
                 } else {
                     e.to_string()
-                }),
-                group: item.group_id,
-                status: "failed",
-            },
+                };
+                Deletion::failed(Deletable::Group, item.group_id, error)
+            }
         });
     }
-    settings.printer.emit(&rows, |rows| {
-        let mut table = Table::new(&["GROUP", "STATUS", "ERROR"]);
-        for r in rows {
-            table.row(vec![
-                r.group.clone(),
-                r.status.to_owned(),
-                or_dash(r.error.as_ref()),
-            ]);
-        }
-        vec![table]
-    })?;
-    let failed = rows.iter().filter(|r| r.status == "failed").count();
-    if failed > 0 {
-        settings.printer.status(format!(
-            "error: {failed} of {} groups could not be deleted",
-            rows.len()
-        ));
-    }
-    Ok(outcome(failed, rows.len()))
+    report_deletions(settings, Deletable::Group, &rows)
 }

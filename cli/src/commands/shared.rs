@@ -5,7 +5,11 @@ use kctl_client::admin::{
 };
 use kctl_client::error::{Error, RequestError};
 
+use serde::Serialize;
+
 use crate::exit::{Code, Failure};
+use crate::printer::{Table, or_dash};
+use crate::settings::Settings;
 
 /// Changes configs with IncrementalAlterConfigs, or, on brokers without it
 /// (before Kafka 2.3), with AlterConfigs built from the current dynamic
@@ -120,6 +124,98 @@ pub(crate) fn first<T>(
     results
         .next()
         .expect("the admin client answers once per item asked about")
+}
+
+/// What a delete command deletes by name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Deletable {
+    Topic,
+    Group,
+}
+
+impl Deletable {
+    /// The JSON key of the name.
+    fn key(self) -> &'static str {
+        match self {
+            Self::Topic => "topic",
+            Self::Group => "group",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::Topic => "TOPIC",
+            Self::Group => "GROUP",
+        }
+    }
+}
+
+/// What a delete command did to one named topic or group.
+#[derive(Debug)]
+pub(crate) struct Deletion {
+    pub kind: Deletable,
+    pub name: String,
+    /// deleted, absent (topics with --if-exists) or failed.
+    pub status: &'static str,
+    pub error: Option<String>,
+}
+
+impl Deletion {
+    pub(crate) fn new(kind: Deletable, name: String, status: &'static str) -> Self {
+        Self {
+            kind,
+            name,
+            status,
+            error: None,
+        }
+    }
+
+    pub(crate) fn failed(kind: Deletable, name: String, error: String) -> Self {
+        Self {
+            error: Some(error),
+            ..Self::new(kind, name, "failed")
+        }
+    }
+}
+
+impl Serialize for Deletion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut row = serializer.serialize_struct("Deletion", 3)?;
+        row.serialize_field(self.kind.key(), &self.name)?;
+        row.serialize_field("status", self.status)?;
+        row.serialize_field("error", &self.error)?;
+        row.end()
+    }
+}
+
+/// Prints a delete command's rows and says how many failed; the exit code
+/// is partial failure when some did, failure when all did.
+pub(crate) fn report_deletions(
+    settings: &Settings,
+    kind: Deletable,
+    rows: &[Deletion],
+) -> anyhow::Result<Code> {
+    settings.printer.emit(rows, |rows| {
+        let mut table = Table::new(&[kind.column(), "STATUS", "ERROR"]);
+        for r in rows {
+            table.row(vec![
+                r.name.clone(),
+                r.status.to_owned(),
+                or_dash(r.error.as_ref()),
+            ]);
+        }
+        vec![table]
+    })?;
+    let failed = rows.iter().filter(|r| r.status == "failed").count();
+    if failed > 0 {
+        settings.printer.status(format!(
+            "error: {failed} of {} {}s could not be deleted",
+            rows.len(),
+            kind.key()
+        ));
+    }
+    Ok(outcome(failed, rows.len()))
 }
 
 /// The exit code for a run where `failed` of `total` items failed.

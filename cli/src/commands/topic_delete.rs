@@ -3,25 +3,14 @@
 //! Missing topics are found before anything is deleted, so a typo in one
 //! name deletes nothing (unless --if-exists).
 
-use kctl_client::ErrorCode;
-use serde::Serialize;
-
-use super::shared::outcome;
+use super::shared::{Deletable, Deletion, report_deletions};
 use crate::cli::TopicDeleteArgs;
 use crate::confirm::confirm;
 use crate::connect;
 use crate::dynamic_completion::{self, Names};
 use crate::exit::{Code, Failure};
-use crate::printer::{Table, or_dash};
 use crate::settings::Settings;
-
-#[derive(Debug, Serialize)]
-struct Deleted {
-    topic: String,
-    /// deleted, absent (with --if-exists) or failed.
-    status: &'static str,
-    error: Option<String>,
-}
+use kctl_client::ErrorCode;
 
 pub(crate) async fn run(settings: &Settings, args: TopicDeleteArgs) -> anyhow::Result<Code> {
     let mut names: Vec<String> = args
@@ -46,11 +35,7 @@ pub(crate) async fn run(settings: &Settings, args: TopicDeleteArgs) -> anyhow::R
                     .hint("pass --if-exists to skip missing topics; `kctl topic list` shows the topics")
                     .into());
                 }
-                rows.push(Deleted {
-                    topic: item.topic,
-                    status: "absent",
-                    error: None,
-                });
+                rows.push(Deletion::new(Deletable::Topic, item.topic, "absent"));
             }
             Err(e) => {
                 return Err(
@@ -73,45 +58,15 @@ pub(crate) async fn run(settings: &Settings, args: TopicDeleteArgs) -> anyhow::R
         dynamic_completion::forget(settings, Names::Topics);
         for item in results {
             rows.push(match item.result {
-                Ok(()) => Deleted {
-                    topic: item.topic,
-                    status: "deleted",
-                    error: None,
-                },
+                Ok(()) => Deletion::new(Deletable::Topic, item.topic, "deleted"),
                 Err(e)
                     if args.if_exists && e.code() == Some(ErrorCode::UnknownTopicOrPartition) =>
                 {
-                    Deleted {
-                        topic: item.topic,
-                        status: "absent",
-                        error: None,
-                    }
+                    Deletion::new(Deletable::Topic, item.topic, "absent")
                 }
-                Err(e) => Deleted {
-                    topic: item.topic,
-                    status: "failed",
-                    error: Some(e.to_string()),
-                },
+                Err(e) => Deletion::failed(Deletable::Topic, item.topic, e.to_string()),
             });
         }
     }
-    settings.printer.emit(&rows, |rows| {
-        let mut table = Table::new(&["TOPIC", "STATUS", "ERROR"]);
-        for r in rows {
-            table.row(vec![
-                r.topic.clone(),
-                r.status.to_owned(),
-                or_dash(r.error.as_ref()),
-            ]);
-        }
-        vec![table]
-    })?;
-    let failed = rows.iter().filter(|r| r.status == "failed").count();
-    if failed > 0 {
-        settings.printer.status(format!(
-            "error: {failed} of {} topics could not be deleted",
-            rows.len()
-        ));
-    }
-    Ok(outcome(failed, rows.len()))
+    report_deletions(settings, Deletable::Topic, &rows)
 }
