@@ -1103,6 +1103,17 @@ impl Group {
             })
             .collect();
         let all_topics: BTreeSet<&String> = subscriptions.iter().flat_map(|s| &s.topics).collect();
+        // Assign from metadata fetched now, as librdkafka's leader does: the
+        // cache can be minutes old, and partitions added since would go to
+        // nobody until the next rebalance. The round trip also lets the
+        // followers' SyncGroups arrive before the leader's: librdkafka's
+        // mock cluster completes the sync on the leader's and refuses a
+        // follower's that comes later, and each refusal costs the group
+        // another rebalance. Topics only other members follow are not in
+        // the cache; they are fetched below.
+        if let Err(error) = self.inner.client.refresh_metadata().await {
+            tracing::debug!(group = %self.group_id, %error, "assigning from cached metadata");
+        }
         let mut counts = BTreeMap::new();
         for topic in all_topics {
             match self.inner.client.topic_metadata(topic).await {
