@@ -169,14 +169,22 @@ impl Member {
     }
 }
 
+/// What the heartbeat task and commits tell the membership task. Rejoin
+/// and Lost name the generation they were learnt in: one the member has
+/// left since is already answered by the join that left it.
 #[derive(Debug)]
 enum Event {
     /// The group is rebalancing (or this member must, after a
     /// cooperative revocation or a subscription change).
-    Rejoin,
+    Rejoin {
+        generation: i32,
+    },
     /// The coordinator no longer knows this member or generation: its
     /// partitions now belong to others.
-    Lost(ErrorCode),
+    Lost {
+        code: ErrorCode,
+        generation: i32,
+    },
     Fatal(Error),
     PollTimeout,
 }
@@ -453,7 +461,8 @@ impl Group {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self.commit_once(offsets).await;
+            let member = self.member();
+            let result = self.commit_once(offsets, &member).await;
             let error = match result {
                 Ok(()) => return Ok(()),
                 Err(e) => e,
@@ -466,7 +475,9 @@ impl Group {
                         | ErrorCode::IllegalGeneration
                         | ErrorCode::UnknownMemberId
                 ) {
-                    let _ = self.events.send(Event::Rejoin);
+                    let _ = self.events.send(Event::Rejoin {
+                        generation: member.generation,
+                    });
                     return Err(error);
                 }
                 if code == ErrorCode::FencedInstanceId {
@@ -484,12 +495,12 @@ impl Group {
     async fn commit_once(
         &self,
         offsets: &BTreeMap<TopicPartition, OffsetAndMetadata>,
+        member: &Member,
     ) -> Result<()> {
-        let member = self.member();
         // Outside a generation (assign() with a group id), Kafka takes
         // commits as from a "simple" consumer: generation −1, no member.
         let (generation, member_id) = if member.generation > 0 {
-            (member.generation, member.member_id)
+            (member.generation, member.member_id.clone())
         } else {
             (-1, String::new())
         };
@@ -1092,6 +1103,17 @@ impl Group {
             })
             .collect();
         let all_topics: BTreeSet<&String> = subscriptions.iter().flat_map(|s| &s.topics).collect();
+        // Assign from metadata fetched now, as librdkafka's leader does: the
+        // cache can be minutes old, and partitions added since would go to
+        // nobody until the next rebalance. The round trip also lets the
+        // followers' SyncGroups arrive before the leader's: librdkafka's
+        // mock cluster completes the sync on the leader's and refuses a
+        // follower's that comes later, and each refusal costs the group
+        // another rebalance. Topics only other members follow are not in
+        // the cache; they are fetched below.
+        if let Err(error) = self.inner.client.refresh_metadata().await {
+            tracing::debug!(group = %self.group_id, %error, "assigning from cached metadata");
+        }
         let mut counts = BTreeMap::new();
         for topic in all_topics {
             match self.inner.client.topic_metadata(topic).await {
@@ -1255,8 +1277,18 @@ async fn run_membership(group: Arc<Group>, mut events: mpsc::UnboundedReceiver<E
         tokio::select! {
             event = events.recv() => match event {
                 None => return,
-                Some(Event::Rejoin) => need_join = true,
-                Some(Event::Lost(code)) => {
+                Some(Event::Rejoin { generation } | Event::Lost { generation, .. })
+                    if generation != group.member().generation =>
+                {
+                    // E.g. the commit of the revoked partitions, refused
+                    // while the group rebalanced: the join since then has
+                    // answered it (Java clears rejoinNeeded on a successful
+                    // join the same way). Rejoining again would start a
+                    // needless rebalance, and every member pays for it.
+                    tracing::debug!(group = %group.group_id, generation, "ignoring what an earlier generation learnt");
+                }
+                Some(Event::Rejoin { .. }) => need_join = true,
+                Some(Event::Lost { code, .. }) => {
                     tracing::info!(group = %group.group_id, %code, "membership lost");
                     group.stop_heartbeat();
                     group.lose_all().await;
@@ -1319,11 +1351,11 @@ async fn run_heartbeat(group: Arc<Group>, generation: i32, member_id: String) {
                 wait = interval;
             }
             Some(ErrorCode::RebalanceInProgress) => {
-                let _ = group.events.send(Event::Rejoin);
+                let _ = group.events.send(Event::Rejoin { generation });
                 return;
             }
             Some(code @ (ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)) => {
-                let _ = group.events.send(Event::Lost(code));
+                let _ = group.events.send(Event::Lost { code, generation });
                 return;
             }
             Some(ErrorCode::FencedInstanceId) => {

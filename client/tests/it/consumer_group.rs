@@ -822,3 +822,43 @@ async fn a_static_member_replaced_under_its_instance_id_is_fenced() {
     assert!(first.assignment().is_empty());
     assert_eq!(second.assignment().len(), 4);
 }
+
+/// Partitions added to a topic after the leader cached its metadata: the
+/// next rebalance shares them all out, not only those the cache knew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leader_assigns_partitions_added_since_it_cached_the_metadata() {
+    use kctl_client::ClientConfig;
+    use kctl_client::admin::{Admin, AdminConfig, NewPartitions};
+
+    let broker = group_broker().await;
+    let bootstrap = broker.bootstrap();
+    create_topic(&client(&bootstrap).await, "grown", 2, 1).await;
+    let config = || member_config(&bootstrap, "g-grown").assignors([Assignor::Range]);
+    let leader = Arc::new(config().build().await.unwrap());
+    leader.subscribe(["grown"]);
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poll_leader = keep_polling(Arc::clone(&leader), Arc::clone(&done));
+    wait_stable(&[&leader], 2).await;
+
+    // The first member stays the leader (Kafka keeps a rejoining leader);
+    // its cached metadata (refreshed every metadata.max.age.ms, five
+    // minutes) still says two partitions when the next member joins.
+    let admin = Admin::connect(
+        ClientConfig::new([bootstrap.clone()]),
+        AdminConfig::default(),
+    )
+    .await
+    .unwrap();
+    let grown = admin
+        .create_partitions(&[NewPartitions::increase_to("grown", 6)], false)
+        .await
+        .unwrap();
+    assert!(grown[0].result.is_ok(), "{:?}", grown[0].result);
+    let follower = Arc::new(config().build().await.unwrap());
+    follower.subscribe(["grown"]);
+    let poll_follower = keep_polling(Arc::clone(&follower), Arc::clone(&done));
+    wait_stable(&[&leader, &follower], 6).await;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(poll_leader.await.unwrap().is_empty());
+    assert!(poll_follower.await.unwrap().is_empty());
+}
