@@ -36,7 +36,6 @@
 //! shows the group, Empty, with its offsets; members are not restored, and
 //! rejoin when their heartbeats get UNKNOWN_MEMBER_ID.
 
-mod consumer_protocol;
 mod state;
 mod store;
 #[cfg(test)]

@@ -14,12 +14,15 @@
 //! - [`record_batch`]: a RecordBatch v2 encoder that appends records as
 //!   they are produced and seals the batch once, plus a decoder that keeps
 //!   duplicate header keys;
+//! - [`consumer_protocol`]: the subscription and assignment blobs consumer
+//!   groups exchange inside JoinGroup and SyncGroup;
 //! - [`murmur2`]: Java's key hash, so keyed records land where Java's and
 //!   librdkafka's `murmur2_random` put them;
 //! - [`error`]: Kafka error codes and this module's own errors.
 
 pub mod api;
 pub mod batch;
+pub mod consumer_protocol;
 pub mod error;
 pub mod frame;
 pub mod header;

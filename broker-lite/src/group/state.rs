@@ -26,8 +26,8 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::consumer_protocol::{self, PROTOCOL_TYPE};
 use super::store::{CommittedOffset, Entry, StoredGroup};
+use kctl_client::protocol::consumer_protocol::{self, PROTOCOL_TYPE};
 
 /// The committed offsets of one topic's partitions (`None`: no commit).
 pub(crate) type TopicOffsets = (String, Vec<(i32, Option<CommittedOffset>)>);
@@ -1348,13 +1348,26 @@ impl Group {
         let mut topics: Vec<String> = self
             .members
             .values()
-            .filter_map(|m| consumer_protocol::subscribed_topics(&m.metadata(&protocol)))
+            .filter_map(|m| subscribed_topics(&m.metadata(&protocol)))
             .flatten()
             .collect();
         topics.sort();
         topics.dedup();
         topics
     }
+}
+
+/// The topics a member's subscription names, or `None` if it is not a
+/// consumer-protocol subscription.
+fn subscribed_topics(metadata: &Bytes) -> Option<Vec<String>> {
+    let (_, subscription) = consumer_protocol::decode_subscription(metadata).ok()?;
+    Some(
+        subscription
+            .topics
+            .into_iter()
+            .map(|t| t.as_str().to_owned())
+            .collect(),
+    )
 }
 
 /// How soon a rebalance waiting only on absent static members looks again,

@@ -1,6 +1,6 @@
 //! SyncGroup: v0–5. The leader hands in the assignment; everyone waits for
 //! it. For the consumer protocol a member left out gets a valid empty
-//! assignment, never zero bytes (see `crate::group::consumer_protocol`).
+//! assignment, never zero bytes (see `kctl_client::protocol::consumer_protocol`).
 
 use kctl_client::protocol::messages::{SyncGroupRequest, SyncGroupResponse};
 

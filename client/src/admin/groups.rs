@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
@@ -23,16 +23,14 @@ use kafka_protocol::messages::offset_fetch_request::{
     OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
 };
 use kafka_protocol::messages::{
-    ApiKey, ConsumerProtocolAssignment, ConsumerProtocolSubscription, DeleteGroupsRequest,
-    DescribeGroupsRequest, FindCoordinatorRequest, GroupId, ListGroupsRequest, OffsetCommitRequest,
-    OffsetDeleteRequest, OffsetFetchRequest, TopicName,
+    ApiKey, DeleteGroupsRequest, DescribeGroupsRequest, FindCoordinatorRequest, GroupId,
+    ListGroupsRequest, OffsetCommitRequest, OffsetDeleteRequest, OffsetFetchRequest, TopicName,
 };
-use kafka_protocol::protocol::Decodable;
 
 use super::{Admin, IsolationLevel, OffsetSpec, PartitionResult, TopicPartition, check};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
-use crate::protocol::StrBytes;
+use crate::protocol::{ProtocolError, StrBytes, consumer_protocol};
 
 /// FindCoordinator v4+ batches keys; both shapes are handled.
 const FIND_COORDINATOR_BATCHED_VERSION: i16 = 4;
@@ -46,10 +44,6 @@ const OFFSET_COMMIT_VERSION_CAP: i16 = 9;
 const LIST_GROUPS_STATES_VERSION: i16 = 4;
 /// The group coordinator's key type in FindCoordinator.
 const GROUP_KEY_TYPE: i8 = 0;
-/// The highest ConsumerProtocol version kafka-protocol knows. Newer
-/// versions only append fields, so Kafka reads them at its highest known
-/// version, and so does this.
-const CONSUMER_PROTOCOL_MAX_VERSION: i16 = 3;
 
 /// One item's outcome in a call about many groups.
 #[derive(Debug, Clone)]
@@ -191,28 +185,10 @@ fn by_topic<T>(items: impl IntoIterator<Item = (String, T)>) -> BTreeMap<String,
     topics
 }
 
-/// Decodes a consumer-protocol blob: an i16 version, then the body at that
-/// version. An empty blob (a member without an assignment yet) is `None`.
-fn decode_versioned<T: Decodable>(bytes: &Bytes) -> Result<Option<T>, String> {
-    if bytes.is_empty() {
-        return Ok(None);
-    }
-    let mut buf = bytes.clone();
-    if buf.remaining() < 2 {
-        return Err("shorter than its version field".into());
-    }
-    let version = buf.get_i16();
-    if version < 0 {
-        return Err(format!("negative version {version}"));
-    }
-    T::decode(&mut buf, version.min(CONSUMER_PROTOCOL_MAX_VERSION))
-        .map(Some)
-        .map_err(|e| e.to_string())
-}
-
-/// The partitions of a member's assignment, sorted.
-pub fn decode_assignment(bytes: &Bytes) -> Result<Vec<TopicPartition>, String> {
-    let assignment: Option<ConsumerProtocolAssignment> = decode_versioned(bytes)?;
+/// The partitions of a member's assignment, sorted; none for a member
+/// without one yet.
+pub fn decode_assignment(bytes: &Bytes) -> Result<Vec<TopicPartition>, ProtocolError> {
+    let assignment = consumer_protocol::decode_assignment(bytes)?;
     let mut partitions: Vec<TopicPartition> = assignment
         .into_iter()
         .flat_map(|a| a.assigned_partitions)
@@ -227,12 +203,16 @@ pub fn decode_assignment(bytes: &Bytes) -> Result<Vec<TopicPartition>, String> {
     Ok(partitions)
 }
 
-/// The topics of a member's subscription, sorted.
-pub fn decode_subscription(bytes: &Bytes) -> Result<Vec<String>, String> {
-    let subscription: Option<ConsumerProtocolSubscription> = decode_versioned(bytes)?;
+/// The topics of a member's subscription, sorted; none for a member
+/// without one.
+pub fn decode_subscription(bytes: &Bytes) -> Result<Vec<String>, ProtocolError> {
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (_, subscription) = consumer_protocol::decode_subscription(bytes)?;
     let mut topics: Vec<String> = subscription
+        .topics
         .into_iter()
-        .flat_map(|s| s.topics)
         .map(|t| t.to_string())
         .collect();
     topics.sort();
@@ -380,7 +360,7 @@ impl Admin {
             described.error_message.as_ref(),
             group_context(ApiKey::DescribeGroups, group),
         )?;
-        let consumer = described.protocol_type.as_str() == "consumer";
+        let consumer = described.protocol_type.as_str() == consumer_protocol::PROTOCOL_TYPE;
         let members = described
             .members
             .into_iter()
@@ -826,13 +806,11 @@ fn per_partition<'a>(
 mod tests {
     use super::*;
     use kafka_protocol::messages::consumer_protocol_assignment::TopicPartition as AssignedTopic;
+    use kafka_protocol::messages::{ConsumerProtocolAssignment, ConsumerProtocolSubscription};
     use kafka_protocol::protocol::Encodable;
 
     fn versioned<T: Encodable>(version: i16, body: &T) -> Bytes {
-        let mut buf = bytes::BytesMut::new();
-        buf.extend_from_slice(&version.to_be_bytes());
-        body.encode(&mut buf, version).expect("encodes");
-        buf.freeze()
+        consumer_protocol::encode(body, version)
     }
 
     #[test]

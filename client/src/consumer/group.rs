@@ -18,8 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::Bytes;
 use futures::future::BoxFuture;
+use kafka_protocol::messages::consumer_protocol_assignment::TopicPartition as AssignedTopic;
 use kafka_protocol::messages::consumer_protocol_subscription::TopicPartition as OwnedTopic;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
@@ -43,15 +44,14 @@ use super::{OffsetAndMetadata, TopicPartition};
 use crate::connection::Connection;
 use crate::connection::broker::{BrokerConnection, Connector};
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
-use crate::protocol::{Decodable, Encodable, Request, StrBytes};
+use crate::protocol::consumer_protocol;
+use crate::protocol::{Request, StrBytes};
 
 const FIND_COORDINATOR_VERSION_CAP: i16 = 3;
 /// v8+ asks for several groups at once; one is all a member needs.
 const OFFSET_FETCH_VERSION_CAP: i16 = 7;
 /// v10 names topics by id, which the consumer does not track.
 const OFFSET_COMMIT_VERSION_CAP: i16 = 9;
-/// The newest ConsumerProtocolSubscription/Assignment version.
-const CONSUMER_PROTOCOL_VERSION: i16 = 3;
 /// How often the membership task looks at the subscription and metadata
 /// without being woken.
 const TICK: Duration = Duration::from_millis(200);
@@ -815,27 +815,13 @@ fn encode_subscription(
         )
         .with_generation_id(generation)
         .with_rack_id(None);
-    let mut out = BytesMut::new();
-    out.extend_from_slice(&CONSUMER_PROTOCOL_VERSION.to_be_bytes());
-    subscription
-        .encode(&mut out, CONSUMER_PROTOCOL_VERSION)
-        .expect("a subscription encodes at its own version");
-    out.freeze()
+    consumer_protocol::encode(&subscription, consumer_protocol::HIGHEST_VERSION)
 }
 
-/// A member's subscription from its JoinGroup metadata, at the version it
-/// declares (capped at ours). A blob that does not decode at its declared
-/// version is read as version 0 (topics only): some clients declare newer
-/// versions than they write (franz-go#493).
+/// A member's subscription from its JoinGroup metadata; `None` if it is not
+/// a consumer-protocol subscription.
 fn decode_subscription(member_id: &str, metadata: &Bytes) -> Option<MemberSubscription> {
-    let mut buf = metadata.clone();
-    if buf.remaining() < 2 {
-        return None;
-    }
-    let version = buf.get_i16().clamp(0, CONSUMER_PROTOCOL_VERSION);
-    let subscription = ConsumerProtocolSubscription::decode(&mut buf.clone(), version)
-        .or_else(|_| ConsumerProtocolSubscription::decode(&mut buf, 0))
-        .ok()?;
+    let (version, subscription) = consumer_protocol::decode_subscription(metadata).ok()?;
     Some(MemberSubscription {
         member_id: member_id.to_owned(),
         topics: subscription.topics.iter().map(|t| t.to_string()).collect(),
@@ -856,15 +842,8 @@ fn decode_subscription(member_id: &str, metadata: &Bytes) -> Option<MemberSubscr
     })
 }
 
-/// The assignment for one member, at the version of its own subscription
-/// so it can read it.
+/// The assignment for one member, in a version it can read.
 fn encode_assignment(partitions: &[TopicPartition], member_metadata: &Bytes) -> Bytes {
-    let version = if member_metadata.len() >= 2 {
-        i16::from_be_bytes([member_metadata[0], member_metadata[1]])
-            .clamp(0, CONSUMER_PROTOCOL_VERSION)
-    } else {
-        0
-    };
     let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
     for tp in partitions {
         by_topic.entry(&tp.topic).or_default().push(tp.partition);
@@ -874,42 +853,26 @@ fn encode_assignment(partitions: &[TopicPartition], member_metadata: &Bytes) -> 
             by_topic
                 .into_iter()
                 .map(|(t, partitions)| {
-                    kafka_protocol::messages::consumer_protocol_assignment::TopicPartition::default(
-                    )
-                    .with_topic(topic_name(t))
-                    .with_partitions(partitions)
+                    AssignedTopic::default()
+                        .with_topic(topic_name(t))
+                        .with_partitions(partitions)
                 })
                 .collect(),
         )
         .with_user_data(None);
-    let mut out = BytesMut::new();
-    out.extend_from_slice(&version.to_be_bytes());
-    assignment
-        .encode(&mut out, version)
-        .expect("an assignment encodes at every schema version");
-    out.freeze()
+    consumer_protocol::encode(&assignment, consumer_protocol::version_for(member_metadata))
 }
 
 fn decode_assignment(bytes: &Bytes) -> Result<Vec<TopicPartition>> {
-    let mut buf = bytes.clone();
-    if buf.remaining() < 2 {
-        // Kafka sends zero bytes to a member the leader left out.
-        return Ok(Vec::new());
-    }
-    let version = buf.get_i16().clamp(0, CONSUMER_PROTOCOL_VERSION);
-    let assignment = ConsumerProtocolAssignment::decode(&mut buf, version).map_err(|e| {
+    let assignment = consumer_protocol::decode_assignment(bytes).map_err(|e| {
         Error::Request(RequestError::Protocol {
             api_key: ApiKey::SyncGroup,
-            source: Arc::new(crate::protocol::ProtocolError::Decode {
-                what: "ConsumerProtocolAssignment",
-                version,
-                reason: e.to_string(),
-            }),
+            source: Arc::new(e),
         })
     })?;
     let mut out: Vec<TopicPartition> = assignment
-        .assigned_partitions
         .iter()
+        .flat_map(|a| &a.assigned_partitions)
         .flat_map(|t| {
             t.partitions
                 .iter()
@@ -987,7 +950,7 @@ impl Group {
                 .with_rebalance_timeout_ms(config.max_poll_interval_ms as i32)
                 .with_member_id(StrBytes::from_string(member_id.clone()))
                 .with_group_instance_id(self.instance_id.clone().map(StrBytes::from_string))
-                .with_protocol_type(StrBytes::from_static_str("consumer"))
+                .with_protocol_type(StrBytes::from_static_str(consumer_protocol::PROTOCOL_TYPE))
                 .with_protocols(protocols.clone());
             let response = self
                 .to_coordinator(
@@ -1056,7 +1019,9 @@ impl Group {
                 |version| {
                     if version >= 5 {
                         request
-                            .with_protocol_type(Some(StrBytes::from_static_str("consumer")))
+                            .with_protocol_type(Some(StrBytes::from_static_str(
+                                consumer_protocol::PROTOCOL_TYPE,
+                            )))
                             .with_protocol_name(Some(StrBytes::from_string(protocol_name)))
                     } else {
                         request
