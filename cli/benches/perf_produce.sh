@@ -19,6 +19,8 @@ trap 'kill "${broker_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 cargo build --release -q -p kctl --manifest-path "$root/Cargo.toml"
 cargo build --release -q -p kctl-client --example perf_produce --manifest-path "$root/Cargo.toml"
 kctl="$root/target/release/kctl"
+# shellcheck source=cli/benches/broker.sh
+source "$root/cli/benches/broker.sh"
 
 example() { "$root/target/release/examples/perf_produce" "$1" "$records" "$record_bytes" "example-$2" 2>/dev/null; }
 cli_run() {
@@ -30,14 +32,7 @@ cli_run() {
 }
 
 for round in $(seq "$rounds"); do
-  # The same broker-lite as its own binary, started through kctl.
-  "$kctl" broker start --data-dir "$work/data-$round" --listen 127.0.0.1:0 2>"$work/broker.log" &
-  broker_pid=$!
-  until grep -q "bootstrap server" "$work/broker.log"; do
-    kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.log" >&2; exit 1; }
-    sleep 0.05
-  done
-  bootstrap=$(sed -n 's/.*bootstrap server: \([^ ]*\).*/\1/p' "$work/broker.log")
+  start_broker "$work/data-$round"
   if (( round % 2 )); then a=$(cli_run "$bootstrap" "$round"); b=$(example "$bootstrap" "$round")
   else b=$(example "$bootstrap" "$round"); a=$(cli_run "$bootstrap" "$round"); fi
   echo "$a $b" >> "$work/results"

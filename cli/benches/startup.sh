@@ -17,14 +17,9 @@ cargo build --release -q -p kctl --manifest-path "$root/Cargo.toml"
 kctl="$root/target/release/kctl"
 command -v kcat >/dev/null || { echo "kcat is needed (bash .ci/setup installs it)" >&2; exit 1; }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-bootstrap="127.0.0.1:$port"
-"$kctl" broker start --data-dir "$work/data" --listen "$bootstrap" 2>"$work/broker.log" &
-broker_pid=$!
-until grep -q "bootstrap server" "$work/broker.log"; do
-  kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.log" >&2; exit 1; }
-  sleep 0.05
-done
+# shellcheck source=cli/benches/broker.sh
+source "$root/cli/benches/broker.sh"
+start_broker "$work/data"
 for t in orders payments audit; do "$kctl" -b "$bootstrap" topic create "$t" -p 3 >/dev/null; done
 
 # Milliseconds of wall time for one run of the command.
