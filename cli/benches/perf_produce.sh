@@ -12,15 +12,11 @@ records=${1:-1000000}
 rounds=${2:-3}
 record_bytes=${3:-100}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'kill "${broker_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+# shellcheck source=cli/benches/common.sh
+source "$root/cli/benches/common.sh"
 
-# Two invocations: with --example, cargo builds no binaries.
-cargo build --release -q -p kctl --manifest-path "$root/Cargo.toml"
+# common.sh built kctl; with --example, cargo builds no binaries.
 cargo build --release -q -p kctl-client --example perf_produce --manifest-path "$root/Cargo.toml"
-kctl="$root/target/release/kctl"
-# shellcheck source=cli/benches/broker.sh
-source "$root/cli/benches/broker.sh"
 
 example() { "$root/target/release/examples/perf_produce" "$1" "$records" "$record_bytes" "example-$2" 2>/dev/null; }
 cli_run() {

@@ -10,15 +10,10 @@
 set -euo pipefail
 runs=${1:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'kill "${broker_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+# shellcheck source=cli/benches/common.sh
+source "$root/cli/benches/common.sh"
 
-cargo build --release -q -p kctl --manifest-path "$root/Cargo.toml"
-kctl="$root/target/release/kctl"
-command -v kcat >/dev/null || { echo "kcat is needed (bash .ci/setup installs it)" >&2; exit 1; }
-
-# shellcheck source=cli/benches/broker.sh
-source "$root/cli/benches/broker.sh"
+need_kcat
 start_broker "$work/data"
 for t in orders payments audit; do "$kctl" -b "$bootstrap" topic create "$t" -p 3 >/dev/null; done
 

@@ -1,0 +1,23 @@
+# Sourced by the benchmarks here once they have set $root: a scratch $work
+# directory, removed on exit with any broker stopped; a release build of
+# kctl as $kctl; need_kcat; and start_broker.
+work=$(mktemp -d)
+trap 'kill "${broker_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+cargo build --release -q -p kctl --manifest-path "$root/Cargo.toml"
+kctl="$root/target/release/kctl"
+
+need_kcat() {
+  command -v kcat >/dev/null || { echo "kcat is needed (bash .ci/setup installs it)" >&2; exit 1; }
+}
+
+# broker-lite through `kctl broker start` on a free loopback port, data
+# under $1; sets $bootstrap and $broker_pid.
+start_broker() {
+  "$kctl" broker start --data-dir "$1" --listen 127.0.0.1:0 2>"$work/broker.log" &
+  broker_pid=$!
+  until grep -q "bootstrap server" "$work/broker.log"; do
+    kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  bootstrap=$(sed -n 's/.*bootstrap server: \([^ ]*\).*/\1/p' "$work/broker.log")
+}
