@@ -1,5 +1,5 @@
-//! Shell completion of names: the committed bash script, run by a real
-//! bash, completes topic and group names from the cluster; the cache keeps
+//! Shell completion of names: the committed bash and fish scripts, run by
+//! a real bash and fish, complete topic and group names from the cluster; the cache keeps
 //! a TAB fast, a cluster that does not answer costs a TAB a bounded time,
 //! and kctl's own changes show at the next TAB.
 
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use crate::support::{Broker, Kctl};
+use crate::support::{Broker, Kctl, peer};
 
 /// What `COMPLETE=bash kctl -- WORDS` answers for the last word, the way
 /// the bash script asks (`_CLAP_IFS` separates the candidates).
@@ -180,6 +180,50 @@ fn the_committed_bash_script_completes_names_in_bash() {
         .collect();
     assert_eq!(topics, ["orders", "refunds"], "{stdout}");
     assert_eq!(lines[1], "describe delete", "{stdout}");
+}
+
+#[test]
+fn the_committed_fish_script_completes_names_in_fish() {
+    let Some(fish) = peer("fish", PathBuf::from("/usr/bin/fish")) else {
+        return;
+    };
+    let broker = Broker::start();
+    broker.kctl(&["topic", "create", "orders"]).run().success();
+    broker.kctl(&["topic", "create", "refunds"]).run().success();
+    create_group(&broker, "billing", "refunds");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../completions/kctl.fish");
+    let kctl_dir = Path::new(env!("CARGO_BIN_EXE_kctl")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        kctl_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let cache = tempfile::tempdir().unwrap();
+    // `complete -C LINE` prints what fish would offer at the end of LINE.
+    let program = r#"
+        source $SCRIPT
+        complete -C "kctl consume o"
+        echo ---
+        complete -C "kctl group describe --group b"
+    "#;
+    let out = Command::new(fish)
+        .args(["--no-config", "-c", program])
+        .env("SCRIPT", &script)
+        .env("PATH", path)
+        .env("KCTL_BOOTSTRAP_SERVER", &broker.bootstrap)
+        .env("XDG_CACHE_HOME", cache.path())
+        .env("XDG_CONFIG_HOME", cache.path())
+        .output()
+        .expect("fish runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (topics, groups) = stdout.split_once("---\n").expect("both answers");
+    assert_eq!(topics, "orders\n", "{stdout}");
+    assert_eq!(groups, "billing\n", "{stdout}");
 }
 
 /// Sets a cached list's age, as if it had been written `age` ago.

@@ -252,22 +252,27 @@ macro_rules! assert_run_snapshot {
     };
 }
 
-/// A test peer: its path, or `None` to skip. Under CI=true a missing peer
-/// fails the test: CI must never pass by skipping.
+/// kcat, as a test peer (`KCTL_KCAT` overrides where it is).
 pub fn kcat() -> Option<PathBuf> {
     let path =
         std::env::var_os("KCTL_KCAT").map_or_else(|| PathBuf::from("/usr/bin/kcat"), PathBuf::from);
+    peer("kcat", path)
+}
+
+/// A test peer at `path`, or `None` to skip. Under CI=true a missing peer
+/// fails the test: CI must never pass by skipping.
+pub fn peer(name: &str, path: PathBuf) -> Option<PathBuf> {
     if path.exists() {
         return Some(path);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!(
-            "test peer kcat not available at {} (CI=true: run .ci/setup)",
+            "test peer {name} not available at {} (CI=true: run .ci/setup)",
             path.display()
         );
     }
     eprintln!(
-        "SKIPPED: test peer kcat not available at {}; run .ci/setup to install it",
+        "SKIPPED: test peer {name} not available at {}; run .ci/setup to install it",
         path.display()
     );
     None
