@@ -31,6 +31,13 @@
 //! in order, a batch being retried is re-sent alone, with the same sequence
 //! number, before anything after it, so retries neither reorder nor
 //! duplicate records.
+//!
+//! A broker that has lost the producer's state (the producer's records were
+//! deleted, or its partition re-created) refuses the next sequence with
+//! UNKNOWN_PRODUCER_ID. The producer then recovers as librdkafka does
+//! (KIP-360): it stops sending, lets every request in flight settle, bumps
+//! its epoch with InitProducerId, restarts every partition's sequence at 0
+//! and re-sends the refused batch first.
 
 mod accumulator;
 pub mod partitioner;
@@ -39,8 +46,8 @@ mod sender;
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kafka_protocol::messages::{ApiKey, InitProducerIdRequest};
@@ -364,12 +371,75 @@ pub(crate) struct ProducerIdentity {
     pub(crate) epoch: i16,
 }
 
+/// Where an idempotent producer is in an epoch bump (KIP-360).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EpochBump {
+    /// Batches go out with the current identity.
+    Idle,
+    /// A broker lost this producer's sequence state: nothing new is sent
+    /// until every request in flight has settled.
+    Draining,
+    /// Nothing is in flight; InitProducerId is under way.
+    Bumping,
+}
+
+/// An idempotent producer's identity, which an epoch bump replaces.
+#[derive(Debug)]
+pub(crate) struct Idempotence {
+    identity: Mutex<ProducerIdentity>,
+    bump: Mutex<EpochBump>,
+}
+
+impl Idempotence {
+    fn new(identity: ProducerIdentity) -> Self {
+        Self {
+            identity: Mutex::new(identity),
+            bump: Mutex::new(EpochBump::Idle),
+        }
+    }
+
+    pub(crate) fn identity(&self) -> ProducerIdentity {
+        *self.identity.lock().expect("identity poisoned")
+    }
+
+    pub(crate) fn bump_state(&self) -> EpochBump {
+        *self.bump.lock().expect("bump state poisoned")
+    }
+
+    /// Asks for an epoch bump, unless one is already coming.
+    pub(crate) fn request_bump(&self) {
+        let mut bump = self.bump.lock().expect("bump state poisoned");
+        if *bump == EpochBump::Idle {
+            *bump = EpochBump::Draining;
+        }
+    }
+
+    /// Moves from draining to bumping; false if no bump was waiting.
+    pub(crate) fn start_bump(&self) -> bool {
+        let mut bump = self.bump.lock().expect("bump state poisoned");
+        let waiting = *bump == EpochBump::Draining;
+        if waiting {
+            *bump = EpochBump::Bumping;
+        }
+        waiting
+    }
+
+    pub(crate) fn set_identity(&self, identity: ProducerIdentity) {
+        *self.identity.lock().expect("identity poisoned") = identity;
+    }
+
+    pub(crate) fn end_bump(&self) {
+        *self.bump.lock().expect("bump state poisoned") = EpochBump::Idle;
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) client: Client,
     pub(crate) config: ProducerConfig,
     pub(crate) partitioner: Arc<dyn Partitioner>,
-    pub(crate) identity: Option<ProducerIdentity>,
+    /// `None` without idempotence.
+    pub(crate) idempotence: Option<Idempotence>,
     pub(crate) accumulator: Accumulator,
     /// One permit per byte of `buffer_memory`.
     pub(crate) buffer: Semaphore,
@@ -395,8 +465,8 @@ impl Producer {
         config.validate()?;
         let idempotent = config.resolve_idempotence()?;
         let client = Client::connect(config.client.clone()).await?;
-        let identity = if idempotent {
-            init_producer_id(&client).await?
+        let idempotence = if idempotent {
+            init_producer_id(&client, None).await?.map(Idempotence::new)
         } else {
             None
         };
@@ -413,7 +483,7 @@ impl Producer {
         let inner = Arc::new(Inner {
             client,
             partitioner,
-            identity,
+            idempotence,
             accumulator: Accumulator::default(),
             buffer,
             wake: Notify::new(),
@@ -440,7 +510,7 @@ impl Producer {
 
     /// Whether batches carry a producer id and sequence numbers.
     pub fn is_idempotent(&self) -> bool {
-        self.inner().identity.is_some()
+        self.inner().idempotence.is_some()
     }
 
     /// Queues a record, waiting for buffer space if the buffer is full.
@@ -613,26 +683,42 @@ impl Inner {
     }
 }
 
-/// Asks the cluster for a producer id. A cluster that does not offer
+/// InitProducerId v3 is the first to carry the caller's id and epoch.
+const EPOCH_BUMP_MIN_VERSION: i16 = 3;
+
+/// Asks the cluster for a producer id, or with `current`, for that id's
+/// next epoch (KIP-360); a broker too old for that gives a fresh id, which
+/// restarts sequences just as well. A cluster that does not offer
 /// InitProducerId gets a non-idempotent producer, with a warning (as
 /// franz-go does).
-async fn init_producer_id(client: &Client) -> Result<Option<ProducerIdentity>> {
-    let request = InitProducerIdRequest::default()
-        .with_transactional_id(None)
-        .with_transaction_timeout_ms(60_000)
-        .with_producer_id(kafka_protocol::messages::ProducerId(-1))
-        .with_producer_epoch(-1);
+async fn init_producer_id(
+    client: &Client,
+    current: Option<ProducerIdentity>,
+) -> Result<Option<ProducerIdentity>> {
     let backoff = Backoff::default();
     let mut attempt = 0;
     loop {
         let (conn, _) = client.any_connection().await?;
-        if conn.versions().range(ApiKey::InitProducerId).is_none() {
+        let Some(version) = conn
+            .versions()
+            .range(ApiKey::InitProducerId)
+            .and_then(|_| conn.version_for::<InitProducerIdRequest>(None).ok())
+        else {
             tracing::warn!(
                 "the cluster does not support InitProducerId; producing without idempotence"
             );
             return Ok(None);
-        }
-        let err = match conn.request(&request).await {
+        };
+        let (id, epoch) = match current {
+            Some(c) if version >= EPOCH_BUMP_MIN_VERSION => (c.id, c.epoch),
+            _ => (-1, -1),
+        };
+        let request = InitProducerIdRequest::default()
+            .with_transactional_id(None)
+            .with_transaction_timeout_ms(60_000)
+            .with_producer_id(kafka_protocol::messages::ProducerId(id))
+            .with_producer_epoch(epoch);
+        let err = match conn.request_at(&request, version).await {
             Ok(r) => match ErrorCode::try_from_code(r.error_code) {
                 None => {
                     return Ok(Some(ProducerIdentity {

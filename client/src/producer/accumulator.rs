@@ -19,9 +19,10 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::{Callback, DeliveryFuture, Inner, Record, RecordMetadata};
+use super::{Callback, DeliveryFuture, Inner, ProducerIdentity, Record, RecordMetadata};
 use crate::error::{Error, Result};
 use crate::metadata::TopicMetadata;
+use crate::protocol::batch::set_producer;
 use crate::protocol::record_batch::{BatchBuilder, BatchParams};
 
 /// What the broker said about a batch.
@@ -112,6 +113,9 @@ pub(crate) struct Batch {
     /// The wire bytes, encoded on first send and re-sent unchanged on retry.
     encoded: Option<Bytes>,
     pub(crate) last_error: Option<Error>,
+    /// Whether an attempt may have been appended to the log even though it
+    /// did not succeed (a lost response, say).
+    pub(crate) possibly_written: bool,
 }
 
 impl std::fmt::Debug for Batch {
@@ -146,7 +150,8 @@ impl Batch {
             compression: inner.config.compression,
             ..BatchParams::default()
         };
-        if let Some(identity) = inner.identity {
+        if let Some(idempotence) = &inner.idempotence {
+            let identity = idempotence.identity();
             if self.base_sequence < 0 {
                 self.base_sequence = *next_sequence;
                 // Sequences wrap to 0 after i32::MAX, as in Java.
@@ -163,6 +168,27 @@ impl Batch {
         let bytes = out.freeze();
         self.encoded = Some(bytes.clone());
         Ok(bytes)
+    }
+
+    /// After an epoch bump: gives a batch that already has a sequence the
+    /// next one from `next_sequence` and stamps its bytes with `identity`.
+    /// Batches never sent keep none and get theirs when first sent.
+    pub(crate) fn restamp(&mut self, identity: ProducerIdentity, next_sequence: &mut i32) {
+        if self.base_sequence < 0 {
+            return;
+        }
+        self.base_sequence = *next_sequence;
+        *next_sequence = next_sequence.wrapping_add(self.record_count()) & i32::MAX;
+        if let Some(bytes) = &self.encoded {
+            let mut patched = BytesMut::from(&bytes[..]);
+            set_producer(
+                &mut patched,
+                identity.id,
+                identity.epoch,
+                self.base_sequence,
+            );
+            self.encoded = Some(patched.freeze());
+        }
     }
 
     pub(crate) fn encoded_len(&self) -> usize {
@@ -325,6 +351,7 @@ impl Accumulator {
                 base_sequence: -1,
                 encoded: None,
                 last_error: None,
+                possibly_written: false,
             });
             wake = true;
         }

@@ -11,8 +11,8 @@ use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse, TopicNam
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::time::Instant;
 
-use super::Inner;
 use super::accumulator::{Batch, BatchAck, PartitionQueue, TopicQueues, deliver};
+use super::{EpochBump, Idempotence, Inner, ProducerIdentity};
 use crate::connection::{PRODUCE_VERSION_CAP, PendingResponse};
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
 use crate::protocol::StrBytes;
@@ -74,6 +74,14 @@ fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Ins
     let mut full_brokers: Vec<i32> = Vec::new();
     let mut expired: Vec<Arc<Mutex<PartitionQueue>>> = Vec::new();
     let mut need_metadata = false;
+    // While an epoch bump is pending nothing is sent: batches stamped with
+    // the old epoch must all settle first (librdkafka's drain), and new ones
+    // must wait for the new epoch and sequence 0.
+    let bump = inner
+        .idempotence
+        .as_ref()
+        .map_or(EpochBump::Idle, |i| i.bump_state());
+    let mut inflight_total = 0;
 
     for topic in inner.accumulator.all() {
         let topic_metadata = metadata.topic(&topic.name);
@@ -106,6 +114,10 @@ fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Ins
             }
             if any_expired {
                 expired.push(Arc::clone(slot));
+            }
+            inflight_total += queue.inflight;
+            if bump != EpochBump::Idle {
+                continue;
             }
             let Some(front) = queue.ready.front() else {
                 continue;
@@ -191,6 +203,15 @@ fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Ins
     }
     if need_metadata {
         inner.client.request_metadata_refresh();
+    }
+    if bump == EpochBump::Draining
+        && inflight_total == 0
+        && inner
+            .idempotence
+            .as_ref()
+            .is_some_and(Idempotence::start_bump)
+    {
+        tokio::spawn(bump_epoch(Arc::clone(inner)));
     }
     for (broker_id, (batches, _, permit)) in requests {
         if batches.is_empty() {
@@ -357,6 +378,52 @@ fn settle(inner: &Inner, topic: &TopicQueues, mut batch: Batch, outcome: Result<
         }
         Err(e) => {
             let config = &inner.config;
+            // A request that failed on the way, or a broker that appended
+            // the batch but could not confirm it, may have left this attempt
+            // in the log: re-sending it under a new epoch could duplicate it.
+            if matches!(
+                e.code(),
+                None | Some(
+                    ErrorCode::NotEnoughReplicasAfterAppend
+                        | ErrorCode::RequestTimedOut
+                        | ErrorCode::NetworkException
+                )
+            ) {
+                batch.possibly_written = true;
+            }
+            let behind_unsettled = queue.has_unsettled_predecessor(&batch);
+            // Every earlier batch of the partition has its outcome, yet the
+            // broker refuses this one's sequence: it has lost (expired, or
+            // deleted with the records) this producer's state, or holds a gap
+            // left by a predecessor that failed unwritten. Retrying the same
+            // sequence can never succeed, so, as librdkafka's drain-and-bump
+            // and Java's requestEpochBumpForPartition do, drain, move to a
+            // new epoch and restart every partition's sequence at 0. Only
+            // for a batch no earlier attempt of which can be in the log, or
+            // the new epoch could write it twice; such a batch fails, and the
+            // next batch of the partition brings the bump. INVALID_PRODUCER_EPOCH
+            // stays a failure: with no transactional id, a newer epoch of our
+            // id means another writer holds it, and bumping would fight it.
+            if let Some(idempotence) = &inner.idempotence
+                && !behind_unsettled
+                && !batch.possibly_written
+                && matches!(
+                    e.code(),
+                    Some(ErrorCode::UnknownProducerId | ErrorCode::OutOfOrderSequenceNumber)
+                )
+            {
+                tracing::info!(topic = %topic.name, partition = batch.partition, error = %e, "the broker lost this producer's sequence state; bumping the epoch");
+                idempotence.request_bump();
+                // Not counted against `retries`: the batch was not written,
+                // so re-sending it risks nothing (librdkafka does the same);
+                // the drain expires it once delivery.timeout.ms is up.
+                batch.retry_at = None;
+                batch.last_error = Some(e);
+                queue.requeue(batch);
+                drop(queue);
+                deliver(inner, slot);
+                return;
+            }
             // With idempotence, a batch that reached the broker ahead of a
             // predecessor whose request was lost (say, sent on a fresh
             // connection after the old one died) is rejected as out of
@@ -365,10 +432,11 @@ fn settle(inner: &Inner, topic: &TopicQueues, mut batch: Batch, outcome: Result<
             // succeeds once its predecessor is re-sent.
             let behind_a_lost_batch = match e.code() {
                 Some(ErrorCode::OutOfOrderSequenceNumber) => true,
-                Some(ErrorCode::UnknownProducerId) => queue.has_unsettled_predecessor(&batch),
+                Some(ErrorCode::UnknownProducerId) => behind_unsettled,
                 _ => false,
             };
-            let retriable = e.is_retriable() || (inner.identity.is_some() && behind_a_lost_batch);
+            let retriable =
+                e.is_retriable() || (inner.idempotence.is_some() && behind_a_lost_batch);
             let delay = config.retry_backoff.delay(batch.attempts + 1);
             let deadline = batch.created_at() + Duration::from_millis(config.delivery_timeout_ms);
             let retry_at = Instant::now() + delay;
@@ -397,4 +465,62 @@ fn settle(inner: &Inner, topic: &TopicQueues, mut batch: Batch, outcome: Result<
     }
     drop(queue);
     deliver(inner, slot);
+}
+
+/// Gets the producer's next epoch (or, failing that, a fresh producer id),
+/// restarts every partition's sequence at 0 and lets the sender resume.
+/// Runs with nothing in flight and nothing being sent.
+async fn bump_epoch(inner: Arc<Inner>) {
+    let Some(idempotence) = &inner.idempotence else {
+        return;
+    };
+    let old = idempotence.identity();
+    let mut current = Some(old);
+    let mut attempt = 0;
+    let next = loop {
+        match super::init_producer_id(&inner.client, current).await {
+            Ok(Some(next)) => break next,
+            Ok(None) => {
+                tracing::warn!(
+                    "the cluster no longer offers InitProducerId; retrying the epoch bump"
+                );
+            }
+            Err(e) => {
+                tracing::warn!(producer_id = old.id, epoch = old.epoch, error = %e, "epoch bump failed");
+                if !e.is_retriable() {
+                    // Refused (fenced, say): a fresh producer id restarts
+                    // sequences just as well.
+                    current = None;
+                }
+            }
+        }
+        if inner.closed.load(Ordering::Acquire)
+            && inner.outstanding_batches.load(Ordering::Acquire) == 0
+        {
+            idempotence.end_bump();
+            return;
+        }
+        attempt += 1;
+        tokio::time::sleep(inner.config.retry_backoff.delay(attempt)).await;
+    };
+    tracing::info!(
+        producer_id = next.id,
+        epoch = next.epoch,
+        "producer epoch bumped; sequences restart at 0"
+    );
+    idempotence.set_identity(next);
+    for topic in inner.accumulator.all() {
+        for slot in &topic.partitions {
+            restart_sequences(&mut slot.lock().expect("partition poisoned"), next);
+        }
+    }
+    idempotence.end_bump();
+    inner.wake.notify_one();
+}
+
+fn restart_sequences(queue: &mut PartitionQueue, identity: ProducerIdentity) {
+    queue.next_sequence = 0;
+    for batch in &mut queue.ready {
+        batch.restamp(identity, &mut queue.next_sequence);
+    }
 }

@@ -241,6 +241,17 @@ pub fn set_log_append_time(batch: &mut [u8], timestamp_ms: i64) {
     batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
 }
 
+/// Re-stamps a producer batch with another producer id, epoch and base
+/// sequence, as an idempotent producer does to batches it still holds after
+/// an epoch bump. These fields are inside the CRC, so it is recomputed.
+pub fn set_producer(batch: &mut [u8], producer_id: i64, producer_epoch: i16, base_sequence: i32) {
+    batch[PRODUCER_ID_AT..PRODUCER_ID_AT + 8].copy_from_slice(&producer_id.to_be_bytes());
+    batch[PRODUCER_EPOCH_AT..PRODUCER_EPOCH_AT + 2].copy_from_slice(&producer_epoch.to_be_bytes());
+    batch[BASE_SEQUENCE_AT..BASE_SEQUENCE_AT + 4].copy_from_slice(&base_sequence.to_be_bytes());
+    let crc = compute_crc(batch);
+    batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
+}
+
 /// The offset and timestamp of every record in one batch, in offset order:
 /// what ListOffsets by timestamp needs to name an exact record. Decodes (and
 /// decompresses) the records, so it is for the one batch a lookup lands on,
@@ -440,6 +451,45 @@ mod tests {
         );
         let decoded = RecordBatchDecoder::decode(&mut Bytes::from(batch)).unwrap();
         assert_eq!(decoded.records[1].offset, 1_001);
+    }
+
+    #[test]
+    fn restamping_the_producer_recomputes_the_crc_and_keeps_the_records() {
+        for compression in [Compression::None, Compression::Zstd] {
+            let mut batch = encode(&[b"x", b"yy", b"zzz"], compression);
+            set_producer(&mut batch, 4_000_000_001, 3, 0);
+            let header = validate(&batch).unwrap();
+            assert_eq!(
+                (
+                    header.producer_id,
+                    header.producer_epoch,
+                    header.base_sequence
+                ),
+                (4_000_000_001, 3, 0)
+            );
+            assert_eq!(header.records_count, 3);
+            let decoded = RecordBatchDecoder::decode(&mut Bytes::from(batch)).unwrap();
+            let values: Vec<_> = decoded
+                .records
+                .iter()
+                .map(|r| {
+                    (
+                        r.producer_id,
+                        r.producer_epoch,
+                        r.sequence,
+                        r.value.clone().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                values,
+                [
+                    (4_000_000_001, 3, 0, Bytes::from_static(b"x")),
+                    (4_000_000_001, 3, 1, Bytes::from_static(b"yy")),
+                    (4_000_000_001, 3, 2, Bytes::from_static(b"zzz")),
+                ]
+            );
+        }
     }
 
     #[test]

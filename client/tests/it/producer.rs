@@ -461,3 +461,94 @@ async fn idempotent_retries_survive_dropped_connections_exactly_once_in_order() 
         );
     }
 }
+
+#[tokio::test]
+async fn a_broker_that_lost_the_producer_state_gets_a_bumped_epoch_and_every_record() {
+    let broker = TestBroker::start().await;
+    let client = client(&broker.bootstrap()).await;
+    create_topic(&client, "reborn", 2, 1).await;
+    let producer = config(&broker.bootstrap())
+        .max_in_flight(5)
+        .linger_ms(1)
+        .batch_size(1_024)
+        .build()
+        .await
+        .unwrap();
+    assert!(producer.is_idempotent());
+    for i in 0..200usize {
+        let value = format!("before {i}");
+        drop(
+            producer
+                .send(
+                    Record::new("reborn")
+                        .partition((i % 2) as i32)
+                        .value(value.as_bytes()),
+                )
+                .await
+                .unwrap(),
+        );
+    }
+    producer.flush().await;
+
+    // Deleting and re-creating the topic takes the partitions, and with them
+    // the broker's record of this producer's sequences, while the producer
+    // lives on with sequences well past 0: the broker answers
+    // UNKNOWN_PRODUCER_ID, as a Kafka broker does once it no longer has the
+    // producer's state (KIP-360).
+    let admin = kctl_client::admin::Admin::connect(
+        kctl_client::ClientConfig::new([broker.bootstrap()]),
+        kctl_client::admin::AdminConfig::default(),
+    )
+    .await
+    .unwrap();
+    let deleted = admin.delete_topics(&["reborn"]).await.unwrap();
+    assert!(deleted[0].result.is_ok(), "{:?}", deleted[0].result);
+    create_topic(&client, "reborn", 2, 1).await;
+
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let sends = async {
+        for i in 0..3_000usize {
+            let value = format!("{i}");
+            let failures = Arc::clone(&failures);
+            producer
+                .send_with_callback(
+                    Record::new("reborn")
+                        .partition((i % 2) as i32)
+                        .value(value.as_bytes()),
+                    move |r| {
+                        if let Err(e) = r {
+                            failures.lock().unwrap().push(e.to_string());
+                        }
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        producer.flush().await;
+    };
+    with_timeout("producing after the state was lost", 60, sends).await;
+    let failures = std::mem::take(&mut *failures.lock().unwrap());
+    assert!(
+        failures.is_empty(),
+        "{} records failed, the first with {:?}",
+        failures.len(),
+        failures.first()
+    );
+    for partition in 0..2 {
+        let stored: Vec<usize> = fetch_all(&client, "reborn", partition)
+            .await
+            .iter()
+            .map(|r| {
+                std::str::from_utf8(r.value.as_deref().unwrap())
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        let expected: Vec<usize> = (0..3_000).filter(|i| i % 2 == partition as usize).collect();
+        assert_eq!(
+            stored, expected,
+            "partition {partition}: every record exactly once, in order"
+        );
+    }
+}
