@@ -131,21 +131,48 @@ fn topic_and_group_names_complete_from_the_cluster() {
     assert_eq!(flags.stdout.trim(), "--partitions");
 }
 
-#[test]
-fn the_committed_bash_script_completes_names_in_bash() {
+/// Runs `program` in `shell` (with `args` before it) the way a user with
+/// the committed completion script would: kctl on PATH, and broker-lite
+/// holding topics `orders` and `refunds` and group `billing` as the cluster.
+/// Returns what the program printed.
+fn in_shell(shell: &Path, args: &[&str], script: &str, program: &str) -> String {
     let broker = Broker::start();
     broker.kctl(&["topic", "create", "orders"]).run().success();
     broker.kctl(&["topic", "create", "refunds"]).run().success();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../completions/kctl.bash");
+    create_group(&broker, "billing", "refunds");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../completions")
+        .join(script);
     let kctl_dir = Path::new(env!("CARGO_BIN_EXE_kctl")).parent().unwrap();
     let path = format!(
         "{}:{}",
         kctl_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(shell)
+        .args(args)
+        .arg(program)
+        .env("SCRIPT", &script)
+        .env("PATH", path)
+        .env("KCTL_BOOTSTRAP_SERVER", &broker.bootstrap)
+        .env("XDG_CACHE_HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{} runs: {e}", shell.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn the_committed_bash_script_completes_names_in_bash() {
     // What bash sets before calling a completion function, for
-    // `kctl consume <TAB>` and `kctl topic de<TAB>`.
+    // `kctl consume <TAB>`, `kctl topic de<TAB>` and `kctl group describe b<TAB>`.
     let program = r#"
         source "$SCRIPT"
         ask() {
@@ -156,30 +183,23 @@ fn the_committed_bash_script_completes_names_in_bash() {
         }
         ask kctl consume ""
         ask kctl topic de
+        ask kctl group describe b
     "#;
-    let out = Command::new("bash")
-        .args(["--norc", "--noprofile", "-c", program])
-        .env("SCRIPT", &script)
-        .env("PATH", path)
-        .env("KCTL_BOOTSTRAP_SERVER", &broker.bootstrap)
-        .env("XDG_CACHE_HOME", cache.path())
-        .env("XDG_CONFIG_HOME", cache.path())
-        .output()
-        .expect("bash runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = in_shell(
+        Path::new("bash"),
+        &["--norc", "--noprofile", "-c"],
+        "kctl.bash",
+        program,
     );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines.len(), 3, "{stdout}");
     let topics: Vec<&str> = lines[0]
         .split(' ')
         .filter(|w| !w.starts_with('-'))
         .collect();
     assert_eq!(topics, ["orders", "refunds"], "{stdout}");
     assert_eq!(lines[1], "describe delete", "{stdout}");
+    assert_eq!(lines[2], "billing", "{stdout}");
 }
 
 #[test]
@@ -187,18 +207,6 @@ fn the_committed_fish_script_completes_names_in_fish() {
     let Some(fish) = peer("fish", PathBuf::from("/usr/bin/fish")) else {
         return;
     };
-    let broker = Broker::start();
-    broker.kctl(&["topic", "create", "orders"]).run().success();
-    broker.kctl(&["topic", "create", "refunds"]).run().success();
-    create_group(&broker, "billing", "refunds");
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../completions/kctl.fish");
-    let kctl_dir = Path::new(env!("CARGO_BIN_EXE_kctl")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        kctl_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let cache = tempfile::tempdir().unwrap();
     // `complete -C LINE` prints what fish would offer at the end of LINE.
     let program = r#"
         source $SCRIPT
@@ -206,21 +214,7 @@ fn the_committed_fish_script_completes_names_in_fish() {
         echo ---
         complete -C "kctl group describe --group b"
     "#;
-    let out = Command::new(fish)
-        .args(["--no-config", "-c", program])
-        .env("SCRIPT", &script)
-        .env("PATH", path)
-        .env("KCTL_BOOTSTRAP_SERVER", &broker.bootstrap)
-        .env("XDG_CACHE_HOME", cache.path())
-        .env("XDG_CONFIG_HOME", cache.path())
-        .output()
-        .expect("fish runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = in_shell(&fish, &["--no-config", "-c"], "kctl.fish", program);
     let (topics, groups) = stdout.split_once("---\n").expect("both answers");
     assert_eq!(topics, "orders\n", "{stdout}");
     assert_eq!(groups, "billing\n", "{stdout}");

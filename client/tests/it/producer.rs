@@ -17,6 +17,64 @@ fn config(bootstrap: &str) -> ProducerConfig {
         .delivery_timeout_ms(30_000)
 }
 
+/// Sends the values "0" to "n-1" to `topic`, value i to partition
+/// i % `partitions`, calling `after_each(i)` after each send, and flushes.
+/// Returns the errors of the records that failed.
+async fn send_numbered(
+    producer: &kctl_client::Producer,
+    topic: &str,
+    n: usize,
+    partitions: usize,
+    mut after_each: impl FnMut(usize),
+) -> Vec<String> {
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    for i in 0..n {
+        let failures = Arc::clone(&failures);
+        producer
+            .send_with_callback(
+                Record::new(topic)
+                    .partition((i % partitions) as i32)
+                    .value(i.to_string().as_bytes()),
+                move |r| {
+                    if let Err(e) = r {
+                        failures.lock().unwrap().push(e.to_string());
+                    }
+                },
+            )
+            .await
+            .unwrap();
+        after_each(i);
+    }
+    producer.flush().await;
+    std::mem::take(&mut *failures.lock().unwrap())
+}
+
+/// What `send_numbered` sent is stored exactly once per value, in order.
+async fn assert_numbered_once_in_order(
+    client: &kctl_client::Client,
+    topic: &str,
+    n: usize,
+    partitions: usize,
+) {
+    for partition in 0..partitions {
+        let stored: Vec<usize> = fetch_all(client, topic, partition as i32)
+            .await
+            .iter()
+            .map(|r| {
+                std::str::from_utf8(r.value.as_deref().unwrap())
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        let expected: Vec<usize> = (0..n).filter(|i| i % partitions == partition).collect();
+        assert_eq!(
+            stored, expected,
+            "{topic} partition {partition}: every record exactly once, in order"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_three_send_modes_on_one_producer() {
     let broker = TestBroker::start().await;
@@ -412,54 +470,15 @@ async fn idempotent_retries_survive_dropped_connections_exactly_once_in_order() 
         .unwrap();
     assert!(producer.is_idempotent());
     let proxy = broker.proxy.as_ref().unwrap();
-    let failures = Arc::new(Mutex::new(Vec::new()));
-    let sends = async {
-        for i in 0..6_000usize {
-            let value = format!("{i}");
-            let failures = Arc::clone(&failures);
-            producer
-                .send_with_callback(
-                    Record::new("chaos")
-                        .partition((i % 3) as i32)
-                        .value(value.as_bytes()),
-                    move |r| {
-                        if let Err(e) = r {
-                            failures.lock().unwrap().push(e.to_string());
-                        }
-                    },
-                )
-                .await
-                .unwrap();
-            if i % 500 == 0 {
-                proxy.cut();
-            }
+    let sends = send_numbered(&producer, "chaos", 6_000, 3, |i| {
+        if i % 500 == 0 {
+            proxy.cut();
         }
-        producer.flush().await;
-    };
-    with_timeout("producing through cuts", 60, sends).await;
-    assert!(
-        failures.lock().unwrap().is_empty(),
-        "{:?}",
-        failures.lock().unwrap()
-    );
+    });
+    let failures = with_timeout("producing through cuts", 60, sends).await;
+    assert!(failures.is_empty(), "{failures:?}");
     assert!(proxy.cuts.load(std::sync::atomic::Ordering::Relaxed) >= 10);
-    for partition in 0..3 {
-        let stored: Vec<usize> = fetch_all(&client, "chaos", partition)
-            .await
-            .iter()
-            .map(|r| {
-                std::str::from_utf8(r.value.as_deref().unwrap())
-                    .unwrap()
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
-        let expected: Vec<usize> = (0..6_000).filter(|i| i % 3 == partition as usize).collect();
-        assert_eq!(
-            stored, expected,
-            "partition {partition}: every record exactly once, in order"
-        );
-    }
+    assert_numbered_once_in_order(&client, "chaos", 6_000, 3).await;
 }
 
 #[tokio::test]
@@ -505,50 +524,13 @@ async fn a_broker_that_lost_the_producer_state_gets_a_bumped_epoch_and_every_rec
     assert!(deleted[0].result.is_ok(), "{:?}", deleted[0].result);
     create_topic(&client, "reborn", 2, 1).await;
 
-    let failures = Arc::new(Mutex::new(Vec::new()));
-    let sends = async {
-        for i in 0..3_000usize {
-            let value = format!("{i}");
-            let failures = Arc::clone(&failures);
-            producer
-                .send_with_callback(
-                    Record::new("reborn")
-                        .partition((i % 2) as i32)
-                        .value(value.as_bytes()),
-                    move |r| {
-                        if let Err(e) = r {
-                            failures.lock().unwrap().push(e.to_string());
-                        }
-                    },
-                )
-                .await
-                .unwrap();
-        }
-        producer.flush().await;
-    };
-    with_timeout("producing after the state was lost", 60, sends).await;
-    let failures = std::mem::take(&mut *failures.lock().unwrap());
+    let sends = send_numbered(&producer, "reborn", 3_000, 2, |_| {});
+    let failures = with_timeout("producing after the state was lost", 60, sends).await;
     assert!(
         failures.is_empty(),
         "{} records failed, the first with {:?}",
         failures.len(),
         failures.first()
     );
-    for partition in 0..2 {
-        let stored: Vec<usize> = fetch_all(&client, "reborn", partition)
-            .await
-            .iter()
-            .map(|r| {
-                std::str::from_utf8(r.value.as_deref().unwrap())
-                    .unwrap()
-                    .parse()
-                    .unwrap()
-            })
-            .collect();
-        let expected: Vec<usize> = (0..3_000).filter(|i| i % 2 == partition as usize).collect();
-        assert_eq!(
-            stored, expected,
-            "partition {partition}: every record exactly once, in order"
-        );
-    }
+    assert_numbered_once_in_order(&client, "reborn", 3_000, 2).await;
 }
