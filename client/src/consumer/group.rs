@@ -677,19 +677,24 @@ impl Group {
         if partitions.is_empty() {
             return;
         }
-        if let Some(listener) = self.listener() {
-            listener.on_revoked(&self.handle(), partitions).await;
-        }
-        let positions = self.inner.apply_assignment(&[], partitions);
+        // Auto-commit first, then the listener, as Java's onJoinPrepare
+        // does: a listener that commits what it processed has the last word.
         if self.inner.config.enable_auto_commit {
-            let offsets = positions
+            let offsets = self
+                .inner
+                .positions()
                 .into_iter()
+                .filter(|(tp, _)| partitions.contains(tp))
                 .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
                 .collect();
             if let Err(error) = self.commit(offsets).await {
                 tracing::warn!(group = %self.group_id, %error, "commit of revoked partitions failed");
             }
         }
+        if let Some(listener) = self.listener() {
+            listener.on_revoked(&self.handle(), partitions).await;
+        }
+        self.inner.apply_assignment(&[], partitions);
     }
 
     /// Drops every partition without a commit: others own them already.
