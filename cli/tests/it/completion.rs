@@ -1,5 +1,6 @@
-//! Shell completion of names: the committed bash and fish scripts, run by
-//! a real bash and fish, complete topic and group names from the cluster; the cache keeps
+//! Shell completion of names: the committed bash, fish and zsh scripts, run
+//! by a real bash, fish and zsh, complete topic and group names from the
+//! cluster; the cache keeps
 //! a TAB fast, a cluster that does not answer costs a TAB a bounded time,
 //! and kctl's own changes show at the next TAB.
 
@@ -218,6 +219,36 @@ fn the_committed_fish_script_completes_names_in_fish() {
     let (topics, groups) = stdout.split_once("---\n").expect("both answers");
     assert_eq!(topics, "orders\n", "{stdout}");
     assert_eq!(groups, "billing\n", "{stdout}");
+}
+
+#[test]
+fn the_committed_zsh_script_completes_names_in_zsh() {
+    let Some(zsh) = peer("zsh", PathBuf::from("/usr/bin/zsh")) else {
+        return;
+    };
+    // zsh only runs compadd inside a completion widget, which needs a
+    // terminal. So this calls the script's completer function directly
+    // with the `words` and `CURRENT` zsh would set, and has a stand-in
+    // `_describe` print the candidates it would offer.
+    let program = r#"
+        compdef() { }
+        _describe() { local name=${@[-1]}; print -rl -- "${(@P)name}" }
+        source $SCRIPT
+        ask() { words=("$@"); CURRENT=$#; _clap_dynamic_completer_kctl; print -- --- }
+        ask kctl consume o
+        ask kctl group describe --group b
+        ask kctl topic de
+    "#;
+    let stdout = in_shell(&zsh, &["-f", "-c"], "_kctl", program);
+    let answers: Vec<&str> = stdout.split("---\n").collect();
+    assert_eq!(answers.len(), 4, "{stdout}");
+    assert_eq!(answers[0], "orders\n", "{stdout}");
+    assert_eq!(answers[1], "billing\n", "{stdout}");
+    // Commands come with their help, as zsh shows them.
+    assert!(
+        answers[2].starts_with("describe:Describe topics") && answers[2].contains("\ndelete:"),
+        "{stdout}"
+    );
 }
 
 /// Sets a cached list's age, as if it had been written `age` ago.
