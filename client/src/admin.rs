@@ -370,6 +370,16 @@ fn should_retry(error: &Error) -> bool {
     }
 }
 
+/// A response that did not answer for a partition it was asked about:
+/// an error for that partition, never a silent gap.
+fn partition_left_out(api_key: kafka_protocol::messages::ApiKey, tp: &TopicPartition) -> Error {
+    Error::kafka(
+        ErrorCode::UnknownServerError,
+        crate::error::ErrorContext::partition(api_key, &tp.topic, tp.partition)
+            .with_message(Some("the broker's response left it out".into())),
+    )
+}
+
 /// Turns a response's error code and message into a per-item result.
 fn check(
     code: i16,

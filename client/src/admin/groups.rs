@@ -27,7 +27,9 @@ use kafka_protocol::messages::{
     ListGroupsRequest, OffsetCommitRequest, OffsetDeleteRequest, OffsetFetchRequest, TopicName,
 };
 
-use super::{Admin, IsolationLevel, OffsetSpec, PartitionResult, TopicPartition, check};
+use super::{
+    Admin, IsolationLevel, OffsetSpec, PartitionResult, TopicPartition, check, partition_left_out,
+};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::protocol::{ProtocolError, StrBytes, consumer_protocol};
@@ -780,10 +782,7 @@ fn per_partition<'a>(
     for tp in partitions {
         let context = ErrorContext::partition(api_key, &tp.topic, tp.partition);
         let result = match codes.get(&(tp.topic.clone(), tp.partition)) {
-            None => Err(Error::kafka(
-                ErrorCode::UnknownServerError,
-                context.with_message(Some("the broker's response left it out".into())),
-            )),
+            None => Err(partition_left_out(api_key, tp)),
             Some(&code) => match ErrorCode::try_from_code(code) {
                 None => Ok(()),
                 Some(code) => Err(Error::kafka(code, context)),

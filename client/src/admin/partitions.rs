@@ -15,7 +15,7 @@ use kafka_protocol::messages::{
     ApiKey, BrokerId, DeleteRecordsRequest, ListOffsetsRequest, TopicName,
 };
 
-use super::{Admin, PartitionResult, TopicPartition};
+use super::{Admin, PartitionResult, TopicPartition, partition_left_out};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::protocol::StrBytes;
@@ -249,10 +249,7 @@ async fn list_offsets_on(
         .map(|(tp, spec)| {
             let context = ErrorContext::partition(ApiKey::ListOffsets, &tp.topic, tp.partition);
             let Some(p) = answers.remove(&(tp.topic.clone(), tp.partition)) else {
-                return Err(Error::kafka(
-                    ErrorCode::UnknownServerError,
-                    context.with_message(Some("the broker's response left it out".into())),
-                ));
+                return Err(partition_left_out(ApiKey::ListOffsets, tp));
             };
             if let Some(code) = ErrorCode::try_from_code(p.error_code) {
                 return Err(Error::kafka(code, context));
@@ -304,10 +301,7 @@ async fn delete_records_on(
         .map(|(tp, _)| {
             let context = ErrorContext::partition(ApiKey::DeleteRecords, &tp.topic, tp.partition);
             let Some(p) = answers.remove(&(tp.topic.clone(), tp.partition)) else {
-                return Err(Error::kafka(
-                    ErrorCode::UnknownServerError,
-                    context.with_message(Some("the broker's response left it out".into())),
-                ));
+                return Err(partition_left_out(ApiKey::DeleteRecords, tp));
             };
             match ErrorCode::try_from_code(p.error_code) {
                 Some(code) => Err(Error::kafka(code, context)),
