@@ -238,30 +238,25 @@ async fn list_offsets_on(
         );
     let version = conn.version_for::<ListOffsetsRequest>(Some(LIST_OFFSETS_VERSION_CAP))?;
     let response = conn.request_at(&request, version).await?;
-    let mut answers = BTreeMap::new();
-    for t in response.topics {
-        for p in t.partitions {
-            answers.insert((t.name.0.to_string(), p.partition_index), p);
-        }
-    }
-    Ok(items
-        .iter()
-        .map(|(tp, spec)| {
-            let context = ErrorContext::partition(ApiKey::ListOffsets, &tp.topic, tp.partition);
-            let Some(p) = answers.remove(&(tp.topic.clone(), tp.partition)) else {
-                return Err(partition_left_out(ApiKey::ListOffsets, tp));
-            };
-            if let Some(code) = ErrorCode::try_from_code(p.error_code) {
-                return Err(Error::kafka(code, context));
-            }
+    let answers = response.topics.into_iter().flat_map(|t| {
+        let topic = t.name.0.to_string();
+        t.partitions.into_iter().map(move |p| (topic.clone(), p))
+    });
+    let answers = by_partition(answers, |p| p.partition_index);
+    Ok(answer_each(
+        &items,
+        answers,
+        ApiKey::ListOffsets,
+        |p| p.error_code,
+        |spec, p| {
             let by_time = matches!(spec, OffsetSpec::Timestamp(_) | OffsetSpec::MaxTimestamp);
-            Ok(ListedOffset {
+            ListedOffset {
                 offset: (p.offset >= 0).then_some(p.offset),
                 timestamp_ms: (by_time && p.timestamp >= 0).then_some(p.timestamp),
                 leader_epoch: (p.leader_epoch >= 0).then_some(p.leader_epoch),
-            })
-        })
-        .collect())
+            }
+        },
+    ))
 }
 
 async fn delete_records_on(
@@ -290,23 +285,53 @@ async fn delete_records_on(
                 .collect(),
         );
     let response = conn.request(&request).await?;
-    let mut answers = BTreeMap::new();
-    for t in response.topics {
-        for p in t.partitions {
-            answers.insert((t.name.0.to_string(), p.partition_index), p);
-        }
-    }
-    Ok(items
+    let answers = response.topics.into_iter().flat_map(|t| {
+        let topic = t.name.0.to_string();
+        t.partitions.into_iter().map(move |p| (topic.clone(), p))
+    });
+    let answers = by_partition(answers, |p| p.partition_index);
+    Ok(answer_each(
+        &items,
+        answers,
+        ApiKey::DeleteRecords,
+        |p| p.error_code,
+        |_, p| p.low_watermark,
+    ))
+}
+
+/// A response's per-partition answers, keyed by topic and partition.
+fn by_partition<P>(
+    answers: impl Iterator<Item = (String, P)>,
+    partition: impl Fn(&P) -> i32,
+) -> BTreeMap<(String, i32), P> {
+    answers
+        .map(|(topic, p)| ((topic, partition(&p)), p))
+        .collect()
+}
+
+/// One result per partition asked about, in the order asked: the answer's
+/// error, or `read` of the answer. A partition the response left out is an
+/// error, never a silent gap.
+fn answer_each<I, P, T>(
+    items: &[(TopicPartition, I)],
+    mut answers: BTreeMap<(String, i32), P>,
+    api_key: ApiKey,
+    error_code: impl Fn(&P) -> i16,
+    read: impl Fn(&I, P) -> T,
+) -> Vec<Result<T>> {
+    items
         .iter()
-        .map(|(tp, _)| {
-            let context = ErrorContext::partition(ApiKey::DeleteRecords, &tp.topic, tp.partition);
-            let Some(p) = answers.remove(&(tp.topic.clone(), tp.partition)) else {
-                return Err(partition_left_out(ApiKey::DeleteRecords, tp));
+        .map(|(tp, item)| {
+            let Some(answer) = answers.remove(&(tp.topic.clone(), tp.partition)) else {
+                return Err(partition_left_out(api_key, tp));
             };
-            match ErrorCode::try_from_code(p.error_code) {
-                Some(code) => Err(Error::kafka(code, context)),
-                None => Ok(p.low_watermark),
+            match ErrorCode::try_from_code(error_code(&answer)) {
+                Some(code) => Err(Error::kafka(
+                    code,
+                    ErrorContext::partition(api_key, &tp.topic, tp.partition),
+                )),
+                None => Ok(read(item, answer)),
             }
         })
-        .collect())
+        .collect()
 }
