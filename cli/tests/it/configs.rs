@@ -1,7 +1,21 @@
 //! Config commands for topics and brokers.
 
 use crate::assert_run_snapshot;
-use crate::support::Broker;
+use crate::support::{Broker, Kctl};
+
+/// `kctl config VERB --entity-type topic --entity-name t ARGS...`.
+fn topic_config(broker: &Broker, verb: &str, args: &[&str]) -> Kctl {
+    let mut all = vec![
+        "config",
+        verb,
+        "--entity-type",
+        "topic",
+        "--entity-name",
+        "t",
+    ];
+    all.extend_from_slice(args);
+    broker.kctl(&all)
+}
 
 #[test]
 fn topic_configs_show_overrides_then_everything() {
@@ -18,17 +32,7 @@ fn topic_configs_show_overrides_then_everything() {
         ])
         .run()
         .success();
-    let overrides = broker
-        .kctl(&[
-            "config",
-            "get",
-            "--entity-type",
-            "topic",
-            "--entity-name",
-            "t",
-        ])
-        .run()
-        .success();
+    let overrides = topic_config(&broker, "get", &[]).run().success();
     assert_run_snapshot!("config_get_topic", overrides);
 
     let all = broker
@@ -68,18 +72,7 @@ fn topic_configs_show_overrides_then_everything() {
         .collect();
     assert!(synonyms.contains(&"log.retention.ms"), "{synonyms:?}");
 
-    let one = broker
-        .kctl(&[
-            "config",
-            "get",
-            "--entity-type",
-            "topic",
-            "--entity-name",
-            "t",
-            "segment.bytes",
-            "-o",
-            "json",
-        ])
+    let one = topic_config(&broker, "get", &["segment.bytes", "-o", "json"])
         .run()
         .success();
     assert_eq!(
@@ -174,58 +167,16 @@ fn broker_configs_are_read_from_that_broker() {
 fn config_set_and_delete_change_configs_or_explain_why_not() {
     let broker = Broker::start();
     broker.kctl(&["topic", "create", "t"]).run().success();
-    let set = broker
-        .kctl(&[
-            "config",
-            "set",
-            "--entity-type",
-            "topic",
-            "--entity-name",
-            "t",
-            "retention.ms=1234",
-        ])
-        .run();
+    let set = topic_config(&broker, "set", &["retention.ms=1234"]).run();
     if set.code == 0 {
-        let get = broker
-            .kctl(&[
-                "config",
-                "get",
-                "--entity-type",
-                "topic",
-                "--entity-name",
-                "t",
-                "retention.ms",
-                "-o",
-                "json",
-            ])
+        let get = topic_config(&broker, "get", &["retention.ms", "-o", "json"])
             .run()
             .success();
         assert_eq!(get.json()[0]["value"], "1234");
-        broker
-            .kctl(&[
-                "config",
-                "delete",
-                "--entity-type",
-                "topic",
-                "--entity-name",
-                "t",
-                "retention.ms",
-                "--yes",
-            ])
+        topic_config(&broker, "delete", &["retention.ms", "--yes"])
             .run()
             .success();
-        let get = broker
-            .kctl(&[
-                "config",
-                "get",
-                "--entity-type",
-                "topic",
-                "--entity-name",
-                "t",
-                "retention.ms",
-                "-o",
-                "json",
-            ])
+        let get = topic_config(&broker, "get", &["retention.ms", "-o", "json"])
             .run()
             .success();
         assert_ne!(get.json()[0]["source"], "DYNAMIC_TOPIC_CONFIG");
@@ -248,16 +199,7 @@ fn config_set_and_delete_change_configs_or_explain_why_not() {
         );
     }
     // Deleting asks first; without a terminal it needs --yes.
-    let refused = broker
-        .kctl(&[
-            "config",
-            "delete",
-            "--entity-type",
-            "topic",
-            "--entity-name",
-            "t",
-            "retention.ms",
-        ])
+    let refused = topic_config(&broker, "delete", &["retention.ms"])
         .run()
         .code(2);
     assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
