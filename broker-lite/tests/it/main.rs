@@ -9,6 +9,7 @@ mod group_restart;
 mod groups;
 mod idempotence;
 mod interop;
+mod kafka_tools;
 mod live_configs;
 mod protocol;
 mod restart;
