@@ -43,10 +43,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kafka_protocol::messages::{
-    AlterConfigsResponse, CreatePartitionsResponse, DeleteGroupsResponse, DeleteRecordsResponse,
-    DescribeClusterResponse, DescribeConfigsResponse, DescribeGroupsResponse,
-    IncrementalAlterConfigsResponse, ListGroupsResponse, OffsetCommitResponse,
-    OffsetDeleteResponse, OffsetFetchResponse,
+    AlterConfigsResponse, ConsumerGroupDescribeResponse, CreatePartitionsResponse,
+    DeleteGroupsResponse, DeleteRecordsResponse, DescribeClusterResponse, DescribeConfigsResponse,
+    DescribeGroupsResponse, IncrementalAlterConfigsResponse, ListGroupsResponse,
+    OffsetCommitResponse, OffsetDeleteResponse, OffsetFetchResponse,
 };
 use tokio::time::Instant;
 
@@ -88,6 +88,7 @@ throttled!(
     DeleteRecordsResponse,
     ListGroupsResponse,
     DescribeGroupsResponse,
+    ConsumerGroupDescribeResponse,
     DeleteGroupsResponse,
     OffsetFetchResponse,
     OffsetCommitResponse,
