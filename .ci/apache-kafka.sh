@@ -146,12 +146,16 @@ make_tls() {
       -extfile broker.ext -out broker.pem 2>/dev/null
     openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem \
       -name broker -passout pass:kctl-keystore -out broker.p12
+    # X.509 v3 (an extension file makes it so): rustls, unlike Java,
+    # refuses v1 certificates.
     openssl req -newkey rsa:2048 -nodes -subj "/CN=kctl-client" -keyout client.key -out client.csr 2>/dev/null
-    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out client.pem 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile client.ext -out client.pem 2>/dev/null
     # A second CA the brokers do not know: the untrusted-CA test.
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kctl other CA" \
       -keyout other-ca.key -out other-ca.pem 2>/dev/null
-    rm -f ./*.csr ./*.srl broker.ext
+    rm -f ./*.csr ./*.srl ./*.ext
   )
 }
 

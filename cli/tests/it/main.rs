@@ -14,8 +14,14 @@
 //! - `contexts`: the config file, contexts and secrets;
 //! - `completion`: topic, group and context names completed in a real bash;
 //! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
-//! - `generated`: completion scripts and man pages kept up to date.
+//! - `generated`: completion scripts and man pages kept up to date;
+//! - `apache_kafka`, `apache_kafka_failover`: kctl against Apache Kafka 4.x
+//!   (3 brokers) with Kafka's own tools as referee; they need the cluster
+//!   `.ci/apache-kafka-tier.sh` starts and skip (fail under CI=true)
+//!   without it.
 
+mod apache_kafka;
+mod apache_kafka_failover;
 mod cluster;
 mod completion;
 mod configs;
