@@ -784,7 +784,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
 
 /// The partition count of a topic, or "not found".
 async fn check_topic(consumer: &kctl_client::Consumer, topic: &str) -> anyhow::Result<i32> {
-    match consumer.client().topic_metadata(topic).await {
+    match super::shared::topic_metadata(consumer.client(), topic).await {
         Ok(metadata) => Ok(metadata.partition_count()),
         Err(e) if e.code() == Some(ErrorCode::UnknownTopicOrPartition) => Err(Failure::new(
             Code::NotFound,

@@ -360,7 +360,7 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
         .map_or_else(|| "stdin".to_owned(), |p| p.display().to_string());
 
     let producer = connect::producer(settings, config).await?;
-    match producer.client().topic_metadata(&topic).await {
+    match super::shared::topic_metadata(producer.client(), &topic).await {
         Ok(metadata) => {
             if let Some(p) = args.partition
                 && !(0..metadata.partition_count()).contains(&p)
