@@ -23,6 +23,7 @@
 mod apache_kafka;
 mod apache_kafka_failover;
 mod cluster;
+mod compatibility_doc;
 mod completion;
 mod configs;
 mod consume;
