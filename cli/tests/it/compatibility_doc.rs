@@ -63,7 +63,7 @@ fn every_test_the_compatibility_page_cites_exists() {
 }
 
 #[test]
-fn the_compatibility_page_cites_every_apache_kafka_and_kafka_tools_test() {
+fn the_compatibility_page_cites_every_real_kafka_and_kafka_tools_test() {
     let page = std::fs::read_to_string(repo().join("docs/compatibility.md")).unwrap();
     let cited = cited(&page);
     for file in [
