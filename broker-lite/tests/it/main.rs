@@ -9,6 +9,7 @@ mod group_restart;
 mod groups;
 mod idempotence;
 mod interop;
+mod librdkafka_suite;
 mod live_configs;
 mod protocol;
 mod restart;
