@@ -159,14 +159,23 @@ EOF
 # times out takes its whole test-runner down, so one process per number
 # keeps the rest of the run alive), bounded by $per_test_timeout_s.
 run_number() {
-  local scenario=$1 number=$2
+  local scenario=$1 number=$2 timeout_s=$per_test_timeout_s
+  # 0077 compacts 1000-message topics four times (once per codec), waiting
+  # for the cleaner each time: it needs twice the usual bound.
+  [[ $number == 0077 ]] && timeout_s=$((2 * per_test_timeout_s))
   cd "$tests"
-  env LD_LIBRARY_PATH="../src:../src-cpp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-    RDKAFKA_TEST_CONF="$work/$scenario/test.conf" TEST_KAFKA_VERSION=4.1.0 \
-    TESTS="$number" TEST_SCENARIO="$scenario" \
-    KAFKA_PATH="$here/kafka-path" BROKERS="$(cat "$work/$scenario/bootstrap")" \
-    timeout --kill-after=10 "$per_test_timeout_s" ./test-runner -p1 -K -L $quick \
-    >"$work/$scenario/$number.log" 2>&1 || true
+  # Without CI in its environment: the runner's CI mode triples every test's
+  # own timeout and cuts request.timeout.ms to 10 s, so a run here would
+  # differ from the same run under .ci/test. The outer subshell swallows
+  # bash's "Aborted" notice for a test-runner that aborted on a failure.
+  (
+    env -u CI LD_LIBRARY_PATH="../src:../src-cpp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+      RDKAFKA_TEST_CONF="$work/$scenario/test.conf" TEST_KAFKA_VERSION=4.1.0 \
+      TESTS="$number" TEST_SCENARIO="$scenario" \
+      KAFKA_PATH="$here/kafka-path" BROKERS="$(cat "$work/$scenario/bootstrap")" \
+      timeout --kill-after=10 "$timeout_s" ./test-runner -p1 -K -L $quick \
+      >"$work/$scenario/$number.log" 2>&1
+  ) 2>/dev/null || true
 }
 export -f run_number
 
