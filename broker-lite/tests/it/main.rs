@@ -10,6 +10,7 @@ mod groups;
 mod idempotence;
 mod interop;
 mod kafka_tools;
+mod librdkafka_suite;
 mod live_configs;
 mod protocol;
 mod restart;
