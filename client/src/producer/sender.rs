@@ -404,7 +404,10 @@ fn settle(inner: &Inner, topic: &TopicQueues, mut batch: Batch, outcome: Result<
             // next batch of the partition brings the bump. INVALID_PRODUCER_EPOCH
             // stays a failure: with no transactional id, a newer epoch of our
             // id means another writer holds it, and bumping would fight it.
+            // A transactional producer does not bump on its own: the
+            // failure makes the transaction abortable, and the abort bumps.
             if let Some(idempotence) = &inner.idempotence
+                && inner.transaction.is_none()
                 && !behind_unsettled
                 && !batch.possibly_written
                 && matches!(
@@ -518,7 +521,7 @@ async fn bump_epoch(inner: Arc<Inner>) {
     inner.wake.notify_one();
 }
 
-fn restart_sequences(queue: &mut PartitionQueue, identity: ProducerIdentity) {
+pub(crate) fn restart_sequences(queue: &mut PartitionQueue, identity: ProducerIdentity) {
     queue.next_sequence = 0;
     for batch in &mut queue.ready {
         batch.restamp(identity, &mut queue.next_sequence);
