@@ -302,6 +302,11 @@ fn build_request(inner: &Inner, batches: &[Outgoing]) -> ProduceRequest {
         }
     }
     ProduceRequest::default()
+        .with_transactional_id(inner.transaction.as_ref().map(|t| {
+            kafka_protocol::messages::TransactionalId(StrBytes::from_string(
+                t.transactional_id().to_owned(),
+            ))
+        }))
         .with_acks(inner.config.acks.wire())
         .with_timeout_ms(
             inner
