@@ -11,8 +11,8 @@
 //!     localhost:9092 input-topic output-topic my-group my-pipeline
 //! ```
 //!
-//! It stops after `KCTL_EOS_IDLE_MS` (default 5000) milliseconds without
-//! input, and prints how many records it moved.
+//! It stops after `KCTL_EOS_IDLE_MS` (default 5000) milliseconds with
+//! partitions assigned but no input, and prints how many records it moved.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -58,6 +58,10 @@ async fn main() -> kctl_client::Result<()> {
     let mut last_input = Instant::now();
     while last_input.elapsed() < idle {
         let records = consumer.poll(Duration::from_millis(500)).await?;
+        if consumer.assignment().is_empty() {
+            // Still joining the group: that is not idleness.
+            last_input = Instant::now();
+        }
         if records.is_empty() {
             continue;
         }

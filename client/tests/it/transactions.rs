@@ -240,8 +240,14 @@ async fn offsets_sent_to_a_transaction_commit_with_it_and_fencing_is_fatal() {
     assert_eq!(values, ["x", "ok"]);
 }
 
-/// The exactly-once example binary (cargo test builds examples).
+/// The exactly-once example binary, built now: `cargo test --test it`
+/// alone does not build examples, and a stale one would test old code.
 fn example_binary() -> PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-p", "kctl-client", "--example", "exactly_once"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "cannot build the exactly_once example");
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().unwrap().parent().unwrap();
     debug.join("examples").join("exactly_once")
@@ -252,13 +258,8 @@ const KILLS: usize = 10;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_exactly_once_pipeline_survives_sigkill_restarts() {
-    let binary = example_binary();
-    assert!(
-        binary.exists(),
-        "{} is missing: cargo test builds it with the tests",
-        binary.display()
-    );
-    let broker = TestBroker::start().await;
+    let binary = tokio::task::spawn_blocking(example_binary).await.unwrap();
+    let broker = TestBroker::start_with(false, |c| c.group.initial_rebalance_delay_ms = 100).await;
     let bootstrap = broker.bootstrap();
     let admin_client = client(&bootstrap).await;
     create_topic(&admin_client, "eos-a", 8, 1).await;
