@@ -85,6 +85,7 @@ pub struct BrokerConfig {
     /// How long tombstones stay on compacted topics (`delete.retention.ms`).
     pub log_delete_retention_ms: i64,
     pub group: GroupDefaults,
+    pub txn: TxnDefaults,
     /// Keys that were set explicitly (file or flags), for DescribeConfigs'
     /// source field.
     explicitly_set: BTreeMap<String, String>,
@@ -103,6 +104,26 @@ pub struct GroupDefaults {
     pub max_session_timeout_ms: i32,
     /// Longest commit metadata string accepted (`offset.metadata.max.bytes`).
     pub offset_metadata_max_bytes: usize,
+}
+
+/// Settings of the transaction coordinator, with Kafka's keys and defaults.
+#[derive(Debug, Clone)]
+pub struct TxnDefaults {
+    /// The longest `transaction.timeout.ms` a producer may ask for
+    /// (`transaction.max.timeout.ms`); more is INVALID_TRANSACTION_TIMEOUT.
+    pub max_timeout_ms: i32,
+    /// How often open transactions are checked against their timeout
+    /// (`transaction.abort.timed.out.transaction.cleanup.interval.ms`).
+    pub abort_timed_out_check_interval_ms: u64,
+}
+
+impl Default for TxnDefaults {
+    fn default() -> Self {
+        Self {
+            max_timeout_ms: 900_000,
+            abort_timed_out_check_interval_ms: 10_000,
+        }
+    }
 }
 
 impl Default for GroupDefaults {
@@ -136,6 +157,7 @@ impl Default for BrokerConfig {
             log_cleanup_policy: "delete".into(),
             log_delete_retention_ms: 24 * 3600 * 1000,
             group: GroupDefaults::default(),
+            txn: TxnDefaults::default(),
             explicitly_set: BTreeMap::new(),
         }
     }
@@ -325,6 +347,10 @@ impl BrokerConfig {
             "offset.metadata.max.bytes" => {
                 self.group.offset_metadata_max_bytes = parse_positive(key, value)?
             }
+            "transaction.max.timeout.ms" => self.txn.max_timeout_ms = parse_positive(key, value)?,
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms" => {
+                self.txn.abort_timed_out_check_interval_ms = parse_positive(key, value)?
+            }
             _ => return Ok(false),
         }
         self.explicitly_set.insert(key.to_owned(), value.to_owned());
@@ -432,7 +458,7 @@ impl BrokerConfig {
             _ => i64::MAX.to_string(),
         };
         let group = &self.group;
-        let rows: [(&'static str, String, ConfigType, &'static str); 30] = [
+        let rows: [(&'static str, String, ConfigType, &'static str); 32] = [
             (
                 "node.id",
                 self.node_id.to_string(),
@@ -612,6 +638,18 @@ impl BrokerConfig {
                 group.offset_metadata_max_bytes.to_string(),
                 ConfigType::Int,
                 "The longest metadata string an offset commit may carry.",
+            ),
+            (
+                "transaction.max.timeout.ms",
+                self.txn.max_timeout_ms.to_string(),
+                ConfigType::Int,
+                "The longest transaction timeout a producer may ask for.",
+            ),
+            (
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+                self.txn.abort_timed_out_check_interval_ms.to_string(),
+                ConfigType::Int,
+                "How often open transactions are checked against their timeout.",
             ),
         ];
         rows.into_iter()

@@ -17,6 +17,8 @@
 //! - [`state`]: topics, partitions, cluster identity, topic metadata on disk.
 //! - [`group`]: the group coordinator — consumer groups, rebalances,
 //!   committed offsets and their log.
+//! - [`txn`]: the transaction coordinator — transactional ids, epochs,
+//!   transaction states, markers, and their log;
 //! - [`log`]: the partition log — segments, indexes, recovery, retention.
 //! - [`config`]: broker settings (Kafka keys) and topic configs.
 //!
@@ -35,11 +37,13 @@
 
 pub mod config;
 mod connection;
+mod framed_log;
 pub mod group;
 mod handlers;
 pub mod log;
 pub mod producer_ids;
 pub mod server;
 pub mod state;
+pub mod txn;
 
 pub use server::{BrokerHandle, start};

@@ -136,6 +136,55 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: BrokerCommand,
     },
+    /// Transactions: list and describe transactional ids, and the
+    /// producers active on a topic's partitions.
+    Txn {
+        #[command(subcommand)]
+        command: TxnCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TxnCommand {
+    /// List transactional ids and their states.
+    #[command(visible_alias = "ls")]
+    List(TxnListArgs),
+    /// A transactional id's producer, epoch, state and open partitions.
+    Describe(TxnDescribeArgs),
+    /// The producers active on each partition of a topic, with the first
+    /// offset of their open transaction (what holds the LSO back).
+    Producers(TxnProducersArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TxnListArgs {
+    /// Only transactions in this state (Empty, Ongoing, PrepareCommit,
+    /// PrepareAbort, CompleteCommit, CompleteAbort, Dead); repeatable.
+    #[arg(long = "state", value_name = "STATE")]
+    pub states: Vec<String>,
+    /// Only this producer id; repeatable.
+    #[arg(long = "producer-id", value_name = "ID")]
+    pub producer_ids: Vec<i64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TxnDescribeArgs {
+    /// The transactional id.
+    #[arg(value_name = "TRANSACTIONAL_ID")]
+    pub transactional_id: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TxnProducersArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+}
+
+/// `kctl consume --isolation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum IsolationArg {
+    ReadUncommitted,
+    ReadCommitted,
 }
 
 /// A topic named by position or, Kafka-style, by `--topic`.
@@ -603,6 +652,14 @@ pub(crate) struct ProduceArgs {
     /// Show a progress bar even when reading stdin.
     #[arg(long)]
     pub progress: bool,
+    /// Produce inside transactions of this transactional id: committed
+    /// every --batch records and at the end of input, aborted on an error
+    /// or Ctrl-C (read_committed consumers then see none of it).
+    #[arg(long, value_name = "ID")]
+    pub transactional_id: Option<String>,
+    /// Records per transaction [default: all input in one].
+    #[arg(long, value_name = "N", requires = "transactional_id")]
+    pub batch: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -672,6 +729,15 @@ pub(crate) struct ConsumeArgs {
     /// Read only committed records of transactional producers.
     #[arg(long)]
     pub read_committed: bool,
+    /// Which records of transactional producers to read (read-committed is
+    /// the same as --read-committed).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LEVEL",
+        conflicts_with = "read_committed"
+    )]
+    pub isolation: Option<IsolationArg>,
     /// A Kafka consumer property (e.g. session.timeout.ms=10000); kctl's own
     /// flags win over it; repeatable.
     #[arg(short = 'X', long = "consumer-property", value_name = "KEY=VALUE", value_parser = parse_key_value)]

@@ -25,6 +25,7 @@ pub(crate) mod offsets;
 pub(crate) mod perf_consume;
 pub(crate) mod perf_produce;
 pub(crate) mod produce;
+pub(crate) mod produce_txn;
 mod shared;
 pub(crate) mod topic_alter;
 pub(crate) mod topic_create;
@@ -32,10 +33,13 @@ pub(crate) mod topic_delete;
 pub(crate) mod topic_describe;
 pub(crate) mod topic_list;
 pub(crate) mod tui;
+pub(crate) mod txn_describe;
+pub(crate) mod txn_list;
+pub(crate) mod txn_producers;
 
 use crate::cli::{
     BrokerCommand, Cli, ClusterCommand, Command, ConfigCommand, ContextCommand, GlobalArgs,
-    GroupCommand, PerfCommand, TopicCommand,
+    GroupCommand, PerfCommand, TopicCommand, TxnCommand,
 };
 use crate::exit::Code;
 use crate::settings::Settings;
@@ -80,6 +84,11 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Health(args) => health::run(&settings, args).await,
         Command::Produce(args) => produce::run(&settings, args).await,
         Command::Consume(args) => consume::run(&settings, args).await,
+        Command::Txn { command } => match command {
+            TxnCommand::List(args) => txn_list::run(&settings, args).await,
+            TxnCommand::Describe(args) => txn_describe::run(&settings, args).await,
+            TxnCommand::Producers(args) => txn_producers::run(&settings, args).await,
+        },
         Command::Perf { command } => match command {
             PerfCommand::Produce(args) => perf_produce::run(&settings, args).await,
             PerfCommand::Consume(args) => perf_consume::run(&settings, args).await,

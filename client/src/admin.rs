@@ -36,6 +36,7 @@ mod configs;
 mod groups;
 mod partitions;
 mod topics;
+mod transactions;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -69,6 +70,9 @@ pub use partitions::{IsolationLevel, ListedOffset, OffsetSpec};
 pub use topics::{
     CreateTopicsOptions, CreatedTopic, NewPartitions, NewTopic, PartitionInfo, TopicDescription,
     TopicId, TopicListing,
+};
+pub use transactions::{
+    ListTransactionsOptions, ProducerState, TransactionDescription, TransactionListing,
 };
 
 macro_rules! throttled {

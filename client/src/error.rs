@@ -257,6 +257,17 @@ pub enum Error {
     #[error("invalid subscription pattern: {0}")]
     InvalidPattern(String),
     /// An admin call did not complete within its deadline, retries included.
+    /// A transaction cannot go on. With `fatal` the producer can run no
+    /// more transactions (a newer instance fenced it, its epoch is
+    /// exhausted, the broker refused its transactional id): close it.
+    /// Otherwise abort the transaction and begin a new one (Java's
+    /// `TransactionManager` calls these abortable).
+    #[error("transaction {}: {cause}", if *fatal { "failed; the producer must be closed" } else { "failed; abort it" })]
+    Transaction { fatal: bool, cause: Box<Error> },
+    /// A transactional call out of order (commit without begin, send
+    /// before init_transactions, ...).
+    #[error("invalid transaction state: {0}")]
+    TransactionState(String),
     #[error("{operation} timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]
     OperationTimeout {
         operation: &'static str,
@@ -287,6 +298,12 @@ impl Error {
             Self::NoBrokerAvailable { .. } | Self::MetadataTimeout { .. } => true,
             _ => false,
         }
+    }
+
+    /// Whether a transactional producer that got this error can run no more
+    /// transactions.
+    pub fn is_fatal_transaction_error(&self) -> bool {
+        matches!(self, Self::Transaction { fatal: true, .. })
     }
 
     /// Whether the error means cached metadata (a leader, a topic) is stale.

@@ -208,6 +208,8 @@ pub use admin::{Admin, AdminConfig};
 #[cfg(feature = "client")]
 pub use client::{Client, ClientConfig};
 #[cfg(feature = "client")]
+pub use consumer::ConsumerGroupMetadata;
+#[cfg(feature = "client")]
 pub use consumer::{
     Assignor, Consumer, ConsumerConfig, ConsumerRecord, GroupHandle, IsolationLevel,
     OffsetAndMetadata, OffsetReset, RebalanceListener, TopicPartition,

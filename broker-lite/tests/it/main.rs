@@ -15,4 +15,5 @@ mod live_configs;
 mod protocol;
 mod restart;
 mod support;
+mod transactions;
 mod versions;

@@ -557,7 +557,8 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
         args.offset.unwrap_or(StartSpec::End)
     };
     let started_ms = now_ms();
-    let read_committed = args.read_committed;
+    let read_committed =
+        args.read_committed || args.isolation == Some(crate::cli::IsolationArg::ReadCommitted);
     let mut bounds = Bounds {
         ends: HashMap::new(),
         use_ends: args.exit_at_end || args.until.is_some_and(|until| until <= started_ms),

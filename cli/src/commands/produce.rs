@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::produce_txn::Transactions;
 use super::shared::outcome;
 use crate::cli::{AcksArg, CompressionArg, InputFormat, PartitionerArg, ProduceArgs};
 use crate::connect;
@@ -280,9 +281,13 @@ fn producer_config(args: &ProduceArgs, settings: &Settings) -> anyhow::Result<Pr
     if args.idempotence == Some(true) && acks != Acks::All {
         return Err(usage("--idempotence needs --acks all").into());
     }
+    if args.transactional_id.is_some() && (args.idempotence == Some(false) || acks != Acks::All) {
+        return Err(usage("--transactional-id needs --acks all and idempotence").into());
+    }
     let mut config = ProducerConfig::new(settings.bootstrap.clone());
     config.acks = acks;
     config.enable_idempotence = args.idempotence;
+    config.transactional_id = args.transactional_id.clone();
     config.compression = match args.compression {
         CompressionArg::None => Compression::None,
         CompressionArg::Gzip => Compression::Gzip,
@@ -385,6 +390,10 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
         Err(e) => return Err(anyhow::Error::new(e).context(format!("looking up topic '{topic}'"))),
     }
 
+    let mut transactions = match &args.transactional_id {
+        Some(_) => Some(Transactions::start(&producer, args.batch).await?),
+        None => None,
+    };
     let (tx, mut rx) = mpsc::channel(READ_AHEAD_LINES);
     spawn_reader(source, tx);
     let bar = progress_bar(&args, total_bytes);
@@ -397,7 +406,15 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
     let started = Instant::now();
     let mut sent = 0u64;
     let mut stopped: Option<anyhow::Error> = None;
-    while let Some(input) = rx.recv().await {
+    loop {
+        let input = tokio::select! {
+            input = rx.recv() => input,
+            () = interrupted(transactions.is_some()) => {
+                stopped = Some(Failure::new(Code::Failure, "interrupted").into());
+                break;
+            }
+        };
+        let Some(input) = input else { break };
         let (number, bytes) = match input {
             Input::Line { number, bytes } => (number, bytes),
             Input::Failed(e) => {
@@ -464,12 +481,46 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
             .await;
         if let Err(e) = sending {
             stats.fail(format!("line {number}: {e}"));
+            if transactions.is_some() {
+                stopped = Some(anyhow::Error::new(e).context(format!("line {number}")));
+                break;
+            }
         }
         sent += 1;
+        if let Some(t) = &mut transactions
+            && let Err(e) = t.record_queued(&producer).await
+        {
+            stopped = Some(e);
+            break;
+        }
         bar.set_message(format!("{sent} records"));
     }
     // Stop the reader if the loop ended early; it exits on its next send.
     drop(rx);
+    if let Some(t) = &mut transactions {
+        match t.finish(&producer, stopped.is_some()).await {
+            Ok(0) => {}
+            Ok(aborted) => settings.printer.status(format!(
+                "aborted the open transaction: its {aborted} records are not visible to read_committed consumers"
+            )),
+            Err(e) => {
+                stopped = Some(match stopped {
+                    Some(first) => first.context(format!("and ending the transaction failed: {e}")),
+                    None => e,
+                })
+            }
+        }
+        settings.printer.status(format!(
+            "committed {} transaction{} ({} records)",
+            t.committed_transactions,
+            if t.committed_transactions == 1 {
+                ""
+            } else {
+                "s"
+            },
+            t.committed_records
+        ));
+    }
     producer.close().await;
     bar.finish_and_clear();
 
@@ -487,6 +538,13 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
     }
     let total = (summary.produced + summary.failed) as usize;
     Ok(outcome(summary.failed as usize, total))
+}
+
+/// Ctrl-C, when it should abort a transaction rather than kill kctl.
+async fn interrupted(enabled: bool) {
+    if !enabled || tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 fn report(settings: &Settings, summary: &Summary) -> anyhow::Result<()> {

@@ -13,6 +13,8 @@
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
 //! - `completion`: topic, group and context names completed in a real bash;
+//! - `txn`: produce in transactions (batches, aborts on bad input and
+//!   Ctrl-C), consume --isolation, txn list/describe/producers;
 //! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
 //! - `generated`: completion scripts and man pages kept up to date;
 //! - `apache_kafka`, `apache_kafka_failover`: kctl against Apache Kafka 4.x
@@ -38,3 +40,4 @@ mod support;
 mod topics;
 mod tour;
 mod tui_e2e;
+mod txn;
