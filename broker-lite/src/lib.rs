@@ -35,6 +35,9 @@
 
 pub mod config;
 mod connection;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod group;
 mod handlers;
 pub mod log;

@@ -7,6 +7,7 @@ mod crash;
 mod group_interop;
 mod group_restart;
 mod groups;
+mod hostile;
 mod idempotence;
 mod interop;
 mod live_configs;
