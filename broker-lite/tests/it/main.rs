@@ -4,6 +4,7 @@
 mod bad_input;
 mod compaction;
 mod crash;
+mod crash_loop;
 mod group_interop;
 mod group_restart;
 mod groups;
