@@ -12,6 +12,7 @@ mod hostile;
 mod idempotence;
 mod interop;
 mod live_configs;
+mod power_loss;
 mod protocol;
 mod restart;
 mod support;
