@@ -5,6 +5,7 @@ mod bad_input;
 mod compaction;
 mod crash;
 mod crash_loop;
+mod disk_full;
 mod group_interop;
 mod group_restart;
 mod groups;
