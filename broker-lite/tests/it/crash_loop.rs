@@ -57,22 +57,30 @@ pub struct CrashingBroker {
     pub listen: String,
     pub data_dir: PathBuf,
     pub flush: String,
+    pub extra_args: Vec<String>,
 }
 
 impl CrashingBroker {
     pub fn start(data_dir: &Path, flush: &str) -> Self {
+        Self::start_with_args(data_dir, flush, &[])
+    }
+
+    /// With more command-line arguments (e.g. `-c server.properties`).
+    pub fn start_with_args(data_dir: &Path, flush: &str, extra_args: &[&str]) -> Self {
+        let extra_args: Vec<String> = extra_args.iter().map(|a| (*a).to_owned()).collect();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let listen = format!("127.0.0.1:{port}");
-        let child = spawn(data_dir, &listen, flush);
+        let child = spawn(data_dir, &listen, flush, &extra_args);
         Self {
             child,
             listen,
             data_dir: data_dir.to_path_buf(),
             flush: flush.to_owned(),
+            extra_args,
         }
     }
 
@@ -83,7 +91,7 @@ impl CrashingBroker {
     }
 
     pub fn restart(&mut self) {
-        self.child = spawn(&self.data_dir, &self.listen, &self.flush);
+        self.child = spawn(&self.data_dir, &self.listen, &self.flush, &self.extra_args);
     }
 }
 
@@ -94,7 +102,7 @@ impl Drop for CrashingBroker {
     }
 }
 
-fn spawn(data_dir: &Path, listen: &str, flush: &str) -> Child {
+fn spawn(data_dir: &Path, listen: &str, flush: &str, extra_args: &[String]) -> Child {
     // The port may still be held for a moment after a kill.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -109,6 +117,7 @@ fn spawn(data_dir: &Path, listen: &str, flush: &str) -> Child {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(extra_args)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();

@@ -13,6 +13,7 @@ mod hostile;
 mod idempotence;
 mod interop;
 mod live_configs;
+mod load;
 mod power_loss;
 mod protocol;
 mod restart;
