@@ -20,6 +20,7 @@
 mod admin;
 mod consumer;
 mod consumer_group;
+mod faults;
 mod groups;
 mod mock_cluster;
 mod murmur2;
