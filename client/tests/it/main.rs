@@ -18,6 +18,7 @@
 //!   secured listener before broker-lite.
 
 mod admin;
+mod churn;
 mod consumer;
 mod consumer_group;
 mod faults;
