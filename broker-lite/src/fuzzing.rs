@@ -7,6 +7,10 @@
 //! body decode, handler, response encode) against a real [`BrokerState`] in
 //! a scratch data directory. Only the socket is missing.
 
+// A fuzz harness reports what it finds by panicking: that is the crash
+// libFuzzer records.
+#![allow(clippy::panic, clippy::expect_used)]
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -115,11 +115,10 @@ async fn start(dir: &Path, flush: &str) -> CrashingBroker {
 async fn survivors(broker: &CrashingBroker) -> Vec<Vec<(i64, Bytes)>> {
     let read = read_back(&broker.listen, PARTITIONS).await;
     read.into_values()
-        .map(|records| {
+        .inspect(|records| {
             for (i, (offset, _)) in records.iter().enumerate() {
                 assert_eq!(*offset, i as i64, "offsets must continue without a gap");
             }
-            records
         })
         .collect()
 }
