@@ -69,6 +69,16 @@ pub struct BrokerConfig {
     /// Largest request frame accepted; a larger declared size closes the
     /// connection before any allocation.
     pub max_request_bytes: usize,
+    /// A connection with no request for this long is closed
+    /// (`connections.max.idle.ms`, Kafka's default of 10 minutes). Also how
+    /// long a write may wait for a client that does not read its responses.
+    pub connections_max_idle_ms: u64,
+    /// Once the first byte of a request has arrived, the rest must arrive
+    /// within this long, or the connection is closed and its partial frame
+    /// dropped: a slow-loris client cannot hold a buffer forever.
+    /// broker-lite's own key (`request.read.timeout.ms`); Kafka has none, as
+    /// its idle timer covers it.
+    pub request_read_timeout_ms: u64,
     pub auto_create_topics: bool,
     pub num_partitions: i32,
     pub default_replication_factor: i16,
@@ -146,6 +156,8 @@ impl Default for BrokerConfig {
             data_dir: PathBuf::from("./broker-lite-data"),
             max_connections: 1000,
             max_request_bytes: kctl_client::protocol::frame::DEFAULT_MAX_FRAME_BYTES,
+            connections_max_idle_ms: 600_000,
+            request_read_timeout_ms: 30_000,
             auto_create_topics: true,
             num_partitions: 1,
             default_replication_factor: 1,
@@ -222,6 +234,12 @@ impl BrokerConfig {
             path: path.to_owned(),
             source,
         })?;
+        Self::from_properties_text(&text, path)
+    }
+
+    /// [`from_properties_file`](Self::from_properties_file) on text already
+    /// read; `path` only names the file in errors.
+    pub fn from_properties_text(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let mut config = Self::default();
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
@@ -277,6 +295,8 @@ impl BrokerConfig {
             }
             "max.connections" => self.max_connections = parse_positive(key, value)?,
             "socket.request.max.bytes" => self.max_request_bytes = parse_positive(key, value)?,
+            "connections.max.idle.ms" => self.connections_max_idle_ms = parse_positive(key, value)?,
+            "request.read.timeout.ms" => self.request_read_timeout_ms = parse_positive(key, value)?,
             "auto.create.topics.enable" => self.auto_create_topics = parse(key, value)?,
             "num.partitions" => self.num_partitions = parse_positive(key, value)?,
             "default.replication.factor" => {
@@ -500,6 +520,18 @@ impl BrokerConfig {
                 self.max_request_bytes.to_string(),
                 ConfigType::Int,
                 "The largest request accepted.",
+            ),
+            (
+                "connections.max.idle.ms",
+                self.connections_max_idle_ms.to_string(),
+                ConfigType::Long,
+                "Close connections idle (no request, or a response unread) this long.",
+            ),
+            (
+                "request.read.timeout.ms",
+                self.request_read_timeout_ms.to_string(),
+                ConfigType::Long,
+                "Close a connection whose started request is not complete this long after its first byte.",
             ),
             (
                 "auto.create.topics.enable",

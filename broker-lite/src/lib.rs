@@ -35,9 +35,20 @@
 //! # Ok(()) }
 //! ```
 
+// Library code a peer can reach (requests, files on disk) must answer with
+// an error, never panic or abort: enforced here, not in tests or the binary.
+// The few invariant `expect`s left carry an allow with their reason.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod config;
 mod connection;
 mod framed_log;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod group;
 mod handlers;
 pub mod log;

@@ -330,6 +330,10 @@ impl PartitionLog {
         Ok((snapshot_offset, batches))
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "open and every roll leave at least one segment"
+    )]
     fn active(&self) -> &Segment {
         self.segments
             .values()
@@ -337,6 +341,10 @@ impl PartitionLog {
             .expect("a log always has an active segment")
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "open and every roll leave at least one segment"
+    )]
     fn active_mut(&mut self) -> &mut Segment {
         self.segments
             .values_mut()

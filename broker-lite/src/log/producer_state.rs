@@ -472,7 +472,9 @@ impl Reader<'_> {
         let end = self.at + N;
         let slice = self.bytes.get(self.at..end).ok_or("truncated snapshot")?;
         self.at = end;
-        Ok(slice.try_into().expect("slice of N bytes"))
+        slice
+            .try_into()
+            .map_err(|_| "truncated snapshot".to_owned())
     }
 }
 

@@ -431,11 +431,20 @@ impl Segment {
             index_interval_bytes,
             self.time_index.entries(),
         );
-        if let Some(entry) = offset_entry {
-            self.offset_index.append(entry)?;
+        // The batch is in the log and counted: failing now would answer a
+        // storage error for a stored batch, and its retry would be stored
+        // twice. The indexes are sparse and derived (rebuilt whenever they
+        // disagree with the log), so a lost entry (a full disk) only means
+        // a longer scan from the entry before it.
+        if let Some(entry) = offset_entry
+            && let Err(e) = self.offset_index.append(entry)
+        {
+            tracing::warn!("offset index entry skipped: {e}");
         }
-        if let Some(entry) = time_entry {
-            self.time_index.append(entry)?;
+        if let Some(entry) = time_entry
+            && let Err(e) = self.time_index.append(entry)
+        {
+            tracing::warn!("time index entry skipped: {e}");
         }
         Ok(())
     }

@@ -20,8 +20,10 @@
 //!   secured listener before broker-lite.
 
 mod admin;
+mod churn;
 mod consumer;
 mod consumer_group;
+mod faults;
 mod groups;
 mod mock_cluster;
 mod murmur2;
