@@ -657,6 +657,12 @@ pub(crate) struct ConsumeArgs {
     /// kcat-style output format, e.g. '%t/%p@%o %k=%s\n' (tokens below).
     #[arg(short, long, value_name = "FORMAT", value_parser = crate::commands::consume::parse_format)]
     pub format: Option<crate::commands::consume::Template>,
+    /// Print only records this expression keeps; repeatable (all must
+    /// hold). key=TEXT, key~REGEX, value=TEXT, value~REGEX,
+    /// header.NAME=TEXT, header.NAME~REGEX, header.NAME, jq:EXPR (on JSON
+    /// values, truthy keeps); != and !~ negate; ' && ' joins conditions.
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filters: Vec<String>,
     /// Print each key before its value, followed by SEP.
     #[arg(short = 'K', long, value_name = "SEP")]
     pub key_separator: Option<String>,

@@ -31,6 +31,7 @@ use kctl_client::admin::{
 use kctl_client::consumer::{
     ConsumerRecord, GroupHandle, Header, OffsetAndMetadata, RebalanceListener, TimestampType,
 };
+use kctl_client::filter::RecordFilter;
 use kctl_client::{ConsumerConfig, ErrorCode, IsolationLevel, OffsetReset, TopicPartition};
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -551,6 +552,18 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     if args.max_messages == Some(0) {
         return Err(usage("--max-messages must be at least 1").into());
     }
+    // Repeated --filter flags mean all of them, as ` && ` does inside one.
+    let filter = if args.filters.is_empty() {
+        None
+    } else {
+        let expression = args.filters.join(" && ");
+        Some(RecordFilter::parse(&expression).map_err(|e| {
+            usage(format!("--filter: {e}")).hint(
+                "conditions: key=TEXT key~REGEX value=TEXT value~REGEX header.NAME=TEXT \
+                 header.NAME~REGEX header.NAME jq:EXPR; != and !~ negate",
+            )
+        })?)
+    };
     let start = if args.from_beginning {
         StartSpec::Beginning
     } else {
@@ -677,6 +690,8 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     let mut out = settings.printer.records();
     let mut last_commit = tokio::time::Instant::now();
     let mut count = 0u64;
+    // Records read within the bounds, before --filter.
+    let mut scanned = 0u64;
     let mut buffer = Vec::with_capacity(64 * 1024);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
@@ -731,11 +746,20 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
             if bounds.active() && !bounds.passes(&tp, record) {
                 continue;
             }
-            output.render(record, &mut buffer)?;
+            scanned += 1;
+            // A record the filter drops is still done with: a group commits
+            // past it, so the next run does not scan it again.
             printed
                 .lock()
                 .expect("printed offsets poisoned")
                 .insert(tp, record.offset + 1);
+            if filter
+                .as_ref()
+                .is_some_and(|filter| !filter.matches(record))
+            {
+                continue;
+            }
+            output.render(record, &mut buffer)?;
             count += 1;
             if args.max_messages.is_some_and(|max| count >= max) {
                 break;
@@ -769,9 +793,16 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
 
     consumer.close().await;
     if stop != Stop::PipeClosed {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        let counted = match &filter {
+            None => format!("consumed {count} record{}", plural(count)),
+            Some(_) => format!(
+                "matched {count} of {scanned} record{} scanned",
+                plural(scanned)
+            ),
+        };
         settings.printer.status(format!(
-            "consumed {count} record{}{}",
-            if count == 1 { "" } else { "s" },
+            "{counted}{}",
             match stop {
                 Stop::Interrupted => " (interrupted)",
                 Stop::End => " (end reached)",

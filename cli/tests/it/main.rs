@@ -10,6 +10,7 @@
 //!   closed pipes, and records kcat wrote;
 //! - `demo`: the demo's tables and its orderly stop;
 //! - `perf`: perf produce and consume report what really happened;
+//! - `filters`: `consume --filter` against Python's `re` and `json`;
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
 //! - `completion`: topic, group and context names completed in a real bash;
@@ -23,6 +24,7 @@ mod consume;
 mod contexts;
 mod demo;
 mod errors;
+mod filters;
 mod generated;
 mod groups;
 mod perf;
