@@ -514,12 +514,21 @@ pub(crate) struct HealthArgs {
     /// lagging) need a window; one snapshot judges replicas and lag only.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub samples: u32,
-    /// Time between snapshots.
+    /// Time between snapshots, and between evaluations with --watch.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub interval: Duration,
     /// Measure lag against the last stable offset (read_committed consumers).
     #[arg(long)]
     pub read_committed: bool,
+    /// Evaluate again every --interval until Ctrl-C (which exits with the
+    /// last evaluation's code); an unreachable cluster is reported as
+    /// UNKNOWN and tried again.
+    #[arg(short, long)]
+    pub watch: bool,
+    /// Watch until the cluster is healthy (OK), then exit 0: for scripts
+    /// that wait for a cluster to come up. Implies --watch.
+    #[arg(long)]
+    pub exit_when_healthy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
