@@ -103,6 +103,9 @@ pub(crate) enum Command {
     },
     /// Show a topic's offsets per partition (earliest and latest, or at a time).
     Offsets(OffsetsArgs),
+    /// Find the records with a key: computes the key's partition as the
+    /// producer's partitioner did and reads only that partition.
+    Find(FindArgs),
     /// The live dashboard: consumer lag and partition health.
     Tui(TuiArgs),
     /// Judge the cluster like the dashboard does, once; exit 0 OK, 1 WARN,
@@ -557,6 +560,72 @@ pub(crate) enum CompressionArg {
     Snappy,
     Lz4,
     Zstd,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FindArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+    /// The key to look for (its UTF-8 bytes, matched exactly).
+    #[arg(short, long)]
+    pub key: String,
+    /// Only records at or after TIME: RFC 3339 (2024-05-01T12:00:00Z), ms
+    /// since the epoch, or a duration ago (90s, 30m, 2h, 7d).
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub since: Option<i64>,
+    /// The partitioner that placed the records.
+    #[arg(long, value_enum, default_value = "murmur2")]
+    pub partitioner: KeyPartitionerArg,
+    /// Stop after this many matches.
+    #[arg(short = 'c', long, value_name = "N")]
+    pub max_matches: Option<u64>,
+}
+
+/// Partitioners that place a keyed record by a hash of its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KeyPartitionerArg {
+    /// Java's default, librdkafka's murmur2 and murmur2_random, franz-go,
+    /// kctl.
+    #[value(alias = "default", alias = "murmur2-random", alias = "java")]
+    Murmur2,
+    /// librdkafka's default (consistent_random) and consistent: CRC-32 of
+    /// the key (kcat, confluent-kafka-python, confluent-kafka-go).
+    #[value(alias = "consistent-random", alias = "crc32")]
+    Consistent,
+}
+
+/// `--since`: a point in time, or a duration before now.
+fn parse_since(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(ms) = parse_datetime_ms(text) {
+        return Ok(ms);
+    }
+    let ago = if let Some(days) = text.strip_suffix('d') {
+        days.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|d| *d > 0.0 && d.is_finite())
+            .map(|d| Duration::from_secs_f64(d * 86_400.0))
+    } else if let Some(hours) = text.strip_suffix('h') {
+        hours
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|h| *h > 0.0 && h.is_finite())
+            .map(|h| Duration::from_secs_f64(h * 3_600.0))
+    } else {
+        parse_duration(text).ok()
+    };
+    let ago = ago.ok_or_else(|| {
+        format!(
+            "expected a time (RFC 3339 such as 2024-05-01T12:00:00Z, or ms since the epoch) \
+             or a duration ago (90s, 30m, 2h, 7d), got '{text}'"
+        )
+    })?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    Ok(now_ms - ago.as_millis() as i64)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

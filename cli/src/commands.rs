@@ -14,6 +14,7 @@ pub(crate) mod context_list;
 pub(crate) mod context_remove;
 pub(crate) mod context_use;
 pub(crate) mod demo;
+pub(crate) mod find;
 pub(crate) mod group_delete;
 pub(crate) mod group_delete_offsets;
 pub(crate) mod group_describe;
@@ -76,6 +77,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
             GroupCommand::ResetOffsets(args) => group_reset_offsets::run(&settings, args).await,
         },
         Command::Offsets(args) => offsets::run(&settings, args).await,
+        Command::Find(args) => find::run(&settings, args).await,
         Command::Tui(args) => tui::run(&settings, args).await,
         Command::Health(args) => health::run(&settings, args).await,
         Command::Produce(args) => produce::run(&settings, args).await,

@@ -10,6 +10,7 @@
 //!   closed pipes, and records kcat wrote;
 //! - `demo`: the demo's tables and its orderly stop;
 //! - `perf`: perf produce and consume report what really happened;
+//! - `find`: find by key reads only the key's partition;
 //! - `filters`: `consume --filter` against Python's `re` and `json`;
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
@@ -25,6 +26,7 @@ mod contexts;
 mod demo;
 mod errors;
 mod filters;
+mod find;
 mod generated;
 mod groups;
 mod perf;
