@@ -10,7 +10,9 @@ use clap_complete::ArgValueCompleter;
 
 use crate::dynamic_completion::{contexts, groups, topics};
 
+use crate::format::{Template, TimestampStyle, parse_format};
 use crate::printer::OutputFormat;
+use crate::time::{parse_datetime_ms, parse_duration, parse_lookback, parse_since_ms};
 
 /// Apache Kafka from the command line: topics, configs, offsets, produce,
 /// and a bundled broker.
@@ -571,7 +573,7 @@ pub(crate) struct FindArgs {
     pub key: String,
     /// Only records at or after TIME: RFC 3339 (2024-05-01T12:00:00Z), ms
     /// since the epoch, or a duration ago (90s, 30m, 2h, 7d).
-    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    #[arg(long, value_name = "TIME", value_parser = parse_since_ms)]
     pub since: Option<i64>,
     /// The partitioner that placed the records.
     #[arg(long, value_enum, default_value = "murmur2")]
@@ -592,40 +594,6 @@ pub(crate) enum KeyPartitionerArg {
     /// the key (kcat, confluent-kafka-python, confluent-kafka-go).
     #[value(alias = "consistent-random", alias = "crc32")]
     Consistent,
-}
-
-/// `--since`: a point in time, or a duration before now.
-fn parse_since(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    if let Ok(ms) = parse_datetime_ms(text) {
-        return Ok(ms);
-    }
-    let ago = if let Some(days) = text.strip_suffix('d') {
-        days.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|d| *d > 0.0 && d.is_finite())
-            .map(|d| Duration::from_secs_f64(d * 86_400.0))
-    } else if let Some(hours) = text.strip_suffix('h') {
-        hours
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|h| *h > 0.0 && h.is_finite())
-            .map(|h| Duration::from_secs_f64(h * 3_600.0))
-    } else {
-        parse_duration(text).ok()
-    };
-    let ago = ago.ok_or_else(|| {
-        format!(
-            "expected a time (RFC 3339 such as 2024-05-01T12:00:00Z, or ms since the epoch) \
-             or a duration ago (90s, 30m, 2h, 7d), got '{text}'"
-        )
-    })?;
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    Ok(now_ms - ago.as_millis() as i64)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -733,8 +701,8 @@ pub(crate) struct ConsumeArgs {
     #[arg(long, value_name = "TIME", value_parser = parse_until)]
     pub until: Option<i64>,
     /// kcat-style output format, e.g. '%t/%p@%o %k=%s\n' (tokens below).
-    #[arg(short, long, value_name = "FORMAT", value_parser = crate::commands::consume::parse_format)]
-    pub format: Option<crate::commands::consume::Template>,
+    #[arg(short, long, value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Option<Template>,
     /// Print only records this expression keeps; repeatable (all must
     /// hold). key=TEXT, key~REGEX, value=TEXT, value~REGEX,
     /// header.NAME=TEXT, header.NAME~REGEX, header.NAME, jq:EXPR (on JSON
@@ -760,14 +728,6 @@ pub(crate) struct ConsumeArgs {
     /// flags win over it; repeatable.
     #[arg(short = 'X', long = "consumer-property", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub consumer_properties: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum TimestampStyle {
-    /// Milliseconds since the epoch.
-    Ms,
-    /// UTC, e.g. 2024-05-01T12:00:00.250Z.
-    Rfc3339,
 }
 
 /// Where `consume` starts in each partition.
@@ -979,26 +939,6 @@ pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// `500ms`, `10s`, `2m`, or a bare number of seconds.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit_ms) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1_000.0)
-    } else if let Some(n) = text.strip_suffix('m') {
-        (n, 60_000.0)
-    } else {
-        (text, 1_000.0)
-    };
-    match number.trim().parse::<f64>() {
-        Ok(n) if n > 0.0 && n.is_finite() => Ok(Duration::from_millis((n * unit_ms) as u64)),
-        _ => Err(format!(
-            "expected a positive duration like 500ms, 10s or 2m, got '{text}'"
-        )),
-    }
-}
-
 /// `TOPIC` or `TOPIC:0,1,2`.
 pub(crate) fn parse_topic_partitions(text: &str) -> Result<TopicPartitions, String> {
     let (topic, partitions) = match text.rsplit_once(':') {
@@ -1023,131 +963,6 @@ pub(crate) fn parse_topic_partitions(text: &str) -> Result<TopicPartitions, Stri
         topic: topic.to_owned(),
         partitions,
     })
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
-/// days_from_civil).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// An instant as ms since the epoch: `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`
-/// or a bare number of ms. A time without a zone is refused: Kafka reads
-/// it as the local zone, and guessing wrong moves offsets by hours.
-pub(crate) fn parse_datetime_ms(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    if let Ok(ms) = text.parse::<i64>() {
-        return Ok(ms);
-    }
-    let bad = || {
-        format!(
-            "expected YYYY-MM-DDTHH:MM:SS[.sss] with Z or ±HH:MM, or ms since the epoch, got '{text}'"
-        )
-    };
-    let (date, rest) = text.split_once(['T', ' ']).ok_or_else(bad)?;
-    let (local, offset_s) = if let Some(local) = rest.strip_suffix('Z') {
-        (local, 0i64)
-    } else if let Some(i) = rest.rfind(['+', '-']) {
-        let (local, zone) = rest.split_at(i);
-        let sign = if zone.starts_with('-') { -1 } else { 1 };
-        let (h, m) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
-        let h: i64 = h.parse().map_err(|_| bad())?;
-        let m: i64 = m.parse().map_err(|_| bad())?;
-        (local, sign * (h * 3600 + m * 60))
-    } else {
-        return Err(format!(
-            "'{text}' has no time zone; add Z (UTC) or an offset such as +02:00"
-        ));
-    };
-    let mut d = date.splitn(3, '-');
-    let (year, month, day) = (d.next(), d.next(), d.next());
-    let year: i64 = year.and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-    let month: u32 = month.and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-    let day: u32 = day.and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-    let (hms, fraction) = local.split_once('.').unwrap_or((local, ""));
-    let mut t = hms.splitn(3, ':');
-    let hour: i64 = t.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-    let minute: i64 = t.next().and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-    let second: i64 = t
-        .next()
-        .map_or(Some(0), |v| v.parse().ok())
-        .ok_or_else(bad)?;
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return Err(bad());
-    }
-    let millis: i64 = if fraction.is_empty() {
-        0
-    } else {
-        let digits: String = fraction.chars().chain("000".chars()).take(3).collect();
-        digits.parse().map_err(|_| bad())?
-    };
-    let seconds =
-        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
-    Ok(seconds * 1000 + millis)
-}
-
-/// A look-back: ISO-8601 `PnDTnHnMnS` (Kafka's --by-duration) or kctl's
-/// `90m`, `45s`, `500ms`, `2h`, `1d`.
-pub(crate) fn parse_lookback(text: &str) -> Result<Duration, String> {
-    let trimmed = text.trim();
-    let bad = || format!("expected a duration like PT1H30M, P1D, 2h, 90m or 45s, got '{text}'");
-    let Some(iso) = trimmed
-        .strip_prefix('P')
-        .or_else(|| trimmed.strip_prefix('p'))
-    else {
-        if let Some(h) = trimmed.strip_suffix('h') {
-            let h: f64 = h.parse().map_err(|_| bad())?;
-            return Ok(Duration::from_secs_f64(h * 3600.0));
-        }
-        if let Some(d) = trimmed.strip_suffix('d') {
-            let d: f64 = d.parse().map_err(|_| bad())?;
-            return Ok(Duration::from_secs_f64(d * 86_400.0));
-        }
-        return parse_duration(trimmed);
-    };
-    let (days_part, time_part) = match iso.split_once(['T', 't']) {
-        Some((d, t)) => (d, t),
-        None => (iso, ""),
-    };
-    let mut total_s = 0f64;
-    let mut take = |part: &str, units: &[(char, f64)]| -> Result<(), String> {
-        let mut number = String::new();
-        for c in part.chars() {
-            if c.is_ascii_digit() || c == '.' {
-                number.push(c);
-            } else {
-                let scale = units
-                    .iter()
-                    .find(|(u, _)| u.eq_ignore_ascii_case(&c))
-                    .ok_or_else(bad)?
-                    .1;
-                total_s += number.parse::<f64>().map_err(|_| bad())? * scale;
-                number.clear();
-            }
-        }
-        if number.is_empty() {
-            Ok(())
-        } else {
-            Err(bad())
-        }
-    };
-    take(days_part, &[('D', 86_400.0), ('W', 604_800.0)])?;
-    take(time_part, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)])?;
-    if total_s <= 0.0 {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs_f64(total_s))
 }
 
 fn parse_time(text: &str) -> Result<OffsetTime, String> {
@@ -1228,38 +1043,7 @@ mod tests {
     }
 
     #[test]
-    fn datetimes_need_a_zone_and_durations_take_both_spellings() {
-        assert_eq!(parse_datetime_ms("1970-01-01T00:00:00Z").unwrap(), 0);
-        assert_eq!(
-            parse_datetime_ms("2024-02-29T12:30:15.250Z").unwrap(),
-            1_709_209_815_250
-        );
-        assert_eq!(
-            parse_datetime_ms("2024-02-29T14:30:15.250+02:00").unwrap(),
-            1_709_209_815_250
-        );
-        assert_eq!(
-            parse_datetime_ms("1700000000000").unwrap(),
-            1_700_000_000_000
-        );
-        assert!(
-            parse_datetime_ms("2024-02-29T12:30:15")
-                .unwrap_err()
-                .contains("no time zone")
-        );
-        assert!(parse_datetime_ms("2024-13-01T00:00:00Z").is_err());
-        assert_eq!(
-            parse_lookback("PT1H30M").unwrap(),
-            Duration::from_secs(5400)
-        );
-        assert_eq!(
-            parse_lookback("P1DT1S").unwrap(),
-            Duration::from_secs(86_401)
-        );
-        assert_eq!(parse_lookback("2h").unwrap(), Duration::from_secs(7200));
-        assert_eq!(parse_lookback("90m").unwrap(), Duration::from_secs(5400));
-        assert!(parse_lookback("PT").is_err());
-        assert!(parse_lookback("P1X").is_err());
+    fn topic_partition_lists_parse() {
         assert_eq!(
             parse_topic_partitions("orders:0,2").unwrap(),
             TopicPartitions {

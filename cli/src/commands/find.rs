@@ -20,8 +20,9 @@ use serde::Serialize;
 use crate::cli::{FindArgs, KeyPartitionerArg};
 use crate::connect;
 use crate::exit::{Code, Failure};
-use crate::printer::{Table, rfc3339_ms};
+use crate::printer::Table;
 use crate::settings::Settings;
+use crate::time::rfc3339_ms;
 
 const POLL_WAIT: Duration = Duration::from_millis(200);
 
