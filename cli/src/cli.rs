@@ -473,6 +473,18 @@ pub(crate) struct ResetTarget {
     /// Move each committed offset by N (negative: back), kept within the log.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub shift_by: Option<i64>,
+    /// The offsets another group has committed (its partitions, or those
+    /// of --topic), kept within the log.
+    #[arg(long, value_name = "GROUP", add = ArgValueCompleter::new(groups))]
+    pub to_group: Option<String>,
+    /// The new offsets of a plan file: what the dry run prints with -o json.
+    #[arg(long, value_name = "PLAN.json")]
+    pub from_file: Option<PathBuf>,
+    /// Restore the offsets the group had before the last --execute (each
+    /// --execute saves them in the cache directory); with --execute again,
+    /// undoing the undo.
+    #[arg(long)]
+    pub undo: bool,
 }
 
 #[derive(Debug, Args)]
@@ -481,10 +493,10 @@ pub(crate) struct GroupResetOffsetsArgs {
     #[arg(value_name = "GROUP", add = ArgValueCompleter::new(groups))]
     pub group: String,
     /// TOPIC (every partition) or TOPIC:P,P,...; repeatable.
-    #[arg(long = "topic", value_name = "TOPIC[:PARTITIONS]", value_parser = parse_topic_partitions, required_unless_present = "all_topics", add = ArgValueCompleter::new(topics))]
+    #[arg(long = "topic", value_name = "TOPIC[:PARTITIONS]", value_parser = parse_topic_partitions, required_unless_present_any = ["all_topics", "to_group", "from_file", "undo"], conflicts_with_all = ["from_file", "undo"], add = ArgValueCompleter::new(topics))]
     pub topics: Vec<TopicPartitions>,
     /// Every partition the group has committed offsets for.
-    #[arg(long, conflicts_with = "topics")]
+    #[arg(long, conflicts_with_all = ["topics", "from_file", "undo"])]
     pub all_topics: bool,
     #[command(flatten)]
     pub target: ResetTarget,

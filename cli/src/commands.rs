@@ -22,6 +22,7 @@ pub(crate) mod group_list;
 pub(crate) mod group_reset_offsets;
 pub(crate) mod health;
 pub(crate) mod man;
+mod offset_history;
 pub(crate) mod offsets;
 pub(crate) mod perf_consume;
 pub(crate) mod perf_produce;

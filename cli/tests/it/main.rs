@@ -10,6 +10,7 @@
 //!   closed pipes, and records kcat wrote;
 //! - `demo`: the demo's tables and its orderly stop;
 //! - `perf`: perf produce and consume report what really happened;
+//! - `offset_plans`: reset-offsets --to-group, --from-file and --undo;
 //! - `find`: find by key reads only the key's partition;
 //! - `filters`: `consume --filter` against Python's `re` and `json`;
 //! - `errors`: bad input of every kind, with its exit code and message;
@@ -29,6 +30,7 @@ mod filters;
 mod find;
 mod generated;
 mod groups;
+mod offset_plans;
 mod perf;
 mod produce;
 mod support;
