@@ -791,6 +791,29 @@ pub(crate) enum ContextCommand {
     /// Remove a context.
     #[command(visible_alias = "rm")]
     Remove(ContextNameArgs),
+    /// Import the clusters of kaf, rpk or kafkactl (brokers, TLS, SASL) as
+    /// contexts.
+    Import(ContextImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ContextImportArgs {
+    /// Whose config file it is.
+    #[arg(value_enum)]
+    pub tool: ImportTool,
+    /// The file [default: kaf ~/.kaf/config, rpk ~/.config/rpk/rpk.yaml,
+    /// kafkactl ~/.config/kafkactl/config.yml].
+    pub file: Option<PathBuf>,
+    /// Put this before every imported name (e.g. `kaf-`).
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ImportTool {
+    Kaf,
+    Rpk,
+    Kafkactl,
 }
 
 #[derive(Debug, Args)]

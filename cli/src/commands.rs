@@ -10,6 +10,7 @@ pub(crate) mod config_get;
 pub(crate) mod config_set;
 pub(crate) mod consume;
 pub(crate) mod context_add;
+pub(crate) mod context_import;
 pub(crate) mod context_list;
 pub(crate) mod context_remove;
 pub(crate) mod context_use;
@@ -111,5 +112,6 @@ pub(crate) fn context(global: &GlobalArgs, command: &ContextCommand) -> anyhow::
         ContextCommand::Use(args) => context_use::run(&printer, &path, explicit, args),
         ContextCommand::Add(args) => context_add::run(&printer, &path, explicit, args),
         ContextCommand::Remove(args) => context_remove::run(&printer, &path, explicit, args),
+        ContextCommand::Import(args) => context_import::run(&printer, &path, explicit, args),
     }
 }
