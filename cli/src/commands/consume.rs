@@ -33,7 +33,7 @@ use kctl_client::{ConsumerConfig, ErrorCode, IsolationLevel, OffsetReset, TopicP
 use crate::cli::{ConsumeArgs, StartSpec};
 use crate::connect;
 use crate::exit::{Code, Failure, usage};
-use crate::format::{Piece, Template, TimestampStyle};
+use crate::format::{Encoding, Piece, Template, TimestampStyle};
 use crate::printer::OutputFormat;
 use crate::record_json::write_json_line;
 use crate::settings::Settings;
@@ -184,7 +184,7 @@ impl Output {
             pieces.extend([Piece::Literal(b"Offset:".to_vec()), Piece::Offset, tab()]);
         }
         if on("print.headers") {
-            pieces.extend([Piece::Headers, tab()]);
+            pieces.extend([Piece::Headers(Encoding::Raw), tab()]);
         }
         let print_key = print
             .get("print.key")
@@ -192,9 +192,12 @@ impl Output {
             .unwrap_or(args.key_separator.is_some());
         if print_key {
             let separator = key_separator.unwrap_or_else(|| "\t".into());
-            pieces.extend([Piece::Key, Piece::Literal(separator.into_bytes())]);
+            pieces.extend([
+                Piece::Key(Encoding::Raw),
+                Piece::Literal(separator.into_bytes()),
+            ]);
         }
-        pieces.extend([Piece::Value, Piece::Literal(b"\n".to_vec())]);
+        pieces.extend([Piece::Value(Encoding::Raw), Piece::Literal(b"\n".to_vec())]);
         Ok(Self::Template {
             template: Template { pieces },
             null_literal: null_literal.unwrap_or_else(|| b"null".to_vec()),
