@@ -630,6 +630,15 @@ pub(crate) struct ProduceArgs {
     /// How each line is read.
     #[arg(long, value_enum, default_value = "text")]
     pub input: InputFormat,
+    /// Read records with a format string, the same tokens, escapes and
+    /// modifiers as `consume --format`, e.g. '%k %v\n' or
+    /// '%K %k %S %s{hex}\n' (length tokens read binary; -1 is null). The
+    /// input is read whole, not line by line.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format, conflicts_with_all = ["input", "key_separator", "properties"])]
+    pub format: Option<Template>,
+    /// How --format reads %T: ms (the default) or RFC 3339.
+    #[arg(long, value_enum, default_value = "ms", requires = "format")]
+    pub timestamps: TimestampStyle,
     /// Split each text line at the first SEP into key and value.
     #[arg(short = 'K', long, value_name = "SEP")]
     pub key_separator: Option<String>,

@@ -11,6 +11,7 @@
 //! - `demo`: the demo's tables and its orderly stop;
 //! - `perf`: perf produce and consume report what really happened;
 //! - `offset_plans`: reset-offsets --to-group, --from-file and --undo;
+//! - `formats`: consume --format output read back by produce --format;
 //! - `find`: find by key reads only the key's partition;
 //! - `filters`: `consume --filter` against Python's `re` and `json`;
 //! - `errors`: bad input of every kind, with its exit code and message;
@@ -28,6 +29,7 @@ mod demo;
 mod errors;
 mod filters;
 mod find;
+mod formats;
 mod generated;
 mod groups;
 mod offset_plans;
