@@ -10,10 +10,12 @@ pub(crate) mod config_get;
 pub(crate) mod config_set;
 pub(crate) mod consume;
 pub(crate) mod context_add;
+pub(crate) mod context_import;
 pub(crate) mod context_list;
 pub(crate) mod context_remove;
 pub(crate) mod context_use;
 pub(crate) mod demo;
+pub(crate) mod find;
 pub(crate) mod group_delete;
 pub(crate) mod group_delete_offsets;
 pub(crate) mod group_describe;
@@ -21,6 +23,7 @@ pub(crate) mod group_list;
 pub(crate) mod group_reset_offsets;
 pub(crate) mod health;
 pub(crate) mod man;
+mod offset_history;
 pub(crate) mod offsets;
 pub(crate) mod perf_consume;
 pub(crate) mod perf_produce;
@@ -80,6 +83,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
             GroupCommand::ResetOffsets(args) => group_reset_offsets::run(&settings, args).await,
         },
         Command::Offsets(args) => offsets::run(&settings, args).await,
+        Command::Find(args) => find::run(&settings, args).await,
         Command::Tui(args) => tui::run(&settings, args).await,
         Command::Health(args) => health::run(&settings, args).await,
         Command::Produce(args) => produce::run(&settings, args).await,
@@ -117,5 +121,6 @@ pub(crate) fn context(global: &GlobalArgs, command: &ContextCommand) -> anyhow::
         ContextCommand::Use(args) => context_use::run(&printer, &path, explicit, args),
         ContextCommand::Add(args) => context_add::run(&printer, &path, explicit, args),
         ContextCommand::Remove(args) => context_remove::run(&printer, &path, explicit, args),
+        ContextCommand::Import(args) => context_import::run(&printer, &path, explicit, args),
     }
 }

@@ -297,15 +297,25 @@ impl Client {
         {
             return Ok(live);
         }
+        let only_bootstrap = candidates.len() == self.inner.bootstrap.len();
         let mut last = None;
+        let mut attempts = Vec::new();
         for broker in candidates {
             match broker.get().await {
                 Ok(conn) => return Ok((conn, broker)),
                 // Another broker would refuse the same credentials or
                 // certificate; say why at once, not "no broker reachable".
                 Err(e) if !e.is_retriable() => return Err(Error::from(e)),
-                Err(e) => last = Some(Error::from(e)),
+                Err(e) => {
+                    attempts.push((broker.addr().to_owned(), e.clone()));
+                    last = Some(Error::from(e));
+                }
             }
+        }
+        // Before the first metadata, every address is one the user gave:
+        // name each, so a typo or a stopped broker shows at once.
+        if only_bootstrap && attempts.iter().all(|(_, e)| e.is_unreachable()) {
+            return Err(Error::BootstrapUnreachable { attempts });
         }
         Err(Error::NoBrokerAvailable {
             last: Box::new(last.unwrap_or_else(|| Error::Config("no brokers configured".into()))),

@@ -40,6 +40,7 @@ use super::shared::outcome;
 use crate::cli::{AcksArg, CompressionArg, InputFormat, PartitionerArg, ProduceArgs};
 use crate::connect;
 use crate::exit::{Code, Failure, usage};
+use crate::format::{Template, TimestampStyle};
 use crate::settings::Settings;
 
 /// Lines read ahead of the producer.
@@ -210,8 +211,87 @@ fn parse_json(line: &[u8]) -> Result<Parsed, String> {
 
 /// What the reader thread sends.
 enum Input {
-    Line { number: u64, bytes: Vec<u8> },
+    Line {
+        number: u64,
+        bytes: Vec<u8>,
+    },
+    /// A record `--format` read (number counts records).
+    Record {
+        number: u64,
+        parsed: Parsed,
+        bytes: u64,
+    },
+    /// Input `--format` could not read: the record number and why.
+    Malformed {
+        number: u64,
+        message: String,
+    },
     Failed(std::io::Error),
+}
+
+/// `--format`: reads the whole input, then parses records one after the
+/// other with the template `consume --format` renders with.
+fn spawn_format_reader(
+    mut source: Box<dyn Read + Send>,
+    template: Template,
+    timestamps: TimestampStyle,
+    tx: mpsc::Sender<Input>,
+) {
+    std::thread::spawn(move || {
+        let mut input = Vec::new();
+        if let Err(e) = source.read_to_end(&mut input) {
+            let _ = tx.blocking_send(Input::Failed(e));
+            return;
+        }
+        let mut at = 0;
+        for number in 1.. {
+            let sent = match template.parse_record(&input[at..], timestamps) {
+                Ok(None) => return,
+                Ok(Some((record, used))) if used == 0 => {
+                    // A format of fields alone would read nothing forever.
+                    drop(record);
+                    tx.blocking_send(Input::Malformed {
+                        number,
+                        message: "the format reads no bytes; end it with a literal such as \\n"
+                            .into(),
+                    })
+                }
+                Ok(Some((record, used))) => {
+                    at += used;
+                    let headers: Result<Vec<(String, Option<Vec<u8>>)>, String> = record
+                        .headers
+                        .into_iter()
+                        .map(|(name, value)| {
+                            String::from_utf8(name)
+                                .map(|name| (name, value))
+                                .map_err(|_| "a header name is not UTF-8".to_owned())
+                        })
+                        .collect();
+                    match headers {
+                        Ok(headers) => tx.blocking_send(Input::Record {
+                            number,
+                            parsed: Parsed {
+                                key: record.key,
+                                value: record.value,
+                                headers,
+                                partition: record.partition,
+                                timestamp_ms: record.timestamp_ms,
+                            },
+                            bytes: used as u64,
+                        }),
+                        Err(message) => tx.blocking_send(Input::Malformed { number, message }),
+                    }
+                }
+                Err(message) => tx.blocking_send(Input::Malformed {
+                    number,
+                    message: format!("{message} (the record starts at byte {at} of the input)"),
+                }),
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    });
 }
 
 fn spawn_reader(source: Box<dyn Read + Send>, tx: mpsc::Sender<Input>) {
@@ -395,7 +475,10 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
         None => None,
     };
     let (tx, mut rx) = mpsc::channel(READ_AHEAD_LINES);
-    spawn_reader(source, tx);
+    match &args.format {
+        Some(template) => spawn_format_reader(source, template.clone(), args.timestamps, tx),
+        None => spawn_reader(source, tx),
+    }
     let bar = progress_bar(&args, total_bytes);
     let stats = Arc::new(Stats::default());
     let fixed_headers: Vec<(String, Vec<u8>)> = args
@@ -415,20 +498,36 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
             }
         };
         let Some(input) = input else { break };
-        let (number, bytes) = match input {
-            Input::Line { number, bytes } => (number, bytes),
+        let (number, parsed) = match input {
+            Input::Line { number, bytes } => {
+                bar.inc(bytes.len() as u64 + 1);
+                if args.input == InputFormat::Json && bytes.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                let parsed = match args.input {
+                    InputFormat::Text => text.parse(&bytes),
+                    InputFormat::Json => parse_json(&bytes),
+                };
+                (number, parsed)
+            }
+            Input::Record {
+                number,
+                parsed,
+                bytes,
+            } => {
+                bar.inc(bytes);
+                (number, Ok(parsed))
+            }
+            Input::Malformed { number, message } => (number, Err(message)),
             Input::Failed(e) => {
                 stopped = Some(anyhow::Error::new(e).context(format!("reading {input_name}")));
                 break;
             }
         };
-        bar.inc(bytes.len() as u64 + 1);
-        if args.input == InputFormat::Json && bytes.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let parsed = match args.input {
-            InputFormat::Text => text.parse(&bytes),
-            InputFormat::Json => parse_json(&bytes),
+        let unit = if args.format.is_some() {
+            "record"
+        } else {
+            "line"
         };
         let parsed = match parsed {
             Ok(parsed) => parsed,
@@ -437,10 +536,12 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
                     Failure::new(
                         Code::Failure,
                         format!(
-                            "{input_name} line {number}: {message}; nothing after it was produced"
+                            "{input_name} {unit} {number}: {message}; nothing after it was produced"
                         ),
                     )
-                    .hint(if args.input == InputFormat::Json {
+                    .hint(if args.format.is_some() {
+                        "the input must follow --format exactly; see docs/cli.md for its tokens"
+                    } else if args.input == InputFormat::Json {
                         "each line must be one JSON object; see docs/cli.md for the record format"
                     } else {
                         "every line needs the key separator when keys are parsed"
