@@ -29,6 +29,29 @@ impl<T> Ring<T> {
         self.items.push_back(item);
     }
 
+    /// Inserts `item` where `key` keeps the ring sorted (oldest/smallest
+    /// first) and returns what no longer fits: the smallest item when the
+    /// ring was full, which is `item` itself if it sorts before everything
+    /// held. Items arriving in order go to the back in O(1).
+    pub fn insert_ordered_by_key<K: Ord>(&mut self, item: T, key: impl Fn(&T) -> K) -> Option<T> {
+        let item_key = key(&item);
+        let at = if self.items.back().is_none_or(|last| key(last) <= item_key) {
+            self.items.len()
+        } else {
+            self.items.partition_point(|held| key(held) <= item_key)
+        };
+        if self.items.len() < self.capacity {
+            self.items.insert(at, item);
+            return None;
+        }
+        if at == 0 {
+            return Some(item);
+        }
+        let dropped = self.items.pop_front();
+        self.items.insert(at - 1, item);
+        dropped
+    }
+
     /// Replaces the newest item; pushes when empty.
     pub fn replace_last(&mut self, item: T) {
         match self.items.back_mut() {
@@ -73,6 +96,12 @@ impl<T> Ring<T> {
         self.items.get(index)
     }
 
+    /// The index of the first item for which `pred` is false, in a ring
+    /// ordered so that `pred` holds for a prefix (binary search).
+    pub fn partition_point(&self, pred: impl FnMut(&T) -> bool) -> usize {
+        self.items.partition_point(pred)
+    }
+
     /// Oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
         self.items.iter()
@@ -93,6 +122,20 @@ mod tests {
         assert!(ring.is_full());
         assert_eq!(ring.first(), Some(&2));
         assert_eq!(ring.second_last(), Some(&3));
+    }
+
+    #[test]
+    fn ordered_insert_keeps_order_and_drops_the_smallest() {
+        let mut ring = Ring::new(3);
+        assert_eq!(ring.insert_ordered_by_key(5, |x| *x), None);
+        assert_eq!(ring.insert_ordered_by_key(1, |x| *x), None);
+        assert_eq!(ring.insert_ordered_by_key(3, |x| *x), None);
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![1, 3, 5]);
+        assert_eq!(ring.insert_ordered_by_key(4, |x| *x), Some(1));
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert_eq!(ring.insert_ordered_by_key(9, |x| *x), Some(3));
+        assert_eq!(ring.insert_ordered_by_key(2, |x| *x), Some(2), "too old");
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![4, 5, 9]);
     }
 
     #[test]
