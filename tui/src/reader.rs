@@ -105,6 +105,11 @@ pub fn spawn(
                     }
                 }
             }
+            // Idle: stop fetching, so a finished session neither holds
+            // prefetched data nor keeps the connection busy.
+            if let Some(consumer) = &consumer {
+                consumer.unsubscribe();
+            }
             if rx.changed().await.is_err() {
                 return;
             }

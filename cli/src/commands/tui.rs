@@ -18,6 +18,10 @@ use crate::connect;
 use crate::exit::{Code, usage};
 use crate::settings::Settings;
 
+/// What the Messages screen's consumer may hold fetched ahead of the
+/// buffer (the consumer's default is 50 MiB).
+const READER_PREFETCH_BYTES: usize = 8 << 20;
+
 pub(crate) async fn run(settings: &Settings, args: TuiArgs) -> anyhow::Result<Code> {
     let isolation = health::isolation(args.read_committed);
     if args.once {
@@ -44,6 +48,9 @@ pub(crate) async fn run(settings: &Settings, args: TuiArgs) -> anyhow::Result<Co
     // Retention can delete records under a position; the log start is then
     // the nearest still there.
     consumer_config.auto_offset_reset = OffsetReset::Earliest;
+    // Fetched-but-unread data is memory too: a few fetches ahead is enough
+    // for a screen that shows thousands of records.
+    consumer_config.max_buffered_bytes = READER_PREFETCH_BYTES;
     let connect_consumer: ConnectConsumer = Box::new(move || {
         let config = consumer_config.clone();
         Box::pin(async move { Consumer::new(config).await })
