@@ -9,8 +9,9 @@
 //! [`BATCH_INTERVAL`], each copied out of the fetch buffer (see
 //! [`BrowsedRecord::from_consumed`]).
 //!
-//! A session reads from its start position to the end offsets it looked
-//! up when it began, then stops (caught up), or keeps going when the
+//! A `--filter` expression is applied as records stream, before they are
+//! copied, so only matches are sent and kept. A session reads from its
+//! start position to the end offsets it looked up when it began, then stops (caught up), or keeps going when the
 //! request asked for a live tail. Reading forward stops once the buffer's
 //! worth of records matched, so `oldest` on a large topic does not read
 //! it all to keep its last few.
@@ -23,6 +24,7 @@ use std::time::Duration;
 use kctl_client::admin::{
     Admin, AdminConfig, IsolationLevel, OffsetSpec, TopicPartition as AdminTp,
 };
+use kctl_client::filter::{FilterError, RecordFilter};
 use kctl_client::{Consumer, TopicPartition};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -148,8 +150,8 @@ enum SessionError {
     Kafka(#[from] kctl_client::Error),
     #[error("topic {0} has no partition {1}")]
     NoSuchPartition(String, i32),
-    #[error("record filters are not available in this build (filter {0:?})")]
-    FilterUnavailable(String),
+    #[error("filter: {0}")]
+    Filter(#[from] FilterError),
     #[error("the dashboard is gone")]
     Closed,
 }
@@ -169,10 +171,13 @@ async fn run_session(
         last_sent: Instant::now(),
     };
     sender.send(ReaderPhase::Starting)?;
-    if let Some(filter) = &request.filter {
-        // Records are never shown unfiltered under a filter's name.
-        return Err(SessionError::FilterUnavailable(filter.clone()));
-    }
+    // The app checked the expression before asking; parsed here again
+    // because a parsed filter is not plain data to send.
+    let filter = request
+        .filter
+        .as_deref()
+        .map(RecordFilter::parse)
+        .transpose()?;
     if slot.is_none() {
         *slot = Some(connect().await?);
     }
@@ -221,6 +226,9 @@ async fn run_session(
             sender.scanned += 1;
             next.insert(record.partition, record.offset + 1);
             if !request.tail && matched >= request.limit {
+                continue;
+            }
+            if filter.as_ref().is_some_and(|f| !f.matches(record)) {
                 continue;
             }
             matched += 1;

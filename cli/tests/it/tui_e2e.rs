@@ -244,9 +244,9 @@ fn start_dashboard(broker: &Broker, name: &str) -> (Tmux, tempfile::TempDir) {
     (tmux, config_home)
 }
 
-/// The Messages screen: browse a topic newest first, narrow it to one
-/// partition and a start offset, open a JSON record, and tail records as
-/// they are produced.
+/// The Messages screen: browse a topic newest first, filter it, narrow it
+/// to one partition and a start offset, open a JSON record, and tail
+/// records as they are produced.
 #[test]
 fn messages_in_tmux() {
     if !Tmux::available() {
@@ -294,6 +294,26 @@ fn messages_in_tmux() {
         list.contains(r#"{"id":6,"item":"book-6","qty":6}"#),
         "{list}"
     );
+
+    // The same expressions as `kctl consume --filter`, applied as records
+    // stream: a jq condition on the JSON value.
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "jq:.qty >= 5"]);
+    tmux.keys(&["Enter"]);
+    let filtered = tmux.screen("03b-filtered", |s| {
+        s.contains("filter jq:.qty >= 5: 2 of 7 read")
+    });
+    assert!(filtered.contains("2/10000 records"), "{filtered}");
+    assert!(
+        filtered.contains(r#"{"id":5,"#) && !filtered.contains("plain seven"),
+        "{filtered}"
+    );
+    tmux.keys(&["/"]);
+    tmux.keys(&["-N", "12", "BSpace"]);
+    tmux.keys(&["Enter"]);
+    tmux.screen("03c-unfiltered", |s| {
+        s.contains("7/10000 records") && !s.contains("filter jq")
+    });
 
     tmux.keys(&["p"]);
     let partition = tmux.screen("04-partition-1", |s| {

@@ -3,6 +3,8 @@
 //! prompts that change them. Like the rest of [`App`], it does no I/O:
 //! starting or stopping the reader is a [`Command`] for the event loop.
 
+use kctl_client::filter::RecordFilter;
+
 use super::{App, TableKind, View};
 use crate::action::{Action, Command};
 use crate::evaluation::TopicEval;
@@ -310,7 +312,14 @@ impl App {
             },
             PromptKind::RecordFilter => {
                 let text = text.trim();
-                self.browser.filter = (!text.is_empty()).then(|| text.to_owned());
+                if text.is_empty() {
+                    self.browser.filter = None;
+                } else if let Err(error) = RecordFilter::parse(text) {
+                    self.browser.error = Some(format!("filter: {error}"));
+                    return None;
+                } else {
+                    self.browser.filter = Some(text.to_owned());
+                }
             }
         }
         self.browser.error = None;
@@ -555,6 +564,39 @@ mod tests {
         app.update(Action::FilterChar('x'));
         assert_eq!(app.update(Action::FilterCancel), None);
         assert_eq!(app.input_mode(), crate::keymap::Mode::Normal);
+    }
+
+    #[test]
+    fn filter_prompt_checks_the_expression_before_reading() {
+        let (mut app, _) = on_orders();
+        let type_in = |app: &mut App, text: &str| {
+            app.update(Action::StartFilter);
+            for c in text.chars() {
+                app.update(Action::FilterChar(c));
+            }
+            app.update(Action::FilterApply)
+        };
+        let request = browse_request(type_in(&mut app, "jq:.order_id > 3"));
+        assert_eq!(request.filter.as_deref(), Some("jq:.order_id > 3"));
+        assert_eq!(app.browser().filter(), Some("jq:.order_id > 3"));
+
+        assert_eq!(type_in(&mut app, "&& kye~x"), None);
+        let error = app.browser().error().expect("explained");
+        assert!(error.starts_with("filter: "), "{error}");
+        assert_eq!(
+            app.browser().filter(),
+            Some("jq:.order_id > 3"),
+            "unchanged"
+        );
+
+        // `/` starts from the current expression; emptying it drops it.
+        app.update(Action::StartFilter);
+        for _ in 0.."jq:.order_id > 3&& kye~x".len() {
+            app.update(Action::FilterBackspace);
+        }
+        let request = browse_request(app.update(Action::FilterApply));
+        assert_eq!(request.filter, None);
+        assert_eq!(app.browser().error(), None);
     }
 
     #[test]
