@@ -354,38 +354,6 @@ pub fn synthetic(size: Size, step: usize) -> Snapshot {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn synthetic_has_the_requested_size() {
-        let snap = synthetic(
-            Size {
-                topics: 10,
-                partitions_per_topic: 100,
-                groups: 50,
-                partitions_per_group: 20,
-            },
-            3,
-        );
-        let partitions: usize = snap.topics.iter().map(|t| t.partitions.len()).sum();
-        assert_eq!(partitions, 1_000);
-        assert_eq!(snap.groups.len(), 50);
-        assert!(snap.groups.iter().all(|g| g.offsets.len() == 20));
-    }
-
-    #[test]
-    fn scenario_steps_advance_time_and_offsets() {
-        let a = scenario(0);
-        let b = scenario(1);
-        assert_eq!(b.captured_at_ms - a.captured_at_ms, STEP_MS);
-        assert!(
-            b.topics[0].partitions[0].log_end_offset > a.topics[0].partitions[0].log_end_offset
-        );
-    }
-}
-
 /// `count` records of `orders` spread over `partitions`, one a
 /// millisecond from [`EPOCH_MS`]: mostly JSON orders keyed by customer,
 /// with a plain-text value every 5th, a binary one every 7th, a null key
@@ -420,4 +388,36 @@ pub fn records(count: usize, partitions: i32) -> Vec<BrowsedRecord> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_has_the_requested_size() {
+        let snap = synthetic(
+            Size {
+                topics: 10,
+                partitions_per_topic: 100,
+                groups: 50,
+                partitions_per_group: 20,
+            },
+            3,
+        );
+        let partitions: usize = snap.topics.iter().map(|t| t.partitions.len()).sum();
+        assert_eq!(partitions, 1_000);
+        assert_eq!(snap.groups.len(), 50);
+        assert!(snap.groups.iter().all(|g| g.offsets.len() == 20));
+    }
+
+    #[test]
+    fn scenario_steps_advance_time_and_offsets() {
+        let a = scenario(0);
+        let b = scenario(1);
+        assert_eq!(b.captured_at_ms - a.captured_at_ms, STEP_MS);
+        assert!(
+            b.topics[0].partitions[0].log_end_offset > a.topics[0].partitions[0].log_end_offset
+        );
+    }
 }

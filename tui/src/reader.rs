@@ -127,6 +127,7 @@ struct Sender<'a> {
     pending: Vec<BrowsedRecord>,
     scanned: u64,
     last_sent: Instant,
+    last_phase: ReaderPhase,
 }
 
 impl Sender<'_> {
@@ -135,9 +136,10 @@ impl Sender<'_> {
             session: self.session,
             records: std::mem::take(&mut self.pending),
             scanned: std::mem::take(&mut self.scanned),
-            phase,
+            phase: phase.clone(),
         };
         self.last_sent = Instant::now();
+        self.last_phase = phase;
         self.actions
             .send(Action::Browsed(Box::new(update)))
             .map_err(|_| SessionError::Closed)
@@ -169,6 +171,7 @@ async fn run_session(
         pending: Vec::new(),
         scanned: 0,
         last_sent: Instant::now(),
+        last_phase: ReaderPhase::Starting,
     };
     sender.send(ReaderPhase::Starting)?;
     // The app checked the expression before asking; parsed here again
@@ -213,22 +216,25 @@ async fn run_session(
             .all(|(p, offset)| ranges.get(p).is_none_or(|r| *offset >= r.end))
     };
     let mut matched = 0usize;
+    // A match was left out because the buffer's worth had been read.
+    let mut overflowed = false;
     let mut at_end = caught_up(&next);
     loop {
+        if !request.tail && (overflowed || (matched >= request.limit && !at_end)) {
+            return sender.send(ReaderPhase::BufferFull);
+        }
         if at_end && !request.tail {
             return sender.send(ReaderPhase::CaughtUp);
-        }
-        if !request.tail && matched >= request.limit {
-            return sender.send(ReaderPhase::BufferFull);
         }
         let records = consumer.poll(POLL_WAIT).await?;
         for record in &records {
             sender.scanned += 1;
             next.insert(record.partition, record.offset + 1);
-            if !request.tail && matched >= request.limit {
+            if filter.as_ref().is_some_and(|f| !f.matches(record)) {
                 continue;
             }
-            if filter.as_ref().is_some_and(|f| !f.matches(record)) {
+            if !request.tail && matched >= request.limit {
+                overflowed = true;
                 continue;
             }
             matched += 1;
@@ -242,12 +248,14 @@ async fn run_session(
             }
         }
         at_end = at_end || caught_up(&next);
-        if sender.last_sent.elapsed() >= BATCH_INTERVAL {
-            let phase = if at_end {
-                ReaderPhase::Tailing
-            } else {
-                ReaderPhase::Reading
-            };
+        let phase = if at_end {
+            ReaderPhase::Tailing
+        } else {
+            ReaderPhase::Reading
+        };
+        // An idle tail sends nothing, so the screen is not redrawn for it.
+        let news = sender.scanned > 0 || phase != sender.last_phase;
+        if news && sender.last_sent.elapsed() >= BATCH_INTERVAL {
             sender.send(phase)?;
         }
     }
