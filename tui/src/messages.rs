@@ -197,16 +197,21 @@ impl MessageBuffer {
         }
     }
 
-    pub fn insert(&mut self, record: BrowsedRecord) {
-        self.payload_bytes += record.payload_bytes();
+    /// Adds a batch from the reader; when full, the oldest records go.
+    pub fn extend(&mut self, records: Vec<BrowsedRecord>) {
+        self.payload_bytes += records
+            .iter()
+            .map(BrowsedRecord::payload_bytes)
+            .sum::<usize>();
         let order = self.order;
-        if let Some(dropped) = self
+        let dropped = self
             .records
-            .insert_ordered_by_key(record, |r| Self::key(order, r))
-        {
-            self.payload_bytes -= dropped.payload_bytes();
-            self.evicted += 1;
-        }
+            .merge_sorted_by_key(records, |r| Self::key(order, r));
+        self.payload_bytes -= dropped
+            .iter()
+            .map(BrowsedRecord::payload_bytes)
+            .sum::<usize>();
+        self.evicted += dropped.len() as u64;
     }
 
     pub fn len(&self) -> usize {
@@ -339,9 +344,8 @@ mod tests {
     #[test]
     fn buffer_orders_merged_partitions_by_time_newest_first() {
         let mut buffer = MessageBuffer::new(10, Order::Time);
-        buffer.insert(record(0, 0, 100, "a"));
-        buffer.insert(record(0, 1, 300, "c"));
-        buffer.insert(record(1, 0, 200, "b"));
+        buffer.extend(vec![record(0, 0, 100, "a"), record(0, 1, 300, "c")]);
+        buffer.extend(vec![record(1, 0, 200, "b")]);
         let newest: Vec<i64> = (0..3)
             .filter_map(|row| buffer.newest_first(row))
             .map(|r| r.timestamp_ms)
@@ -353,24 +357,25 @@ mod tests {
     #[test]
     fn buffer_in_offset_order_ignores_timestamps() {
         let mut buffer = MessageBuffer::new(10, Order::Offset);
-        buffer.insert(record(0, 5, 100, "later offset, earlier time"));
-        buffer.insert(record(0, 4, 900, "earlier offset"));
+        buffer.extend(vec![
+            record(0, 5, 100, "later offset, earlier time"),
+            record(0, 4, 900, "earlier offset"),
+        ]);
         assert_eq!(buffer.newest_first(0).map(|r| r.offset), Some(5));
     }
 
     #[test]
     fn buffer_is_bounded_and_counts_bytes() {
         let mut buffer = MessageBuffer::new(3, Order::Time);
-        for i in 0..10 {
-            buffer.insert(record(0, i, i * 10, "abcd"));
-        }
+        buffer.extend((0..6).map(|i| record(0, i, i * 10, "abcd")).collect());
+        buffer.extend((6..10).map(|i| record(0, i, i * 10, "abcd")).collect());
         assert_eq!(buffer.len(), 3);
         assert_eq!(buffer.evicted(), 7);
         // 4 value bytes and a 1-byte header key per record.
         assert_eq!(buffer.payload_bytes(), 3 * 5);
         assert_eq!(buffer.newest_first(2).map(|r| r.offset), Some(7));
         // Older than everything held: dropped on arrival.
-        buffer.insert(record(0, 100, 0, "abcd"));
+        buffer.extend(vec![record(0, 100, 0, "abcd")]);
         assert_eq!(buffer.newest_first(2).map(|r| r.offset), Some(7));
         assert_eq!(buffer.payload_bytes(), 3 * 5);
         assert_eq!(buffer.evicted(), 8);

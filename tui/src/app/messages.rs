@@ -226,9 +226,7 @@ impl App {
         let anchor = (selected > 0)
             .then(|| browser.buffer.newest_first(selected).cloned())
             .flatten();
-        for record in update.records {
-            browser.buffer.insert(record);
-        }
+        browser.buffer.extend(update.records);
         if let Some(anchor) = anchor {
             let row = browser.buffer.newest_first_row(&anchor).unwrap_or(selected);
             self.selected.insert(TableKind::Messages, row);
