@@ -447,6 +447,27 @@ mod tests {
     }
 
     #[test]
+    fn a_partition_of_a_topic_drill_in_opens_its_records() {
+        let mut app = App::new(EvalConfig::default(), 10_000);
+        app.update(Action::Snapshot(Box::new(fixture::scenario(0))));
+        app.update(Action::Show(Screen::Topics));
+        app.update(Action::Open);
+        let View::Topic(topic) = app.view().clone() else {
+            panic!("in a topic: {:?}", app.view());
+        };
+        app.update(Action::Down);
+        let partition = app.topic_partition_rows()[1].partition;
+        let request = browse_request(app.update(Action::Open));
+        assert_eq!(
+            (request.topic.as_str(), request.partition),
+            (topic.as_str(), Some(partition))
+        );
+        assert_eq!(app.view(), &View::MessageList(topic.clone()));
+        app.update(Action::Back);
+        assert_eq!(app.view(), &View::Topic(topic), "back where it came from");
+    }
+
+    #[test]
     fn records_of_an_older_session_are_dropped() {
         let (mut app, _) = on_orders();
         let request = browse_request(app.update(Action::NextPartition));
