@@ -572,6 +572,9 @@ pub(crate) struct TuiArgs {
     /// Measure lag against the last stable offset (read_committed consumers).
     #[arg(long)]
     pub read_committed: bool,
+    /// Records the Messages screen keeps in memory; older ones are dropped.
+    #[arg(long, default_value_t = kctl_tui::messages::DEFAULT_BUFFER_RECORDS as u64, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub buffer_records: u64,
 }
 
 #[derive(Debug, Args)]
