@@ -59,7 +59,7 @@ impl Encoding {
         match self {
             Self::Raw => Ok(text.to_vec()),
             Self::Hex => {
-                if text.len() % 2 != 0 {
+                if !text.len().is_multiple_of(2) {
                     return Err("hex with an odd number of digits".into());
                 }
                 text.chunks(2)
@@ -130,12 +130,15 @@ pub(crate) struct Template {
     pub(crate) pieces: Vec<Piece>,
 }
 
+/// A header's name and value (null allowed), as bytes.
+pub(crate) type RawHeader = (Vec<u8>, Option<Vec<u8>>);
+
 /// A record read by [`Template::parse_record`].
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct ParsedRecord {
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
-    pub headers: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    pub headers: Vec<RawHeader>,
     pub partition: Option<i32>,
     pub timestamp_ms: Option<i64>,
 }
@@ -447,10 +450,7 @@ fn render_headers(headers: &[Header], encoding: Encoding, out: &mut Vec<u8>) {
 
 /// What [`render_headers`] wrote. Raw names and values must not contain
 /// `,` (nor names `=`): use `{hex}` or `{base64}` when they might.
-fn parse_headers(
-    text: &[u8],
-    encoding: Encoding,
-) -> Result<Vec<(Vec<u8>, Option<Vec<u8>>)>, String> {
+fn parse_headers(text: &[u8], encoding: Encoding) -> Result<Vec<RawHeader>, String> {
     if text.is_empty() {
         return Ok(Vec::new());
     }

@@ -152,7 +152,10 @@ pub(crate) async fn run(settings: &Settings, args: FindArgs) -> anyhow::Result<C
                     .unwrap_or_default()
             ),
         )
-        .hint("records written by librdkafka's default partitioner (kcat, confluent-kafka) need --partitioner consistent; a topic whose partitions were added since moved its keys")
+        .hint(match args.partitioner {
+            KeyPartitionerArg::Murmur2 => "records written by librdkafka's default partitioner (kcat, confluent-kafka) need --partitioner consistent; a topic whose partitions were added since moved its keys",
+            KeyPartitionerArg::Consistent => "records written by Java clients, franz-go or kctl need --partitioner murmur2 (the default); a topic whose partitions were added since moved its keys",
+        })
         .into());
     }
     settings.printer.emit(&found, tables)?;

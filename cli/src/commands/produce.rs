@@ -48,12 +48,15 @@ const READ_AHEAD_LINES: usize = 1024;
 /// Errors quoted in the summary; the rest are only counted.
 const ERRORS_QUOTED_MAX: usize = 5;
 
+/// A header's name and value (null allowed).
+type ParsedHeader = (String, Option<Vec<u8>>);
+
 /// One record, parsed from a line.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Parsed {
     key: Option<Vec<u8>>,
     value: Option<Vec<u8>>,
-    headers: Vec<(String, Option<Vec<u8>>)>,
+    headers: Vec<ParsedHeader>,
     partition: Option<i32>,
     timestamp_ms: Option<i64>,
 }
@@ -247,9 +250,8 @@ fn spawn_format_reader(
         for number in 1.. {
             let sent = match template.parse_record(&input[at..], timestamps) {
                 Ok(None) => return,
-                Ok(Some((record, used))) if used == 0 => {
+                Ok(Some((_, 0))) => {
                     // A format of fields alone would read nothing forever.
-                    drop(record);
                     tx.blocking_send(Input::Malformed {
                         number,
                         message: "the format reads no bytes; end it with a literal such as \\n"
@@ -258,7 +260,7 @@ fn spawn_format_reader(
                 }
                 Ok(Some((record, used))) => {
                     at += used;
-                    let headers: Result<Vec<(String, Option<Vec<u8>>)>, String> = record
+                    let headers: Result<Vec<ParsedHeader>, String> = record
                         .headers
                         .into_iter()
                         .map(|(name, value)| {
