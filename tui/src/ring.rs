@@ -40,7 +40,7 @@ impl<T> Ring<T> {
         key: impl Fn(&T) -> K,
     ) -> Vec<T> {
         // Stable, so equal keys keep their arrival order.
-        items.sort_by(|a, b| key(a).cmp(&key(b)));
+        items.sort_by_key(|item| key(item));
         let appends = match (self.items.back(), items.first()) {
             (Some(last), Some(first)) => key(last) <= key(first),
             _ => true,
