@@ -61,5 +61,38 @@ fn scrolling(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, scrolling);
+/// What the event loop does when a reader batch arrives while scrolling: a
+/// batch of 1,000 records folded into the full buffer of 100,000. Worst
+/// case: the batch interleaves with what is held (merged partitions), so
+/// it is merged rather than appended.
+fn batch_arrives(c: &mut Criterion) {
+    let app = loaded_app();
+    let held = fixture::records(RECORDS, PARTITIONS);
+    // The same timestamps as records already held, on another partition:
+    // every one lands between held records.
+    let batch: Vec<_> = held[RECORDS - 2_000..RECORDS - 1_000]
+        .iter()
+        .map(|r| kctl_tui::messages::BrowsedRecord {
+            partition: PARTITIONS,
+            ..r.clone()
+        })
+        .collect();
+    c.bench_function("messages_100k_merge_1000_interleaved", |b| {
+        b.iter_batched(
+            || (app.clone(), batch.clone()),
+            |(mut app, records)| {
+                app.update(Action::Browsed(Box::new(ReaderUpdate {
+                    session: 1,
+                    records,
+                    scanned: 1_000,
+                    phase: ReaderPhase::Tailing,
+                })));
+                app
+            },
+            criterion::BatchSize::LargeInput,
+        );
+    });
+}
+
+criterion_group!(benches, scrolling, batch_arrives);
 criterion_main!(benches);

@@ -31,47 +31,48 @@ impl<T> Ring<T> {
 
     /// Adds `items` to a ring kept sorted by `key` (smallest first) and
     /// returns what no longer fits: the smallest items, which may include
-    /// some of `items`. Items that sort after everything held (a live tail)
-    /// are appended; others are merged in one pass, so a batch costs
-    /// O(held + batch) however it interleaves with what is held.
+    /// some of `items`. Only the held items that sort after the batch's
+    /// smallest are moved (merged with the batch), so a batch of newer
+    /// items, as a live tail brings, costs O(batch), and never more than
+    /// O(held + batch).
     pub fn merge_sorted_by_key<K: Ord>(
         &mut self,
         mut items: Vec<T>,
         key: impl Fn(&T) -> K,
     ) -> Vec<T> {
         // Stable, so equal keys keep their arrival order.
-        items.sort_by(|a, b| key(a).cmp(&key(b)));
-        let appends = match (self.items.back(), items.first()) {
-            (Some(last), Some(first)) => key(last) <= key(first),
-            _ => true,
+        items.sort_by_key(|item| key(item));
+        let Some(smallest) = items.first().map(&key) else {
+            return Vec::new();
         };
-        if !appends {
-            let held = std::mem::take(&mut self.items);
-            let mut merged = VecDeque::with_capacity(held.len() + items.len());
-            let mut held = held.into_iter().peekable();
-            let mut new = items.into_iter().peekable();
-            while let (Some(h), Some(n)) = (held.peek(), new.peek()) {
-                let next = if key(h) <= key(n) {
-                    held.next()
-                } else {
-                    new.next()
-                };
-                merged.extend(next);
-            }
-            merged.extend(held);
-            merged.extend(new);
-            let excess = merged.len().saturating_sub(self.capacity);
-            let dropped = merged.drain(..excess).collect();
-            self.items = merged;
-            return dropped;
+        let split = self.items.partition_point(|held| key(held) <= smallest);
+        let mut later = self.items.drain(split..).peekable();
+        let mut new = items.into_iter().peekable();
+        let mut merged = Vec::with_capacity(later.len() + new.len());
+        while let (Some(h), Some(n)) = (later.peek(), new.peek()) {
+            let next = if key(h) <= key(n) {
+                later.next()
+            } else {
+                new.next()
+            };
+            merged.extend(next);
         }
-        let mut dropped = Vec::new();
-        for item in items {
-            if self.items.len() == self.capacity {
-                dropped.extend(self.items.pop_front());
-            }
-            self.items.push_back(item);
+        merged.extend(later);
+        merged.extend(new);
+        // Everything still held sorts before everything merged, so the
+        // smallest items to give up are the held ones first.
+        let mut excess = (self.items.len() + merged.len()).saturating_sub(self.capacity);
+        let mut dropped = Vec::with_capacity(excess);
+        while excess > 0 {
+            let Some(oldest) = self.items.pop_front() else {
+                break;
+            };
+            dropped.push(oldest);
+            excess -= 1;
         }
+        let mut merged = merged.into_iter();
+        dropped.extend(merged.by_ref().take(excess));
+        self.items.extend(merged);
         dropped
     }
 

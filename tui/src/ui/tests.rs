@@ -390,3 +390,34 @@ fn start_prompt_shows_in_the_status_line() {
     let screen = render(&app, 80, 24);
     assert!(screen.contains("from: 15▏"), "{screen}");
 }
+
+#[test]
+fn group_drill_in_lists_members_with_their_partitions_and_lag() {
+    let mut app = with([Action::Show(Screen::Groups), Action::SortNext]);
+    // Sorted by name, analytics (3 members, 10 partitions) is first.
+    app.update(Action::Open);
+    let group = app.current_group().expect("a group").clone();
+    assert_eq!(group.group_id, "analytics");
+    let screens = snapshot_all_sizes("group_analytics", &app);
+    assert!(screens[0].contains("Members (3)"), "{}", screens[0]);
+    for member in &group.member_assignments {
+        let line = screens[1]
+            .lines()
+            .find(|l| l.contains(&format!("│{} ", member.client_id)))
+            .unwrap_or_else(|| panic!("{} listed", member.client_id));
+        let lag = member
+            .lag
+            .map(crate::ui::format::compact)
+            .expect("committed");
+        assert!(line.contains(&lag), "{line} shows {lag}");
+        assert!(line.contains(&member.member_id), "{line}");
+    }
+    // At 160 columns the Partition column is as wide as its names, not half
+    // the screen: the Member column starts right after "events-0".
+    let header = screens[1]
+        .lines()
+        .find(|l| l.contains("Partition▲"))
+        .expect("header");
+    let member_at = header.find("Member").expect("Member column");
+    assert!(member_at < 20, "{header}");
+}
