@@ -67,6 +67,9 @@ pub const COORDINATOR_EPOCH: i32 = 0;
 /// The leader epoch stamped on markers, as on every batch.
 const LEADER_EPOCH: i32 = 0;
 
+/// One group's offsets of a committed transaction.
+type GroupOffsets = Vec<((String, i32), CommittedOffset)>;
+
 /// One logged change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -474,7 +477,7 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
         }
     }
     if marker == MarkerType::Commit {
-        let mut by_group: BTreeMap<&str, Vec<((String, i32), CommittedOffset)>> = BTreeMap::new();
+        let mut by_group: BTreeMap<&str, GroupOffsets> = BTreeMap::new();
         for p in &meta.pending_offsets {
             by_group.entry(&p.group).or_default().push((
                 (p.topic.clone(), p.partition),
