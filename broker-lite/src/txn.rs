@@ -500,3 +500,92 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
     meta.complete(now);
     inner.persist(id)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use bytes::BytesMut;
+    use kctl_client::protocol::record_batch::{BatchBuilder, BatchParams};
+
+    use super::*;
+    use crate::state::NewTopic;
+
+    fn open(config: &BrokerConfig) -> BrokerState {
+        BrokerState::open(config.clone(), ("127.0.0.1".into(), 9092)).unwrap()
+    }
+
+    #[test]
+    fn a_commit_decided_before_a_crash_is_completed_on_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = BrokerConfig::default();
+        config.data_dir = dir.path().into();
+        let state = open(&config);
+        state
+            .create_topic(
+                NewTopic {
+                    name: "t".into(),
+                    partitions: 1,
+                    replication_factor: 1,
+                    configs: BTreeMap::new(),
+                },
+                false,
+            )
+            .unwrap();
+        let (pid, epoch) = state
+            .txns
+            .init_producer_id(&state, "tx", 60_000, None)
+            .unwrap();
+        let tp = ("t".to_owned(), 0);
+        state
+            .txns
+            .add("tx", pid, epoch, std::slice::from_ref(&tp), None)
+            .unwrap();
+        let mut builder = BatchBuilder::new(now_ms(), 0);
+        builder.append(now_ms(), None, Some(b"v"), &[]);
+        let mut batch = BytesMut::new();
+        builder
+            .encode(
+                &mut batch,
+                &BatchParams {
+                    producer_id: pid,
+                    producer_epoch: epoch,
+                    base_sequence: 0,
+                    transactional: true,
+                    ..BatchParams::default()
+                },
+            )
+            .unwrap();
+        let partition = state.topic("t").unwrap().partition(0).unwrap();
+        state
+            .txns
+            .verify_and_append("tx", pid, epoch, &tp, || {
+                partition.with_log(|log| log.append(&mut batch, 0, now_ms()))
+            })
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        // The commit is decided and logged; the process dies before any
+        // marker is written (no close: a crash).
+        {
+            let mut inner = lock(&state.txns.inner);
+            let meta = inner.txns.get_mut("tx").unwrap();
+            assert_eq!(meta.end(true, now_ms()).unwrap(), EndAction::WriteMarkers);
+            inner.persist("tx").unwrap();
+        }
+        assert_eq!(partition.with_log(|log| log.last_stable_offset()), Some(0));
+        drop(partition);
+        drop(state);
+
+        let state = open(&config);
+        let meta = state.txns.describe("tx").unwrap();
+        assert_eq!(meta.state, TxnState::CompleteCommit);
+        assert!(meta.partitions.is_empty());
+        let partition = state.topic("t").unwrap().partition(0).unwrap();
+        // The marker landed after the record: everything is stable.
+        assert_eq!(
+            partition.with_log(|log| (log.last_stable_offset(), log.log_end_offset())),
+            Some((2, 2))
+        );
+    }
+}
