@@ -207,20 +207,20 @@ impl TxnCoordinator {
                 // A new instance of the producer: the old one's transaction
                 // is aborted under a bumped epoch, fencing it, before the
                 // new one gets its own epoch.
-                let meta = inner.txns.get_mut(id).expect("present");
+                let meta = metadata_mut(&mut inner, id)?;
                 if let Some((producer_id, epoch)) = expected {
                     meta.check_producer(producer_id, epoch)?;
                 }
                 meta.fence_and_abort(now);
                 inner.persist(id)?;
                 complete_prepared(broker, &mut inner, id)?;
-                let meta = inner.txns.get_mut(id).expect("present");
+                let meta = metadata_mut(&mut inner, id)?;
                 // The fence already moved past the caller's epoch.
                 meta.bump_for_init(None, timeout_ms, now, new_producer_id)?;
                 inner.persist(id)
             }
             Some(_) => {
-                let meta = inner.txns.get_mut(id).expect("present");
+                let meta = metadata_mut(&mut inner, id)?;
                 if meta.bump_for_init(expected, timeout_ms, now, new_producer_id)? {
                     inner.persist(id)?;
                 }
@@ -401,7 +401,9 @@ impl TxnCoordinator {
         let mut aborted = 0;
         for (id, timed_out) in due {
             if timed_out {
-                let meta = inner.txns.get_mut(&id).expect("present");
+                let Some(meta) = inner.txns.get_mut(&id) else {
+                    continue;
+                };
                 tracing::info!(
                     transactional_id = %id,
                     producer_id = meta.producer_id,
@@ -443,7 +445,9 @@ impl TxnCoordinator {
 /// partition in it, applies its offsets on commit, and logs it complete.
 /// On any failure the transaction stays prepared, for a retry.
 fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Result<(), TxnError> {
-    let meta = inner.txns.get(id).expect("caller checked").clone();
+    let Some(meta) = inner.txns.get(id).cloned() else {
+        return Ok(());
+    };
     let marker = match meta.state {
         TxnState::PrepareCommit => MarkerType::Commit,
         TxnState::PrepareAbort => MarkerType::Abort,
@@ -496,9 +500,18 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
                 .map_err(|e| TxnError::Storage(format!("offsets of group {group}: {e}")))?;
         }
     }
-    let meta = inner.txns.get_mut(id).expect("present");
-    meta.complete(now);
+    if let Some(meta) = inner.txns.get_mut(id) {
+        meta.complete(now);
+    }
     inner.persist(id)
+}
+
+/// The metadata of an id the caller just found or created.
+fn metadata_mut<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut TxnMetadata, TxnError> {
+    inner
+        .txns
+        .get_mut(id)
+        .ok_or_else(|| TxnError::InvalidState(format!("unknown transactional id {id}")))
 }
 
 #[cfg(test)]
