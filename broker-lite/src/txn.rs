@@ -67,6 +67,9 @@ pub const COORDINATOR_EPOCH: i32 = 0;
 /// The leader epoch stamped on markers, as on every batch.
 const LEADER_EPOCH: i32 = 0;
 
+/// One group's offsets of a committed transaction.
+type GroupOffsets = Vec<((String, i32), CommittedOffset)>;
+
 /// One logged change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -204,20 +207,20 @@ impl TxnCoordinator {
                 // A new instance of the producer: the old one's transaction
                 // is aborted under a bumped epoch, fencing it, before the
                 // new one gets its own epoch.
-                let meta = inner.txns.get_mut(id).expect("present");
+                let meta = metadata_mut(&mut inner, id)?;
                 if let Some((producer_id, epoch)) = expected {
                     meta.check_producer(producer_id, epoch)?;
                 }
                 meta.fence_and_abort(now);
                 inner.persist(id)?;
                 complete_prepared(broker, &mut inner, id)?;
-                let meta = inner.txns.get_mut(id).expect("present");
+                let meta = metadata_mut(&mut inner, id)?;
                 // The fence already moved past the caller's epoch.
                 meta.bump_for_init(None, timeout_ms, now, new_producer_id)?;
                 inner.persist(id)
             }
             Some(_) => {
-                let meta = inner.txns.get_mut(id).expect("present");
+                let meta = metadata_mut(&mut inner, id)?;
                 if meta.bump_for_init(expected, timeout_ms, now, new_producer_id)? {
                     inner.persist(id)?;
                 }
@@ -398,7 +401,9 @@ impl TxnCoordinator {
         let mut aborted = 0;
         for (id, timed_out) in due {
             if timed_out {
-                let meta = inner.txns.get_mut(&id).expect("present");
+                let Some(meta) = inner.txns.get_mut(&id) else {
+                    continue;
+                };
                 tracing::info!(
                     transactional_id = %id,
                     producer_id = meta.producer_id,
@@ -440,7 +445,9 @@ impl TxnCoordinator {
 /// partition in it, applies its offsets on commit, and logs it complete.
 /// On any failure the transaction stays prepared, for a retry.
 fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Result<(), TxnError> {
-    let meta = inner.txns.get(id).expect("caller checked").clone();
+    let Some(meta) = inner.txns.get(id).cloned() else {
+        return Ok(());
+    };
     let marker = match meta.state {
         TxnState::PrepareCommit => MarkerType::Commit,
         TxnState::PrepareAbort => MarkerType::Abort,
@@ -474,7 +481,7 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
         }
     }
     if marker == MarkerType::Commit {
-        let mut by_group: BTreeMap<&str, Vec<((String, i32), CommittedOffset)>> = BTreeMap::new();
+        let mut by_group: BTreeMap<&str, GroupOffsets> = BTreeMap::new();
         for p in &meta.pending_offsets {
             by_group.entry(&p.group).or_default().push((
                 (p.topic.clone(), p.partition),
@@ -493,7 +500,105 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
                 .map_err(|e| TxnError::Storage(format!("offsets of group {group}: {e}")))?;
         }
     }
-    let meta = inner.txns.get_mut(id).expect("present");
-    meta.complete(now);
+    if let Some(meta) = inner.txns.get_mut(id) {
+        meta.complete(now);
+    }
     inner.persist(id)
+}
+
+/// The metadata of an id the caller just found or created.
+fn metadata_mut<'a>(inner: &'a mut Inner, id: &str) -> Result<&'a mut TxnMetadata, TxnError> {
+    inner
+        .txns
+        .get_mut(id)
+        .ok_or_else(|| TxnError::InvalidState(format!("unknown transactional id {id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use bytes::BytesMut;
+    use kctl_client::protocol::record_batch::{BatchBuilder, BatchParams};
+
+    use super::*;
+    use crate::state::NewTopic;
+
+    fn open(config: &BrokerConfig) -> BrokerState {
+        BrokerState::open(config.clone(), ("127.0.0.1".into(), 9092)).unwrap()
+    }
+
+    #[test]
+    fn a_commit_decided_before_a_crash_is_completed_on_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = BrokerConfig::default();
+        config.data_dir = dir.path().into();
+        let state = open(&config);
+        state
+            .create_topic(
+                NewTopic {
+                    name: "t".into(),
+                    partitions: 1,
+                    replication_factor: 1,
+                    configs: BTreeMap::new(),
+                },
+                false,
+            )
+            .unwrap();
+        let (pid, epoch) = state
+            .txns
+            .init_producer_id(&state, "tx", 60_000, None)
+            .unwrap();
+        let tp = ("t".to_owned(), 0);
+        state
+            .txns
+            .add("tx", pid, epoch, std::slice::from_ref(&tp), None)
+            .unwrap();
+        let mut builder = BatchBuilder::new(now_ms(), 0);
+        builder.append(now_ms(), None, Some(b"v"), &[]);
+        let mut batch = BytesMut::new();
+        builder
+            .encode(
+                &mut batch,
+                &BatchParams {
+                    producer_id: pid,
+                    producer_epoch: epoch,
+                    base_sequence: 0,
+                    transactional: true,
+                    ..BatchParams::default()
+                },
+            )
+            .unwrap();
+        let partition = state.topic("t").unwrap().partition(0).unwrap();
+        state
+            .txns
+            .verify_and_append("tx", pid, epoch, &tp, || {
+                partition.with_log(|log| log.append(&mut batch, 0, now_ms()))
+            })
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        // The commit is decided and logged; the process dies before any
+        // marker is written (no close: a crash).
+        {
+            let mut inner = lock(&state.txns.inner);
+            let meta = inner.txns.get_mut("tx").unwrap();
+            assert_eq!(meta.end(true, now_ms()).unwrap(), EndAction::WriteMarkers);
+            inner.persist("tx").unwrap();
+        }
+        assert_eq!(partition.with_log(|log| log.last_stable_offset()), Some(0));
+        drop(partition);
+        drop(state);
+
+        let state = open(&config);
+        let meta = state.txns.describe("tx").unwrap();
+        assert_eq!(meta.state, TxnState::CompleteCommit);
+        assert!(meta.partitions.is_empty());
+        let partition = state.topic("t").unwrap().partition(0).unwrap();
+        // The marker landed after the record: everything is stable.
+        assert_eq!(
+            partition.with_log(|log| (log.last_stable_offset(), log.log_end_offset())),
+            Some((2, 2))
+        );
+    }
 }

@@ -33,14 +33,9 @@ pub(super) fn handle(
             .and_then(|t| t.partition(*index))
             .is_none()
     };
-    let outcome: Box<dyn Fn(&(String, i32)) -> i16> = if requested.iter().any(unknown) {
-        Box::new(move |tp| {
-            if unknown(tp) {
-                ErrorCode::UnknownTopicOrPartition.code()
-            } else {
-                ErrorCode::OperationNotAttempted.code()
-            }
-        })
+    let any_unknown = requested.iter().any(unknown);
+    let added: i16 = if any_unknown {
+        0
     } else {
         match state.txns.add(
             id,
@@ -49,13 +44,17 @@ pub(super) fn handle(
             &requested,
             None,
         ) {
-            Ok(()) => Box::new(|_| 0),
+            Ok(()) => 0,
             Err(e) => {
                 tracing::debug!(transactional_id = id, "AddPartitionsToTxn refused: {e}");
-                let code = e.code(version, PRODUCER_FENCED_MIN_VERSION).code();
-                Box::new(move |_| code)
+                e.code(version, PRODUCER_FENCED_MIN_VERSION).code()
             }
         }
+    };
+    let outcome = |tp: &(String, i32)| match (any_unknown, unknown(tp)) {
+        (false, _) => added,
+        (true, true) => ErrorCode::UnknownTopicOrPartition.code(),
+        (true, false) => ErrorCode::OperationNotAttempted.code(),
     };
     let results = request
         .v3_and_below_topics

@@ -48,7 +48,11 @@ impl AbortedTxn {
     }
 
     fn decode(bytes: &[u8]) -> Option<Self> {
-        let i64_at = |at: usize| i64::from_be_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        let i64_at = |at: usize| {
+            let mut field = [0u8; 8];
+            field.copy_from_slice(&bytes[at..at + 8]);
+            i64::from_be_bytes(field)
+        };
         (i16::from_be_bytes([bytes[0], bytes[1]]) == ENTRY_VERSION).then(|| Self {
             producer_id: i64_at(2),
             first_offset: i64_at(10),

@@ -33,7 +33,14 @@ fn transactions_commit_per_batch_and_abort_on_bad_input() {
         .run()
         .success();
     let run = broker
-        .kctl(&["produce", "t", "--transactional-id", "cli-tx", "--batch", "2"])
+        .kctl(&[
+            "produce",
+            "t",
+            "--transactional-id",
+            "cli-tx",
+            "--batch",
+            "2",
+        ])
         .stdin("a\nb\nc\nd\ne\n")
         .run()
         .success();
@@ -59,13 +66,20 @@ fn transactions_commit_per_batch_and_abort_on_bad_input() {
         "{}",
         run.stderr
     );
-    assert_eq!(values(&broker, "t", "read-committed"), ["a", "b", "c", "d", "e"]);
+    assert_eq!(
+        values(&broker, "t", "read-committed"),
+        ["a", "b", "c", "d", "e"]
+    );
     assert_eq!(
         values(&broker, "t", "read-uncommitted"),
         ["a", "b", "c", "d", "e", "x"]
     );
 
-    let listed = broker.kctl(&["txn", "list", "-o", "json"]).run().success().json();
+    let listed = broker
+        .kctl(&["txn", "list", "-o", "json"])
+        .run()
+        .success()
+        .json();
     let states: Vec<(String, String)> = listed
         .as_array()
         .unwrap()
@@ -92,7 +106,11 @@ fn transactions_commit_per_batch_and_abort_on_bad_input() {
     assert_eq!(described["state"], "CompleteCommit");
     assert_eq!(described["timeout_ms"], 60000);
     let missing = broker.kctl(&["txn", "describe", "nope"]).run().code(3);
-    assert!(missing.stderr.contains("does not exist"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("does not exist"),
+        "{}",
+        missing.stderr
+    );
     let producers = broker
         .kctl(&["txn", "producers", "t", "-o", "json"])
         .run()
@@ -118,7 +136,14 @@ fn ctrl_c_aborts_the_open_transaction() {
         .success();
     let config_home = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kctl"))
-        .args(["-b", &broker.bootstrap, "produce", "sig", "--transactional-id", "sig-tx"])
+        .args([
+            "-b",
+            &broker.bootstrap,
+            "produce",
+            "sig",
+            "--transactional-id",
+            "sig-tx",
+        ])
         .env("XDG_CONFIG_HOME", config_home.path())
         .env("HOME", config_home.path())
         .stdin(Stdio::piped())
@@ -132,7 +157,10 @@ fn ctrl_c_aborts_the_open_transaction() {
     // Wait until the records are in the log, inside the open transaction.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while values(&broker, "sig", "read-uncommitted").len() < 2 {
-        assert!(std::time::Instant::now() < deadline, "records never arrived");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "records never arrived"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let status = Command::new("kill")

@@ -198,9 +198,7 @@ impl Admin {
             .map(|p| (TopicPartition::new(topic, p), ()))
             .collect();
         let partitions: Vec<TopicPartition> = items.iter().map(|(tp, _)| tp.clone()).collect();
-        let results = self
-            .by_leader(items, |conn, group| describe_producers_on(conn, group))
-            .await?;
+        let results = self.by_leader(items, describe_producers_on).await?;
         Ok(partitions
             .into_iter()
             .zip(results)
