@@ -69,6 +69,16 @@ pub struct BrokerConfig {
     /// Largest request frame accepted; a larger declared size closes the
     /// connection before any allocation.
     pub max_request_bytes: usize,
+    /// A connection with no request for this long is closed
+    /// (`connections.max.idle.ms`, Kafka's default of 10 minutes). Also how
+    /// long a write may wait for a client that does not read its responses.
+    pub connections_max_idle_ms: u64,
+    /// Once the first byte of a request has arrived, the rest must arrive
+    /// within this long, or the connection is closed and its partial frame
+    /// dropped: a slow-loris client cannot hold a buffer forever.
+    /// broker-lite's own key (`request.read.timeout.ms`); Kafka has none, as
+    /// its idle timer covers it.
+    pub request_read_timeout_ms: u64,
     pub auto_create_topics: bool,
     pub num_partitions: i32,
     pub default_replication_factor: i16,
@@ -85,6 +95,7 @@ pub struct BrokerConfig {
     /// How long tombstones stay on compacted topics (`delete.retention.ms`).
     pub log_delete_retention_ms: i64,
     pub group: GroupDefaults,
+    pub txn: TxnDefaults,
     /// Keys that were set explicitly (file or flags), for DescribeConfigs'
     /// source field.
     explicitly_set: BTreeMap<String, String>,
@@ -103,6 +114,26 @@ pub struct GroupDefaults {
     pub max_session_timeout_ms: i32,
     /// Longest commit metadata string accepted (`offset.metadata.max.bytes`).
     pub offset_metadata_max_bytes: usize,
+}
+
+/// Settings of the transaction coordinator, with Kafka's keys and defaults.
+#[derive(Debug, Clone)]
+pub struct TxnDefaults {
+    /// The longest `transaction.timeout.ms` a producer may ask for
+    /// (`transaction.max.timeout.ms`); more is INVALID_TRANSACTION_TIMEOUT.
+    pub max_timeout_ms: i32,
+    /// How often open transactions are checked against their timeout
+    /// (`transaction.abort.timed.out.transaction.cleanup.interval.ms`).
+    pub abort_timed_out_check_interval_ms: u64,
+}
+
+impl Default for TxnDefaults {
+    fn default() -> Self {
+        Self {
+            max_timeout_ms: 900_000,
+            abort_timed_out_check_interval_ms: 10_000,
+        }
+    }
 }
 
 impl Default for GroupDefaults {
@@ -125,6 +156,8 @@ impl Default for BrokerConfig {
             data_dir: PathBuf::from("./broker-lite-data"),
             max_connections: 1000,
             max_request_bytes: kctl_client::protocol::frame::DEFAULT_MAX_FRAME_BYTES,
+            connections_max_idle_ms: 600_000,
+            request_read_timeout_ms: 30_000,
             auto_create_topics: true,
             num_partitions: 1,
             default_replication_factor: 1,
@@ -136,6 +169,7 @@ impl Default for BrokerConfig {
             log_cleanup_policy: "delete".into(),
             log_delete_retention_ms: 24 * 3600 * 1000,
             group: GroupDefaults::default(),
+            txn: TxnDefaults::default(),
             explicitly_set: BTreeMap::new(),
         }
     }
@@ -200,6 +234,12 @@ impl BrokerConfig {
             path: path.to_owned(),
             source,
         })?;
+        Self::from_properties_text(&text, path)
+    }
+
+    /// [`from_properties_file`](Self::from_properties_file) on text already
+    /// read; `path` only names the file in errors.
+    pub fn from_properties_text(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let mut config = Self::default();
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
@@ -255,6 +295,8 @@ impl BrokerConfig {
             }
             "max.connections" => self.max_connections = parse_positive(key, value)?,
             "socket.request.max.bytes" => self.max_request_bytes = parse_positive(key, value)?,
+            "connections.max.idle.ms" => self.connections_max_idle_ms = parse_positive(key, value)?,
+            "request.read.timeout.ms" => self.request_read_timeout_ms = parse_positive(key, value)?,
             "auto.create.topics.enable" => self.auto_create_topics = parse(key, value)?,
             "num.partitions" => self.num_partitions = parse_positive(key, value)?,
             "default.replication.factor" => {
@@ -324,6 +366,10 @@ impl BrokerConfig {
             }
             "offset.metadata.max.bytes" => {
                 self.group.offset_metadata_max_bytes = parse_positive(key, value)?
+            }
+            "transaction.max.timeout.ms" => self.txn.max_timeout_ms = parse_positive(key, value)?,
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms" => {
+                self.txn.abort_timed_out_check_interval_ms = parse_positive(key, value)?
             }
             _ => return Ok(false),
         }
@@ -432,7 +478,7 @@ impl BrokerConfig {
             _ => i64::MAX.to_string(),
         };
         let group = &self.group;
-        let rows: [(&'static str, String, ConfigType, &'static str); 30] = [
+        let rows: [(&'static str, String, ConfigType, &'static str); 32] = [
             (
                 "node.id",
                 self.node_id.to_string(),
@@ -474,6 +520,18 @@ impl BrokerConfig {
                 self.max_request_bytes.to_string(),
                 ConfigType::Int,
                 "The largest request accepted.",
+            ),
+            (
+                "connections.max.idle.ms",
+                self.connections_max_idle_ms.to_string(),
+                ConfigType::Long,
+                "Close connections idle (no request, or a response unread) this long.",
+            ),
+            (
+                "request.read.timeout.ms",
+                self.request_read_timeout_ms.to_string(),
+                ConfigType::Long,
+                "Close a connection whose started request is not complete this long after its first byte.",
             ),
             (
                 "auto.create.topics.enable",
@@ -612,6 +670,18 @@ impl BrokerConfig {
                 group.offset_metadata_max_bytes.to_string(),
                 ConfigType::Int,
                 "The longest metadata string an offset commit may carry.",
+            ),
+            (
+                "transaction.max.timeout.ms",
+                self.txn.max_timeout_ms.to_string(),
+                ConfigType::Int,
+                "The longest transaction timeout a producer may ask for.",
+            ),
+            (
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+                self.txn.abort_timed_out_check_interval_ms.to_string(),
+                ConfigType::Int,
+                "How often open transactions are checked against their timeout.",
             ),
         ];
         rows.into_iter()

@@ -12,19 +12,33 @@
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures::FutureExt;
+use kctl_client::protocol::api::ApiKey;
 use kctl_client::protocol::{ProtocolError, frame, header};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::broadcast;
+use tokio::time::Instant;
 
 use crate::handlers;
 use crate::state::BrokerState;
 
 /// Initial read buffer; it grows to the size of the largest frame seen.
 const READ_BUFFER_BYTES: usize = 64 * 1024;
+
+/// A read (or write) buffer grown past this by a large request is given back once the
+/// request is handled, so an idle connection holds 64 KiB, not the largest
+/// frame it ever sent.
+const READ_BUFFER_KEEP_BYTES: usize = 1024 * 1024;
+
+/// Responses are flushed once this many bytes are waiting, even if more
+/// requests are buffered: a client that pipelines requests but never reads
+/// the answers holds at most this (plus one response) of broker memory,
+/// and then stops being read at all (TCP backpressure) until it reads.
+const WRITE_BUFFER_FLUSH_BYTES: usize = 1024 * 1024;
 
 pub(crate) async fn serve(
     mut stream: TcpStream,
@@ -35,21 +49,46 @@ pub(crate) async fn serve(
     let mut read_buf = BytesMut::with_capacity(READ_BUFFER_BYTES);
     let mut write_buf = BytesMut::new();
     let max_frame_bytes = state.config.max_request_bytes;
+    let idle = Duration::from_millis(state.config.connections_max_idle_ms);
+    let request_read_timeout = Duration::from_millis(state.config.request_read_timeout_ms);
+    // When the last request completed (or the connection opened), and when
+    // the first byte of the request still being read arrived.
+    let mut last_request_at = Instant::now();
+    let mut partial_since: Option<Instant> = None;
     tracing::debug!(%peer, "connection opened");
     let reason = loop {
         // Handle every complete frame already buffered, then flush once.
         let frame = match frame::decode(&mut read_buf, max_frame_bytes) {
             Ok(Some(frame)) => frame.freeze(),
             Ok(None) => {
-                if !write_buf.is_empty() {
-                    if let Err(e) = stream.write_all(&write_buf).await {
-                        break format!("write failed: {e}");
-                    }
-                    write_buf.clear();
+                if let Err(e) = flush(&mut stream, &mut write_buf, idle).await {
+                    break e;
                 }
+                if read_buf.is_empty() {
+                    partial_since = None;
+                    if read_buf.capacity() > READ_BUFFER_KEEP_BYTES {
+                        read_buf = BytesMut::with_capacity(READ_BUFFER_BYTES);
+                    }
+                }
+                let deadline = match partial_since {
+                    Some(since) => since + request_read_timeout,
+                    None => last_request_at + idle,
+                };
                 let read = tokio::select! {
-                    read = stream.read_buf(&mut read_buf) => read,
+                    read = tokio::time::timeout_at(deadline, stream.read_buf(&mut read_buf)) => read,
                     _ = shutdown.recv() => break "broker shutting down".to_owned(),
+                };
+                let Ok(read) = read else {
+                    break match partial_since {
+                        Some(_) => format!(
+                            "request not complete within request.read.timeout.ms ({} ms; {} bytes pending)",
+                            request_read_timeout.as_millis(),
+                            read_buf.len()
+                        ),
+                        None => {
+                            format!("idle for connections.max.idle.ms ({} ms)", idle.as_millis())
+                        }
+                    };
                 };
                 match read {
                     Ok(0) if read_buf.is_empty() => break "closed by client".to_owned(),
@@ -59,7 +98,10 @@ pub(crate) async fn serve(
                             read_buf.len()
                         );
                     }
-                    Ok(_) => continue,
+                    Ok(_) => {
+                        partial_since.get_or_insert_with(Instant::now);
+                        continue;
+                    }
                     Err(e) => break format!("read failed: {e}"),
                 }
             }
@@ -71,39 +113,99 @@ pub(crate) async fn serve(
             }
             Err(e) => break e.to_string(),
         };
-        let request = match header::decode_request(frame) {
-            Ok(request) => request,
-            Err(e) => {
-                // Kafka closes the connection on a request it cannot parse.
-                tracing::warn!(%peer, "closing connection: {e}");
-                break e.to_string();
-            }
-        };
-        let api = request.api_key;
-        let version = request.version();
+        // The bytes after this frame, if any, start the next request now.
+        partial_since = (!read_buf.is_empty()).then(Instant::now);
         let handled = tokio::select! {
-            handled = AssertUnwindSafe(handlers::dispatch(&state, peer, request, &mut write_buf)).catch_unwind() => handled,
+            handled = AssertUnwindSafe(handle_request(&state, peer, frame, &mut write_buf)).catch_unwind() => handled,
             _ = shutdown.recv() => break "broker shutting down".to_owned(),
         };
+        last_request_at = Instant::now();
         match handled {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
-                // Kafka closes the connection on an unsupported version or a
-                // body it cannot parse; clients that asked ApiVersions first
-                // never send either.
-                tracing::warn!(%peer, ?api, version, "closing connection: {e}");
+                // Kafka closes the connection on a request it cannot parse,
+                // an unsupported version or a body it cannot decode; clients
+                // that asked ApiVersions first never send either.
+                tracing::warn!(%peer, "closing connection: {e}");
                 break e.to_string();
             }
             Err(_) => {
                 // The panic message was printed by the panic hook; this
                 // connection ends, every other one carries on.
-                tracing::error!(%peer, ?api, version, "request handler panicked; closing this connection");
+                tracing::error!(%peer, "request handler panicked; closing this connection");
                 break "handler panicked".to_owned();
             }
         }
+        if write_buf.len() >= WRITE_BUFFER_FLUSH_BYTES
+            && let Err(e) = flush(&mut stream, &mut write_buf, idle).await
+        {
+            break e;
+        }
     };
     if !write_buf.is_empty() {
-        let _ = stream.write_all(&write_buf).await;
+        let _ = tokio::time::timeout(idle, stream.write_all(&write_buf)).await;
     }
     tracing::debug!(%peer, reason, "connection closed");
+}
+
+/// Writes the waiting responses. A client that reads none of them for
+/// `connections.max.idle.ms` is cut off, as Kafka's idle timer would.
+async fn flush(
+    stream: &mut TcpStream,
+    write_buf: &mut BytesMut,
+    idle: Duration,
+) -> Result<(), String> {
+    if write_buf.is_empty() {
+        return Ok(());
+    }
+    match tokio::time::timeout(idle, stream.write_all(write_buf)).await {
+        Ok(Ok(())) => {
+            write_buf.clear();
+            if write_buf.capacity() > READ_BUFFER_KEEP_BYTES {
+                // A large Fetch answer is not kept for the connection's life.
+                *write_buf = BytesMut::new();
+            }
+            Ok(())
+        }
+        Ok(Err(e)) => Err(format!("write failed: {e}")),
+        Err(_) => Err(format!(
+            "responses unread for connections.max.idle.ms ({} ms)",
+            idle.as_millis()
+        )),
+    }
+}
+
+/// A request that ends its connection.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RequestError {
+    #[error("bad request header: {0}")]
+    Header(#[source] ProtocolError),
+    #[error("{api:?} v{version}: {source}")]
+    Dispatch {
+        api: ApiKey,
+        version: i16,
+        #[source]
+        source: handlers::DispatchError,
+    },
+}
+
+/// One request frame (without its size prefix), from header to response:
+/// what a connection does for each frame it reads, with no I/O, so the fuzz
+/// targets drive exactly this path.
+pub(crate) async fn handle_request(
+    state: &Arc<BrokerState>,
+    peer: SocketAddr,
+    frame: Bytes,
+    out: &mut BytesMut,
+) -> Result<(), RequestError> {
+    let request = header::decode_request(frame).map_err(RequestError::Header)?;
+    let api = request.api_key;
+    let version = request.version();
+    handlers::dispatch(state, peer, request, out)
+        .await
+        .map_err(|source| RequestError::Dispatch {
+            api,
+            version,
+            source,
+        })
 }

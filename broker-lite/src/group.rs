@@ -262,6 +262,60 @@ impl GroupCoordinator {
         })
     }
 
+    /// TxnOffsetCommit's check: a commit naming a member must come from
+    /// that member of the current generation (KIP-447); one without member
+    /// information (clients before v3) is accepted, as Kafka accepts it.
+    pub(crate) fn validate_txn_commit(
+        &self,
+        group_id: &str,
+        generation: i32,
+        member_id: &str,
+        instance_id: Option<&str>,
+    ) -> Result<(), ErrorCode> {
+        if generation < 0 && member_id.is_empty() && instance_id.is_none() {
+            return Ok(());
+        }
+        lock(&self.inner).groups.validate_commit(
+            Instant::now(),
+            group_id,
+            generation,
+            member_id,
+            instance_id,
+        )
+    }
+
+    /// Makes a committed transaction's offsets visible: logged, then
+    /// applied. They were validated when the producer sent them; the
+    /// transaction coordinator calls this once the commit is decided, and
+    /// again after a restart if it was not yet complete, which is harmless.
+    pub(crate) fn apply_txn_offsets(
+        &self,
+        group_id: &str,
+        commits: Vec<((String, i32), CommittedOffset)>,
+    ) -> std::io::Result<()> {
+        {
+            let mut inner = lock(&self.inner);
+            let entries: Vec<Entry> = commits
+                .iter()
+                .map(|((topic, partition), c)| Entry::Offset {
+                    group: group_id.to_owned(),
+                    topic: topic.clone(),
+                    partition: *partition,
+                    offset: c.offset,
+                    leader_epoch: c.leader_epoch,
+                    metadata: c.metadata.clone(),
+                    commit_timestamp_ms: c.commit_timestamp_ms,
+                })
+                .collect();
+            inner.store.append(&entries)?;
+            inner.groups.apply_commits(group_id, commits);
+        }
+        if self.flush == FlushPolicy::EveryBatch {
+            self.sync_handle.sync_data()?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn committed(
         &self,
         group_id: &str,

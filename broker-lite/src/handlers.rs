@@ -15,6 +15,10 @@ use bytes::BytesMut;
 use kctl_client::protocol::api::{ApiKey, ApiSupport};
 use kctl_client::protocol::header::{self, RequestFrame};
 use kctl_client::protocol::messages::{
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, DescribeProducersRequest,
+    DescribeTransactionsRequest, EndTxnRequest, ListTransactionsRequest, TxnOffsetCommitRequest,
+};
+use kctl_client::protocol::messages::{
     AlterConfigsRequest, DeleteRecordsRequest, IncrementalAlterConfigsRequest,
     InitProducerIdRequest,
 };
@@ -29,6 +33,8 @@ use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
 use crate::state::BrokerState;
 
+mod add_offsets_to_txn;
+mod add_partitions_to_txn;
 mod alter_configs;
 mod api_versions;
 mod create_partitions;
@@ -39,6 +45,9 @@ mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
 mod describe_groups;
+mod describe_producers;
+mod describe_transactions;
+mod end_txn;
 mod fetch;
 mod find_coordinator;
 mod heartbeat;
@@ -47,12 +56,14 @@ mod join_group;
 mod leave_group;
 mod list_groups;
 mod list_offsets;
+mod list_transactions;
 mod metadata;
 mod offset_commit;
 mod offset_delete;
 mod offset_fetch;
 mod produce;
 mod sync_group;
+mod txn_offset_commit;
 
 /// Every API broker-lite serves, with the versions it accepts.
 pub(crate) static SUPPORTED: &[ApiSupport] = &[
@@ -84,6 +95,18 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::ListGroups, 0, 5),
     ApiSupport::new(ApiKey::DeleteGroups, 0, 2),
     ApiSupport::new(ApiKey::OffsetDelete, 0, 0),
+    // Transactions v1 (see `txn`). AddPartitionsToTxn stops at v3: v4+ is
+    // the broker-to-broker batch form. EndTxn, AddOffsetsToTxn and
+    // TxnOffsetCommit stop at v3: v4 tells a client the broker may answer
+    // TRANSACTION_ABORTABLE (KIP-890), and v5 is transactions v2.
+    // ListTransactions stops at v1: v2 filters ids by regular expression.
+    ApiSupport::new(ApiKey::AddPartitionsToTxn, 0, 3),
+    ApiSupport::new(ApiKey::AddOffsetsToTxn, 0, 3),
+    ApiSupport::new(ApiKey::EndTxn, 0, 3),
+    ApiSupport::new(ApiKey::TxnOffsetCommit, 0, 3),
+    ApiSupport::new(ApiKey::DescribeTransactions, 0, 0),
+    ApiSupport::new(ApiKey::ListTransactions, 0, 1),
+    ApiSupport::new(ApiKey::DescribeProducers, 0, 0),
 ];
 
 pub(crate) fn support(api_key: ApiKey) -> Option<&'static ApiSupport> {
@@ -283,6 +306,48 @@ pub(crate) async fn dispatch(
         ApiKey::DeleteRecords => {
             answer(request, out, |r: DeleteRecordsRequest, v| {
                 delete_records::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::AddPartitionsToTxn => {
+            answer(request, out, |r: AddPartitionsToTxnRequest, v| {
+                add_partitions_to_txn::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::AddOffsetsToTxn => {
+            answer(request, out, |r: AddOffsetsToTxnRequest, v| {
+                add_offsets_to_txn::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::EndTxn => {
+            answer(request, out, |r: EndTxnRequest, v| {
+                end_txn::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::TxnOffsetCommit => {
+            answer(request, out, |r: TxnOffsetCommitRequest, v| {
+                txn_offset_commit::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DescribeTransactions => {
+            answer(request, out, |r: DescribeTransactionsRequest, v| {
+                describe_transactions::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::ListTransactions => {
+            answer(request, out, |r: ListTransactionsRequest, v| {
+                list_transactions::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DescribeProducers => {
+            answer(request, out, |r: DescribeProducersRequest, v| {
+                describe_producers::handle(state, r, v)
             })
             .await
         }

@@ -17,6 +17,8 @@
 //! - [`state`]: topics, partitions, cluster identity, topic metadata on disk.
 //! - [`group`]: the group coordinator — consumer groups, rebalances,
 //!   committed offsets and their log.
+//! - [`txn`]: the transaction coordinator — transactional ids, epochs,
+//!   transaction states, markers, and their log;
 //! - [`log`]: the partition log — segments, indexes, recovery, retention.
 //! - [`config`]: broker settings (Kafka keys) and topic configs.
 //!
@@ -33,13 +35,26 @@
 //! # Ok(()) }
 //! ```
 
+// Library code a peer can reach (requests, files on disk) must answer with
+// an error, never panic or abort: enforced here, not in tests or the binary.
+// The few invariant `expect`s left carry an allow with their reason.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod config;
 mod connection;
+mod framed_log;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod group;
 mod handlers;
 pub mod log;
 pub mod producer_ids;
 pub mod server;
 pub mod state;
+pub mod txn;
 
 pub use server::{BrokerHandle, start};

@@ -16,6 +16,8 @@
 //! - `recovery`: opening a directory, and crash recovery;
 //! - [`producer_state`]: idempotent producers' sequences, checked before
 //!   each append and snapshotted on roll and close;
+//! - [`txn_index`]: aborted transactions (`.txnindex`), for read_committed
+//!   fetches; the last stable offset comes from the producer state;
 //! - `retention`: which old segments go;
 //! - `cleaner`: compaction of `cleanup.policy=compact` logs;
 //! - `files`: names, atomic writes, checkpoints.
@@ -37,6 +39,7 @@ mod recovery;
 mod retention;
 mod segment;
 mod time_index;
+pub mod txn_index;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -46,6 +49,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use kctl_client::protocol::batch;
+use kctl_client::protocol::control::{self, MarkerType};
 
 pub use cleaner::{Cleaned, CleanerReport, CleaningPlan};
 pub use config::{CleanupPolicy, FlushPolicy, LogConfig};
@@ -55,6 +59,7 @@ pub use kctl_client::protocol::records::TimestampType;
 pub use producer_state::{ProducerStateError, ProducerStateManager};
 pub use recovery::RecoveryReport;
 pub use retention::RetentionReport;
+pub use txn_index::{AbortedTxn, AbortedTxns};
 
 use files::{LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT};
 use producer_state::{ProducerBatch, SequenceVerdict};
@@ -164,6 +169,7 @@ pub struct PartitionLog {
     /// The value last written to the recovery-point checkpoint.
     checkpointed_recovery_point: Option<i64>,
     producers: ProducerStateManager,
+    aborted: AbortedTxns,
     cleaner: cleaner::CleanerProgress,
 }
 
@@ -236,11 +242,15 @@ impl PartitionLog {
             recovery_point: 0,
             checkpointed_recovery_point: recovery_point,
             producers: ProducerStateManager::default(),
+            aborted: AbortedTxns::default(),
             cleaner: cleaner::CleanerProgress {
                 allow_gaps,
                 ..Default::default()
             },
         };
+        let bases: Vec<i64> = log.segments.keys().copied().collect();
+        log.aborted = AbortedTxns::load(dir, &bases, log.log_end_offset())?;
+        log.aborted.drop_below(log.log_start_offset);
         let (snapshot_offset, batches) = log.rebuild_producer_state()?;
         report.producer_snapshot_offset = snapshot_offset;
         report.producer_batches_scanned = batches;
@@ -277,10 +287,32 @@ impl PartitionLog {
             ProducerStateManager::load_snapshot(&self.dir, self.log_end_offset())?;
         let from = snapshot_offset.max(self.log_start_offset);
         let mut batches = 0;
+        let mut aborts = Vec::new();
         for segment in self.segments.values().filter(|s| s.next_offset() > from) {
             for step in segment.walk(0) {
-                let (_, header) = step?;
+                let (position, header) = step?;
                 if header.base_offset < from {
+                    continue;
+                }
+                if header.is_control() {
+                    let bytes = Bytes::from(segment.read_bytes(position, header.total_bytes())?);
+                    let marker = control::marker_type(&header, &bytes);
+                    let first = state.complete_txn(
+                        header.producer_id,
+                        header.producer_epoch,
+                        header.max_timestamp,
+                    );
+                    if let (Some(MarkerType::Abort), Some(first_offset)) = (marker, first) {
+                        aborts.push((
+                            segment.base_offset(),
+                            AbortedTxn {
+                                producer_id: header.producer_id,
+                                first_offset,
+                                last_offset: header.base_offset,
+                                last_stable_offset: state.last_stable_offset(header.next_offset()),
+                            },
+                        ));
+                    }
                     continue;
                 }
                 // Anything in the log passed these checks when appended; a
@@ -292,9 +324,16 @@ impl PartitionLog {
             }
         }
         self.producers = state;
+        for (segment_base, aborted) in aborts {
+            self.aborted.add(&self.dir, segment_base, aborted, false)?;
+        }
         Ok((snapshot_offset, batches))
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "open and every roll leave at least one segment"
+    )]
     fn active(&self) -> &Segment {
         self.segments
             .values()
@@ -302,6 +341,10 @@ impl PartitionLog {
             .expect("a log always has an active segment")
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "open and every roll leave at least one segment"
+    )]
     fn active_mut(&mut self) -> &mut Segment {
         self.segments
             .values_mut()
@@ -390,6 +433,104 @@ impl PartitionLog {
         })
     }
 
+    /// Writes a COMMIT or ABORT marker for the producer's transaction, as
+    /// the transaction coordinator does for every partition of a
+    /// transaction it ends. An ABORT that closes a transaction open here is
+    /// added to the `.txnindex`. A marker older than the producer's epoch
+    /// here is refused (a zombie coordinator request).
+    pub fn append_marker(
+        &mut self,
+        producer_id: i64,
+        producer_epoch: i16,
+        marker: MarkerType,
+        coordinator_epoch: i32,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo, LogError> {
+        if let Some(current_epoch) = self.producers.epoch_of(producer_id)
+            && producer_epoch < current_epoch
+        {
+            return Err(ProducerStateError::StaleEpoch {
+                producer_id,
+                epoch: producer_epoch,
+                current_epoch,
+            }
+            .into());
+        }
+        let mut bytes = control::encode_marker(
+            producer_id,
+            producer_epoch,
+            marker,
+            coordinator_epoch,
+            now_ms,
+        )
+        .map_err(|e| LogError::Corrupt {
+            path: self.dir.clone(),
+            position: 0,
+            reason: format!("cannot encode a transaction marker: {e}"),
+        })?;
+        let base_offset = self.log_end_offset();
+        if self.should_roll(bytes.len(), base_offset, now_ms, now_ms) {
+            self.roll(now_ms)?;
+        }
+        batch::set_base_offset(&mut bytes, base_offset);
+        batch::set_partition_leader_epoch(&mut bytes, leader_epoch);
+        let index_interval_bytes = self.config.index_interval_bytes;
+        self.active_mut().append(&bytes, index_interval_bytes)?;
+        let fsync = self.config.flush == FlushPolicy::EveryBatch;
+        if fsync {
+            self.active().sync_log()?;
+        }
+        let first = self
+            .producers
+            .complete_txn(producer_id, producer_epoch, now_ms);
+        if let (MarkerType::Abort, Some(first_offset)) = (marker, first) {
+            let aborted = AbortedTxn {
+                producer_id,
+                first_offset,
+                last_offset: base_offset,
+                last_stable_offset: self.last_stable_offset(),
+            };
+            let segment_base = self.active().base_offset();
+            self.aborted.add(&self.dir, segment_base, aborted, fsync)?;
+        }
+        Ok(AppendInfo {
+            base_offset,
+            last_offset: base_offset,
+            log_append_time_ms: NO_TIMESTAMP,
+            log_start_offset: self.log_start_offset,
+            duplicate: false,
+        })
+    }
+
+    /// The offset below which every transaction is decided; what
+    /// read_committed consumers may read up to.
+    pub fn last_stable_offset(&self) -> i64 {
+        self.producers.last_stable_offset(self.log_end_offset())
+    }
+
+    pub fn aborted_txns(&self) -> &AbortedTxns {
+        &self.aborted
+    }
+
+    /// A read_committed fetch: like [`PartitionLog::read`] but stopping at
+    /// the last stable offset, with the aborted transactions the answer
+    /// overlaps.
+    pub fn read_committed(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+    ) -> Result<(ReadResult, Vec<AbortedTxn>), LogError> {
+        let last_stable_offset = self.last_stable_offset();
+        let result = self.read_until(offset, max_bytes, last_stable_offset)?;
+        let aborted = if result.is_empty() {
+            Vec::new()
+        } else {
+            self.aborted.overlapping(offset, last_stable_offset)
+        };
+        Ok((result, aborted))
+    }
+
     /// Kafka's `LogSegment.shouldRoll`, without the jitter.
     fn should_roll(
         &self,
@@ -435,6 +576,16 @@ impl PartitionLog {
     /// next fetch continues in the next one. Nothing is copied until
     /// [`ReadResult::read_bytes`].
     pub fn read(&self, offset: i64, max_bytes: usize) -> Result<ReadResult, LogError> {
+        self.read_until(offset, max_bytes, self.log_end_offset())
+    }
+
+    /// [`PartitionLog::read`] of the batches that start below `end_offset`.
+    fn read_until(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        end_offset: i64,
+    ) -> Result<ReadResult, LogError> {
         let log_end_offset = self.log_end_offset();
         if offset < self.log_start_offset || offset > log_end_offset {
             return Err(LogError::OffsetOutOfRange {
@@ -448,7 +599,7 @@ impl PartitionLog {
             log_end_offset,
             slice: None,
         };
-        if offset == log_end_offset {
+        if offset >= end_offset {
             return Ok(result);
         }
         // A compacted log has gaps: the answer then starts at the next
@@ -456,8 +607,14 @@ impl PartitionLog {
         let Some(segment) = self.segment_from(offset) else {
             return Ok(result);
         };
-        let (position, len_bytes) =
+        let (position, mut len_bytes) =
             segment.read_extent(offset.max(segment.base_offset()), max_bytes)?;
+        if end_offset < segment.next_offset() {
+            len_bytes = segment.cut_before_offset(position, len_bytes, end_offset)?;
+            if len_bytes == 0 {
+                return Ok(result);
+            }
+        }
         result.slice = Some(FileSlice {
             file: Arc::clone(segment.log_file()),
             path: Arc::clone(segment.log_path()),
@@ -607,6 +764,7 @@ impl PartitionLog {
             .copied()
             .unwrap_or(self.log_start_offset);
         self.log_start_offset = self.log_start_offset.max(first_base);
+        self.aborted.drop_below(self.log_start_offset);
         report.log_start_offset = self.log_start_offset;
         if report.segments_deleted > 0 {
             tracing::info!(
@@ -636,6 +794,7 @@ impl PartitionLog {
         if offset > self.log_start_offset {
             files::write_checkpoint(&self.dir, LOG_START_OFFSET_CHECKPOINT, offset)?;
             self.log_start_offset = offset;
+            self.aborted.drop_below(offset);
             let doomed: Vec<i64> = self
                 .segments
                 .iter()

@@ -131,7 +131,9 @@ impl ProducerIds {
         Ok((id, from + 1))
     }
 
-    fn fresh(&mut self) -> Result<(i64, i16), ProducerIdError> {
+    /// A new producer id at epoch 0 (also for transactional ids, whose
+    /// epochs the transaction coordinator keeps).
+    pub(crate) fn fresh(&mut self) -> Result<(i64, i16), ProducerIdError> {
         if self.next >= self.block_end {
             let end = self.next + BLOCK_SIZE;
             crate::state::write_file_atomically(

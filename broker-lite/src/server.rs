@@ -128,6 +128,10 @@ async fn serve(
         let shutdown = notify_shutdown.subscribe();
         tokio::spawn(async move { state.groups.run(shutdown).await })
     };
+    let txn_timer = tokio::spawn(crate::txn::TxnCoordinator::run(
+        Arc::clone(&state),
+        notify_shutdown.subscribe(),
+    ));
 
     loop {
         let accepted = tokio::select! {
@@ -172,6 +176,7 @@ async fn serve(
     let _ = maintenance.await;
     // It has seen the shutdown signal already; this only waits for it.
     let _ = group_timers.await;
+    let _ = txn_timer.await;
     tokio::task::spawn_blocking(move || state.close()).await??;
     tracing::info!("broker-lite stopped cleanly");
     Ok(())
@@ -255,6 +260,9 @@ fn clean_logs(state: &BrokerState) -> CleanerReport {
 fn flush_all(state: &BrokerState) {
     if let Err(e) = state.groups.flush() {
         tracing::error!("group log flush failed: {e}");
+    }
+    if let Err(e) = state.txns.flush() {
+        tracing::error!("transaction log flush failed: {e}");
     }
     for topic in state.topics() {
         for partition in topic.partitions() {

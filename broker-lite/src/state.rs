@@ -19,6 +19,7 @@ use crate::config::{BrokerConfig, ConfigError, validate_topic_config};
 use crate::group::GroupCoordinator;
 use crate::log::{LogError, PartitionLog};
 use crate::producer_ids::{ProducerIdError, ProducerIds};
+use crate::txn::TxnCoordinator;
 
 /// Why a topic operation failed, mapped by handlers onto Kafka error codes.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +126,8 @@ pub struct BrokerState {
     pub advertised: (String, u16),
     /// Consumer groups and committed offsets.
     pub groups: GroupCoordinator,
+    /// Transactional ids and their transactions.
+    pub txns: TxnCoordinator,
     topics: RwLock<HashMap<String, Arc<Topic>>>,
     /// Serialises topic creation, deletion and the metadata file, so two
     /// CreateTopics for one name cannot both succeed.
@@ -164,11 +167,13 @@ impl BrokerState {
             std::fs::remove_file(&marker)?;
         }
         let groups = GroupCoordinator::open(&config)?;
+        let txns = TxnCoordinator::open(&config)?;
         let state = Self {
             config,
             cluster_id,
             advertised,
             groups,
+            txns,
             topics: RwLock::new(HashMap::new()),
             admin: Mutex::new(()),
             clean_shutdown,
@@ -192,7 +197,9 @@ impl BrokerState {
                 partition.with_log(|log| seen.extend(log.producer_state().epochs()));
             }
         }
+        seen.extend(state.txns.producer_ids());
         lock(&state.producer_ids).observe(seen);
+        state.txns.recover(&state);
         if !clean_shutdown && !read(&state.topics).is_empty() {
             tracing::warn!(
                 "no clean-shutdown marker in {}: logs were recovered",
@@ -350,6 +357,11 @@ impl BrokerState {
         lock(&self.producer_ids).init(current)
     }
 
+    /// A new producer id at epoch 0, for a new transactional id.
+    pub fn new_producer_id(&self) -> Result<i64, ProducerIdError> {
+        lock(&self.producer_ids).fresh().map(|(id, _)| id)
+    }
+
     /// Closes every log cleanly and leaves the clean-shutdown marker, so the
     /// next start skips recovery.
     pub fn close(&self) -> Result<(), anyhow::Error> {
@@ -367,6 +379,10 @@ impl BrokerState {
         if let Err(e) = self.groups.flush() {
             failed = true;
             tracing::error!("cannot fsync the group log: {e}");
+        }
+        if let Err(e) = self.txns.flush() {
+            failed = true;
+            tracing::error!("cannot fsync the transaction log: {e}");
         }
         if failed {
             anyhow::bail!("some logs did not close cleanly; the next start will recover them");

@@ -10,10 +10,12 @@ pub(crate) mod config_get;
 pub(crate) mod config_set;
 pub(crate) mod consume;
 pub(crate) mod context_add;
+pub(crate) mod context_import;
 pub(crate) mod context_list;
 pub(crate) mod context_remove;
 pub(crate) mod context_use;
 pub(crate) mod demo;
+pub(crate) mod find;
 pub(crate) mod group_delete;
 pub(crate) mod group_delete_offsets;
 pub(crate) mod group_describe;
@@ -21,10 +23,12 @@ pub(crate) mod group_list;
 pub(crate) mod group_reset_offsets;
 pub(crate) mod health;
 pub(crate) mod man;
+mod offset_history;
 pub(crate) mod offsets;
 pub(crate) mod perf_consume;
 pub(crate) mod perf_produce;
 pub(crate) mod produce;
+pub(crate) mod produce_txn;
 mod shared;
 pub(crate) mod topic_alter;
 pub(crate) mod topic_create;
@@ -32,10 +36,13 @@ pub(crate) mod topic_delete;
 pub(crate) mod topic_describe;
 pub(crate) mod topic_list;
 pub(crate) mod tui;
+pub(crate) mod txn_describe;
+pub(crate) mod txn_list;
+pub(crate) mod txn_producers;
 
 use crate::cli::{
     BrokerCommand, Cli, ClusterCommand, Command, ConfigCommand, ContextCommand, GlobalArgs,
-    GroupCommand, PerfCommand, TopicCommand,
+    GroupCommand, PerfCommand, TopicCommand, TxnCommand,
 };
 use crate::exit::Code;
 use crate::settings::Settings;
@@ -76,10 +83,16 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
             GroupCommand::ResetOffsets(args) => group_reset_offsets::run(&settings, args).await,
         },
         Command::Offsets(args) => offsets::run(&settings, args).await,
+        Command::Find(args) => find::run(&settings, args).await,
         Command::Tui(args) => tui::run(&settings, args).await,
         Command::Health(args) => health::run(&settings, args).await,
         Command::Produce(args) => produce::run(&settings, args).await,
         Command::Consume(args) => consume::run(&settings, args).await,
+        Command::Txn { command } => match command {
+            TxnCommand::List(args) => txn_list::run(&settings, args).await,
+            TxnCommand::Describe(args) => txn_describe::run(&settings, args).await,
+            TxnCommand::Producers(args) => txn_producers::run(&settings, args).await,
+        },
         Command::Perf { command } => match command {
             PerfCommand::Produce(args) => perf_produce::run(&settings, args).await,
             PerfCommand::Consume(args) => perf_consume::run(&settings, args).await,
@@ -108,5 +121,6 @@ pub(crate) fn context(global: &GlobalArgs, command: &ContextCommand) -> anyhow::
         ContextCommand::Use(args) => context_use::run(&printer, &path, explicit, args),
         ContextCommand::Add(args) => context_add::run(&printer, &path, explicit, args),
         ContextCommand::Remove(args) => context_remove::run(&printer, &path, explicit, args),
+        ContextCommand::Import(args) => context_import::run(&printer, &path, explicit, args),
     }
 }

@@ -1,8 +1,11 @@
 //! Connecting to the cluster within `--timeout`.
 //!
-//! A refused connection is retried (a broker may be restarting) until the
-//! deadline; then kctl stops with the timeout exit code and says where it
-//! tried, rather than hanging or failing on the first refusal.
+//! A refused connection is retried (a broker may be restarting), but not
+//! for long: when every bootstrap address keeps refusing or does not
+//! resolve for [`UNREACHABLE_GRACE`], kctl stops with the timeout exit code
+//! and names each address and its error (kcat gives up after 5 s). Anything
+//! else (a listener that accepts and stays silent, a black-holed SYN) is
+//! retried until `--timeout`.
 
 use std::future::Future;
 use std::time::Duration;
@@ -10,12 +13,17 @@ use std::time::Duration;
 use kctl_client::admin::{Admin, AdminConfig};
 use kctl_client::backoff::Backoff;
 use kctl_client::connection::ConnectionConfig;
-use kctl_client::error::RequestError;
+use kctl_client::error::{ConnectionError, RequestError};
 use kctl_client::{ClientConfig, ConsumerConfig, ProducerConfig};
 use tokio::time::Instant;
 
 use crate::exit::{Code, Failure};
 use crate::settings::Settings;
+
+/// How long every bootstrap address may refuse (or fail to resolve) before
+/// kctl gives up, whatever `--timeout` says: long enough for a broker that
+/// is restarting to bind its port, short enough to beat kcat's 5 s.
+pub(crate) const UNREACHABLE_GRACE: Duration = Duration::from_secs(3);
 
 pub(crate) fn connection_config(settings: &Settings) -> ConnectionConfig {
     let timeout_ms = settings.timeout.as_millis() as u64;
@@ -89,6 +97,7 @@ where
         jitter: 0.2,
     };
     let mut last = None;
+    let mut unreachable_since = None;
     for attempt in 1u32.. {
         match tokio::time::timeout_at(deadline, connect()).await {
             Ok(Ok(connected)) => return Ok(connected),
@@ -96,7 +105,16 @@ where
             // Wrong credentials or an untrusted certificate will not get
             // better by waiting: report them now, with the auth exit code.
             Ok(Err(e)) if is_permanent(&e) => return Err(e.into()),
+            Ok(Err(kctl_client::Error::BootstrapUnreachable { attempts })) => {
+                let since = *unreachable_since.get_or_insert_with(Instant::now);
+                tracing::debug!(attempt, "every bootstrap server refused or did not resolve");
+                if since.elapsed() >= UNREACHABLE_GRACE {
+                    return Err(bootstrap_unreachable(settings, &attempts));
+                }
+                last = Some(kctl_client::Error::BootstrapUnreachable { attempts });
+            }
             Ok(Err(e)) => {
+                unreachable_since = None;
                 tracing::debug!(error = %e, attempt, "connecting failed");
                 last = Some(e);
             }
@@ -130,6 +148,29 @@ fn unreachable(settings: &Settings, last: Option<kctl_client::Error>) -> anyhow:
     )
     .hint("check that a broker listens there; pass -b/--bootstrap-server, set KCTL_BOOTSTRAP_SERVER or --context, or raise --timeout")
     .into()
+}
+
+/// Every bootstrap address refused or did not resolve: each with its error.
+fn bootstrap_unreachable(
+    settings: &Settings,
+    attempts: &[(String, ConnectionError)],
+) -> anyhow::Error {
+    let mut message = format!(
+        "no bootstrap server reachable (from {}; tried for {}):",
+        settings.bootstrap_from,
+        human(UNREACHABLE_GRACE)
+    );
+    for (addr, error) in attempts {
+        let why = match error {
+            // Its text repeats the address; the io error alone reads better.
+            ConnectionError::Connect { source, .. } => source.to_string(),
+            other => other.to_string(),
+        };
+        message.push_str(&format!("\n  {addr}: {why}"));
+    }
+    Failure::new(Code::Timeout, message)
+        .hint("check that a broker listens there; pass -b/--bootstrap-server, set KCTL_BOOTSTRAP_SERVER or --context")
+        .into()
 }
 
 pub(crate) fn human(duration: Duration) -> String {

@@ -181,6 +181,33 @@ fn fetch(names: Names, settings: &Settings) -> Option<Vec<String>> {
     })
 }
 
+/// kctl's cache directory: `$XDG_CACHE_HOME/kctl` (or `~/.cache/kctl`).
+pub(crate) fn cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("kctl"))
+}
+
+/// A file name for a cluster: its sorted bootstrap servers, with anything
+/// but letters, digits, `.` and `-` replaced.
+pub(crate) fn cluster_file_stem(bootstrap: &[String]) -> String {
+    let mut servers = bootstrap.to_vec();
+    servers.sort();
+    servers
+        .join(",")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// One cluster's list of topic or group names on disk: one name per line,
 /// its age the file's modification time. A `.failed` file beside it marks
 /// the last refresh that failed.
@@ -193,31 +220,15 @@ impl Cache {
     /// The cache for these bootstrap servers, in `$XDG_CACHE_HOME/kctl`
     /// (or `~/.cache/kctl`).
     pub(crate) fn for_cluster(bootstrap: &[String], names: Names) -> Option<Self> {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
         Some(Self::in_dir(
-            &base.join("kctl").join("completion"),
+            &cache_dir()?.join("completion"),
             bootstrap,
             names,
         ))
     }
 
     fn in_dir(dir: &Path, bootstrap: &[String], names: Names) -> Self {
-        let mut servers = bootstrap.to_vec();
-        servers.sort();
-        let cluster: String = servers
-            .join(",")
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let cluster = cluster_file_stem(bootstrap);
         let path = dir.join(format!("{cluster}.{}", names.file_suffix()));
         let failed_path = path.with_extension(format!("{}.failed", names.file_suffix()));
         Self { path, failed_path }

@@ -134,6 +134,12 @@ pub(crate) fn classify_client(error: &ClientError) -> (Code, Option<&'static str
             Code::Failure,
             Some("the broker is too old for this command, or does not implement it"),
         ),
+        ClientError::BootstrapUnreachable { .. } => (
+            Code::Timeout,
+            Some(
+                "check that a broker listens there; pass -b/--bootstrap-server, set KCTL_BOOTSTRAP_SERVER or --context",
+            ),
+        ),
         ClientError::NoBrokerAvailable { .. } => (
             Code::Failure,
             Some("check that a broker is running at -b/--bootstrap-server"),

@@ -7,8 +7,11 @@ mod confirm;
 mod connect;
 mod dynamic_completion;
 mod exit;
+mod format;
 mod printer;
+mod record_json;
 mod settings;
+mod time;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;

@@ -226,6 +226,12 @@ impl Sasl {
 #[serde(transparent)]
 pub(crate) struct Secret(String);
 
+impl Secret {
+    pub(crate) fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")

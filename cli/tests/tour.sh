@@ -4,7 +4,8 @@
 # topic, check both are byte-identical per partition, then consume in a
 # group, look at its lag, reset its offsets and see the lag change.
 #
-#   KCTL=path/to/kctl BOOTSTRAP=host:port [TOUR_CLUSTER=broker-lite|mock] bash cli/tests/tour.sh
+#   KCTL=path/to/kctl BOOTSTRAP=host:port [TOUR_CLUSTER=broker-lite|mock|apache-kafka] \
+#     [TOUR_REPLICATION_FACTOR=N] [TOUR_PREFIX=tour] bash cli/tests/tour.sh
 #
 # Run by cli/tests/it/tour.rs against broker-lite and against librdkafka's
 # mock cluster (3 brokers). The mock lacks CreateTopics, DescribeConfigs,
@@ -14,6 +15,11 @@
 set -euo pipefail
 : "${KCTL:?path of the kctl binary}" "${BOOTSTRAP:?bootstrap server}"
 cluster=${TOUR_CLUSTER:-broker-lite}
+# Topic and group names start with the prefix, so a shared cluster (Apache
+# Kafka in .ci/apache-kafka-tier.sh) can run the tour more than once.
+prefix=${TOUR_PREFIX:-tour}
+replication=()
+[ -n "${TOUR_REPLICATION_FACTOR:-}" ] && replication=(-r "$TOUR_REPLICATION_FACTOR")
 records=10000
 partitions=3
 work=$(mktemp -d)
@@ -22,49 +28,49 @@ trap 'rm -rf "$work"' EXIT
 k() { "$KCTL" -b "$BOOTSTRAP" --timeout 20s "$@"; }
 # The mock makes a member that joins after another left wait out the old
 # one's session, so sessions are kept short.
-group_consume() { k consume tour-src --group tour-group -X session.timeout.ms=6000 "$@"; }
+group_consume() { k consume $prefix-src --group $prefix-group -X session.timeout.ms=6000 "$@"; }
 step() { echo "== $*" >&2; }
 skip() { echo "-- skipped on librdkafka's mock cluster ($1): $2" >&2; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 on_mock() { [ "$cluster" = mock ]; }
 # Sum of one numeric field of `group describe -o json` over its partitions
 # (a partition without a commit has null there and adds nothing).
-group_sum() { k group describe tour-group --lag-only -o json | grep -o "\"$1\": [0-9]*" | awk '{s += $2} END {print s + 0}'; }
+group_sum() { k group describe $prefix-group --lag-only -o json | grep -o "\"$1\": [0-9]*" | awk '{s += $2} END {print s + 0}'; }
 
-step "create tour-src and tour-copy ($partitions partitions each)"
+step "create $prefix-src and $prefix-copy ($partitions partitions each)"
 if on_mock; then
   skip "no CreateTopics" "topic create; the harness created both topics"
 else
-  k topic create tour-src -p "$partitions" >/dev/null
-  k topic create tour-copy -p "$partitions" >/dev/null
-  k topic describe tour-src >/dev/null
+  k topic create "$prefix-src" -p "$partitions" "${replication[@]}" >/dev/null
+  k topic create "$prefix-copy" -p "$partitions" "${replication[@]}" >/dev/null
+  k topic describe $prefix-src >/dev/null
 fi
 
 step "produce $records keyed lines"
 seq 1 "$records" | awk '{ printf "customer-%d\torder-%d\n", $1 % 137, $1 }' \
-  | k produce tour-src -K $'\t' 2>"$work/produce.log"
+  | k produce $prefix-src -K $'\t' 2>"$work/produce.log"
 grep -q "produced $records records" "$work/produce.log" || fail "produce: $(cat "$work/produce.log")"
 
-step "dump tour-src as JSON lines, partition by partition"
+step "dump $prefix-src as JSON lines, partition by partition"
 for p in $(seq 0 $((partitions - 1))); do
-  k consume tour-src -p "$p" --from-beginning -e -o json >"$work/src-$p.json" 2>/dev/null
+  k consume $prefix-src -p "$p" --from-beginning -e -o json >"$work/src-$p.json" 2>/dev/null
 done
 dumped=$(cat "$work"/src-*.json | wc -l)
 [ "$dumped" -eq "$records" ] || fail "dumped $dumped records, expected $records"
 grep -q '"key":"customer-' "$work/src-0.json" || fail "keys missing from the dump"
 
-step "replay the dump into tour-copy with produce --input json"
-cat "$work"/src-*.json | k produce tour-copy --input json 2>"$work/replay.log"
+step "replay the dump into $prefix-copy with produce --input json"
+cat "$work"/src-*.json | k produce $prefix-copy --input json 2>"$work/replay.log"
 grep -q "produced $records records" "$work/replay.log" || fail "replay: $(cat "$work/replay.log")"
 
-step "consume tour-copy and diff it with tour-src (byte-identical but for the topic name)"
+step "consume $prefix-copy and diff it with $prefix-src (byte-identical but for the topic name)"
 for p in $(seq 0 $((partitions - 1))); do
-  k consume tour-copy -p "$p" --from-beginning -e -o json 2>/dev/null \
-    | sed 's/^{"topic":"tour-copy"/{"topic":"tour-src"/' >"$work/copy-$p.json"
+  k consume $prefix-copy -p "$p" --from-beginning -e -o json 2>/dev/null \
+    | sed "s/^{\"topic\":\"$prefix-copy\"/{\"topic\":\"$prefix-src\"/" >"$work/copy-$p.json"
   cmp "$work/src-$p.json" "$work/copy-$p.json" || fail "partition $p differs"
 done
 
-step "consume 4000 records in group tour-group"
+step "consume 4000 records in group $prefix-group"
 group_consume --from-beginning -c 4000 >/dev/null 2>&1
 if on_mock; then
   skip "no DescribeGroups" "group describe; the commit is checked by consuming the rest"
@@ -74,9 +80,9 @@ if on_mock; then
 else
   committed=$(group_sum committed_offset)
   [ "$committed" -eq 4000 ] || fail "committed offsets add up to $committed after 4000 records"
-  step "reset tour-group to the earliest offsets and see the lag change"
+  step "reset $prefix-group to the earliest offsets and see the lag change"
   lag_before=$(group_sum lag)
-  k group reset-offsets tour-group --topic tour-src --to-earliest --execute --yes >/dev/null
+  k group reset-offsets $prefix-group --topic $prefix-src --to-earliest --execute --yes >/dev/null
   lag=$(group_sum lag)
   [ "$lag" -eq "$records" ] && [ "$lag" -gt "$lag_before" ] \
     || fail "lag $lag after the reset (before: $lag_before), expected $records"

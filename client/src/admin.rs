@@ -36,6 +36,7 @@ mod configs;
 mod groups;
 mod partitions;
 mod topics;
+mod transactions;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -43,10 +44,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kafka_protocol::messages::{
-    AlterConfigsResponse, CreatePartitionsResponse, DeleteGroupsResponse, DeleteRecordsResponse,
-    DescribeClusterResponse, DescribeConfigsResponse, DescribeGroupsResponse,
-    IncrementalAlterConfigsResponse, ListGroupsResponse, OffsetCommitResponse,
-    OffsetDeleteResponse, OffsetFetchResponse,
+    AlterConfigsResponse, ConsumerGroupDescribeResponse, CreatePartitionsResponse,
+    DeleteGroupsResponse, DeleteRecordsResponse, DescribeClusterResponse, DescribeConfigsResponse,
+    DescribeGroupsResponse, IncrementalAlterConfigsResponse, ListGroupsResponse,
+    OffsetCommitResponse, OffsetDeleteResponse, OffsetFetchResponse,
 };
 use tokio::time::Instant;
 
@@ -70,6 +71,9 @@ pub use topics::{
     CreateTopicsOptions, CreatedTopic, NewPartitions, NewTopic, PartitionInfo, TopicDescription,
     TopicId, TopicListing,
 };
+pub use transactions::{
+    ListTransactionsOptions, ProducerState, TransactionDescription, TransactionListing,
+};
 
 macro_rules! throttled {
     ($($t:ident),* $(,)?) => {
@@ -88,6 +92,7 @@ throttled!(
     DeleteRecordsResponse,
     ListGroupsResponse,
     DescribeGroupsResponse,
+    ConsumerGroupDescribeResponse,
     DeleteGroupsResponse,
     OffsetFetchResponse,
     OffsetCommitResponse,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
-use kafka_protocol::messages::{ApiKey, MetadataRequest, TopicName};
+use kafka_protocol::messages::{ApiKey, FindCoordinatorRequest, MetadataRequest, TopicName};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -209,6 +209,69 @@ impl Client {
             .cloned()
     }
 
+    /// The coordinator of `key` (a group id for [`CoordinatorKind::Group`],
+    /// a transactional id for [`CoordinatorKind::Transaction`]): its broker
+    /// id and a live connection to it. One attempt; errors such as
+    /// COORDINATOR_NOT_AVAILABLE are retriable.
+    pub async fn find_coordinator(
+        &self,
+        kind: CoordinatorKind,
+        key: &str,
+    ) -> Result<(i32, Arc<Connection>)> {
+        let (conn, _) = self.any_connection().await?;
+        let version = conn.version_for::<FindCoordinatorRequest>(None)?;
+        let request = if version >= FIND_COORDINATOR_BATCHED_VERSION {
+            FindCoordinatorRequest::default()
+                .with_key_type(kind as i8)
+                .with_coordinator_keys(vec![StrBytes::from_string(key.to_owned())])
+        } else {
+            FindCoordinatorRequest::default()
+                .with_key(StrBytes::from_string(key.to_owned()))
+                .with_key_type(kind as i8)
+        };
+        let response = conn.request_at(&request, version).await?;
+        let (code, message, node_id) = if version >= FIND_COORDINATOR_BATCHED_VERSION {
+            let found = response.coordinators.into_iter().next().ok_or_else(|| {
+                Error::kafka(
+                    ErrorCode::CoordinatorNotAvailable,
+                    ErrorContext::api(ApiKey::FindCoordinator)
+                        .with_message(Some(format!("no coordinator named for '{key}'"))),
+                )
+            })?;
+            (found.error_code, found.error_message, found.node_id.0)
+        } else {
+            (
+                response.error_code,
+                response.error_message,
+                response.node_id.0,
+            )
+        };
+        if let Some(code) = ErrorCode::try_from_code(code) {
+            return Err(Error::kafka(
+                code,
+                ErrorContext::api(ApiKey::FindCoordinator).with_message(Some(match message {
+                    Some(m) => format!("'{key}': {m}"),
+                    None => format!("'{key}'"),
+                })),
+            ));
+        }
+        let broker = match self.broker(node_id) {
+            Some(b) => b,
+            None => {
+                self.refresh_metadata().await?;
+                self.broker(node_id).ok_or_else(|| {
+                    Error::kafka(
+                        ErrorCode::CoordinatorNotAvailable,
+                        ErrorContext::api(ApiKey::FindCoordinator).with_message(Some(format!(
+                            "coordinator {node_id} of '{key}' is not in the metadata"
+                        ))),
+                    )
+                })?
+            }
+        };
+        Ok((node_id, broker.get().await?))
+    }
+
     /// A live connection to any broker: known brokers first, then the
     /// bootstrap list.
     pub async fn any_connection(&self) -> Result<(Arc<Connection>, Arc<BrokerConnection>)> {
@@ -234,15 +297,25 @@ impl Client {
         {
             return Ok(live);
         }
+        let only_bootstrap = candidates.len() == self.inner.bootstrap.len();
         let mut last = None;
+        let mut attempts = Vec::new();
         for broker in candidates {
             match broker.get().await {
                 Ok(conn) => return Ok((conn, broker)),
                 // Another broker would refuse the same credentials or
                 // certificate; say why at once, not "no broker reachable".
                 Err(e) if !e.is_retriable() => return Err(Error::from(e)),
-                Err(e) => last = Some(Error::from(e)),
+                Err(e) => {
+                    attempts.push((broker.addr().to_owned(), e.clone()));
+                    last = Some(Error::from(e));
+                }
             }
+        }
+        // Before the first metadata, every address is one the user gave:
+        // name each, so a typo or a stopped broker shows at once.
+        if only_bootstrap && attempts.iter().all(|(_, e)| e.is_unreachable()) {
+            return Err(Error::BootstrapUnreachable { attempts });
         }
         Err(Error::NoBrokerAvailable {
             last: Box::new(last.unwrap_or_else(|| Error::Config("no brokers configured".into()))),
@@ -299,6 +372,16 @@ async fn refresh_loop(inner: Weak<ClientInner>) {
 /// A Metadata request for `topics` (`None`: all). Before v4 the request has
 /// no `allow_auto_topic_creation` field — the broker's own setting decides —
 /// so it must keep its default there or the request cannot be encoded.
+/// What a coordinator coordinates, as FindCoordinator's key type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoordinatorKind {
+    Group = 0,
+    Transaction = 1,
+}
+
+/// FindCoordinator v4+ batches keys (KIP-699).
+const FIND_COORDINATOR_BATCHED_VERSION: i16 = 4;
+
 pub(crate) fn metadata_request(
     topics: Option<Vec<MetadataRequestTopic>>,
     allow_auto_topic_creation: bool,

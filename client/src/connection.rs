@@ -104,6 +104,13 @@ throttled!(
     SyncGroupResponse,
     HeartbeatResponse,
     LeaveGroupResponse,
+    AddPartitionsToTxnResponse,
+    AddOffsetsToTxnResponse,
+    EndTxnResponse,
+    TxnOffsetCommitResponse,
+    DescribeTransactionsResponse,
+    ListTransactionsResponse,
+    DescribeProducersResponse,
 );
 
 // Neither carries a throttle time: authentication is never throttled.

@@ -131,6 +131,17 @@ impl OffsetAndMetadata {
     }
 }
 
+/// A consumer's place in its group, as Java's `ConsumerGroupMetadata`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerGroupMetadata {
+    pub group_id: String,
+    /// −1 outside a generation (before the first join, or with `assign`).
+    pub generation_id: i32,
+    /// "" outside a generation.
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+}
+
 /// A topic and one of its partitions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TopicPartition {
@@ -543,6 +554,21 @@ impl Consumer {
         self.handle.group.as_ref().map_or((String::new(), -1), |g| {
             let member = g.member();
             (member.member_id, member.generation)
+        })
+    }
+
+    /// The group identity a transactional producer sends with this
+    /// consumer's offsets (`send_offsets_to_transaction`), so the
+    /// coordinator refuses them once this member has left the generation
+    /// (KIP-447). `None` without a group id.
+    pub fn group_metadata(&self) -> Option<ConsumerGroupMetadata> {
+        let group_id = self.inner().config.group_id.clone()?;
+        let (member_id, generation_id) = self.group_membership();
+        Some(ConsumerGroupMetadata {
+            group_id,
+            generation_id,
+            member_id,
+            group_instance_id: self.inner().config.group_instance_id.clone(),
         })
     }
 

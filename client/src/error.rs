@@ -64,7 +64,26 @@ pub enum ConnectionError {
     },
 }
 
+fn list_attempts(attempts: &[(String, ConnectionError)]) -> String {
+    attempts
+        .iter()
+        .map(|(addr, error)| match error {
+            // The error already names the address.
+            ConnectionError::Connect { source, .. } => format!("{addr}: {source}"),
+            other => format!("{addr}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl ConnectionError {
+    /// Whether the TCP connection itself failed (refused, the name did not
+    /// resolve, no route): nothing listens at the address. A timeout is not
+    /// one: a slow network and a black hole look alike.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Connect { .. })
+    }
+
     /// Whether connecting again may succeed. A refused password or an
     /// untrusted certificate will be refused again, so these fail at once
     /// rather than being retried until a deadline.
@@ -197,6 +216,16 @@ pub enum Error {
     /// None of the bootstrap or known brokers could be reached.
     #[error("no broker reachable; last error: {last}")]
     NoBrokerAvailable { last: Box<Error> },
+    /// No broker was known yet and every bootstrap address failed to
+    /// connect: refused, unresolvable, unroutable (see
+    /// [`ConnectionError::is_unreachable`]). Each address with its error, in
+    /// the order tried. Retriable (a broker may be starting), but a caller
+    /// that sees it for a few seconds can give up rather than wait out a
+    /// long deadline.
+    #[error("no bootstrap server reachable: {}", list_attempts(.attempts))]
+    BootstrapUnreachable {
+        attempts: Vec<(String, ConnectionError)>,
+    },
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("unknown configuration keys: {}", .0.join(", "))]
@@ -257,6 +286,17 @@ pub enum Error {
     #[error("invalid subscription pattern: {0}")]
     InvalidPattern(String),
     /// An admin call did not complete within its deadline, retries included.
+    /// A transaction cannot go on. With `fatal` the producer can run no
+    /// more transactions (a newer instance fenced it, its epoch is
+    /// exhausted, the broker refused its transactional id): close it.
+    /// Otherwise abort the transaction and begin a new one (Java's
+    /// `TransactionManager` calls these abortable).
+    #[error("transaction {}: {cause}", if *fatal { "failed; the producer must be closed" } else { "failed; abort it" })]
+    Transaction { fatal: bool, cause: Box<Error> },
+    /// A transactional call out of order (commit without begin, send
+    /// before init_transactions, ...).
+    #[error("invalid transaction state: {0}")]
+    TransactionState(String),
     #[error("{operation} timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]
     OperationTimeout {
         operation: &'static str,
@@ -284,9 +324,17 @@ impl Error {
         match self {
             Self::Kafka { code, .. } => code.is_retriable(),
             Self::Request(e) => e.is_retriable(),
-            Self::NoBrokerAvailable { .. } | Self::MetadataTimeout { .. } => true,
+            Self::NoBrokerAvailable { .. }
+            | Self::BootstrapUnreachable { .. }
+            | Self::MetadataTimeout { .. } => true,
             _ => false,
         }
+    }
+
+    /// Whether a transactional producer that got this error can run no more
+    /// transactions.
+    pub fn is_fatal_transaction_error(&self) -> bool {
+        matches!(self, Self::Transaction { fatal: true, .. })
     }
 
     /// Whether the error means cached metadata (a leader, a topic) is stale.
@@ -302,7 +350,9 @@ impl Error {
                     | ErrorCode::KafkaStorageError
                     | ErrorCode::NotController
             ),
-            Self::Request(RequestError::Connection(_)) | Self::NoBrokerAvailable { .. } => true,
+            Self::Request(RequestError::Connection(_))
+            | Self::NoBrokerAvailable { .. }
+            | Self::BootstrapUnreachable { .. } => true,
             _ => false,
         }
     }

@@ -174,6 +174,9 @@
 //!   each request sent where Kafka wants it (controller, leaders, a given
 //!   broker), with one deadline per call covering its retries.
 //! - `error`: layered errors; Kafka error codes stay typed.
+//! - `filter` (feature `filter`, off by default): `RecordFilter`, which keeps
+//!   records by key, value or header regex/equality and jq expressions over
+//!   JSON values (through the jaq crates).
 //!
 //! Everything but `protocol` sits behind the `client` feature (on by
 //! default), so a build with `default-features = false` gets the protocol
@@ -193,6 +196,8 @@ pub mod connection;
 pub mod consumer;
 #[cfg(feature = "client")]
 pub mod error;
+#[cfg(feature = "filter")]
+pub mod filter;
 
 #[cfg(feature = "client")]
 pub mod metadata;
@@ -207,6 +212,8 @@ mod properties;
 pub use admin::{Admin, AdminConfig};
 #[cfg(feature = "client")]
 pub use client::{Client, ClientConfig};
+#[cfg(feature = "client")]
+pub use consumer::ConsumerGroupMetadata;
 #[cfg(feature = "client")]
 pub use consumer::{
     Assignor, Consumer, ConsumerConfig, ConsumerRecord, GroupHandle, IsolationLevel,

@@ -43,6 +43,7 @@ mod accumulator;
 pub mod partitioner;
 pub mod properties;
 mod sender;
+mod transaction;
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -124,6 +125,13 @@ pub struct ProducerConfig {
     /// How long `send` may wait for topic metadata.
     pub max_block_ms: u64,
     pub partitioner: PartitionerChoice,
+    /// Makes the producer transactional (`transactional.id`): records are
+    /// sent inside transactions ([`Producer::begin_transaction`]) that
+    /// commit or abort as a whole. Needs idempotence.
+    pub transactional_id: Option<String>,
+    /// How long the coordinator lets a transaction stay open before it
+    /// aborts it and fences this producer (`transaction.timeout.ms`).
+    pub transaction_timeout_ms: u64,
 }
 
 impl ProducerConfig {
@@ -143,6 +151,8 @@ impl ProducerConfig {
             max_in_flight: 5,
             max_block_ms: 60_000,
             partitioner: PartitionerChoice::Default,
+            transactional_id: None,
+            transaction_timeout_ms: 60_000,
         }
     }
 
@@ -202,6 +212,14 @@ impl ProducerConfig {
         self.max_block_ms = max_block_ms;
         self
     }
+    pub fn transactional_id(mut self, transactional_id: impl Into<String>) -> Self {
+        self.transactional_id = Some(transactional_id.into());
+        self
+    }
+    pub fn transaction_timeout_ms(mut self, transaction_timeout_ms: u64) -> Self {
+        self.transaction_timeout_ms = transaction_timeout_ms;
+        self
+    }
     pub fn partitioner(mut self, choice: PartitionerChoice) -> Self {
         self.partitioner = choice;
         self
@@ -226,6 +244,18 @@ impl ProducerConfig {
     fn resolve_idempotence(&self) -> Result<bool> {
         let compatible =
             self.acks == Acks::All && self.retries > 0 && (1..=5).contains(&self.max_in_flight);
+        if self.transactional_id.is_some() {
+            return match self.enable_idempotence {
+                Some(false) => Err(Error::Config(
+                    "transactional.id needs enable.idempotence=true".into(),
+                )),
+                _ if compatible => Ok(true),
+                _ => Err(Error::Config(
+                    "transactional.id needs acks=all, retries > 0 and max.in.flight.requests.per.connection <= 5"
+                        .into(),
+                )),
+            };
+        }
         match self.enable_idempotence {
             None => Ok(compatible),
             Some(false) => Ok(false),
@@ -246,6 +276,16 @@ impl ProducerConfig {
         if self.delivery_timeout_ms < self.linger_ms + self.client.connection.request_timeout_ms {
             return Err(Error::Config(
                 "delivery.timeout.ms must be at least linger.ms + request.timeout.ms".into(),
+            ));
+        }
+        if self.transactional_id.as_deref() == Some("") {
+            return Err(Error::Config("transactional.id must not be empty".into()));
+        }
+        if self.transactional_id.is_some()
+            && !(1..=i32::MAX as u64).contains(&self.transaction_timeout_ms)
+        {
+            return Err(Error::Config(
+                "transaction.timeout.ms must be between 1 and 2147483647".into(),
             ));
         }
         Ok(())
@@ -440,6 +480,8 @@ pub(crate) struct Inner {
     pub(crate) partitioner: Arc<dyn Partitioner>,
     /// `None` without idempotence.
     pub(crate) idempotence: Option<Idempotence>,
+    /// `None` without a transactional id.
+    pub(crate) transaction: Option<transaction::TransactionManager>,
     pub(crate) accumulator: Accumulator,
     /// One permit per byte of `buffer_memory`.
     pub(crate) buffer: Semaphore,
@@ -465,7 +507,17 @@ impl Producer {
         config.validate()?;
         let idempotent = config.resolve_idempotence()?;
         let client = Client::connect(config.client.clone()).await?;
-        let idempotence = if idempotent {
+        let transaction = config.transactional_id.clone().map(|id| {
+            transaction::TransactionManager::new(
+                id,
+                i32::try_from(config.transaction_timeout_ms).unwrap_or(i32::MAX),
+            )
+        });
+        let idempotence = if transaction.is_some() {
+            // The identity comes from the transaction coordinator, in
+            // init_transactions.
+            Some(Idempotence::new(ProducerIdentity { id: -1, epoch: -1 }))
+        } else if idempotent {
             init_producer_id(&client, None).await?.map(Idempotence::new)
         } else {
             None
@@ -484,6 +536,7 @@ impl Producer {
             client,
             partitioner,
             idempotence,
+            transaction,
             accumulator: Accumulator::default(),
             buffer,
             wake: Notify::new(),
@@ -511,6 +564,66 @@ impl Producer {
     /// Whether batches carry a producer id and sequence numbers.
     pub fn is_idempotent(&self) -> bool {
         self.inner().idempotence.is_some()
+    }
+
+    /// The producer's transactional id, if it has one.
+    pub fn transactional_id(&self) -> Option<&str> {
+        self.inner()
+            .transaction
+            .as_ref()
+            .map(transaction::TransactionManager::transactional_id)
+    }
+
+    /// Registers the transactional id with its coordinator: gets the
+    /// producer id at a new epoch, fencing any older instance of this
+    /// producer and aborting a transaction it left open. Call once, before
+    /// the first transaction.
+    pub async fn init_transactions(&self) -> Result<()> {
+        self.transaction()?.init(self.inner()).await
+    }
+
+    /// Opens a transaction. Records sent until commit or abort belong to it.
+    pub fn begin_transaction(&self) -> Result<()> {
+        self.transaction()?.begin()
+    }
+
+    /// Commits `offsets` for the consumer's group as part of the
+    /// transaction: they become the group's committed offsets only if the
+    /// transaction commits (the read-process-write pattern). `group` is
+    /// [`crate::Consumer::group_metadata`], so a consumer that has left its
+    /// generation cannot commit (KIP-447).
+    pub async fn send_offsets_to_transaction(
+        &self,
+        offsets: &std::collections::BTreeMap<
+            crate::consumer::TopicPartition,
+            crate::consumer::OffsetAndMetadata,
+        >,
+        group: &crate::consumer::ConsumerGroupMetadata,
+    ) -> Result<()> {
+        self.transaction()?
+            .send_offsets(self.inner(), offsets, group)
+            .await
+    }
+
+    /// Delivers every record of the transaction, then commits it. On an
+    /// abortable error ([`Error::Transaction`] with `fatal: false`) call
+    /// [`abort_transaction`](Self::abort_transaction); on a fatal one close
+    /// the producer.
+    pub async fn commit_transaction(&self) -> Result<()> {
+        self.transaction()?.commit(self.inner()).await
+    }
+
+    /// Aborts the transaction: its records stay invisible to read_committed
+    /// consumers and its offsets are never committed.
+    pub async fn abort_transaction(&self) -> Result<()> {
+        self.transaction()?.abort(self.inner()).await
+    }
+
+    fn transaction(&self) -> Result<&transaction::TransactionManager> {
+        self.inner()
+            .transaction
+            .as_ref()
+            .ok_or_else(|| Error::TransactionState("the producer has no transactional.id".into()))
     }
 
     /// Queues a record, waiting for buffer space if the buffer is full.
@@ -606,6 +719,11 @@ impl Inner {
                 partition_count: topic.partition_count(),
             });
         }
+        if let Some(transaction) = &self.transaction {
+            transaction
+                .before_send(self, record.topic, partition)
+                .await?;
+        }
         let permits = size_bytes as u32;
         if wait {
             self.buffer
@@ -667,7 +785,29 @@ impl Inner {
         }
     }
 
-    async fn flush(&self) {
+    /// The producer id and epoch batches are stamped with.
+    pub(crate) fn identity(&self) -> ProducerIdentity {
+        self.idempotence.as_ref().map_or(
+            ProducerIdentity { id: -1, epoch: -1 },
+            Idempotence::identity,
+        )
+    }
+
+    /// Adopts a new producer id or epoch: every partition's sequence
+    /// restarts at 0.
+    pub(crate) fn reset_identity(&self, identity: ProducerIdentity) {
+        let Some(idempotence) = &self.idempotence else {
+            return;
+        };
+        idempotence.set_identity(identity);
+        for topic in self.accumulator.all() {
+            for slot in &topic.partitions {
+                sender::restart_sequences(&mut slot.lock().expect("partition poisoned"), identity);
+            }
+        }
+    }
+
+    pub(crate) async fn flush(&self) {
         self.flushes.fetch_add(1, Ordering::AcqRel);
         self.wake.notify_one();
         loop {

@@ -14,6 +14,7 @@
 //! - [`record_batch`]: a RecordBatch v2 encoder that appends records as
 //!   they are produced and seals the batch once, plus a decoder that keeps
 //!   duplicate header keys;
+//! - [`control`]: transaction markers (COMMIT/ABORT control batches);
 //! - [`consumer_protocol`]: the subscription and assignment blobs consumer
 //!   groups exchange inside JoinGroup and SyncGroup;
 //! - [`murmur2`]: Java's key hash, so keyed records land where Java's and
@@ -23,6 +24,7 @@
 pub mod api;
 pub mod batch;
 pub mod consumer_protocol;
+pub mod control;
 pub mod error;
 pub mod frame;
 pub mod header;

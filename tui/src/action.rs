@@ -1,6 +1,7 @@
 //! Everything that can change the dashboard's state, and what the state asks
 //! of the outside world in return.
 
+use crate::messages::{BrowseRequest, ReaderUpdate};
 use crate::model::Snapshot;
 
 /// An input to [`crate::app::App::update`]: from a key, from the poller, or
@@ -46,6 +47,14 @@ pub enum Action {
         width: u16,
         height: u16,
     },
+    /// Messages: show the next partition (all, 0, 1, …, all).
+    NextPartition,
+    /// Messages: ask where to start reading (`o`).
+    StartSeek,
+    /// Messages: follow new records live, or stop reading.
+    ToggleTail,
+    /// Records and progress from the reader task.
+    Browsed(Box<ReaderUpdate>),
     /// Wall-clock time, so data age can be shown without I/O in `update`.
     Tick {
         now_ms: i64,
@@ -53,10 +62,14 @@ pub enum Action {
 }
 
 /// What `update` asks the event loop to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Poll now instead of waiting for the interval.
     Refresh,
+    /// Start a reader session (ending the one in flight).
+    Browse(Box<BrowseRequest>),
+    /// End the reader session in flight.
+    StopBrowse,
     Quit,
 }
 
@@ -67,10 +80,17 @@ pub enum Screen {
     Groups,
     Topics,
     Brokers,
+    Messages,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 4] = [Self::Overview, Self::Groups, Self::Topics, Self::Brokers];
+    pub const ALL: [Screen; 5] = [
+        Self::Overview,
+        Self::Groups,
+        Self::Topics,
+        Self::Brokers,
+        Self::Messages,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -78,6 +98,7 @@ impl Screen {
             Self::Groups => "Groups",
             Self::Topics => "Topics",
             Self::Brokers => "Brokers",
+            Self::Messages => "Messages",
         }
     }
 
@@ -87,6 +108,7 @@ impl Screen {
             Self::Groups => 1,
             Self::Topics => 2,
             Self::Brokers => 3,
+            Self::Messages => 4,
         }
     }
 

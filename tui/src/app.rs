@@ -5,6 +5,7 @@
 //! Time arrives as `Action::Tick`, data as `Action::Snapshot`, so every
 //! behaviour here is testable by feeding actions.
 
+pub mod messages;
 pub mod table;
 
 use std::collections::HashMap;
@@ -15,8 +16,11 @@ use crate::evaluation::{
     TopicPartitionEval,
 };
 use crate::keymap::Mode;
+use crate::messages::DEFAULT_BUFFER_RECORDS;
 use crate::model::Snapshot;
 use crate::ring::Ring;
+
+pub use self::messages::{Browser, DetailLine, Prompt, PromptKind, RecordDetail};
 
 pub use self::table::{Column, SortState, TableKind};
 
@@ -39,6 +43,12 @@ pub enum View {
     /// One topic's partitions.
     Topic(String),
     Brokers,
+    /// The topic picker of the Messages screen.
+    Messages,
+    /// One topic's records, newest first.
+    MessageList(String),
+    /// One record: key, headers, value.
+    Record(String),
 }
 
 impl View {
@@ -48,7 +58,13 @@ impl View {
             Self::Groups | Self::Group(_) => Screen::Groups,
             Self::Topics | Self::Topic(_) => Screen::Topics,
             Self::Brokers => Screen::Brokers,
+            Self::Messages | Self::MessageList(_) | Self::Record(_) => Screen::Messages,
         }
+    }
+
+    /// Views that the reader task reads for.
+    pub fn is_browsing(&self) -> bool {
+        matches!(self, Self::MessageList(_) | Self::Record(_))
     }
 
     pub fn table(&self) -> TableKind {
@@ -59,6 +75,9 @@ impl View {
             Self::Topics => TableKind::Topics,
             Self::Topic(_) => TableKind::TopicPartitions,
             Self::Brokers => TableKind::Brokers,
+            Self::Messages => TableKind::MessageTopics,
+            Self::MessageList(_) => TableKind::Messages,
+            Self::Record(_) => TableKind::RecordLines,
         }
     }
 
@@ -68,6 +87,7 @@ impl View {
             Screen::Groups => Self::Groups,
             Screen::Topics => Self::Topics,
             Screen::Brokers => Self::Brokers,
+            Screen::Messages => Self::Messages,
         }
     }
 }
@@ -94,6 +114,8 @@ pub struct StatusLine<'a> {
     pub error: Option<&'a str>,
     pub filter: &'a str,
     pub filter_editing: bool,
+    /// A prompt being typed (start position, record filter).
+    pub prompt: Option<&'a Prompt>,
 }
 
 /// One sparkline's samples; `None` where there was no lag to show.
@@ -163,6 +185,9 @@ pub struct App {
     refresh_interval_ms: u64,
     page_rows: usize,
     should_quit: bool,
+    /// The Messages screen's reader state and buffer.
+    browser: Browser,
+    prompt: Option<Prompt>,
 }
 
 impl App {
@@ -190,10 +215,33 @@ impl App {
             refresh_interval_ms,
             page_rows: DEFAULT_PAGE_ROWS,
             should_quit: false,
+            browser: Browser::new(DEFAULT_BUFFER_RECORDS),
+            prompt: None,
         }
     }
 
+    /// Sets how many records the Messages screen keeps.
+    ///
+    /// # Panics
+    /// If `records` is 0.
+    #[must_use]
+    pub fn with_buffer_records(mut self, records: usize) -> Self {
+        self.browser = Browser::new(records);
+        self
+    }
+
     pub fn update(&mut self, action: Action) -> Option<Command> {
+        let was_browsing = self.view.is_browsing();
+        let command = self.apply(action);
+        // Leaving the records stops the reader; the buffer stays for when
+        // the user comes back to it.
+        if command.is_none() && was_browsing && !self.view.is_browsing() {
+            return self.browser.stop();
+        }
+        command
+    }
+
+    fn apply(&mut self, action: Action) -> Option<Command> {
         match action {
             Action::Quit => {
                 self.should_quit = true;
@@ -215,7 +263,9 @@ impl App {
                 self.refreshing = true;
                 return Some(Command::Refresh);
             }
+            Action::Browsed(update) => self.on_browsed(*update),
             action if self.help_scroll.is_some() => self.update_help(action),
+            action if self.prompt.is_some() => return self.update_prompt(action),
             Action::ToggleHelp => self.help_scroll = Some(0),
             Action::ToggleFreeze => self.toggle_freeze(),
             Action::Up => self.move_selection(-1),
@@ -227,8 +277,14 @@ impl App {
             Action::NextScreen => self.show(self.view.screen().next()),
             Action::PrevScreen => self.show(self.view.screen().prev()),
             Action::Show(screen) => self.show(screen),
-            Action::Open => self.open(),
+            Action::Open => return self.open(),
             Action::Back => self.back(),
+            Action::NextPartition => return self.next_partition(),
+            Action::StartSeek => self.start_prompt(PromptKind::StartAt),
+            Action::ToggleTail => return self.toggle_tail(),
+            Action::StartFilter if matches!(self.view, View::MessageList(_)) => {
+                self.start_prompt(PromptKind::RecordFilter);
+            }
             Action::StartFilter => self.filter_editing = true,
             Action::FilterChar(c) if self.filter_editing => {
                 self.filter.push(c);
@@ -320,7 +376,7 @@ impl App {
         self.clamp_selection();
     }
 
-    fn open(&mut self) {
+    fn open(&mut self) -> Option<Command> {
         let target = match &self.view {
             View::Overview => self
                 .worst_groups()
@@ -338,14 +394,43 @@ impl App {
                 .topic_rows()
                 .get(self.selected(TableKind::Topics))
                 .map(|t| View::Topic(t.name.clone())),
-            View::Topic(_) | View::Brokers => None,
+            View::Topic(name) => {
+                let partition = self
+                    .topic_partition_rows()
+                    .get(self.selected(TableKind::TopicPartitions))
+                    .map(|p| p.partition);
+                return self.open_records(name.clone(), partition);
+            }
+            View::Messages => {
+                let topic = self
+                    .message_topic_rows()
+                    .get(self.selected(TableKind::MessageTopics))
+                    .map(|t| t.name.clone())?;
+                return self.open_records(topic, None);
+            }
+            View::MessageList(topic) => {
+                let record = self
+                    .browser
+                    .buffer()
+                    .newest_first(self.selected(TableKind::Messages))?
+                    .clone();
+                self.browser.open(&record);
+                Some(View::Record(topic.clone()))
+            }
+            View::Brokers | View::Record(_) => None,
         };
         if let Some(target) = target {
-            let previous = std::mem::replace(&mut self.view, target);
-            self.back.push((previous, std::mem::take(&mut self.filter)));
-            self.filter_editing = false;
-            self.selected.insert(self.view.table(), 0);
+            self.push_view(target);
         }
+        None
+    }
+
+    /// Goes to `target`, remembering where the user came from.
+    fn push_view(&mut self, target: View) {
+        let previous = std::mem::replace(&mut self.view, target);
+        self.back.push((previous, std::mem::take(&mut self.filter)));
+        self.filter_editing = false;
+        self.selected.insert(self.view.table(), 0);
     }
 
     fn back(&mut self) {
@@ -418,7 +503,7 @@ impl App {
     pub fn input_mode(&self) -> Mode {
         if self.help_scroll.is_some() {
             Mode::Help
-        } else if self.filter_editing {
+        } else if self.filter_editing || self.prompt.is_some() {
             Mode::Filter
         } else {
             Mode::Normal
@@ -469,6 +554,7 @@ impl App {
             error,
             filter: &self.filter,
             filter_editing: self.filter_editing,
+            prompt: self.prompt.as_ref(),
         }
     }
 
@@ -502,6 +588,9 @@ impl App {
             View::Topics => self.topic_rows().len(),
             View::Topic(_) => self.topic_partition_rows().len(),
             View::Brokers => self.broker_rows().len(),
+            View::Messages => self.message_topic_rows().len(),
+            View::MessageList(_) => self.browser.buffer().len(),
+            View::Record(_) => self.browser.record().map_or(0, |r| r.lines.len()),
         }
     }
 
@@ -669,6 +758,8 @@ mod tests {
         app.update(Action::PrevScreen);
         assert_eq!(app.view(), &View::Groups);
         feed(&mut app, [Action::PrevScreen, Action::PrevScreen]);
+        assert_eq!(app.view(), &View::Messages);
+        app.update(Action::PrevScreen);
         assert_eq!(app.view(), &View::Brokers);
         app.update(Action::Show(Screen::Overview));
         assert_eq!(app.view(), &View::Overview);

@@ -30,7 +30,7 @@ pub use self::verdict::{Level, Verdict};
 use self::burrow::{CommitRing, CommitSample};
 use self::rates::OffsetSample;
 use self::time_lag::{AddOutcome, OffsetTimeTable, Point};
-use crate::model::{BrokerId, Group, GroupState, Snapshot, Topic, TopicPartition};
+use crate::model::{BrokerId, Group, GroupState, Member, Snapshot, Topic, TopicPartition};
 use crate::ring::Ring;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -308,6 +308,15 @@ impl Evaluator {
     ) -> GroupEval {
         let windows = self.consumers.get(&group.group_id);
         let empty_leos = Ring::new(1);
+        let owners: HashMap<(&str, i32), &Member> = group
+            .members
+            .iter()
+            .flat_map(|m| {
+                m.assignment
+                    .iter()
+                    .map(move |tp| ((tp.topic.as_str(), tp.partition), m))
+            })
+            .collect();
         let partitions: Vec<GroupPartitionEval> = group
             .offsets
             .iter()
@@ -362,6 +371,9 @@ impl Evaluator {
                 GroupPartitionEval {
                     topic: offset.topic.clone(),
                     partition: offset.partition,
+                    member_id: owners
+                        .get(&(offset.topic.as_str(), offset.partition))
+                        .map(|m| m.member_id.clone()),
                     committed_offset: offset.committed_offset,
                     log_start_offset,
                     log_end_offset,
@@ -401,11 +413,13 @@ impl Evaluator {
             .unwrap_or(TimeLag::Unknown {
                 reason: time_lag::UnknownReason::NoCommit,
             });
+        let member_assignments = member_assignments(group, &partitions);
         GroupEval {
             group_id: group.group_id.clone(),
             state: group.state.clone(),
             protocol: group.protocol.clone(),
             members: group.members.len(),
+            member_assignments,
             status: rollup.status,
             complete: rollup.complete,
             total_lag: rollup.total_lag,
@@ -414,6 +428,39 @@ impl Evaluator {
             partitions,
         }
     }
+}
+
+/// Each member with the partitions it owns and their summed lag, in the
+/// order the group reported them (`kafka-consumer-groups --members`, plus
+/// lag).
+fn member_assignments(group: &Group, partitions: &[GroupPartitionEval]) -> Vec<MemberEval> {
+    group
+        .members
+        .iter()
+        .map(|m| {
+            let owned: Vec<&GroupPartitionEval> = partitions
+                .iter()
+                .filter(|p| p.member_id.as_deref() == Some(m.member_id.as_str()))
+                .collect();
+            let lags: Vec<u64> = owned.iter().filter_map(|p| p.lag).collect();
+            let mut assignment = m.assignment.clone();
+            assignment.sort();
+            MemberEval {
+                member_id: m.member_id.clone(),
+                client_id: m.client_id.clone(),
+                host: m.host.clone(),
+                assignment,
+                // No owned partition with a commit: no lag to sum, which is
+                // not the same as a lag of 0.
+                lag: (!lags.is_empty()).then(|| lags.iter().sum()),
+                max_time_lag: owned
+                    .iter()
+                    .filter(|p| p.committed_offset.is_some())
+                    .map(|p| p.time_lag)
+                    .reduce(TimeLag::worst),
+            }
+        })
+        .collect()
 }
 
 impl LogWindow {
@@ -561,6 +608,8 @@ pub struct GroupEval {
     pub state: GroupState,
     pub protocol: String,
     pub members: usize,
+    /// Who owns which partitions, with lag per member.
+    pub member_assignments: Vec<MemberEval>,
     /// Burrow's group status: OK, WARN or ERR.
     pub status: Status,
     pub complete: f64,
@@ -572,10 +621,27 @@ pub struct GroupEval {
     pub partitions: Vec<GroupPartitionEval>,
 }
 
+/// One group member: what it owns and how far behind that is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberEval {
+    pub member_id: String,
+    pub client_id: String,
+    pub host: String,
+    /// Sorted by topic, then partition.
+    pub assignment: Vec<TopicPartition>,
+    /// Sum of the owned partitions' lags; `None` when none has a commit.
+    pub lag: Option<u64>,
+    /// The worst time lag over owned, committed partitions.
+    pub max_time_lag: Option<TimeLag>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupPartitionEval {
     pub topic: String,
     pub partition: i32,
+    /// The member the partition is assigned to; `None` when no member owns
+    /// it (an empty group, or a commit for a partition no longer assigned).
+    pub member_id: Option<String>,
     pub committed_offset: Option<i64>,
     pub log_start_offset: Option<i64>,
     pub log_end_offset: Option<i64>,
@@ -740,5 +806,36 @@ mod tests {
         assert_eq!(json["verdict"]["level"], "CRIT");
         let lag = &json["groups"][0]["partitions"][0]["time_lag"];
         assert!(lag["method"].is_string(), "{lag}");
+    }
+
+    #[test]
+    fn members_own_their_partitions_and_their_lag() {
+        let (_, _, evaluation) = run(SCENARIO_STEPS);
+        let analytics = group(&evaluation, "analytics");
+        assert_eq!(analytics.member_assignments.len(), 3);
+        let owned: usize = analytics
+            .member_assignments
+            .iter()
+            .map(|m| m.assignment.len())
+            .sum();
+        assert_eq!(owned, analytics.partitions.len(), "every partition once");
+        let summed: u64 = analytics
+            .member_assignments
+            .iter()
+            .filter_map(|m| m.lag)
+            .sum();
+        assert_eq!(summed, analytics.total_lag);
+        for member in &analytics.member_assignments {
+            let expected: u64 = analytics
+                .partitions
+                .iter()
+                .filter(|p| p.member_id.as_deref() == Some(member.member_id.as_str()))
+                .filter_map(|p| p.lag)
+                .sum();
+            assert_eq!(member.lag, Some(expected), "{}", member.member_id);
+        }
+        let fresh = group(&evaluation, "fresh");
+        assert!(fresh.member_assignments.is_empty(), "an empty group");
+        assert_eq!(fresh.partitions[0].member_id, None, "owned by nobody");
     }
 }

@@ -3,7 +3,11 @@
 //! [`scenario`] is a small cluster in trouble, stepped through time: every
 //! health flag and every group status the dashboard can show appears in it.
 //! [`synthetic`] scales to any size for the refresh benchmark.
+//! [`records`] are what the Messages screen's reader would send.
 
+use bytes::Bytes;
+
+use crate::messages::BrowsedRecord;
 use crate::model::{
     Broker, BrokerId, Cluster, Group, GroupOffset, GroupState, Member, PartitionState, Snapshot,
     Topic, TopicPartition,
@@ -348,6 +352,42 @@ pub fn synthetic(size: Size, step: usize) -> Snapshot {
         topics,
         groups,
     }
+}
+
+/// `count` records of `orders` spread over `partitions`, one a
+/// millisecond from [`EPOCH_MS`]: mostly JSON orders keyed by customer,
+/// with a plain-text value every 5th, a binary one every 7th, a null key
+/// every 11th and a trace header on each.
+pub fn records(count: usize, partitions: i32) -> Vec<BrowsedRecord> {
+    (0..count)
+        .map(|i| {
+            let n = i as i64;
+            let partitions = i64::from(partitions.max(1));
+            let value = if i % 7 == 6 {
+                Bytes::from(vec![0x00, 0x01, 0xfe, 0xff, b'K', b'c', (i % 256) as u8])
+            } else if i % 5 == 4 {
+                Bytes::from(format!("plain text order note {i}"))
+            } else {
+                Bytes::from(format!(
+                    r#"{{"order_id":{n},"customer":"c-{}","amount_cents":{},"items":["book","pen"],"gift":{}}}"#,
+                    n % 97,
+                    n * 37 % 10_000,
+                    i % 2 == 0
+                ))
+            };
+            BrowsedRecord {
+                partition: (n % partitions) as i32,
+                offset: n / partitions,
+                timestamp_ms: EPOCH_MS + n,
+                key: (i % 11 != 10).then(|| Bytes::from(format!("c-{}", n % 97))),
+                value: Some(value),
+                headers: vec![(
+                    Bytes::from_static(b"trace-id"),
+                    Some(Bytes::from(format!("{:016x}", n * 7_919))),
+                )],
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ pub static KEYMAP: &[Binding] = &[
         modes: NORMAL,
         keys: &[key(KeyCode::Enter), ch('l'), key(KeyCode::Right)],
         action: Action::Open,
-        description: "drill into the selected row",
+        description: "drill into the selected row / open a record",
     },
     Binding {
         modes: NORMAL_HELP,
@@ -138,9 +138,33 @@ pub static KEYMAP: &[Binding] = &[
     },
     Binding {
         modes: NORMAL,
+        keys: &[ch('5')],
+        action: Action::Show(Screen::Messages),
+        description: "messages: pick a topic, Enter browses it",
+    },
+    Binding {
+        modes: NORMAL,
         keys: &[ch('/')],
         action: Action::StartFilter,
-        description: "filter rows",
+        description: "filter rows (on records: a --filter expression)",
+    },
+    Binding {
+        modes: NORMAL,
+        keys: &[ch('o')],
+        action: Action::StartSeek,
+        description: "records: start at newest/oldest/offset/-N/15m/time",
+    },
+    Binding {
+        modes: NORMAL,
+        keys: &[ch('p')],
+        action: Action::NextPartition,
+        description: "records: next partition (all merged, 0, 1, …)",
+    },
+    Binding {
+        modes: NORMAL,
+        keys: &[ch('t')],
+        action: Action::ToggleTail,
+        description: "records: live tail on / off",
     },
     Binding {
         modes: NORMAL,
@@ -188,13 +212,13 @@ pub static KEYMAP: &[Binding] = &[
         modes: FILTER,
         keys: &[key(KeyCode::Enter)],
         action: Action::FilterApply,
-        description: "keep the filter",
+        description: "keep the filter / apply the prompt",
     },
     Binding {
         modes: FILTER,
         keys: &[key(KeyCode::Esc)],
         action: Action::FilterCancel,
-        description: "drop the filter",
+        description: "drop the filter / cancel the prompt",
     },
     Binding {
         modes: FILTER,
@@ -404,7 +428,7 @@ mod tests {
         assert_eq!(ctrl_c.description, "quit");
         assert!(
             rows.iter()
-                .any(|r| r.filter_input && r.description == "keep the filter")
+                .any(|r| r.filter_input && r.description.starts_with("keep the filter"))
         );
     }
 }

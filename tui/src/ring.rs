@@ -29,6 +29,52 @@ impl<T> Ring<T> {
         self.items.push_back(item);
     }
 
+    /// Adds `items` to a ring kept sorted by `key` (smallest first) and
+    /// returns what no longer fits: the smallest items, which may include
+    /// some of `items`. Items that sort after everything held (a live tail)
+    /// are appended; others are merged in one pass, so a batch costs
+    /// O(held + batch) however it interleaves with what is held.
+    pub fn merge_sorted_by_key<K: Ord>(
+        &mut self,
+        mut items: Vec<T>,
+        key: impl Fn(&T) -> K,
+    ) -> Vec<T> {
+        // Stable, so equal keys keep their arrival order.
+        items.sort_by(|a, b| key(a).cmp(&key(b)));
+        let appends = match (self.items.back(), items.first()) {
+            (Some(last), Some(first)) => key(last) <= key(first),
+            _ => true,
+        };
+        if !appends {
+            let held = std::mem::take(&mut self.items);
+            let mut merged = VecDeque::with_capacity(held.len() + items.len());
+            let mut held = held.into_iter().peekable();
+            let mut new = items.into_iter().peekable();
+            while let (Some(h), Some(n)) = (held.peek(), new.peek()) {
+                let next = if key(h) <= key(n) {
+                    held.next()
+                } else {
+                    new.next()
+                };
+                merged.extend(next);
+            }
+            merged.extend(held);
+            merged.extend(new);
+            let excess = merged.len().saturating_sub(self.capacity);
+            let dropped = merged.drain(..excess).collect();
+            self.items = merged;
+            return dropped;
+        }
+        let mut dropped = Vec::new();
+        for item in items {
+            if self.items.len() == self.capacity {
+                dropped.extend(self.items.pop_front());
+            }
+            self.items.push_back(item);
+        }
+        dropped
+    }
+
     /// Replaces the newest item; pushes when empty.
     pub fn replace_last(&mut self, item: T) {
         match self.items.back_mut() {
@@ -73,6 +119,12 @@ impl<T> Ring<T> {
         self.items.get(index)
     }
 
+    /// The index of the first item for which `pred` is false, in a ring
+    /// ordered so that `pred` holds for a prefix (binary search).
+    pub fn partition_point(&self, pred: impl FnMut(&T) -> bool) -> usize {
+        self.items.partition_point(pred)
+    }
+
     /// Oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
         self.items.iter()
@@ -93,6 +145,44 @@ mod tests {
         assert!(ring.is_full());
         assert_eq!(ring.first(), Some(&2));
         assert_eq!(ring.second_last(), Some(&3));
+    }
+
+    proptest::proptest! {
+        /// However batches interleave, the ring holds the largest
+        /// `capacity` items seen, in order, and hands back all the others.
+        #[test]
+        fn merged_batches_keep_the_largest_in_order(
+            capacity in 1usize..20,
+            batches in proptest::collection::vec(proptest::collection::vec(0u32..1_000, 0..15), 0..10),
+        ) {
+            let mut ring = Ring::new(capacity);
+            let mut dropped = Vec::new();
+            for batch in &batches {
+                dropped.extend(ring.merge_sorted_by_key(batch.clone(), |x| *x));
+            }
+            let mut all: Vec<u32> = batches.concat();
+            all.sort_unstable();
+            let kept = all.split_off(all.len().saturating_sub(capacity));
+            proptest::prop_assert_eq!(ring.iter().copied().collect::<Vec<_>>(), kept);
+            dropped.sort_unstable();
+            proptest::prop_assert_eq!(dropped, all);
+        }
+    }
+
+    #[test]
+    fn merge_keeps_order_and_drops_the_smallest() {
+        let mut ring = Ring::new(4);
+        assert!(ring.merge_sorted_by_key(vec![5, 1, 3], |x| *x).is_empty());
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![1, 3, 5]);
+        // Interleaved: merged, and the smallest two no longer fit.
+        assert_eq!(ring.merge_sorted_by_key(vec![4, 2, 0], |x| *x), vec![0, 1]);
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![2, 3, 4, 5]);
+        // After everything held: appended, pushing out the oldest.
+        assert_eq!(ring.merge_sorted_by_key(vec![7, 6], |x| *x), vec![2, 3]);
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![4, 5, 6, 7]);
+        // Older than everything held: dropped on arrival.
+        assert_eq!(ring.merge_sorted_by_key(vec![1], |x| *x), vec![1]);
+        assert_eq!(ring.len(), 4);
     }
 
     #[test]

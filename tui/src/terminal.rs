@@ -21,6 +21,7 @@ use crate::action::{Action, Command};
 use crate::app::App;
 use crate::keymap;
 use crate::poller::{PollerHandle, now_ms};
+use crate::reader::ReaderHandle;
 
 /// How often the status line's data age is brought up to date.
 pub const TICK_INTERVAL: Duration = Duration::from_secs(1);
@@ -52,11 +53,13 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Runs the dashboard until the user quits. `actions` is the poller's
-/// channel; `poller` is asked for a round on `Command::Refresh`.
+/// Runs the dashboard until the user quits. `actions` is the channel the
+/// poller and the reader send on; `poller` is asked for a round on
+/// `Command::Refresh`, `reader` for records on `Command::Browse`.
 pub async fn run(
     mut app: App,
     poller: &PollerHandle,
+    reader: &ReaderHandle,
     mut actions: mpsc::UnboundedReceiver<Action>,
 ) -> io::Result<()> {
     let mut guard = TerminalGuard::enter()?;
@@ -86,6 +89,8 @@ pub async fn run(
         match app.update(action) {
             Some(Command::Quit) => return Ok(()),
             Some(Command::Refresh) => poller.refresh(),
+            Some(Command::Browse(request)) => reader.browse(*request),
+            Some(Command::StopBrowse) => reader.stop(),
             None => {}
         }
     }

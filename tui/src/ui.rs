@@ -6,6 +6,7 @@ mod brokers;
 pub mod format;
 mod groups;
 mod help;
+mod messages;
 mod overview;
 mod status;
 pub mod style;
@@ -44,6 +45,9 @@ impl Widget for &App {
                 View::Topics => topics::render_list(self, body, buf),
                 View::Topic(_) => topics::render_detail(self, body, buf),
                 View::Brokers => brokers::render(self, body, buf),
+                View::Messages => messages::render_topics(self, body, buf),
+                View::MessageList(_) => messages::render_list(self, body, buf),
+                View::Record(_) => messages::render_record(self, body, buf),
             },
         }
         status::render(self, status_area, buf);

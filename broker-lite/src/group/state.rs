@@ -330,6 +330,10 @@ impl Groups {
         std::mem::take(&mut self.writes)
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "the group is inserted just above when missing"
+    )]
     pub fn join(&mut self, now: Instant, request: JoinRequest) -> Reply<JoinResponse> {
         let group_id = request.group_id.clone();
         let fail = |error| Reply::Now(JoinResponse::error(error, &request.member_id));
@@ -803,6 +807,10 @@ impl Group {
         }
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "callers pass the id of a member of this group"
+    )]
     fn park_join(
         &mut self,
         now: Instant,
@@ -860,6 +868,10 @@ impl Group {
 
     /// A static member came back with a new member id (a restart): the old
     /// id is fenced, and the group only rebalances if it must.
+    #[allow(
+        clippy::expect_used,
+        reason = "the index was found by get_index_of just above"
+    )]
     fn replace_static_member(
         &mut self,
         now: Instant,
@@ -1153,6 +1165,10 @@ impl Group {
         best.map(|(name, _)| name.to_owned()).unwrap_or_default()
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "the member was looked up by id in the match arm just above"
+    )]
     fn sync(
         &mut self,
         now: Instant,

@@ -1,8 +1,7 @@
 //! The durable record of groups and committed offsets:
 //! `<data-dir>/__groups/groups.log`.
 //!
-//! An append-only file of frames `[u32 length][u32 CRC-32C][payload]`
-//! (big-endian), each payload one JSON [`Entry`]. JSON keeps the file
+//! A [`crate::framed_log`] file of JSON [`Entry`] frames. JSON keeps the file
 //! readable with standard tools and lets fields be added later; the commit
 //! rate of consumer groups is far too low for its cost to matter. Entries
 //! are replayed in order on start; the first frame that is short or fails
@@ -21,12 +20,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::framed_log::{encode_frame, read_frames, write_atomically};
+
 /// The directory, under the data dir, holding the log.
 pub(crate) const GROUPS_DIR: &str = "__groups";
 const LOG_FILE: &str = "groups.log";
-const FRAME_HEADER_BYTES: usize = 8;
-/// A frame longer than this can only be a torn length field.
-const MAX_ENTRY_BYTES: usize = 16 * 1024 * 1024;
 /// Below this many entries a rewrite saves too little to bother.
 const COMPACT_MIN_ENTRIES: u64 = 64;
 
@@ -178,51 +176,16 @@ impl GroupStore {
     }
 }
 
-fn encode_frame(entry: &Entry, out: &mut Vec<u8>) -> std::io::Result<()> {
-    let payload = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-    let len = u32::try_from(payload.len())
-        .ok()
-        .filter(|&n| (n as usize) <= MAX_ENTRY_BYTES)
-        .ok_or_else(|| std::io::Error::other("group log entry too large"))?;
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(&crc32c::crc32c(&payload).to_be_bytes());
-    out.extend_from_slice(&payload);
-    Ok(())
-}
-
 /// Applies every whole, valid frame; returns the groups, how many entries
 /// were applied and how many leading bytes they span.
 fn replay(bytes: &[u8]) -> (BTreeMap<String, StoredGroup>, u64, usize) {
     let mut groups: BTreeMap<String, StoredGroup> = BTreeMap::new();
-    let mut position = 0;
-    let mut entries = 0;
-    while let Some(header) = bytes.get(position..position + FRAME_HEADER_BYTES) {
-        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let crc = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
-        if len > MAX_ENTRY_BYTES {
-            break;
-        }
-        let start = position + FRAME_HEADER_BYTES;
-        let Some(payload) = bytes.get(start..start + len) else {
-            break;
-        };
-        if crc32c::crc32c(payload) != crc {
-            break;
-        }
-        let Ok(entry) = serde_json::from_slice::<Entry>(payload) else {
-            // A valid CRC over an unreadable entry means a newer format
-            // wrote it; stopping here keeps what we can understand intact.
-            tracing::error!(
-                position,
-                "unreadable group log entry; ignoring it and everything after"
-            );
-            break;
-        };
+    let (entries, valid_bytes) = read_frames::<Entry>(bytes);
+    let count = entries.len() as u64;
+    for entry in entries {
         apply(&mut groups, entry);
-        entries += 1;
-        position = start + len;
     }
-    (groups, entries, position)
+    (groups, count, valid_bytes)
 }
 
 fn apply(groups: &mut BTreeMap<String, StoredGroup>, entry: Entry) {
@@ -299,18 +262,6 @@ pub(crate) fn snapshot(groups: &BTreeMap<String, StoredGroup>) -> Vec<Entry> {
         }
     }
     entries
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut file = File::create(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    if let Some(parent) = path.parent() {
-        File::open(parent)?.sync_all()?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -4,15 +4,30 @@
 //! with UNSUPPORTED_VERSION listing ApiVersions' own range, which every
 //! client understands and retries from (KIP-511, Java's
 //! `ApiVersionsRequest.getErrorResponse`). The response header is always v0.
+//!
+//! From v3 the answer carries features: `transaction.version` is finalized
+//! at 1, so clients use transactions v1.
 
 use bytes::BytesMut;
 use kctl_client::protocol::api::ApiKey;
 use kctl_client::protocol::header::{self, RequestFrame};
-use kctl_client::protocol::messages::api_versions_response::ApiVersion;
+use kctl_client::protocol::messages::api_versions_response::{
+    ApiVersion, FinalizedFeatureKey, SupportedFeatureKey,
+};
 use kctl_client::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
 use kctl_client::protocol::{Encodable, ErrorCode};
 
-use super::{DispatchError, SUPPORTED, support};
+use super::{DispatchError, SUPPORTED, str_bytes, support};
+
+/// The feature clients read to choose transactions v1 or v2 (KIP-890).
+const TRANSACTION_VERSION: &str = "transaction.version";
+/// broker-lite serves transactions v1: level 1 is Kafka's TV_1 (v1
+/// protocol, as Kafka 3.x and 4.x clusters without KIP-890 part 2); level
+/// 2 would tell clients to bump the epoch per transaction and add
+/// partitions implicitly, which this broker does not do.
+const FINALIZED_TRANSACTION_VERSION: i16 = 1;
+/// Features never change on a running broker-lite.
+const FEATURES_EPOCH: i64 = 0;
 
 pub(super) fn handle(request: RequestFrame, out: &mut BytesMut) -> Result<(), DispatchError> {
     let version = request.version();
@@ -39,7 +54,19 @@ pub(super) fn handle(request: RequestFrame, out: &mut BytesMut) -> Result<(), Di
                 .map(|s| entry(s.api_key, s.min_version, s.max_version))
                 .collect(),
         )
-        .with_finalized_features_epoch(-1);
+        .with_supported_features(vec![
+            SupportedFeatureKey::default()
+                .with_name(str_bytes(TRANSACTION_VERSION))
+                .with_min_version(0)
+                .with_max_version(FINALIZED_TRANSACTION_VERSION),
+        ])
+        .with_finalized_features(vec![
+            FinalizedFeatureKey::default()
+                .with_name(str_bytes(TRANSACTION_VERSION))
+                .with_min_version_level(FINALIZED_TRANSACTION_VERSION)
+                .with_max_version_level(FINALIZED_TRANSACTION_VERSION),
+        ])
+        .with_finalized_features_epoch(FEATURES_EPOCH);
     encode(out, version, correlation_id, &response)
 }
 

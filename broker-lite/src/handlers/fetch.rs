@@ -7,6 +7,10 @@
 //! Limits follow KIP-74: the first partition with data returns at least one
 //! whole batch even past `max_bytes`; later ones only what fits.
 //!
+//! A read_committed fetch stops at the last stable offset and lists the
+//! aborted transactions its data overlaps, from the `.txnindex`; clients
+//! drop those transactions' batches.
+//!
 //! Fetch sessions (KIP-227) are not offered: session id 0 in every answer
 //! tells clients to send full fetches, which is always legal.
 
@@ -18,8 +22,10 @@ use futures::FutureExt;
 use futures::future::select_all;
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::messages::fetch_request::FetchTopic;
-use kctl_client::protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
-use kctl_client::protocol::messages::{BrokerId, FetchRequest, FetchResponse};
+use kctl_client::protocol::messages::fetch_response::{
+    AbortedTransaction, FetchableTopicResponse, PartitionData,
+};
+use kctl_client::protocol::messages::{BrokerId, FetchRequest, FetchResponse, ProducerId};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -45,8 +51,9 @@ pub(super) async fn handle(
     // Subscribe before the first read, so an append between that read and
     // the wait is not missed.
     let mut watchers = subscribe(state, &request.topics);
+    let read_committed = request.isolation_level == READ_COMMITTED;
     loop {
-        let round = read_all(state, &request.topics, max_bytes);
+        let round = read_all(state, &request.topics, max_bytes, read_committed);
         let satisfied = round.bytes >= min_bytes.max(1) || round.has_error;
         if satisfied || watchers.is_empty() || Instant::now() >= deadline {
             return Some(FetchResponse::default().with_responses(round.topics));
@@ -81,7 +88,14 @@ struct Round {
     has_error: bool,
 }
 
-fn read_all(state: &BrokerState, topics: &[FetchTopic], max_bytes: usize) -> Round {
+const READ_COMMITTED: i8 = 1;
+
+fn read_all(
+    state: &BrokerState,
+    topics: &[FetchTopic],
+    max_bytes: usize,
+    read_committed: bool,
+) -> Round {
     let mut remaining = max_bytes;
     let mut bytes = 0;
     let mut has_error = false;
@@ -112,14 +126,26 @@ fn read_all(state: &BrokerState, topics: &[FetchTopic], max_bytes: usize) -> Rou
                     // may exceed the limits, by at most one batch.
                     let first_with_data = bytes == 0;
                     let read = partition.with_log(|log| {
-                        let offsets = (log.log_start_offset(), log.log_end_offset());
-                        (offsets, log.read(p.fetch_offset, limit))
+                        let offsets = (log.log_start_offset(), log.log_end_offset(), log.last_stable_offset());
+                        let read = if read_committed {
+                            log.read_committed(p.fetch_offset, limit)
+                        } else {
+                            log.read(p.fetch_offset, limit).map(|r| (r, Vec::new()))
+                        };
+                        (offsets, read)
                     });
-                    let Some(((log_start, log_end), read)) = read else {
+                    let Some(((log_start, log_end, last_stable), read)) = read else {
                         has_error = true;
                         return data.with_error_code(ErrorCode::UnknownTopicOrPartition.code());
                     };
-                    let data = data.with_high_watermark(log_end).with_last_stable_offset(log_end).with_log_start_offset(log_start);
+                    let data = data.with_high_watermark(log_end).with_last_stable_offset(last_stable).with_log_start_offset(log_start);
+                    let read = read.map(|(plan, aborted)| {
+                        (plan, aborted.into_iter().map(|t| AbortedTransaction::default().with_producer_id(ProducerId(t.producer_id)).with_first_offset(t.first_offset)).collect::<Vec<_>>())
+                    });
+                    let (read, data) = match read {
+                        Ok((plan, aborted)) => (Ok(plan), data.with_aborted_transactions(Some(aborted))),
+                        Err(e) => (Err(e), data),
+                    };
                     match read.and_then(|plan| plan.read_bytes()) {
                         Ok(records) if first_with_data || records.len() <= limit => {
                             bytes += records.len();

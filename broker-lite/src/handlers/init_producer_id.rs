@@ -1,16 +1,12 @@
-//! InitProducerId: v0–4, for idempotent producers.
+//! InitProducerId: v0–4, for idempotent and transactional producers.
 //!
 //! A producer without a transactional id gets a new producer id at epoch 0;
 //! from v3 a client that passes the id and epoch it has gets that id's next
 //! epoch instead (KIP-360), which fences its own older epoch.
 //!
-//! broker-lite has no transaction coordinator, so a transactional id is
-//! answered with COORDINATOR_NOT_AVAILABLE: what a real Kafka answers while
-//! its transaction coordinator cannot serve (the single-broker case where
-//! `__transaction_state` cannot be created). It is the error every client
-//! already handles for transactions, and it claims nothing false, unlike
-//! TRANSACTIONAL_ID_AUTHORIZATION_FAILED; a client retries it until its own
-//! timeout and then reports the coordinator as unavailable.
+//! With a transactional id the transaction coordinator answers: the id's
+//! producer id at its next epoch, fencing every older instance (and
+//! aborting a transaction the previous instance left open).
 
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::messages::{InitProducerIdRequest, InitProducerIdResponse, ProducerId};
@@ -35,12 +31,6 @@ pub(super) fn handle(
             .with_producer_id(ProducerId(-1))
             .with_producer_epoch(-1)
     };
-    match request.transactional_id.as_ref().map(|id| id.0.as_str()) {
-        None => {}
-        // Kafka's TransactionCoordinator refuses an empty id outright.
-        Some("") => return failed(ErrorCode::InvalidRequest),
-        Some(_) => return failed(ErrorCode::CoordinatorNotAvailable),
-    }
     let current = if version >= BUMP_MIN_VERSION {
         match (request.producer_id.0, request.producer_epoch) {
             (-1, -1) => None,
@@ -51,17 +41,31 @@ pub(super) fn handle(
     } else {
         None
     };
-    match state.init_producer_id(current) {
+    let answered = match request.transactional_id.as_ref().map(|id| id.0.as_str()) {
+        // Kafka's TransactionCoordinator refuses an empty id outright.
+        Some("") => return failed(ErrorCode::InvalidRequest),
+        Some(id) => state
+            .txns
+            .init_producer_id(state, id, request.transaction_timeout_ms, current)
+            .map_err(|e| {
+                tracing::debug!(transactional_id = id, "InitProducerId refused: {e}");
+                e.code(version, PRODUCER_FENCED_MIN_VERSION)
+            }),
+        None => state.init_producer_id(current).map_err(|e| match e {
+            ProducerIdError::Fenced { .. } if version >= PRODUCER_FENCED_MIN_VERSION => {
+                ErrorCode::ProducerFenced
+            }
+            ProducerIdError::Fenced { .. } => ErrorCode::InvalidProducerEpoch,
+            e @ ProducerIdError::Persist { .. } => {
+                tracing::error!("{e}");
+                ErrorCode::KafkaStorageError
+            }
+        }),
+    };
+    match answered {
         Ok((id, epoch)) => InitProducerIdResponse::default()
             .with_producer_id(ProducerId(id))
             .with_producer_epoch(epoch),
-        Err(ProducerIdError::Fenced { .. }) if version >= PRODUCER_FENCED_MIN_VERSION => {
-            failed(ErrorCode::ProducerFenced)
-        }
-        Err(ProducerIdError::Fenced { .. }) => failed(ErrorCode::InvalidProducerEpoch),
-        Err(e @ ProducerIdError::Persist { .. }) => {
-            tracing::error!("{e}");
-            failed(ErrorCode::KafkaStorageError)
-        }
+        Err(code) => failed(code),
     }
 }

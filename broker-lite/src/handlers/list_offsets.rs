@@ -1,6 +1,7 @@
 //! ListOffsets: v1–7.
 //!
-//! Timestamps -2 (earliest) and -1 (latest) answer the log start and end;
+//! Timestamps -2 (earliest) and -1 (latest) answer the log start and end
+//! (for read_committed, the last stable offset);
 //! -3 (v7+) the record with the largest timestamp; any other timestamp the
 //! first record at or after it, found through the time index.
 
@@ -15,6 +16,7 @@ use crate::state::BrokerState;
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;
 const MAX_TIMESTAMP: i64 = -3;
+const READ_COMMITTED: i8 = 1;
 
 pub(super) fn handle(
     state: &BrokerState,
@@ -23,6 +25,8 @@ pub(super) fn handle(
 ) -> ListOffsetsResponse {
     // The leader epoch field exists from v4; older versions must leave it unset.
     let leader_epoch = if version >= 4 { 0 } else { -1 };
+    // v2+: read_committed clients see the last stable offset as the end.
+    let read_committed = version >= 2 && request.isolation_level == READ_COMMITTED;
     let topics = request
         .topics
         .into_iter()
@@ -35,6 +39,7 @@ pub(super) fn handle(
                     let response = ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
                     let found = topic.as_ref().and_then(|topic| topic.partition(p.partition_index)).and_then(|partition| {
                         partition.with_log(|log| match p.timestamp {
+                            LATEST if read_committed => Ok(Some((-1, log.last_stable_offset()))),
                             LATEST => Ok(Some((-1, log.log_end_offset()))),
                             EARLIEST => Ok(Some((-1, log.log_start_offset()))),
                             MAX_TIMESTAMP => log.max_timestamp_and_offset().map(|found| found.map(|(offset, ts)| (ts, offset))),

@@ -6,7 +6,12 @@
 //! sequence and epoch against the partition's producer state — then placed
 //! by patching its base offset and leader epoch. A retried batch already in
 //! the log is answered with its original offsets. Records are decoded only
-//! on compacted topics, to refuse keyless records as Kafka does. With one
+//! on compacted topics, to refuse keyless records as Kafka does.
+//! A transactional batch is accepted only from the current epoch of its
+//! transactional id, into a partition added to its ongoing transaction
+//! (what Kafka 3.6+ verifies, KIP-890 part 1); anything else is
+//! INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH or
+//! INVALID_PRODUCER_ID_MAPPING. With one
 //! broker, acks=all is satisfied by the leader's own append; with
 //! `FlushPolicy::EveryBatch` that append includes an fsync.
 
@@ -42,14 +47,10 @@ pub(super) async fn handle(
             ErrorCode::InvalidRequiredAcks,
             "acks must be -1, 0 or 1".to_owned(),
         ))
-    } else if request.transactional_id.is_some() {
-        Some((
-            ErrorCode::InvalidRequest,
-            "broker-lite does not support transactions".to_owned(),
-        ))
     } else {
         None
     };
+    let transactional_id = request.transactional_id.as_ref().map(|id| id.0.to_string());
     let responses = request
         .topic_data
         .into_iter()
@@ -61,7 +62,17 @@ pub(super) async fn handle(
                 .map(|data| {
                     let outcome = match &refusal {
                         Some((code, message)) => Err((*code, message.clone())),
-                        None => append(state, &name, data.index, data.records, version, acks),
+                        None => append(
+                            state,
+                            &name,
+                            data.index,
+                            data.records,
+                            Context {
+                                version,
+                                acks,
+                                transactional_id: transactional_id.as_deref(),
+                            },
+                        ),
                     };
                     partition_response(data.index, outcome, version)
                 })
@@ -81,14 +92,22 @@ struct Appended {
     log_start_offset: i64,
 }
 
+/// What every partition of one request shares.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    version: i16,
+    acks: i16,
+    transactional_id: Option<&'a str>,
+}
+
 fn append(
     state: &BrokerState,
     topic: &str,
     index: i32,
     records: Option<Bytes>,
-    version: i16,
-    acks: i16,
+    context: Context<'_>,
 ) -> Result<Appended, (ErrorCode, String)> {
+    let Context { version, acks, .. } = context;
     let partition = state
         .topic(topic)
         .and_then(|t| t.partition(index))
@@ -111,12 +130,16 @@ fn append(
             "clients may not write control batches".into(),
         ));
     }
-    if header.is_transactional() {
-        return Err((
-            ErrorCode::InvalidRecord,
-            "broker-lite does not support transactions".into(),
-        ));
-    }
+    let transaction = match (header.is_transactional(), context.transactional_id) {
+        (true, Some(id)) => Some(id),
+        (true, None) => {
+            return Err((
+                ErrorCode::InvalidRecord,
+                "a transactional batch needs the request's transactional id".into(),
+            ));
+        }
+        (false, _) => None,
+    };
     if header.compression() == Ok(Compression::Zstd) && version < ZSTD_MIN_PRODUCE_VERSION {
         return Err((
             ErrorCode::UnsupportedCompressionType,
@@ -142,17 +165,30 @@ fn append(
     }
     // The request buffer is shared; the log patches its own copy.
     let mut owned = BytesMut::from(&records[..]);
-    let appended = partition
-        .with_log(|log| {
+    let mut write = || {
+        partition.with_log(|log| {
             log.append(&mut owned, LEADER_EPOCH, now_ms())
                 .map(|info| (info, log.log_end_offset()))
         })
-        .ok_or_else(|| {
-            (
-                ErrorCode::UnknownTopicOrPartition,
-                format!("{topic}-{index} was deleted"),
-            )
-        })?;
+    };
+    let appended = match transaction {
+        // Checked and appended under the coordinator's lock, so the
+        // transaction cannot end in between.
+        Some(id) => state.txns.verify_and_append(
+            id,
+            header.producer_id,
+            header.producer_epoch,
+            &(topic.to_owned(), index),
+            write,
+        )?,
+        None => write(),
+    }
+    .ok_or_else(|| {
+        (
+            ErrorCode::UnknownTopicOrPartition,
+            format!("{topic}-{index} was deleted"),
+        )
+    })?;
     match appended {
         Ok((info, end_offset)) => {
             partition.announce_end_offset(end_offset);

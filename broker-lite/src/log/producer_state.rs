@@ -18,9 +18,18 @@
 //! applies the batch headers after it: nothing after a clean shutdown, the
 //! active segment after a crash.
 //!
-//! Format, big-endian: `version:u16=1`, `crc:u32` (CRC-32C of everything
+//! # Transactions
+//!
+//! A producer with a transaction open here has the offset of its first
+//! transactional batch (Kafka's `currentTxnFirstOffset`) until a COMMIT or
+//! ABORT marker closes it. The smallest such offset is the partition's last
+//! stable offset: read_committed consumers read no further.
+//!
+//! Format, big-endian: `version:u16=2`, `crc:u32` (CRC-32C of everything
 //! after it), `offset:i64`, `producers:i32`, then per producer
-//! `producer_id:i64 epoch:i16 batches:u8` and per batch
+//! `producer_id:i64 epoch:i16 last_timestamp_ms:i64 txn_first_offset:i64
+//! batches:u8` (-1 for no open transaction; version 1 had neither field)
+//! and per batch
 //! `first_sequence:i32 last_sequence:i32 first_offset:i64 last_offset:i64`,
 //! oldest first. Unlike Kafka's snapshot, which keeps only each producer's
 //! last batch, all five are kept, so a retry of any in-flight batch is still
@@ -37,7 +46,9 @@ use super::files;
 /// Batches remembered per producer (Kafka's `NUM_BATCHES_TO_RETAIN`).
 pub const BATCHES_RETAINED: usize = 5;
 pub(crate) const SNAPSHOT_SUFFIX: &str = "snapshot";
-const SNAPSHOT_VERSION: u16 = 1;
+const SNAPSHOT_VERSION: u16 = 2;
+/// Snapshots written before transactions; still readable.
+const SNAPSHOT_VERSION_V1: u16 = 1;
 /// Snapshots kept: the newest, and one before it in case a crash cut the
 /// log below the newest.
 const SNAPSHOTS_KEPT: usize = 2;
@@ -54,8 +65,33 @@ pub struct BatchMetadata {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ProducerEntry {
     epoch: i16,
+    /// The max timestamp of its last batch (DescribeProducers).
+    last_timestamp_ms: i64,
+    /// The first offset of its open transaction here.
+    txn_first_offset: Option<i64>,
     /// Oldest first; at most [`BATCHES_RETAINED`].
     batches: VecDeque<BatchMetadata>,
+}
+
+impl ProducerEntry {
+    fn new(epoch: i16) -> Self {
+        Self {
+            epoch,
+            last_timestamp_ms: -1,
+            txn_first_offset: None,
+            batches: VecDeque::with_capacity(BATCHES_RETAINED),
+        }
+    }
+}
+
+/// One producer as DescribeProducers shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProducerDescription {
+    pub producer_id: i64,
+    pub epoch: i16,
+    pub last_sequence: i32,
+    pub last_timestamp_ms: i64,
+    pub txn_first_offset: Option<i64>,
 }
 
 /// The producer fields of one batch header.
@@ -65,6 +101,9 @@ pub struct ProducerBatch {
     pub epoch: i16,
     pub first_sequence: i32,
     pub last_sequence: i32,
+    /// Part of a transaction: it opens one here unless one is open.
+    pub transactional: bool,
+    pub max_timestamp_ms: i64,
 }
 
 impl ProducerBatch {
@@ -84,6 +123,8 @@ impl ProducerBatch {
             epoch: header.producer_epoch,
             first_sequence: header.base_sequence,
             last_sequence: increment_sequence(header.base_sequence, header.last_offset_delta),
+            transactional: header.is_transactional(),
+            max_timestamp_ms: header.max_timestamp,
         }))
     }
 }
@@ -216,13 +257,14 @@ impl ProducerStateManager {
         let entry = self
             .producers
             .entry(batch.producer_id)
-            .or_insert_with(|| ProducerEntry {
-                epoch: batch.epoch,
-                batches: VecDeque::with_capacity(BATCHES_RETAINED),
-            });
+            .or_insert_with(|| ProducerEntry::new(batch.epoch));
         if batch.epoch != entry.epoch {
             entry.epoch = batch.epoch;
             entry.batches.clear();
+        }
+        entry.last_timestamp_ms = batch.max_timestamp_ms;
+        if batch.transactional && entry.txn_first_offset.is_none() {
+            entry.txn_first_offset = Some(first_offset);
         }
         if entry.batches.len() == BATCHES_RETAINED {
             entry.batches.pop_front();
@@ -233,6 +275,55 @@ impl ProducerStateManager {
             first_offset,
             last_offset,
         });
+    }
+
+    /// Records a COMMIT or ABORT marker at `offset`: the producer's open
+    /// transaction here ends, and a newer epoch (a fencing abort) becomes
+    /// its current one. Returns the first offset of the transaction it
+    /// closed, or `None` if none was open here.
+    pub fn complete_txn(&mut self, producer_id: i64, epoch: i16, timestamp_ms: i64) -> Option<i64> {
+        let entry = self
+            .producers
+            .entry(producer_id)
+            .or_insert_with(|| ProducerEntry::new(epoch));
+        if epoch > entry.epoch {
+            entry.epoch = epoch;
+            entry.batches.clear();
+        }
+        entry.last_timestamp_ms = entry.last_timestamp_ms.max(timestamp_ms);
+        entry.txn_first_offset.take()
+    }
+
+    /// The epoch a marker must at least carry for this producer.
+    pub fn epoch_of(&self, producer_id: i64) -> Option<i16> {
+        self.producers.get(&producer_id).map(|e| e.epoch)
+    }
+
+    /// The last stable offset: the first offset of the oldest open
+    /// transaction, or `log_end_offset` when none is open.
+    pub fn last_stable_offset(&self, log_end_offset: i64) -> i64 {
+        self.producers
+            .values()
+            .filter_map(|e| e.txn_first_offset)
+            .min()
+            .map_or(log_end_offset, |first| first.min(log_end_offset))
+    }
+
+    /// What DescribeProducers reports, by producer id.
+    pub fn describe(&self) -> Vec<ProducerDescription> {
+        let mut out: Vec<_> = self
+            .producers
+            .iter()
+            .map(|(&producer_id, e)| ProducerDescription {
+                producer_id,
+                epoch: e.epoch,
+                last_sequence: e.batches.back().map_or(-1, |b| b.last_sequence),
+                last_timestamp_ms: e.last_timestamp_ms,
+                txn_first_offset: e.txn_first_offset,
+            })
+            .collect();
+        out.sort_by_key(|d| d.producer_id);
+        out
     }
 
     /// Every producer id with its current epoch here.
@@ -259,6 +350,8 @@ impl ProducerStateManager {
             let entry = &self.producers[&id];
             body.extend_from_slice(&id.to_be_bytes());
             body.extend_from_slice(&entry.epoch.to_be_bytes());
+            body.extend_from_slice(&entry.last_timestamp_ms.to_be_bytes());
+            body.extend_from_slice(&entry.txn_first_offset.unwrap_or(-1).to_be_bytes());
             body.push(entry.batches.len() as u8);
             for b in &entry.batches {
                 body.extend_from_slice(&b.first_sequence.to_be_bytes());
@@ -279,7 +372,7 @@ impl ProducerStateManager {
     fn decode(bytes: &[u8]) -> Result<(Self, i64), String> {
         let mut r = Reader { bytes, at: 0 };
         let version = u16::from_be_bytes(r.take::<2>()?);
-        if version != SNAPSHOT_VERSION {
+        if version != SNAPSHOT_VERSION && version != SNAPSHOT_VERSION_V1 {
             return Err(format!("unknown snapshot version {version}"));
         }
         let crc = u32::from_be_bytes(r.take::<4>()?);
@@ -292,6 +385,13 @@ impl ProducerStateManager {
         for _ in 0..count {
             let id = i64::from_be_bytes(r.take::<8>()?);
             let epoch = i16::from_be_bytes(r.take::<2>()?);
+            let (last_timestamp_ms, txn_first_offset) = if version == SNAPSHOT_VERSION_V1 {
+                (-1, None)
+            } else {
+                let ts = i64::from_be_bytes(r.take::<8>()?);
+                let first = i64::from_be_bytes(r.take::<8>()?);
+                (ts, (first >= 0).then_some(first))
+            };
             let [n] = r.take::<1>()?;
             if usize::from(n) > BATCHES_RETAINED {
                 return Err(format!("producer {id} has {n} batches"));
@@ -305,7 +405,15 @@ impl ProducerStateManager {
                     last_offset: i64::from_be_bytes(r.take::<8>()?),
                 });
             }
-            producers.insert(id, ProducerEntry { epoch, batches });
+            producers.insert(
+                id,
+                ProducerEntry {
+                    epoch,
+                    last_timestamp_ms,
+                    txn_first_offset,
+                    batches,
+                },
+            );
         }
         if r.at != bytes.len() {
             return Err("trailing bytes".into());
@@ -364,7 +472,9 @@ impl Reader<'_> {
         let end = self.at + N;
         let slice = self.bytes.get(self.at..end).ok_or("truncated snapshot")?;
         self.at = end;
-        Ok(slice.try_into().expect("slice of N bytes"))
+        slice
+            .try_into()
+            .map_err(|_| "truncated snapshot".to_owned())
     }
 }
 
@@ -405,7 +515,57 @@ mod tests {
             epoch,
             first_sequence,
             last_sequence: increment_sequence(first_sequence, records - 1),
+            transactional: false,
+            max_timestamp_ms: 0,
         }
+    }
+
+    #[test]
+    fn open_transactions_hold_the_last_stable_offset_until_their_marker() {
+        let mut state = ProducerStateManager::default();
+        let mut next = 0;
+        offer(&mut state, batch(1, 0, 0, 2), &mut next).unwrap();
+        assert_eq!(state.last_stable_offset(next), 2);
+        let txn = |id, seq| ProducerBatch {
+            transactional: true,
+            ..batch(id, 0, seq, 2)
+        };
+        offer(&mut state, txn(2, 0), &mut next).unwrap(); // 2..=3
+        offer(&mut state, txn(3, 0), &mut next).unwrap(); // 4..=5
+        offer(&mut state, txn(2, 2), &mut next).unwrap(); // 6..=7
+        assert_eq!(state.last_stable_offset(next), 2);
+        // Producer 2's marker closes the transaction it opened at 2; the
+        // oldest open one is now producer 3's.
+        assert_eq!(state.complete_txn(2, 0, 5), Some(2));
+        assert_eq!(state.last_stable_offset(next), 4);
+        // A second marker closes nothing.
+        assert_eq!(state.complete_txn(2, 0, 5), None);
+        // A fencing marker moves producer 3 to its new epoch.
+        assert_eq!(state.complete_txn(3, 1, 5), Some(4));
+        assert_eq!(state.epoch_of(3), Some(1));
+        assert_eq!(state.last_stable_offset(next), next);
+        assert!(matches!(
+            state.check(&txn(3, 2)),
+            Err(ProducerStateError::StaleEpoch { .. })
+        ));
+    }
+
+    #[test]
+    fn snapshots_keep_open_transactions() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = ProducerStateManager::default();
+        let mut next = 10;
+        let open = ProducerBatch {
+            transactional: true,
+            max_timestamp_ms: 77,
+            ..batch(5, 1, 0, 3)
+        };
+        offer(&mut state, open, &mut next).unwrap();
+        state.write_snapshot(dir.path(), next).unwrap();
+        let (loaded, _) = ProducerStateManager::load_snapshot(dir.path(), next).unwrap();
+        assert_eq!(loaded, state);
+        assert_eq!(loaded.last_stable_offset(next), 10);
+        assert_eq!(loaded.describe()[0].last_timestamp_ms, 77);
     }
 
     /// Checks and, if accepted, records the batch at `*next_offset`, as the

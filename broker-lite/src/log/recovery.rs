@@ -29,6 +29,7 @@ use super::files::{self, LOG_SUFFIX, OFFSET_INDEX_SUFFIX, TEMP_SUFFIX, TIME_INDE
 use super::index::OffsetEntry;
 use super::segment::{Segment, SegmentStats, fits_relative};
 use super::time_index::TimeEntry;
+use super::txn_index::TXN_INDEX_SUFFIX;
 
 /// What opening a partition log found and did; the broker logs it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -266,7 +267,7 @@ fn list_segments(dir: &Path) -> Result<Vec<i64>, LogError> {
             Some((base, LOG_SUFFIX)) => {
                 bases.insert(base);
             }
-            Some((base, OFFSET_INDEX_SUFFIX | TIME_INDEX_SUFFIX)) => {
+            Some((base, OFFSET_INDEX_SUFFIX | TIME_INDEX_SUFFIX | TXN_INDEX_SUFFIX)) => {
                 indexes.push((base, entry.path()))
             }
             _ => {}
@@ -285,7 +286,12 @@ fn list_segments(dir: &Path) -> Result<Vec<i64>, LogError> {
 /// still ends cleanly.
 fn delete_segments(dir: &Path, bases: &[i64]) -> Result<usize, LogError> {
     for &base in bases.iter().rev() {
-        for suffix in [LOG_SUFFIX, OFFSET_INDEX_SUFFIX, TIME_INDEX_SUFFIX] {
+        for suffix in [
+            LOG_SUFFIX,
+            OFFSET_INDEX_SUFFIX,
+            TIME_INDEX_SUFFIX,
+            TXN_INDEX_SUFFIX,
+        ] {
             remove_file(&files::segment_file(dir, base, suffix))?;
         }
     }

@@ -431,11 +431,20 @@ impl Segment {
             index_interval_bytes,
             self.time_index.entries(),
         );
-        if let Some(entry) = offset_entry {
-            self.offset_index.append(entry)?;
+        // The batch is in the log and counted: failing now would answer a
+        // storage error for a stored batch, and its retry would be stored
+        // twice. The indexes are sparse and derived (rebuilt whenever they
+        // disagree with the log), so a lost entry (a full disk) only means
+        // a longer scan from the entry before it.
+        if let Some(entry) = offset_entry
+            && let Err(e) = self.offset_index.append(entry)
+        {
+            tracing::warn!("offset index entry skipped: {e}");
         }
-        if let Some(entry) = time_entry {
-            self.time_index.append(entry)?;
+        if let Some(entry) = time_entry
+            && let Err(e) = self.time_index.append(entry)
+        {
+            tracing::warn!("time index entry skipped: {e}");
         }
         Ok(())
     }
@@ -523,7 +532,26 @@ impl Segment {
         Ok((position, end - position))
     }
 
-    fn read_bytes(&self, position: u64, len: usize) -> Result<Vec<u8>, LogError> {
+    /// Shortens the extent `[position, position + len_bytes)` to the whole
+    /// batches that start below `end_offset` (a read_committed fetch stops
+    /// at the last stable offset). Returns the new length.
+    pub(crate) fn cut_before_offset(
+        &self,
+        position: u64,
+        len_bytes: u64,
+        end_offset: i64,
+    ) -> Result<u64, LogError> {
+        let end = position + len_bytes;
+        for step in self.walk(position) {
+            let (at, header) = step?;
+            if at >= end || header.base_offset >= end_offset {
+                return Ok(at.min(end) - position);
+            }
+        }
+        Ok(len_bytes)
+    }
+
+    pub(crate) fn read_bytes(&self, position: u64, len: usize) -> Result<Vec<u8>, LogError> {
         let mut bytes = vec![0u8; len];
         self.log
             .read_exact_at(&mut bytes, position)
@@ -634,6 +662,8 @@ impl Segment {
             self.log_path.to_path_buf(),
             self.offset_index.path().to_path_buf(),
             self.time_index.path().to_path_buf(),
+            self.log_path
+                .with_extension(super::txn_index::TXN_INDEX_SUFFIX),
         ];
         for path in paths {
             match std::fs::remove_file(&path) {

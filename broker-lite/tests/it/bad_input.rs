@@ -150,3 +150,31 @@ async fn a_record_count_that_disagrees_with_the_header_is_invalid_record() {
     assert_eq!(error, ErrorCode::UnknownTopicOrPartition.code());
     assert_eq!(fetch(&mut client, "count", 0, 0).await.high_watermark, 0);
 }
+
+/// Fuzzing found that a forged array count made the decoder reserve room
+/// for every element up front: a few bytes declaring 2^31 topics aborted the
+/// whole broker on a failed multi-GiB allocation. Now it is a decode error
+/// that closes only this connection (vendor/kafka-protocol/KCTL-PATCH.md).
+#[tokio::test]
+async fn a_forged_array_count_closes_the_connection_instead_of_aborting() {
+    let broker = TestBroker::start().await;
+    let mut bystander = broker.client().await;
+    // Metadata v1 (non-flexible), then v9 (compact array), each declaring
+    // i32::MAX / u32::MAX topics and sending none.
+    let mut classic = broker.client().await;
+    classic
+        .write_raw(ApiKey::Metadata as i16, 1, 1, &0x7fff_ffffi32.to_be_bytes())
+        .await;
+    assert!(classic.is_closed().await);
+    let mut compact = broker.client().await;
+    compact
+        .write_raw(
+            ApiKey::Metadata as i16,
+            9,
+            2,
+            &[0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0],
+        )
+        .await;
+    assert!(compact.is_closed().await);
+    still_serving(&broker, &mut bystander).await;
+}

@@ -155,11 +155,20 @@ async fn api_versions_answers_known_and_too_new_versions() {
         .find(|k| k.api_key == ApiKey::Produce as i16)
         .unwrap();
     assert_eq!((produce.min_version, produce.max_version), (3, 11));
+    let add_partitions = response
+        .api_keys
+        .iter()
+        .find(|k| k.api_key == ApiKey::AddPartitionsToTxn as i16)
+        .unwrap();
+    assert_eq!(
+        add_partitions.max_version, 3,
+        "v4+ is the broker-to-broker form"
+    );
     assert!(
         response
             .api_keys
             .iter()
-            .all(|k| k.api_key != ApiKey::AddPartitionsToTxn as i16),
+            .all(|k| k.api_key != ApiKey::WriteTxnMarkers as i16),
         "advertise only what is implemented"
     );
 

@@ -23,22 +23,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use kctl_client::admin::{
     Admin, IsolationLevel as AdminIsolation, OffsetSpec, TopicPartition as AdminTp,
 };
-use kctl_client::consumer::{
-    ConsumerRecord, GroupHandle, Header, OffsetAndMetadata, RebalanceListener, TimestampType,
-};
+use kctl_client::consumer::{ConsumerRecord, GroupHandle, OffsetAndMetadata, RebalanceListener};
+use kctl_client::filter::RecordFilter;
 use kctl_client::{ConsumerConfig, ErrorCode, IsolationLevel, OffsetReset, TopicPartition};
-use serde::Serialize;
-use serde::ser::{SerializeMap, SerializeSeq};
 
-use crate::cli::{ConsumeArgs, StartSpec, TimestampStyle};
+use crate::cli::{ConsumeArgs, StartSpec};
 use crate::connect;
 use crate::exit::{Code, Failure, usage};
-use crate::printer::{OutputFormat, rfc3339_ms};
+use crate::format::{Encoding, Piece, Template, TimestampStyle};
+use crate::printer::OutputFormat;
+use crate::record_json::write_json_line;
 use crate::settings::Settings;
 
 /// Records one poll returns at most; small enough that a Ctrl-C or a full
@@ -92,100 +89,6 @@ impl RebalanceListener for CommitOnRevoke {
             printed.retain(|tp, _| !partitions.contains(tp));
         })
     }
-}
-
-/// One piece of a `--format` string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    Literal(Vec<u8>),
-    Topic,
-    Partition,
-    Offset,
-    Key,
-    Value,
-    Timestamp,
-    /// `CreateTime`/`LogAppendTime`, for `print.timestamp` as Kafka prints it.
-    TimestampKind,
-    Headers,
-    KeyLength,
-    ValueLength,
-}
-
-/// A parsed `--format` (or the plain layout built from `--property`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Template {
-    pieces: Vec<Piece>,
-}
-
-/// Parses kcat's tokens and escapes; anything unknown is an error, so a
-/// typo shows at once instead of as literal text in every line.
-pub(crate) fn parse_format(text: &str) -> Result<Template, String> {
-    let mut pieces = Vec::new();
-    let mut literal = Vec::new();
-    let mut chars = text.chars();
-    let tokens = "%t %p %o %k %s %T %h %K %S %%";
-    while let Some(c) = chars.next() {
-        let piece = match c {
-            '%' => match chars.next() {
-                Some('t') => Piece::Topic,
-                Some('p') => Piece::Partition,
-                Some('o') => Piece::Offset,
-                Some('k') => Piece::Key,
-                Some('s') => Piece::Value,
-                Some('T') => Piece::Timestamp,
-                Some('h') => Piece::Headers,
-                Some('K') => Piece::KeyLength,
-                Some('S') => Piece::ValueLength,
-                Some('%') => {
-                    literal.push(b'%');
-                    continue;
-                }
-                Some(other) => {
-                    return Err(format!(
-                        "unknown token %{other} in --format '{text}'; tokens: {tokens}"
-                    ));
-                }
-                None => {
-                    return Err(format!(
-                        "--format '{text}' ends with a lone %; use %% for a percent sign"
-                    ));
-                }
-            },
-            '\\' => {
-                let byte = match chars.next() {
-                    Some('n') => b'\n',
-                    Some('t') => b'\t',
-                    Some('r') => b'\r',
-                    Some('0') => 0,
-                    Some('\\') => b'\\',
-                    Some(other) => {
-                        return Err(format!(
-                            "unknown escape \\{other} in --format '{text}'; escapes: \\n \\t \\r \\0 \\\\"
-                        ));
-                    }
-                    None => return Err(format!("--format '{text}' ends with a lone \\")),
-                };
-                literal.push(byte);
-                continue;
-            }
-            c => {
-                let mut utf8 = [0; 4];
-                literal.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-                continue;
-            }
-        };
-        if !literal.is_empty() {
-            pieces.push(Piece::Literal(std::mem::take(&mut literal)));
-        }
-        pieces.push(piece);
-    }
-    if !literal.is_empty() {
-        pieces.push(Piece::Literal(literal));
-    }
-    if pieces.is_empty() {
-        return Err("--format is empty".into());
-    }
-    Ok(Template { pieces })
 }
 
 /// How records are written.
@@ -281,7 +184,7 @@ impl Output {
             pieces.extend([Piece::Literal(b"Offset:".to_vec()), Piece::Offset, tab()]);
         }
         if on("print.headers") {
-            pieces.extend([Piece::Headers, tab()]);
+            pieces.extend([Piece::Headers(Encoding::Raw), tab()]);
         }
         let print_key = print
             .get("print.key")
@@ -289,9 +192,12 @@ impl Output {
             .unwrap_or(args.key_separator.is_some());
         if print_key {
             let separator = key_separator.unwrap_or_else(|| "\t".into());
-            pieces.extend([Piece::Key, Piece::Literal(separator.into_bytes())]);
+            pieces.extend([
+                Piece::Key(Encoding::Raw),
+                Piece::Literal(separator.into_bytes()),
+            ]);
         }
-        pieces.extend([Piece::Value, Piece::Literal(b"\n".to_vec())]);
+        pieces.extend([Piece::Value(Encoding::Raw), Piece::Literal(b"\n".to_vec())]);
         Ok(Self::Template {
             template: Template { pieces },
             null_literal: null_literal.unwrap_or_else(|| b"null".to_vec()),
@@ -301,139 +207,15 @@ impl Output {
 
     fn render(&self, record: &ConsumerRecord, out: &mut Vec<u8>) -> anyhow::Result<()> {
         match self {
-            Self::Json => {
-                serde_json::to_writer(&mut *out, &JsonOut(record))?;
-                out.push(b'\n');
-            }
+            Self::Json => write_json_line(record, out)?,
             Self::Template {
                 template,
                 null_literal,
                 timestamps,
-            } => {
-                let bytes_or_null = |out: &mut Vec<u8>, bytes: &Option<bytes::Bytes>| match bytes {
-                    Some(b) => out.extend_from_slice(b),
-                    None => out.extend_from_slice(null_literal),
-                };
-                let length = |bytes: &Option<bytes::Bytes>| {
-                    bytes.as_ref().map_or(-1, |b| b.len() as i64).to_string()
-                };
-                for piece in &template.pieces {
-                    match piece {
-                        Piece::Literal(text) => out.extend_from_slice(text),
-                        Piece::Topic => out.extend_from_slice(record.topic.as_bytes()),
-                        Piece::Partition => {
-                            out.extend_from_slice(record.partition.to_string().as_bytes());
-                        }
-                        Piece::Offset => {
-                            out.extend_from_slice(record.offset.to_string().as_bytes())
-                        }
-                        Piece::Key => bytes_or_null(out, &record.key),
-                        Piece::Value => bytes_or_null(out, &record.value),
-                        Piece::Timestamp => {
-                            let text = match timestamps {
-                                TimestampStyle::Ms => record.timestamp_ms.to_string(),
-                                TimestampStyle::Rfc3339 => rfc3339_ms(record.timestamp_ms),
-                            };
-                            out.extend_from_slice(text.as_bytes());
-                        }
-                        Piece::TimestampKind => {
-                            out.extend_from_slice(match record.timestamp_type {
-                                TimestampType::LogAppend => b"LogAppendTime".as_slice(),
-                                _ => b"CreateTime".as_slice(),
-                            })
-                        }
-                        Piece::Headers => render_headers(&record.headers, out),
-                        Piece::KeyLength => out.extend_from_slice(length(&record.key).as_bytes()),
-                        Piece::ValueLength => {
-                            out.extend_from_slice(length(&record.value).as_bytes());
-                        }
-                    }
-                }
-            }
+            } => template.render(record, null_literal, *timestamps, out),
         }
         Ok(())
     }
-}
-
-/// `name=value,name2=value2`; a null value is the bare name.
-fn render_headers(headers: &[Header], out: &mut Vec<u8>) {
-    for (i, header) in headers.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(&header.key);
-        if let Some(value) = &header.value {
-            out.push(b'=');
-            out.extend_from_slice(value);
-        }
-    }
-}
-
-/// A record in `produce --input json`'s format. Field order is fixed
-/// (topic, partition, offset, timestamp, key, value, headers) so dumps of
-/// the same records are byte-identical.
-struct JsonOut<'a>(&'a ConsumerRecord);
-
-/// Bytes as text when they are UTF-8, else under the `_b64` name.
-fn text_or_b64<M: SerializeMap>(
-    map: &mut M,
-    field: &'static str,
-    field_b64: &'static str,
-    bytes: Option<&[u8]>,
-) -> Result<(), M::Error> {
-    match bytes {
-        None => map.serialize_entry(field, &None::<&str>),
-        Some(bytes) => match std::str::from_utf8(bytes) {
-            Ok(text) => map.serialize_entry(field, text),
-            Err(_) => map.serialize_entry(field_b64, &BASE64.encode(bytes)),
-        },
-    }
-}
-
-impl Serialize for JsonOut<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let record = self.0;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("topic", &*record.topic)?;
-        map.serialize_entry("partition", &record.partition)?;
-        map.serialize_entry("offset", &record.offset)?;
-        map.serialize_entry("timestamp", &record.timestamp_ms)?;
-        text_or_b64(&mut map, "key", "key_b64", record.key.as_deref())?;
-        text_or_b64(&mut map, "value", "value_b64", record.value.as_deref())?;
-        map.serialize_entry("headers", &JsonHeaders(&record.headers))?;
-        map.end()
-    }
-}
-
-struct JsonHeaders<'a>(&'a [Header]);
-
-impl Serialize for JsonHeaders<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for header in self.0 {
-            // Kafka's clients write header names as UTF-8 strings; produce's
-            // format has no other way to carry one.
-            let name = String::from_utf8_lossy(&header.key);
-            match header.value.as_deref().map(std::str::from_utf8) {
-                None => seq.serialize_element(&(name, None::<&str>))?,
-                Some(Ok(text)) => seq.serialize_element(&(name, Some(text)))?,
-                Some(Err(_)) => {
-                    let value = header.value.as_deref().unwrap_or_default();
-                    seq.serialize_element(&JsonBinaryHeader {
-                        key: name,
-                        value_b64: BASE64.encode(value),
-                    })?;
-                }
-            }
-        }
-        seq.end()
-    }
-}
-
-#[derive(Serialize)]
-struct JsonBinaryHeader<'a> {
-    key: std::borrow::Cow<'a, str>,
-    value_b64: String,
 }
 
 /// Why the loop stopped.
@@ -551,13 +333,26 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     if args.max_messages == Some(0) {
         return Err(usage("--max-messages must be at least 1").into());
     }
+    // Repeated --filter flags mean all of them, as ` && ` does inside one.
+    let filter = if args.filters.is_empty() {
+        None
+    } else {
+        let expression = args.filters.join(" && ");
+        Some(RecordFilter::parse(&expression).map_err(|e| {
+            usage(format!("--filter: {e}")).hint(
+                "conditions: key=TEXT key~REGEX value=TEXT value~REGEX header.NAME=TEXT \
+                 header.NAME~REGEX header.NAME jq:EXPR; != and !~ negate",
+            )
+        })?)
+    };
     let start = if args.from_beginning {
         StartSpec::Beginning
     } else {
         args.offset.unwrap_or(StartSpec::End)
     };
     let started_ms = now_ms();
-    let read_committed = args.read_committed;
+    let read_committed =
+        args.read_committed || args.isolation == Some(crate::cli::IsolationArg::ReadCommitted);
     let mut bounds = Bounds {
         ends: HashMap::new(),
         use_ends: args.exit_at_end || args.until.is_some_and(|until| until <= started_ms),
@@ -677,6 +472,8 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     let mut out = settings.printer.records();
     let mut last_commit = tokio::time::Instant::now();
     let mut count = 0u64;
+    // Records read within the bounds, before --filter.
+    let mut scanned = 0u64;
     let mut buffer = Vec::with_capacity(64 * 1024);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
@@ -731,11 +528,20 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
             if bounds.active() && !bounds.passes(&tp, record) {
                 continue;
             }
-            output.render(record, &mut buffer)?;
+            scanned += 1;
+            // A record the filter drops is still done with: a group commits
+            // past it, so the next run does not scan it again.
             printed
                 .lock()
                 .expect("printed offsets poisoned")
                 .insert(tp, record.offset + 1);
+            if filter
+                .as_ref()
+                .is_some_and(|filter| !filter.matches(record))
+            {
+                continue;
+            }
+            output.render(record, &mut buffer)?;
             count += 1;
             if args.max_messages.is_some_and(|max| count >= max) {
                 break;
@@ -769,9 +575,16 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
 
     consumer.close().await;
     if stop != Stop::PipeClosed {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        let counted = match &filter {
+            None => format!("consumed {count} record{}", plural(count)),
+            Some(_) => format!(
+                "matched {count} of {scanned} record{} scanned",
+                plural(scanned)
+            ),
+        };
         settings.printer.status(format!(
-            "consumed {count} record{}{}",
-            if count == 1 { "" } else { "s" },
+            "{counted}{}",
             match stop {
                 Stop::Interrupted => " (interrupted)",
                 Stop::End => " (end reached)",
@@ -784,7 +597,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
 
 /// The partition count of a topic, or "not found".
 async fn check_topic(consumer: &kctl_client::Consumer, topic: &str) -> anyhow::Result<i32> {
-    match consumer.client().topic_metadata(topic).await {
+    match super::shared::topic_metadata(consumer.client(), topic).await {
         Ok(metadata) => Ok(metadata.partition_count()),
         Err(e) if e.code() == Some(ErrorCode::UnknownTopicOrPartition) => Err(Failure::new(
             Code::NotFound,
@@ -850,6 +663,8 @@ fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::parse_format;
+    use kctl_client::consumer::{Header, TimestampType};
     use std::sync::Arc;
 
     fn record(key: Option<&[u8]>, value: Option<&[u8]>, headers: Vec<Header>) -> ConsumerRecord {

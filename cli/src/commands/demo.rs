@@ -104,6 +104,7 @@ async fn drive(settings: &Settings, args: &DemoArgs, on_terminal: bool) -> anyho
             refresh_interval: Duration::from_secs(2),
             once: false,
             read_committed: false,
+            buffer_records: kctl_tui::messages::DEFAULT_BUFFER_RECORDS as u64,
         };
         match args.duration {
             Some(duration) => tokio::select! {

@@ -5,6 +5,7 @@
 //! offset and lag), never a number: counting it as zero or as the whole log
 //! is the mistake that makes dashboards lie.
 
+use kctl_client::ErrorCode;
 use kctl_client::admin::{GroupDescription, IsolationLevel, Lag, PartitionLag};
 use serde::Serialize;
 
@@ -98,6 +99,13 @@ pub(crate) async fn run(settings: &Settings, args: GroupDescribeArgs) -> anyhow:
     for described in admin.describe_groups(&names).await? {
         let description = match described.result {
             Ok(d) => d,
+            // Kafka 4 answers GROUP_ID_NOT_FOUND for a group it does not
+            // know, where older brokers describe it as Dead.
+            Err(e) if e.code() == Some(ErrorCode::GroupIdNotFound) => {
+                failed += 1;
+                missing.push(described.group_id);
+                continue;
+            }
             Err(e) => {
                 failed += 1;
                 settings

@@ -15,7 +15,7 @@ pub(crate) async fn run(settings: &Settings, args: PerfConsumeArgs) -> anyhow::R
     let mut config = ConsumerConfig::new(settings.bootstrap.clone());
     config.auto_offset_reset = OffsetReset::Earliest;
     let consumer = connect::consumer(settings, config).await?;
-    let partitions = match consumer.client().topic_metadata(&topic).await {
+    let partitions = match super::shared::topic_metadata(consumer.client(), &topic).await {
         Ok(metadata) => metadata.partition_count(),
         Err(e) if e.code() == Some(kctl_client::ErrorCode::UnknownTopicOrPartition) => {
             return Err(

@@ -126,7 +126,7 @@ pub(crate) async fn run(settings: &Settings, args: PerfProduceArgs) -> anyhow::R
     };
     config.linger_ms = args.linger_ms;
     let producer = connect::producer(settings, config).await?;
-    if let Err(e) = producer.client().topic_metadata(&topic).await {
+    if let Err(e) = super::shared::topic_metadata(producer.client(), &topic).await {
         return Err(if e.code() == Some(ErrorCode::UnknownTopicOrPartition) {
             Failure::new(Code::NotFound, format!("topic '{topic}' does not exist"))
                 .hint(format!("create it first: kctl topic create {topic}"))

@@ -35,10 +35,12 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::produce_txn::Transactions;
 use super::shared::outcome;
 use crate::cli::{AcksArg, CompressionArg, InputFormat, PartitionerArg, ProduceArgs};
 use crate::connect;
 use crate::exit::{Code, Failure, usage};
+use crate::format::{Template, TimestampStyle};
 use crate::settings::Settings;
 
 /// Lines read ahead of the producer.
@@ -209,8 +211,87 @@ fn parse_json(line: &[u8]) -> Result<Parsed, String> {
 
 /// What the reader thread sends.
 enum Input {
-    Line { number: u64, bytes: Vec<u8> },
+    Line {
+        number: u64,
+        bytes: Vec<u8>,
+    },
+    /// A record `--format` read (number counts records).
+    Record {
+        number: u64,
+        parsed: Parsed,
+        bytes: u64,
+    },
+    /// Input `--format` could not read: the record number and why.
+    Malformed {
+        number: u64,
+        message: String,
+    },
     Failed(std::io::Error),
+}
+
+/// `--format`: reads the whole input, then parses records one after the
+/// other with the template `consume --format` renders with.
+fn spawn_format_reader(
+    mut source: Box<dyn Read + Send>,
+    template: Template,
+    timestamps: TimestampStyle,
+    tx: mpsc::Sender<Input>,
+) {
+    std::thread::spawn(move || {
+        let mut input = Vec::new();
+        if let Err(e) = source.read_to_end(&mut input) {
+            let _ = tx.blocking_send(Input::Failed(e));
+            return;
+        }
+        let mut at = 0;
+        for number in 1.. {
+            let sent = match template.parse_record(&input[at..], timestamps) {
+                Ok(None) => return,
+                Ok(Some((record, used))) if used == 0 => {
+                    // A format of fields alone would read nothing forever.
+                    drop(record);
+                    tx.blocking_send(Input::Malformed {
+                        number,
+                        message: "the format reads no bytes; end it with a literal such as \\n"
+                            .into(),
+                    })
+                }
+                Ok(Some((record, used))) => {
+                    at += used;
+                    let headers: Result<Vec<(String, Option<Vec<u8>>)>, String> = record
+                        .headers
+                        .into_iter()
+                        .map(|(name, value)| {
+                            String::from_utf8(name)
+                                .map(|name| (name, value))
+                                .map_err(|_| "a header name is not UTF-8".to_owned())
+                        })
+                        .collect();
+                    match headers {
+                        Ok(headers) => tx.blocking_send(Input::Record {
+                            number,
+                            parsed: Parsed {
+                                key: record.key,
+                                value: record.value,
+                                headers,
+                                partition: record.partition,
+                                timestamp_ms: record.timestamp_ms,
+                            },
+                            bytes: used as u64,
+                        }),
+                        Err(message) => tx.blocking_send(Input::Malformed { number, message }),
+                    }
+                }
+                Err(message) => tx.blocking_send(Input::Malformed {
+                    number,
+                    message: format!("{message} (the record starts at byte {at} of the input)"),
+                }),
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    });
 }
 
 fn spawn_reader(source: Box<dyn Read + Send>, tx: mpsc::Sender<Input>) {
@@ -280,9 +361,13 @@ fn producer_config(args: &ProduceArgs, settings: &Settings) -> anyhow::Result<Pr
     if args.idempotence == Some(true) && acks != Acks::All {
         return Err(usage("--idempotence needs --acks all").into());
     }
+    if args.transactional_id.is_some() && (args.idempotence == Some(false) || acks != Acks::All) {
+        return Err(usage("--transactional-id needs --acks all and idempotence").into());
+    }
     let mut config = ProducerConfig::new(settings.bootstrap.clone());
     config.acks = acks;
     config.enable_idempotence = args.idempotence;
+    config.transactional_id = args.transactional_id.clone();
     config.compression = match args.compression {
         CompressionArg::None => Compression::None,
         CompressionArg::Gzip => Compression::Gzip,
@@ -360,7 +445,7 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
         .map_or_else(|| "stdin".to_owned(), |p| p.display().to_string());
 
     let producer = connect::producer(settings, config).await?;
-    match producer.client().topic_metadata(&topic).await {
+    match super::shared::topic_metadata(producer.client(), &topic).await {
         Ok(metadata) => {
             if let Some(p) = args.partition
                 && !(0..metadata.partition_count()).contains(&p)
@@ -385,8 +470,15 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
         Err(e) => return Err(anyhow::Error::new(e).context(format!("looking up topic '{topic}'"))),
     }
 
+    let mut transactions = match &args.transactional_id {
+        Some(_) => Some(Transactions::start(&producer, args.batch).await?),
+        None => None,
+    };
     let (tx, mut rx) = mpsc::channel(READ_AHEAD_LINES);
-    spawn_reader(source, tx);
+    match &args.format {
+        Some(template) => spawn_format_reader(source, template.clone(), args.timestamps, tx),
+        None => spawn_reader(source, tx),
+    }
     let bar = progress_bar(&args, total_bytes);
     let stats = Arc::new(Stats::default());
     let fixed_headers: Vec<(String, Vec<u8>)> = args
@@ -397,21 +489,45 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
     let started = Instant::now();
     let mut sent = 0u64;
     let mut stopped: Option<anyhow::Error> = None;
-    while let Some(input) = rx.recv().await {
-        let (number, bytes) = match input {
-            Input::Line { number, bytes } => (number, bytes),
+    loop {
+        let input = tokio::select! {
+            input = rx.recv() => input,
+            () = interrupted(transactions.is_some()) => {
+                stopped = Some(Failure::new(Code::Failure, "interrupted").into());
+                break;
+            }
+        };
+        let Some(input) = input else { break };
+        let (number, parsed) = match input {
+            Input::Line { number, bytes } => {
+                bar.inc(bytes.len() as u64 + 1);
+                if args.input == InputFormat::Json && bytes.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                let parsed = match args.input {
+                    InputFormat::Text => text.parse(&bytes),
+                    InputFormat::Json => parse_json(&bytes),
+                };
+                (number, parsed)
+            }
+            Input::Record {
+                number,
+                parsed,
+                bytes,
+            } => {
+                bar.inc(bytes);
+                (number, Ok(parsed))
+            }
+            Input::Malformed { number, message } => (number, Err(message)),
             Input::Failed(e) => {
                 stopped = Some(anyhow::Error::new(e).context(format!("reading {input_name}")));
                 break;
             }
         };
-        bar.inc(bytes.len() as u64 + 1);
-        if args.input == InputFormat::Json && bytes.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let parsed = match args.input {
-            InputFormat::Text => text.parse(&bytes),
-            InputFormat::Json => parse_json(&bytes),
+        let unit = if args.format.is_some() {
+            "record"
+        } else {
+            "line"
         };
         let parsed = match parsed {
             Ok(parsed) => parsed,
@@ -420,10 +536,12 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
                     Failure::new(
                         Code::Failure,
                         format!(
-                            "{input_name} line {number}: {message}; nothing after it was produced"
+                            "{input_name} {unit} {number}: {message}; nothing after it was produced"
                         ),
                     )
-                    .hint(if args.input == InputFormat::Json {
+                    .hint(if args.format.is_some() {
+                        "the input must follow --format exactly; see docs/cli.md for its tokens"
+                    } else if args.input == InputFormat::Json {
                         "each line must be one JSON object; see docs/cli.md for the record format"
                     } else {
                         "every line needs the key separator when keys are parsed"
@@ -464,12 +582,46 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
             .await;
         if let Err(e) = sending {
             stats.fail(format!("line {number}: {e}"));
+            if transactions.is_some() {
+                stopped = Some(anyhow::Error::new(e).context(format!("line {number}")));
+                break;
+            }
         }
         sent += 1;
+        if let Some(t) = &mut transactions
+            && let Err(e) = t.record_queued(&producer).await
+        {
+            stopped = Some(e);
+            break;
+        }
         bar.set_message(format!("{sent} records"));
     }
     // Stop the reader if the loop ended early; it exits on its next send.
     drop(rx);
+    if let Some(t) = &mut transactions {
+        match t.finish(&producer, stopped.is_some()).await {
+            Ok(0) => {}
+            Ok(aborted) => settings.printer.status(format!(
+                "aborted the open transaction: its {aborted} records are not visible to read_committed consumers"
+            )),
+            Err(e) => {
+                stopped = Some(match stopped {
+                    Some(first) => first.context(format!("and ending the transaction failed: {e}")),
+                    None => e,
+                })
+            }
+        }
+        settings.printer.status(format!(
+            "committed {} transaction{} ({} records)",
+            t.committed_transactions,
+            if t.committed_transactions == 1 {
+                ""
+            } else {
+                "s"
+            },
+            t.committed_records
+        ));
+    }
     producer.close().await;
     bar.finish_and_clear();
 
@@ -487,6 +639,13 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
     }
     let total = (summary.produced + summary.failed) as usize;
     Ok(outcome(summary.failed as usize, total))
+}
+
+/// Ctrl-C, when it should abort a transaction rather than kill kctl.
+async fn interrupted(enabled: bool) {
+    if !enabled || tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 fn report(settings: &Settings, summary: &Summary) -> anyhow::Result<()> {

@@ -189,3 +189,68 @@ fn a_broken_config_file_is_reported_with_file_line_and_key() {
         missing.stderr
     );
 }
+
+/// `context import TOOL FILE` on a committed fixture: the kctl config file
+/// it writes, and what it says on stderr.
+fn import(tool: &str) -> (String, crate::support::Run) {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/context_import")
+        .join(match tool {
+            "kaf" => "kaf.yaml",
+            "rpk" => "rpk.yaml",
+            _ => "kafkactl.yml",
+        });
+    let mut kctl = Kctl::new();
+    let config = kctl.config_dir().join("config.yaml");
+    let run = kctl
+        .args(&["context", "import", tool, fixture.to_str().unwrap()])
+        .run()
+        .success();
+    let written = std::fs::read_to_string(&config)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", config.display(), run.snapshot()));
+    (written, run)
+}
+
+#[test]
+fn contexts_import_from_kaf_rpk_and_kafkactl_fixtures() {
+    for tool in ["kaf", "rpk", "kafkactl"] {
+        let (written, run) = import(tool);
+        insta::with_settings!({
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            filters => vec![(r"saved /\S+", "saved [CONFIG]")],
+        }, {
+            insta::assert_snapshot!(
+                format!("context_import_{tool}"),
+                format!("{}----- written -----\n{written}", run.snapshot())
+            );
+        });
+        assert!(
+            !run.stderr.contains("s3cret"),
+            "passwords are never printed"
+        );
+    }
+}
+
+#[test]
+fn an_imported_context_connects() {
+    let broker = Broker::start();
+    let mut kctl = Kctl::new();
+    let home = kctl.config_home.path().to_owned();
+    let file = home.join("kafkactl.yml");
+    std::fs::write(
+        &file,
+        format!(
+            "contexts:\n  here:\n    brokers:\n      - {}\ncurrent-context: here\n",
+            broker.bootstrap
+        ),
+    )
+    .unwrap();
+    kctl.args(&["context", "import", "kafkactl", file.to_str().unwrap()])
+        .run()
+        .success();
+    let mut list = Kctl::new();
+    list.env("XDG_CONFIG_HOME", &home)
+        .args(&["topic", "create", "via-import"]);
+    list.run().success();
+}

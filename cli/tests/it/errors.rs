@@ -170,6 +170,69 @@ fn an_unreachable_broker_times_out_with_exit_5() {
     assert_run_snapshot!("error_unreachable", run);
 }
 
+/// A port that was just free: nothing listens there, so connecting is
+/// refused.
+fn refused_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn refused_and_unresolvable_bootstrap_servers_fail_fast_naming_each() {
+    let port = refused_port();
+    // The default --timeout is 30 s; kctl must not wait for it.
+    let run = Kctl::new()
+        .args(&["-b", &format!("127.0.0.1:{port}"), "topic", "list"])
+        .run()
+        .code(5);
+    assert!(
+        run.elapsed < Duration::from_secs(6),
+        "took {:?}",
+        run.elapsed
+    );
+    assert_run_snapshot!("error_refused_fails_fast", run);
+
+    let both = format!("127.0.0.1:{port},no-such-host.invalid:9092");
+    let run = Kctl::new()
+        .args(&["-b", &both, "--timeout", "60s", "topic", "list"])
+        .run()
+        .code(5);
+    assert!(
+        run.elapsed < Duration::from_secs(6),
+        "took {:?}",
+        run.elapsed
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("\n  127.0.0.1:{port}: Connection refused"))
+            && run.stderr.contains("\n  no-such-host.invalid:9092: "),
+        "each address with its error:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_listener_that_never_answers_waits_for_the_timeout() {
+    // Bound and listening, never accepted: the kernel completes the
+    // handshake, then nothing answers ApiVersions.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let run = Kctl::new()
+        .args(&["-b", &addr, "--timeout", "7s", "topic", "list"])
+        .run()
+        .code(5);
+    assert!(
+        run.elapsed >= Duration::from_secs(7) && run.elapsed < Duration::from_secs(15),
+        "took {:?}",
+        run.elapsed
+    );
+    assert!(run.stderr.contains("timed out after 7 s"), "{}", run.stderr);
+    drop(silent);
+}
+
 #[test]
 fn a_bad_json_line_stops_produce_with_exit_1() {
     let broker = Broker::start();

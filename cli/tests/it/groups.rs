@@ -238,6 +238,54 @@ fn health_is_unknown_without_a_cluster() {
     assert!(run.stderr.contains("UNKNOWN"), "{}", run.stderr);
 }
 
+#[test]
+fn health_watch_exit_when_healthy_returns_once_a_stopped_broker_restarts() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let broker = Broker::start_with(|c| c.listen = listen);
+    broker.kctl(&["health"]).run().success();
+    drop(broker);
+
+    let mut watcher = crate::support::Kctl::new();
+    watcher.args(&[
+        "-b",
+        &listen.to_string(),
+        "--timeout",
+        "2s",
+        "health",
+        "--watch",
+        "--exit-when-healthy",
+        "--interval",
+        "300ms",
+    ]);
+    let watching = std::thread::spawn(move || watcher.run());
+    // Long enough for at least one round to find the cluster down.
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(
+        !watching.is_finished(),
+        "it must wait while the broker is down"
+    );
+    let restarted = std::time::Instant::now();
+    let _broker = Broker::start_with(|c| c.listen = listen);
+    let run = watching.join().unwrap().success();
+    assert!(
+        restarted.elapsed() < Duration::from_secs(15),
+        "returned {:?} after the restart",
+        restarted.elapsed()
+    );
+    assert!(
+        run.stderr.contains("UNKNOWN: no snapshot"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.starts_with("STATUS"), "{}", run.stdout);
+    assert!(run.stdout.contains("OK"), "{}", run.stdout);
+}
+
 struct KcatMember(Child);
 
 impl Drop for KcatMember {

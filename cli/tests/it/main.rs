@@ -10,24 +10,42 @@
 //!   closed pipes, and records kcat wrote;
 //! - `demo`: the demo's tables and its orderly stop;
 //! - `perf`: perf produce and consume report what really happened;
+//! - `offset_plans`: reset-offsets --to-group, --from-file and --undo;
+//! - `formats`: consume --format output read back by produce --format;
+//! - `find`: find by key reads only the key's partition;
+//! - `filters`: `consume --filter` against Python's `re` and `json`;
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
 //! - `completion`: topic, group and context names completed in a real bash;
+//! - `txn`: produce in transactions (batches, aborts on bad input and
+//!   Ctrl-C), consume --isolation, txn list/describe/producers;
 //! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
-//! - `generated`: completion scripts and man pages kept up to date.
+//! - `generated`: completion scripts and man pages kept up to date;
+//! - `apache_kafka`, `apache_kafka_failover`: kctl against Apache Kafka 4.x
+//!   (3 brokers) with Kafka's own tools as referee; they need the cluster
+//!   `.ci/apache-kafka-tier.sh` starts and skip (fail under CI=true)
+//!   without it.
 
+mod apache_kafka;
+mod apache_kafka_failover;
 mod cluster;
+mod compatibility_doc;
 mod completion;
 mod configs;
 mod consume;
 mod contexts;
 mod demo;
 mod errors;
+mod filters;
+mod find;
+mod formats;
 mod generated;
 mod groups;
+mod offset_plans;
 mod perf;
 mod produce;
 mod support;
 mod topics;
 mod tour;
 mod tui_e2e;
+mod txn;

@@ -296,3 +296,11 @@ pub fn run_kcat(kcat: &Path, args: &[&str], stdin: &[u8]) -> Vec<u8> {
     );
     output.stdout
 }
+
+/// The Python of `.ci/setup`'s venv, as a test peer (`KCTL_PYTHON`
+/// overrides where it is).
+pub fn python() -> Option<PathBuf> {
+    let default = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+    let path = std::env::var_os("KCTL_PYTHON").map_or(default, PathBuf::from);
+    peer("python", path)
+}

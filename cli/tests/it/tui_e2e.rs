@@ -207,3 +207,179 @@ fn dashboard_in_tmux() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// Starts `kctl tui` against `broker` in a detached 120x40 tmux session.
+fn start_dashboard(broker: &Broker, name: &str) -> (Tmux, tempfile::TempDir) {
+    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/tui-e2e")
+        .join(name);
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let tmux = Tmux {
+        socket: format!("kctl-e2e-{name}-{}", std::process::id()),
+        artifacts,
+    };
+    let config_home = tempfile::tempdir().unwrap();
+    let command = format!(
+        "env XDG_CONFIG_HOME={} NO_COLOR=1 {} -b {} tui --refresh-interval 500ms",
+        config_home.path().display(),
+        env!("CARGO_BIN_EXE_kctl"),
+        broker.bootstrap
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    assert!(
+        started.status.success(),
+        "tmux new-session: {}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    (tmux, config_home)
+}
+
+/// The Messages screen: browse a topic newest first, filter it, narrow it
+/// to one partition and a start offset, open a JSON record, and tail
+/// records as they are produced.
+#[test]
+fn messages_in_tmux() {
+    if !Tmux::available() {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "CI=true: tmux is required for the TUI end-to-end test (run .ci/setup)"
+        );
+        eprintln!("SKIPPED: tmux is not installed; the TUI end-to-end test did not run");
+        return;
+    }
+    let broker = Broker::start();
+    broker
+        .kctl(&["topic", "create", "orders", "--partitions", "2"])
+        .run()
+        .success();
+    let orders: String = (1..=6)
+        .map(|i| format!("k{i}|{{\"id\":{i},\"item\":\"book-{i}\",\"qty\":{i}}}\n"))
+        .collect();
+    broker
+        .kctl(&["produce", "orders", "-p", "0", "-K", "|"])
+        .stdin(orders)
+        .run()
+        .success();
+    broker
+        .kctl(&["produce", "orders", "-p", "1", "-K", "|"])
+        .stdin("k7|plain seven\n")
+        .run()
+        .success();
+
+    let (tmux, _config_home) = start_dashboard(&broker, "messages");
+    tmux.screen("01-overview", |s| s.contains("1 Overview"));
+    tmux.keys(&["5"]);
+    tmux.screen("02-topics", |s| {
+        s.contains("Messages: pick a topic") && row(s, "orders").is_some()
+    });
+    tmux.keys(&["Enter"]);
+    let list = tmux.screen("03-records", |s| {
+        s.contains("orders · all partitions · newest") && s.contains("at the end")
+    });
+    assert!(list.contains("7/10000 records"), "{list}");
+    // Newest first: the last record produced is on top.
+    let top = list.lines().nth(3).expect("first record row");
+    assert!(top.contains("plain seven"), "{list}");
+    assert!(
+        list.contains(r#"{"id":6,"item":"book-6","qty":6}"#),
+        "{list}"
+    );
+
+    // The same expressions as `kctl consume --filter`, applied as records
+    // stream: a jq condition on the JSON value.
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "jq:.qty >= 5"]);
+    tmux.keys(&["Enter"]);
+    let filtered = tmux.screen("03b-filtered", |s| {
+        s.contains("filter jq:.qty >= 5: 2 of 7 read")
+    });
+    assert!(filtered.contains("2/10000 records"), "{filtered}");
+    assert!(
+        filtered.contains(r#"{"id":5,"#) && !filtered.contains("plain seven"),
+        "{filtered}"
+    );
+    tmux.keys(&["/"]);
+    tmux.keys(&["-N", "12", "BSpace"]);
+    tmux.keys(&["Enter"]);
+    tmux.screen("03c-unfiltered", |s| {
+        s.contains("7/10000 records") && !s.contains("filter jq")
+    });
+
+    tmux.keys(&["p"]);
+    let partition = tmux.screen("04-partition-1", |s| {
+        s.contains("partition 0") && s.contains("at the end")
+    });
+    assert!(partition.contains("6/10000 records"), "{partition}");
+    assert!(!partition.contains("plain seven"), "{partition}");
+
+    tmux.keys(&["o", "4", "Enter"]);
+    let from_offset = tmux.screen("05-from-offset-4", |s| {
+        s.contains("partition 0 · offset 4") && s.contains("at the end")
+    });
+    assert!(from_offset.contains("2/10000 records"), "{from_offset}");
+
+    // Newest first, so the top row is id 6; open it.
+    tmux.keys(&["Enter"]);
+    let record = tmux.screen("06-json-record", |s| s.contains("Value (json"));
+    assert!(record.contains("orders-0 @ 5"), "{record}");
+    assert!(record.contains("Key (utf-8, 2 B)"), "{record}");
+    for line in [
+        "  {",
+        r#"    "id": 6,"#,
+        r#"    "item": "book-6","#,
+        r#"    "qty": 6"#,
+        "  }",
+    ] {
+        assert!(
+            record
+                .lines()
+                .any(|l| l.trim_start_matches('│').trim_end_matches([' ', '│']) == line),
+            "{line:?} not in\n{record}"
+        );
+    }
+
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["p"]);
+    tmux.screen("07-partition-1", |s| s.contains("partition 1"));
+    tmux.keys(&["p"]);
+    tmux.screen("08-all-again", |s| s.contains("all partitions"));
+    tmux.keys(&["t"]);
+    tmux.screen("09-live", |s| {
+        s.contains("● LIVE") && s.contains("7/10000 records")
+    });
+    broker
+        .kctl(&["produce", "orders", "-p", "1", "-K", "|"])
+        .stdin("k8|{\"id\":8,\"item\":\"late\"}\nk9|{\"id\":9,\"item\":\"later\"}\n")
+        .run()
+        .success();
+    let tailed = tmux.screen("10-tailed", |s| s.contains("9/10000 records"));
+    let top = tailed.lines().nth(3).expect("first record row");
+    assert!(top.contains(r#"{"id":9,"item":"later"}"#), "{tailed}");
+    assert!(tailed.contains("● LIVE"), "{tailed}");
+    tmux.keys(&["t"]);
+    tmux.screen("11-stopped", |s| s.contains("stopped"));
+
+    tmux.keys(&["?"]);
+    let help = tmux.screen("12-help", |s| s.contains("toggle this help"));
+    assert!(help.contains("live tail"), "{help}");
+    tmux.keys(&["q"]);
+    let started = Instant::now();
+    while tmux.alive() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "kctl tui did not quit on q; screen:\n{}",
+            tmux.capture()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

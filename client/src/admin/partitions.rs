@@ -124,7 +124,7 @@ impl Admin {
     /// Groups `(partition, argument)` items by leader and sends each group
     /// to its leader, concurrently. A missing topic or partition is a final
     /// error for its items; a partition without a leader a retriable one.
-    async fn by_leader<A, T, F, Fut>(
+    pub(super) async fn by_leader<A, T, F, Fut>(
         &self,
         items: Vec<(TopicPartition, A)>,
         send: F,

@@ -179,6 +179,18 @@ async fn send(inner: &Inner, broker_id: i32, plan: &Plan) -> Result<FetchRespons
         .with_session_epoch(-1)
         .with_topics(topics);
     inner.fetch_requests.fetch_add(1, Ordering::Relaxed);
+    // Which partitions each request reads: tests (`kctl find` reads one)
+    // and debugging check it with RUST_LOG=kctl_client::consumer=trace.
+    tracing::trace!(
+        broker = broker_id,
+        partitions = %plan
+            .partitions
+            .iter()
+            .map(|p| format!("{}@{}", p.tp, p.fetch_offset))
+            .collect::<Vec<_>>()
+            .join(","),
+        "fetch"
+    );
     match conn.request_at(&request, version).await {
         Ok(response) => Ok(response),
         Err(e) => {

@@ -148,6 +148,7 @@ impl Batch {
         }
         let mut params = BatchParams {
             compression: inner.config.compression,
+            transactional: inner.transaction.is_some(),
             ..BatchParams::default()
         };
         if let Some(idempotence) = &inner.idempotence {
@@ -398,6 +399,9 @@ pub(crate) fn deliver(inner: &Inner, partition: &Mutex<PartitionQueue>) {
 }
 
 fn deliver_one(inner: &Inner, mut batch: Batch, outcome: Outcome) {
+    if let (Err(e), Some(transaction)) = (&outcome.0, &inner.transaction) {
+        transaction.record_send_error(e);
+    }
     if let Err(e) = &outcome.0 {
         tracing::warn!(topic = %batch.shared.topic, partition = batch.partition, records = batch.record_count(), error = %e, "batch failed");
     }

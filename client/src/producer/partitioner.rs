@@ -17,6 +17,44 @@ use rand::Rng;
 
 use crate::protocol::murmur2::partition_for_key;
 
+/// How the key-hashing partitioners of Kafka's clients map a key to a
+/// partition, so a key's partition can be computed without producing
+/// (`kctl find`). Records produced with these land where this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyHash {
+    /// Java's default (and librdkafka's `murmur2`/`murmur2_random`,
+    /// franz-go's and kctl's): `murmur2(key) & 0x7fffffff % partitions`.
+    Murmur2,
+    /// librdkafka's default `consistent_random` (and `consistent`):
+    /// `crc32(key) % partitions`, CRC-32 as in zlib.
+    Crc32,
+}
+
+impl KeyHash {
+    /// The partition of `key` among `partition_count` (at least 1).
+    pub fn partition(self, key: &[u8], partition_count: i32) -> i32 {
+        let count = partition_count.max(1) as u32;
+        match self {
+            Self::Murmur2 => partition_for_key(key, count) as i32,
+            Self::Crc32 => (crc32_ieee(key) % count) as i32,
+        }
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, as zlib and librdkafka's `rd_crc32`).
+/// Bitwise: keys are short, and this runs once per lookup, not per record.
+fn crc32_ieee(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
 /// What a partitioner sees of a record and its topic.
 #[derive(Debug, Clone, Copy)]
 pub struct PartitionContext<'a> {
@@ -187,6 +225,24 @@ mod tests {
     }
 
     const ALL: [i32; 6] = [0, 1, 2, 3, 4, 5];
+
+    #[test]
+    fn key_hashes_match_the_default_partitioner_and_zlib_crc32() {
+        let p = DefaultPartitioner::new(16_384);
+        for key in [&b"foobar"[..], b"kafka", b"", b"user-42"] {
+            assert_eq!(
+                KeyHash::Murmur2.partition(key, 6),
+                p.partition(&ctx(Some(key), &ALL, 10))
+            );
+        }
+        // The standard check value of CRC-32, and zlib's crc32(b"kafka").
+        assert_eq!(crc32_ieee(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32_ieee(b""), 0);
+        assert_eq!(
+            KeyHash::Crc32.partition(b"123456789", 7),
+            (0xCBF4_3926u32 % 7) as i32
+        );
+    }
 
     #[test]
     fn keyed_records_follow_java_murmur2() {

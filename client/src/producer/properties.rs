@@ -25,6 +25,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "max.in.flight.requests.per.connection",
     "max.block.ms",
     "partitioner",
+    "transactional.id",
+    "transaction.timeout.ms",
 ];
 
 impl ProducerConfig {
@@ -71,6 +73,8 @@ impl ProducerConfig {
                 "delivery.timeout.ms" => config.delivery_timeout_ms = number(key, v)?,
                 "max.in.flight.requests.per.connection" => config.max_in_flight = number(key, v)?,
                 "max.block.ms" => config.max_block_ms = number(key, v)?,
+                "transactional.id" => config.transactional_id = Some(v.to_owned()),
+                "transaction.timeout.ms" => config.transaction_timeout_ms = number(key, v)?,
                 "partitioner" => {
                     config.partitioner = match v {
                         "default" | "murmur2" | "murmur2_random" => PartitionerChoice::Default,

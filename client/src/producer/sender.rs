@@ -302,6 +302,11 @@ fn build_request(inner: &Inner, batches: &[Outgoing]) -> ProduceRequest {
         }
     }
     ProduceRequest::default()
+        .with_transactional_id(inner.transaction.as_ref().map(|t| {
+            kafka_protocol::messages::TransactionalId(StrBytes::from_string(
+                t.transactional_id().to_owned(),
+            ))
+        }))
         .with_acks(inner.config.acks.wire())
         .with_timeout_ms(
             inner
@@ -404,7 +409,10 @@ fn settle(inner: &Inner, topic: &TopicQueues, mut batch: Batch, outcome: Result<
             // next batch of the partition brings the bump. INVALID_PRODUCER_EPOCH
             // stays a failure: with no transactional id, a newer epoch of our
             // id means another writer holds it, and bumping would fight it.
+            // A transactional producer does not bump on its own: the
+            // failure makes the transaction abortable, and the abort bumps.
             if let Some(idempotence) = &inner.idempotence
+                && inner.transaction.is_none()
                 && !behind_unsettled
                 && !batch.possibly_written
                 && matches!(
@@ -518,7 +526,7 @@ async fn bump_epoch(inner: Arc<Inner>) {
     inner.wake.notify_one();
 }
 
-fn restart_sequences(queue: &mut PartitionQueue, identity: ProducerIdentity) {
+pub(crate) fn restart_sequences(queue: &mut PartitionQueue, identity: ProducerIdentity) {
     queue.next_sequence = 0;
     for batch in &mut queue.ready {
         batch.restamp(identity, &mut queue.next_sequence);

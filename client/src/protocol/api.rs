@@ -46,6 +46,8 @@ pub fn negotiate(ours: VersionRange, theirs: VersionRange) -> Option<i16> {
 #[derive(Debug, Clone, Default)]
 pub struct BrokerVersions {
     ranges: HashMap<i16, VersionRange>,
+    /// Finalized feature levels (ApiVersions v3+), e.g. `transaction.version`.
+    finalized_features: HashMap<String, i16>,
 }
 
 impl BrokerVersions {
@@ -63,7 +65,25 @@ impl BrokerVersions {
                 )
             })
             .collect();
-        Self { ranges }
+        // An epoch of -1 means the broker finalizes nothing (KIP-584).
+        let finalized_features = if response.finalized_features_epoch >= 0 {
+            response
+                .finalized_features
+                .iter()
+                .map(|f| (f.name.to_string(), f.max_version_level))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        Self {
+            ranges,
+            finalized_features,
+        }
+    }
+
+    /// The finalized level of a feature, if the broker reported one.
+    pub fn finalized_feature(&self, name: &str) -> Option<i16> {
+        self.finalized_features.get(name).copied()
     }
 
     /// The broker's range for an API key, if it supports it at all.

@@ -120,6 +120,23 @@ mod tests {
 
     use super::*;
 
+    /// From the `consumer_protocol` fuzz target: a subscription whose topic
+    /// array declares billions of entries. Decoding reserved them all up front
+    /// and aborted the process; now it is an error.
+    #[test]
+    fn a_forged_topic_count_is_an_error_not_an_abort() {
+        let blob = Bytes::from_static(&[
+            0x00, 0x7f, 0x37, 0x01, 0x00, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
+            0xff, 0xff, 0xff, 0xfa, 0xff,
+        ]);
+        assert!(decode_subscription(&blob).is_err());
+        assert!(decode_assignment(&blob).is_err());
+        let mut huge = vec![0x00, 0x00];
+        huge.extend_from_slice(&i32::MAX.to_be_bytes());
+        assert!(decode_subscription(&Bytes::from(huge.clone())).is_err());
+        assert!(decode_assignment(&Bytes::from(huge)).is_err());
+    }
+
     fn topic(name: &str) -> TopicName {
         TopicName(StrBytes::from_string(name.to_owned()))
     }

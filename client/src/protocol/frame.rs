@@ -14,11 +14,14 @@ pub const SIZE_PREFIX_BYTES: usize = 4;
 /// Kafka's `socket.request.max.bytes` default (100 MiB).
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 104_857_600;
 
+/// Most [`decode`] reserves ahead of the bytes it has seen.
+const RESERVE_AHEAD_MAX_BYTES: usize = 1024 * 1024;
+
 /// Takes one whole frame off the front of `buf`, without its size prefix.
 ///
 /// Returns `Ok(None)` while the frame is incomplete; the caller reads more
 /// and calls again. Once the prefix is known, `buf` is grown to hold the
-/// rest of the frame, so reads land in place. A declared size over
+/// rest of the frame (up to 1 MiB ahead at a time), so reads land in place. A declared size over
 /// `max_frame_bytes`, or a negative one, is an error and nothing is reserved.
 pub fn decode(
     buf: &mut BytesMut,
@@ -38,7 +41,10 @@ pub fn decode(
     }
     let total = SIZE_PREFIX_BYTES + declared_bytes;
     if buf.len() < total {
-        buf.reserve(total - buf.len());
+        // Room for what is declared, up to a cap: a peer that declares a
+        // large frame and then sends nothing (or trickles) must not make us
+        // hold the whole size. Past the cap the buffer grows as bytes come.
+        buf.reserve((total - buf.len()).min(RESERVE_AHEAD_MAX_BYTES));
         return Ok(None);
     }
     buf.advance(SIZE_PREFIX_BYTES);

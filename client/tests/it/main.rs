@@ -12,17 +12,22 @@
 //! - `consumer_group`: consumer groups against broker-lite's coordinator (sharing,
 //!   a crashed member, cooperative rebalances, restarts from commits, a
 //!   group shared with kcat);
+//! - `transactions`: the transactional producer against broker-lite's
+//!   transaction coordinator, and the exactly-once example under SIGKILL;
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 //! - `security`: TLS (server and mutual, CA and hostname checks) and SASL
 //!   (PLAIN, SCRAM-SHA-256/512) through a front that plays the broker's
 //!   secured listener before broker-lite.
 
 mod admin;
+mod churn;
 mod consumer;
 mod consumer_group;
+mod faults;
 mod groups;
 mod mock_cluster;
 mod murmur2;
 mod producer;
 mod security;
 mod support;
+mod transactions;

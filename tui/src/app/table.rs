@@ -18,6 +18,12 @@ pub enum TableKind {
     Topics,
     TopicPartitions,
     Brokers,
+    /// The Messages screen's topic picker.
+    MessageTopics,
+    /// One topic's records: always newest first, so not sortable.
+    Messages,
+    /// The lines of the open record; the selection is the scroll position.
+    RecordLines,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +78,8 @@ const GROUP_PARTITIONS: &[Column] = &[
     col("ETA", true),
     col("Status", true),
     fixed("Trend"),
+    // Drawn second; numbered last so the columns above keep their indexes.
+    col("Member", false),
 ];
 
 const TOPICS: &[Column] = &[
@@ -102,6 +110,21 @@ const BROKERS: &[Column] = &[
     fixed("Role"),
 ];
 
+const MESSAGE_TOPICS: &[Column] = &[
+    fixed("Topic"),
+    fixed("Parts"),
+    fixed("Retained"),
+    fixed("Produce/s"),
+];
+
+const MESSAGES: &[Column] = &[
+    fixed("P"),
+    fixed("Offset"),
+    fixed("Time (UTC)"),
+    fixed("Key"),
+    fixed("Value"),
+];
+
 /// Which column a table is sorted by, and which way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortState {
@@ -118,6 +141,9 @@ impl TableKind {
             Self::Topics => TOPICS,
             Self::TopicPartitions => TOPIC_PARTITIONS,
             Self::Brokers => BROKERS,
+            Self::MessageTopics => MESSAGE_TOPICS,
+            Self::Messages => MESSAGES,
+            Self::RecordLines => &[],
         }
     }
 
@@ -195,6 +221,7 @@ pub fn compare_group_partitions(
         5 => by(a.consume_rate_per_s, b.consume_rate_per_s),
         6 => eta_key(&a.catch_up).cmp(&eta_key(&b.catch_up)),
         7 => a.status.cmp(&b.status),
+        9 => a.member_id.cmp(&b.member_id),
         _ => Ordering::Equal,
     };
     let tie = a.topic.cmp(&b.topic).then(a.partition.cmp(&b.partition));

@@ -3,6 +3,7 @@
 
 use crate::evaluation::time_lag::UnknownReason;
 use crate::evaluation::{CatchUp, TimeLag};
+use crate::model::TopicPartition;
 
 /// Exact up to five digits, then k/M/G with one decimal, so lag columns
 /// stay narrow at 80 columns.
@@ -88,6 +89,37 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 pub const SPARK_GAP: char = '·';
 
 /// The newest `width` samples as block characters, scaled to their max.
+/// A byte count in B, KiB, MiB or GiB with one decimal.
+pub fn bytes(n: usize) -> String {
+    const UNITS: [(usize, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if n >= size {
+            return format!("{:.1} {unit}", n as f64 / size as f64);
+        }
+    }
+    format!("{n} B")
+}
+
+/// A member's partitions, grouped by topic: `orders 0,3 · events 1`.
+pub fn assignment(partitions: &[TopicPartition]) -> String {
+    let mut out = String::new();
+    let mut current: Option<&str> = None;
+    for tp in partitions {
+        if current == Some(tp.topic.as_str()) {
+            out.push(',');
+        } else {
+            if current.is_some() {
+                out.push_str(" · ");
+            }
+            out.push_str(&tp.topic);
+            out.push(' ');
+            current = Some(&tp.topic);
+        }
+        out.push_str(&tp.partition.to_string());
+    }
+    out
+}
+
 pub fn sparkline<'a>(
     samples: impl DoubleEndedIterator<Item = &'a Option<u64>> + ExactSizeIterator,
     width: usize,
@@ -111,6 +143,24 @@ pub fn sparkline<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_use_binary_units() {
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 << 20), "3.0 MiB");
+    }
+
+    #[test]
+    fn assignment_groups_partitions_by_topic() {
+        let tps = [
+            TopicPartition::new("events", 1),
+            TopicPartition::new("orders", 0),
+            TopicPartition::new("orders", 3),
+        ];
+        assert_eq!(assignment(&tps), "events 1 · orders 0,3");
+        assert_eq!(assignment(&[]), "");
+    }
 
     #[test]
     fn compact_keeps_small_numbers_exact() {

@@ -1,13 +1,16 @@
 //! The groups table and one group's partitions.
 
+use std::collections::HashMap;
+
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell};
+use ratatui::widgets::{Block, Cell, Row, Table, Widget};
 
 use super::table::{self, always, from};
 use super::{format, style};
 use crate::app::{App, TableKind};
+use crate::evaluation::GroupEval;
 
 /// Samples shown per sparkline: wider terminals get a longer trend.
 fn spark_width(area_width: u16) -> u16 {
@@ -68,10 +71,129 @@ pub fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(group) = app.current_group() else {
         return;
     };
+    let members_height = members_height(group, area.height);
+    let [members_area, partitions_area] =
+        Layout::vertical([Constraint::Length(members_height), Constraint::Min(0)]).areas(area);
+    if members_height > 0 {
+        render_members(group, members_area, buf);
+    }
+    render_partitions(app, group, partitions_area, buf);
+}
+
+/// Rows for the members table: all of them up to a third of the body, so
+/// the partitions keep most of the screen. None for an empty group.
+fn members_height(group: &GroupEval, body_height: u16) -> u16 {
+    if group.member_assignments.is_empty() {
+        return 0;
+    }
+    // Borders and the header take three rows.
+    let wanted = u16::try_from(group.member_assignments.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(3);
+    wanted.min((body_height / 3).max(4))
+}
+
+/// Who owns what (`kafka-consumer-groups --describe --members --verbose`),
+/// with each member's lag. Not selectable: it is a legend for the
+/// partitions table below, whose Member column names the same clients.
+fn render_members(group: &GroupEval, area: Rect, buf: &mut Buffer) {
+    let wide = area.width >= 120;
+    let mut header = vec!["Client", "Host", "Parts", "Lag", "Lag time", "Assignment"];
+    let mut widths = vec![
+        Constraint::Length(column_width(
+            group
+                .member_assignments
+                .iter()
+                .map(|m| m.client_id.as_str()),
+            6,
+            24,
+        )),
+        Constraint::Length(column_width(
+            group.member_assignments.iter().map(|m| m.host.as_str()),
+            4,
+            20,
+        )),
+        Constraint::Length(5),
+        Constraint::Length(7),
+        Constraint::Length(9),
+        Constraint::Fill(1),
+    ];
+    if wide {
+        header.push("Member id");
+        widths.push(Constraint::Length(column_width(
+            group
+                .member_assignments
+                .iter()
+                .map(|m| m.member_id.as_str()),
+            9,
+            60,
+        )));
+    }
+    let rows = group.member_assignments.iter().map(|m| {
+        let mut cells = vec![
+            Cell::from(m.client_id.clone()),
+            Cell::from(m.host.clone()),
+            Cell::from(m.assignment.len().to_string()),
+            Cell::from(m.lag.map_or_else(|| "-".to_owned(), format::compact)),
+            Cell::from(
+                m.max_time_lag
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), format::time_lag),
+            ),
+            Cell::from(format::assignment(&m.assignment)),
+        ];
+        if wide {
+            cells.push(Cell::from(Span::styled(m.member_id.clone(), style::DIM)));
+        }
+        Row::new(cells)
+    });
+    let title = format!(" Members ({}) ", group.member_assignments.len());
+    Table::new(rows, widths)
+        .header(Row::new(header).style(style::HEADER))
+        .column_spacing(1)
+        .block(Block::bordered().title(Span::styled(title, style::TITLE)))
+        .render(area, buf);
+}
+
+/// The widest value, but at least `min` (the header) and at most `max`.
+fn column_width<'a>(values: impl Iterator<Item = &'a str>, min: usize, max: usize) -> u16 {
+    let widest = values.map(|v| v.chars().count()).max().unwrap_or(0);
+    u16::try_from(widest.clamp(min, max)).unwrap_or(u16::MAX)
+}
+
+fn render_partitions(app: &App, group: &GroupEval, area: Rect, buf: &mut Buffer) {
     let rows = app.group_partition_rows();
     let spark = spark_width(area.width);
+    let clients: HashMap<&str, &str> = group
+        .member_assignments
+        .iter()
+        .map(|m| (m.member_id.as_str(), m.client_id.as_str()))
+        .collect();
+    // Partition and Member are as wide as their longest value, so at 160
+    // columns neither takes the slack (which stays right of the table).
+    let widest = group
+        .partitions
+        .iter()
+        .map(|p| p.topic.chars().count() + 1 + p.partition.to_string().len())
+        .max()
+        .unwrap_or(0);
+    // "Partition▲" is ten wide; very long topic names are cut at 40.
+    let partition_width = u16::try_from(widest.clamp(10, 40)).unwrap_or(40);
     let layout = [
-        always(0, Constraint::Fill(1)),
+        always(0, Constraint::Length(partition_width)),
+        from(
+            120,
+            9,
+            Constraint::Length(column_width(
+                group
+                    .member_assignments
+                    .iter()
+                    .map(|m| m.client_id.as_str())
+                    .chain(["unassigned"]),
+                7,
+                30,
+            )),
+        ),
         always(1, Constraint::Length(10)),
         always(2, Constraint::Length(10)),
         always(3, Constraint::Length(7)),
@@ -126,6 +248,10 @@ pub fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
                 Some(offset) => Cell::from(offset.to_string()),
                 None => Cell::from(Span::styled("no commit", style::DIM)),
             };
+            let member = match p.member_id.as_deref() {
+                Some(id) => Cell::from(clients.get(id).copied().unwrap_or(id).to_owned()),
+                None => Cell::from(Span::styled("unassigned", style::DIM)),
+            };
             vec![
                 Cell::from(format!("{}-{}", p.topic, p.partition)),
                 committed,
@@ -136,6 +262,7 @@ pub fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(format::catch_up(&p.catch_up)),
                 Cell::from(Span::styled(p.status.label(), style::status(p.status))),
                 Cell::from(trend),
+                member,
             ]
         },
     );

@@ -25,7 +25,10 @@ pub fn lines() -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     lines.extend(rows.iter().filter(|r| !r.filter_input).map(row));
     lines.push(Line::from(""));
-    lines.push(Line::styled("While typing a filter", style::HEADER));
+    lines.push(Line::styled(
+        "While typing a filter or prompt",
+        style::HEADER,
+    ));
     lines.extend(rows.iter().filter(|r| r.filter_input).map(row));
     lines.push(Line::from(""));
     lines.push(Line::styled("Lag time marks", style::HEADER));

@@ -14,7 +14,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut spans: Vec<Span<'_>> = Vec::new();
     let sep = || Span::styled(" │ ", style::DIM);
 
-    if status.filter_editing || !status.filter.is_empty() {
+    if let Some(prompt) = status.prompt {
+        spans.push(Span::styled(
+            format!("{}: {}▏", prompt.kind.label(), prompt.text),
+            style::TITLE,
+        ));
+        spans.push(sep());
+    } else if status.filter_editing || !status.filter.is_empty() {
         let cursor = if status.filter_editing { "▏" } else { "" };
         spans.push(Span::styled(
             format!("/{}{cursor}", status.filter),

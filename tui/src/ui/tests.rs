@@ -6,10 +6,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::draw;
-use crate::action::{Action, Screen};
+use crate::action::{Action, Command, Screen};
 use crate::app::App;
 use crate::evaluation::EvalConfig;
 use crate::fixture::{self, SCENARIO_STEPS, STEP_MS};
+use crate::messages::{ReaderPhase, ReaderUpdate};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -293,4 +294,99 @@ fn selected_row_is_highlighted() {
             .add_modifier
             .contains(Modifier::REVERSED)
     );
+}
+
+/// The Messages screen on `orders` with `count` records from the reader.
+fn browsing(count: usize) -> App {
+    let mut app = with([Action::Show(Screen::Messages)]);
+    let orders = app
+        .message_topic_rows()
+        .iter()
+        .position(|t| t.name == "orders")
+        .expect("orders in the scenario");
+    for _ in 0..orders {
+        app.update(Action::Down);
+    }
+    let command = app.update(Action::Open);
+    assert!(matches!(command, Some(Command::Browse(_))), "{command:?}");
+    app.update(Action::Browsed(Box::new(ReaderUpdate {
+        session: 1,
+        records: fixture::records(count, 6),
+        scanned: count as u64,
+        phase: ReaderPhase::CaughtUp,
+    })));
+    app
+}
+
+#[test]
+fn messages_topic_picker() {
+    let screens = snapshot_all_sizes("messages_topics", &with([Action::Show(Screen::Messages)]));
+    assert!(screens[0].contains("Messages: pick a topic (5)"));
+    assert!(screens[0].contains("5 Messages"));
+}
+
+#[test]
+fn messages_list_newest_first() {
+    let app = browsing(60);
+    let screens = snapshot_all_sizes("messages_list", &app);
+    // The newest record (the 60th: partition 5, offset 9) is on top.
+    let first_row = screens[0].lines().nth(3).expect("a row");
+    let cells: Vec<&str> = first_row
+        .trim_matches(['"', '│'])
+        .split_whitespace()
+        .collect();
+    assert_eq!(cells[..2], ["5", "9"], "{first_row}");
+    assert!(screens[0].contains("60/10000 records"));
+    assert!(screens[0].contains("at the end"));
+    assert!(
+        screens[1].contains("2023-11-14 22:13:20.059"),
+        "full time when wide"
+    );
+}
+
+#[test]
+fn record_view_pretty_prints_json() {
+    // Row 2 is the 58th record (i = 57): a JSON order.
+    let app = {
+        let mut app = browsing(60);
+        app.update(Action::Down);
+        app.update(Action::Down);
+        app.update(Action::Open);
+        app
+    };
+    let screens = snapshot_all_sizes("record_json", &app);
+    assert!(screens[0].contains("Value (json, "), "{}", screens[0]);
+    assert!(screens[0].contains(r#"    "order_id": 57,"#));
+    assert!(screens[0].contains("trace-id: "));
+}
+
+#[test]
+fn record_view_dumps_binary_as_hex() {
+    // Row 4 is the 56th record (i = 55): every 7th value is binary.
+    let mut app = browsing(60);
+    for _ in 0..4 {
+        app.update(Action::Down);
+    }
+    app.update(Action::Open);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Value (binary, 7 B)"), "{screen}");
+    assert!(
+        screen.contains("00000000  00 01 fe ff 4b 63 37"),
+        "{screen}"
+    );
+    assert!(screen.contains("Key (utf-8, "), "{screen}");
+}
+
+#[test]
+fn start_prompt_shows_in_the_status_line() {
+    let mut app = browsing(10);
+    for action in [
+        Action::StartSeek,
+        Action::FilterChar('1'),
+        Action::FilterChar('5'),
+    ] {
+        app.update(action);
+    }
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("from: 15▏"), "{screen}");
 }

@@ -1,0 +1,92 @@
+//! TxnOffsetCommit: v0–3. Offsets committed inside a transaction: checked
+//! against the group (v3 carries the member, KIP-447) and held by the
+//! transaction coordinator until the transaction commits; an abort drops
+//! them.
+
+use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::messages::txn_offset_commit_response::{
+    TxnOffsetCommitResponsePartition, TxnOffsetCommitResponseTopic,
+};
+use kctl_client::protocol::messages::{TxnOffsetCommitRequest, TxnOffsetCommitResponse};
+
+use crate::state::{BrokerState, now_ms};
+use crate::txn::PendingOffset;
+
+/// PRODUCER_FENCED replaces INVALID_PRODUCER_EPOCH from v3 (KIP-588).
+const PRODUCER_FENCED_MIN_VERSION: i16 = 3;
+
+pub(super) fn handle(
+    state: &BrokerState,
+    request: TxnOffsetCommitRequest,
+    version: i16,
+) -> TxnOffsetCommitResponse {
+    let id = request.transactional_id.0.as_str();
+    let group = request.group_id.0.as_str();
+    let max_metadata = state.config.group.offset_metadata_max_bytes;
+    let mut too_large = Vec::new();
+    let mut offsets = Vec::new();
+    let now = now_ms();
+    for t in &request.topics {
+        for p in &t.partitions {
+            let metadata = p.committed_metadata.as_ref().map(|m| m.to_string());
+            if metadata.as_ref().is_some_and(|m| m.len() > max_metadata) {
+                too_large.push((t.name.0.to_string(), p.partition_index));
+                continue;
+            }
+            offsets.push(PendingOffset {
+                group: group.to_owned(),
+                topic: t.name.0.to_string(),
+                partition: p.partition_index,
+                offset: p.committed_offset,
+                leader_epoch: p.committed_leader_epoch,
+                metadata,
+                commit_timestamp_ms: now,
+            });
+        }
+    }
+    let instance_id = request.group_instance_id.as_ref().map(|i| i.as_str());
+    let outcome = state
+        .groups
+        .validate_txn_commit(
+            group,
+            request.generation_id,
+            request.member_id.as_str(),
+            instance_id,
+        )
+        .map_err(|code| code.code())
+        .and_then(|()| {
+            state
+                .txns
+                .add_offsets(id, request.producer_id.0, request.producer_epoch, offsets)
+                .map_err(|e| {
+                    tracing::debug!(transactional_id = id, group, "TxnOffsetCommit refused: {e}");
+                    e.code(version, PRODUCER_FENCED_MIN_VERSION).code()
+                })
+        });
+    let code_for = |topic: &str, partition: i32| match &outcome {
+        _ if too_large.iter().any(|(t, p)| t == topic && *p == partition) => {
+            ErrorCode::OffsetMetadataTooLarge.code()
+        }
+        Ok(()) => 0,
+        Err(code) => *code,
+    };
+    let topics = request
+        .topics
+        .iter()
+        .map(|t| {
+            TxnOffsetCommitResponseTopic::default()
+                .with_name(t.name.clone())
+                .with_partitions(
+                    t.partitions
+                        .iter()
+                        .map(|p| {
+                            TxnOffsetCommitResponsePartition::default()
+                                .with_partition_index(p.partition_index)
+                                .with_error_code(code_for(t.name.0.as_str(), p.partition_index))
+                        })
+                        .collect(),
+                )
+        })
+        .collect();
+    TxnOffsetCommitResponse::default().with_topics(topics)
+}
