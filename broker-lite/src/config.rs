@@ -478,7 +478,7 @@ impl BrokerConfig {
             _ => i64::MAX.to_string(),
         };
         let group = &self.group;
-        let rows: [(&'static str, String, ConfigType, &'static str); 32] = [
+        let rows: [(&'static str, String, ConfigType, &'static str); 34] = [
             (
                 "node.id",
                 self.node_id.to_string(),
