@@ -274,6 +274,36 @@ pub(crate) fn resource(entity: &crate::cli::Entity) -> anyhow::Result<ConfigReso
     }
 }
 
+/// How long a topic that is not (yet) in the metadata is looked for again.
+/// Kafka answers CreateTopics once the controller has the topic; brokers
+/// learn of it a moment later, so `kctl topic create t && kctl produce t`
+/// would otherwise fail now and then on a multi-broker cluster.
+const NEW_TOPIC_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A topic's metadata; a topic missing from the metadata (or without
+/// leaders yet) is asked for again for a few seconds before that answer
+/// stands.
+pub(crate) async fn topic_metadata(
+    client: &kctl_client::Client,
+    topic: &str,
+) -> kctl_client::Result<std::sync::Arc<kctl_client::metadata::TopicMetadata>> {
+    use kctl_client::ErrorCode;
+    let deadline = tokio::time::Instant::now() + NEW_TOPIC_GRACE;
+    loop {
+        match client.topic_metadata(topic).await {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some(ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable)
+                ) && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            answer => return answer,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,35 +365,5 @@ mod tests {
         assert_eq!(outcome(0, 3), Code::Success);
         assert_eq!(outcome(1, 3), Code::Partial);
         assert_eq!(outcome(3, 3), Code::Failure);
-    }
-}
-
-/// How long a topic that is not (yet) in the metadata is looked for again.
-/// Kafka answers CreateTopics once the controller has the topic; brokers
-/// learn of it a moment later, so `kctl topic create t && kctl produce t`
-/// would otherwise fail now and then on a multi-broker cluster.
-const NEW_TOPIC_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// A topic's metadata; a topic missing from the metadata (or without
-/// leaders yet) is asked for again for a few seconds before that answer
-/// stands.
-pub(crate) async fn topic_metadata(
-    client: &kctl_client::Client,
-    topic: &str,
-) -> kctl_client::Result<std::sync::Arc<kctl_client::metadata::TopicMetadata>> {
-    use kctl_client::ErrorCode;
-    let deadline = tokio::time::Instant::now() + NEW_TOPIC_GRACE;
-    loop {
-        match client.topic_metadata(topic).await {
-            Err(e)
-                if matches!(
-                    e.code(),
-                    Some(ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable)
-                ) && tokio::time::Instant::now() < deadline =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            }
-            answer => return answer,
-        }
     }
 }

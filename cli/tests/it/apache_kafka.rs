@@ -857,9 +857,9 @@ fn commits_and_lag_read_the_same_in_kafka_consumer_groups() {
         .run()
         .success();
     assert!(
-        !kctl_group_rows(&cluster, &group, &topic)
+        kctl_group_rows(&cluster, &group, &topic)
             .get(&0)
-            .is_some_and(|r| r.0.is_some())
+            .is_none_or(|r| r.0.is_none())
     );
     cluster
         .kctl(&["group", "delete", &group, "--yes"])
