@@ -55,17 +55,18 @@ use crate::client::{Client, ClientConfig};
 use crate::connection::{Connection, Throttled};
 use crate::error::{Error, ErrorCode, RequestError, Result};
 
+pub use crate::offsets::{
+    IsolationLevel, ListedOffset, OffsetAndMetadata, OffsetSpec, TopicPartition,
+};
 pub use cluster::ClusterDescription;
 pub use configs::{
     AlterConfigOp, ConfigEntry, ConfigResource, ConfigSource, ConfigSynonym, ConfigType,
     DescribeConfigsOptions,
 };
 pub use groups::{
-    CommittedOffset, GroupDescription, GroupListing, GroupMember, GroupResult, Lag,
-    ListGroupsOptions, PartitionLag, PlannedOffset, ResetTarget, decode_assignment,
-    decode_subscription,
+    GroupDescription, GroupListing, GroupMember, GroupResult, Lag, ListGroupsOptions, PartitionLag,
+    PlannedOffset, ResetTarget, decode_assignment, decode_subscription,
 };
-pub use partitions::{IsolationLevel, ListedOffset, OffsetSpec};
 pub use topics::{
     CreateTopicsOptions, CreatedTopic, NewPartitions, NewTopic, PartitionInfo, TopicDescription,
     TopicId, TopicListing,
@@ -125,28 +126,6 @@ impl Default for AdminConfig {
 pub struct TopicResult<T> {
     pub topic: String,
     pub result: Result<T>,
-}
-
-/// A topic and one of its partitions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TopicPartition {
-    pub topic: String,
-    pub partition: i32,
-}
-
-impl TopicPartition {
-    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
-        Self {
-            topic: topic.into(),
-            partition,
-        }
-    }
-}
-
-impl std::fmt::Display for TopicPartition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{}", self.topic, self.partition)
-    }
 }
 
 /// One item's outcome in a call about many partitions.
@@ -368,16 +347,6 @@ fn should_retry(error: &Error) -> bool {
         ),
         _ => false,
     }
-}
-
-/// A response that did not answer for a partition it was asked about:
-/// an error for that partition, never a silent gap.
-fn partition_left_out(api_key: kafka_protocol::messages::ApiKey, tp: &TopicPartition) -> Error {
-    Error::kafka(
-        ErrorCode::UnknownServerError,
-        crate::error::ErrorContext::partition(api_key, &tp.topic, tp.partition)
-            .with_message(Some("the broker's response left it out".into())),
-    )
 }
 
 /// Turns a response's error code and message into a per-item result.

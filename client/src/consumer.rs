@@ -102,56 +102,11 @@ use tokio::time::Instant;
 use crate::backoff::Backoff;
 use crate::client::{Client, ClientConfig};
 use crate::error::{Error, Result};
+pub use crate::offsets::{IsolationLevel, OffsetAndMetadata, TopicPartition};
 pub use crate::protocol::records::TimestampType;
 pub use assignor::Assignor;
 pub use group::{GroupHandle, RebalanceListener};
 use state::{Inner, StartAt};
-
-/// An offset to commit (the offset of the next record to read) with
-/// optional application metadata stored alongside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OffsetAndMetadata {
-    pub offset: i64,
-    pub metadata: Option<String>,
-}
-
-impl OffsetAndMetadata {
-    pub fn new(offset: i64) -> Self {
-        Self {
-            offset,
-            metadata: None,
-        }
-    }
-
-    pub fn with_metadata(offset: i64, metadata: impl Into<String>) -> Self {
-        Self {
-            offset,
-            metadata: Some(metadata.into()),
-        }
-    }
-}
-
-/// A topic and one of its partitions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TopicPartition {
-    pub topic: Arc<str>,
-    pub partition: i32,
-}
-
-impl TopicPartition {
-    pub fn new(topic: impl AsRef<str>, partition: i32) -> Self {
-        Self {
-            topic: Arc::from(topic.as_ref()),
-            partition,
-        }
-    }
-}
-
-impl fmt::Display for TopicPartition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.topic, self.partition)
-    }
-}
 
 /// One record header. Keys may repeat and values may be null (KIP-82);
 /// both survive as they were produced.
@@ -195,25 +150,6 @@ pub enum OffsetReset {
     /// No automatic choice: the partition reports an error and waits for a
     /// seek.
     None,
-}
-
-/// Which records of transactional producers are visible.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IsolationLevel {
-    /// Everything, including aborted and still-open transactions (the
-    /// default, as in Java).
-    ReadUncommitted,
-    /// Only committed records, up to the last stable offset.
-    ReadCommitted,
-}
-
-impl IsolationLevel {
-    pub(crate) fn wire(self) -> i8 {
-        match self {
-            Self::ReadUncommitted => 0,
-            Self::ReadCommitted => 1,
-        }
-    }
 }
 
 /// Consumer settings. Names and defaults follow Java's `ConsumerConfig`.

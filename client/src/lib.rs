@@ -197,6 +197,8 @@ pub mod error;
 #[cfg(feature = "client")]
 pub mod metadata;
 #[cfg(feature = "client")]
+pub mod offsets;
+#[cfg(feature = "client")]
 pub mod perf;
 #[cfg(feature = "client")]
 pub mod producer;
@@ -209,10 +211,11 @@ pub use admin::{Admin, AdminConfig};
 pub use client::{Client, ClientConfig};
 #[cfg(feature = "client")]
 pub use consumer::{
-    Assignor, Consumer, ConsumerConfig, ConsumerRecord, GroupHandle, IsolationLevel,
-    OffsetAndMetadata, OffsetReset, RebalanceListener, TopicPartition,
+    Assignor, Consumer, ConsumerConfig, ConsumerRecord, GroupHandle, OffsetReset, RebalanceListener,
 };
 #[cfg(feature = "client")]
 pub use error::{Error, ErrorCode, Result};
+#[cfg(feature = "client")]
+pub use offsets::{IsolationLevel, ListedOffset, OffsetAndMetadata, OffsetSpec, TopicPartition};
 #[cfg(feature = "client")]
 pub use producer::{Acks, Producer, ProducerConfig, Record, RecordMetadata};

@@ -491,12 +491,7 @@ impl Bounds {
         let missing: Vec<(AdminTp, OffsetSpec)> = partitions
             .iter()
             .filter(|tp| !self.ends.contains_key(*tp))
-            .map(|tp| {
-                (
-                    AdminTp::new(tp.topic.to_string(), tp.partition),
-                    OffsetSpec::Latest,
-                )
-            })
+            .map(|tp| ((*tp).clone(), OffsetSpec::Latest))
             .collect();
         if missing.is_empty() {
             return Ok(());
@@ -809,7 +804,7 @@ async fn place(
     let specs: Vec<(AdminTp, OffsetSpec)> = partitions
         .iter()
         .flat_map(|tp| {
-            let admin_tp = AdminTp::new(tp.topic.to_string(), tp.partition);
+            let admin_tp = (*tp).clone();
             [
                 (admin_tp.clone(), OffsetSpec::Earliest),
                 (admin_tp, OffsetSpec::Latest),

@@ -281,7 +281,7 @@ async fn print_topics(settings: &Settings) -> anyhow::Result<()> {
             partitions: *partitions,
             log_end_offsets: listed
                 .iter()
-                .filter(|l| l.partition.topic == *topic)
+                .filter(|l| &*l.partition.topic == *topic)
                 .filter_map(|l| l.result.as_ref().ok().and_then(|o| o.offset))
                 .sum(),
         })

@@ -155,7 +155,7 @@ pub(crate) async fn run(settings: &Settings, args: GroupResetOffsetsArgs) -> any
         .iter()
         .map(|p| Planned {
             group: group.clone(),
-            topic: p.partition.topic.clone(),
+            topic: p.partition.topic.to_string(),
             partition: p.partition.partition,
             current_offset: p.current_offset,
             new_offset: p.new_offset,

@@ -20,9 +20,6 @@ use super::{Admin, TopicResult, check};
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::protocol::StrBytes;
 
-/// Metadata v10 is the first with topic ids; v12 is what the client caps at.
-const METADATA_VERSION_CAP: i16 = 12;
-
 /// A topic's id (KIP-516). Shown the way Kafka shows it: 22 characters of
 /// URL-safe base64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -486,7 +483,7 @@ impl Admin {
         topics: Option<&[String]>,
     ) -> Result<MetadataResponse> {
         let (conn, _) = self.client.any_connection().await?;
-        let version = conn.version_for::<MetadataRequest>(Some(METADATA_VERSION_CAP))?;
+        let version = conn.version_for::<MetadataRequest>(None)?;
         let topics = topics.map(|names| {
             names
                 .iter()
