@@ -336,7 +336,15 @@ pub(crate) async fn list_offsets_on(
         .map(|query| {
             let tp = &query.tp;
             let Some(p) = answers.remove(&(tp.topic.to_string(), tp.partition)) else {
-                return Err(partition_left_out(ApiKey::ListOffsets, tp));
+                // A leader that no longer hosts the partition (it moved
+                // since the metadata was read) leaves it out: retriable
+                // after a metadata refresh, as the consumer has always
+                // treated it.
+                return Err(Error::kafka(
+                    ErrorCode::UnknownTopicOrPartition,
+                    ErrorContext::partition(ApiKey::ListOffsets, &tp.topic, tp.partition)
+                        .with_message(Some("the broker's response left it out".into())),
+                ));
             };
             if let Some(code) = ErrorCode::try_from_code(p.error_code) {
                 return Err(Error::kafka(

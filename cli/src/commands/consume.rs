@@ -603,7 +603,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
         };
     }
     let consumer = connect::consumer(settings, config).await?;
-    let admin = Admin::new(consumer.client().clone(), connect::admin_config(settings));
+    let admin = Admin::with_client(consumer.client().clone(), connect::admin_config(settings));
 
     let printed: Printed = Arc::default();
     let fixed = if let Some(group) = &args.group {

@@ -198,7 +198,7 @@ async fn produce(
         let record = Record::new(topic)
             .key(customer.as_bytes())
             .value(value.as_bytes())
-            .header("source", Some(b"kctl-demo".as_slice()));
+            .header("source", "kctl-demo");
         let counter = Arc::clone(&produced);
         producer
             .send_with_callback(record, move |result| {

@@ -296,6 +296,20 @@ impl Admin {
         Ok(futures::future::join_all(asks).await)
     }
 
+    /// Describes one group; a group that does not exist is described as
+    /// `Dead` with no members, as Kafka does.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let group = admin.describe_group("billing").await?;
+    /// println!("{} is {} with {} members", group.group_id, group.state, group.members.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn describe_group(&self, group: &str) -> Result<GroupDescription> {
+        self.retrying("DescribeGroups", || self.describe_group_once(group))
+            .await
+    }
+
     async fn describe_group_once(&self, group: &str) -> Result<GroupDescription> {
         let (coordinator, conn) = self.group_coordinator(group).await?;
         let request = DescribeGroupsRequest::default().with_groups(vec![group_id(group)]);

@@ -495,6 +495,68 @@ impl Admin {
     }
 }
 
+/// Single-item forms of the calls above: the item's failure is the call's
+/// `Err`, so it cannot be dropped by accident.
+impl Admin {
+    /// Creates one topic; `Err` if the controller refused it (for example
+    /// `TopicAlreadyExists`).
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::NewTopic;
+    ///
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let created = admin
+    ///     .create_topic(NewTopic::new("orders").partitions(6).config("retention.ms", "86400000"))
+    ///     .await?;
+    /// println!("{} has {:?} partitions", created.name, created.partitions);
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_topic(&self, topic: NewTopic) -> Result<CreatedTopic> {
+        self.create_topics(&[topic], CreateTopicsOptions::default())
+            .await?
+            .into_iter()
+            .next()
+            .expect("one result per topic")
+            .result
+    }
+
+    /// Deletes one topic; `Err` if it does not exist or was not deleted.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// admin.delete_topic("orders").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_topic(&self, name: &str) -> Result<()> {
+        self.delete_topics(&[name])
+            .await?
+            .into_iter()
+            .next()
+            .expect("one result per topic")
+            .result
+    }
+
+    /// Describes one topic; `Err` (`UnknownTopicOrPartition`) if it does
+    /// not exist.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let topic = admin.describe_topic("orders").await?;
+    /// for p in &topic.partitions {
+    ///     println!("{}: leader {:?}, isr {:?}", p.partition, p.leader, p.isr);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn describe_topic(&self, name: &str) -> Result<TopicDescription> {
+        self.describe_topics(&[name])
+            .await?
+            .into_iter()
+            .next()
+            .expect("one result per topic")
+            .result
+    }
+}
+
 fn describe(
     name: String,
     t: &kafka_protocol::messages::metadata_response::MetadataResponseTopic,

@@ -12,6 +12,8 @@
 //! - `consumer_group`: consumer groups against broker-lite's coordinator (sharing,
 //!   a crashed member, cooperative rebalances, restarts from commits, a
 //!   group shared with kcat);
+//! - `examples`: every program in `client/examples/` runs against
+//!   broker-lite;
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 //! - `security`: TLS (server and mutual, CA and hostname checks) and SASL
 //!   (PLAIN, SCRAM-SHA-256/512) through a front that plays the broker's
@@ -20,6 +22,7 @@
 mod admin;
 mod consumer;
 mod consumer_group;
+mod examples;
 mod groups;
 mod mock_cluster;
 mod murmur2;
