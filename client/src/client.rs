@@ -20,6 +20,7 @@ use crate::protocol::StrBytes;
 
 /// Settings for a [`Client`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// `host:port` pairs used to discover the cluster.
     pub bootstrap_servers: Vec<String>,

@@ -231,6 +231,7 @@ pub enum OffsetReset {
 
 /// Consumer settings. Names and defaults follow Java's `ConsumerConfig`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ConsumerConfig {
     /// Bootstrap servers, connection and security settings, shared by every client kind.
     pub client: ClientConfig,

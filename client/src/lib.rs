@@ -383,8 +383,86 @@ pub use offsets::{IsolationLevel, ListedOffset, OffsetAndMetadata, OffsetSpec, T
 #[cfg(feature = "client")]
 pub use producer::{Acks, Producer, ProducerConfig, Record, RecordBytes, RecordMetadata};
 
+/// Compile-time checks of the API's shape (doctests; `compile_fail` ones
+/// must fail with the stated error).
+///
+/// There is one `TopicPartition`: the admin client's, the consumer's and
+/// the crate root's are the same type, so a partition from a consumer's
+/// assignment goes to an admin call as it is.
+///
+/// ```
+/// let from_consumer: kctl_client::consumer::TopicPartition = kctl_client::TopicPartition::new("t", 0);
+/// let for_admin: kctl_client::admin::TopicPartition = from_consumer;
+/// let _: kctl_client::offsets::TopicPartition = for_admin;
+/// ```
+///
+/// No second kind with a `String` topic exists to be mixed up with it:
+///
+/// ```compile_fail,E0308
+/// let _ = kctl_client::admin::TopicPartition { topic: String::from("t"), partition: 0 };
+/// ```
+///
+/// One `IsolationLevel` too: the crate root's goes to `group_lag` (which
+/// did not compile when the admin client had its own):
+///
+/// ```no_run
+/// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+/// admin.group_lag("g", kctl_client::IsolationLevel::ReadUncommitted).await?;
+/// admin.group_lag("g", kctl_client::consumer::IsolationLevel::ReadCommitted).await?;
+/// # Ok(()) }
+/// ```
+///
+/// Keys and values take strings and owned buffers:
+///
+/// ```
+/// use kctl_client::Record;
+/// let t = "events";
+/// let record = Record::new(t).key("k").value(String::from("v"));
+/// assert_eq!(record.value.as_deref(), Some(&b"v"[..]));
+/// let _ = Record::new(t).key(vec![1u8, 2]).value(bytes::Bytes::from_static(b"x"));
+/// ```
+///
+/// A record borrows what it does not own, so it cannot outlive a borrowed
+/// key:
+///
+/// ```compile_fail,E0597
+/// let record;
+/// {
+///     let key = String::from("k");
+///     record = kctl_client::Record::new("t").key(&key);
+/// }
+/// drop(record);
+/// ```
+#[cfg(doctest)]
+pub struct ApiShape;
+
 /// The README's "Use the library" snippet, compiled as a doctest so it
 /// cannot go stale.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The API guidelines' C-SEND-SYNC, checked by the compiler: every client
+/// and the values apps pass between tasks are `Send + Sync`.
+#[cfg(all(test, feature = "client"))]
+mod send_sync {
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn clients_and_their_values_are_send_and_sync() {
+        send_sync::<crate::Producer>();
+        send_sync::<crate::Consumer>();
+        send_sync::<crate::Admin>();
+        send_sync::<crate::Client>();
+        send_sync::<crate::Record<'static>>();
+        send_sync::<crate::ConsumerRecord>();
+        send_sync::<crate::RecordMetadata>();
+        send_sync::<crate::TopicPartition>();
+        send_sync::<crate::OffsetAndMetadata>();
+        send_sync::<crate::Error>();
+        send_sync::<crate::producer::DeliveryFuture>();
+        // A stream is polled by one task at a time: Send is what it needs.
+        fn send<T: Send>() {}
+        send::<crate::consumer::RecordStream>();
+    }
+}

@@ -105,6 +105,7 @@ pub enum PartitionerChoice {
 /// Producer settings. Names and defaults follow Java's `ProducerConfig`
 /// where one exists.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ProducerConfig {
     /// Bootstrap servers, connection and security settings, shared by every client kind.
     pub client: ClientConfig,
