@@ -4,16 +4,16 @@
 //!
 //! The application sees one [`Consumer`]. Behind it:
 //!
-//! - a *manager* task ([`manager`]) turns the subscription into an
+//! - a *manager* task (`manager`) turns the subscription into an
 //!   assignment, resolves positions that need a ListOffsets lookup (a reset,
 //!   a seek to the beginning, end or a timestamp), refreshes metadata when a
 //!   fetch says it is stale, and starts one fetch task per leader broker;
-//! - one *fetch task* per broker ([`fetcher`]) sends Fetch requests for the
+//! - one *fetch task* per broker (`fetcher`) sends Fetch requests for the
 //!   fetchable partitions that broker leads. It sends the next request as
 //!   soon as the previous response is buffered, so the broker is already
 //!   working on the next fetch while the application drains the last one;
 //! - a shared buffer of fetched, still-compressed partition data
-//!   ([`completed`]). `poll` and the stream decode from it, in order.
+//!   (`completed`). `poll` and the stream decode from it, in order.
 //!
 //! # Memory
 //!
@@ -80,6 +80,8 @@
 //! records since the last successful commit will be read again by the
 //! partition's next owner.
 
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod assignor;
 mod completed;
 mod fetcher;

@@ -342,26 +342,40 @@
 
 #![warn(missing_docs)]
 
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod protocol;
 
 #[cfg(feature = "client")]
 pub mod admin;
 #[cfg(feature = "client")]
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod backoff;
 #[cfg(feature = "client")]
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod client;
 #[cfg(feature = "client")]
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod connection;
 #[cfg(feature = "client")]
 pub mod consumer;
 #[cfg(feature = "client")]
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod error;
 
 #[cfg(feature = "client")]
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod metadata;
 #[cfg(feature = "client")]
 pub mod offsets;
 #[cfg(feature = "client")]
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod perf;
 #[cfg(feature = "client")]
 pub mod producer;

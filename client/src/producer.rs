@@ -4,8 +4,8 @@
 //!
 //! `send` picks a partition, reserves the record's bytes from the bounded
 //! buffer (`buffer_memory`) and appends the record, already encoded, to the
-//! partition's open batch ([`accumulator`]). A single background task, the
-//! [`sender`], seals batches when they are full, when `linger_ms` has passed
+//! partition's open batch (`accumulator`). A single background task, the
+//! `sender`, seals batches when they are full, when `linger_ms` has passed
 //! or on `flush`, groups what is ready by leader broker, and sends one
 //! Produce request per broker carrying one batch per partition, with at most
 //! `max_in_flight` requests outstanding per broker. Responses complete
@@ -40,6 +40,8 @@
 //! and re-sends the refused batch first.
 
 mod accumulator;
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod partitioner;
 pub mod properties;
 mod record;

@@ -5,7 +5,7 @@
 //! - the *membership* task finds the coordinator, joins (JoinGroup, with
 //!   the MEMBER_ID_REQUIRED retry), runs the assignor when it leads, syncs,
 //!   fetches committed offsets for new partitions and drives
-//!   [`Inner::apply_assignment`]; it rejoins when told to and when the
+//!   `Inner::apply_assignment`; it rejoins when told to and when the
 //!   subscription changes;
 //! - the *heartbeat* task, one per generation, heartbeats and reports
 //!   what it learns (a rebalance, fencing, a poll timeout) to the
