@@ -504,7 +504,23 @@ impl Drop for Handle {
 }
 
 impl Consumer {
-    /// Starts configuring a consumer.
+    /// Starts configuring a consumer; see [`ConsumerConfig`] for every
+    /// setting, its Kafka property and its default.
+    ///
+    /// ```no_run
+    /// use kctl_client::{Assignor, Consumer, IsolationLevel, OffsetReset};
+    ///
+    /// # async fn demo() -> kctl_client::Result<()> {
+    /// let consumer = Consumer::builder(["kafka-1:9092"])
+    ///     .group_id("billing")
+    ///     .assignors([Assignor::CooperativeSticky])
+    ///     .auto_offset_reset(OffsetReset::Earliest)
+    ///     .isolation_level(IsolationLevel::ReadCommitted)
+    ///     .max_poll_records(1000)
+    ///     .build()
+    ///     .await?;
+    /// # drop(consumer); Ok(()) }
+    /// ```
     pub fn builder<S: Into<String>>(
         bootstrap_servers: impl IntoIterator<Item = S>,
     ) -> ConsumerConfig {

@@ -82,7 +82,9 @@ impl fmt::Display for TopicPartition {
 ///
 /// assert_eq!(IsolationLevel::default(), IsolationLevel::ReadUncommitted);
 /// assert_eq!(IsolationLevel::ReadCommitted.to_string(), "read_committed");
-/// assert_eq!("read_committed".parse(), Ok(IsolationLevel::ReadCommitted));
+/// assert_eq!("read_committed".parse::<IsolationLevel>()?, IsolationLevel::ReadCommitted);
+/// assert!("serializable".parse::<IsolationLevel>().is_err());
+/// # Ok::<(), kctl_client::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -476,7 +476,23 @@ pub(crate) struct Inner {
 }
 
 impl Producer {
-    /// Starts configuring a producer.
+    /// Starts configuring a producer; see [`ProducerConfig`] for every
+    /// setting, its Kafka property and its default.
+    ///
+    /// ```no_run
+    /// use kctl_client::{Acks, Producer};
+    /// use kctl_client::producer::Compression;
+    ///
+    /// # async fn demo() -> kctl_client::Result<()> {
+    /// let producer = Producer::builder(["kafka-1:9092", "kafka-2:9092"])
+    ///     .client_id("orders-service")
+    ///     .acks(Acks::All)
+    ///     .linger_ms(20)
+    ///     .compression(Compression::Zstd)
+    ///     .build()
+    ///     .await?;
+    /// # drop(producer); Ok(()) }
+    /// ```
     pub fn builder<S: Into<String>>(
         bootstrap_servers: impl IntoIterator<Item = S>,
     ) -> ProducerConfig {

@@ -214,6 +214,16 @@ impl Admin {
 
     /// Lists the groups of every broker. A broker that fails makes the
     /// whole call fail: a partial list would silently hide groups.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ListGroupsOptions;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let stable = ListGroupsOptions { states: vec!["Stable".into()] };
+    /// for group in admin.list_groups(&stable).await? {
+    ///     println!("{} on broker {}", group.group_id, group.coordinator);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_groups(&self, options: &ListGroupsOptions) -> Result<Vec<GroupListing>> {
         self.retrying("ListGroups", || self.list_groups_once(options))
             .await
@@ -367,6 +377,13 @@ impl Admin {
 
     /// Deletes groups (they must have no members: `NON_EMPTY_GROUP`
     /// otherwise). One result per group, in order.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// admin.delete_groups(&["old-billing", "old-audit"]).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_groups<S: AsRef<str>>(&self, groups: &[S]) -> Result<Vec<GroupResult<()>>> {
         let ids: Vec<String> = groups.iter().map(|g| g.as_ref().to_owned()).collect();
         let asks = ids.iter().map(|group| async move {
@@ -395,6 +412,16 @@ impl Admin {
     /// it has a commit for when `None`. A partition without a commit is
     /// `Ok(None)`, never a number. Sorted by topic and partition when
     /// listing all; in request order otherwise.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for committed in admin.list_group_offsets("billing", None).await? {
+    ///     if let Some(offset) = committed.result? {
+    ///         println!("{} at {offset}", committed.partition);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_group_offsets(
         &self,
         group: &str,
@@ -442,6 +469,14 @@ impl Admin {
     /// id), which Kafka accepts only while the group has no active members;
     /// otherwise the group answers `UNKNOWN_MEMBER_ID` or
     /// `ILLEGAL_GENERATION`. One result per partition, in order.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let tp = kctl_client::TopicPartition::new("orders", 0);
+    /// admin.alter_group_offsets("billing", &[(tp, 42)]).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn alter_group_offsets(
         &self,
         group: &str,
@@ -479,6 +514,14 @@ impl Admin {
     /// Deletes the group's committed offsets of these partitions
     /// (OffsetDelete, KIP-496). Kafka refuses (`GROUP_SUBSCRIBED_TO_TOPIC`)
     /// for topics the group's members still consume.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let tp = kctl_client::TopicPartition::new("retired-topic", 0);
+    /// admin.delete_group_offsets("billing", &[tp]).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_group_offsets(
         &self,
         group: &str,
@@ -522,6 +565,14 @@ impl Admin {
     /// the group has a commit for or a member is assigned. The commits and
     /// the log end offsets are read back to back, so the lag is as close to
     /// one instant as two requests allow. Sorted by topic and partition.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for p in admin.group_lag("billing", kctl_client::IsolationLevel::ReadCommitted).await? {
+    ///     println!("{}: {}", p.partition, p.lag);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn group_lag(
         &self,
         group: &str,

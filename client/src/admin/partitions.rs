@@ -23,6 +23,17 @@ use crate::offsets::{
 impl Admin {
     /// Looks up offsets of many partitions at once, one request per leader.
     /// One result per requested partition, in order.
+    ///
+    /// ```no_run
+    /// use kctl_client::{IsolationLevel, OffsetSpec, TopicPartition};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let tp = TopicPartition::new("orders", 0);
+    /// let asks = [(tp.clone(), OffsetSpec::Earliest), (tp, OffsetSpec::Latest)];
+    /// for listed in admin.list_offsets(&asks, IsolationLevel::ReadCommitted).await? {
+    ///     println!("{}: {}", listed.partition, listed.result?);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_offsets(
         &self,
         partitions: &[(TopicPartition, OffsetSpec)],
@@ -48,6 +59,15 @@ impl Admin {
     /// Deletes every record before the given offset of each partition
     /// (`-1`: up to the high watermark). The result is the partition's new
     /// low watermark.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let tp = kctl_client::TopicPartition::new("orders", 0);
+    /// let low = admin.delete_records(&[(tp, 100)]).await?.all()?;
+    /// println!("partition 0 now starts at {}", low[0]);
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_records(
         &self,
         before: &[(TopicPartition, i64)],

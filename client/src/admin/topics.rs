@@ -340,6 +340,14 @@ impl Admin {
 
     /// Every topic in the cluster, sorted by name; internal topics
     /// (`__consumer_offsets`, …) only with `include_internal`.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for topic in admin.list_topics(false).await? {
+    ///     println!("{}: {} partitions", topic.name, topic.partitions);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_topics(&self, include_internal: bool) -> Result<Vec<TopicListing>> {
         let response = self
             .retrying("Metadata", || self.metadata_request(None))
@@ -408,6 +416,16 @@ impl Admin {
     }
 
     /// Grows topics to the given partition counts, on the controller.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::{ItemResults, NewPartitions};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// admin
+    ///     .create_partitions(&[NewPartitions::increase_to("orders", 12)], false)
+    ///     .await?
+    ///     .all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_partitions(
         &self,
         increases: &[NewPartitions],
