@@ -45,11 +45,9 @@ pub(crate) fn client_config(settings: &Settings) -> ClientConfig {
 
 pub(crate) fn admin_config(settings: &Settings) -> AdminConfig {
     let timeout_ms = settings.timeout.as_millis() as u64;
-    AdminConfig {
-        api_timeout_ms: timeout_ms,
-        operation_timeout_ms: i32::try_from(timeout_ms).unwrap_or(i32::MAX),
-        ..AdminConfig::default()
-    }
+    AdminConfig::default()
+        .api_timeout_ms(timeout_ms)
+        .operation_timeout_ms(i32::try_from(timeout_ms).unwrap_or(i32::MAX))
 }
 
 pub(crate) async fn admin(settings: &Settings) -> anyhow::Result<Admin> {

@@ -7,10 +7,9 @@
 //! cargo run -p kctl-client --example at_least_once -- localhost:9092 my-topic my-group
 //! ```
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use kctl_client::{Consumer, OffsetAndMetadata, OffsetReset, TopicPartition};
+use kctl_client::{Consumer, OffsetReset};
 
 #[tokio::main]
 async fn main() -> kctl_client::Result<()> {
@@ -35,19 +34,16 @@ async fn main() -> kctl_client::Result<()> {
         if records.is_empty() {
             break;
         }
-        let mut next: BTreeMap<TopicPartition, OffsetAndMetadata> = BTreeMap::new();
         for r in &records {
             process(r.value.as_deref().unwrap_or_default());
             processed += 1;
-            next.insert(
-                TopicPartition::new(&r.topic, r.partition),
-                OffsetAndMetadata::new(r.offset + 1),
-            );
         }
         // Only now is the batch done: commit the offset after each
-        // partition's last processed record. A commit refused because the
-        // group rebalanced is harmless: the new owner re-reads the batch.
-        if let Err(e) = consumer.commit_offsets_sync(next).await {
+        // partition's last processed record (`commit_records` does that per
+        // partition: `ConsumerRecord::next_offset`). A commit refused
+        // because the group rebalanced is harmless: the new owner re-reads
+        // the batch.
+        if let Err(e) = consumer.commit_records(&records).await {
             eprintln!("commit failed, the batch may be processed again: {e}");
         }
     }

@@ -49,12 +49,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..records {
         drop(producer.send(Record::new(TOPIC).value(&value)).await?);
     }
-    producer.close().await;
     let partitions = producer
         .client()
         .topic_metadata(TOPIC)
         .await?
         .partition_count();
+    producer.close().await;
 
     let consumer = Consumer::builder([bootstrap.clone()])
         .auto_offset_reset(OffsetReset::Earliest)

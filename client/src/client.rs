@@ -18,12 +18,9 @@ use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::metadata::{ClusterMetadata, TopicMetadata};
 use crate::protocol::StrBytes;
 
-/// Metadata v13 adds nothing the client reads; capping keeps the request
-/// shape the one exercised by the tests.
-const METADATA_VERSION_CAP: i16 = 12;
-
 /// Settings for a [`Client`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// `host:port` pairs used to discover the cluster.
     pub bootstrap_servers: Vec<String>,
@@ -187,7 +184,7 @@ impl Client {
                 .collect()
         });
         let (conn, _) = self.any_connection().await?;
-        let version = conn.version_for::<MetadataRequest>(Some(METADATA_VERSION_CAP))?;
+        let version = conn.version_for::<MetadataRequest>(None)?;
         let request =
             metadata_request(topics, self.inner.config.allow_auto_topic_creation, version);
         let response = conn.request_at(&request, version).await?;

@@ -126,10 +126,6 @@ impl Throttled for SaslAuthenticateResponse {
     }
 }
 
-/// The Produce version this client sends at most: v13 replaces topic names
-/// with topic ids (KIP-516), which the producer does not track yet.
-pub const PRODUCE_VERSION_CAP: i16 = 11;
-
 const WRITE_QUEUE_DEPTH: usize = 256;
 /// Frames the writer task takes from its queue before flushing.
 const WRITE_COALESCE_FRAMES: usize = 64;
@@ -406,8 +402,15 @@ impl Connection {
         &self.versions
     }
 
-    /// The version request `R` would be sent at, capped by `cap`.
+    /// The version request `R` would be sent at: the highest both sides
+    /// support, capped by the client's table
+    /// ([`crate::protocol::api::CLIENT_VERSION_CAPS`]) and by `cap`.
     pub fn version_for<R: Request>(&self, cap: Option<i16>) -> Result<i16, RequestError> {
+        let table = crate::protocol::api::client_version_cap(api_key::<R>());
+        let cap = match (cap, table) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         self.versions
             .version_for::<R>(cap)
             .ok_or(RequestError::UnsupportedApi {

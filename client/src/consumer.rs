@@ -4,16 +4,16 @@
 //!
 //! The application sees one [`Consumer`]. Behind it:
 //!
-//! - a *manager* task ([`manager`]) turns the subscription into an
+//! - a *manager* task (`manager`) turns the subscription into an
 //!   assignment, resolves positions that need a ListOffsets lookup (a reset,
 //!   a seek to the beginning, end or a timestamp), refreshes metadata when a
 //!   fetch says it is stale, and starts one fetch task per leader broker;
-//! - one *fetch task* per broker ([`fetcher`]) sends Fetch requests for the
+//! - one *fetch task* per broker (`fetcher`) sends Fetch requests for the
 //!   fetchable partitions that broker leads. It sends the next request as
 //!   soon as the previous response is buffered, so the broker is already
 //!   working on the next fetch while the application drains the last one;
 //! - a shared buffer of fetched, still-compressed partition data
-//!   ([`completed`]). `poll` and the stream decode from it, in order.
+//!   (`completed`). `poll` and the stream decode from it, in order.
 //!
 //! # Memory
 //!
@@ -80,6 +80,8 @@
 //! records since the last successful commit will be read again by the
 //! partition's next owner.
 
+// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
+#[allow(missing_docs)]
 pub mod assignor;
 mod completed;
 mod fetcher;
@@ -102,34 +104,11 @@ use tokio::time::Instant;
 use crate::backoff::Backoff;
 use crate::client::{Client, ClientConfig};
 use crate::error::{Error, Result};
+pub use crate::offsets::{IsolationLevel, OffsetAndMetadata, TopicPartition};
 pub use crate::protocol::records::TimestampType;
 pub use assignor::Assignor;
 pub use group::{GroupHandle, RebalanceListener};
 use state::{Inner, StartAt};
-
-/// An offset to commit (the offset of the next record to read) with
-/// optional application metadata stored alongside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OffsetAndMetadata {
-    pub offset: i64,
-    pub metadata: Option<String>,
-}
-
-impl OffsetAndMetadata {
-    pub fn new(offset: i64) -> Self {
-        Self {
-            offset,
-            metadata: None,
-        }
-    }
-
-    pub fn with_metadata(offset: i64, metadata: impl Into<String>) -> Self {
-        Self {
-            offset,
-            metadata: Some(metadata.into()),
-        }
-    }
-}
 
 /// A consumer's place in its group, as Java's `ConsumerGroupMetadata`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,33 +121,13 @@ pub struct ConsumerGroupMetadata {
     pub group_instance_id: Option<String>,
 }
 
-/// A topic and one of its partitions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TopicPartition {
-    pub topic: Arc<str>,
-    pub partition: i32,
-}
-
-impl TopicPartition {
-    pub fn new(topic: impl AsRef<str>, partition: i32) -> Self {
-        Self {
-            topic: Arc::from(topic.as_ref()),
-            partition,
-        }
-    }
-}
-
-impl fmt::Display for TopicPartition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.topic, self.partition)
-    }
-}
-
 /// One record header. Keys may repeat and values may be null (KIP-82);
 /// both survive as they were produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The header key, as produced (Kafka clients write UTF-8).
     pub key: Bytes,
+    /// The header value; `None` is a null value.
     pub value: Option<Bytes>,
 }
 
@@ -183,23 +142,98 @@ impl Header {
 /// are slices of the fetched response, not copies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerRecord {
+    /// The topic the record was read from.
     pub topic: Arc<str>,
+    /// Its partition.
     pub partition: i32,
+    /// Its offset in the partition.
     pub offset: i64,
     /// The producer's creation time, or the broker's append time for topics
     /// with `message.timestamp.type=LogAppendTime` (see `timestamp_type`).
     pub timestamp_ms: i64,
+    /// Whether `timestamp_ms` is the creation or the log-append time.
     pub timestamp_type: TimestampType,
+    /// The key; `None` is a null key.
     pub key: Option<Bytes>,
+    /// The value; `None` is a null value (a tombstone).
     pub value: Option<Bytes>,
+    /// The headers, in order; keys may repeat.
     pub headers: Vec<Header>,
     /// The leader epoch the batch was written in, when the broker sets it.
     pub leader_epoch: Option<i32>,
 }
 
+impl ConsumerRecord {
+    /// The offset to commit once this record is processed: the next one
+    /// to read, `offset + 1`. Kafka's committed offset is always the next
+    /// record, never the last one processed.
+    ///
+    /// ```
+    /// # let record = kctl_client::ConsumerRecord::example("orders", 0, 41);
+    /// assert_eq!(record.next_offset(), 42);
+    /// ```
+    pub fn next_offset(&self) -> i64 {
+        self.offset + 1
+    }
+
+    /// The record's topic and partition.
+    pub fn topic_partition(&self) -> TopicPartition {
+        TopicPartition {
+            topic: Arc::clone(&self.topic),
+            partition: self.partition,
+        }
+    }
+
+    /// The value as UTF-8 text, if it is some and valid.
+    pub fn value_str(&self) -> Option<&str> {
+        self.value
+            .as_deref()
+            .and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// The key as UTF-8 text, if it is some and valid.
+    pub fn key_str(&self) -> Option<&str> {
+        self.key
+            .as_deref()
+            .and_then(|k| std::str::from_utf8(k).ok())
+    }
+
+    /// A record with no key, value or headers at this position, for
+    /// examples and tests of code that handles records.
+    #[doc(hidden)]
+    pub fn example(topic: &str, partition: i32, offset: i64) -> Self {
+        Self {
+            topic: Arc::from(topic),
+            partition,
+            offset,
+            timestamp_ms: 0,
+            timestamp_type: TimestampType::Creation,
+            key: None,
+            value: None,
+            headers: Vec::new(),
+            leader_epoch: None,
+        }
+    }
+}
+
+/// The offsets that commit `records` as processed: per partition, one past
+/// the highest offset among them.
+fn offsets_after(records: &[ConsumerRecord]) -> BTreeMap<TopicPartition, OffsetAndMetadata> {
+    let mut offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = BTreeMap::new();
+    for record in records {
+        let next = record.next_offset();
+        offsets
+            .entry(record.topic_partition())
+            .and_modify(|o| o.offset = o.offset.max(next))
+            .or_insert_with(|| OffsetAndMetadata::new(next));
+    }
+    offsets
+}
+
 /// Where a partition without a valid position starts (`auto.offset.reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OffsetReset {
+    /// The log start: everything still stored.
     Earliest,
     /// The default, as in Java: only records produced from now on.
     Latest,
@@ -208,28 +242,11 @@ pub enum OffsetReset {
     None,
 }
 
-/// Which records of transactional producers are visible.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IsolationLevel {
-    /// Everything, including aborted and still-open transactions (the
-    /// default, as in Java).
-    ReadUncommitted,
-    /// Only committed records, up to the last stable offset.
-    ReadCommitted,
-}
-
-impl IsolationLevel {
-    pub(crate) fn wire(self) -> i8 {
-        match self {
-            Self::ReadUncommitted => 0,
-            Self::ReadCommitted => 1,
-        }
-    }
-}
-
 /// Consumer settings. Names and defaults follow Java's `ConsumerConfig`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ConsumerConfig {
+    /// Bootstrap servers, connection and security settings, shared by every client kind.
     pub client: ClientConfig,
     /// With a group id, `subscribe` joins the group, whose leader shares
     /// the partitions out, and offsets can be committed to it.
@@ -240,6 +257,7 @@ pub struct ConsumerConfig {
     pub group_instance_id: Option<String>,
     /// The coordinator drops a member it has not heard from for this long.
     pub session_timeout_ms: u64,
+    /// See [`ConsumerConfig::heartbeat_interval_ms`].
     pub heartbeat_interval_ms: u64,
     /// The most time between polls before the member leaves the group (and
     /// the longest a rebalance waits for members to rejoin).
@@ -247,6 +265,7 @@ pub struct ConsumerConfig {
     /// Commit the positions of returned records every
     /// `auto_commit_interval_ms`, and before partitions are revoked.
     pub enable_auto_commit: bool,
+    /// See [`ConsumerConfig::auto_commit_interval_ms`].
     pub auto_commit_interval_ms: u64,
     /// In order of preference (`partition.assignment.strategy`). The group
     /// rebalances cooperatively only when every one is cooperative.
@@ -254,6 +273,7 @@ pub struct ConsumerConfig {
     /// The broker answers a fetch once it has this much data (or
     /// `fetch_max_wait_ms` passed).
     pub fetch_min_bytes: usize,
+    /// See [`ConsumerConfig::fetch_max_wait_ms`].
     pub fetch_max_wait_ms: u64,
     /// Per partition and fetch; a larger first batch still comes whole.
     pub max_partition_fetch_bytes: usize,
@@ -262,7 +282,9 @@ pub struct ConsumerConfig {
     /// Fetched bytes the consumer holds before it stops fetching
     /// (librdkafka's `queued.max.messages.kbytes`).
     pub max_buffered_bytes: usize,
+    /// See [`ConsumerConfig::auto_offset_reset`].
     pub auto_offset_reset: OffsetReset,
+    /// See [`ConsumerConfig::isolation_level`].
     pub isolation_level: IsolationLevel,
     /// The most records one `poll` returns.
     pub max_poll_records: usize,
@@ -272,7 +294,17 @@ pub struct ConsumerConfig {
     pub retry_backoff: Backoff,
 }
 
+impl Default for ConsumerConfig {
+    /// The defaults with no bootstrap servers: for
+    /// [`with_client`](Consumer::with_client), which brings its own, or to fill
+    /// in from properties.
+    fn default() -> Self {
+        Self::new(Vec::<String>::new())
+    }
+}
+
 impl ConsumerConfig {
+    /// Java's defaults (noted on each setter) with these bootstrap servers (`bootstrap.servers`).
     pub fn new<S: Into<String>>(bootstrap_servers: impl IntoIterator<Item = S>) -> Self {
         Self {
             client: ClientConfig::new(bootstrap_servers),
@@ -297,34 +329,42 @@ impl ConsumerConfig {
         }
     }
 
+    /// `client.id`, sent with every request. Default: `kctl`.
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.client.connection.client_id = Some(Arc::from(client_id.into()));
         self
     }
+    /// `group.id`: with one, `subscribe` joins the group and offsets can be committed. Default: none.
     pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
         self.group_id = Some(group_id.into());
         self
     }
+    /// `group.instance.id`: static membership (KIP-345). Default: none (dynamic member).
     pub fn group_instance_id(mut self, id: impl Into<String>) -> Self {
         self.group_instance_id = Some(id.into());
         self
     }
+    /// `session.timeout.ms`: the coordinator drops a member it has not heard from for this long. Default: 45000.
     pub fn session_timeout_ms(mut self, session_timeout_ms: u64) -> Self {
         self.session_timeout_ms = session_timeout_ms;
         self
     }
+    /// `heartbeat.interval.ms`: how often a member heartbeats; below `session.timeout.ms`. Default: 3000.
     pub fn heartbeat_interval_ms(mut self, heartbeat_interval_ms: u64) -> Self {
         self.heartbeat_interval_ms = heartbeat_interval_ms;
         self
     }
+    /// `max.poll.interval.ms`: the most time between polls before the member leaves the group. Default: 300000.
     pub fn max_poll_interval_ms(mut self, max_poll_interval_ms: u64) -> Self {
         self.max_poll_interval_ms = max_poll_interval_ms;
         self
     }
+    /// `enable.auto.commit`: commit the positions of returned records in the background and before partitions are revoked. Default: true.
     pub fn enable_auto_commit(mut self, enable: bool) -> Self {
         self.enable_auto_commit = enable;
         self
     }
+    /// `auto.commit.interval.ms`: how often auto-commit commits. Default: 5000.
     pub fn auto_commit_interval_ms(mut self, auto_commit_interval_ms: u64) -> Self {
         self.auto_commit_interval_ms = auto_commit_interval_ms;
         self
@@ -334,46 +374,63 @@ impl ConsumerConfig {
         self.assignors = assignors.into_iter().collect();
         self
     }
+    /// `fetch.min.bytes`: the broker answers a fetch once it has this much data (or `fetch.max.wait.ms` passed). Default: 1.
     pub fn fetch_min_bytes(mut self, fetch_min_bytes: usize) -> Self {
         self.fetch_min_bytes = fetch_min_bytes;
         self
     }
+    /// `fetch.max.wait.ms`: how long the broker may hold a fetch for `fetch.min.bytes`. Default: 500.
     pub fn fetch_max_wait_ms(mut self, fetch_max_wait_ms: u64) -> Self {
         self.fetch_max_wait_ms = fetch_max_wait_ms;
         self
     }
+    /// `max.partition.fetch.bytes`: per partition and fetch; a larger first batch still comes whole. Default: 1048576.
     pub fn max_partition_fetch_bytes(mut self, max_partition_fetch_bytes: usize) -> Self {
         self.max_partition_fetch_bytes = max_partition_fetch_bytes;
         self
     }
+    /// `fetch.max.bytes`: per fetch response; a larger first batch still comes whole. Default: 52428800.
     pub fn fetch_max_bytes(mut self, fetch_max_bytes: usize) -> Self {
         self.fetch_max_bytes = fetch_max_bytes;
         self
     }
+    /// `queued.max.messages.kbytes` (× 1024): fetched bytes held before the consumer stops fetching. Default: 52428800.
     pub fn max_buffered_bytes(mut self, max_buffered_bytes: usize) -> Self {
         self.max_buffered_bytes = max_buffered_bytes;
         self
     }
+    /// `auto.offset.reset`: where a partition without a committed or valid offset starts. Default: [`OffsetReset::Latest`].
     pub fn auto_offset_reset(mut self, reset: OffsetReset) -> Self {
         self.auto_offset_reset = reset;
         self
     }
+    /// `isolation.level`: whether records of open and aborted transactions are returned. Default: [`IsolationLevel::ReadUncommitted`].
     pub fn isolation_level(mut self, level: IsolationLevel) -> Self {
         self.isolation_level = level;
         self
     }
+    /// `max.poll.records`: the most records one `poll` returns. Default: 500.
     pub fn max_poll_records(mut self, max_poll_records: usize) -> Self {
         self.max_poll_records = max_poll_records;
         self
     }
+    /// `check.crcs`: verify each batch's CRC-32C before decoding it. Default: true.
     pub fn check_crcs(mut self, check: bool) -> Self {
         self.check_crcs = check;
         self
     }
+    /// `request.timeout.ms`: how long one request waits for its response; must exceed `fetch.max.wait.ms`. Default: 30000.
     pub fn request_timeout_ms(mut self, request_timeout_ms: u64) -> Self {
         self.client.connection.request_timeout_ms = request_timeout_ms;
         self
     }
+    /// TLS and SASL (`security.protocol`, `ssl.*`, `sasl.*`). Default:
+    /// plaintext.
+    pub fn security(mut self, security: crate::connection::security::SecurityConfig) -> Self {
+        self.client.connection.security = security;
+        self
+    }
+    /// `retry.backoff.ms` and `retry.backoff.max.ms`: the wait before retrying a partition whose fetch or offset lookup failed. Default: 100 ms doubling to 1000 ms, ±20 % jitter.
     pub fn retry_backoff(mut self, backoff: Backoff) -> Self {
         self.retry_backoff = backoff;
         self
@@ -426,7 +483,9 @@ pub struct ConsumerMetrics {
     pub buffered_bytes: usize,
     /// The most `buffered_bytes` has been since the consumer started.
     pub peak_buffered_bytes: usize,
+    /// Fetch requests sent so far.
     pub fetch_requests: u64,
+    /// Bytes of fetch responses received so far.
     pub fetched_bytes: u64,
 }
 
@@ -456,16 +515,68 @@ impl Drop for Handle {
 }
 
 impl Consumer {
-    /// Starts configuring a consumer.
+    /// Starts configuring a consumer; see [`ConsumerConfig`] for every
+    /// setting, its Kafka property and its default.
+    ///
+    /// ```no_run
+    /// use kctl_client::{Assignor, Consumer, IsolationLevel, OffsetReset};
+    ///
+    /// # async fn demo() -> kctl_client::Result<()> {
+    /// let consumer = Consumer::builder(["kafka-1:9092"])
+    ///     .group_id("billing")
+    ///     .assignors([Assignor::CooperativeSticky])
+    ///     .auto_offset_reset(OffsetReset::Earliest)
+    ///     .isolation_level(IsolationLevel::ReadCommitted)
+    ///     .max_poll_records(1000)
+    ///     .build()
+    ///     .await?;
+    /// # drop(consumer); Ok(()) }
+    /// ```
     pub fn builder<S: Into<String>>(
         bootstrap_servers: impl IntoIterator<Item = S>,
     ) -> ConsumerConfig {
         ConsumerConfig::new(bootstrap_servers)
     }
 
+    /// Connects and starts a consumer; the same as
+    /// [`ConsumerConfig::build`].
     pub async fn new(config: ConsumerConfig) -> Result<Self> {
         config.validate()?;
         let client = Client::connect(config.client.clone()).await?;
+        Self::with_client(client, config).await
+    }
+
+    /// Starts configuring a consumer from Kafka-style properties; see
+    /// [`ConsumerConfig::from_properties`].
+    ///
+    /// ```no_run
+    /// # async fn demo() -> kctl_client::Result<()> {
+    /// let consumer = kctl_client::Consumer::from_properties([
+    ///     ("bootstrap.servers", "localhost:9092"),
+    ///     ("group.id", "billing"),
+    /// ])?
+    /// .build()
+    /// .await?;
+    /// # drop(consumer); Ok(()) }
+    /// ```
+    pub fn from_properties<K, V>(
+        properties: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<ConsumerConfig>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        ConsumerConfig::from_properties(properties)
+    }
+
+    /// A consumer on an existing [`Client`], sharing its connections and
+    /// metadata with the producers and admin clients made on it (franz-go's
+    /// single client). `config.client` is replaced by the client's own
+    /// settings. A pattern subscription makes the shared client's metadata
+    /// refreshes ask for every topic.
+    pub async fn with_client(client: Client, mut config: ConsumerConfig) -> Result<Self> {
+        config.client = client.config().clone();
+        config.validate()?;
         let group_id = config.group_id.clone();
         let inner = Inner::new(client, config);
         manager::start(&inner);
@@ -490,6 +601,7 @@ impl Consumer {
         &self.inner().client
     }
 
+    /// The consumer's settings.
     pub fn config(&self) -> &ConsumerConfig {
         &self.inner().config
     }
@@ -597,6 +709,27 @@ impl Consumer {
         self.group()?.commit(offsets).await
     }
 
+    /// Commits `records` as processed: per partition, the offset after the
+    /// last of them ([`ConsumerRecord::next_offset`]), and waits for the
+    /// coordinator. The at-least-once loop: poll, process, commit what was
+    /// processed.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// loop {
+    ///     let records = consumer.poll(Duration::from_secs(1)).await?;
+    ///     for record in &records {
+    ///         println!("{:?}", record.value_str());
+    ///     }
+    ///     consumer.commit_records(&records).await?;
+    /// }
+    /// # }
+    /// ```
+    pub async fn commit_records(&self, records: &[ConsumerRecord]) -> Result<()> {
+        self.group()?.commit(offsets_after(records)).await
+    }
+
     /// Queues a commit of the current positions and returns at once. Commits
     /// are sent in the order they were made, so a later one always wins;
     /// await the returned [`CommitFuture`] for the result, or drop it.
@@ -667,6 +800,7 @@ impl Consumer {
         self.inner().set_paused(partitions, true)
     }
 
+    /// Fetches these partitions again; see [`Consumer::pause`].
     pub fn resume(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.inner().set_paused(partitions, false)
     }
@@ -712,6 +846,7 @@ impl Consumer {
         }
     }
 
+    /// Counters of the consumer's fetching and buffering.
     pub fn metrics(&self) -> ConsumerMetrics {
         self.inner().metrics()
     }
@@ -776,5 +911,29 @@ impl Stream for RecordStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.stream.as_mut().poll_next(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committing_records_commits_one_past_the_highest_offset_per_partition() {
+        let records = [
+            ConsumerRecord::example("a", 0, 5),
+            ConsumerRecord::example("a", 1, 9),
+            ConsumerRecord::example("a", 0, 7),
+            ConsumerRecord::example("a", 0, 6),
+        ];
+        let offsets = offsets_after(&records);
+        assert_eq!(
+            offsets.into_iter().collect::<Vec<_>>(),
+            [
+                (TopicPartition::new("a", 0), OffsetAndMetadata::new(8)),
+                (TopicPartition::new("a", 1), OffsetAndMetadata::new(10)),
+            ]
+        );
+        assert!(offsets_after(&[]).is_empty());
     }
 }

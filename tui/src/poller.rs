@@ -118,7 +118,10 @@ pub async fn poll_once(admin: &Admin, isolation: IsolationLevel) -> kctl_client:
     for (answer, (_, spec)) in offsets?.into_iter().zip(&offset_asks) {
         let offset = answer.result.ok().and_then(|o| o.offset);
         let entry = log_offsets
-            .entry((answer.partition.topic, answer.partition.partition))
+            .entry((
+                answer.partition.topic.to_string(),
+                answer.partition.partition,
+            ))
             .or_default();
         match spec {
             OffsetSpec::Earliest => entry.0 = offset,
@@ -229,9 +232,7 @@ async fn min_insync_replicas(admin: &Admin, resources: &[ConfigResource]) -> Has
 fn group(
     listing: &GroupListing,
     description: Option<&GroupDescription>,
-    committed: Vec<
-        kctl_client::admin::PartitionResult<Option<kctl_client::admin::CommittedOffset>>,
-    >,
+    committed: Vec<kctl_client::admin::PartitionResult<Option<kctl_client::OffsetAndMetadata>>>,
 ) -> Group {
     let state = description
         .map(|d| d.state.as_str())
@@ -252,7 +253,7 @@ fn group(
                         .assignment
                         .iter()
                         .flatten()
-                        .map(|tp| TopicPartition::new(tp.topic.clone(), tp.partition))
+                        .map(|tp| TopicPartition::new(tp.topic(), tp.partition))
                         .collect(),
                 })
                 .collect()
@@ -268,7 +269,7 @@ fn group(
     for c in committed {
         let offset = c.result.ok().flatten().map(|c| c.offset);
         let slot = offsets
-            .entry((c.partition.topic, c.partition.partition))
+            .entry((c.partition.topic.to_string(), c.partition.partition))
             .or_default();
         *slot = offset.or(*slot);
     }

@@ -32,10 +32,7 @@ const TOPIC: &str = "rf3";
 type Placement = BTreeMap<i32, (Vec<i32>, Vec<i32>)>;
 
 async fn snapshot(bootstrap: &str) -> Snapshot {
-    let config = AdminConfig {
-        api_timeout_ms: 10_000,
-        ..AdminConfig::default()
-    };
+    let config = AdminConfig::default().api_timeout_ms(10_000);
     let admin = Admin::connect(ClientConfig::new(bootstrap.split(',')), config)
         .await
         .expect("connect to the mock");

@@ -25,10 +25,7 @@ async fn broker(dir: &Path, listen: SocketAddr) -> BrokerHandle {
 }
 
 fn admin_config() -> AdminConfig {
-    AdminConfig {
-        api_timeout_ms: 2_000,
-        ..AdminConfig::default()
-    }
+    AdminConfig::default().api_timeout_ms(2_000)
 }
 
 fn connect(bootstrap: String) -> Connect {

@@ -273,12 +273,7 @@ impl Bounds {
         let missing: Vec<(AdminTp, OffsetSpec)> = partitions
             .iter()
             .filter(|tp| !self.ends.contains_key(*tp))
-            .map(|tp| {
-                (
-                    AdminTp::new(tp.topic.to_string(), tp.partition),
-                    OffsetSpec::Latest,
-                )
-            })
+            .map(|tp| ((*tp).clone(), OffsetSpec::Latest))
             .collect();
         if missing.is_empty() {
             return Ok(());
@@ -403,7 +398,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
         };
     }
     let consumer = connect::consumer(settings, config).await?;
-    let admin = Admin::new(consumer.client().clone(), connect::admin_config(settings));
+    let admin = Admin::with_client(consumer.client().clone(), connect::admin_config(settings));
 
     let printed: Printed = Arc::default();
     let fixed = if let Some(group) = &args.group {
@@ -622,7 +617,7 @@ async fn place(
     let specs: Vec<(AdminTp, OffsetSpec)> = partitions
         .iter()
         .flat_map(|tp| {
-            let admin_tp = AdminTp::new(tp.topic.to_string(), tp.partition);
+            let admin_tp = (*tp).clone();
             [
                 (admin_tp.clone(), OffsetSpec::Earliest),
                 (admin_tp, OffsetSpec::Latest),

@@ -199,7 +199,7 @@ async fn produce(
         let record = Record::new(topic)
             .key(customer.as_bytes())
             .value(value.as_bytes())
-            .header("source", Some(b"kctl-demo".as_slice()));
+            .header("source", "kctl-demo");
         let counter = Arc::clone(&produced);
         producer
             .send_with_callback(record, move |result| {
@@ -282,7 +282,7 @@ async fn print_topics(settings: &Settings) -> anyhow::Result<()> {
             partitions: *partitions,
             log_end_offsets: listed
                 .iter()
-                .filter(|l| l.partition.topic == *topic)
+                .filter(|l| &*l.partition.topic == *topic)
                 .filter_map(|l| l.result.as_ref().ok().and_then(|o| o.offset))
                 .sum(),
         })

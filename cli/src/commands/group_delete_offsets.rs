@@ -56,7 +56,7 @@ pub(crate) async fn run(settings: &Settings, args: GroupDeleteOffsetsArgs) -> an
         .into_iter()
         .map(|r| Row {
             group: group.clone(),
-            topic: r.partition.topic,
+            topic: r.partition.topic.to_string(),
             partition: r.partition.partition,
             status: if r.result.is_ok() {
                 "deleted"

@@ -62,7 +62,7 @@ struct OffsetRow {
 
 fn offset_row(lag: PartitionLag) -> OffsetRow {
     OffsetRow {
-        topic: lag.partition.topic,
+        topic: lag.partition.topic.to_string(),
         partition: lag.partition.partition,
         committed_offset: lag.committed_offset,
         log_end_offset: lag.log_end_offset.ok(),
@@ -148,7 +148,7 @@ pub(crate) async fn run(settings: &Settings, args: GroupDescribeArgs) -> anyhow:
                     assignment: m.assignment.as_ref().map(|a| {
                         a.iter()
                             .map(|tp| Assigned {
-                                topic: tp.topic.clone(),
+                                topic: tp.topic.to_string(),
                                 partition: tp.partition,
                             })
                             .collect()

@@ -73,7 +73,7 @@ pub(crate) async fn run(settings: &Settings, args: OffsetsArgs) -> anyhow::Resul
             {
                 match r.result {
                     Ok(found) => rows.push(AtTime {
-                        topic: r.partition.topic,
+                        topic: r.partition.topic.to_string(),
                         partition: r.partition.partition,
                         offset: found.offset,
                         timestamp: found.timestamp_ms,
@@ -115,7 +115,7 @@ pub(crate) async fn run(settings: &Settings, args: OffsetsArgs) -> anyhow::Resul
                 };
                 match (&earliest.result, &latest.result) {
                     (Ok(e), Ok(l)) => rows.push(Range {
-                        topic: earliest.partition.topic.clone(),
+                        topic: earliest.partition.topic.to_string(),
                         partition: earliest.partition.partition,
                         earliest: e.offset,
                         latest: l.offset,

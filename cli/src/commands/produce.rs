@@ -557,15 +557,18 @@ pub(crate) async fn run(settings: &Settings, args: ProduceArgs) -> anyhow::Resul
             tokio::time::sleep_until(started + Duration::from_secs_f64(sent as f64 / rate)).await;
         }
         let mut record = Record::new(&topic);
-        record.key = parsed.key.as_deref();
-        record.value = parsed.value.as_deref();
+        record.key = parsed.key.as_deref().map(Into::into);
+        record.value = parsed.value.as_deref().map(Into::into);
         record.partition = parsed.partition.or(args.partition);
         record.timestamp_ms = parsed.timestamp_ms;
         for (k, v) in &fixed_headers {
-            record = record.header(k, Some(v));
+            record = record.header(k.as_str(), v);
         }
         for (k, v) in &parsed.headers {
-            record = record.header(k, v.as_deref());
+            record = match v {
+                Some(v) => record.header(k.as_str(), v),
+                None => record.null_header(k.as_str()),
+            };
         }
         let on_delivery = Arc::clone(&stats);
         let sending = producer

@@ -21,6 +21,13 @@ pub struct ClusterDescription {
 }
 
 impl Admin {
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let cluster = admin.describe_cluster().await?;
+    /// println!("{:?}: {} brokers", cluster.cluster_id, cluster.brokers.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn describe_cluster(&self) -> Result<ClusterDescription> {
         self.retrying("DescribeCluster", || self.describe_cluster_once())
             .await

@@ -245,6 +245,19 @@ fn s(value: &str) -> StrBytes {
 
 impl Admin {
     /// Configs of each resource, one result per resource, in order.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::{ConfigResource, DescribeConfigsOptions, ItemResults};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let configs = admin
+    ///     .describe_configs(&[ConfigResource::Broker(1)], &DescribeConfigsOptions::default())
+    ///     .await?
+    ///     .all()?;
+    /// for entry in &configs[0] {
+    ///     println!("{} = {:?} ({})", entry.name, entry.value, entry.source.as_str());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn describe_configs(
         &self,
         resources: &[ConfigResource],
@@ -285,6 +298,17 @@ impl Admin {
 
     /// Applies set/delete/append/subtract operations to each resource
     /// (IncrementalAlterConfigs, Kafka 2.3+).
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::{AlterConfigOp, ConfigResource, ItemResults};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let set = AlterConfigOp::Set { name: "retention.ms".into(), value: "3600000".into() };
+    /// admin
+    ///     .incremental_alter_configs(&[(ConfigResource::Topic("orders".into()), vec![set])], false)
+    ///     .await?
+    ///     .all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn incremental_alter_configs(
         &self,
         changes: &[(ConfigResource, Vec<AlterConfigOp>)],

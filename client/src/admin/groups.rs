@@ -13,40 +13,28 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use kafka_protocol::messages::offset_commit_request::{
-    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-};
 use kafka_protocol::messages::offset_delete_request::{
     OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
 };
-use kafka_protocol::messages::offset_fetch_request::{
-    OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
-};
 use kafka_protocol::messages::{
     ApiKey, ConsumerGroupDescribeRequest, DeleteGroupsRequest, DescribeGroupsRequest,
-    FindCoordinatorRequest, GroupId, ListGroupsRequest, OffsetCommitRequest, OffsetDeleteRequest,
-    OffsetFetchRequest, TopicName,
+    ListGroupsRequest, OffsetDeleteRequest,
 };
 
-use super::{
-    Admin, IsolationLevel, OffsetSpec, PartitionResult, TopicPartition, check, partition_left_out,
-};
+use super::{Admin, PartitionResult, check};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
+use crate::offsets::group::{
+    Committer, find_coordinator, group_context, group_error, group_id, group_left_out,
+    offset_commit, offset_fetch,
+};
+use crate::offsets::{
+    IsolationLevel, OffsetAndMetadata, OffsetSpec, TopicPartition, partition_left_out, topic_name,
+};
 use crate::protocol::{ProtocolError, StrBytes, consumer_protocol};
 
-/// FindCoordinator v4+ batches keys; both shapes are handled.
-const FIND_COORDINATOR_BATCHED_VERSION: i16 = 4;
-/// OffsetFetch v8+ names groups in a list instead of one top-level group.
-const OFFSET_FETCH_BATCHED_VERSION: i16 = 8;
-/// OffsetFetch v10 (KIP-848) identifies topics by id only.
-const OFFSET_FETCH_VERSION_CAP: i16 = 9;
-/// OffsetCommit v10 identifies topics by id only.
-const OFFSET_COMMIT_VERSION_CAP: i16 = 9;
 /// ListGroups v4 is the first with a states filter.
 const LIST_GROUPS_STATES_VERSION: i16 = 4;
-/// The group coordinator's key type in FindCoordinator.
-const GROUP_KEY_TYPE: i8 = 0;
 
 /// One item's outcome in a call about many groups.
 #[derive(Debug, Clone)]
@@ -117,14 +105,6 @@ impl GroupDescription {
     }
 }
 
-/// A committed offset.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommittedOffset {
-    pub offset: i64,
-    pub leader_epoch: Option<i32>,
-    pub metadata: Option<String>,
-}
-
 /// How far a group is behind on one partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lag {
@@ -138,6 +118,37 @@ pub enum Lag {
     UnknownEnd,
 }
 
+/// The number of records, `-` without a commit (as
+/// `kafka-consumer-groups.sh` prints it), `unknown` when the log end offset
+/// could not be read.
+///
+/// ```
+/// use kctl_client::admin::Lag;
+///
+/// assert_eq!(Lag::Records(12).to_string(), "12");
+/// assert_eq!(Lag::NoCommit.to_string(), "-");
+/// assert_eq!(Lag::UnknownEnd.to_string(), "unknown");
+/// ```
+impl std::fmt::Display for Lag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Records(n) => write!(f, "{n}"),
+            Self::NoCommit => f.write_str("-"),
+            Self::UnknownEnd => f.write_str("unknown"),
+        }
+    }
+}
+
+impl Lag {
+    /// The lag in records, when there is one.
+    pub fn records(self) -> Option<i64> {
+        match self {
+            Self::Records(n) => Some(n),
+            Self::NoCommit | Self::UnknownEnd => None,
+        }
+    }
+}
+
 /// One partition of [`Admin::group_lag`].
 #[derive(Debug, Clone)]
 pub struct PartitionLag {
@@ -149,34 +160,6 @@ pub struct PartitionLag {
     pub lag: Lag,
     /// The member it is assigned to, if any.
     pub member_id: Option<String>,
-}
-
-/// One partition of an OffsetFetch answer: offset, leader epoch, metadata,
-/// error code.
-type FetchedOffset = (i64, i32, Option<String>, i16);
-
-fn group_id(id: &str) -> GroupId {
-    GroupId(StrBytes::from_string(id.to_owned()))
-}
-
-fn topic_name(name: &str) -> TopicName {
-    TopicName(StrBytes::from_string(name.to_owned()))
-}
-
-fn group_context(api_key: ApiKey, group: &str) -> ErrorContext {
-    ErrorContext::api(api_key).with_message(Some(format!("group '{group}'")))
-}
-
-/// A response that did not answer for the group it was asked about.
-fn group_left_out(api_key: ApiKey, group: &str) -> Error {
-    Error::kafka(ErrorCode::UnknownServerError, group_context(api_key, group))
-}
-
-fn group_error(code: i16, api_key: ApiKey, group: &str) -> Result<()> {
-    match ErrorCode::try_from_code(code) {
-        None => Ok(()),
-        Some(code) => Err(Error::kafka(code, group_context(api_key, group))),
-    }
 }
 
 /// Splits `(topic, partition, value)` into one sorted list per topic.
@@ -226,47 +209,22 @@ impl Admin {
     /// The coordinator of `group`, as a broker id and a connection.
     async fn group_coordinator(&self, group: &str) -> Result<(i32, Arc<Connection>)> {
         let (conn, _) = self.client.any_connection().await?;
-        let version = conn.version_for::<FindCoordinatorRequest>(None)?;
-        let request = if version >= FIND_COORDINATOR_BATCHED_VERSION {
-            FindCoordinatorRequest::default()
-                .with_key_type(GROUP_KEY_TYPE)
-                .with_coordinator_keys(vec![StrBytes::from_string(group.to_owned())])
-        } else {
-            FindCoordinatorRequest::default()
-                .with_key(StrBytes::from_string(group.to_owned()))
-                .with_key_type(GROUP_KEY_TYPE)
-        };
-        let response = conn.request_at(&request, version).await?;
-        let (code, message, node) = if version >= FIND_COORDINATOR_BATCHED_VERSION {
-            let found = response.coordinators.into_iter().next().ok_or_else(|| {
-                Error::kafka(
-                    ErrorCode::UnknownServerError,
-                    group_context(ApiKey::FindCoordinator, group)
-                        .with_message(Some("the broker answered no coordinator".into())),
-                )
-            })?;
-            (found.error_code, found.error_message, found.node_id.0)
-        } else {
-            (
-                response.error_code,
-                response.error_message,
-                response.node_id.0,
-            )
-        };
-        if let Some(code) = ErrorCode::try_from_code(code) {
-            return Err(Error::kafka(
-                code,
-                ErrorContext::api(ApiKey::FindCoordinator).with_message(Some(match message {
-                    Some(m) => format!("group '{group}': {m}"),
-                    None => format!("group '{group}'"),
-                })),
-            ));
-        }
-        Ok((node, self.broker_connection(node).await?))
+        let found = find_coordinator(&conn, group).await?;
+        Ok((found.node_id, self.broker_connection(found.node_id).await?))
     }
 
     /// Lists the groups of every broker. A broker that fails makes the
     /// whole call fail: a partial list would silently hide groups.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ListGroupsOptions;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let stable = ListGroupsOptions { states: vec!["Stable".into()] };
+    /// for group in admin.list_groups(&stable).await? {
+    ///     println!("{} on broker {}", group.group_id, group.coordinator);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_groups(&self, options: &ListGroupsOptions) -> Result<Vec<GroupListing>> {
         self.retrying("ListGroups", || self.list_groups_once(options))
             .await
@@ -347,6 +305,20 @@ impl Admin {
             }
         });
         Ok(futures::future::join_all(asks).await)
+    }
+
+    /// Describes one group; a group that does not exist is described as
+    /// `Dead` with no members, as Kafka does.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let group = admin.describe_group("billing").await?;
+    /// println!("{} is {} with {} members", group.group_id, group.state, group.members.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn describe_group(&self, group: &str) -> Result<GroupDescription> {
+        self.retrying("DescribeGroups", || self.describe_group_once(group))
+            .await
     }
 
     async fn describe_group_once(&self, group: &str) -> Result<GroupDescription> {
@@ -484,6 +456,13 @@ impl Admin {
 
     /// Deletes groups (they must have no members: `NON_EMPTY_GROUP`
     /// otherwise). One result per group, in order.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// admin.delete_groups(&["old-billing", "old-audit"]).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_groups<S: AsRef<str>>(&self, groups: &[S]) -> Result<Vec<GroupResult<()>>> {
         let ids: Vec<String> = groups.iter().map(|g| g.as_ref().to_owned()).collect();
         let asks = ids.iter().map(|group| async move {
@@ -512,11 +491,21 @@ impl Admin {
     /// it has a commit for when `None`. A partition without a commit is
     /// `Ok(None)`, never a number. Sorted by topic and partition when
     /// listing all; in request order otherwise.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for committed in admin.list_group_offsets("billing", None).await? {
+    ///     if let Some(offset) = committed.result? {
+    ///         println!("{} at {offset}", committed.partition);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_group_offsets(
         &self,
         group: &str,
         partitions: Option<&[TopicPartition]>,
-    ) -> Result<Vec<PartitionResult<Option<CommittedOffset>>>> {
+    ) -> Result<Vec<PartitionResult<Option<OffsetAndMetadata>>>> {
         self.retrying("OffsetFetch", || self.offset_fetch_once(group, partitions))
             .await
     }
@@ -525,115 +514,20 @@ impl Admin {
         &self,
         group: &str,
         partitions: Option<&[TopicPartition]>,
-    ) -> Result<Vec<PartitionResult<Option<CommittedOffset>>>> {
+    ) -> Result<Vec<PartitionResult<Option<OffsetAndMetadata>>>> {
         let (_, conn) = self.group_coordinator(group).await?;
-        let version = conn.version_for::<OffsetFetchRequest>(Some(OFFSET_FETCH_VERSION_CAP))?;
-        let wanted =
-            partitions.map(|ps| by_topic(ps.iter().map(|tp| (tp.topic.clone(), tp.partition))));
-        let mut answers: BTreeMap<(String, i32), FetchedOffset> = BTreeMap::new();
-        if version >= OFFSET_FETCH_BATCHED_VERSION {
-            let topics = wanted.as_ref().map(|w| {
-                w.iter()
-                    .map(|(t, ps)| {
-                        OffsetFetchRequestTopics::default()
-                            .with_name(topic_name(t))
-                            .with_partition_indexes(ps.clone())
-                    })
-                    .collect()
-            });
-            let request = OffsetFetchRequest::default().with_groups(vec![
-                OffsetFetchRequestGroup::default()
-                    .with_group_id(group_id(group))
-                    .with_member_epoch(-1)
-                    .with_topics(topics),
-            ]);
-            let response = conn.request_at(&request, version).await?;
-            group_error(response.error_code, ApiKey::OffsetFetch, group)?;
-            let answered = response
-                .groups
-                .into_iter()
-                .find(|g| g.group_id.0.as_str() == group)
-                .ok_or_else(|| group_left_out(ApiKey::OffsetFetch, group))?;
-            group_error(answered.error_code, ApiKey::OffsetFetch, group)?;
-            for t in answered.topics {
-                for p in t.partitions {
-                    answers.insert(
-                        (t.name.0.to_string(), p.partition_index),
-                        (
-                            p.committed_offset,
-                            p.committed_leader_epoch,
-                            p.metadata.map(|m| m.to_string()),
-                            p.error_code,
-                        ),
-                    );
-                }
-            }
-        } else {
-            let topics = wanted.as_ref().map(|w| {
-                w.iter()
-                    .map(|(t, ps)| {
-                        OffsetFetchRequestTopic::default()
-                            .with_name(topic_name(t))
-                            .with_partition_indexes(ps.clone())
-                    })
-                    .collect()
-            });
-            let request = OffsetFetchRequest::default()
-                .with_group_id(group_id(group))
-                .with_topics(topics);
-            let response = conn.request_at(&request, version).await?;
-            // The top-level error code exists from v2.
-            group_error(response.error_code, ApiKey::OffsetFetch, group)?;
-            for t in response.topics {
-                for p in t.partitions {
-                    answers.insert(
-                        (t.name.0.to_string(), p.partition_index),
-                        (
-                            p.committed_offset,
-                            p.committed_leader_epoch,
-                            p.metadata.map(|m| m.to_string()),
-                            p.error_code,
-                        ),
-                    );
-                }
-            }
-        }
-        let to_result =
-            |topic: &str, partition: i32, answer: Option<(i64, i32, Option<String>, i16)>| {
-                let Some((offset, epoch, metadata, code)) = answer else {
-                    return Ok(None);
-                };
-                if let Some(code) = ErrorCode::try_from_code(code) {
-                    return Err(Error::kafka(
-                        code,
-                        ErrorContext::partition(ApiKey::OffsetFetch, topic, partition),
-                    ));
-                }
-                // -1 is how OffsetFetch says "no commit".
-                Ok((offset >= 0).then(|| CommittedOffset {
-                    offset,
-                    leader_epoch: (epoch >= 0).then_some(epoch),
-                    metadata: metadata.filter(|m| !m.is_empty()),
-                }))
-            };
-        let results: Vec<PartitionResult<Option<CommittedOffset>>> = match partitions {
+        let mut answers = offset_fetch(&conn, group, partitions, false).await?;
+        let results: Vec<PartitionResult<Option<OffsetAndMetadata>>> = match partitions {
             Some(ps) => ps
                 .iter()
                 .map(|tp| PartitionResult {
                     partition: tp.clone(),
-                    result: to_result(
-                        &tp.topic,
-                        tp.partition,
-                        answers.get(&(tp.topic.clone(), tp.partition)).cloned(),
-                    ),
+                    result: answers.remove(tp).unwrap_or(Ok(None)),
                 })
                 .collect(),
             None => answers
                 .into_iter()
-                .map(|((topic, partition), answer)| PartitionResult {
-                    result: to_result(&topic, partition, Some(answer)),
-                    partition: TopicPartition::new(topic, partition),
-                })
+                .map(|(partition, result)| PartitionResult { partition, result })
                 // Listing everything, "no commit" entries carry no news.
                 .filter(|r| !matches!(r.result, Ok(None)))
                 .collect(),
@@ -654,6 +548,14 @@ impl Admin {
     /// id), which Kafka accepts only while the group has no active members;
     /// otherwise the group answers `UNKNOWN_MEMBER_ID` or
     /// `ILLEGAL_GENERATION`. One result per partition, in order.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let tp = kctl_client::TopicPartition::new("orders", 0);
+    /// admin.alter_group_offsets("billing", &[(tp, 42)]).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn alter_group_offsets(
         &self,
         group: &str,
@@ -669,48 +571,36 @@ impl Admin {
         offsets: &[(TopicPartition, i64)],
     ) -> Result<Vec<PartitionResult<()>>> {
         let (_, conn) = self.group_coordinator(group).await?;
-        let version = conn.version_for::<OffsetCommitRequest>(Some(OFFSET_COMMIT_VERSION_CAP))?;
-        let topics = by_topic(offsets.iter().map(|(tp, offset)| {
-            (
-                tp.topic.clone(),
-                OffsetCommitRequestPartition::default()
-                    .with_partition_index(tp.partition)
-                    .with_committed_offset(*offset)
-                    .with_committed_leader_epoch(-1),
-            )
-        }));
-        let request = OffsetCommitRequest::default()
-            .with_group_id(group_id(group))
-            .with_generation_id_or_member_epoch(-1)
-            .with_member_id(StrBytes::default())
-            .with_retention_time_ms(-1)
-            .with_topics(
-                topics
-                    .into_iter()
-                    .map(|(t, partitions)| {
-                        OffsetCommitRequestTopic::default()
-                            .with_name(topic_name(&t))
-                            .with_partitions(partitions)
-                    })
-                    .collect(),
-            );
-        let response = conn.request_at(&request, version).await?;
-        let mut codes: HashMap<(String, i32), i16> = HashMap::new();
-        for t in response.topics {
-            for p in t.partitions {
-                codes.insert((t.name.0.to_string(), p.partition_index), p.error_code);
+        let offsets: Vec<(TopicPartition, OffsetAndMetadata)> = offsets
+            .iter()
+            .map(|(tp, offset)| (tp.clone(), OffsetAndMetadata::new(*offset)))
+            .collect();
+        let answers = offset_commit(&conn, &Committer::outside(group), &offsets).await?;
+        let mut results = Vec::with_capacity(offsets.len());
+        for ((partition, _), result) in offsets.into_iter().zip(answers) {
+            // A coordinator error anywhere fails the whole call, to be
+            // retried against the new coordinator.
+            if let Err(e) = &result
+                && is_coordinator_error(e)
+            {
+                return Err(e.clone());
             }
+            results.push(PartitionResult { partition, result });
         }
-        per_partition(
-            offsets.iter().map(|(tp, _)| tp),
-            &codes,
-            ApiKey::OffsetCommit,
-        )
+        Ok(results)
     }
 
     /// Deletes the group's committed offsets of these partitions
     /// (OffsetDelete, KIP-496). Kafka refuses (`GROUP_SUBSCRIBED_TO_TOPIC`)
     /// for topics the group's members still consume.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let tp = kctl_client::TopicPartition::new("retired-topic", 0);
+    /// admin.delete_group_offsets("billing", &[tp]).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_group_offsets(
         &self,
         group: &str,
@@ -720,7 +610,7 @@ impl Admin {
             let (_, conn) = self.group_coordinator(group).await?;
             let topics = by_topic(partitions.iter().map(|tp| {
                 (
-                    tp.topic.clone(),
+                    tp.topic.to_string(),
                     OffsetDeleteRequestPartition::default().with_partition_index(tp.partition),
                 )
             }));
@@ -754,6 +644,14 @@ impl Admin {
     /// the group has a commit for or a member is assigned. The commits and
     /// the log end offsets are read back to back, so the lag is as close to
     /// one instant as two requests allow. Sorted by topic and partition.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for p in admin.group_lag("billing", kctl_client::IsolationLevel::ReadCommitted).await? {
+    ///     println!("{}: {}", p.partition, p.lag);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn group_lag(
         &self,
         group: &str,
@@ -774,7 +672,7 @@ impl Admin {
     pub async fn lag_of(
         &self,
         description: &GroupDescription,
-        committed: Vec<PartitionResult<Option<CommittedOffset>>>,
+        committed: Vec<PartitionResult<Option<OffsetAndMetadata>>>,
         isolation: IsolationLevel,
     ) -> Vec<PartitionLag> {
         let mut owner: BTreeMap<TopicPartition, String> = BTreeMap::new();
@@ -860,7 +758,7 @@ fn per_partition<'a>(
     let mut results = Vec::new();
     for tp in partitions {
         let context = ErrorContext::partition(api_key, &tp.topic, tp.partition);
-        let result = match codes.get(&(tp.topic.clone(), tp.partition)) {
+        let result = match codes.get(&(tp.topic.to_string(), tp.partition)) {
             None => Err(partition_left_out(api_key, tp)),
             Some(&code) => match ErrorCode::try_from_code(code) {
                 None => Ok(()),

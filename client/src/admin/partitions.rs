@@ -10,72 +10,30 @@ use std::sync::Arc;
 use kafka_protocol::messages::delete_records_request::{
     DeleteRecordsPartition, DeleteRecordsTopic,
 };
-use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
-use kafka_protocol::messages::{
-    ApiKey, BrokerId, DeleteRecordsRequest, ListOffsetsRequest, TopicName,
-};
+use kafka_protocol::messages::{ApiKey, DeleteRecordsRequest};
 
-use super::{Admin, PartitionResult, TopicPartition, partition_left_out};
+use super::{Admin, PartitionResult};
 use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
-use crate::protocol::StrBytes;
-
-/// ListOffsets v8+ adds tiered-storage sentinels this client does not send;
-/// v7 is the first with MAX_TIMESTAMP.
-const LIST_OFFSETS_VERSION_CAP: i16 = 7;
-
-/// Which offset to look up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OffsetSpec {
-    /// The log start offset.
-    Earliest,
-    /// The log end offset (the high watermark for `ReadUncommitted`).
-    Latest,
-    /// The offset of the record with the largest timestamp (KIP-734).
-    MaxTimestamp,
-    /// The first offset whose timestamp is at or after this (ms since the
-    /// epoch).
-    Timestamp(i64),
-}
-
-impl OffsetSpec {
-    fn wire(self) -> i64 {
-        match self {
-            Self::Latest => -1,
-            Self::Earliest => -2,
-            Self::MaxTimestamp => -3,
-            Self::Timestamp(ms) => ms,
-        }
-    }
-}
-
-/// Whether offsets of aborted or open transactions count.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum IsolationLevel {
-    #[default]
-    ReadUncommitted,
-    ReadCommitted,
-}
-
-/// The answer for one partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ListedOffset {
-    /// `None` when no record matches (a timestamp after the last record, or
-    /// an empty partition asked for its max timestamp).
-    pub offset: Option<i64>,
-    /// The matching record's timestamp, for timestamp and max-timestamp
-    /// lookups.
-    pub timestamp_ms: Option<i64>,
-    pub leader_epoch: Option<i32>,
-}
-
-fn topic_name(name: &str) -> TopicName {
-    TopicName(StrBytes::from_string(name.to_owned()))
-}
+use crate::offsets::{
+    IsolationLevel, ListedOffset, OffsetQuery, OffsetSpec, TopicPartition, list_offsets_on,
+    partition_left_out, topic_name,
+};
 
 impl Admin {
     /// Looks up offsets of many partitions at once, one request per leader.
     /// One result per requested partition, in order.
+    ///
+    /// ```no_run
+    /// use kctl_client::{IsolationLevel, OffsetSpec, TopicPartition};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let tp = TopicPartition::new("orders", 0);
+    /// let asks = [(tp.clone(), OffsetSpec::Earliest), (tp, OffsetSpec::Latest)];
+    /// for listed in admin.list_offsets(&asks, IsolationLevel::ReadCommitted).await? {
+    ///     println!("{}: {}", listed.partition, listed.result?);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_offsets(
         &self,
         partitions: &[(TopicPartition, OffsetSpec)],
@@ -83,7 +41,9 @@ impl Admin {
     ) -> Result<Vec<PartitionResult<ListedOffset>>> {
         let results = self
             .per_item("ListOffsets", partitions.to_vec(), |batch| {
-                self.by_leader(batch, |conn, group| list_offsets_on(conn, group, isolation))
+                self.by_leader(batch, |conn, group| {
+                    list_offsets_at_leader(conn, group, isolation)
+                })
             })
             .await;
         Ok(partitions
@@ -99,6 +59,15 @@ impl Admin {
     /// Deletes every record before the given offset of each partition
     /// (`-1`: up to the high watermark). The result is the partition's new
     /// low watermark.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let tp = kctl_client::TopicPartition::new("orders", 0);
+    /// let low = admin.delete_records(&[(tp, 100)]).await?.all()?;
+    /// println!("partition 0 now starts at {}", low[0]);
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_records(
         &self,
         before: &[(TopicPartition, i64)],
@@ -206,57 +175,22 @@ impl Admin {
     }
 }
 
-async fn list_offsets_on(
+/// One ListOffsets to the leader of every partition in `items`.
+async fn list_offsets_at_leader(
     conn: Arc<Connection>,
     items: Vec<(TopicPartition, OffsetSpec)>,
     isolation: IsolationLevel,
 ) -> Result<Vec<Result<ListedOffset>>> {
-    let mut topics: BTreeMap<&str, Vec<ListOffsetsPartition>> = BTreeMap::new();
-    for (tp, spec) in &items {
-        topics.entry(&tp.topic).or_default().push(
-            ListOffsetsPartition::default()
-                .with_partition_index(tp.partition)
-                .with_current_leader_epoch(-1)
-                .with_timestamp(spec.wire()),
-        );
-    }
-    let request = ListOffsetsRequest::default()
-        .with_replica_id(BrokerId(-1))
-        .with_isolation_level(match isolation {
-            IsolationLevel::ReadUncommitted => 0,
-            IsolationLevel::ReadCommitted => 1,
+    let queries: Vec<OffsetQuery> = items
+        .into_iter()
+        .map(|(tp, spec)| OffsetQuery {
+            tp,
+            spec,
+            // An admin call has no epoch to fence with.
+            current_leader_epoch: -1,
         })
-        .with_topics(
-            topics
-                .into_iter()
-                .map(|(name, partitions)| {
-                    ListOffsetsTopic::default()
-                        .with_name(topic_name(name))
-                        .with_partitions(partitions)
-                })
-                .collect(),
-        );
-    let version = conn.version_for::<ListOffsetsRequest>(Some(LIST_OFFSETS_VERSION_CAP))?;
-    let response = conn.request_at(&request, version).await?;
-    let answers = response.topics.into_iter().flat_map(|t| {
-        let topic = t.name.0.to_string();
-        t.partitions.into_iter().map(move |p| (topic.clone(), p))
-    });
-    let answers = by_partition(answers, |p| p.partition_index);
-    Ok(answer_each(
-        &items,
-        answers,
-        ApiKey::ListOffsets,
-        |p| p.error_code,
-        |spec, p| {
-            let by_time = matches!(spec, OffsetSpec::Timestamp(_) | OffsetSpec::MaxTimestamp);
-            ListedOffset {
-                offset: (p.offset >= 0).then_some(p.offset),
-                timestamp_ms: (by_time && p.timestamp >= 0).then_some(p.timestamp),
-                leader_epoch: (p.leader_epoch >= 0).then_some(p.leader_epoch),
-            }
-        },
-    ))
+        .collect();
+    list_offsets_on(&conn, &queries, isolation).await
 }
 
 async fn delete_records_on(
@@ -322,7 +256,7 @@ fn answer_each<I, P, T>(
     items
         .iter()
         .map(|(tp, item)| {
-            let Some(answer) = answers.remove(&(tp.topic.clone(), tp.partition)) else {
+            let Some(answer) = answers.remove(&(tp.topic.to_string(), tp.partition)) else {
                 return Err(partition_left_out(api_key, tp));
             };
             match ErrorCode::try_from_code(error_code(&answer)) {

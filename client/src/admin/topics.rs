@@ -20,9 +20,6 @@ use super::{Admin, TopicResult, check};
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::protocol::StrBytes;
 
-/// Metadata v10 is the first with topic ids; v12 is what the client caps at.
-const METADATA_VERSION_CAP: i16 = 12;
-
 /// A topic's id (KIP-516). Shown the way Kafka shows it: 22 characters of
 /// URL-safe base64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -343,6 +340,14 @@ impl Admin {
 
     /// Every topic in the cluster, sorted by name; internal topics
     /// (`__consumer_offsets`, …) only with `include_internal`.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for topic in admin.list_topics(false).await? {
+    ///     println!("{}: {} partitions", topic.name, topic.partitions);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_topics(&self, include_internal: bool) -> Result<Vec<TopicListing>> {
         let response = self
             .retrying("Metadata", || self.metadata_request(None))
@@ -411,6 +416,16 @@ impl Admin {
     }
 
     /// Grows topics to the given partition counts, on the controller.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::{ItemResults, NewPartitions};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// admin
+    ///     .create_partitions(&[NewPartitions::increase_to("orders", 12)], false)
+    ///     .await?
+    ///     .all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_partitions(
         &self,
         increases: &[NewPartitions],
@@ -486,7 +501,7 @@ impl Admin {
         topics: Option<&[String]>,
     ) -> Result<MetadataResponse> {
         let (conn, _) = self.client.any_connection().await?;
-        let version = conn.version_for::<MetadataRequest>(Some(METADATA_VERSION_CAP))?;
+        let version = conn.version_for::<MetadataRequest>(None)?;
         let topics = topics.map(|names| {
             names
                 .iter()
@@ -495,6 +510,68 @@ impl Admin {
         });
         let request = crate::client::metadata_request(topics, false, version);
         Ok(conn.request_at(&request, version).await?)
+    }
+}
+
+/// Single-item forms of the calls above: the item's failure is the call's
+/// `Err`, so it cannot be dropped by accident.
+impl Admin {
+    /// Creates one topic; `Err` if the controller refused it (for example
+    /// `TopicAlreadyExists`).
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::NewTopic;
+    ///
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let created = admin
+    ///     .create_topic(NewTopic::new("orders").partitions(6).config("retention.ms", "86400000"))
+    ///     .await?;
+    /// println!("{} has {:?} partitions", created.name, created.partitions);
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_topic(&self, topic: NewTopic) -> Result<CreatedTopic> {
+        self.create_topics(&[topic], CreateTopicsOptions::default())
+            .await?
+            .into_iter()
+            .next()
+            .expect("one result per topic")
+            .result
+    }
+
+    /// Deletes one topic; `Err` if it does not exist or was not deleted.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// admin.delete_topic("orders").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_topic(&self, name: &str) -> Result<()> {
+        self.delete_topics(&[name])
+            .await?
+            .into_iter()
+            .next()
+            .expect("one result per topic")
+            .result
+    }
+
+    /// Describes one topic; `Err` (`UnknownTopicOrPartition`) if it does
+    /// not exist.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let topic = admin.describe_topic("orders").await?;
+    /// for p in &topic.partitions {
+    ///     println!("{}: leader {:?}, isr {:?}", p.partition, p.leader, p.isr);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn describe_topic(&self, name: &str) -> Result<TopicDescription> {
+        self.describe_topics(&[name])
+            .await?
+            .into_iter()
+            .next()
+            .expect("one result per topic")
+            .result
     }
 }
 

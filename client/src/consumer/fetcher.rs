@@ -22,9 +22,6 @@ use super::{OffsetReset, TopicPartition};
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
 use crate::protocol::StrBytes;
 
-/// Fetch v13 addresses topics by id (KIP-516), which the client does not
-/// track yet.
-pub(crate) const FETCH_VERSION_CAP: i16 = 12;
 /// How long an idle task sleeps when nothing wakes it; a safety net, as
 /// every relevant change also kicks it.
 const IDLE_WAKEUP: Duration = Duration::from_millis(500);
@@ -146,7 +143,7 @@ async fn send(inner: &Inner, broker_id: i32, plan: &Plan) -> Result<FetchRespons
         )
     })?;
     let conn = broker.get().await?;
-    let version = conn.version_for::<FetchRequest>(Some(FETCH_VERSION_CAP))?;
+    let version = conn.version_for::<FetchRequest>(None)?;
     let mut topics: Vec<FetchTopic> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for planned in &plan.partitions {

@@ -5,7 +5,7 @@
 //! - the *membership* task finds the coordinator, joins (JoinGroup, with
 //!   the MEMBER_ID_REQUIRED retry), runs the assignor when it leads, syncs,
 //!   fetches committed offsets for new partitions and drives
-//!   [`Inner::apply_assignment`]; it rejoins when told to and when the
+//!   `Inner::apply_assignment`; it rejoins when told to and when the
 //!   subscription changes;
 //! - the *heartbeat* task, one per generation, heartbeats and reports
 //!   what it learns (a rebalance, fencing, a poll timeout) to the
@@ -24,15 +24,10 @@ use kafka_protocol::messages::consumer_protocol_assignment::TopicPartition as As
 use kafka_protocol::messages::consumer_protocol_subscription::TopicPartition as OwnedTopic;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
-use kafka_protocol::messages::offset_commit_request::{
-    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-};
-use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
-    ApiKey, ConsumerProtocolAssignment, ConsumerProtocolSubscription, FindCoordinatorRequest,
-    GroupId, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest, OffsetCommitRequest,
-    OffsetFetchRequest, SyncGroupRequest, TopicName,
+    ApiKey, ConsumerProtocolAssignment, ConsumerProtocolSubscription, GroupId, HeartbeatRequest,
+    JoinGroupRequest, LeaveGroupRequest, SyncGroupRequest, TopicName,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -44,14 +39,10 @@ use super::{OffsetAndMetadata, TopicPartition};
 use crate::connection::Connection;
 use crate::connection::broker::{BrokerConnection, Connector};
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
+use crate::offsets::group::{Committer, find_coordinator, offset_commit, offset_fetch};
 use crate::protocol::consumer_protocol;
 use crate::protocol::{Request, StrBytes};
 
-const FIND_COORDINATOR_VERSION_CAP: i16 = 3;
-/// v8+ asks for several groups at once; one is all a member needs.
-const OFFSET_FETCH_VERSION_CAP: i16 = 7;
-/// v10 names topics by id, which the consumer does not track.
-const OFFSET_COMMIT_VERSION_CAP: i16 = 9;
 /// How often the membership task looks at the subscription and metadata
 /// without being woken.
 const TICK: Duration = Duration::from_millis(200);
@@ -322,23 +313,14 @@ impl Group {
             return Ok((Arc::clone(&c.broker), c.node_id));
         }
         let (conn, _) = self.inner.client.any_connection().await?;
-        let version =
-            conn.version_for::<FindCoordinatorRequest>(Some(FIND_COORDINATOR_VERSION_CAP))?;
-        let request = FindCoordinatorRequest::default()
-            .with_key(StrBytes::from_string(self.group_id.clone()))
-            .with_key_type(0);
-        let response = self
-            .bounded(ApiKey::FindCoordinator, conn.request_at(&request, version))
+        let found = self
+            .bounded_call(
+                ApiKey::FindCoordinator,
+                find_coordinator(&conn, &self.group_id),
+            )
             .await?;
-        if let Some(code) = ErrorCode::try_from_code(response.error_code) {
-            return Err(Error::kafka(
-                code,
-                self.context(ApiKey::FindCoordinator)
-                    .with_message(response.error_message.map(|m| m.to_string())),
-            ));
-        }
-        let node_id = response.node_id.0;
-        let addr = format!("{}:{}", response.host.as_str(), response.port);
+        let node_id = found.node_id;
+        let addr = found.addr();
         tracing::debug!(group = %self.group_id, node_id, %addr, "found the coordinator");
         let broker = Arc::new(BrokerConnection::new(
             addr,
@@ -366,6 +348,43 @@ impl Group {
                 timeout_ms,
             })),
         }
+    }
+
+    /// Like [`Group::bounded`], for calls that already speak [`Error`].
+    async fn bounded_call<T>(
+        &self,
+        api_key: ApiKey,
+        f: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let timeout_ms = self.inner.config.client.connection.request_timeout_ms;
+        match tokio::time::timeout(Duration::from_millis(timeout_ms), f).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Request(RequestError::Timeout {
+                api_key,
+                timeout_ms,
+            })),
+        }
+    }
+
+    /// Runs `call` on the coordinator's connection within the request
+    /// timeout; a lost connection or a timeout makes the next call look the
+    /// coordinator up again.
+    async fn on_coordinator<T, Fut>(
+        &self,
+        api_key: ApiKey,
+        call: impl FnOnce(Arc<Connection>) -> Fut,
+    ) -> Result<T>
+    where
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let (conn, node_id) = self.coordinator().await?;
+        let result = self.bounded_call(api_key, call(conn)).await;
+        if let Err(Error::Request(RequestError::Connection(_) | RequestError::Timeout { .. })) =
+            &result
+        {
+            self.forget_coordinator(node_id);
+        }
+        result
     }
 
     /// Sends a request to the coordinator; a lost connection or a
@@ -504,51 +523,22 @@ impl Group {
         } else {
             (-1, String::new())
         };
-        let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
-        for (tp, om) in offsets {
-            let partition = OffsetCommitRequestPartition::default()
-                .with_partition_index(tp.partition)
-                .with_committed_offset(om.offset)
-                .with_committed_leader_epoch(-1)
-                .with_committed_metadata(Some(StrBytes::from_string(
-                    om.metadata.clone().unwrap_or_default(),
-                )));
-            match topics
-                .last_mut()
-                .filter(|t| t.name.0.as_str() == &*tp.topic)
-            {
-                Some(t) => t.partitions.push(partition),
-                None => topics.push(
-                    OffsetCommitRequestTopic::default()
-                        .with_name(topic_name(&tp.topic))
-                        .with_partitions(vec![partition]),
-                ),
-            }
-        }
-        let request = OffsetCommitRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(self.group_id.clone())))
-            .with_generation_id_or_member_epoch(generation)
-            .with_member_id(StrBytes::from_string(member_id))
-            .with_group_instance_id(self.instance_id.clone().map(StrBytes::from_string))
-            .with_retention_time_ms(-1)
-            .with_topics(topics);
-        let response = self
-            .to_coordinator(|_| request, Some(OFFSET_COMMIT_VERSION_CAP), false)
+        let committer = Committer {
+            group: &self.group_id,
+            generation,
+            member_id: &member_id,
+            instance_id: self.instance_id.as_deref(),
+        };
+        let offsets: Vec<(TopicPartition, OffsetAndMetadata)> = offsets
+            .iter()
+            .map(|(tp, om)| (tp.clone(), om.clone()))
+            .collect();
+        let answers = self
+            .on_coordinator(ApiKey::OffsetCommit, |conn| async move {
+                offset_commit(&conn, &committer, &offsets).await
+            })
             .await?;
-        for topic in &response.topics {
-            for p in &topic.partitions {
-                if let Some(code) = ErrorCode::try_from_code(p.error_code) {
-                    return Err(Error::kafka(
-                        code,
-                        ErrorContext::partition(
-                            ApiKey::OffsetCommit,
-                            topic.name.0.as_str(),
-                            p.partition_index,
-                        ),
-                    ));
-                }
-            }
-        }
+        answers.into_iter().collect::<Result<Vec<()>>>()?;
         Ok(())
     }
 
@@ -584,54 +574,16 @@ impl Group {
         &self,
         partitions: &[TopicPartition],
     ) -> Result<BTreeMap<TopicPartition, OffsetAndMetadata>> {
-        let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
-        for tp in partitions {
-            by_topic.entry(&tp.topic).or_default().push(tp.partition);
-        }
-        let topics = by_topic
-            .into_iter()
-            .map(|(topic, partitions)| {
-                OffsetFetchRequestTopic::default()
-                    .with_name(topic_name(topic))
-                    .with_partition_indexes(partitions)
-            })
-            .collect();
-        let request = OffsetFetchRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(self.group_id.clone())))
-            .with_topics(Some(topics));
-        let response = self
-            .to_coordinator(
+        let answers = self
+            .on_coordinator(ApiKey::OffsetFetch, |conn| async move {
                 // Java asks for stable offsets (KIP-447) where it can.
-                |version| request.with_require_stable(version >= 7),
-                Some(OFFSET_FETCH_VERSION_CAP),
-                false,
-            )
+                offset_fetch(&conn, &self.group_id, Some(partitions), true).await
+            })
             .await?;
-        if let Some(code) = ErrorCode::try_from_code(response.error_code) {
-            return Err(Error::kafka(code, self.context(ApiKey::OffsetFetch)));
-        }
         let mut out = BTreeMap::new();
-        for topic in &response.topics {
-            for p in &topic.partitions {
-                if let Some(code) = ErrorCode::try_from_code(p.error_code) {
-                    return Err(Error::kafka(
-                        code,
-                        ErrorContext::partition(
-                            ApiKey::OffsetFetch,
-                            topic.name.0.as_str(),
-                            p.partition_index,
-                        ),
-                    ));
-                }
-                if p.committed_offset >= 0 {
-                    out.insert(
-                        TopicPartition::new(topic.name.0.as_str(), p.partition_index),
-                        OffsetAndMetadata {
-                            offset: p.committed_offset,
-                            metadata: p.metadata.as_ref().map(|m| m.to_string()),
-                        },
-                    );
-                }
+        for (tp, answer) in answers {
+            if let Some(committed) = answer? {
+                out.insert(tp, committed);
             }
         }
         Ok(out)

@@ -6,20 +6,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
-use kafka_protocol::messages::{
-    ApiKey, BrokerId, ListOffsetsRequest, ListOffsetsResponse, TopicName,
-};
+use kafka_protocol::messages::ApiKey;
 use tokio::time::Instant;
 
-use super::state::{Buffered, Inner, OffsetSpec, StartAt, Subscription};
+use super::state::{Buffered, Inner, StartAt, Subscription};
 use super::{TopicPartition, fetcher};
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
-use crate::protocol::StrBytes;
-
-/// ListOffsets v8+ adds tiered-storage sentinels the consumer has no use
-/// for.
-const LIST_OFFSETS_VERSION_CAP: i16 = 7;
+use crate::offsets::{ListedOffset, OffsetQuery, OffsetSpec, list_offsets_on};
 /// How often the manager looks again without being woken: picks up
 /// metadata the client refreshed on its own (new partitions, moved
 /// leaders) and retries whose backoff ended.
@@ -258,16 +251,21 @@ fn start_lookups(inner: &Arc<Inner>) {
 
 async fn look_up(inner: Arc<Inner>, leader: i32, lookups: Vec<Lookup>) {
     let result = list_offsets(&inner, leader, &lookups).await;
+    let mut answers = match result {
+        Ok(answers) => answers.into_iter(),
+        Err(e) => vec![Err(e); lookups.len()].into_iter(),
+    };
     let now = Instant::now();
     let mut wake_poll = false;
     let mut stale_metadata = false;
     {
         let mut state = inner.lock();
         for lookup in &lookups {
-            let answer = match &result {
-                Ok(response) => find(response, &lookup.tp),
-                Err(e) => Err(e.clone()),
-            };
+            let answer = answers
+                .next()
+                .expect("one answer per lookup")
+                // No record at or after a timestamp reads as −1.
+                .map(|listed| listed.offset.unwrap_or(-1));
             let Some(p) = state
                 .partitions
                 .get_mut(&lookup.tp)
@@ -322,7 +320,7 @@ async fn list_offsets(
     inner: &Inner,
     leader: i32,
     lookups: &[Lookup],
-) -> Result<ListOffsetsResponse> {
+) -> Result<Vec<Result<ListedOffset>>> {
     let broker = inner.client.broker(leader).ok_or_else(|| {
         Error::kafka(
             ErrorCode::LeaderNotAvailable,
@@ -330,46 +328,13 @@ async fn list_offsets(
         )
     })?;
     let conn = broker.get().await?;
-    let version = conn.version_for::<ListOffsetsRequest>(Some(LIST_OFFSETS_VERSION_CAP))?;
-    let mut topics: Vec<ListOffsetsTopic> = Vec::new();
-    for lookup in lookups {
-        let partition = ListOffsetsPartition::default()
-            .with_partition_index(lookup.tp.partition)
-            .with_current_leader_epoch(lookup.leader_epoch)
-            .with_timestamp(lookup.spec.wire());
-        match topics
-            .iter_mut()
-            .find(|t| t.name.0.as_str() == &*lookup.tp.topic)
-        {
-            Some(t) => t.partitions.push(partition),
-            None => topics.push(
-                ListOffsetsTopic::default()
-                    .with_name(TopicName(StrBytes::from_string(
-                        lookup.tp.topic.to_string(),
-                    )))
-                    .with_partitions(vec![partition]),
-            ),
-        }
-    }
-    let request = ListOffsetsRequest::default()
-        .with_replica_id(BrokerId(-1))
-        .with_isolation_level(inner.config.isolation_level.wire())
-        .with_topics(topics);
-    Ok(conn.request_at(&request, version).await?)
-}
-
-/// The offset the response gives for `tp`, or its error.
-fn find(response: &ListOffsetsResponse, tp: &TopicPartition) -> Result<i64> {
-    let context = || ErrorContext::partition(ApiKey::ListOffsets, &tp.topic, tp.partition);
-    let partition = response
-        .topics
+    let queries: Vec<OffsetQuery> = lookups
         .iter()
-        .filter(|t| t.name.0.as_str() == &*tp.topic)
-        .flat_map(|t| &t.partitions)
-        .find(|p| p.partition_index == tp.partition)
-        .ok_or_else(|| Error::kafka(ErrorCode::UnknownTopicOrPartition, context()))?;
-    match ErrorCode::try_from_code(partition.error_code) {
-        None => Ok(partition.offset),
-        Some(code) => Err(Error::kafka(code, context())),
-    }
+        .map(|lookup| OffsetQuery {
+            tp: lookup.tp.clone(),
+            spec: lookup.spec,
+            current_leader_epoch: lookup.leader_epoch,
+        })
+        .collect();
+    list_offsets_on(&conn, &queries, inner.config.isolation_level).await
 }

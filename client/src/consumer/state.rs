@@ -18,6 +18,7 @@ use super::completed::CompletedFetch;
 use super::{ConsumerConfig, ConsumerMetrics, ConsumerRecord, OffsetReset, TopicPartition};
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::offsets::OffsetSpec;
 
 /// Where a partition's position comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,25 +29,6 @@ pub(crate) enum StartAt {
     Timestamp(i64),
     /// Per `auto.offset.reset`.
     Default,
-}
-
-/// A position that needs a ListOffsets lookup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OffsetSpec {
-    Earliest,
-    Latest,
-    Timestamp(i64),
-}
-
-impl OffsetSpec {
-    /// The ListOffsets `timestamp` field: −2 and −1 are Kafka's sentinels.
-    pub(crate) fn wire(self) -> i64 {
-        match self {
-            Self::Earliest => -2,
-            Self::Latest => -1,
-            Self::Timestamp(ts) => ts,
-        }
-    }
 }
 
 #[derive(Debug)]

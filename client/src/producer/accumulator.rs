@@ -358,9 +358,12 @@ impl Accumulator {
         }
         let batch = queue.open.as_mut().expect("an open batch was just ensured");
         let index = batch.builder.record_count() as u32;
-        batch
-            .builder
-            .append(timestamp_ms, record.key, record.value, &record.headers);
+        batch.builder.append(
+            timestamp_ms,
+            record.key_bytes(),
+            record.value_bytes(),
+            &record.header_slices(),
+        );
         batch.reserved_bytes += size_bytes;
         if let Some(cb) = callback {
             batch.callbacks.push((index, timestamp_ms, cb));

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::accumulator::{Batch, BatchAck, PartitionQueue, TopicQueues, deliver};
 use super::{EpochBump, Idempotence, Inner, ProducerIdentity};
-use crate::connection::{PRODUCE_VERSION_CAP, PendingResponse};
+use crate::connection::PendingResponse;
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
 use crate::protocol::StrBytes;
 
@@ -334,7 +334,7 @@ async fn submit(
             ))),
         })?;
     let conn = broker.get().await?;
-    let version = conn.version_for::<ProduceRequest>(Some(PRODUCE_VERSION_CAP))?;
+    let version = conn.version_for::<ProduceRequest>(None)?;
     if inner.config.acks == super::Acks::None {
         conn.send_without_response(&request, version).await?;
         return Ok(None);

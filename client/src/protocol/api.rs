@@ -36,6 +36,54 @@ impl ApiSupport {
     }
 }
 
+/// The highest version of each API this client sends, where that is below
+/// what the `kafka-protocol` schemas can encode. Every request the client
+/// makes is negotiated through [`client_version_cap`], so this table is the
+/// only place a cap is set. APIs not listed go up to the schemas' maximum.
+///
+/// Each cap is the last version whose fields the client fills in
+/// correctly; the reason is the first version above it. Kafka 4.0 and
+/// broker-lite accept every capped version (Kafka 4.0's minimums are
+/// Produce v3, Fetch v4, ListOffsets v1, OffsetCommit v2, OffsetFetch v1).
+pub const CLIENT_VERSION_CAPS: &[(ApiKey, i16, &str)] = &[
+    (
+        ApiKey::Produce,
+        11,
+        "v12 is the transactions-v2 protocol (KIP-890), v13 names topics by id (KIP-516)",
+    ),
+    (
+        ApiKey::Fetch,
+        12,
+        "v13 names topics by id (KIP-516), which the consumer does not track",
+    ),
+    (
+        ApiKey::ListOffsets,
+        7,
+        "v8 adds tiered-storage sentinels (KIP-1005) the client does not send",
+    ),
+    (
+        ApiKey::Metadata,
+        12,
+        "v13 adds nothing the client reads; the cap keeps the request shape the tests exercise",
+    ),
+    (ApiKey::OffsetCommit, 9, "v10 names topics by id (KIP-848)"),
+    (ApiKey::OffsetFetch, 9, "v10 names topics by id (KIP-848)"),
+    (
+        ApiKey::SaslAuthenticate,
+        2,
+        "the highest version Kafka defines",
+    ),
+];
+
+/// The highest version of `api_key` this client sends (see
+/// [`CLIENT_VERSION_CAPS`]), or `None` for no cap.
+pub fn client_version_cap(api_key: ApiKey) -> Option<i16> {
+    CLIENT_VERSION_CAPS
+        .iter()
+        .find(|(key, _, _)| *key == api_key)
+        .map(|&(_, cap, _)| cap)
+}
+
 /// The highest version in both ranges, or `None` if they do not overlap.
 pub fn negotiate(ours: VersionRange, theirs: VersionRange) -> Option<i16> {
     let both = ours.intersect(&theirs);
@@ -122,6 +170,24 @@ mod tests {
         assert_eq!(versions.version_for::<ProduceRequest>(None), Some(11));
         assert_eq!(versions.version_for::<ProduceRequest>(Some(9)), Some(9));
         assert_eq!(versions.range(ApiKey::Fetch), None);
+    }
+
+    #[test]
+    fn the_caps_table_names_each_api_once_within_the_schemas() {
+        let mut keys: Vec<i16> = CLIENT_VERSION_CAPS
+            .iter()
+            .map(|(k, _, _)| *k as i16)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), CLIENT_VERSION_CAPS.len());
+        assert_eq!(client_version_cap(ApiKey::OffsetFetch), Some(9));
+        assert_eq!(client_version_cap(ApiKey::CreateTopics), None);
+        assert_eq!(
+            client_version_cap(ApiKey::Produce),
+            Some(11),
+            "raise it only with the fields of v12"
+        );
     }
 
     #[test]

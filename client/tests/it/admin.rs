@@ -16,10 +16,7 @@ use kctl_client::{ClientConfig, ErrorCode, Producer, Record};
 use crate::support::{TestBroker, with_timeout};
 
 async fn admin(broker: &TestBroker) -> Admin {
-    let config = AdminConfig {
-        api_timeout_ms: 5_000,
-        ..AdminConfig::default()
-    };
+    let config = AdminConfig::default().api_timeout_ms(5_000);
     Admin::connect(ClientConfig::new([broker.bootstrap()]), config)
         .await
         .unwrap()

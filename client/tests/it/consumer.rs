@@ -98,9 +98,9 @@ async fn round_trip_with_every_codec_and_duplicate_headers() {
                 .key(key.as_bytes())
                 .value(value.as_bytes())
                 .timestamp_ms(1_700_000_000_000 + i as i64)
-                .header("dup", Some(b"first"))
-                .header("dup", Some(b"second"))
-                .header("null", None);
+                .header("dup", b"first")
+                .header("dup", b"second")
+                .null_header("null");
             if i % 7 == 0 {
                 record.key = None;
             }

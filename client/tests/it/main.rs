@@ -14,6 +14,8 @@
 //!   group shared with kcat);
 //! - `transactions`: the transactional producer against broker-lite's
 //!   transaction coordinator, and the exactly-once example under SIGKILL;
+//! - `examples`: every program in `client/examples/` runs against
+//!   broker-lite;
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 //! - `security`: TLS (server and mutual, CA and hostname checks) and SASL
 //!   (PLAIN, SCRAM-SHA-256/512) through a front that plays the broker's
@@ -24,6 +26,7 @@ mod churn;
 mod consumer;
 mod consumer_group;
 mod faults;
+mod examples;
 mod groups;
 mod mock_cluster;
 mod murmur2;
