@@ -89,10 +89,14 @@ fuzz_target!(|data: &[u8]| {
     }
     log.close().expect("close");
     let (again, report) = PartitionLog::open(&dir, config, false).expect("reopen after recovery");
-    assert_eq!(
-        report.bytes_truncated, 0,
-        "second recovery cut more: {report:?}"
-    );
-    assert_eq!(again.log_end_offset(), end);
+    // After a clean open the garbage was trusted; an unclean reopen may
+    // then rightly cut it. Only an unclean recovery must be final.
+    if !clean {
+        assert_eq!(
+            report.bytes_truncated, 0,
+            "second recovery cut more: {report:?}"
+        );
+        assert_eq!(again.log_end_offset(), end);
+    }
     drop(again);
 });
