@@ -26,10 +26,11 @@ use crate::connection;
 use crate::state::BrokerState;
 
 /// Longest a request may take in the harness's virtual time before the
-/// target reports a hang. JoinGroup waits for the rebalance delay and Fetch
-/// for `max_wait_ms`, both in paused (auto-advancing) time, so this costs
-/// no wall-clock time; only a request that never completes reaches it.
-const REQUEST_DEADLINE: Duration = Duration::from_secs(3600);
+/// target reports a hang. Fetch waits up to its `max_wait_ms` and JoinGroup
+/// up to its rebalance timeout, both up to i32::MAX ms (about 25 days) as in
+/// Kafka; time is paused (auto-advancing), so waiting costs no wall-clock
+/// time and only a request that would never complete reaches this.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Inputs served before the data directory is thrown away, so produced
 /// records and created topics do not pile up on disk for the whole run.

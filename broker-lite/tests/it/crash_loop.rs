@@ -480,9 +480,9 @@ async fn crash_loop(flush: &str) {
     // Let the producers deliver what they hold, then stop them.
     tokio::time::sleep(Duration::from_millis(cycle_ms)).await;
     stop.store(true, Ordering::Relaxed);
-    let mut failed = 0;
+    let mut failed = Vec::new();
     for p in producers {
-        failed += p.await.unwrap();
+        failed.push(p.await.unwrap());
     }
     // One more crash after the last acknowledgement, then read it all.
     broker.kill_9();
@@ -492,7 +492,7 @@ async fn crash_loop(flush: &str) {
     let (total, recovered, lost, duplicated, extra) = verify(&acked, &read);
     let by_producer = |p: i32| acked.iter().filter(|a| a.partition == p).count();
     println!(
-        "crash loop, flush={flush}: {cycles} kill -9 cycles of {cycle_ms} ms in {:?}; acknowledged {total} (ours {}, kcat {}, confluent {}, confluent lz4 {}), recovered {recovered}, lost {lost}, duplicated {duplicated}; {extra} present but never acknowledged; {failed} deliveries reported failed",
+        "crash loop, flush={flush}: {cycles} kill -9 cycles of {cycle_ms} ms in {:?}; acknowledged {total} (ours {}, kcat {}, confluent {}, confluent lz4 {}), recovered {recovered}, lost {lost}, duplicated {duplicated}; {extra} present but never acknowledged; deliveries reported failed (ours, kcat, confluent, confluent lz4): {failed:?}",
         started.elapsed(),
         by_producer(0),
         by_producer(1),

@@ -144,13 +144,17 @@ impl BatchHeader {
         self.batch_length as usize + LOG_OVERHEAD_BYTES
     }
 
+    /// Saturating: the header comes off the wire or the disk, and a forged
+    /// base offset near `i64::MAX` must not overflow (a panic in debug
+    /// builds); the offset checks that follow reject such a batch.
     pub fn last_offset(&self) -> i64 {
-        self.base_offset + i64::from(self.last_offset_delta)
+        self.base_offset
+            .saturating_add(i64::from(self.last_offset_delta))
     }
 
     /// The offset the next batch starts at.
     pub fn next_offset(&self) -> i64 {
-        self.last_offset() + 1
+        self.last_offset().saturating_add(1)
     }
 
     pub fn compression(&self) -> Result<Compression, BatchError> {
@@ -390,6 +394,17 @@ fn read_i64(b: &[u8], at: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// From the segment_recovery fuzz target: a header with a base offset
+    /// near i64::MAX overflowed `last_offset` (a panic in debug builds).
+    #[test]
+    fn last_offset_of_a_forged_header_saturates() {
+        let mut header = BatchHeader::parse(&encode(&[b"v"], Compression::None)).unwrap();
+        header.base_offset = i64::MAX - 1;
+        header.last_offset_delta = 5;
+        assert_eq!(header.last_offset(), i64::MAX);
+        assert_eq!(header.next_offset(), i64::MAX);
+    }
     use bytes::{Bytes, BytesMut};
     use kafka_protocol::records::{Record, RecordBatchEncoder, RecordEncodeOptions};
     use proptest::prelude::*;

@@ -192,7 +192,7 @@ async fn members_join_and_leave_every_second_and_nothing_is_lost() {
 
     let seen: Seen = Arc::default();
     let mut members: std::collections::VecDeque<Member> = Default::default();
-    let mut joins = 0;
+    let mut joins = 0u32;
     let mut leaves = 0;
     let mut generations = Vec::new();
     members.push_back(our_member(&bootstrap, Arc::clone(&seen)));
@@ -203,13 +203,13 @@ async fn members_join_and_leave_every_second_and_nothing_is_lost() {
         tokio::time::sleep(Duration::from_secs(1)).await;
         tick += 1;
         // Grow to four members, then alternate: one leaves, one joins.
-        if members.len() >= 4 || (members.len() > 1 && tick % 2 == 0) {
+        if members.len() >= 4 || (members.len() > 1 && tick.is_multiple_of(2)) {
             if let Some(g) = stop_member(members.pop_front().unwrap()).await {
                 generations.push(g);
             }
             leaves += 1;
         } else {
-            let member = if joins % 2 == 0 {
+            let member = if joins.is_multiple_of(2) {
                 our_member(&bootstrap, Arc::clone(&seen))
             } else {
                 confluent_member(&python, &bootstrap, Arc::clone(&seen))
