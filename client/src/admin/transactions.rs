@@ -10,7 +10,8 @@ use kafka_protocol::messages::{
     ProducerId, TopicName, TransactionalId,
 };
 
-use super::{Admin, PartitionResult, TopicPartition, partition_left_out};
+use super::{Admin, PartitionResult, TopicPartition};
+use crate::offsets::partition_left_out;
 use crate::client::CoordinatorKind;
 use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
@@ -217,7 +218,7 @@ async fn describe_producers_on(
         .unwrap_or_default();
     let request = DescribeProducersRequest::default().with_topics(vec![
         TopicRequest::default()
-            .with_name(TopicName(StrBytes::from_string(topic.clone())))
+            .with_name(TopicName(StrBytes::from_string(topic.to_string())))
             .with_partition_indexes(group.iter().map(|(tp, _)| tp.partition).collect()),
     ]);
     let response = conn.request(&request).await?;
@@ -227,7 +228,7 @@ async fn describe_producers_on(
             let answer = response
                 .topics
                 .iter()
-                .filter(|t| t.name.0.as_str() == tp.topic)
+                .filter(|t| t.name.0.as_str() == &*tp.topic)
                 .flat_map(|t| &t.partitions)
                 .find(|p| p.partition_index == tp.partition)
                 .ok_or_else(|| partition_left_out(ApiKey::DescribeProducers, tp))?;
