@@ -154,7 +154,7 @@ async fn a_record_count_that_disagrees_with_the_header_is_invalid_record() {
 /// Fuzzing found that a forged array count made the decoder reserve room
 /// for every element up front: a few bytes declaring 2^31 topics aborted the
 /// whole broker on a failed multi-GiB allocation. Now it is a decode error
-/// that closes only this connection (vendor/kafka-protocol/KCTL-PATCH.md).
+/// that closes only this connection (client/vendor/kafka-protocol/KCTL-PATCH.md).
 #[tokio::test]
 async fn a_forged_array_count_closes_the_connection_instead_of_aborting() {
     let broker = TestBroker::start().await;

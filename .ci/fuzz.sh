@@ -4,14 +4,14 @@
 # cargo-fuzz passes (-Cpasses=sancov-module and LLVM options, all stable
 # flags). No nightly and no cargo-fuzz needed; see docs/reliability.md.
 #
-#   scripts/fuzz.sh build                  build every target
-#   scripts/fuzz.sh run [SECONDS] [TARGET] run each target (or one) for SECONDS
+#   .ci/fuzz.sh build                  build every target
+#   .ci/fuzz.sh run [SECONDS] [TARGET] run each target (or one) for SECONDS
 #                                          (default 30), bounded; fails on a crash
-#   scripts/fuzz.sh runs N TARGET          run TARGET for N executions
-#   scripts/fuzz.sh repro TARGET FILE      run one input (a crash to debug)
+#   .ci/fuzz.sh runs N TARGET          run TARGET for N executions
+#   .ci/fuzz.sh repro TARGET FILE      run one input (a crash to debug)
 #
 # Corpora live in <crate>/fuzz/corpus/<target> (committed seeds captured
-# from real traffic, see scripts/capture-corpus.py); new inputs found by a
+# from real traffic, see broker-lite/fuzz/capture-corpus.py); new inputs found by a
 # run go to target/fuzz/corpus/<target>, crashes to <crate>/fuzz/artifacts.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

@@ -15,7 +15,7 @@ confluent-kafka (librdkafka) through it, and writes:
   client/fuzz/corpus/record_batch/          the head of each partition's segment
   broker-lite/fuzz/corpus/segment_recovery/ the same, as an unclean-open input
 
-Usage: scripts/capture-corpus.py [--broker PATH] [--kctl PATH]
+Usage: broker-lite/fuzz/capture-corpus.py [--broker PATH] [--kctl PATH]
 Needs kcat and the project venv (.venv) with confluent-kafka.
 """
 import argparse
@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STREAM_CAP_BYTES = 64 * 1024
 FRAME_CAP_BYTES = 64 * 1024
 JOIN_GROUP, SYNC_GROUP = 11, 14
