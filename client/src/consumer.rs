@@ -113,11 +113,13 @@ use state::{Inner, StartAt};
 /// A consumer's place in its group, as Java's `ConsumerGroupMetadata`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerGroupMetadata {
+    /// The consumer's `group.id`.
     pub group_id: String,
     /// −1 outside a generation (before the first join, or with `assign`).
     pub generation_id: i32,
     /// "" outside a generation.
     pub member_id: String,
+    /// The static member's `group.instance.id`, if it has one.
     pub group_instance_id: Option<String>,
 }
 

@@ -71,19 +71,51 @@ pub enum FilterError {
         "empty condition at column {column}: expected key, value, header.NAME or jq:EXPR{}",
         if *.column == 1 { "" } else { " (conditions are joined by ` && `)" }
     )]
-    Empty { column: usize },
+    /// A condition with nothing in it (`&&` at an end, or twice).
+    Empty {
+        /// Where the empty condition starts.
+        column: usize,
+    },
     #[error(
         "unknown field `{field}` at column {column}: expected key, value, header.NAME or jq:EXPR"
     )]
-    UnknownField { field: String, column: usize },
+    /// A condition on something other than key, value, a header or jq.
+    UnknownField {
+        /// The name as written.
+        field: String,
+        /// Where it starts.
+        column: usize,
+    },
     #[error("`{field}` at column {column} needs an operator: =TEXT, !=TEXT, ~REGEX or !~REGEX")]
-    MissingOperator { field: String, column: usize },
+    /// A field with no `=`, `!=`, `~` or `!~` after it.
+    MissingOperator {
+        /// The field as written.
+        field: String,
+        /// Where it starts.
+        column: usize,
+    },
     #[error("`header.` at column {column} needs a header name, as in header.trace-id=abc")]
-    EmptyHeaderName { column: usize },
+    /// `header.` with no name after the dot.
+    EmptyHeaderName {
+        /// Where the condition starts.
+        column: usize,
+    },
     #[error("invalid regex at column {column}: {message}")]
-    Regex { column: usize, message: String },
+    /// A regex the `regex` crate refuses.
+    Regex {
+        /// Where the regex starts.
+        column: usize,
+        /// The regex crate's explanation.
+        message: String,
+    },
     #[error("invalid jq expression at column {column}: {message}")]
-    Jq { column: usize, message: String },
+    /// A jq program jaq cannot parse or compile.
+    Jq {
+        /// Where the problem is, inside the expression.
+        column: usize,
+        /// jaq's explanation.
+        message: String,
+    },
 }
 
 impl FilterError {

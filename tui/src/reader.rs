@@ -185,7 +185,7 @@ async fn run_session(
         *slot = Some(connect().await?);
     }
     let consumer = slot.as_ref().expect("connected above");
-    let admin = Admin::new(consumer.client().clone(), admin_config.clone());
+    let admin = Admin::with_client(consumer.client().clone(), admin_config.clone());
     let ranges = offset_ranges(&admin, request).await?;
 
     let partitions: Vec<TopicPartition> = ranges

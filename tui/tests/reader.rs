@@ -17,10 +17,7 @@ const PARTITIONS: i32 = 3;
 const PER_PARTITION: i64 = 10;
 
 fn admin_config() -> AdminConfig {
-    AdminConfig {
-        api_timeout_ms: 5_000,
-        ..AdminConfig::default()
-    }
+    AdminConfig::default().api_timeout_ms(5_000)
 }
 
 /// broker-lite with `orders`: 3 partitions of 10 records each, keyed
@@ -62,7 +59,7 @@ async fn produce(producer: &Producer, partition: i32, n: i64) {
                 .partition(partition)
                 .key(key.as_bytes())
                 .value(value.as_bytes())
-                .header("source", Some(b"test")),
+                .header("source", b"test"),
         )
         .await
         .expect("produced");

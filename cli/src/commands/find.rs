@@ -57,7 +57,7 @@ pub(crate) async fn run(settings: &Settings, args: FindArgs) -> anyhow::Result<C
     let mut config = ConsumerConfig::new(settings.bootstrap.clone());
     config.auto_offset_reset = OffsetReset::Earliest;
     let consumer = connect::consumer(settings, config).await?;
-    let admin = Admin::new(consumer.client().clone(), connect::admin_config(settings));
+    let admin = Admin::with_client(consumer.client().clone(), connect::admin_config(settings));
     let count = match consumer.client().topic_metadata(&topic).await {
         Ok(metadata) => metadata.partition_count(),
         Err(e) if e.code() == Some(kctl_client::ErrorCode::UnknownTopicOrPartition) => {

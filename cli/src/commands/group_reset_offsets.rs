@@ -243,7 +243,7 @@ fn rows_of(group: &str, plan: &[PlannedOffset]) -> Vec<Planned> {
     plan.iter()
         .map(|p| Planned {
             group: group.to_owned(),
-            topic: p.partition.topic.clone(),
+            topic: p.partition.topic.to_string(),
             partition: p.partition.partition,
             current_offset: p.current_offset,
             new_offset: Some(p.new_offset),

@@ -11,16 +11,18 @@ use kafka_protocol::messages::{
 };
 
 use super::{Admin, PartitionResult, TopicPartition};
-use crate::offsets::partition_left_out;
 use crate::client::CoordinatorKind;
 use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
+use crate::offsets::partition_left_out;
 use crate::protocol::StrBytes;
 
 /// One transactional id as ListTransactions reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransactionListing {
+    /// The producer's `transactional.id`.
     pub transactional_id: String,
+    /// The producer id the coordinator gave that transactional id.
     pub producer_id: i64,
     /// Kafka's state name: Empty, Ongoing, PrepareCommit, PrepareAbort,
     /// CompleteCommit, CompleteAbort, Dead, PrepareEpochFence.
@@ -30,18 +32,27 @@ pub struct TransactionListing {
 /// Which transactions to list; empty filters match everything.
 #[derive(Debug, Clone, Default)]
 pub struct ListTransactionsOptions {
+    /// Keep only transactions in these states (Kafka's names, as in
+    /// [`TransactionListing::state`]).
     pub states: Vec<String>,
+    /// Keep only transactions of these producer ids.
     pub producer_ids: Vec<i64>,
 }
 
 /// One transactional id as its coordinator describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransactionDescription {
+    /// The producer's `transactional.id`.
     pub transactional_id: String,
+    /// The node id of the transaction coordinator that answered.
     pub coordinator_id: i32,
+    /// Kafka's state name, as in [`TransactionListing::state`].
     pub state: String,
+    /// The producer id the transactional id holds.
     pub producer_id: i64,
+    /// Its current epoch; an older one is fenced.
     pub producer_epoch: i16,
+    /// The producer's `transaction.timeout.ms`.
     pub timeout_ms: i32,
     /// When the open transaction began; `None` when none is open.
     pub start_time_ms: Option<i64>,
@@ -52,10 +63,15 @@ pub struct TransactionDescription {
 /// A producer active on a partition (DescribeProducers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProducerState {
+    /// The producer's id.
     pub producer_id: i64,
+    /// Its epoch in the last batch it wrote here.
     pub producer_epoch: i32,
+    /// The sequence number of the last record it wrote here.
     pub last_sequence: i32,
+    /// The timestamp of its last batch here.
     pub last_timestamp_ms: i64,
+    /// The coordinator epoch of the last transaction marker (−1 if none).
     pub coordinator_epoch: i32,
     /// The first offset of its open transaction here: what holds the
     /// partition's last stable offset back.

@@ -33,8 +33,10 @@ async fn read_all(
         .map(|p| TopicPartition::new(topic, p))
         .collect();
     consumer.assign(&tps);
-    let admin =
-        kctl_client::Admin::new(client(bootstrap).await, kctl_client::AdminConfig::default());
+    let admin = kctl_client::Admin::with_client(
+        client(bootstrap).await,
+        kctl_client::AdminConfig::default(),
+    );
     let asked: Vec<_> = (0..partitions)
         .map(|p| {
             (
@@ -45,13 +47,8 @@ async fn read_all(
         .collect();
     let ends: HashMap<TopicPartition, i64> = admin
         .list_offsets(
-            &asked,
-            match isolation {
-                IsolationLevel::ReadCommitted => kctl_client::admin::IsolationLevel::ReadCommitted,
-                IsolationLevel::ReadUncommitted => {
-                    kctl_client::admin::IsolationLevel::ReadUncommitted
-                }
-            },
+            &asked, // One IsolationLevel serves the consumer and the admin client.
+            isolation,
         )
         .await
         .unwrap()
