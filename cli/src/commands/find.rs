@@ -170,7 +170,7 @@ async fn list_offset(
 ) -> anyhow::Result<i64> {
     let listed = admin
         .list_offsets(
-            &[(AdminTp::new(topic.to_owned(), partition), spec)],
+            &[(AdminTp::new(topic, partition), spec)],
             IsolationLevel::ReadUncommitted,
         )
         .await?;
