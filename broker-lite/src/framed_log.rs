@@ -117,6 +117,10 @@ impl FramedLog {
     pub fn sync_handle(&self) -> Arc<File> {
         Arc::clone(&self.sync_handle)
     }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 pub(crate) fn encode_frame<T: Serialize>(entry: &T, out: &mut Vec<u8>) -> std::io::Result<()> {

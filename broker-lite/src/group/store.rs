@@ -13,14 +13,13 @@
 //! the directory) if most of it is garbage.
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::framed_log::{encode_frame, read_frames, write_atomically};
+use crate::framed_log::FramedLog;
 
 /// The directory, under the data dir, holding the log.
 pub(crate) const GROUPS_DIR: &str = "__groups";
@@ -86,14 +85,10 @@ pub(crate) struct OpenReport {
     pub compacted: bool,
 }
 
+/// The group log: a [`FramedLog`] of [`Entry`] frames.
 #[derive(Debug)]
 pub(crate) struct GroupStore {
-    path: PathBuf,
-    file: File,
-    /// A second handle on the same file, so an fsync can run on the
-    /// blocking pool without holding the coordinator's lock.
-    sync_handle: Arc<File>,
-    len_bytes: u64,
+    log: FramedLog,
 }
 
 impl GroupStore {
@@ -102,90 +97,36 @@ impl GroupStore {
     pub fn open(
         data_dir: &Path,
     ) -> std::io::Result<(Self, BTreeMap<String, StoredGroup>, OpenReport)> {
-        let dir = data_dir.join(GROUPS_DIR);
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join(LOG_FILE);
-        let mut bytes = Vec::new();
-        match File::open(&path) {
-            Ok(mut f) => {
-                f.read_to_end(&mut bytes)?;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+        let path = data_dir.join(GROUPS_DIR).join(LOG_FILE);
+        let (mut log, entries, replayed) = FramedLog::open::<Entry>(&path)?;
+        let mut groups: BTreeMap<String, StoredGroup> = BTreeMap::new();
+        for entry in entries {
+            apply(&mut groups, entry);
         }
-        let (groups, entries, valid_bytes) = replay(&bytes);
         let mut report = OpenReport {
-            entries_replayed: entries,
-            torn_bytes_dropped: (bytes.len() - valid_bytes) as u64,
+            entries_replayed: replayed.entries,
+            torn_bytes_dropped: replayed.torn_bytes_dropped,
             compacted: false,
         };
-        let live = live_entries(&groups);
-        if entries >= COMPACT_MIN_ENTRIES && entries > 2 * live {
-            let mut out = Vec::new();
-            for entry in snapshot(&groups) {
-                encode_frame(&entry, &mut out)?;
-            }
-            write_atomically(&path, &out)?;
+        if replayed.entries >= COMPACT_MIN_ENTRIES && replayed.entries > 2 * live_entries(&groups) {
+            log.rewrite(&snapshot(&groups))?;
             report.compacted = true;
-        } else if report.torn_bytes_dropped > 0 {
-            let f = OpenOptions::new().write(true).open(&path)?;
-            f.set_len(valid_bytes as u64)?;
-            f.sync_all()?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        let len_bytes = file.metadata()?.len();
-        let sync_handle = Arc::new(file.try_clone()?);
-        Ok((
-            Self {
-                path,
-                file,
-                sync_handle,
-                len_bytes,
-            },
-            groups,
-            report,
-        ))
+        Ok((Self { log }, groups, report))
     }
 
-    /// Appends entries with one write. On failure the file is cut back to
-    /// where it was, so a later append never lands behind a torn frame.
+    /// Appends entries with one write; see [`FramedLog::append`].
     pub fn append(&mut self, entries: &[Entry]) -> std::io::Result<()> {
-        if entries.is_empty() {
-            return Ok(());
-        }
-        let mut out = Vec::new();
-        for entry in entries {
-            encode_frame(entry, &mut out)?;
-        }
-        if let Err(e) = self.file.write_all(&out) {
-            if let Err(truncate) = self.file.set_len(self.len_bytes) {
-                tracing::error!(path = %self.path.display(), "cannot cut back a failed group log write: {truncate}");
-            }
-            return Err(e);
-        }
-        self.len_bytes += out.len() as u64;
-        Ok(())
+        self.log.append(entries)
     }
 
     pub fn sync_handle(&self) -> Arc<File> {
-        Arc::clone(&self.sync_handle)
+        self.log.sync_handle()
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.log.path()
     }
-}
-
-/// Applies every whole, valid frame; returns the groups, how many entries
-/// were applied and how many leading bytes they span.
-fn replay(bytes: &[u8]) -> (BTreeMap<String, StoredGroup>, u64, usize) {
-    let mut groups: BTreeMap<String, StoredGroup> = BTreeMap::new();
-    let (entries, valid_bytes) = read_frames::<Entry>(bytes);
-    let count = entries.len() as u64;
-    for entry in entries {
-        apply(&mut groups, entry);
-    }
-    (groups, count, valid_bytes)
 }
 
 fn apply(groups: &mut BTreeMap<String, StoredGroup>, entry: Entry) {
@@ -267,6 +208,9 @@ pub(crate) fn snapshot(groups: &BTreeMap<String, StoredGroup>) -> Vec<Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framed_log::encode_frame;
+    use std::fs::OpenOptions;
+    use std::io::Write;
 
     fn commit(group: &str, partition: i32, offset: i64) -> Entry {
         Entry::Offset {
