@@ -366,9 +366,8 @@ impl Connection {
             };
             return Err(fail(Some(code), message));
         }
-        // v2 is the flexible version; nothing past it is needed.
         let version = self
-            .version_for::<SaslAuthenticateRequest>(Some(2))
+            .version_for::<SaslAuthenticateRequest>(None)
             .map_err(|_| fail(None, "no common SaslAuthenticate version".into()))?;
         let mut exchange = sasl::Authenticator::new(config);
         let mut message = exchange.first();

@@ -58,13 +58,6 @@ use crate::consumer::{ConsumerGroupMetadata, OffsetAndMetadata, TopicPartition};
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::protocol::StrBytes;
 
-/// AddPartitionsToTxn v4+ is the broker-to-broker form (KIP-890).
-const ADD_PARTITIONS_VERSION_CAP: i16 = 3;
-/// v4+ of these tell the broker the client understands
-/// TRANSACTION_ABORTABLE, and v5 is transactions v2.
-const END_TXN_VERSION_CAP: i16 = 3;
-const ADD_OFFSETS_VERSION_CAP: i16 = 3;
-const TXN_OFFSET_COMMIT_VERSION_CAP: i16 = 3;
 /// TxnOffsetCommit v3 carries the member id and generation (KIP-447).
 const TXN_OFFSET_COMMIT_MEMBER_VERSION: i16 = 3;
 /// InitProducerId v3 carries the current id and epoch (KIP-360).
@@ -241,7 +234,6 @@ impl TransactionManager {
         &self,
         inner: &Inner,
         operation: &'static str,
-        cap: i16,
         build: B,
         error_of: C,
     ) -> Result<R::Response>
@@ -257,7 +249,7 @@ impl TransactionManager {
         loop {
             let outcome = async {
                 let conn = self.coordinator(inner).await?;
-                let version = conn.version_for::<R>(Some(cap))?;
+                let version = conn.version_for::<R>(None)?;
                 let response = conn.request_at(&build(version), version).await?;
                 error_of(&response).map(|()| response)
             }
@@ -315,7 +307,6 @@ impl TransactionManager {
             .coordinator_call(
                 inner,
                 "InitProducerId",
-                i16::MAX,
                 |version| {
                     let (pid, epoch) = match current {
                         Some(c) if version >= INIT_WITH_EPOCH_VERSION => (c.id, c.epoch),
@@ -420,7 +411,6 @@ impl TransactionManager {
         self.coordinator_call(
             inner,
             "AddPartitionsToTxn",
-            ADD_PARTITIONS_VERSION_CAP,
             |_| {
                 AddPartitionsToTxnRequest::default()
                     .with_v3_and_below_transactional_id(TransactionalId(StrBytes::from_string(
@@ -469,7 +459,6 @@ impl TransactionManager {
         self.coordinator_call(
             inner,
             "AddOffsetsToTxn",
-            ADD_OFFSETS_VERSION_CAP,
             |_| {
                 AddOffsetsToTxnRequest::default()
                     .with_transactional_id(TransactionalId(StrBytes::from_string(id.clone())))
@@ -524,8 +513,7 @@ impl TransactionManager {
                     .client
                     .find_coordinator(CoordinatorKind::Group, &group.group_id)
                     .await?;
-                let version = conn
-                    .version_for::<TxnOffsetCommitRequest>(Some(TXN_OFFSET_COMMIT_VERSION_CAP))?;
+                let version = conn.version_for::<TxnOffsetCommitRequest>(None)?;
                 let mut request = TxnOffsetCommitRequest::default()
                     .with_transactional_id(TransactionalId(StrBytes::from_string(
                         self.transactional_id.clone(),
@@ -638,7 +626,6 @@ impl TransactionManager {
             self.coordinator_call(
                 inner,
                 "EndTxn",
-                END_TXN_VERSION_CAP,
                 |_| {
                     EndTxnRequest::default()
                         .with_transactional_id(TransactionalId(StrBytes::from_string(id.clone())))

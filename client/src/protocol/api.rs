@@ -73,6 +73,26 @@ pub const CLIENT_VERSION_CAPS: &[(ApiKey, i16, &str)] = &[
         2,
         "the highest version Kafka defines",
     ),
+    (
+        ApiKey::AddPartitionsToTxn,
+        3,
+        "v4+ is the broker-to-broker form (KIP-890)",
+    ),
+    (
+        ApiKey::AddOffsetsToTxn,
+        3,
+        "v4+ tells the broker the client understands TRANSACTION_ABORTABLE",
+    ),
+    (
+        ApiKey::EndTxn,
+        3,
+        "v4+ tells the broker the client understands TRANSACTION_ABORTABLE; v5 is transactions v2",
+    ),
+    (
+        ApiKey::TxnOffsetCommit,
+        3,
+        "v4+ tells the broker the client understands TRANSACTION_ABORTABLE",
+    ),
 ];
 
 /// The highest version of `api_key` this client sends (see
