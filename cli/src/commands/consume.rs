@@ -23,9 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use kctl_client::admin::{
-    Admin, IsolationLevel as AdminIsolation, OffsetSpec, TopicPartition as AdminTp,
-};
+use kctl_client::admin::{Admin, OffsetSpec};
 use kctl_client::consumer::{ConsumerRecord, GroupHandle, OffsetAndMetadata, RebalanceListener};
 use kctl_client::filter::RecordFilter;
 use kctl_client::{ConsumerConfig, ErrorCode, IsolationLevel, OffsetReset, TopicPartition};
@@ -235,7 +233,7 @@ struct Bounds {
     use_ends: bool,
     until_ms: Option<i64>,
     done: BTreeSet<TopicPartition>,
-    isolation: AdminIsolation,
+    isolation: IsolationLevel,
     failing_since: HashMap<TopicPartition, tokio::time::Instant>,
 }
 
@@ -270,7 +268,7 @@ impl Bounds {
         partitions: &[TopicPartition],
         timeout: Duration,
     ) -> anyhow::Result<()> {
-        let missing: Vec<(AdminTp, OffsetSpec)> = partitions
+        let missing: Vec<(TopicPartition, OffsetSpec)> = partitions
             .iter()
             .filter(|tp| !self.ends.contains_key(*tp))
             .map(|tp| ((*tp).clone(), OffsetSpec::Latest))
@@ -355,9 +353,9 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
         done: BTreeSet::new(),
         failing_since: HashMap::new(),
         isolation: if read_committed {
-            AdminIsolation::ReadCommitted
+            IsolationLevel::ReadCommitted
         } else {
-            AdminIsolation::ReadUncommitted
+            IsolationLevel::ReadUncommitted
         },
     };
 
@@ -614,7 +612,7 @@ async fn place(
     start: StartSpec,
     bounds: &mut Bounds,
 ) -> anyhow::Result<()> {
-    let specs: Vec<(AdminTp, OffsetSpec)> = partitions
+    let specs: Vec<(TopicPartition, OffsetSpec)> = partitions
         .iter()
         .flat_map(|tp| {
             let admin_tp = (*tp).clone();

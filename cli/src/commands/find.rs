@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use kctl_client::admin::{Admin, IsolationLevel, OffsetSpec, TopicPartition as AdminTp};
+use kctl_client::admin::{Admin, IsolationLevel, OffsetSpec};
 use kctl_client::producer::partitioner::KeyHash;
 use kctl_client::{ConsumerConfig, OffsetReset, TopicPartition};
 use serde::Serialize;
@@ -170,7 +170,7 @@ async fn list_offset(
 ) -> anyhow::Result<i64> {
     let listed = admin
         .list_offsets(
-            &[(AdminTp::new(topic, partition), spec)],
+            &[(TopicPartition::new(topic, partition), spec)],
             IsolationLevel::ReadUncommitted,
         )
         .await?;
