@@ -6,6 +6,7 @@ mod compaction;
 mod crash;
 mod crash_loop;
 mod disk_full;
+mod franz_go;
 mod group_interop;
 mod group_restart;
 mod groups;
