@@ -1054,3 +1054,6 @@ fn security_failures_are_clear_and_keep_the_password_secret() {
         wrong_host.stderr
     );
 }
+
+mod partitioners;
+pub mod versions;

@@ -69,7 +69,10 @@ fn the_compatibility_page_cites_every_real_kafka_and_kafka_tools_test() {
     for file in [
         "cli/tests/it/apache_kafka.rs",
         "cli/tests/it/apache_kafka_failover.rs",
+        "cli/tests/it/apache_kafka/partitioners.rs",
+        "cli/tests/it/apache_kafka/versions.rs",
         "broker-lite/tests/it/kafka_tools.rs",
+        "broker-lite/tests/it/franz_go.rs",
     ] {
         let text = std::fs::read_to_string(repo().join(file)).unwrap();
         // A test is a `fn` right after a #[test] or #[tokio::test] attribute.

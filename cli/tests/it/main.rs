@@ -41,6 +41,7 @@ mod find;
 mod formats;
 mod generated;
 mod groups;
+mod negotiation;
 mod offset_plans;
 mod perf;
 mod produce;
