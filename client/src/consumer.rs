@@ -68,10 +68,12 @@
 //!   before the next `poll`.
 //! - **Exactly once** (read-process-write, KIP-98/447) needs transactions:
 //!   a transactional producer that commits the consumed offsets inside the
-//!   transaction that writes the results. Neither this client nor
-//!   broker-lite implements transactions yet, so exactly-once is **not**
-//!   available; `read_committed` only hides aborted records written by
-//!   other clients' transactions.
+//!   transaction that writes the results
+//!   ([`Producer::send_offsets_to_transaction`](crate::Producer::send_offsets_to_transaction)
+//!   with [`Consumer::group_metadata`]), read by consumers with
+//!   `isolation.level=read_committed`; `examples/transactions.rs` is the
+//!   whole loop. A crash aborts the open transaction, so the output and the
+//!   commit happen both or neither.
 //!
 //! Commits are sent one at a time in the order they were made (a later
 //! `commit_async` always wins). A commit for a generation the group has
@@ -80,8 +82,6 @@
 //! records since the last successful commit will be read again by the
 //! partition's next owner.
 
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod assignor;
 mod completed;
 mod fetcher;

@@ -133,9 +133,13 @@
 //!   the batch again (`examples/at_least_once.rs`). Auto-commit, the
 //!   default, is at least once as long as each batch is processed before
 //!   the next `poll`.
-//! - **Exactly once** needs transactions (a transactional producer that
-//!   commits the consumed offsets with its output); see the [`producer`]
-//!   module for their state in this crate.
+//! - **Exactly once** (read-process-write): a transactional producer
+//!   ([`ProducerConfig::transactional_id`]) writes the output and commits
+//!   the consumed offsets in one transaction
+//!   ([`Producer::send_offsets_to_transaction`]), and readers use
+//!   `isolation.level=read_committed`. A crash aborts the open transaction,
+//!   so output and commit happen both or neither
+//!   (`examples/transactions.rs`).
 //!
 //! ```no_run
 //! # use std::time::Duration;
@@ -345,42 +349,28 @@
 
 #![warn(missing_docs)]
 
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod protocol;
 
 #[cfg(feature = "client")]
 pub mod admin;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod backoff;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod client;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod connection;
 #[cfg(feature = "client")]
 pub mod consumer;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod error;
 #[cfg(feature = "filter")]
 pub mod filter;
 
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod metadata;
 #[cfg(feature = "client")]
 pub mod offsets;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod perf;
 #[cfg(feature = "client")]
 pub mod producer;

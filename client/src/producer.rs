@@ -40,8 +40,6 @@
 //! and re-sends the refused batch first.
 
 mod accumulator;
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod partitioner;
 pub mod properties;
 mod record;
