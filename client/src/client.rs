@@ -24,6 +24,8 @@ use crate::protocol::StrBytes;
 pub struct ClientConfig {
     /// `host:port` pairs used to discover the cluster.
     pub bootstrap_servers: Vec<String>,
+    /// Settings of every broker connection: `client.id`, timeouts,
+    /// reconnect backoff, TLS and SASL.
     pub connection: ConnectionConfig,
     /// Metadata is refreshed at least this often (Java's `metadata.max.age.ms`).
     pub metadata_max_age_ms: u64,
@@ -35,6 +37,10 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// Settings for a cluster reached through `bootstrap_servers`
+    /// (`bootstrap.servers`), with every other setting at its default:
+    /// `metadata.max.age.ms` 300000, a 100 ms refresh backoff,
+    /// `allow.auto.create.topics` true and [`ConnectionConfig::default`].
     pub fn new<S: Into<String>>(bootstrap_servers: impl IntoIterator<Item = S>) -> Self {
         Self {
             bootstrap_servers: bootstrap_servers.into_iter().map(Into::into).collect(),
@@ -107,6 +113,7 @@ impl Client {
         Ok(client)
     }
 
+    /// The settings the client was connected with.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
@@ -372,7 +379,9 @@ async fn refresh_loop(inner: Weak<ClientInner>) {
 /// What a coordinator coordinates, as FindCoordinator's key type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CoordinatorKind {
+    /// A consumer group's coordinator.
     Group = 0,
+    /// A transactional id's coordinator.
     Transaction = 1,
 }
 

@@ -234,6 +234,7 @@ fn offsets_after(records: &[ConsumerRecord]) -> BTreeMap<TopicPartition, OffsetA
 
 /// Where a partition without a valid position starts (`auto.offset.reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OffsetReset {
     /// The log start: everything still stored.
     Earliest,

@@ -67,6 +67,7 @@ pub use record::{Record, RecordBytes};
 
 /// How many replicas must have a record before the leader acknowledges it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Acks {
     /// The broker sends no response; records are "delivered" once written
     /// to the socket, and their offsets are unknown (−1).
@@ -90,6 +91,7 @@ impl Acks {
 /// Which partitioner a producer uses for records without an explicit
 /// partition.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum PartitionerChoice {
     /// murmur2 for keyed records, uniform sticky (KIP-794) for the rest.
     Default,

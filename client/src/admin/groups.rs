@@ -39,7 +39,9 @@ const LIST_GROUPS_STATES_VERSION: i16 = 4;
 /// One item's outcome in a call about many groups.
 #[derive(Debug, Clone)]
 pub struct GroupResult<T> {
+    /// The group the result is about.
     pub group_id: String,
+    /// Its outcome.
     pub result: Result<T>,
 }
 
@@ -54,6 +56,7 @@ pub struct ListGroupsOptions {
 /// A group as listed by ListGroups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupListing {
+    /// The group's id.
     pub group_id: String,
     /// `consumer` for consumer groups, `connect` for Kafka Connect, empty
     /// for groups that only store offsets.
@@ -67,10 +70,13 @@ pub struct GroupListing {
 /// A group member as DescribeGroups reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupMember {
+    /// The id the coordinator gave the member.
     pub member_id: String,
     /// `group.instance.id` of static members.
     pub group_instance_id: Option<String>,
+    /// The member's `client.id`.
     pub client_id: String,
+    /// The address the member connected from, as the coordinator saw it.
     pub host: String,
     /// The partitions assigned to it, sorted. `None` when the group is not
     /// a consumer group or its assignment bytes do not decode.
@@ -82,14 +88,19 @@ pub struct GroupMember {
 /// A group as DescribeGroups reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupDescription {
+    /// The group's id.
     pub group_id: String,
     /// Kafka's state name (`Stable`, `Empty`, `Dead`, …). A group that does
     /// not exist is described as `Dead` with no members, as Kafka does.
     pub state: String,
+    /// `consumer` for consumer groups, empty for groups that only store
+    /// offsets.
     pub protocol_type: String,
     /// The assignor chosen for the generation (`range`, `cooperative-sticky`).
     pub protocol: String,
+    /// The broker that coordinates it.
     pub coordinator: i32,
+    /// Its members, in the coordinator's order.
     pub members: Vec<GroupMember>,
 }
 
@@ -107,6 +118,7 @@ impl GroupDescription {
 
 /// How far a group is behind on one partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Lag {
     /// Log end offset minus the committed offset. Negative when the log was
     /// truncated below the commit.
@@ -152,11 +164,13 @@ impl Lag {
 /// One partition of [`Admin::group_lag`].
 #[derive(Debug, Clone)]
 pub struct PartitionLag {
+    /// The partition.
     pub partition: TopicPartition,
     /// `None` when the group has no commit here.
     pub committed_offset: Option<i64>,
     /// The log end offset, or the last stable offset for `ReadCommitted`.
     pub log_end_offset: Result<i64>,
+    /// How far behind the group is there.
     pub lag: Lag,
     /// The member it is assigned to, if any.
     pub member_id: Option<String>,
@@ -859,8 +873,11 @@ mod tests {
 /// duration ago is a [`ResetTarget::Timestamp`] in ms since the epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResetTarget {
+    /// The log start offset.
     Earliest,
+    /// The log end offset (skip everything).
     Latest,
+    /// This offset, clamped to the log's start and end.
     Offset(i64),
     /// The committed offset moved by this many records (negative: back).
     ShiftBy(i64),
@@ -871,9 +888,11 @@ pub enum ResetTarget {
 /// One partition of an offset-reset plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedOffset {
+    /// The partition.
     pub partition: TopicPartition,
     /// `None`: the group has no commit here yet.
     pub current_offset: Option<i64>,
+    /// Where the reset moves it.
     pub new_offset: i64,
 }
 
