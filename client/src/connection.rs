@@ -73,8 +73,8 @@ pub struct ConnectionConfig {
     /// `socket.connection.setup.timeout.ms`.
     pub connect_timeout_ms: u64,
     /// Responses larger than this many bytes are treated as a protocol
-    /// violation. Default 100 MiB, librdkafka's `receive.message.max.bytes`
-    /// ceiling.
+    /// violation. Default 104857600 (100 MiB; librdkafka's
+    /// `receive.message.max.bytes` defaults to 100 MB).
     pub max_frame_bytes: usize,
     /// The wait between reconnect attempts to one broker. Default 50 ms
     /// doubling to 1000 ms, ±20 % jitter. Kafka: `reconnect.backoff.ms`,
@@ -123,7 +123,8 @@ impl ConnectionConfig {
         self
     }
 
-    /// The largest response accepted, in bytes. Default 100 MiB.
+    /// The largest response accepted, in bytes (librdkafka:
+    /// `receive.message.max.bytes`). Default 104857600.
     pub fn max_frame_bytes(mut self, max_frame_bytes: usize) -> Self {
         self.max_frame_bytes = max_frame_bytes;
         self

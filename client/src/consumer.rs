@@ -372,7 +372,9 @@ impl ConsumerConfig {
         self.auto_commit_interval_ms = auto_commit_interval_ms;
         self
     }
-    /// The assignors offered to the group, most preferred first.
+    /// `partition.assignment.strategy`: the assignors offered to the group,
+    /// most preferred first. Default: [`Assignor::Range`],
+    /// [`Assignor::CooperativeSticky`] (Java 3.0+'s default).
     pub fn assignors(mut self, assignors: impl IntoIterator<Item = Assignor>) -> Self {
         self.assignors = assignors.into_iter().collect();
         self
@@ -613,6 +615,18 @@ impl Consumer {
     /// subscription. Partitions kept from the previous assignment keep
     /// their positions; new ones start per `auto.offset.reset` unless
     /// sought.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use kctl_client::TopicPartition;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // No group: read partitions 0 and 1 from their beginning.
+    /// let partitions = [TopicPartition::new("orders", 0), TopicPartition::new("orders", 1)];
+    /// consumer.assign(&partitions);
+    /// consumer.seek_to_beginning(&partitions)?;
+    /// let records = consumer.poll(Duration::from_secs(1)).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn assign(&self, partitions: &[TopicPartition]) {
         self.inner().set_manual(partitions);
     }
@@ -629,6 +643,13 @@ impl Consumer {
 
     /// Follows every non-internal topic whose whole name matches `pattern`
     /// (as Java's `Pattern.matches`), now and as topics appear.
+    ///
+    /// ```no_run
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // Every topic whose whole name matches, including ones created later.
+    /// consumer.subscribe_pattern("orders-.*")?;
+    /// # Ok(()) }
+    /// ```
     pub fn subscribe_pattern(&self, pattern: &str) -> Result<()> {
         let regex = regex::Regex::new(&format!("^(?:{pattern})$"))
             .map_err(|e| Error::InvalidPattern(e.to_string()))?;
@@ -699,12 +720,34 @@ impl Consumer {
     /// the last record `poll` returned) and waits for the coordinator. A
     /// commit for a generation the group has left fails with
     /// REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION (see [`Error::code`]).
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // At most once: commit what poll returned, then process it.
+    /// let records = consumer.poll(Duration::from_secs(1)).await?;
+    /// consumer.commit_sync().await?;
+    /// for record in &records {
+    ///     println!("{:?}", record.value_str());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn commit_sync(&self) -> Result<()> {
         self.group()?.commit(self.current_positions()).await
     }
 
     /// Commits these offsets (each the next offset to read) with their
     /// metadata, and waits for the coordinator.
+    ///
+    /// ```no_run
+    /// use std::collections::BTreeMap;
+    /// use kctl_client::{OffsetAndMetadata, TopicPartition};
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// let mut offsets = BTreeMap::new();
+    /// offsets.insert(TopicPartition::new("orders", 0), OffsetAndMetadata::with_metadata(42, "batch 7"));
+    /// consumer.commit_offsets_sync(offsets).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn commit_offsets_sync(
         &self,
         offsets: BTreeMap<TopicPartition, OffsetAndMetadata>,
@@ -736,6 +779,16 @@ impl Consumer {
     /// Queues a commit of the current positions and returns at once. Commits
     /// are sent in the order they were made, so a later one always wins;
     /// await the returned [`CommitFuture`] for the result, or drop it.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // Keep polling while the commit is in flight; check it later (or drop it).
+    /// let pending = consumer.commit_async();
+    /// let records = consumer.poll(Duration::from_secs(1)).await?;
+    /// pending.await?;
+    /// # Ok(()) }
+    /// ```
     pub fn commit_async(&self) -> CommitFuture {
         self.commit_offsets_async(self.current_positions())
     }
@@ -753,6 +806,17 @@ impl Consumer {
 
     /// The group's committed offsets for these partitions (OffsetFetch);
     /// partitions with none are absent.
+    ///
+    /// ```no_run
+    /// use kctl_client::TopicPartition;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// let tp = TopicPartition::new("orders", 0);
+    /// match consumer.committed(std::slice::from_ref(&tp)).await?.get(&tp) {
+    ///     Some(committed) => println!("resumes at {}", committed.offset),
+    ///     None => println!("no commit: auto.offset.reset decides"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn committed(
         &self,
         partitions: &[TopicPartition],
@@ -799,6 +863,17 @@ impl Consumer {
 
     /// Stops fetching these partitions; `poll` returns none of their
     /// records until they are resumed. Already buffered data is kept.
+    ///
+    /// ```no_run
+    /// use kctl_client::TopicPartition;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // Back-pressure: stop fetching a partition while its sink is busy.
+    /// let slow = [TopicPartition::new("orders", 3)];
+    /// consumer.pause(&slow)?;
+    /// assert_eq!(consumer.paused(), slow);
+    /// consumer.resume(&slow)?;
+    /// # Ok(()) }
+    /// ```
     pub fn pause(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.inner().set_paused(partitions, true)
     }

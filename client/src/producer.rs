@@ -654,6 +654,26 @@ impl Producer {
     /// producer id at a new epoch, fencing any older instance of this
     /// producer and aborting a transaction it left open. Call once, before
     /// the first transaction.
+    ///
+    /// ```no_run
+    /// use kctl_client::{Producer, Record};
+    /// # async fn demo() -> kctl_client::Result<()> {
+    /// let producer = Producer::builder(["localhost:9092"])
+    ///     .transactional_id("orders-pipeline")
+    ///     .build()
+    ///     .await?;
+    /// producer.init_transactions().await?;
+    /// producer.begin_transaction()?;
+    /// drop(producer.send(Record::new("orders").value("a")).await?);
+    /// drop(producer.send(Record::new("orders").value("b")).await?);
+    /// match producer.commit_transaction().await {
+    ///     Ok(()) => {} // both records visible to read_committed consumers, or neither
+    ///     Err(e) if e.is_fatal_transaction_error() => return Err(e), // fenced: close
+    ///     Err(_) => producer.abort_transaction().await?,            // try again later
+    /// }
+    /// producer.close().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn init_transactions(&self) -> Result<()> {
         self.transaction()?.init(self.inner()).await
     }
@@ -711,6 +731,17 @@ impl Producer {
 
     /// Like [`send`](Self::send), but fails with [`Error::BufferFull`]
     /// instead of waiting for buffer space.
+    ///
+    /// ```no_run
+    /// use kctl_client::{Error, Record};
+    /// # async fn demo(producer: kctl_client::Producer) -> kctl_client::Result<()> {
+    /// match producer.try_send(Record::new("metrics").value("cpu=0.7")).await {
+    ///     Ok(delivery) => drop(delivery),         // queued; fire and forget
+    ///     Err(Error::BufferFull) => { /* shed load: drop the sample */ }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn try_send(&self, record: Record<'_>) -> Result<DeliveryFuture> {
         self.inner().enqueue(&record, None, false).await
     }
@@ -755,6 +786,16 @@ impl Producer {
 
     /// Sends everything queued now, without waiting for `linger_ms`, and
     /// waits until every queued record has succeeded or failed.
+    ///
+    /// ```no_run
+    /// use kctl_client::Record;
+    /// # async fn demo(producer: kctl_client::Producer) -> kctl_client::Result<()> {
+    /// for i in 0..1000 {
+    ///     drop(producer.send(Record::new("events").value(format!("event {i}"))).await?);
+    /// }
+    /// producer.flush().await; // every record above is now acknowledged or failed
+    /// # Ok(()) }
+    /// ```
     pub async fn flush(&self) {
         self.inner().flush().await;
     }

@@ -325,6 +325,17 @@ impl Admin {
     /// Replaces each resource's dynamic configs with `configs` (AlterConfigs:
     /// configs left out go back to their defaults). Prefer
     /// [`Admin::incremental_alter_configs`] where the broker has it.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::{ConfigResource, ItemResults};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let retention = vec![("retention.ms".to_string(), "86400000".to_string())];
+    /// admin
+    ///     .alter_configs(&[(ConfigResource::Topic("orders".into()), retention)], false)
+    ///     .await?
+    ///     .all()?; // any resource that failed is an Err
+    /// # Ok(()) }
+    /// ```
     pub async fn alter_configs(
         &self,
         changes: &[(ConfigResource, Vec<(String, String)>)],

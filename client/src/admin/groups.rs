@@ -305,6 +305,15 @@ impl Admin {
 
     /// Describes groups, one result per group, in order. Each group is asked
     /// of its own coordinator.
+    ///
+    /// ```no_run
+    /// use kctl_client::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for group in admin.describe_groups(&["billing", "audit"]).await?.all()? {
+    ///     println!("{}: {} with {} members", group.group_id, group.state, group.members.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn describe_groups<S: AsRef<str>>(
         &self,
         groups: &[S],
@@ -683,6 +692,18 @@ impl Admin {
     }
 
     /// Lag from a description and commits already read.
+    ///
+    /// ```no_run
+    /// use kctl_client::IsolationLevel;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// // One DescribeGroups and one OffsetFetch, reused for lag and a report.
+    /// let description = admin.describe_group("billing").await?;
+    /// let committed = admin.list_group_offsets("billing", None).await?;
+    /// for p in admin.lag_of(&description, committed, IsolationLevel::ReadCommitted).await {
+    ///     println!("{} lag {} (member {:?})", p.partition, p.lag, p.member_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn lag_of(
         &self,
         description: &GroupDescription,
@@ -908,6 +929,19 @@ impl Admin {
     /// `ShiftBy` on a partition without a commit is a config error; a
     /// partition whose offsets cannot be read fails the whole plan, since a
     /// plan with holes would reset some partitions and not others.
+    ///
+    /// ```no_run
+    /// use kctl_client::ItemResults;
+    /// use kctl_client::admin::ResetTarget;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// // kafka-consumer-groups --reset-offsets --to-earliest --execute
+    /// let plan = admin.plan_offset_reset("billing", None, ResetTarget::Earliest).await?;
+    /// for p in &plan {
+    ///     println!("{}: {:?} -> {}", p.partition, p.current_offset, p.new_offset);
+    /// }
+    /// admin.apply_offset_reset("billing", &plan).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn plan_offset_reset(
         &self,
         group: &str,
@@ -990,6 +1024,19 @@ impl Admin {
 
     /// Commits a plan from [`Admin::plan_offset_reset`] (generation -1, no
     /// member id: what Kafka accepts for a group without members).
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ResetTarget;
+    /// use kctl_client::{ItemResults, TopicPartition};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// // Back one hour on one partition (--to-datetime, --by-duration).
+    /// let one_hour_ago = 1_700_000_000_000 - 3_600_000;
+    /// let plan = admin
+    ///     .plan_offset_reset("billing", Some(&[TopicPartition::new("orders", 0)]), ResetTarget::Timestamp(one_hour_ago))
+    ///     .await?;
+    /// admin.apply_offset_reset("billing", &plan).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn apply_offset_reset(
         &self,
         group: &str,

@@ -317,6 +317,17 @@ impl Admin {
     }
 
     /// Deletes topics by name on the controller. One result per topic.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for item in admin.delete_topics(&["orders", "audit"]).await? {
+    ///     match item.result {
+    ///         Ok(()) => println!("deleted {}", item.topic),
+    ///         Err(e) => eprintln!("{}: {e}", item.topic),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_topics<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<TopicResult<()>>> {
         let names: Vec<String> = names.iter().map(|n| n.as_ref().to_owned()).collect();
         let results = self
@@ -404,6 +415,17 @@ impl Admin {
 
     /// Partitions, leaders, replicas, ISR and offline replicas of each
     /// topic; an unknown topic fails with `UnknownTopicOrPartition`.
+    ///
+    /// ```no_run
+    /// use kctl_client::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for topic in admin.describe_topics(&["orders"]).await?.all()? {
+    ///     for p in &topic.partitions {
+    ///         println!("{}-{} leader {:?} isr {:?}", topic.name, p.partition, p.leader, p.isr);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn describe_topics<S: AsRef<str>>(
         &self,
         names: &[S],

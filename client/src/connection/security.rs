@@ -103,8 +103,10 @@ impl std::str::FromStr for SecurityProtocol {
     }
 }
 
-/// The SASL mechanisms this client speaks.
+/// The SASL mechanisms this client speaks. Non-exhaustive: OAUTHBEARER
+/// and GSSAPI are the likely next ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SaslMechanism {
     /// `PLAIN`: the password is sent as is (use it over TLS only).
     Plain,

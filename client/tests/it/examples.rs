@@ -36,7 +36,10 @@ async fn run(name: &str, args: &[&str]) -> String {
 async fn run_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> String {
     let path = examples_dir().join(name);
     let mut command = tokio::process::Command::new(&path);
-    command.args(args).envs(env.iter().copied()).kill_on_drop(true);
+    command
+        .args(args)
+        .envs(env.iter().copied())
+        .kill_on_drop(true);
     let output = tokio::time::timeout(Duration::from_secs(120), command.output())
         .await
         .unwrap_or_else(|_| panic!("example {name} did not finish in 120 s"))
