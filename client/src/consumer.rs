@@ -679,6 +679,36 @@ impl Consumer {
     /// Called with the partitions this member gets, gives up and loses in
     /// rebalances. Set it before `subscribe` to hear of the first
     /// assignment.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    ///
+    /// use futures::future::BoxFuture;
+    /// use kctl_client::{GroupHandle, RebalanceListener, TopicPartition};
+    ///
+    /// /// Commits what was processed before partitions go to another member.
+    /// #[derive(Debug)]
+    /// struct CommitOnRevoke;
+    ///
+    /// impl RebalanceListener for CommitOnRevoke {
+    ///     fn on_revoked<'a>(
+    ///         &'a self,
+    ///         group: &'a GroupHandle,
+    ///         partitions: &'a [TopicPartition],
+    ///     ) -> BoxFuture<'a, ()> {
+    ///         Box::pin(async move {
+    ///             if let Err(e) = group.commit_positions(partitions).await {
+    ///                 eprintln!("commit before revocation failed: {e}");
+    ///             }
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// consumer.set_rebalance_listener(Arc::new(CommitOnRevoke))?;
+    /// consumer.subscribe(["orders"]);
+    /// # Ok(()) }
+    /// ```
     pub fn set_rebalance_listener(&self, listener: Arc<dyn RebalanceListener>) -> Result<()> {
         self.group()?.set_listener(listener);
         Ok(())

@@ -688,6 +688,27 @@ impl Producer {
     /// transaction commits (the read-process-write pattern). `group` is
     /// [`crate::Consumer::group_metadata`], so a consumer that has left its
     /// generation cannot commit (KIP-447).
+    ///
+    /// ```no_run
+    /// use std::collections::BTreeMap;
+    /// use std::time::Duration;
+    ///
+    /// use kctl_client::{Consumer, OffsetAndMetadata, Producer, Record};
+    ///
+    /// # async fn demo(consumer: Consumer, producer: Producer) -> kctl_client::Result<()> {
+    /// // Read, process, write, and commit the input offsets with the output.
+    /// let records = consumer.poll(Duration::from_secs(1)).await?;
+    /// producer.begin_transaction()?;
+    /// let mut next = BTreeMap::new();
+    /// for r in &records {
+    ///     drop(producer.send(Record::new("out").value(r.value.clone().unwrap_or_default())).await?);
+    ///     next.insert(r.topic_partition(), OffsetAndMetadata::new(r.next_offset()));
+    /// }
+    /// let group = consumer.group_metadata().expect("the consumer has a group.id");
+    /// producer.send_offsets_to_transaction(&next, &group).await?;
+    /// producer.commit_transaction().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn send_offsets_to_transaction(
         &self,
         offsets: &std::collections::BTreeMap<
