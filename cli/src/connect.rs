@@ -27,12 +27,10 @@ pub(crate) const UNREACHABLE_GRACE: Duration = Duration::from_secs(3);
 
 pub(crate) fn connection_config(settings: &Settings) -> ConnectionConfig {
     let timeout_ms = settings.timeout.as_millis() as u64;
-    ConnectionConfig {
-        request_timeout_ms: timeout_ms,
-        connect_timeout_ms: timeout_ms.min(10_000),
-        security: settings.security.clone(),
-        ..ConnectionConfig::default()
-    }
+    ConnectionConfig::default()
+        .request_timeout_ms(timeout_ms)
+        .connect_timeout_ms(timeout_ms.min(10_000))
+        .security(settings.security.clone())
 }
 
 pub(crate) fn client_config(settings: &Settings) -> ClientConfig {

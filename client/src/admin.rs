@@ -31,19 +31,11 @@
 //! - `cluster`: DescribeCluster with a Metadata fallback;
 //! - `groups`: consumer groups, their committed offsets and lag.
 
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 mod cluster;
 pub mod config;
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 mod configs;
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 mod groups;
 mod partitions;
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 mod topics;
 mod transactions;
 

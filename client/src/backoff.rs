@@ -10,8 +10,11 @@ use rand::Rng;
 /// `ExponentialBackoff` uses the same 20 % default).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Backoff {
+    /// The first delay, in milliseconds.
     pub initial_ms: u64,
+    /// The ceiling the doubling stops at, in milliseconds.
     pub max_ms: u64,
+    /// The random spread, as a fraction: 0.2 scales each delay by 0.8 to 1.2.
     pub jitter: f64,
 }
 

@@ -24,17 +24,26 @@ use crate::protocol::StrBytes;
 pub struct ClientConfig {
     /// `host:port` pairs used to discover the cluster.
     pub bootstrap_servers: Vec<String>,
+    /// Settings of every broker connection: `client.id`, timeouts,
+    /// reconnect backoff, TLS and SASL.
     pub connection: ConnectionConfig,
-    /// Metadata is refreshed at least this often (Java's `metadata.max.age.ms`).
+    /// Metadata is refreshed at least this often, in milliseconds. Default
+    /// 300000. Kafka: `metadata.max.age.ms`.
     pub metadata_max_age_ms: u64,
-    /// The least time between two on-demand refreshes, so a burst of
-    /// NOT_LEADER errors causes one Metadata request, not hundreds.
+    /// The least time between two on-demand refreshes, in milliseconds, so
+    /// a burst of NOT_LEADER errors causes one Metadata request, not
+    /// hundreds. Default 100 (Java's `retry.backoff.ms`).
     pub metadata_refresh_backoff_ms: u64,
     /// Whether asking about an unknown topic creates it (broker permitting).
+    /// Default true. Kafka: `allow.auto.create.topics`.
     pub allow_auto_topic_creation: bool,
 }
 
 impl ClientConfig {
+    /// Settings for a cluster reached through `bootstrap_servers`
+    /// (`bootstrap.servers`), with every other setting at its default:
+    /// `metadata.max.age.ms` 300000, a 100 ms refresh backoff,
+    /// `allow.auto.create.topics` true and [`ConnectionConfig::default`].
     pub fn new<S: Into<String>>(bootstrap_servers: impl IntoIterator<Item = S>) -> Self {
         Self {
             bootstrap_servers: bootstrap_servers.into_iter().map(Into::into).collect(),
@@ -43,6 +52,45 @@ impl ClientConfig {
             metadata_refresh_backoff_ms: 100,
             allow_auto_topic_creation: true,
         }
+    }
+
+    /// Connection settings: `client.id`, timeouts, reconnect backoff, TLS
+    /// and SASL. Default [`ConnectionConfig::default`].
+    ///
+    /// ```
+    /// use kctl_client::ClientConfig;
+    /// use kctl_client::connection::ConnectionConfig;
+    ///
+    /// let config = ClientConfig::new(["localhost:9092"])
+    ///     .connection(ConnectionConfig::default().client_id("billing"))
+    ///     .metadata_max_age_ms(60_000)
+    ///     .allow_auto_topic_creation(false);
+    /// assert_eq!(config.connection.client_id.as_deref(), Some("billing"));
+    /// ```
+    pub fn connection(mut self, connection: ConnectionConfig) -> Self {
+        self.connection = connection;
+        self
+    }
+
+    /// `metadata.max.age.ms`: the longest time between metadata refreshes.
+    /// Default 300000.
+    pub fn metadata_max_age_ms(mut self, metadata_max_age_ms: u64) -> Self {
+        self.metadata_max_age_ms = metadata_max_age_ms;
+        self
+    }
+
+    /// The least time between two on-demand metadata refreshes. Default
+    /// 100 (Java's `retry.backoff.ms`).
+    pub fn metadata_refresh_backoff_ms(mut self, metadata_refresh_backoff_ms: u64) -> Self {
+        self.metadata_refresh_backoff_ms = metadata_refresh_backoff_ms;
+        self
+    }
+
+    /// `allow.auto.create.topics`: whether asking for an unknown topic's
+    /// metadata creates it, where the broker allows that. Default true.
+    pub fn allow_auto_topic_creation(mut self, allow: bool) -> Self {
+        self.allow_auto_topic_creation = allow;
+        self
     }
 }
 
@@ -107,6 +155,7 @@ impl Client {
         Ok(client)
     }
 
+    /// The settings the client was connected with.
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
@@ -372,7 +421,9 @@ async fn refresh_loop(inner: Weak<ClientInner>) {
 /// What a coordinator coordinates, as FindCoordinator's key type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CoordinatorKind {
+    /// A consumer group's coordinator.
     Group = 0,
+    /// A transactional id's coordinator.
     Transaction = 1,
 }
 

@@ -45,17 +45,43 @@ use crate::protocol::api::{ApiKey, BrokerVersions};
 use crate::protocol::{Decodable, Message, Request, StrBytes, frame, header};
 
 /// Settings shared by every connection a client opens.
+///
+/// Start from [`ConnectionConfig::default`] and chain the setters; the
+/// struct is `#[non_exhaustive]`, so new settings can be added without
+/// breaking callers. It usually sits in [`ClientConfig::connection`](crate::ClientConfig::connection).
+///
+/// ```
+/// use kctl_client::connection::ConnectionConfig;
+///
+/// let config = ConnectionConfig::default()
+///     .client_id("orders-service")
+///     .request_timeout_ms(5_000)
+///     .connect_timeout_ms(2_000);
+/// assert_eq!(config.request_timeout_ms, 5_000);
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ConnectionConfig {
     /// Sent in every request header; brokers log it and use it for quotas.
+    /// Default `kctl`. Kafka: `client.id`.
     pub client_id: Option<Arc<str>>,
-    /// How long a request may wait for its response.
+    /// How long a request may wait for its response, in milliseconds.
+    /// Default 30000. Kafka: `request.timeout.ms`.
     pub request_timeout_ms: u64,
+    /// How long opening a connection (TCP, TLS, ApiVersions and SASL) may
+    /// take, in milliseconds. Default 10000. Kafka:
+    /// `socket.connection.setup.timeout.ms`.
     pub connect_timeout_ms: u64,
-    /// Responses larger than this are treated as a protocol violation.
+    /// Responses larger than this many bytes are treated as a protocol
+    /// violation. Default 104857600 (100 MiB; librdkafka's
+    /// `receive.message.max.bytes` defaults to 100 MB).
     pub max_frame_bytes: usize,
+    /// The wait between reconnect attempts to one broker. Default 50 ms
+    /// doubling to 1000 ms, ±20 % jitter. Kafka: `reconnect.backoff.ms`,
+    /// `reconnect.backoff.max.ms`.
     pub reconnect_backoff: crate::backoff::Backoff,
-    /// TLS and SASL; plaintext by default.
+    /// TLS and SASL; plaintext by default. Kafka: `security.protocol`,
+    /// `ssl.*`, `sasl.*` (see [`security::SecurityConfig::from_properties`]).
     pub security: security::SecurityConfig,
 }
 
@@ -76,9 +102,54 @@ impl Default for ConnectionConfig {
     }
 }
 
+impl ConnectionConfig {
+    /// `client.id`: the name sent in every request header. Default `kctl`.
+    pub fn client_id(mut self, client_id: impl Into<Arc<str>>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// `request.timeout.ms`: how long a request may wait for its response.
+    /// Default 30000.
+    pub fn request_timeout_ms(mut self, request_timeout_ms: u64) -> Self {
+        self.request_timeout_ms = request_timeout_ms;
+        self
+    }
+
+    /// `socket.connection.setup.timeout.ms`: how long opening a connection
+    /// may take. Default 10000.
+    pub fn connect_timeout_ms(mut self, connect_timeout_ms: u64) -> Self {
+        self.connect_timeout_ms = connect_timeout_ms;
+        self
+    }
+
+    /// The largest response accepted, in bytes (librdkafka:
+    /// `receive.message.max.bytes`). Default 104857600.
+    pub fn max_frame_bytes(mut self, max_frame_bytes: usize) -> Self {
+        self.max_frame_bytes = max_frame_bytes;
+        self
+    }
+
+    /// `reconnect.backoff.ms` / `reconnect.backoff.max.ms`: the wait
+    /// between reconnect attempts. Default 50 ms to 1000 ms.
+    pub fn reconnect_backoff(mut self, reconnect_backoff: crate::backoff::Backoff) -> Self {
+        self.reconnect_backoff = reconnect_backoff;
+        self
+    }
+
+    /// TLS and SASL (`security.protocol`, `ssl.*`, `sasl.*`). Default
+    /// plaintext.
+    pub fn security(mut self, security: security::SecurityConfig) -> Self {
+        self.security = security;
+        self
+    }
+}
+
 /// A response that tells the client to back off (KIP-219). The connection
 /// delays its next request by that long.
 pub trait Throttled {
+    /// How long the broker asks the client to wait, in milliseconds (0: no
+    /// throttling).
     fn throttle_time_ms(&self) -> i32;
 }
 

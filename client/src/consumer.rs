@@ -68,10 +68,12 @@
 //!   before the next `poll`.
 //! - **Exactly once** (read-process-write, KIP-98/447) needs transactions:
 //!   a transactional producer that commits the consumed offsets inside the
-//!   transaction that writes the results. Neither this client nor
-//!   broker-lite implements transactions yet, so exactly-once is **not**
-//!   available; `read_committed` only hides aborted records written by
-//!   other clients' transactions.
+//!   transaction that writes the results
+//!   ([`Producer::send_offsets_to_transaction`](crate::Producer::send_offsets_to_transaction)
+//!   with [`Consumer::group_metadata`]), read by consumers with
+//!   `isolation.level=read_committed`; `examples/transactions.rs` is the
+//!   whole loop. A crash aborts the open transaction, so the output and the
+//!   commit happen both or neither.
 //!
 //! Commits are sent one at a time in the order they were made (a later
 //! `commit_async` always wins). A commit for a generation the group has
@@ -80,8 +82,6 @@
 //! records since the last successful commit will be read again by the
 //! partition's next owner.
 
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod assignor;
 mod completed;
 mod fetcher;
@@ -234,6 +234,7 @@ fn offsets_after(records: &[ConsumerRecord]) -> BTreeMap<TopicPartition, OffsetA
 
 /// Where a partition without a valid position starts (`auto.offset.reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OffsetReset {
     /// The log start: everything still stored.
     Earliest,
@@ -371,7 +372,9 @@ impl ConsumerConfig {
         self.auto_commit_interval_ms = auto_commit_interval_ms;
         self
     }
-    /// The assignors offered to the group, most preferred first.
+    /// `partition.assignment.strategy`: the assignors offered to the group,
+    /// most preferred first. Default: [`Assignor::Range`],
+    /// [`Assignor::CooperativeSticky`] (Java 3.0+'s default).
     pub fn assignors(mut self, assignors: impl IntoIterator<Item = Assignor>) -> Self {
         self.assignors = assignors.into_iter().collect();
         self
@@ -612,6 +615,18 @@ impl Consumer {
     /// subscription. Partitions kept from the previous assignment keep
     /// their positions; new ones start per `auto.offset.reset` unless
     /// sought.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use kctl_client::TopicPartition;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // No group: read partitions 0 and 1 from their beginning.
+    /// let partitions = [TopicPartition::new("orders", 0), TopicPartition::new("orders", 1)];
+    /// consumer.assign(&partitions);
+    /// consumer.seek_to_beginning(&partitions)?;
+    /// let records = consumer.poll(Duration::from_secs(1)).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn assign(&self, partitions: &[TopicPartition]) {
         self.inner().set_manual(partitions);
     }
@@ -628,6 +643,13 @@ impl Consumer {
 
     /// Follows every non-internal topic whose whole name matches `pattern`
     /// (as Java's `Pattern.matches`), now and as topics appear.
+    ///
+    /// ```no_run
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // Every topic whose whole name matches, including ones created later.
+    /// consumer.subscribe_pattern("orders-.*")?;
+    /// # Ok(()) }
+    /// ```
     pub fn subscribe_pattern(&self, pattern: &str) -> Result<()> {
         let regex = regex::Regex::new(&format!("^(?:{pattern})$"))
             .map_err(|e| Error::InvalidPattern(e.to_string()))?;
@@ -657,6 +679,36 @@ impl Consumer {
     /// Called with the partitions this member gets, gives up and loses in
     /// rebalances. Set it before `subscribe` to hear of the first
     /// assignment.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    ///
+    /// use futures::future::BoxFuture;
+    /// use kctl_client::{GroupHandle, RebalanceListener, TopicPartition};
+    ///
+    /// /// Commits what was processed before partitions go to another member.
+    /// #[derive(Debug)]
+    /// struct CommitOnRevoke;
+    ///
+    /// impl RebalanceListener for CommitOnRevoke {
+    ///     fn on_revoked<'a>(
+    ///         &'a self,
+    ///         group: &'a GroupHandle,
+    ///         partitions: &'a [TopicPartition],
+    ///     ) -> BoxFuture<'a, ()> {
+    ///         Box::pin(async move {
+    ///             if let Err(e) = group.commit_positions(partitions).await {
+    ///                 eprintln!("commit before revocation failed: {e}");
+    ///             }
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// consumer.set_rebalance_listener(Arc::new(CommitOnRevoke))?;
+    /// consumer.subscribe(["orders"]);
+    /// # Ok(()) }
+    /// ```
     pub fn set_rebalance_listener(&self, listener: Arc<dyn RebalanceListener>) -> Result<()> {
         self.group()?.set_listener(listener);
         Ok(())
@@ -698,12 +750,34 @@ impl Consumer {
     /// the last record `poll` returned) and waits for the coordinator. A
     /// commit for a generation the group has left fails with
     /// REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION (see [`Error::code`]).
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // At most once: commit what poll returned, then process it.
+    /// let records = consumer.poll(Duration::from_secs(1)).await?;
+    /// consumer.commit_sync().await?;
+    /// for record in &records {
+    ///     println!("{:?}", record.value_str());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn commit_sync(&self) -> Result<()> {
         self.group()?.commit(self.current_positions()).await
     }
 
     /// Commits these offsets (each the next offset to read) with their
     /// metadata, and waits for the coordinator.
+    ///
+    /// ```no_run
+    /// use std::collections::BTreeMap;
+    /// use kctl_client::{OffsetAndMetadata, TopicPartition};
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// let mut offsets = BTreeMap::new();
+    /// offsets.insert(TopicPartition::new("orders", 0), OffsetAndMetadata::with_metadata(42, "batch 7"));
+    /// consumer.commit_offsets_sync(offsets).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn commit_offsets_sync(
         &self,
         offsets: BTreeMap<TopicPartition, OffsetAndMetadata>,
@@ -735,6 +809,16 @@ impl Consumer {
     /// Queues a commit of the current positions and returns at once. Commits
     /// are sent in the order they were made, so a later one always wins;
     /// await the returned [`CommitFuture`] for the result, or drop it.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // Keep polling while the commit is in flight; check it later (or drop it).
+    /// let pending = consumer.commit_async();
+    /// let records = consumer.poll(Duration::from_secs(1)).await?;
+    /// pending.await?;
+    /// # Ok(()) }
+    /// ```
     pub fn commit_async(&self) -> CommitFuture {
         self.commit_offsets_async(self.current_positions())
     }
@@ -752,6 +836,17 @@ impl Consumer {
 
     /// The group's committed offsets for these partitions (OffsetFetch);
     /// partitions with none are absent.
+    ///
+    /// ```no_run
+    /// use kctl_client::TopicPartition;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// let tp = TopicPartition::new("orders", 0);
+    /// match consumer.committed(std::slice::from_ref(&tp)).await?.get(&tp) {
+    ///     Some(committed) => println!("resumes at {}", committed.offset),
+    ///     None => println!("no commit: auto.offset.reset decides"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn committed(
         &self,
         partitions: &[TopicPartition],
@@ -798,6 +893,17 @@ impl Consumer {
 
     /// Stops fetching these partitions; `poll` returns none of their
     /// records until they are resumed. Already buffered data is kept.
+    ///
+    /// ```no_run
+    /// use kctl_client::TopicPartition;
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// // Back-pressure: stop fetching a partition while its sink is busy.
+    /// let slow = [TopicPartition::new("orders", 3)];
+    /// consumer.pause(&slow)?;
+    /// assert_eq!(consumer.paused(), slow);
+    /// consumer.resume(&slow)?;
+    /// # Ok(()) }
+    /// ```
     pub fn pause(&self, partitions: &[TopicPartition]) -> Result<()> {
         self.inner().set_paused(partitions, true)
     }

@@ -28,20 +28,35 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectionError {
+    /// The TCP connection could not be opened: refused, the name did not
+    /// resolve, no route ([`ConnectionError::is_unreachable`]).
     #[error("cannot connect to {addr}: {source}")]
     Connect {
+        /// The `host:port` tried.
         addr: String,
+        /// The operating system's error.
         #[source]
         source: Arc<io::Error>,
     },
+    /// Opening the connection (TCP, TLS, ApiVersions, SASL) took longer
+    /// than `connect_timeout_ms`.
     #[error("connecting to {addr} timed out after {timeout_ms} ms")]
-    ConnectTimeout { addr: String, timeout_ms: u64 },
+    ConnectTimeout {
+        /// The `host:port` tried.
+        addr: String,
+        /// The limit that ran out, in milliseconds.
+        timeout_ms: u64,
+    },
+    /// Reading or writing the socket failed.
     #[error("I/O error: {0}")]
     Io(#[source] Arc<io::Error>),
+    /// The broker closed the connection (end of stream).
     #[error("the broker closed the connection")]
     Closed,
+    /// The broker sent bytes that are not a valid Kafka response.
     #[error("malformed data from the broker: {0}")]
     Protocol(#[source] Arc<ProtocolError>),
+    /// The broker refused the ApiVersions request with this code.
     #[error("ApiVersions negotiation failed: {0}")]
     ApiVersions(ErrorCode),
     /// The connection was shut down by this client.
@@ -50,7 +65,12 @@ pub enum ConnectionError {
     /// The TLS handshake failed: the broker's certificate is not trusted or
     /// does not name it, the broker refused ours, or it does not speak TLS.
     #[error("TLS handshake with {addr} failed: {message}")]
-    Tls { addr: String, message: String },
+    Tls {
+        /// The `host:port` of the broker.
+        addr: String,
+        /// What rustls reported.
+        message: String,
+    },
     /// SASL authentication failed. `code` is the broker's error code
     /// (UNSUPPORTED_SASL_MECHANISM, SASL_AUTHENTICATION_FAILED, ...) when it
     /// refused; `None` when this client rejected the broker's answers (a
@@ -58,8 +78,11 @@ pub enum ConnectionError {
     /// contains the password.
     #[error("SASL {mechanism} authentication failed: {message}")]
     Authentication {
+        /// The mechanism that was tried.
         mechanism: crate::connection::security::SaslMechanism,
+        /// The broker's error code, when the broker refused.
         code: Option<ErrorCode>,
+        /// The broker's message or this client's reason.
         message: String,
     },
 }
@@ -116,13 +139,28 @@ pub enum RequestError {
     /// acted on the request is unknown.
     #[error("connection failed: {0}")]
     Connection(#[from] ConnectionError),
+    /// No response within `request_timeout_ms`; whether the broker acted
+    /// on the request is unknown.
     #[error("{api_key:?} request timed out after {timeout_ms} ms")]
-    Timeout { api_key: ApiKey, timeout_ms: u64 },
+    Timeout {
+        /// The request's API.
+        api_key: ApiKey,
+        /// The limit that ran out, in milliseconds.
+        timeout_ms: u64,
+    },
+    /// The broker's ApiVersions range and this client's do not overlap for
+    /// the API.
     #[error("the broker supports no version of {api_key:?} that this client speaks")]
-    UnsupportedApi { api_key: ApiKey },
+    UnsupportedApi {
+        /// The API without a common version.
+        api_key: ApiKey,
+    },
+    /// The request could not be encoded or its response decoded.
     #[error("cannot encode or decode {api_key:?}: {source}")]
     Protocol {
+        /// The request's API.
         api_key: ApiKey,
+        /// What the codec reported.
         #[source]
         source: Arc<ProtocolError>,
     },
@@ -143,14 +181,18 @@ impl RequestError {
 /// Where a Kafka error code came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ErrorContext {
+    /// The request whose response carried the code.
     pub api_key: Option<ApiKey>,
+    /// The topic the code was about, if any.
     pub topic: Option<String>,
+    /// The partition the code was about, if any.
     pub partition: Option<i32>,
     /// The broker's error message, when the response carries one.
     pub message: Option<String>,
 }
 
 impl ErrorContext {
+    /// A code about a whole request (no topic or partition).
     pub fn api(api_key: ApiKey) -> Self {
         Self {
             api_key: Some(api_key),
@@ -158,6 +200,7 @@ impl ErrorContext {
         }
     }
 
+    /// A code about one partition.
     pub fn partition(api_key: ApiKey, topic: &str, partition: i32) -> Self {
         Self {
             api_key: Some(api_key),
@@ -167,6 +210,7 @@ impl ErrorContext {
         }
     }
 
+    /// A code about one topic.
     pub fn topic(api_key: ApiKey, topic: &str) -> Self {
         Self {
             api_key: Some(api_key),
@@ -176,6 +220,7 @@ impl ErrorContext {
         }
     }
 
+    /// Adds the broker's error message.
     pub fn with_message(mut self, message: Option<String>) -> Self {
         self.message = message;
         self
@@ -205,17 +250,24 @@ impl fmt::Display for ErrorContext {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A request failed below the Kafka level (connection, timeout,
+    /// version, codec).
     #[error(transparent)]
     Request(#[from] RequestError),
     /// A broker answered with a Kafka error code.
     #[error("{code} ({context})")]
     Kafka {
+        /// The code; [`ErrorCode::is_retriable`] is Kafka's classification.
         code: ErrorCode,
+        /// The request, topic, partition and broker message it came with.
         context: ErrorContext,
     },
     /// None of the bootstrap or known brokers could be reached.
     #[error("no broker reachable; last error: {last}")]
-    NoBrokerAvailable { last: Box<Error> },
+    NoBrokerAvailable {
+        /// The error of the last broker tried.
+        last: Box<Error>,
+    },
     /// No broker was known yet and every bootstrap address failed to
     /// connect: refused, unresolvable, unroutable (see
     /// [`ConnectionError::is_unreachable`]). Each address with its error, in
@@ -224,22 +276,34 @@ pub enum Error {
     /// long deadline.
     #[error("no bootstrap server reachable: {}", list_attempts(.attempts))]
     BootstrapUnreachable {
+        /// `(host:port, error)` per bootstrap address.
         attempts: Vec<(String, ConnectionError)>,
     },
+    /// A setting is out of range or contradicts another (the message says
+    /// which, by its Kafka property name).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// `from_properties` got keys it does not know; all of them are listed.
     #[error("unknown configuration keys: {}", .0.join(", "))]
     UnknownConfigKeys(Vec<String>),
+    /// A record or call named a partition the topic does not have.
     #[error("topic {topic} has no partition {partition} (it has {partition_count})")]
     InvalidPartition {
+        /// The topic.
         topic: String,
+        /// The partition asked for.
         partition: i32,
+        /// How many partitions the topic has.
         partition_count: i32,
     },
+    /// A record is larger than a limit, checked before it is sent.
     #[error("record of {size_bytes} bytes exceeds {limit_name} = {limit_bytes}")]
     RecordTooLarge {
+        /// The record's encoded size.
         size_bytes: usize,
+        /// The limit's Kafka property (`max.request.size`, `buffer.memory`).
         limit_name: &'static str,
+        /// The limit's value in bytes.
         limit_bytes: usize,
     },
     /// `try_send` found the producer's buffer (`buffer_memory`) full.
@@ -248,7 +312,9 @@ pub enum Error {
     /// The record was not acknowledged within `delivery_timeout_ms`.
     #[error("delivery timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]
     DeliveryTimeout {
+        /// `delivery.timeout.ms`.
         timeout_ms: u64,
+        /// The error of the last attempt, if one failed.
         last: Option<Box<Error>>,
     },
     /// The producer was closed before the record could be accepted.
@@ -256,56 +322,89 @@ pub enum Error {
     ProducerClosed,
     /// Waiting for metadata took longer than allowed.
     #[error("metadata for topic {topic} not available after {timeout_ms} ms")]
-    MetadataTimeout { topic: String, timeout_ms: u64 },
+    MetadataTimeout {
+        /// The topic waited for.
+        topic: String,
+        /// The limit, in milliseconds.
+        timeout_ms: u64,
+    },
     /// The consumer's position left the partition's log and
     /// `auto.offset.reset` is `none`; fetching the partition stops until it
     /// is given a new position with a seek.
     #[error("offset {offset} is out of range for {topic}-{partition} and auto.offset.reset=none")]
     OffsetOutOfRange {
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: i32,
+        /// The position the broker refused.
         offset: i64,
     },
     /// The partition has no position, and `auto.offset.reset` is `none`;
     /// fetching it waits for a seek.
     #[error("no offset for {topic}-{partition} and auto.offset.reset=none: seek first")]
-    NoOffsetForPartition { topic: String, partition: i32 },
+    NoOffsetForPartition {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+    },
     /// A fetched batch could not be read; the partition's position stays at
     /// it and fetching the partition stops until a seek moves past it.
     #[error("corrupt record batch in {topic}-{partition} at offset {offset}: {reason}")]
     CorruptRecord {
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: i32,
+        /// The base offset of the batch that could not be read.
         offset: i64,
+        /// What was wrong with it (CRC, length, compression).
         reason: String,
     },
     /// The operation names a partition the consumer is not assigned.
     #[error("{topic}-{partition} is not assigned to this consumer")]
-    NotAssigned { topic: String, partition: i32 },
+    NotAssigned {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+    },
     /// A subscription pattern that does not compile.
     #[error("invalid subscription pattern: {0}")]
     InvalidPattern(String),
-    /// An admin call did not complete within its deadline, retries included.
     /// A transaction cannot go on. With `fatal` the producer can run no
     /// more transactions (a newer instance fenced it, its epoch is
     /// exhausted, the broker refused its transactional id): close it.
     /// Otherwise abort the transaction and begin a new one (Java's
     /// `TransactionManager` calls these abortable).
     #[error("transaction {}: {cause}", if *fatal { "failed; the producer must be closed" } else { "failed; abort it" })]
-    Transaction { fatal: bool, cause: Box<Error> },
+    Transaction {
+        /// Whether the producer must be closed (rather than the
+        /// transaction aborted).
+        fatal: bool,
+        /// The error that ended the transaction.
+        cause: Box<Error>,
+    },
     /// A transactional call out of order (commit without begin, send
     /// before init_transactions, ...).
     #[error("invalid transaction state: {0}")]
     TransactionState(String),
+    /// A call (an admin operation, a commit, a flush with a deadline) did
+    /// not complete within its deadline, retries included.
     #[error("{operation} timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]
     OperationTimeout {
+        /// What timed out (`create_topics`, `commit`, ...).
         operation: &'static str,
+        /// The deadline, in milliseconds.
         timeout_ms: u64,
+        /// The error of the last attempt, if one failed.
         last: Option<Box<Error>>,
     },
 }
 
 impl Error {
+    /// An [`Error::Kafka`].
     pub fn kafka(code: ErrorCode, context: ErrorContext) -> Self {
         Self::Kafka { code, context }
     }

@@ -18,7 +18,11 @@
 //!
 //! With the defaults (`acks=all`, idempotence on) a record acknowledged by
 //! any mode is on every in-sync replica and is written exactly once, in
-//! order, despite retries.
+//! order, despite retries. [`Producer::try_send`] fails with
+//! [`Error::BufferFull`] rather than wait for buffer space, and
+//! [`Producer::flush`] waits for everything sent so far. A producer with a
+//! `transactional.id` also writes atomically across partitions
+//! ([`Producer::init_transactions`] shows the calls).
 //!
 //!
 //! ```no_run
@@ -133,9 +137,13 @@
 //!   the batch again (`examples/at_least_once.rs`). Auto-commit, the
 //!   default, is at least once as long as each batch is processed before
 //!   the next `poll`.
-//! - **Exactly once** needs transactions (a transactional producer that
-//!   commits the consumed offsets with its output); see the [`producer`]
-//!   module for their state in this crate.
+//! - **Exactly once** (read-process-write): a transactional producer
+//!   ([`ProducerConfig::transactional_id`]) writes the output and commits
+//!   the consumed offsets in one transaction
+//!   ([`Producer::send_offsets_to_transaction`]), and readers use
+//!   `isolation.level=read_committed`. A crash aborts the open transaction,
+//!   so output and commit happen both or neither
+//!   (`examples/transactions.rs`).
 //!
 //! ```no_run
 //! # use std::time::Duration;
@@ -345,42 +353,28 @@
 
 #![warn(missing_docs)]
 
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod protocol;
 
 #[cfg(feature = "client")]
 pub mod admin;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod backoff;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod client;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod connection;
 #[cfg(feature = "client")]
 pub mod consumer;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod error;
 #[cfg(feature = "filter")]
 pub mod filter;
 
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod metadata;
 #[cfg(feature = "client")]
 pub mod offsets;
 #[cfg(feature = "client")]
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod perf;
 #[cfg(feature = "client")]
 pub mod producer;
@@ -404,8 +398,11 @@ pub use offsets::{IsolationLevel, ListedOffset, OffsetAndMetadata, OffsetSpec, T
 #[cfg(feature = "client")]
 pub use producer::{Acks, Producer, ProducerConfig, Record, RecordBytes, RecordMetadata};
 
-/// Compile-time checks of the API's shape (doctests; `compile_fail` ones
-/// must fail with the stated error).
+/// Compile-time checks of the API's shape, as doctests. Stable rustdoc
+/// does not check a `compile_fail` doctest's error code, so the
+/// `compile_fail` cases here are documentation; `client/api-shape`
+/// (`tests/api_shape.rs`) builds the same programs and requires exactly the
+/// stated compiler error of each.
 ///
 /// There is one `TopicPartition`: the admin client's, the consumer's and
 /// the crate root's are the same type, so a partition from a consumer's
@@ -417,10 +414,37 @@ pub use producer::{Acks, Producer, ProducerConfig, Record, RecordBytes, RecordMe
 /// let _: kctl_client::offsets::TopicPartition = for_admin;
 /// ```
 ///
-/// No second kind with a `String` topic exists to be mixed up with it:
+/// The compiler says so itself: a trait implemented once for each path is
+/// implemented twice for one type (E0119, conflicting implementations).
+/// With two kinds of `TopicPartition` this would compile.
+///
+/// ```compile_fail,E0119
+/// trait Kind {}
+/// impl Kind for kctl_client::admin::TopicPartition {}
+/// impl Kind for kctl_client::consumer::TopicPartition {}
+/// ```
+///
+/// Its twin, with one impl, compiles:
+///
+/// ```
+/// trait Kind {}
+/// impl Kind for kctl_client::admin::TopicPartition {}
+/// fn kind<K: Kind>(_: &K) {}
+/// kind(&kctl_client::consumer::TopicPartition::new("t", 0));
+/// ```
+///
+/// No second kind with a `String` topic exists to be mixed up with it: the
+/// one `TopicPartition`'s topic is an `Arc<str>` (E0308, mismatched types,
+/// for the `String`) ...
 ///
 /// ```compile_fail,E0308
 /// let _ = kctl_client::admin::TopicPartition { topic: String::from("t"), partition: 0 };
+/// ```
+///
+/// ... and the same literal with an `Arc<str>` compiles:
+///
+/// ```
+/// let _ = kctl_client::admin::TopicPartition { topic: std::sync::Arc::from("t"), partition: 0 };
 /// ```
 ///
 /// One `IsolationLevel` too: the crate root's goes to `group_lag` (which
@@ -444,7 +468,7 @@ pub use producer::{Acks, Producer, ProducerConfig, Record, RecordBytes, RecordMe
 /// ```
 ///
 /// A record borrows what it does not own, so it cannot outlive a borrowed
-/// key:
+/// key (E0597, does not live long enough) ...
 ///
 /// ```compile_fail,E0597
 /// let record;
@@ -453,6 +477,30 @@ pub use producer::{Acks, Producer, ProducerConfig, Record, RecordBytes, RecordMe
 ///     record = kctl_client::Record::new("t").key(&key);
 /// }
 /// drop(record);
+/// ```
+///
+/// ... while an owned key moves into it:
+///
+/// ```
+/// let record;
+/// {
+///     let key = String::from("k");
+///     record = kctl_client::Record::new("t").key(key);
+/// }
+/// drop(record);
+/// ```
+///
+/// Keys and values are bytes: a number must be encoded first (E0277, the
+/// trait bound `RecordBytes: From<{integer}>` is not satisfied) ...
+///
+/// ```compile_fail,E0277
+/// let _ = kctl_client::Record::new("t").value(42);
+/// ```
+///
+/// ... as its twin does:
+///
+/// ```
+/// let _ = kctl_client::Record::new("t").value(42i32.to_be_bytes().to_vec());
 /// ```
 #[cfg(doctest)]
 pub struct ApiShape;

@@ -16,13 +16,18 @@ use crate::error::ErrorCode;
 /// A broker as listed in Metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokerInfo {
+    /// The broker's node id.
     pub id: i32,
+    /// Its advertised host name.
     pub host: String,
+    /// Its advertised port.
     pub port: i32,
+    /// Its rack (`broker.rack`), when configured.
     pub rack: Option<String>,
 }
 
 impl BrokerInfo {
+    /// `host:port`, as a connection dials it.
     pub fn addr(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
@@ -31,16 +36,22 @@ impl BrokerInfo {
 /// One partition's placement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionMetadata {
+    /// The partition's number within its topic.
     pub id: i32,
     /// −1 while there is no leader (an election is in progress).
     pub leader_id: i32,
+    /// The leader epoch (KIP-320); −1 when the broker does not say.
     pub leader_epoch: i32,
+    /// Ids of the brokers holding a replica, the preferred leader first.
     pub replicas: Vec<i32>,
+    /// Ids of the in-sync replicas.
     pub isr: Vec<i32>,
+    /// The broker's error for this partition (for example LEADER_NOT_AVAILABLE), if any.
     pub error: Option<ErrorCode>,
 }
 
 impl PartitionMetadata {
+    /// The leader's broker id, `None` while there is none.
     pub fn leader(&self) -> Option<i32> {
         (self.leader_id >= 0).then_some(self.leader_id)
     }
@@ -49,9 +60,13 @@ impl PartitionMetadata {
 /// One topic; `partitions[i].id == i`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicMetadata {
+    /// The topic's name.
     pub name: String,
+    /// The broker's error for the whole topic (for example UNKNOWN_TOPIC_OR_PARTITION), if any.
     pub error: Option<ErrorCode>,
+    /// Whether it is an internal topic (`__consumer_offsets`, `__transaction_state`).
     pub is_internal: bool,
+    /// Its partitions, indexed by id.
     pub partitions: Vec<PartitionMetadata>,
     /// Ids of the partitions that have a leader, ascending. Precomputed
     /// because the producer's partitioner reads it for every record.
@@ -59,6 +74,7 @@ pub struct TopicMetadata {
 }
 
 impl TopicMetadata {
+    /// How many partitions the topic has.
     pub fn partition_count(&self) -> i32 {
         self.partitions.len() as i32
     }
@@ -67,10 +83,15 @@ impl TopicMetadata {
 /// A snapshot of the cluster.
 #[derive(Debug, Clone)]
 pub struct ClusterMetadata {
+    /// The live brokers, by id.
     pub brokers: HashMap<i32, BrokerInfo>,
+    /// The topics the client has asked about (or all of them), by name.
     pub topics: HashMap<String, Arc<TopicMetadata>>,
+    /// The controller's broker id; −1 when unknown.
     pub controller_id: i32,
+    /// The cluster id, when the broker reports one.
     pub cluster_id: Option<String>,
+    /// When the Metadata response arrived.
     pub fetched_at: Instant,
 }
 
@@ -166,6 +187,7 @@ impl ClusterMetadata {
         }
     }
 
+    /// The topic's metadata, if the snapshot has it.
     pub fn topic(&self, name: &str) -> Option<&Arc<TopicMetadata>> {
         self.topics.get(name)
     }

@@ -21,8 +21,11 @@ pub const LATENCY_SAMPLE_EVERY: u64 = 100;
 /// What one produce run sends.
 #[derive(Debug, Clone)]
 pub struct ProduceLoad {
+    /// The topic written to.
     pub topic: String,
+    /// How many records to send.
     pub records: u64,
+    /// The size of each record's (random) value, in bytes.
     pub record_bytes: usize,
     /// Records per second at most; `None`: as fast as the producer takes them.
     pub throughput_per_s: Option<f64>,
@@ -31,16 +34,22 @@ pub struct ProduceLoad {
 /// The outcome of a run: counts, time, and latency samples in µs, sorted.
 #[derive(Debug, Clone, Default)]
 pub struct PerfReport {
+    /// Records delivered (produce) or read (consume).
     pub records: u64,
+    /// Bytes of record values among them.
     pub bytes: u64,
     /// Latency probes whose delivery failed (produce only; the other
     /// records are sent without a callback, so their failures are not seen).
     pub failed_samples: u64,
+    /// Wall time from the first send (or poll) to the last acknowledgement
+    /// (or record).
     pub elapsed: Duration,
+    /// Latency samples in microseconds, ascending.
     pub latencies_us: Vec<u64>,
 }
 
 impl PerfReport {
+    /// Records per second over the run.
     pub fn records_per_s(&self) -> f64 {
         self.records as f64 / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
     }

@@ -40,8 +40,6 @@
 //! and re-sends the refused batch first.
 
 mod accumulator;
-// Issue 18 leftover: items here still lack docs; remove the allow once they have them.
-#[allow(missing_docs)]
 pub mod partitioner;
 pub mod properties;
 mod record;
@@ -69,6 +67,7 @@ pub use record::{Record, RecordBytes};
 
 /// How many replicas must have a record before the leader acknowledges it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Acks {
     /// The broker sends no response; records are "delivered" once written
     /// to the socket, and their offsets are unknown (−1).
@@ -92,6 +91,7 @@ impl Acks {
 /// Which partitioner a producer uses for records without an explicit
 /// partition.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum PartitionerChoice {
     /// murmur2 for keyed records, uniform sticky (KIP-794) for the rest.
     Default,
@@ -654,6 +654,26 @@ impl Producer {
     /// producer id at a new epoch, fencing any older instance of this
     /// producer and aborting a transaction it left open. Call once, before
     /// the first transaction.
+    ///
+    /// ```no_run
+    /// use kctl_client::{Producer, Record};
+    /// # async fn demo() -> kctl_client::Result<()> {
+    /// let producer = Producer::builder(["localhost:9092"])
+    ///     .transactional_id("orders-pipeline")
+    ///     .build()
+    ///     .await?;
+    /// producer.init_transactions().await?;
+    /// producer.begin_transaction()?;
+    /// drop(producer.send(Record::new("orders").value("a")).await?);
+    /// drop(producer.send(Record::new("orders").value("b")).await?);
+    /// match producer.commit_transaction().await {
+    ///     Ok(()) => {} // both records visible to read_committed consumers, or neither
+    ///     Err(e) if e.is_fatal_transaction_error() => return Err(e), // fenced: close
+    ///     Err(_) => producer.abort_transaction().await?,            // try again later
+    /// }
+    /// producer.close().await;
+    /// # Ok(()) }
+    /// ```
     pub async fn init_transactions(&self) -> Result<()> {
         self.transaction()?.init(self.inner()).await
     }
@@ -668,6 +688,27 @@ impl Producer {
     /// transaction commits (the read-process-write pattern). `group` is
     /// [`crate::Consumer::group_metadata`], so a consumer that has left its
     /// generation cannot commit (KIP-447).
+    ///
+    /// ```no_run
+    /// use std::collections::BTreeMap;
+    /// use std::time::Duration;
+    ///
+    /// use kctl_client::{Consumer, OffsetAndMetadata, Producer, Record};
+    ///
+    /// # async fn demo(consumer: Consumer, producer: Producer) -> kctl_client::Result<()> {
+    /// // Read, process, write, and commit the input offsets with the output.
+    /// let records = consumer.poll(Duration::from_secs(1)).await?;
+    /// producer.begin_transaction()?;
+    /// let mut next = BTreeMap::new();
+    /// for r in &records {
+    ///     drop(producer.send(Record::new("out").value(r.value.clone().unwrap_or_default())).await?);
+    ///     next.insert(r.topic_partition(), OffsetAndMetadata::new(r.next_offset()));
+    /// }
+    /// let group = consumer.group_metadata().expect("the consumer has a group.id");
+    /// producer.send_offsets_to_transaction(&next, &group).await?;
+    /// producer.commit_transaction().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn send_offsets_to_transaction(
         &self,
         offsets: &std::collections::BTreeMap<
@@ -711,6 +752,17 @@ impl Producer {
 
     /// Like [`send`](Self::send), but fails with [`Error::BufferFull`]
     /// instead of waiting for buffer space.
+    ///
+    /// ```no_run
+    /// use kctl_client::{Error, Record};
+    /// # async fn demo(producer: kctl_client::Producer) -> kctl_client::Result<()> {
+    /// match producer.try_send(Record::new("metrics").value("cpu=0.7")).await {
+    ///     Ok(delivery) => drop(delivery),         // queued; fire and forget
+    ///     Err(Error::BufferFull) => { /* shed load: drop the sample */ }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn try_send(&self, record: Record<'_>) -> Result<DeliveryFuture> {
         self.inner().enqueue(&record, None, false).await
     }
@@ -755,6 +807,16 @@ impl Producer {
 
     /// Sends everything queued now, without waiting for `linger_ms`, and
     /// waits until every queued record has succeeded or failed.
+    ///
+    /// ```no_run
+    /// use kctl_client::Record;
+    /// # async fn demo(producer: kctl_client::Producer) -> kctl_client::Result<()> {
+    /// for i in 0..1000 {
+    ///     drop(producer.send(Record::new("events").value(format!("event {i}"))).await?);
+    /// }
+    /// producer.flush().await; // every record above is now acknowledged or failed
+    /// # Ok(()) }
+    /// ```
     pub async fn flush(&self) {
         self.inner().flush().await;
     }

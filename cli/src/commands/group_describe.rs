@@ -6,7 +6,7 @@
 //! is the mistake that makes dashboards lie.
 
 use kctl_client::ErrorCode;
-use kctl_client::admin::{GroupDescription, IsolationLevel, Lag, PartitionLag};
+use kctl_client::admin::{GroupDescription, IsolationLevel, PartitionLag};
 use serde::Serialize;
 
 use super::shared::outcome;
@@ -66,10 +66,7 @@ fn offset_row(lag: PartitionLag) -> OffsetRow {
         partition: lag.partition.partition,
         committed_offset: lag.committed_offset,
         log_end_offset: lag.log_end_offset.ok(),
-        lag: match lag.lag {
-            Lag::Records(n) => Some(n),
-            Lag::NoCommit | Lag::UnknownEnd => None,
-        },
+        lag: lag.lag.records(),
         member_id: lag.member_id,
     }
 }

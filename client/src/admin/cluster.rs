@@ -10,6 +10,7 @@ use crate::metadata::BrokerInfo;
 /// Brokers, controller and id of a cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterDescription {
+    /// The cluster id, when the broker reports one.
     pub cluster_id: Option<String>,
     /// `None` when the cluster does not say (KRaft clusters may hide it).
     pub controller_id: Option<i32>,

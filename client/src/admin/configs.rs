@@ -21,6 +21,7 @@ use crate::protocol::StrBytes;
 /// Something that has configs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConfigResource {
+    /// A topic's configs, by name.
     Topic(String),
     /// One broker's configs, by id.
     Broker(i32),
@@ -40,6 +41,8 @@ impl ConfigResource {
         }
     }
 
+    /// The resource name sent on the wire: the topic, the broker id, or empty
+    /// for the broker default.
     pub fn wire_name(&self) -> String {
         match self {
             Self::Topic(name) => name.clone(),
@@ -80,18 +83,29 @@ impl fmt::Display for ConfigResource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigSource {
+    /// Set on the topic (`kafka-configs --entity-type topics`).
     DynamicTopic,
+    /// Set dynamically on this broker.
     DynamicBroker,
+    /// Set dynamically as the default of every broker.
     DynamicDefaultBroker,
+    /// From the broker's `server.properties`.
     StaticBroker,
+    /// Kafka's built-in default.
     Default,
+    /// A broker log level set dynamically.
     DynamicBrokerLogger,
+    /// A client metrics subscription's config (KIP-714).
     ClientMetrics,
+    /// A group's config (KIP-848).
     Group,
+    /// A source this client does not know (a newer broker's).
     Unknown,
 }
 
 impl ConfigSource {
+    /// The source for Kafka's wire code; [`ConfigSource::Unknown`] for codes
+    /// this client does not know.
     pub fn from_wire(code: i8) -> Self {
         match code {
             1 => Self::DynamicTopic,
@@ -126,19 +140,32 @@ impl ConfigSource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigType {
+    /// `true` or `false`.
     Boolean,
+    /// Free text.
     String,
+    /// A 32-bit integer.
     Int,
+    /// A 16-bit integer.
     Short,
+    /// A 64-bit integer.
     Long,
+    /// A floating-point number.
     Double,
+    /// A comma-separated list.
     List,
+    /// A Java class name.
     Class,
+    /// A secret; brokers never return its value.
     Password,
+    /// A type this client does not know (a newer broker's), or none given
+    /// (DescribeConfigs before v3).
     Unknown,
 }
 
 impl ConfigType {
+    /// The type for Kafka's wire code; [`ConfigType::Unknown`] for codes this
+    /// client does not know.
     pub fn from_wire(code: i8) -> Self {
         match code {
             1 => Self::Boolean,
@@ -154,6 +181,7 @@ impl ConfigType {
         }
     }
 
+    /// Kafka's name for it, e.g. `INT`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Boolean => "BOOLEAN",
@@ -173,22 +201,31 @@ impl ConfigType {
 /// A value the config would take if the more specific ones were removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigSynonym {
+    /// The config's name.
     pub name: String,
+    /// Its value there; `None` for sensitive ones.
     pub value: Option<String>,
+    /// Where that value is set.
     pub source: ConfigSource,
 }
 
 /// One config of a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigEntry {
+    /// The config's name, e.g. `retention.ms`.
     pub name: String,
     /// `None` for sensitive configs, and for configs without a value.
     pub value: Option<String>,
+    /// Where the value comes from, the most specific source that sets it.
     pub source: ConfigSource,
     /// Whether the value is the built-in default (no override anywhere).
     pub is_default: bool,
+    /// Whether it cannot be altered without a broker restart.
     pub read_only: bool,
+    /// Whether it is a secret (its value is never returned).
     pub sensitive: bool,
+    /// Its type; [`ConfigType::Unknown`] from brokers before DescribeConfigs
+    /// v3.
     pub config_type: ConfigType,
     /// Only when asked for ([`DescribeConfigsOptions::include_documentation`]).
     pub documentation: Option<String>,
@@ -201,29 +238,40 @@ pub struct ConfigEntry {
 pub struct DescribeConfigsOptions {
     /// Only these configs; empty means all.
     pub names: Vec<String>,
+    /// Also return [`ConfigEntry::synonyms`]: the values each less specific
+    /// source would give. Default false.
     pub include_synonyms: bool,
+    /// Also return [`ConfigEntry::documentation`]. Default false.
     pub include_documentation: bool,
 }
 
 /// One change of [`Admin::incremental_alter_configs`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlterConfigOp {
+    /// Set the config to `value`.
     Set {
+        /// The config's name.
         name: String,
+        /// Its new value.
         value: String,
     },
     /// Back to the inherited value.
     Delete {
+        /// The config's name.
         name: String,
     },
     /// Add to a list config.
     Append {
+        /// The config's name (a list config).
         name: String,
+        /// The element to add.
         value: String,
     },
     /// Remove from a list config.
     Subtract {
+        /// The config's name (a list config).
         name: String,
+        /// The element to remove.
         value: String,
     },
 }
@@ -277,6 +325,17 @@ impl Admin {
     /// Replaces each resource's dynamic configs with `configs` (AlterConfigs:
     /// configs left out go back to their defaults). Prefer
     /// [`Admin::incremental_alter_configs`] where the broker has it.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::{ConfigResource, ItemResults};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let retention = vec![("retention.ms".to_string(), "86400000".to_string())];
+    /// admin
+    ///     .alter_configs(&[(ConfigResource::Topic("orders".into()), retention)], false)
+    ///     .await?
+    ///     .all()?; // any resource that failed is an Err
+    /// # Ok(()) }
+    /// ```
     pub async fn alter_configs(
         &self,
         changes: &[(ConfigResource, Vec<(String, String)>)],

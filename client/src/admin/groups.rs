@@ -39,7 +39,9 @@ const LIST_GROUPS_STATES_VERSION: i16 = 4;
 /// One item's outcome in a call about many groups.
 #[derive(Debug, Clone)]
 pub struct GroupResult<T> {
+    /// The group the result is about.
     pub group_id: String,
+    /// Its outcome.
     pub result: Result<T>,
 }
 
@@ -54,6 +56,7 @@ pub struct ListGroupsOptions {
 /// A group as listed by ListGroups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupListing {
+    /// The group's id.
     pub group_id: String,
     /// `consumer` for consumer groups, `connect` for Kafka Connect, empty
     /// for groups that only store offsets.
@@ -67,10 +70,13 @@ pub struct GroupListing {
 /// A group member as DescribeGroups reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupMember {
+    /// The id the coordinator gave the member.
     pub member_id: String,
     /// `group.instance.id` of static members.
     pub group_instance_id: Option<String>,
+    /// The member's `client.id`.
     pub client_id: String,
+    /// The address the member connected from, as the coordinator saw it.
     pub host: String,
     /// The partitions assigned to it, sorted. `None` when the group is not
     /// a consumer group or its assignment bytes do not decode.
@@ -82,14 +88,19 @@ pub struct GroupMember {
 /// A group as DescribeGroups reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupDescription {
+    /// The group's id.
     pub group_id: String,
     /// Kafka's state name (`Stable`, `Empty`, `Dead`, …). A group that does
     /// not exist is described as `Dead` with no members, as Kafka does.
     pub state: String,
+    /// `consumer` for consumer groups, empty for groups that only store
+    /// offsets.
     pub protocol_type: String,
     /// The assignor chosen for the generation (`range`, `cooperative-sticky`).
     pub protocol: String,
+    /// The broker that coordinates it.
     pub coordinator: i32,
+    /// Its members, in the coordinator's order.
     pub members: Vec<GroupMember>,
 }
 
@@ -107,6 +118,7 @@ impl GroupDescription {
 
 /// How far a group is behind on one partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Lag {
     /// Log end offset minus the committed offset. Negative when the log was
     /// truncated below the commit.
@@ -152,11 +164,13 @@ impl Lag {
 /// One partition of [`Admin::group_lag`].
 #[derive(Debug, Clone)]
 pub struct PartitionLag {
+    /// The partition.
     pub partition: TopicPartition,
     /// `None` when the group has no commit here.
     pub committed_offset: Option<i64>,
     /// The log end offset, or the last stable offset for `ReadCommitted`.
     pub log_end_offset: Result<i64>,
+    /// How far behind the group is there.
     pub lag: Lag,
     /// The member it is assigned to, if any.
     pub member_id: Option<String>,
@@ -291,6 +305,15 @@ impl Admin {
 
     /// Describes groups, one result per group, in order. Each group is asked
     /// of its own coordinator.
+    ///
+    /// ```no_run
+    /// use kctl_client::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for group in admin.describe_groups(&["billing", "audit"]).await?.all()? {
+    ///     println!("{}: {} with {} members", group.group_id, group.state, group.members.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn describe_groups<S: AsRef<str>>(
         &self,
         groups: &[S],
@@ -669,6 +692,18 @@ impl Admin {
     }
 
     /// Lag from a description and commits already read.
+    ///
+    /// ```no_run
+    /// use kctl_client::IsolationLevel;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// // One DescribeGroups and one OffsetFetch, reused for lag and a report.
+    /// let description = admin.describe_group("billing").await?;
+    /// let committed = admin.list_group_offsets("billing", None).await?;
+    /// for p in admin.lag_of(&description, committed, IsolationLevel::ReadCommitted).await {
+    ///     println!("{} lag {} (member {:?})", p.partition, p.lag, p.member_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn lag_of(
         &self,
         description: &GroupDescription,
@@ -859,8 +894,11 @@ mod tests {
 /// duration ago is a [`ResetTarget::Timestamp`] in ms since the epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResetTarget {
+    /// The log start offset.
     Earliest,
+    /// The log end offset (skip everything).
     Latest,
+    /// This offset, clamped to the log's start and end.
     Offset(i64),
     /// The committed offset moved by this many records (negative: back).
     ShiftBy(i64),
@@ -871,9 +909,11 @@ pub enum ResetTarget {
 /// One partition of an offset-reset plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedOffset {
+    /// The partition.
     pub partition: TopicPartition,
     /// `None`: the group has no commit here yet.
     pub current_offset: Option<i64>,
+    /// Where the reset moves it.
     pub new_offset: i64,
 }
 
@@ -889,6 +929,19 @@ impl Admin {
     /// `ShiftBy` on a partition without a commit is a config error; a
     /// partition whose offsets cannot be read fails the whole plan, since a
     /// plan with holes would reset some partitions and not others.
+    ///
+    /// ```no_run
+    /// use kctl_client::ItemResults;
+    /// use kctl_client::admin::ResetTarget;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// // kafka-consumer-groups --reset-offsets --to-earliest --execute
+    /// let plan = admin.plan_offset_reset("billing", None, ResetTarget::Earliest).await?;
+    /// for p in &plan {
+    ///     println!("{}: {:?} -> {}", p.partition, p.current_offset, p.new_offset);
+    /// }
+    /// admin.apply_offset_reset("billing", &plan).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn plan_offset_reset(
         &self,
         group: &str,
@@ -971,6 +1024,19 @@ impl Admin {
 
     /// Commits a plan from [`Admin::plan_offset_reset`] (generation -1, no
     /// member id: what Kafka accepts for a group without members).
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ResetTarget;
+    /// use kctl_client::{ItemResults, TopicPartition};
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// // Back one hour on one partition (--to-datetime, --by-duration).
+    /// let one_hour_ago = 1_700_000_000_000 - 3_600_000;
+    /// let plan = admin
+    ///     .plan_offset_reset("billing", Some(&[TopicPartition::new("orders", 0)]), ResetTarget::Timestamp(one_hour_ago))
+    ///     .await?;
+    /// admin.apply_offset_reset("billing", &plan).await?.all()?;
+    /// # Ok(()) }
+    /// ```
     pub async fn apply_offset_reset(
         &self,
         group: &str,

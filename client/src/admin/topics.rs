@@ -58,6 +58,7 @@ impl fmt::Display for TopicId {
 /// A topic to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTopic {
+    /// The topic's name.
     pub name: String,
     /// `None`: the broker's `num.partitions`.
     pub partitions: Option<i32>,
@@ -71,6 +72,9 @@ pub struct NewTopic {
 }
 
 impl NewTopic {
+    /// A topic named `name` with the broker's defaults: `num.partitions`
+    /// partitions, `default.replication.factor` replicas, no config
+    /// overrides. Chain the setters to change them.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -81,16 +85,21 @@ impl NewTopic {
         }
     }
 
+    /// The number of partitions. Default: the broker's `num.partitions`.
     pub fn partitions(mut self, partitions: i32) -> Self {
         self.partitions = Some(partitions);
         self
     }
 
+    /// Replicas per partition. Default: the broker's
+    /// `default.replication.factor`.
     pub fn replication_factor(mut self, replication_factor: i16) -> Self {
         self.replication_factor = Some(replication_factor);
         self
     }
 
+    /// A topic config override, e.g. `("cleanup.policy", "compact")`.
+    /// Default: none (the broker's defaults).
     pub fn config(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.configs.push((name.into(), value.into()));
         self
@@ -107,11 +116,13 @@ pub struct CreateTopicsOptions {
 /// What the controller reported for a created (or validated) topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedTopic {
+    /// The topic's name.
     pub name: String,
     /// `None` when validating only, or from brokers before CreateTopics v7.
     pub topic_id: Option<TopicId>,
     /// `None` from brokers before CreateTopics v5.
     pub partitions: Option<i32>,
+    /// `None` from brokers before CreateTopics v5.
     pub replication_factor: Option<i16>,
     /// The topic's effective configs (CreateTopics v5+).
     pub configs: Vec<ConfigEntry>,
@@ -120,9 +131,13 @@ pub struct CreatedTopic {
 /// A topic as listed by [`Admin::list_topics`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicListing {
+    /// The topic's name.
     pub name: String,
+    /// Its id; `None` from brokers without topic ids (before Kafka 2.8).
     pub topic_id: Option<TopicId>,
+    /// Whether it is an internal topic (`__consumer_offsets`, ...).
     pub is_internal: bool,
+    /// Its number of partitions.
     pub partitions: i32,
     /// Replicas of partition 0 (Kafka keeps it uniform per topic).
     pub replication_factor: i32,
@@ -131,12 +146,17 @@ pub struct TopicListing {
 /// One partition's placement and health.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartitionInfo {
+    /// The partition's number.
     pub partition: i32,
     /// `None` while the partition has no leader.
     pub leader: Option<i32>,
+    /// The leader epoch (KIP-320); `None` when the broker does not say.
     pub leader_epoch: Option<i32>,
+    /// Ids of the brokers holding a replica, the preferred leader first.
     pub replicas: Vec<i32>,
+    /// Ids of the in-sync replicas.
     pub isr: Vec<i32>,
+    /// Ids of replicas on offline log directories.
     pub offline_replicas: Vec<i32>,
     /// A partition-level error from Metadata (LEADER_NOT_AVAILABLE, …).
     pub error: Option<ErrorCode>,
@@ -145,8 +165,11 @@ pub struct PartitionInfo {
 /// A topic as described by [`Admin::describe_topics`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicDescription {
+    /// The topic's name.
     pub name: String,
+    /// Its id; `None` from brokers without topic ids.
     pub topic_id: Option<TopicId>,
+    /// Whether it is an internal topic.
     pub is_internal: bool,
     /// Sorted by partition id.
     pub partitions: Vec<PartitionInfo>,
@@ -155,7 +178,9 @@ pub struct TopicDescription {
 /// Grow a topic to `total` partitions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPartitions {
+    /// The topic to grow.
     pub topic: String,
+    /// Its partition count afterwards (not the number added).
     pub total: i32,
     /// Replica broker ids of each new partition; empty lets the controller
     /// place them.
@@ -163,6 +188,7 @@ pub struct NewPartitions {
 }
 
 impl NewPartitions {
+    /// Grow `topic` to `total` partitions, placed by the controller.
     pub fn increase_to(topic: impl Into<String>, total: i32) -> Self {
         Self {
             topic: topic.into(),
@@ -291,6 +317,17 @@ impl Admin {
     }
 
     /// Deletes topics by name on the controller. One result per topic.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for item in admin.delete_topics(&["orders", "audit"]).await? {
+    ///     match item.result {
+    ///         Ok(()) => println!("deleted {}", item.topic),
+    ///         Err(e) => eprintln!("{}: {e}", item.topic),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_topics<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<TopicResult<()>>> {
         let names: Vec<String> = names.iter().map(|n| n.as_ref().to_owned()).collect();
         let results = self
@@ -378,6 +415,17 @@ impl Admin {
 
     /// Partitions, leaders, replicas, ISR and offline replicas of each
     /// topic; an unknown topic fails with `UnknownTopicOrPartition`.
+    ///
+    /// ```no_run
+    /// use kctl_client::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for topic in admin.describe_topics(&["orders"]).await?.all()? {
+    ///     for p in &topic.partitions {
+    ///         println!("{}-{} leader {:?} isr {:?}", topic.name, p.partition, p.leader, p.isr);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn describe_topics<S: AsRef<str>>(
         &self,
         names: &[S],

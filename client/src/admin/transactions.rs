@@ -80,6 +80,16 @@ pub struct ProducerState {
 
 impl Admin {
     /// Every transactional id of every broker's coordinator.
+    ///
+    /// ```no_run
+    /// use kctl_client::admin::ListTransactionsOptions;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let ongoing = ListTransactionsOptions { states: vec!["Ongoing".into()], ..Default::default() };
+    /// for t in admin.list_transactions(&ongoing).await? {
+    ///     println!("{} (producer {}) {}", t.transactional_id, t.producer_id, t.state);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_transactions(
         &self,
         options: &ListTransactionsOptions,
@@ -147,6 +157,13 @@ impl Admin {
 
     /// The coordinator's view of one transactional id; an unknown id is
     /// TRANSACTIONAL_ID_NOT_FOUND ([`Error::code`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// let txn = admin.describe_transaction("orders-pipeline").await?;
+    /// println!("{} epoch {}: {:?}", txn.state, txn.producer_epoch, txn.partitions);
+    /// # Ok(()) }
+    /// ```
     pub async fn describe_transaction(
         &self,
         transactional_id: &str,
@@ -206,6 +223,18 @@ impl Admin {
     }
 
     /// The active producers of each partition of `topic`, from its leaders.
+    ///
+    /// ```no_run
+    /// use kctl_client::ItemResults;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// for p in admin.describe_producers("orders").await?.all()? {
+    ///     for producer in p {
+    ///         // An open transaction holds the last stable offset back.
+    ///         println!("producer {} open at {:?}", producer.producer_id, producer.current_txn_start_offset);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn describe_producers(
         &self,
         topic: &str,

@@ -29,6 +29,7 @@ impl Connector {
         Ok(Self { config, tls })
     }
 
+    /// The settings every connection it opens uses.
     pub fn config(&self) -> &ConnectionConfig {
         &self.config
     }
@@ -87,6 +88,8 @@ struct Reconnect {
 }
 
 impl BrokerConnection {
+    /// A handle on the broker at `addr` (`host:port`); nothing is opened
+    /// until the first request.
     pub fn new(addr: impl Into<String>, connector: Arc<Connector>) -> Self {
         Self {
             addr: addr.into(),
@@ -96,6 +99,7 @@ impl BrokerConnection {
         }
     }
 
+    /// The broker's `host:port`.
     pub fn addr(&self) -> &str {
         &self.addr
     }

@@ -45,22 +45,29 @@ pub fn is_security_property(key: &str) -> bool {
 /// whether it authenticates with SASL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SecurityProtocol {
+    /// Neither TLS nor SASL (the default).
     #[default]
     Plaintext,
+    /// TLS, no SASL.
     Ssl,
+    /// SASL over an unencrypted connection.
     SaslPlaintext,
+    /// SASL over TLS.
     SaslSsl,
 }
 
 impl SecurityProtocol {
+    /// Whether connections are encrypted with TLS.
     pub fn uses_tls(self) -> bool {
         matches!(self, Self::Ssl | Self::SaslSsl)
     }
 
+    /// Whether connections authenticate with SASL.
     pub fn uses_sasl(self) -> bool {
         matches!(self, Self::SaslPlaintext | Self::SaslSsl)
     }
 
+    /// Kafka's name for it, e.g. `SASL_SSL`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Plaintext => "PLAINTEXT",
@@ -96,11 +103,16 @@ impl std::str::FromStr for SecurityProtocol {
     }
 }
 
-/// The SASL mechanisms this client speaks.
+/// The SASL mechanisms this client speaks. Non-exhaustive: OAUTHBEARER
+/// and GSSAPI are the likely next ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SaslMechanism {
+    /// `PLAIN`: the password is sent as is (use it over TLS only).
     Plain,
+    /// `SCRAM-SHA-256` (RFC 7677): the password never crosses the wire.
     ScramSha256,
+    /// `SCRAM-SHA-512`: as SCRAM-SHA-256, with SHA-512.
     ScramSha512,
 }
 
@@ -144,6 +156,7 @@ impl std::str::FromStr for SaslMechanism {
 pub struct Password(String);
 
 impl Password {
+    /// Wraps a secret.
     pub fn new(password: impl Into<String>) -> Self {
         Self(password.into())
     }
@@ -175,12 +188,16 @@ impl From<&str> for Password {
 /// SASL credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaslConfig {
+    /// The mechanism (`sasl.mechanism`).
     pub mechanism: SaslMechanism,
+    /// The user name (`sasl.username`).
     pub username: String,
+    /// The password (`sasl.password`); its `Debug` prints `***`.
     pub password: Password,
 }
 
 impl SaslConfig {
+    /// Credentials for `mechanism`.
     pub fn new(
         mechanism: SaslMechanism,
         username: impl Into<String>,
@@ -215,11 +232,15 @@ pub struct TlsConfig {
     /// PEM certificate chain presented to the broker (mutual TLS); needs
     /// `key_location`.
     pub certificate_location: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of
+    /// `certificate_location`.
     pub key_location: Option<PathBuf>,
     /// The name sent in SNI and checked against the certificate, instead of
     /// the host of the broker's address, e.g. when connecting through a
     /// tunnel.
     pub server_name: Option<String>,
+    /// Whether the certificate must name the host (`ssl.endpoint.identification.algorithm`).
+    /// Default [`EndpointIdentification::Https`].
     pub endpoint_identification: EndpointIdentification,
 }
 
@@ -234,11 +255,14 @@ pub struct TlsConfig {
 /// | `Some` | `Some` | `SASL_SSL` |
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SecurityConfig {
+    /// TLS settings; `None` for an unencrypted connection.
     pub tls: Option<TlsConfig>,
+    /// SASL credentials; `None` for no authentication.
     pub sasl: Option<SaslConfig>,
 }
 
 impl SecurityConfig {
+    /// The `security.protocol` these settings amount to.
     pub fn protocol(&self) -> SecurityProtocol {
         match (&self.tls, &self.sasl) {
             (None, None) => SecurityProtocol::Plaintext,

@@ -10,8 +10,12 @@ use super::TopicPartition;
 /// An assignor, as named in `partition.assignment.strategy` and on the
 /// wire (the JoinGroup protocol name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Assignor {
+    /// `range`: per topic, each member gets a contiguous run of partitions
+    /// (Java's default before 3.x, with `cooperative-sticky` after it).
     Range,
+    /// `roundrobin`: every subscribed partition in turn across members.
     RoundRobin,
     /// KIP-429: incremental rebalancing. A member keeps what it owns while
     /// the group rebalances and gives up only the partitions that move.
@@ -28,6 +32,8 @@ impl Assignor {
         }
     }
 
+    /// The assignor for a `partition.assignment.strategy` entry: the protocol
+    /// name or Java's class name. `None` for anything else.
     pub fn from_name(name: &str) -> Option<Self> {
         match name.trim() {
             "range" | "org.apache.kafka.clients.consumer.RangeAssignor" => Some(Self::Range),

@@ -58,8 +58,11 @@ fn crc32_ieee(bytes: &[u8]) -> u32 {
 /// What a partitioner sees of a record and its topic.
 #[derive(Debug, Clone, Copy)]
 pub struct PartitionContext<'a> {
+    /// The record's topic.
     pub topic: &'a str,
+    /// The record's key, if it has one.
     pub key: Option<&'a [u8]>,
+    /// The record's value, if it has one.
     pub value: Option<&'a [u8]>,
     /// Partitions are numbered `0..partition_count`.
     pub partition_count: i32,
@@ -73,6 +76,7 @@ pub struct PartitionContext<'a> {
 /// Picks a partition for a record. The answer must be in
 /// `0..ctx.partition_count`; the producer rejects anything else.
 pub trait Partitioner: Send + Sync + fmt::Debug {
+    /// The partition for the record described by `ctx`.
     fn partition(&self, ctx: &PartitionContext<'_>) -> i32;
 }
 
@@ -116,6 +120,8 @@ struct StickyState {
 }
 
 impl UniformSticky {
+    /// Sticks to one partition per topic until `batch_size_bytes` have gone
+    /// to it (normally the producer's `batch_size`), then moves on.
     pub fn new(batch_size_bytes: usize) -> Self {
         Self {
             batch_size_bytes: batch_size_bytes.max(1),

@@ -172,21 +172,23 @@ impl<'a> Record<'a> {
     }
 
     /// Sets the key: any of `&str`, `String`, `&[u8]`, `Vec<u8>`, `Bytes`,
-    /// … (see [`RecordBytes`]).
+    /// … (see [`RecordBytes`]). Default: none (a null key, placed by the
+    /// sticky partitioner).
     pub fn key(mut self, key: impl Into<RecordBytes<'a>>) -> Self {
         self.key = Some(key.into());
         self
     }
 
     /// Sets the value: any of `&str`, `String`, `&[u8]`, `Vec<u8>`,
-    /// `Bytes`, … (see [`RecordBytes`]).
+    /// `Bytes`, … (see [`RecordBytes`]). Default: none (a null value, which
+    /// is a tombstone on a compacted topic).
     pub fn value(mut self, value: impl Into<RecordBytes<'a>>) -> Self {
         self.value = Some(value.into());
         self
     }
 
     /// Sends the record to this partition instead of the partitioner's
-    /// choice.
+    /// choice. Default: the partitioner's choice.
     pub fn partition(mut self, partition: i32) -> Self {
         self.partition = Some(partition);
         self

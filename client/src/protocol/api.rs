@@ -10,12 +10,16 @@ pub use kafka_protocol::messages::ApiKey;
 /// One API a peer supports, with the versions it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApiSupport {
+    /// The API.
     pub api_key: ApiKey,
+    /// The lowest version accepted.
     pub min_version: i16,
+    /// The highest version accepted.
     pub max_version: i16,
 }
 
 impl ApiSupport {
+    /// `api_key` in versions `min_version..=max_version`.
     pub const fn new(api_key: ApiKey, min_version: i16, max_version: i16) -> Self {
         Self {
             api_key,
@@ -24,6 +28,7 @@ impl ApiSupport {
         }
     }
 
+    /// The versions as `kafka-protocol`'s range type.
     pub fn range(&self) -> VersionRange {
         VersionRange {
             min: self.min_version,
@@ -31,6 +36,7 @@ impl ApiSupport {
         }
     }
 
+    /// Whether `version` is in the range.
     pub fn supports(&self, version: i16) -> bool {
         (self.min_version..=self.max_version).contains(&version)
     }
@@ -119,6 +125,8 @@ pub struct BrokerVersions {
 }
 
 impl BrokerVersions {
+    /// What a broker's ApiVersions response says it speaks (versions and
+    /// finalized features).
     pub fn from_response(response: &ApiVersionsResponse) -> Self {
         let ranges = response
             .api_keys

@@ -59,28 +59,48 @@ pub enum BatchError {
     #[error(
         "batch is {available_bytes} bytes, shorter than its {needed_bytes}-byte header or declared length"
     )]
+    /// The buffer ends before the batch does.
     Truncated {
+        /// Bytes the header or declared length needs.
         needed_bytes: usize,
+        /// Bytes there are.
         available_bytes: usize,
     },
+    /// The `batchLength` field is too small to hold a header.
     #[error("batch length {0} is smaller than a batch header")]
     InvalidLength(i32),
+    /// A magic byte other than 2 (message sets v0/v1 are not read).
     #[error("unsupported magic {0} (only v2 record batches are accepted)")]
     UnsupportedMagic(i8),
+    /// The `batchLength` field disagrees with the bytes given.
     #[error("batch declares {declared_bytes} bytes but {actual_bytes} were sent")]
     LengthMismatch {
+        /// Bytes the batch declares.
         declared_bytes: usize,
+        /// Bytes there are.
         actual_bytes: usize,
     },
+    /// The CRC-32C stored in the batch does not match its bytes.
     #[error("CRC-32C mismatch: batch says {stored:#010x}, bytes give {computed:#010x}")]
-    CrcMismatch { stored: u32, computed: u32 },
+    CrcMismatch {
+        /// The CRC the batch carries.
+        stored: u32,
+        /// The CRC of its bytes.
+        computed: u32,
+    },
+    /// `recordsCount` disagrees with `lastOffsetDelta` (an uncompacted batch
+    /// must have one record per offset).
     #[error("records count {records_count} does not match lastOffsetDelta {last_offset_delta}")]
     RecordCountMismatch {
+        /// The `recordsCount` field.
         records_count: i32,
+        /// The `lastOffsetDelta` field.
         last_offset_delta: i32,
     },
+    /// Compression bits this client does not know.
     #[error("unknown compression codec {0} in batch attributes")]
     UnknownCompression(i16),
+    /// The records inside could not be decompressed or decoded.
     #[error("cannot decode the batch's records: {0}")]
     Records(String),
 }
@@ -88,18 +108,31 @@ pub enum BatchError {
 /// The fixed fields of a RecordBatch v2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchHeader {
+    /// The offset of the first record.
     pub base_offset: i64,
+    /// Bytes after this field to the end of the batch.
     pub batch_length: i32,
+    /// The leader epoch the batch was written in (set by the broker).
     pub partition_leader_epoch: i32,
+    /// The format version; always 2 here.
     pub magic: i8,
+    /// CRC-32C of the bytes from `attributes` to the end.
     pub crc: u32,
+    /// Compression, timestamp type, transactional and control bits.
     pub attributes: i16,
+    /// The last record's offset minus `base_offset`.
     pub last_offset_delta: i32,
+    /// The first record's timestamp, in ms since the epoch.
     pub base_timestamp: i64,
+    /// The largest timestamp in the batch, in ms since the epoch.
     pub max_timestamp: i64,
+    /// The idempotent or transactional producer's id; −1 for none.
     pub producer_id: i64,
+    /// That producer's epoch; −1 for none.
     pub producer_epoch: i16,
+    /// The first record's sequence number; −1 for none.
     pub base_sequence: i32,
+    /// How many records the batch holds.
     pub records_count: i32,
 }
 
@@ -157,6 +190,7 @@ impl BatchHeader {
         self.last_offset().saturating_add(1)
     }
 
+    /// The codec of the records section.
     pub fn compression(&self) -> Result<Compression, BatchError> {
         match self.attributes & COMPRESSION_MASK {
             0 => Ok(Compression::None),
@@ -168,6 +202,7 @@ impl BatchHeader {
         }
     }
 
+    /// Whether timestamps are the producer's or the broker's.
     pub fn timestamp_type(&self) -> TimestampType {
         if self.attributes & TIMESTAMP_TYPE_BIT == 0 {
             TimestampType::Creation
@@ -176,14 +211,17 @@ impl BatchHeader {
         }
     }
 
+    /// Whether the batch belongs to a transaction.
     pub fn is_transactional(&self) -> bool {
         self.attributes & TRANSACTIONAL_BIT != 0
     }
 
+    /// Whether the batch holds a control record (a transaction marker).
     pub fn is_control(&self) -> bool {
         self.attributes & CONTROL_BIT != 0
     }
 
+    /// Whether an idempotent or transactional producer wrote it.
     pub fn has_producer_id(&self) -> bool {
         self.producer_id >= 0
     }
@@ -297,7 +335,9 @@ pub fn record_timestamps(batch: &[u8]) -> Result<Vec<(i64, i64)>, BatchError> {
 pub struct ScannedBatch<'a> {
     /// Where the batch starts in the scanned buffer.
     pub position: usize,
+    /// Its decoded header.
     pub header: BatchHeader,
+    /// Its bytes, header included.
     pub bytes: &'a [u8],
 }
 

@@ -23,7 +23,10 @@ const MARKER_VALUE_VERSION: i16 = 0;
 /// Which way a transaction ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MarkerType {
+    /// The transaction was aborted: its records are to be skipped by
+    /// `read_committed` readers.
     Abort,
+    /// The transaction was committed.
     Commit,
 }
 

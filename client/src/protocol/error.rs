@@ -26,7 +26,9 @@ pub enum ProtocolError {
     /// allocated for it.
     #[error("frame of {declared_bytes} bytes exceeds the limit of {max_bytes} bytes")]
     FrameTooLarge {
+        /// The size the frame declared.
         declared_bytes: usize,
+        /// The limit.
         max_bytes: usize,
     },
     /// A frame declared a negative size.
@@ -38,22 +40,30 @@ pub enum ProtocolError {
     /// The message is shorter than its own fields say.
     #[error("truncated message: needed {needed_bytes} bytes, had {available_bytes}")]
     Truncated {
+        /// Bytes the message needs.
         needed_bytes: usize,
+        /// Bytes there are.
         available_bytes: usize,
     },
     /// The body did not decode at the given version.
     #[error("cannot decode {what} v{version}: {reason}")]
     Decode {
+        /// The message type.
         what: &'static str,
+        /// Its version.
         version: i16,
+        /// What the codec reported.
         reason: String,
     },
     /// The body could not be encoded at the given version (a field that the
     /// version cannot carry, for example).
     #[error("cannot encode {what} v{version}: {reason}")]
     Encode {
+        /// The message type.
         what: &'static str,
+        /// Its version.
         version: i16,
+        /// What the codec reported.
         reason: String,
     },
     /// A RecordBatch failed validation.

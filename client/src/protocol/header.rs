@@ -33,16 +33,21 @@ pub fn peek_api_key_and_version(frame: &[u8]) -> Result<(i16, i16), ProtocolErro
 /// receiver can decide, from the key and version, whether to decode it.
 #[derive(Debug, Clone)]
 pub struct RequestFrame {
+    /// The request's API.
     pub api_key: ApiKey,
+    /// Its decoded header (version, correlation id, client id).
     pub header: RequestHeader,
+    /// The body, still encoded.
     pub body: Bytes,
 }
 
 impl RequestFrame {
+    /// The request's API version.
     pub fn version(&self) -> i16 {
         self.header.request_api_version
     }
 
+    /// The id the response must carry.
     pub fn correlation_id(&self) -> i32 {
         self.header.correlation_id
     }

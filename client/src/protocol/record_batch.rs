@@ -29,12 +29,15 @@ const TRANSACTIONAL_BIT: i16 = 0x10;
 /// The header fields an encoded batch gets when it is sealed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchParams {
+    /// The codec for the records section.
     pub compression: Compression,
     /// −1 when the producer is not idempotent.
     pub producer_id: i64,
+    /// The producer's epoch; −1 when the producer is not idempotent.
     pub producer_epoch: i16,
     /// −1 when the producer is not idempotent.
     pub base_sequence: i32,
+    /// Whether the batch is part of a transaction.
     pub transactional: bool,
 }
 
@@ -71,14 +74,17 @@ impl BatchBuilder {
         }
     }
 
+    /// How many records have been added.
     pub fn record_count(&self) -> i32 {
         self.count
     }
 
+    /// Whether no record has been added yet.
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
 
+    /// The first record's timestamp, in ms since the epoch.
     pub fn base_timestamp_ms(&self) -> i64 {
         self.base_timestamp_ms
     }
@@ -213,17 +219,24 @@ fn compress_into(
 /// duplicate keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodedRecord {
+    /// The record's offset.
     pub offset: i64,
+    /// Its timestamp, in ms since the epoch.
     pub timestamp_ms: i64,
+    /// Its key, `None` for a null key.
     pub key: Option<Bytes>,
+    /// Its value, `None` for a null value (a tombstone).
     pub value: Option<Bytes>,
+    /// Its headers: `(key, value)` in order, duplicates kept.
     pub headers: Vec<(Bytes, Option<Bytes>)>,
 }
 
 /// A batch read back: its header and its records.
 #[derive(Debug, Clone)]
 pub struct DecodedBatch {
+    /// The batch's header.
     pub header: BatchHeader,
+    /// Its records, in offset order.
     pub records: Vec<DecodedRecord>,
 }
 
@@ -254,7 +267,9 @@ pub fn decode_batches(data: &Bytes) -> Result<Vec<DecodedBatch>, ProtocolError> 
 /// slice of the reader's buffer, not a copy).
 #[derive(Debug, Clone)]
 pub struct RawBatch {
+    /// The batch's header.
     pub header: BatchHeader,
+    /// The whole batch, header included.
     pub bytes: Bytes,
 }
 
@@ -285,6 +300,8 @@ pub struct BatchReader {
 }
 
 impl BatchReader {
+    /// Reads the batches in `data`; with `verify_crc` each batch's CRC-32C
+    /// is checked.
     pub fn new(data: Bytes, verify_crc: bool) -> Self {
         Self {
             data,

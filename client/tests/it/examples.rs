@@ -29,9 +29,17 @@ fn build_examples() {
 
 /// Runs one example; it must exit 0 within the time limit. Returns stdout.
 async fn run(name: &str, args: &[&str]) -> String {
+    run_with_env(name, args, &[]).await
+}
+
+/// [`run`] with extra environment variables.
+async fn run_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> String {
     let path = examples_dir().join(name);
     let mut command = tokio::process::Command::new(&path);
-    command.args(args).kill_on_drop(true);
+    command
+        .args(args)
+        .envs(env.iter().copied())
+        .kill_on_drop(true);
     let output = tokio::time::timeout(Duration::from_secs(120), command.output())
         .await
         .unwrap_or_else(|_| panic!("example {name} did not finish in 120 s"))
@@ -94,6 +102,19 @@ async fn every_example_runs_against_broker_lite() {
     );
     let at_most_once = run("at_most_once", &[b, "examples", "amo"]).await;
     assert!(!at_most_once.is_empty());
+
+    // Exactly-once read-process-write over the topic `produce` and `consume`
+    // used; `it/transactions.rs` runs it again under SIGKILL restarts.
+    let transactions = run_with_env(
+        "transactions",
+        &[b, "examples", "examples-eos", "eos", "eos-pipeline"],
+        &[("KCTL_EOS_IDLE_MS", "1500")],
+    )
+    .await;
+    assert!(
+        transactions.contains("moved 2100 records"),
+        "{transactions}"
+    );
 
     run("perf_produce", &[b, "2000", "100", "perf-examples"]).await;
     run("perf_consume", &["-", "2000", "100"]).await;

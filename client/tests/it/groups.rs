@@ -363,7 +363,7 @@ async fn lag_matches_confluent_kafka_including_partitions_without_a_commit() {
             let lag = match p.lag {
                 Lag::Records(n) => serde_json::json!(n),
                 Lag::NoCommit => serde_json::json!("no commit"),
-                Lag::UnknownEnd => panic!("end offset of {} unknown", p.partition),
+                other => panic!("lag of {} is {other:?}", p.partition),
             };
             (p.partition.partition.to_string(), lag)
         })

@@ -237,17 +237,17 @@ async fn offsets_sent_to_a_transaction_commit_with_it_and_fencing_is_fatal() {
     assert_eq!(values, ["x", "ok"]);
 }
 
-/// The exactly-once example binary, built now: `cargo test --test it`
+/// The transactions example binary (exactly-once read-process-write), built now: `cargo test --test it`
 /// alone does not build examples, and a stale one would test old code.
 fn example_binary() -> PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "-p", "kctl-client", "--example", "exactly_once"])
+        .args(["build", "-p", "kctl-client", "--example", "transactions"])
         .status()
         .unwrap();
-    assert!(status.success(), "cannot build the exactly_once example");
+    assert!(status.success(), "cannot build the transactions example");
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().unwrap().parent().unwrap();
-    debug.join("examples").join("exactly_once")
+    debug.join("examples").join("transactions")
 }
 
 const RECORDS: usize = 100_000;

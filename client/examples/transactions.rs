@@ -7,7 +7,7 @@
 //! readers of the output see every input record exactly once.
 //!
 //! ```text
-//! cargo run -p kctl-client --example exactly_once -- \
+//! cargo run -p kctl-client --example transactions -- \
 //!     localhost:9092 input-topic output-topic my-group my-pipeline
 //! ```
 //!
