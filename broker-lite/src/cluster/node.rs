@@ -43,7 +43,7 @@ const REGISTRATION_VERSION: i16 = 0;
 const HEARTBEAT_VERSION: i16 = 0;
 const METADATA_VERSION: i16 = 12;
 const DESCRIBE_CONFIGS_VERSION: i16 = 4;
-pub(crate) const ALTER_PARTITION_VERSION: i16 = 2;
+pub(crate) const ALTER_PARTITION_VERSION: i16 = 3;
 
 /// Why a node could not join its cluster.
 #[derive(Debug, thiserror::Error)]

@@ -25,7 +25,8 @@ use crate::support::{RawClient, batch};
 
 pub struct TestCluster {
     pub cluster: Option<Cluster>,
-    pub dir: TempDir,
+    /// Holds the data (and each node's `broker.log`) until the test ends.
+    _dir: TempDir,
 }
 
 impl TestCluster {
@@ -58,7 +59,7 @@ impl TestCluster {
         .unwrap();
         Self {
             cluster: Some(cluster),
-            dir,
+            _dir: dir,
         }
     }
 
@@ -95,19 +96,24 @@ impl TestCluster {
         self.client(id).await.send(12, &request).await
     }
 
-    /// (leader, leader epoch, isr) of a partition, as node `id` sees it.
-    pub async fn partition(&self, id: i32, topic: &str, index: i32) -> (i32, i32, Vec<i32>) {
+    /// (leader, leader epoch, isr) of a partition, as node `id` sees it;
+    /// `None` while that node does not know the partition yet.
+    pub async fn partition(
+        &self,
+        id: i32,
+        topic: &str,
+        index: i32,
+    ) -> Option<(i32, i32, Vec<i32>)> {
         let response = self.metadata(id, topic).await;
         let p = response.topics[0]
             .partitions
             .iter()
-            .find(|p| p.partition_index == index)
-            .unwrap();
-        (
+            .find(|p| p.partition_index == index)?;
+        Some((
             p.leader_id.0,
             p.leader_epoch,
             p.isr_nodes.iter().map(|b| b.0).collect(),
-        )
+        ))
     }
 
     /// Polls until `check` holds for the partition on every live node in
@@ -127,8 +133,10 @@ impl TestCluster {
             for id in on {
                 seen.push(self.partition(*id, topic, index).await);
             }
-            if seen.iter().all(&check) && seen.windows(2).all(|w| w[0] == w[1]) {
-                return seen.remove(0);
+            if seen.iter().all(|p| p.as_ref().is_some_and(&check))
+                && seen.windows(2).all(|w| w[0] == w[1])
+            {
+                return seen.remove(0).unwrap();
             }
             assert!(Instant::now() < deadline, "{what}: still {seen:?}");
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -257,7 +265,7 @@ async fn placement_agreement_and_acks_all() {
     assert_eq!(leaders.len(), 3, "{leaders:?}");
 
     // Non-leaders refuse; the leader answers acks=all once the ISR has it.
-    let (leader, _, isr) = cluster.partition(1, "manual", 0).await;
+    let (leader, _, isr) = cluster.partition(1, "manual", 0).await.unwrap();
     assert_eq!(isr.len(), 3);
     let follower = if leader == 1 { 2 } else { 1 };
     let mut to_follower = cluster.client(follower).await;
@@ -271,5 +279,216 @@ async fn placement_agreement_and_acks_all() {
     let read = read_all(&mut to_leader, "manual").await;
     assert_eq!(read.len(), 20);
     assert_eq!(read[19], (19, "v-19".to_owned()));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_enough_replicas_then_isr_expands_after_restart() {
+    let cluster = TestCluster::start(3, &[]).await;
+    let mut c1 = cluster.client(1).await;
+    assert_eq!(
+        create(
+            &mut c1,
+            "mir",
+            0,
+            0,
+            &[&[1, 2, 3]],
+            &[("min.insync.replicas", "2")]
+        )
+        .await,
+        0
+    );
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "mir",
+            0,
+            Duration::from_secs(2),
+            "created",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    let c = cluster.cluster();
+    c.control("stop 2").await.unwrap();
+    c.control("stop 3").await.unwrap();
+    // Stopped nodes leave the ISR (controlled shutdown); one replica is
+    // left, below min.insync.replicas.
+    cluster
+        .wait_for(&[1], "mir", 0, Duration::from_secs(3), "shrink", |p| {
+            p.2 == vec![1]
+        })
+        .await;
+    let (code, _) = produce_code(&mut c1, "mir", "all", -1).await;
+    assert_eq!(code, ErrorCode::NotEnoughReplicas.code());
+    let (code, offset) = produce_code(&mut c1, "mir", "one", 1).await;
+    assert_eq!((code, offset), (0, 0));
+    c.control("start 2").await.unwrap();
+    c.control("start 3").await.unwrap();
+    // They catch up and the leader adds them back (AlterPartition).
+    let (leader, _, isr) = cluster
+        .wait_for(
+            &[1, 2, 3],
+            "mir",
+            0,
+            Duration::from_secs(5),
+            "expand",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    assert_eq!(leader, 1);
+    let mut isr = isr;
+    isr.sort_unstable();
+    assert_eq!(isr, vec![1, 2, 3]);
+    let (code, offset) = produce_code(&mut c1, "mir", "all-again", -1).await;
+    assert_eq!((code, offset), (0, 1));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lagging_follower_leaves_the_isr_and_rejoins() {
+    // A long session, a short lag bound: the paused follower stays
+    // registered, so only the leader's lag check can drop it.
+    let cluster = TestCluster::start(
+        3,
+        &[
+            ("replica.lag.time.max.ms", "1000"),
+            ("broker.session.timeout.ms", "20000"),
+        ],
+    )
+    .await;
+    let mut c1 = cluster.client(1).await;
+    assert_eq!(create(&mut c1, "lag", 0, 0, &[&[1, 2, 3]], &[]).await, 0);
+    cluster
+        .wait_for(&[1], "lag", 0, Duration::from_secs(2), "created", |p| {
+            p.2.len() == 3
+        })
+        .await;
+    let paused_at = Instant::now();
+    cluster.cluster().control("pause 3").await.unwrap();
+    for i in 0..5 {
+        assert_eq!(produce_code(&mut c1, "lag", &format!("v{i}"), 1).await.0, 0);
+    }
+    cluster
+        .wait_for(&[1, 2], "lag", 0, Duration::from_secs(4), "shrink", |p| {
+            p.2 == vec![1, 2]
+        })
+        .await;
+    let shrunk_after = paused_at.elapsed();
+    assert!(
+        shrunk_after >= Duration::from_millis(900),
+        "{shrunk_after:?}"
+    );
+    cluster.cluster().control("start 3").await.unwrap();
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "lag",
+            0,
+            Duration::from_secs(4),
+            "expand",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    cluster.shutdown().await;
+}
+
+/// The zombie leader: node 1 leads and is frozen; the controller moves
+/// leadership to node 2 (epoch 1) and new records are written there with
+/// acks=all. A produce with acks=1 sent to node 1 while frozen is appended
+/// by node 1 the moment it thaws, still believing it leads (epoch 0), and
+/// is acknowledged — to a client, but the record exists on no other
+/// replica. Node 1 then learns the new epoch, asks node 2 where epoch 0
+/// ended (OffsetForLeaderEpoch) and truncates that tail. acks=1 loses it;
+/// every acks=all record is kept, and no consumer ever reads the zombie's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returning_zombie_leader_truncates_its_acks_1_tail() {
+    let cluster = TestCluster::start(3, &[("broker.session.timeout.ms", "1000")]).await;
+    let mut c1 = cluster.client(1).await;
+    assert_eq!(create(&mut c1, "zombie", 0, 0, &[&[1, 2, 3]], &[]).await, 0);
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "zombie",
+            0,
+            Duration::from_secs(2),
+            "created",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    for i in 0..3 {
+        assert_eq!(
+            produce_code(&mut c1, "zombie", &format!("kept-{i}"), -1).await,
+            (0, i)
+        );
+    }
+    cluster.cluster().control("pause 1").await.unwrap();
+    let (leader, epoch, _) = cluster
+        .wait_for(
+            &[2, 3],
+            "zombie",
+            0,
+            Duration::from_secs(4),
+            "failover",
+            |p| p.0 == 2,
+        )
+        .await;
+    assert_eq!(epoch, 1);
+    let mut c2 = cluster.client(leader).await;
+    for i in 3..5 {
+        assert_eq!(
+            produce_code(&mut c2, "zombie", &format!("kept-{i}"), -1).await,
+            (0, i)
+        );
+    }
+    // Sent while node 1 is frozen; it reads it when it thaws.
+    let zombie_write = tokio::spawn(async move {
+        let mut c1 = c1;
+        produce_code(&mut c1, "zombie", "zombie-acks-1", 1).await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    cluster.cluster().control("start 1").await.unwrap();
+    let (code, offset) = zombie_write.await.unwrap();
+    let zombie_acked = code == 0;
+    eprintln!("zombie acks=1 produce: error {code}, offset {offset}");
+    if zombie_acked {
+        // Appended at node 1's own end, in epoch 0.
+        assert_eq!(offset, 3);
+    } else {
+        // It learned of the new leader first; nothing to truncate then.
+        assert_eq!(code, ErrorCode::NotLeaderOrFollower.code());
+    }
+    // Node 1 rejoins as a follower and catches up.
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "zombie",
+            0,
+            Duration::from_secs(5),
+            "rejoin",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    let on_leader = read_all(&mut c2, "zombie").await;
+    let want: Vec<(i64, String)> = (0..5).map(|i| (i, format!("kept-{i}"))).collect();
+    assert_eq!(on_leader, want);
+    // Node 1's log now equals the leader's: move leadership back to it by
+    // stopping the others, then read it.
+    cluster.cluster().control("stop 2").await.unwrap();
+    cluster
+        .wait_for(
+            &[1],
+            "zombie",
+            0,
+            Duration::from_secs(3),
+            "node 1 leads",
+            |p| p.0 == 1,
+        )
+        .await;
+    let mut c1 = cluster.client(1).await;
+    assert_eq!(
+        read_all(&mut c1, "zombie").await,
+        want,
+        "zombie acked={zombie_acked}"
+    );
     cluster.shutdown().await;
 }
