@@ -492,3 +492,204 @@ async fn a_returning_zombie_leader_truncates_its_acks_1_tail() {
     );
     cluster.shutdown().await;
 }
+
+/// Failover under load: our idempotent producer streams acks=all into an
+/// RF 3, min.insync.replicas=2 topic while the leader of partition 0 is
+/// killed (-9) and restarted, then another node is stopped cleanly and
+/// restarted. Afterwards every acknowledged record is read back exactly
+/// once, in the order it was sent, per partition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_under_an_idempotent_producer_loses_and_duplicates_nothing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use futures::StreamExt;
+    use futures::stream::FuturesUnordered;
+    use kctl_client::{Acks, ProducerConfig, Record};
+
+    const PARTITIONS: i32 = 2;
+    let cluster = TestCluster::start(3, &[("replica.lag.time.max.ms", "3000")]).await;
+    let mut c1 = cluster.client(1).await;
+    assert_eq!(
+        create(
+            &mut c1,
+            "load",
+            PARTITIONS,
+            3,
+            &[],
+            &[("min.insync.replicas", "2")]
+        )
+        .await,
+        0
+    );
+    for p in 0..PARTITIONS {
+        cluster
+            .wait_for(
+                &[1, 2, 3],
+                "load",
+                p,
+                Duration::from_secs(3),
+                "created",
+                |m| m.2.len() == 3,
+            )
+            .await;
+    }
+    let bootstrap = cluster.cluster().bootstrap().await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked: Arc<Mutex<Vec<(i32, i64, String)>>> = Arc::default();
+    let producer = {
+        let (stop, acked) = (Arc::clone(&stop), Arc::clone(&acked));
+        tokio::spawn(async move {
+            let producer = ProducerConfig::new(bootstrap.split(',').map(str::to_owned))
+                .acks(Acks::All)
+                .enable_idempotence(true)
+                .linger_ms(2)
+                .request_timeout_ms(3000)
+                .delivery_timeout_ms(60_000)
+                .build()
+                .await
+                .unwrap();
+            let mut pending = FuturesUnordered::new();
+            let (mut failed, mut i) = (0, 0u64);
+            let mut settle = |result: kctl_client::Result<kctl_client::RecordMetadata>,
+                              value: String| match result {
+                Ok(meta) => acked
+                    .lock()
+                    .unwrap()
+                    .push((meta.partition, meta.offset, value)),
+                Err(_) => failed += 1,
+            };
+            while !stop.load(Ordering::Relaxed) {
+                let partition = (i % PARTITIONS as u64) as i32;
+                let value = format!("p{partition}-{i}");
+                i += 1;
+                let delivery = producer
+                    .send(
+                        Record::new("load")
+                            .partition(partition)
+                            .value(value.as_bytes()),
+                    )
+                    .await
+                    .unwrap();
+                pending.push(async move { (delivery.wait().await, value) });
+                while pending.len() >= 100 {
+                    let (result, value) = pending.next().await.unwrap();
+                    settle(result, value);
+                }
+                if i.is_multiple_of(20) {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            }
+            while let Some((result, value)) = pending.next().await {
+                settle(result, value);
+            }
+            producer.close().await;
+            failed
+        })
+    };
+    let c = cluster.cluster();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (leader, _, _) = cluster.partition(1, "load", 0).await.unwrap();
+    c.control(&format!("kill {leader}")).await.unwrap();
+    let others: Vec<i32> = (1..=3).filter(|n| *n != leader).collect();
+    cluster
+        .wait_for(
+            &others,
+            "load",
+            0,
+            Duration::from_secs(4),
+            "failover",
+            |p| p.0 != leader && p.0 != -1,
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.control(&format!("start {leader}")).await.unwrap();
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "load",
+            0,
+            Duration::from_secs(8),
+            "rejoin",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    let next = others[0];
+    c.control(&format!("stop {next}")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    c.control(&format!("start {next}")).await.unwrap();
+    for p in 0..PARTITIONS {
+        cluster
+            .wait_for(
+                &[1, 2, 3],
+                "load",
+                p,
+                Duration::from_secs(8),
+                "healthy",
+                |m| m.2.len() == 3,
+            )
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    let failed = producer.await.unwrap();
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() > 500,
+        "only {} records acknowledged",
+        acked.len()
+    );
+
+    for p in 0..PARTITIONS {
+        let (leader, _, _) = cluster.partition(1, "load", p).await.unwrap();
+        let mut client = cluster.client(leader).await;
+        let mut read = Vec::new();
+        let mut offset = 0;
+        loop {
+            let data = fetch(&mut client, "load", p, offset).await;
+            assert_eq!(data.error_code, 0);
+            let records = values(&data.records.clone().unwrap_or_default());
+            let Some(&(last, _)) = records.last() else {
+                break;
+            };
+            read.extend(
+                records
+                    .into_iter()
+                    .filter(|(o, _)| *o >= offset)
+                    .map(|(o, v)| (o, String::from_utf8(v.to_vec()).unwrap())),
+            );
+            offset = last + 1;
+        }
+        let mut seen = BTreeMap::new();
+        let mut previous = None;
+        for (offset, value) in &read {
+            assert!(
+                seen.insert(value.clone(), *offset).is_none(),
+                "p{p}: {value} twice"
+            );
+            let seq: u64 = value.rsplit_once('-').unwrap().1.parse().unwrap();
+            assert!(
+                previous.is_none_or(|prev| seq > prev),
+                "p{p} @{offset}: {value} out of order"
+            );
+            previous = Some(seq);
+        }
+        let mine: Vec<_> = acked
+            .iter()
+            .filter(|(partition, _, _)| *partition == p)
+            .collect();
+        for (_, offset, value) in &mine {
+            assert_eq!(
+                seen.get(value),
+                Some(offset),
+                "p{p}: acknowledged {value} at {offset}"
+            );
+        }
+        eprintln!(
+            "p{p}: {} acknowledged, {} read, {failed} failed deliveries in all",
+            mine.len(),
+            read.len()
+        );
+    }
+    cluster.shutdown().await;
+}
