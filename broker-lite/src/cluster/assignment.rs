@@ -30,7 +30,7 @@ pub fn assign_rack_unaware(
     let mut assignment = Vec::new();
     for p in first_partition.max(0)..first_partition.max(0) + partitions {
         let p = p as usize;
-        if p > 0 && p % n == 0 {
+        if p > 0 && p.is_multiple_of(n) {
             next_replica_shift += 1;
         }
         let first = (p + start) % n;
