@@ -24,7 +24,7 @@ pub mod supervisor;
 
 pub use node::{ClusterNode, NodeError};
 pub(crate) use node::{
-    create_partitions, create_topics, delete_topics, join, metadata, run_heartbeats,
+    create_partitions, create_topics, delete_topics, elect_leaders, join, metadata, run_heartbeats,
 };
 pub use peer::PeerError;
 pub(crate) use replication::{

@@ -108,6 +108,12 @@ pub struct BrokerConfig {
     /// this long is fenced and its leaderships move. Kafka's default is 9 s;
     /// a sandbox's is 1.5 s so failover is seen within about a second.
     pub broker_session_timeout_ms: u64,
+    /// `auto.leader.rebalance.enable` (read by the controller).
+    pub auto_leader_rebalance: bool,
+    /// `leader.imbalance.check.interval.seconds` (read by the controller):
+    /// 10 s here against Kafka's 300, so a restarted sandbox node gets its
+    /// leaderships back while you watch.
+    pub leader_imbalance_check_interval_seconds: u64,
     /// Keys that were set explicitly (file or flags), for DescribeConfigs'
     /// source field.
     explicitly_set: BTreeMap<String, String>,
@@ -186,6 +192,8 @@ impl Default for BrokerConfig {
             replica_lag_time_max_ms: 30_000,
             unclean_leader_election: false,
             broker_session_timeout_ms: 1_500,
+            auto_leader_rebalance: true,
+            leader_imbalance_check_interval_seconds: 10,
             explicitly_set: BTreeMap::new(),
         }
     }
@@ -304,6 +312,10 @@ impl BrokerConfig {
             "replica.lag.time.max.ms" => self.replica_lag_time_max_ms = parse(key, value)?,
             "unclean.leader.election.enable" => self.unclean_leader_election = parse(key, value)?,
             "broker.session.timeout.ms" => self.broker_session_timeout_ms = parse(key, value)?,
+            "auto.leader.rebalance.enable" => self.auto_leader_rebalance = parse(key, value)?,
+            "leader.imbalance.check.interval.seconds" => {
+                self.leader_imbalance_check_interval_seconds = parse(key, value)?
+            }
             "listeners" => self.listen = parse_listener(value).map_err(|r| invalid(&r))?,
             "advertised.listeners" => {
                 let addr = strip_listener_name(value);

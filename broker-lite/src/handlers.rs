@@ -24,8 +24,8 @@ use kctl_client::protocol::messages::{
 };
 use kctl_client::protocol::messages::{
     CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest,
-    DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest,
-    FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
+    DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, ElectLeadersRequest,
+    FetchRequest, FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
     ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
     OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest,
     SyncGroupRequest,
@@ -84,6 +84,9 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     // Leader epochs (KIP-101/320): followers and consumers find where an
     // epoch ended. v2 is the oldest Kafka 4 serves.
     ApiSupport::new(ApiKey::OffsetForLeaderEpoch, 2, 4),
+    // Cluster nodes only (forwarded to the controller); a single broker
+    // answers that no election is needed, as its only replica leads.
+    ApiSupport::new(ApiKey::ElectLeaders, 0, 2),
     ApiSupport::new(ApiKey::InitProducerId, 0, 4),
     ApiSupport::new(ApiKey::AlterConfigs, 0, 2),
     ApiSupport::new(ApiKey::IncrementalAlterConfigs, 0, 1),
@@ -199,6 +202,12 @@ pub(crate) async fn dispatch(
                 })
                 .await;
             }
+            ApiKey::ElectLeaders => {
+                return call(request, out, |r: ElectLeadersRequest, v| async move {
+                    Some(crate::cluster::elect_leaders(state, node, r, v).await)
+                })
+                .await;
+            }
             _ => {}
         }
     }
@@ -218,6 +227,12 @@ pub(crate) async fn dispatch(
         ApiKey::ListOffsets => {
             answer(request, out, |r: ListOffsetsRequest, v| {
                 list_offsets::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::ElectLeaders => {
+            answer(request, out, |r: ElectLeadersRequest, _| {
+                single_node_elect_leaders(state, r)
             })
             .await
         }
@@ -451,4 +466,51 @@ pub(crate) fn node(state: &BrokerState) -> kctl_client::protocol::messages::Brok
 
 pub(crate) fn str_bytes(s: impl Into<String>) -> kctl_client::protocol::StrBytes {
     kctl_client::protocol::StrBytes::from_string(s.into())
+}
+
+/// ElectLeaders on a single broker: every partition's only replica leads
+/// already (ELECTION_NOT_NEEDED); unknown partitions are named as such.
+fn single_node_elect_leaders(
+    state: &BrokerState,
+    request: ElectLeadersRequest,
+) -> kctl_client::protocol::messages::ElectLeadersResponse {
+    use kctl_client::protocol::ErrorCode;
+    use kctl_client::protocol::messages::elect_leaders_response::{
+        PartitionResult, ReplicaElectionResult,
+    };
+    let wanted: Vec<(String, Vec<i32>)> = match request.topic_partitions {
+        Some(topics) => topics
+            .into_iter()
+            .map(|t| (t.topic.0.to_string(), t.partitions))
+            .collect(),
+        None => state
+            .topics()
+            .iter()
+            .map(|t| (t.name.clone(), (0..t.partition_count()).collect()))
+            .collect(),
+    };
+    let results = wanted
+        .into_iter()
+        .map(|(topic, partitions)| {
+            let known = state.topic(&topic);
+            let partition_result = partitions
+                .into_iter()
+                .map(|p| {
+                    let code = if known.as_ref().and_then(|t| t.partition(p)).is_some() {
+                        ErrorCode::ElectionNotNeeded
+                    } else {
+                        ErrorCode::UnknownTopicOrPartition
+                    };
+                    PartitionResult::default()
+                        .with_partition_id(p)
+                        .with_error_code(code.code())
+                })
+                .collect();
+            ReplicaElectionResult::default()
+                .with_topic(kctl_client::protocol::messages::TopicName(str_bytes(topic)))
+                .with_partition_result(partition_result)
+        })
+        .collect();
+    kctl_client::protocol::messages::ElectLeadersResponse::default()
+        .with_replica_election_results(results)
 }

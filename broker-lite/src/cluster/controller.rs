@@ -55,6 +55,11 @@ pub struct ControllerConfig {
     pub unclean_leader_election: bool,
     /// Defaults for topics (partitions, replication factor, configs).
     pub broker_defaults: BrokerConfig,
+    /// `auto.leader.rebalance.enable`.
+    pub auto_leader_rebalance: bool,
+    /// `leader.imbalance.check.interval.seconds` (Kafka: 300; a sandbox
+    /// wants its leaders back within seconds of a node's return).
+    pub leader_imbalance_check_interval_seconds: u64,
 }
 
 struct Registration {
@@ -520,6 +525,79 @@ impl Controller {
         Ok(p.clone())
     }
 
+    /// ElectLeaders: `preferred` moves leadership back to each partition's
+    /// first replica when it is live and in the ISR; otherwise (unclean)
+    /// gives a leaderless partition any live replica. `None` means every
+    /// partition. Each result is `None` for an election done, or Kafka's
+    /// refusal (ELECTION_NOT_NEEDED, PREFERRED_LEADER_NOT_AVAILABLE,
+    /// ELIGIBLE_LEADERS_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION).
+    pub fn elect_leaders(
+        &self,
+        preferred: bool,
+        partitions: Option<Vec<(String, i32)>>,
+    ) -> Vec<(String, i32, Option<Refusal>)> {
+        let mut inner = lock(&self.inner);
+        let live: Vec<i32> = inner.image.live_brokers().map(|(id, _)| id).collect();
+        let wanted = partitions.unwrap_or_else(|| {
+            inner
+                .image
+                .topics
+                .values()
+                .flat_map(|t| (0..t.partitions.len() as i32).map(|i| (t.name.clone(), i)))
+                .collect()
+        });
+        let mut changed = false;
+        let results = wanted
+            .into_iter()
+            .map(|(topic, index)| {
+                let p = inner
+                    .image
+                    .topics
+                    .get_mut(&topic)
+                    .and_then(|t| usize::try_from(index).ok().and_then(|i| t.partitions.get_mut(i)));
+                let Some(p) = p else {
+                    let refusal = (ErrorCode::UnknownTopicOrPartition, format!("{topic}-{index} does not exist"));
+                    return (topic, index, Some(refusal));
+                };
+                let outcome = if preferred {
+                    let first = p.replicas.first().copied().unwrap_or(-1);
+                    if p.leader == first {
+                        Some((ErrorCode::ElectionNotNeeded, "Leader is already the preferred replica.".to_owned()))
+                    } else if !live.contains(&first) || !p.isr.contains(&first) {
+                        Some((ErrorCode::PreferredLeaderNotAvailable, format!("Failed to elect leader for partition {topic}-{index} under strategy PreferredReplicaPartitionLeaderElectionStrategy")))
+                    } else {
+                        p.leader = first;
+                        None
+                    }
+                } else if p.leader != -1 {
+                    Some((ErrorCode::ElectionNotNeeded, "The partition has a leader.".to_owned()))
+                } else {
+                    match p.replicas.iter().copied().find(|b| live.contains(b)) {
+                        Some(b) => {
+                            p.leader = b;
+                            if !p.isr.contains(&b) {
+                                p.isr = vec![b];
+                            }
+                            None
+                        }
+                        None => Some((ErrorCode::EligibleLeadersNotAvailable, format!("No live replica of {topic}-{index}"))),
+                    }
+                };
+                if outcome.is_none() {
+                    p.leader_epoch += 1;
+                    p.partition_epoch += 1;
+                    changed = true;
+                    tracing::info!(topic = %topic, partition = index, leader = p.leader, leader_epoch = p.leader_epoch, preferred, "leader elected on request");
+                }
+                (topic, index, outcome)
+            })
+            .collect();
+        if changed {
+            self.commit(&mut inner);
+        }
+        results
+    }
+
     pub fn registration(&self, broker: i32) -> Option<(i64, Uuid)> {
         lock(&self.inner)
             .registrations
@@ -619,6 +697,8 @@ mod tests {
             session_timeout_ms: 50,
             unclean_leader_election: unclean,
             broker_defaults: BrokerConfig::default(),
+            auto_leader_rebalance: false,
+            leader_imbalance_check_interval_seconds: 300,
         })
         .unwrap()
     }
@@ -706,6 +786,49 @@ mod tests {
         c.register(2, Uuid::new_v4(), "h".into(), 2);
         let p = c.image().partition("t", 0).unwrap().clone();
         assert_eq!((p.leader, p.isr), (2, vec![2]));
+    }
+
+    #[test]
+    fn preferred_election_moves_leadership_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = controller(dir.path(), false);
+        for b in 1..=2 {
+            c.register(b, Uuid::new_v4(), "h".into(), b as u16);
+        }
+        let request = TopicRequest {
+            assignments: vec![(0, vec![1, 2])],
+            ..topic("t", -1, -1)
+        };
+        c.create_topic(request, false).unwrap();
+        let everything = || Some(vec![("t".to_owned(), 0)]);
+        assert_eq!(
+            c.elect_leaders(true, everything())[0].2.as_ref().unwrap().0,
+            ErrorCode::ElectionNotNeeded
+        );
+        let mut inner = lock(&c.inner);
+        c.fence(&mut inner, 1, "test");
+        drop(inner);
+        assert_eq!(
+            c.elect_leaders(true, everything())[0].2.as_ref().unwrap().0,
+            ErrorCode::PreferredLeaderNotAvailable
+        );
+        c.register(1, Uuid::new_v4(), "h".into(), 1);
+        // Back, but not in the ISR until it catches up.
+        assert_eq!(c.image().partition("t", 0).unwrap().isr, vec![2]);
+        let mut inner = lock(&c.inner);
+        inner.image.topics.get_mut("t").unwrap().partitions[0].isr = vec![2, 1];
+        drop(inner);
+        assert!(c.elect_leaders(true, None)[0].2.is_none());
+        let p = c.image().partition("t", 0).unwrap().clone();
+        assert_eq!((p.leader, p.leader_epoch), (1, 2));
+        assert_eq!(
+            c.elect_leaders(true, Some(vec![("nope".into(), 0)]))[0]
+                .2
+                .as_ref()
+                .unwrap()
+                .0,
+            ErrorCode::UnknownTopicOrPartition
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ use kctl_client::protocol::messages::{
     BrokerHeartbeatResponse, BrokerId, BrokerRegistrationRequest, BrokerRegistrationResponse,
     CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse,
     DeleteTopicsRequest, DeleteTopicsResponse, DescribeConfigsRequest, DescribeConfigsResponse,
-    MetadataRequest, MetadataResponse, TopicName,
+    ElectLeadersRequest, ElectLeadersResponse, MetadataRequest, MetadataResponse, TopicName,
 };
 use kctl_client::protocol::{
     Decodable, Encodable, ErrorCode, ProtocolError, Request, frame, header,
@@ -120,6 +120,16 @@ async fn serve(
 ) {
     let mut stop = shutdown.subscribe();
     let mut sessions = tokio::time::interval(SESSION_CHECK_INTERVAL);
+    let rebalance_every = Duration::from_secs(
+        controller
+            .config
+            .leader_imbalance_check_interval_seconds
+            .max(1),
+    );
+    let mut rebalance = tokio::time::interval_at(
+        tokio::time::Instant::now() + rebalance_every,
+        rebalance_every,
+    );
     let mut connections = Vec::new();
     loop {
         tokio::select! {
@@ -138,6 +148,14 @@ async fn serve(
                 }
             }
             _ = sessions.tick() => controller.expire_sessions(),
+            _ = rebalance.tick(), if controller.config.auto_leader_rebalance => {
+                // Kafka's auto.leader.rebalance.enable: leadership goes back
+                // to preferred replicas that are live and in sync.
+                let moved = controller.elect_leaders(true, None).iter().filter(|(_, _, o)| o.is_none()).count();
+                if moved > 0 {
+                    tracing::info!(moved, "moved leaders back to their preferred replicas");
+                }
+            }
             _ = stop.recv() => break,
         }
     }
@@ -224,6 +242,9 @@ fn dispatch(
         }),
         ApiKey::CreatePartitions => reply(k, b, v, c, out, |r: CreatePartitionsRequest| {
             create_partitions(controller, r)
+        }),
+        ApiKey::ElectLeaders => reply(k, b, v, c, out, |r: ElectLeadersRequest| {
+            elect_leaders(controller, r)
         }),
         other => Err(ProtocolError::UnknownApiKey(other as i16)),
     }
@@ -563,4 +584,42 @@ fn create_partitions(
         })
         .collect();
     CreatePartitionsResponse::default().with_results(results)
+}
+
+/// ElectLeaders type 0 (preferred) or 1 (unclean), answered per partition.
+fn elect_leaders(controller: &Controller, r: ElectLeadersRequest) -> ElectLeadersResponse {
+    use kctl_client::protocol::messages::elect_leaders_response::{
+        PartitionResult, ReplicaElectionResult,
+    };
+    const PREFERRED: i8 = 0;
+    let wanted = r.topic_partitions.map(|topics| {
+        topics
+            .into_iter()
+            .flat_map(|t| {
+                let name = t.topic.0.to_string();
+                t.partitions.into_iter().map(move |p| (name.clone(), p))
+            })
+            .collect()
+    });
+    let mut by_topic: BTreeMap<String, Vec<PartitionResult>> = BTreeMap::new();
+    for (topic, index, outcome) in controller.elect_leaders(r.election_type == PREFERRED, wanted) {
+        let result = PartitionResult::default().with_partition_id(index);
+        let result = match outcome {
+            None => result,
+            Some((code, message)) => result
+                .with_error_code(code.code())
+                .with_error_message(Some(str_bytes(message))),
+        };
+        by_topic.entry(topic).or_default().push(result);
+    }
+    ElectLeadersResponse::default().with_replica_election_results(
+        by_topic
+            .into_iter()
+            .map(|(topic, results)| {
+                ReplicaElectionResult::default()
+                    .with_topic(TopicName(str_bytes(topic)))
+                    .with_partition_result(results)
+            })
+            .collect(),
+    )
 }

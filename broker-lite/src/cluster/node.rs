@@ -19,7 +19,8 @@ use kctl_client::protocol::messages::describe_configs_request::DescribeConfigsRe
 use kctl_client::protocol::messages::{
     BrokerHeartbeatRequest, BrokerId, BrokerRegistrationRequest, CreatePartitionsRequest,
     CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest,
-    DeleteTopicsResponse, DescribeConfigsRequest, MetadataRequest, MetadataResponse, TopicName,
+    DeleteTopicsResponse, DescribeConfigsRequest, ElectLeadersRequest, ElectLeadersResponse,
+    MetadataRequest, MetadataResponse, TopicName,
 };
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
@@ -581,5 +582,13 @@ forward!(
             })
             .collect(),
     )
+    }
+);
+forward!(
+    elect_leaders,
+    ElectLeadersRequest,
+    ElectLeadersResponse,
+    |_: ElectLeadersRequest| {
+        ElectLeadersResponse::default().with_error_code(ErrorCode::RequestTimedOut.code())
     }
 );

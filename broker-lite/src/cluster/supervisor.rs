@@ -109,6 +109,9 @@ impl Cluster {
                 session_timeout_ms: defaults.broker_session_timeout_ms,
                 unclean_leader_election: defaults.unclean_leader_election,
                 broker_defaults: defaults.clone(),
+                auto_leader_rebalance: defaults.auto_leader_rebalance,
+                leader_imbalance_check_interval_seconds: defaults
+                    .leader_imbalance_check_interval_seconds,
             },
             SocketAddr::from(([127, 0, 0, 1], 0)),
         )

@@ -693,3 +693,63 @@ async fn failover_under_an_idempotent_producer_loses_and_duplicates_nothing() {
     }
     cluster.shutdown().await;
 }
+
+/// Preferred leaders: after node 1 (every partition's first replica) is
+/// stopped and restarted, ElectLeaders (preferred) moves leadership back
+/// to it once it is in sync; asking again is ELECTION_NOT_NEEDED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elect_leaders_moves_leadership_back_to_the_preferred_replica() {
+    use kctl_client::protocol::messages::ElectLeadersRequest;
+    use kctl_client::protocol::messages::elect_leaders_request::TopicPartitions;
+
+    let cluster = TestCluster::start(3, &[("auto.leader.rebalance.enable", "false")]).await;
+    let mut c2 = cluster.client(2).await;
+    assert_eq!(create(&mut c2, "pref", 0, 0, &[&[1, 2, 3]], &[]).await, 0);
+    cluster.cluster().control("stop 1").await.unwrap();
+    cluster
+        .wait_for(&[2, 3], "pref", 0, Duration::from_secs(3), "moved", |p| {
+            p.0 == 2
+        })
+        .await;
+    cluster.cluster().control("start 1").await.unwrap();
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "pref",
+            0,
+            Duration::from_secs(5),
+            "in sync",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    assert_eq!(cluster.partition(2, "pref", 0).await.unwrap().0, 2);
+    let elect = ElectLeadersRequest::default()
+        .with_election_type(0)
+        .with_timeout_ms(5000)
+        .with_topic_partitions(Some(vec![
+            TopicPartitions::default()
+                .with_topic(TopicName(StrBytes::from_string("pref".into())))
+                .with_partitions(vec![0]),
+        ]));
+    let response = c2.send(2, &elect).await;
+    let result = &response.replica_election_results[0].partition_result[0];
+    assert_eq!(result.error_code, 0, "{response:?}");
+    let (leader, epoch, _) = cluster
+        .wait_for(
+            &[1, 2, 3],
+            "pref",
+            0,
+            Duration::from_secs(2),
+            "preferred",
+            |p| p.0 == 1,
+        )
+        .await;
+    assert_eq!(epoch, 2);
+    let again = c2.send(2, &elect).await;
+    assert_eq!(
+        again.replica_election_results[0].partition_result[0].error_code,
+        ErrorCode::ElectionNotNeeded.code()
+    );
+    assert_eq!(leader, 1);
+    cluster.shutdown().await;
+}
