@@ -1093,6 +1093,18 @@ pub(crate) struct DemoArgs {
     /// Records per second the demo producer writes.
     #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub rate: u32,
+    /// Run a local cluster of N broker processes instead of one embedded
+    /// broker; topics get replication factor min(N, 3).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=9))]
+    pub nodes: u16,
+    /// With --nodes: stop a node every so often and start it again, so ISR
+    /// shrink and expand and leader moves show live. Node 1 (the group
+    /// coordinator) is spared: group state is not replicated yet.
+    #[arg(long, requires = "nodes")]
+    pub chaos: bool,
+    /// With --chaos: how long a node stays up, and then down.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub chaos_interval: Duration,
 }
 
 /// `KEY=VALUE`, split at the first `=`; the key must not be empty.

@@ -21,6 +21,7 @@ use crate::config::{BrokerConfig, validate_topic_config};
 use crate::state::{lock, validate_topic_name, write_file_atomically};
 
 const METADATA_FILE: &str = "metadata.json";
+const CONTROLLED_SHUTDOWN: &str = "controlled shutdown";
 
 /// Why the controller could not start.
 #[derive(Debug, thiserror::Error)]
@@ -220,7 +221,7 @@ impl Controller {
         }
         if want_shut_down {
             inner.registrations.remove(&broker);
-            self.fence(&mut inner, broker, "controlled shutdown");
+            self.fence(&mut inner, broker, CONTROLLED_SHUTDOWN);
         }
         Ok(metadata_epoch >= inner.image.epoch)
     }
@@ -246,7 +247,11 @@ impl Controller {
             return;
         };
         meta.fenced = true;
-        tracing::warn!(broker, reason, "broker fenced");
+        if reason == CONTROLLED_SHUTDOWN {
+            tracing::info!(broker, reason, "broker fenced");
+        } else {
+            tracing::warn!(broker, reason, "broker fenced");
+        }
         let unclean = self.config.unclean_leader_election;
         let live: Vec<i32> = inner.image.live_brokers().map(|(id, _)| id).collect();
         for topic in inner.image.topics.values_mut() {
