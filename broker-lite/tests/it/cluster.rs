@@ -753,3 +753,112 @@ async fn elect_leaders_moves_leadership_back_to_the_preferred_replica() {
     assert_eq!(leader, 1);
     cluster.shutdown().await;
 }
+
+/// librdkafka's idempotent producer (confluent-kafka, acks=all) across a
+/// kill -9 of the partition's leader and its restart: every record it
+/// reports delivered is read back once, at its reported offset, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_under_librdkafkas_idempotent_producer() {
+    use tokio::io::AsyncBufReadExt;
+
+    let Some(python) = crate::support::python() else {
+        return;
+    };
+    let cluster = TestCluster::start(3, &[]).await;
+    let mut c1 = cluster.client(1).await;
+    assert_eq!(
+        create(
+            &mut c1,
+            "rdk",
+            0,
+            0,
+            &[&[1, 2, 3]],
+            &[("min.insync.replicas", "2")]
+        )
+        .await,
+        0
+    );
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "rdk",
+            0,
+            Duration::from_secs(3),
+            "created",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    let bootstrap = cluster.cluster().bootstrap().await;
+    let mut child = tokio::process::Command::new(python)
+        .args([
+            "-c",
+            crate::crash_loop::CONFLUENT_PRODUCER,
+            &bootstrap,
+            "rdk",
+            "0",
+            "rdk",
+            "none",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let reader = tokio::spawn(async move {
+        let (mut acked, mut failed) = (Vec::new(), None);
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let parts: Vec<&str> = line.splitn(4, ' ').collect();
+            match parts.as_slice() {
+                ["ACK", _, o, v] => acked.push((o.parse::<i64>().unwrap(), (*v).to_owned())),
+                ["FAILED", n] => failed = Some(n.parse::<usize>().unwrap()),
+                _ => panic!("confluent producer said {line:?}"),
+            }
+        }
+        (acked, failed)
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    cluster.cluster().control("kill 1").await.unwrap();
+    cluster
+        .wait_for(&[2, 3], "rdk", 0, Duration::from_secs(4), "failover", |p| {
+            p.0 == 2
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    cluster.cluster().control("start 1").await.unwrap();
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "rdk",
+            0,
+            Duration::from_secs(8),
+            "rejoin",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(stdin);
+    let (acked, failed) = reader.await.unwrap();
+    assert!(child.wait().await.unwrap().success());
+    assert_eq!(failed, Some(0), "librdkafka reported failed deliveries");
+    assert!(acked.len() > 500, "only {} delivered", acked.len());
+    let (leader, _, _) = cluster.partition(1, "rdk", 0).await.unwrap();
+    let read = read_all(&mut cluster.client(leader).await, "rdk").await;
+    let by_value: BTreeMap<&str, i64> = read.iter().map(|(o, v)| (v.as_str(), *o)).collect();
+    assert_eq!(by_value.len(), read.len(), "a value appears twice");
+    for (offset, value) in &acked {
+        assert_eq!(by_value.get(value.as_str()), Some(offset), "{value}");
+    }
+    let seqs: Vec<u64> = read
+        .iter()
+        .map(|(_, v)| v.rsplit_once('-').unwrap().1.parse().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[1] > w[0]), "order broken");
+    eprintln!(
+        "librdkafka: {} delivered, {} read back",
+        acked.len(),
+        read.len()
+    );
+    cluster.shutdown().await;
+}
