@@ -567,9 +567,18 @@ async fn fetch_round(
             };
             if data.error_code == ErrorCode::OffsetOutOfRange.code() {
                 // Our log ends below the leader's log start (retention or
-                // DeleteRecords moved it while we were away). Kafka starts
-                // the follower over there; not done here yet.
-                tracing::warn!(topic = %f.topic, partition = f.index, leader_log_start = data.log_start_offset, "follower is below the leader's log start; it cannot catch up");
+                // DeleteRecords moved it while we were away): start over
+                // there. A fetch offset past the leader's end is divergence,
+                // which the epoch check handles.
+                let start = data.log_start_offset;
+                let restarted = f.partition.with_log(|log| {
+                    (start > log.log_end_offset()).then(|| log.truncate_fully_and_start_at(start))
+                });
+                match restarted.flatten() {
+                    Some(Ok(())) => f.partition.announce_end_offset(start),
+                    Some(Err(e)) => failed = Some(format!("{}-{}: {e}", f.topic, f.index)),
+                    None => failed = Some(format!("{}-{}: offset out of range", f.topic, f.index)),
+                }
                 continue;
             }
             if data.error_code != 0 {
@@ -580,7 +589,16 @@ async fn fetch_round(
                 continue;
             }
             let records = data.records.clone().unwrap_or_default();
-            let appended = f.partition.with_log(|log| append_batches(log, &records));
+            let leader_log_start = data.log_start_offset;
+            let appended = f.partition.with_log(|log| {
+                let end = append_batches(log, &records)?;
+                // The leader's log start moves ours (retention,
+                // DeleteRecords), as Kafka's followers do.
+                if leader_log_start > log.log_start_offset() {
+                    log.delete_records_before(leader_log_start.min(end))?;
+                }
+                Ok::<_, crate::log::LogError>(end)
+            });
             let replica = node.replica(&f.topic, f.index);
             match appended {
                 Some(Ok(log_end)) => {

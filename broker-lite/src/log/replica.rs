@@ -164,4 +164,77 @@ impl PartitionLog {
         tracing::info!(dir = %self.dir.display(), log_end_offset, "truncated the log");
         Ok(log_end_offset)
     }
+
+    /// Empties the log and starts it again at `offset` (Kafka's
+    /// `truncateFullyAndStartAt`): a follower whose log ends below its
+    /// leader's log start (retention or DeleteRecords moved it while the
+    /// follower was away) cannot catch up by fetching.
+    pub fn truncate_fully_and_start_at(&mut self, offset: i64) -> Result<(), LogError> {
+        let now_ms = wall_clock_ms();
+        for (_, segment) in std::mem::take(&mut self.segments) {
+            segment.delete()?;
+        }
+        self.segments
+            .insert(offset, Segment::create(&self.dir, offset, now_ms)?);
+        self.log_start_offset = offset;
+        files::write_checkpoint(&self.dir, files::LOG_START_OFFSET_CHECKPOINT, offset)?;
+        self.recovery_point = offset;
+        self.checkpoint_recovery_point()?;
+        if self.epochs.truncate_from_end(i64::MIN) {
+            self.epochs.write()?;
+        }
+        self.aborted = AbortedTxns::default();
+        self.rebuild_producer_state()?;
+        tracing::warn!(dir = %self.dir.display(), offset, "emptied the log to start at the leader's log start");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kctl_client::protocol::batch;
+
+    use crate::log::recovery::tests::batch_at;
+    use crate::log::{LogConfig, PartitionLog};
+
+    fn open(dir: &std::path::Path) -> PartitionLog {
+        let config = LogConfig {
+            segment_bytes: 400,
+            ..LogConfig::default()
+        };
+        PartitionLog::open(dir, config, false).unwrap().0
+    }
+
+    #[test]
+    fn truncation_cuts_segments_and_epochs_and_survives_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = open(dir.path());
+        // Ten batches over several segments: epochs 1 (0..5) and 3 (5..10).
+        for i in 0..10 {
+            let mut bytes = batch_at(0, 100);
+            log.append(&mut bytes, if i < 5 { 1 } else { 3 }, 0)
+                .unwrap();
+        }
+        assert!(log.segment_count() > 2);
+        assert_eq!(log.end_offset_for_epoch(1), (1, 5));
+        assert_eq!(log.end_offset_for_epoch(2), (1, 5));
+        assert_eq!(log.truncate_to(4).unwrap(), 4);
+        assert_eq!(log.latest_epoch(), Some(1));
+        assert_eq!(log.end_offset_for_epoch(1), (1, 4));
+        // A replica's batch lands at the end as it is, with its epoch.
+        let mut replicated = batch_at(4, 100);
+        batch::set_partition_leader_epoch(&mut replicated, 4);
+        log.append_replica(&replicated).unwrap();
+        assert_eq!(log.log_end_offset(), 5);
+        assert!(
+            log.append_replica(&batch_at(9, 100)).is_err(),
+            "a gap is refused"
+        );
+        drop(log);
+        let mut log = open(dir.path());
+        assert_eq!((log.log_end_offset(), log.latest_epoch()), (5, Some(4)));
+        log.truncate_fully_and_start_at(42).unwrap();
+        assert_eq!((log.log_start_offset(), log.log_end_offset()), (42, 42));
+        assert_eq!(log.latest_epoch(), None);
+    }
 }

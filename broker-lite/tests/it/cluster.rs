@@ -862,3 +862,87 @@ async fn failover_under_librdkafkas_idempotent_producer() {
     );
     cluster.shutdown().await;
 }
+
+/// A follower away while the leader's log start moved past its end
+/// (DeleteRecords) starts its log over at the leader's log start and
+/// catches up from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_behind_the_leaders_log_start_starts_over_there() {
+    use kctl_client::protocol::messages::DeleteRecordsRequest;
+    use kctl_client::protocol::messages::delete_records_request::{
+        DeleteRecordsPartition, DeleteRecordsTopic,
+    };
+
+    let cluster = TestCluster::start(3, &[]).await;
+    let mut c1 = cluster.client(1).await;
+    assert_eq!(create(&mut c1, "start", 0, 0, &[&[1, 2, 3]], &[]).await, 0);
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "start",
+            0,
+            Duration::from_secs(3),
+            "created",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    cluster.cluster().control("stop 3").await.unwrap();
+    for i in 0..10 {
+        assert_eq!(
+            produce_code(&mut c1, "start", &format!("v{i}"), -1).await,
+            (0, i)
+        );
+    }
+    let delete = DeleteRecordsRequest::default()
+        .with_timeout_ms(5000)
+        .with_topics(vec![
+            DeleteRecordsTopic::default()
+                .with_name(TopicName(StrBytes::from_string("start".into())))
+                .with_partitions(vec![
+                    DeleteRecordsPartition::default()
+                        .with_partition_index(0)
+                        .with_offset(8),
+                ]),
+        ]);
+    let deleted = c1.send(2, &delete).await;
+    assert_eq!(
+        deleted.topics[0].partitions[0].low_watermark, 8,
+        "{deleted:?}"
+    );
+    cluster.cluster().control("start 3").await.unwrap();
+    cluster
+        .wait_for(
+            &[1, 2, 3],
+            "start",
+            0,
+            Duration::from_secs(6),
+            "rejoin",
+            |p| p.2.len() == 3,
+        )
+        .await;
+    // Only node 3 left: it leads, and holds offsets 8 and 9 from log start 8.
+    cluster.cluster().control("stop 1").await.unwrap();
+    cluster.cluster().control("stop 2").await.unwrap();
+    cluster
+        .wait_for(
+            &[3],
+            "start",
+            0,
+            Duration::from_secs(3),
+            "node 3 leads",
+            |p| p.0 == 3,
+        )
+        .await;
+    let mut c3 = cluster.client(3).await;
+    let data = fetch(&mut c3, "start", 0, 8).await;
+    assert_eq!(
+        (data.error_code, data.log_start_offset, data.high_watermark),
+        (0, 8, 10)
+    );
+    let read: Vec<String> = values(&data.records.unwrap_or_default())
+        .into_iter()
+        .map(|(_, v)| String::from_utf8(v.to_vec()).unwrap())
+        .collect();
+    assert_eq!(read, ["v8", "v9"]);
+    cluster.shutdown().await;
+}
