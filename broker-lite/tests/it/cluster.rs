@@ -221,6 +221,28 @@ async fn read_all(client: &mut RawClient, topic: &str) -> Vec<(i64, String)> {
     }
 }
 
+/// ListOffsets "latest" of partition 0: (error, offset, leader epoch).
+async fn latest_offset(client: &mut RawClient, topic: &str) -> (i16, i64, i32) {
+    use kctl_client::protocol::messages::ListOffsetsRequest;
+    use kctl_client::protocol::messages::list_offsets_request::{
+        ListOffsetsPartition, ListOffsetsTopic,
+    };
+    let request = ListOffsetsRequest::default()
+        .with_replica_id(BrokerId(-1))
+        .with_topics(vec![
+            ListOffsetsTopic::default()
+                .with_name(TopicName(StrBytes::from_string(topic.into())))
+                .with_partitions(vec![
+                    ListOffsetsPartition::default()
+                        .with_partition_index(0)
+                        .with_timestamp(-1),
+                ]),
+        ]);
+    let response = client.send(7, &request).await;
+    let p = &response.topics[0].partitions[0];
+    (p.error_code, p.offset, p.leader_epoch)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn placement_agreement_and_acks_all() {
     let cluster = TestCluster::start(3, &[]).await;
@@ -279,6 +301,13 @@ async fn placement_agreement_and_acks_all() {
     let read = read_all(&mut to_leader, "manual").await;
     assert_eq!(read.len(), 20);
     assert_eq!(read[19], (19, "v-19".to_owned()));
+    // ListOffsets: the leader answers the high watermark and its epoch; a
+    // follower refuses.
+    assert_eq!(latest_offset(&mut to_leader, "manual").await, (0, 20, 0));
+    assert_eq!(
+        latest_offset(&mut to_follower, "manual").await.0,
+        ErrorCode::NotLeaderOrFollower.code()
+    );
     cluster.shutdown().await;
 }
 
