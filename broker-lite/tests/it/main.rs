@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cluster;
+mod cluster_support;
 mod compaction;
 mod crash;
 mod crash_loop;
