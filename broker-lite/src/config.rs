@@ -96,6 +96,24 @@ pub struct BrokerConfig {
     pub log_delete_retention_ms: i64,
     pub group: GroupDefaults,
     pub txn: TxnDefaults,
+    /// The cluster controller this node registers with; `None` runs a
+    /// single broker (see `cluster`).
+    pub controller: Option<SocketAddr>,
+    /// `replica.lag.time.max.ms`: a follower that has not caught up for this
+    /// long leaves the ISR (Kafka's default, 30 s).
+    pub replica_lag_time_max_ms: u64,
+    /// `unclean.leader.election.enable` (read by the controller).
+    pub unclean_leader_election: bool,
+    /// `broker.session.timeout.ms` (read by the controller): a node silent
+    /// this long is fenced and its leaderships move. Kafka's default is 9 s;
+    /// a sandbox's is 1.5 s so failover is seen within about a second.
+    pub broker_session_timeout_ms: u64,
+    /// `auto.leader.rebalance.enable` (read by the controller).
+    pub auto_leader_rebalance: bool,
+    /// `leader.imbalance.check.interval.seconds` (read by the controller):
+    /// 10 s here against Kafka's 300, so a restarted sandbox node gets its
+    /// leaderships back while you watch.
+    pub leader_imbalance_check_interval_seconds: u64,
     /// Keys that were set explicitly (file or flags), for DescribeConfigs'
     /// source field.
     explicitly_set: BTreeMap<String, String>,
@@ -170,6 +188,12 @@ impl Default for BrokerConfig {
             log_delete_retention_ms: 24 * 3600 * 1000,
             group: GroupDefaults::default(),
             txn: TxnDefaults::default(),
+            controller: None,
+            replica_lag_time_max_ms: 30_000,
+            unclean_leader_election: false,
+            broker_session_timeout_ms: 1_500,
+            auto_leader_rebalance: true,
+            leader_imbalance_check_interval_seconds: 10,
             explicitly_set: BTreeMap::new(),
         }
     }
@@ -186,6 +210,10 @@ pub struct StartOptions {
     /// `none`, `every-batch` or `Nms`.
     pub flush: Option<String>,
     pub num_partitions: Option<i32>,
+    /// `node.id`.
+    pub node_id: Option<i32>,
+    /// A cluster node: the controller's address (see `cluster`).
+    pub controller: Option<SocketAddr>,
 }
 
 impl StartOptions {
@@ -209,6 +237,12 @@ impl StartOptions {
         }
         if let Some(n) = self.num_partitions {
             config.set("num.partitions", &n.to_string())?;
+        }
+        if let Some(id) = self.node_id {
+            config.set("node.id", &id.to_string())?;
+        }
+        if self.controller.is_some() {
+            config.controller = self.controller;
         }
         Ok(config)
     }
@@ -275,6 +309,13 @@ impl BrokerConfig {
         let hours_to_ms = |v: i64| v.saturating_mul(3_600_000);
         match key {
             "node.id" | "broker.id" => self.node_id = parse(key, value)?,
+            "replica.lag.time.max.ms" => self.replica_lag_time_max_ms = parse(key, value)?,
+            "unclean.leader.election.enable" => self.unclean_leader_election = parse(key, value)?,
+            "broker.session.timeout.ms" => self.broker_session_timeout_ms = parse(key, value)?,
+            "auto.leader.rebalance.enable" => self.auto_leader_rebalance = parse(key, value)?,
+            "leader.imbalance.check.interval.seconds" => {
+                self.leader_imbalance_check_interval_seconds = parse(key, value)?
+            }
             "listeners" => self.listen = parse_listener(value).map_err(|r| invalid(&r))?,
             "advertised.listeners" => {
                 let addr = strip_listener_name(value);

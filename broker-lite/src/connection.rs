@@ -199,6 +199,14 @@ pub(crate) async fn handle_request(
     out: &mut BytesMut,
 ) -> Result<(), RequestError> {
     let request = header::decode_request(frame).map_err(RequestError::Header)?;
+    // Fault injection on a cluster node (`kctl broker node slow`).
+    if let Some(delay) = state
+        .cluster
+        .as_ref()
+        .and_then(|node| node.response_delay())
+    {
+        tokio::time::sleep(delay).await;
+    }
     let api = request.api_key;
     let version = request.version();
     handlers::dispatch(state, peer, request, out)

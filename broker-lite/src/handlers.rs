@@ -24,10 +24,11 @@ use kctl_client::protocol::messages::{
 };
 use kctl_client::protocol::messages::{
     CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest,
-    DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest,
-    FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
+    DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, ElectLeadersRequest,
+    FetchRequest, FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
     ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
-    OffsetDeleteRequest, OffsetFetchRequest, ProduceRequest, SyncGroupRequest,
+    OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest,
+    SyncGroupRequest,
 };
 use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
@@ -61,9 +62,12 @@ mod metadata;
 mod offset_commit;
 mod offset_delete;
 mod offset_fetch;
+mod offset_for_leader_epoch;
 mod produce;
 mod sync_group;
 mod txn_offset_commit;
+
+pub(crate) use describe_configs::source_code as config_source_code;
 
 /// Every API broker-lite serves, with the versions it accepts.
 pub(crate) static SUPPORTED: &[ApiSupport] = &[
@@ -77,6 +81,12 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::DescribeConfigs, 1, 4),
     ApiSupport::new(ApiKey::CreatePartitions, 0, 3),
     ApiSupport::new(ApiKey::DescribeCluster, 0, 1),
+    // Leader epochs (KIP-101/320): followers and consumers find where an
+    // epoch ended. v2 is the oldest Kafka 4 serves.
+    ApiSupport::new(ApiKey::OffsetForLeaderEpoch, 2, 4),
+    // Cluster nodes only (forwarded to the controller); a single broker
+    // answers that no election is needed, as its only replica leads.
+    ApiSupport::new(ApiKey::ElectLeaders, 0, 2),
     ApiSupport::new(ApiKey::InitProducerId, 0, 4),
     ApiSupport::new(ApiKey::AlterConfigs, 0, 2),
     ApiSupport::new(ApiKey::IncrementalAlterConfigs, 0, 1),
@@ -164,6 +174,43 @@ pub(crate) async fn dispatch(
     if !support(api_key).is_some_and(|s| s.supports(version)) {
         return Err(DispatchError::Unsupported { api_key, version });
     }
+    // In a cluster, topics and placement belong to the controller: these
+    // are answered from its image or forwarded to it.
+    if let Some(node) = &state.cluster {
+        match api_key {
+            ApiKey::Metadata => {
+                return call(request, out, |r: MetadataRequest, v| async move {
+                    Some(crate::cluster::metadata(state, node, r, v).await)
+                })
+                .await;
+            }
+            ApiKey::CreateTopics => {
+                return call(request, out, |r: CreateTopicsRequest, v| async move {
+                    Some(crate::cluster::create_topics(state, node, r, v).await)
+                })
+                .await;
+            }
+            ApiKey::DeleteTopics => {
+                return call(request, out, |r: DeleteTopicsRequest, v| async move {
+                    Some(crate::cluster::delete_topics(state, node, r, v).await)
+                })
+                .await;
+            }
+            ApiKey::CreatePartitions => {
+                return call(request, out, |r: CreatePartitionsRequest, v| async move {
+                    Some(crate::cluster::create_partitions(state, node, r, v).await)
+                })
+                .await;
+            }
+            ApiKey::ElectLeaders => {
+                return call(request, out, |r: ElectLeadersRequest, v| async move {
+                    Some(crate::cluster::elect_leaders(state, node, r, v).await)
+                })
+                .await;
+            }
+            _ => {}
+        }
+    }
     match api_key {
         ApiKey::Produce => {
             call(request, out, |r: ProduceRequest, v| {
@@ -180,6 +227,18 @@ pub(crate) async fn dispatch(
         ApiKey::ListOffsets => {
             answer(request, out, |r: ListOffsetsRequest, v| {
                 list_offsets::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::ElectLeaders => {
+            answer(request, out, |r: ElectLeadersRequest, _| {
+                single_node_elect_leaders(state, r)
+            })
+            .await
+        }
+        ApiKey::OffsetForLeaderEpoch => {
+            answer(request, out, |r: OffsetForLeaderEpochRequest, v| {
+                offset_for_leader_epoch::handle(state, r, v)
             })
             .await
         }
@@ -396,6 +455,10 @@ where
     call(request, out, |r, v| ready(Some(handler(r, v)))).await
 }
 
+/// The leader epoch of every partition of a single broker: there are no
+/// elections.
+pub(crate) const SINGLE_NODE_LEADER_EPOCH: i32 = 0;
+
 /// The broker id as the message types want it.
 pub(crate) fn node(state: &BrokerState) -> kctl_client::protocol::messages::BrokerId {
     kctl_client::protocol::messages::BrokerId(state.config.node_id)
@@ -403,4 +466,51 @@ pub(crate) fn node(state: &BrokerState) -> kctl_client::protocol::messages::Brok
 
 pub(crate) fn str_bytes(s: impl Into<String>) -> kctl_client::protocol::StrBytes {
     kctl_client::protocol::StrBytes::from_string(s.into())
+}
+
+/// ElectLeaders on a single broker: every partition's only replica leads
+/// already (ELECTION_NOT_NEEDED); unknown partitions are named as such.
+fn single_node_elect_leaders(
+    state: &BrokerState,
+    request: ElectLeadersRequest,
+) -> kctl_client::protocol::messages::ElectLeadersResponse {
+    use kctl_client::protocol::ErrorCode;
+    use kctl_client::protocol::messages::elect_leaders_response::{
+        PartitionResult, ReplicaElectionResult,
+    };
+    let wanted: Vec<(String, Vec<i32>)> = match request.topic_partitions {
+        Some(topics) => topics
+            .into_iter()
+            .map(|t| (t.topic.0.to_string(), t.partitions))
+            .collect(),
+        None => state
+            .topics()
+            .iter()
+            .map(|t| (t.name.clone(), (0..t.partition_count()).collect()))
+            .collect(),
+    };
+    let results = wanted
+        .into_iter()
+        .map(|(topic, partitions)| {
+            let known = state.topic(&topic);
+            let partition_result = partitions
+                .into_iter()
+                .map(|p| {
+                    let code = if known.as_ref().and_then(|t| t.partition(p)).is_some() {
+                        ErrorCode::ElectionNotNeeded
+                    } else {
+                        ErrorCode::UnknownTopicOrPartition
+                    };
+                    PartitionResult::default()
+                        .with_partition_id(p)
+                        .with_error_code(code.code())
+                })
+                .collect();
+            ReplicaElectionResult::default()
+                .with_topic(kctl_client::protocol::messages::TopicName(str_bytes(topic)))
+                .with_partition_result(partition_result)
+        })
+        .collect();
+    kctl_client::protocol::messages::ElectLeadersResponse::default()
+        .with_replica_election_results(results)
 }

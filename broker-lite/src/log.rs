@@ -34,8 +34,10 @@ pub mod config;
 mod error;
 mod files;
 mod index;
+pub(crate) mod leader_epochs;
 pub mod producer_state;
 mod recovery;
+mod replica;
 mod retention;
 mod segment;
 mod time_index;
@@ -62,6 +64,7 @@ pub use retention::RetentionReport;
 pub use txn_index::{AbortedTxn, AbortedTxns};
 
 use files::{LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT};
+use leader_epochs::LeaderEpochCache;
 use producer_state::{ProducerBatch, SequenceVerdict};
 use retention::SegmentSummary;
 use segment::{Segment, fits_relative};
@@ -171,6 +174,8 @@ pub struct PartitionLog {
     producers: ProducerStateManager,
     aborted: AbortedTxns,
     cleaner: cleaner::CleanerProgress,
+    /// Which leader epoch began where (`leader-epoch-checkpoint`).
+    epochs: LeaderEpochCache,
 }
 
 impl PartitionLog {
@@ -247,7 +252,13 @@ impl PartitionLog {
                 allow_gaps,
                 ..Default::default()
             },
+            epochs: LeaderEpochCache::default(),
         };
+        let (epochs, found) = LeaderEpochCache::load(dir);
+        log.epochs = epochs;
+        if !found && log.log_end_offset() > log.log_start_offset {
+            log.rebuild_leader_epochs()?;
+        }
         let bases: Vec<i64> = log.segments.keys().copied().collect();
         log.aborted = AbortedTxns::load(dir, &bases, log.log_end_offset())?;
         log.aborted.drop_below(log.log_start_offset);
@@ -420,6 +431,7 @@ impl PartitionLog {
         if let Some(producer) = &producer {
             self.producers.record(producer, base_offset, last_offset);
         }
+        self.assign_epoch(leader_epoch, base_offset)?;
         Ok(AppendInfo {
             base_offset,
             last_offset,
@@ -481,6 +493,7 @@ impl PartitionLog {
         if fsync {
             self.active().sync_log()?;
         }
+        self.assign_epoch(leader_epoch, base_offset)?;
         let first = self
             .producers
             .complete_txn(producer_id, producer_epoch, now_ms);
@@ -521,7 +534,18 @@ impl PartitionLog {
         offset: i64,
         max_bytes: usize,
     ) -> Result<(ReadResult, Vec<AbortedTxn>), LogError> {
-        let last_stable_offset = self.last_stable_offset();
+        self.read_committed_until(offset, max_bytes, i64::MAX)
+    }
+
+    /// [`PartitionLog::read_committed`] that also stops at `end_offset`
+    /// (the high watermark of a replicated partition).
+    pub fn read_committed_until(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        end_offset: i64,
+    ) -> Result<(ReadResult, Vec<AbortedTxn>), LogError> {
+        let last_stable_offset = self.last_stable_offset().min(end_offset);
         let result = self.read_until(offset, max_bytes, last_stable_offset)?;
         let aborted = if result.is_empty() {
             Vec::new()
@@ -579,8 +603,9 @@ impl PartitionLog {
         self.read_until(offset, max_bytes, self.log_end_offset())
     }
 
-    /// [`PartitionLog::read`] of the batches that start below `end_offset`.
-    fn read_until(
+    /// [`PartitionLog::read`] of the batches that start below `end_offset`
+    /// (a replicated partition's consumers read below the high watermark).
+    pub fn read_until(
         &self,
         offset: i64,
         max_bytes: usize,

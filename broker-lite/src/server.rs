@@ -95,6 +95,11 @@ pub async fn start(config: BrokerConfig) -> anyhow::Result<BrokerHandle> {
     let state = Arc::new(
         tokio::task::spawn_blocking(move || BrokerState::open(config, advertised)).await??,
     );
+    if let Some(node) = &state.cluster {
+        // A cluster node serves only once it is registered and holds the
+        // controller's image, so its first Metadata answer already agrees.
+        crate::cluster::join(&state, node).await?;
+    }
     tracing::info!(
         listen = %local_addr,
         advertised = %format!("{}:{}", state.advertised.0, state.advertised.1),
@@ -132,6 +137,24 @@ async fn serve(
         Arc::clone(&state),
         notify_shutdown.subscribe(),
     ));
+    let cluster_tasks = state.cluster.as_ref().map(|node| {
+        let heartbeats = tokio::spawn(crate::cluster::run_heartbeats(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        ));
+        let isr = tokio::spawn(crate::cluster::run_isr_maintenance(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        ));
+        let fetchers = tokio::spawn(crate::cluster::run_fetchers(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.clone(),
+        ));
+        [heartbeats, isr, fetchers]
+    });
 
     loop {
         let accepted = tokio::select! {
@@ -177,6 +200,9 @@ async fn serve(
     // It has seen the shutdown signal already; this only waits for it.
     let _ = group_timers.await;
     let _ = txn_timer.await;
+    for task in cluster_tasks.into_iter().flatten() {
+        let _ = task.await;
+    }
     tokio::task::spawn_blocking(move || state.close()).await??;
     tracing::info!("broker-lite stopped cleanly");
     Ok(())

@@ -134,6 +134,9 @@ pub struct BrokerState {
     admin: Mutex<()>,
     clean_shutdown: bool,
     producer_ids: Mutex<ProducerIds>,
+    /// This node's part in a cluster (`controller` set in the config);
+    /// `None` for a single broker.
+    pub cluster: Option<Arc<crate::cluster::ClusterNode>>,
 }
 
 const TOPICS_FILE: &str = "topics.json";
@@ -178,7 +181,16 @@ impl BrokerState {
             admin: Mutex::new(()),
             clean_shutdown,
             producer_ids: Mutex::new(ProducerIds::open(&dir)?),
+            cluster: None,
         };
+        let mut state = state;
+        state.cluster = state.config.controller.map(|controller| {
+            Arc::new(crate::cluster::ClusterNode::new(
+                state.config.node_id,
+                controller,
+                state.config.replica_lag_time_max_ms,
+            ))
+        });
         let path = dir.join(TOPICS_FILE);
         if path.exists() {
             let text = std::fs::read_to_string(&path)?;
@@ -310,6 +322,39 @@ impl BrokerState {
         write(&topic.partitions).extend(added);
         self.persist_topics()?;
         Ok(())
+    }
+
+    /// A cluster node's copy of a topic the controller created: opened
+    /// under the controller's id (or grown to `partitions`), without the
+    /// checks CreateTopics made on the controller.
+    pub(crate) fn adopt_topic(
+        &self,
+        name: &str,
+        id: Uuid,
+        partitions: i32,
+        configs: &BTreeMap<String, String>,
+    ) -> Result<Arc<Topic>, TopicError> {
+        let _admin = lock(&self.admin);
+        let topic = match self.topic(name) {
+            Some(topic) => topic,
+            None => {
+                let topic = self.open_topic(name, id, 0, configs.clone())?;
+                write(&self.topics).insert(name.to_owned(), Arc::clone(&topic));
+                topic
+            }
+        };
+        let current = topic.partition_count();
+        if current < partitions {
+            let mut added = Vec::new();
+            for index in current..partitions {
+                added.push(self.open_partition(name, index, configs)?);
+            }
+            write(&topic.partitions).extend(added);
+        }
+        if current < partitions || current == 0 {
+            self.persist_topics()?;
+        }
+        Ok(topic)
     }
 
     /// Changes a topic's config overrides: `change` edits the current
@@ -487,13 +532,31 @@ fn load_or_create_cluster_id(dir: &Path, node_id: i32) -> Result<String, anyhow:
         }
         anyhow::bail!("{} has no cluster.id line", path.display());
     }
-    // Kafka's cluster ids are base64url of a UUID, 22 characters.
-    let id = base64url_uuid(Uuid::new_v4());
+    let id = new_cluster_id();
     write_atomically(
         &path,
         format!("version=1\ncluster.id={id}\nnode.id={node_id}\n").as_bytes(),
     )?;
     Ok(id)
+}
+
+/// A new cluster id: Kafka's are base64url of a UUID, 22 characters.
+pub fn new_cluster_id() -> String {
+    base64url_uuid(Uuid::new_v4())
+}
+
+/// Prepares a cluster node's data directory with the cluster's id (what
+/// `kafka-storage.sh format` does), so the node joins that cluster.
+pub fn format_node_dir(dir: &Path, cluster_id: &str, node_id: i32) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(META_FILE);
+    if path.exists() {
+        return Ok(());
+    }
+    write_file_atomically(
+        &path,
+        format!("version=1\ncluster.id={cluster_id}\nnode.id={node_id}\n").as_bytes(),
+    )
 }
 
 fn base64url_uuid(id: Uuid) -> String {

@@ -947,8 +947,52 @@ pub(crate) struct ManArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum BrokerCommand {
-    /// Run broker-lite in the foreground until Ctrl-C.
+    /// Run broker-lite in the foreground until Ctrl-C; with --nodes N, a
+    /// local cluster of N brokers.
     Start(BrokerStartArgs),
+    /// Fault injection on a running local cluster: stop, start, kill,
+    /// pause, resume or slow one node.
+    Node {
+        #[command(subcommand)]
+        command: BrokerNodeCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BrokerNodeCommand {
+    /// Stop a node cleanly: it hands its leaderships over, closes its
+    /// listener and stops replicating.
+    Stop(BrokerNodeArgs),
+    /// Start a stopped or killed node (it recovers its log and catches up),
+    /// or thaw a paused one.
+    Start(BrokerNodeArgs),
+    /// kill -9 a node: what it had not written is lost.
+    Kill(BrokerNodeArgs),
+    /// Freeze a node (SIGSTOP) without closing its sockets.
+    Pause(BrokerNodeArgs),
+    /// Thaw a paused node.
+    Resume(BrokerNodeArgs),
+    /// Delay every response of a node (0 ends it).
+    Slow(BrokerNodeSlowArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BrokerNodeArgs {
+    /// The node id (1..N).
+    #[arg(value_name = "ID")]
+    pub id: i32,
+    /// The cluster's data directory (as given to `kctl broker start --nodes`).
+    #[arg(long, default_value = "./kctl-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BrokerNodeSlowArgs {
+    #[command(flatten)]
+    pub node: BrokerNodeArgs,
+    /// Milliseconds added to each response.
+    #[arg(long, value_name = "MS")]
+    pub delay_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -970,6 +1014,17 @@ pub(crate) struct BrokerStartArgs {
     /// like 100ms.
     #[arg(long, default_value = "none")]
     pub flush: String,
+    /// Run a local cluster of N brokers (node ids 1..N, ports from --listen
+    /// up, data in DATA_DIR/node-ID), with a controller in this process.
+    /// Prints BOOTSTRAP=host:port,... when every node serves.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub nodes: u16,
+    /// Internal: run as node ID of a cluster (set by the cluster's supervisor).
+    #[arg(long, hide = true, requires = "controller")]
+    pub node_id: Option<i32>,
+    /// Internal: the cluster controller to register with.
+    #[arg(long, hide = true, requires = "node_id")]
+    pub controller: Option<SocketAddr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1038,6 +1093,18 @@ pub(crate) struct DemoArgs {
     /// Records per second the demo producer writes.
     #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub rate: u32,
+    /// Run a local cluster of N broker processes instead of one embedded
+    /// broker; topics get replication factor min(N, 3).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=9))]
+    pub nodes: u16,
+    /// With --nodes: stop a node every so often and start it again, so ISR
+    /// shrink and expand and leader moves show live. Node 1 (the group
+    /// coordinator) is spared: group state is not replicated yet.
+    #[arg(long, requires = "nodes")]
+    pub chaos: bool,
+    /// With --chaos: how long a node stays up, and then down.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub chaos_interval: Duration,
 }
 
 /// `KEY=VALUE`, split at the first `=`; the key must not be empty.

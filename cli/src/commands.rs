@@ -2,6 +2,7 @@
 //! arguments and the resolved settings and returns the exit code; errors
 //! are turned into exit codes by `exit::report`.
 
+pub(crate) mod broker_node;
 pub(crate) mod broker_start;
 pub(crate) mod cluster_describe;
 pub(crate) mod completion;
@@ -54,6 +55,12 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
     } = cli.command
     {
         return broker_start::run(args).await;
+    }
+    if let Command::Broker {
+        command: BrokerCommand::Node { command },
+    } = cli.command
+    {
+        return broker_node::run(command).await;
     }
     if let Command::Demo(args) = cli.command {
         return demo::run(&cli.global, args).await;

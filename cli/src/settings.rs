@@ -402,9 +402,11 @@ pub(crate) struct Settings {
 impl Settings {
     /// Settings for a broker kctl runs itself (`demo`): the config file's
     /// contexts, and their TLS and SASL, are for other clusters.
+    /// Settings for brokers this process started; `bootstrap` is
+    /// `host:port[,host:port...]`.
     pub(crate) fn embedded(global: &GlobalArgs, bootstrap: String) -> Self {
         Self {
-            bootstrap: vec![bootstrap],
+            bootstrap: bootstrap.split(',').map(str::to_owned).collect(),
             bootstrap_from: "the embedded broker".to_owned(),
             timeout: global.timeout,
             printer: Printer::new(global.output.unwrap_or_default()),

@@ -32,6 +32,13 @@ struct Args {
     /// Partitions given to topics created automatically or with -1.
     #[arg(long)]
     num_partitions: Option<i32>,
+    /// This broker's id (node.id).
+    #[arg(long)]
+    node_id: Option<i32>,
+    /// Join a cluster: the controller's address (set by a cluster's
+    /// supervisor, `kctl broker start --nodes N`).
+    #[arg(long)]
+    controller: Option<SocketAddr>,
     /// Log filter, e.g. info or broker_lite=debug (RUST_LOG wins if set).
     #[arg(long, default_value = "info")]
     log: String,
@@ -52,6 +59,8 @@ async fn main() -> anyhow::Result<()> {
         advertise: args.advertise,
         flush: args.flush,
         num_partitions: args.num_partitions,
+        node_id: args.node_id,
+        controller: args.controller,
     };
     let broker = broker_lite::start(options.resolve()?)
         .await

@@ -27,11 +27,35 @@ pub(super) fn handle(
                 .map(|p| {
                     let result = DeleteRecordsPartitionResult::default()
                         .with_partition_index(p.partition_index);
-                    let outcome = found
-                        .as_ref()
-                        .and_then(|t| t.partition(p.partition_index))
-                        .and_then(|partition| partition.with_log(|log| delete(log, p.offset)))
-                        .unwrap_or(Err(ErrorCode::UnknownTopicOrPartition));
+                    let partition = found.as_ref().and_then(|t| t.partition(p.partition_index));
+                    // In a cluster only the leader deletes (followers follow
+                    // its log start), and -1 means its high watermark.
+                    let high_watermark = match (&state.cluster, &partition) {
+                        (Some(node), Some(partition)) => {
+                            match node.led_here(topic.name.as_str(), p.partition_index) {
+                                Ok(_) => Ok(Some(crate::cluster::consumer_end_offset(
+                                    node,
+                                    topic.name.as_str(),
+                                    partition,
+                                    0,
+                                ))),
+                                Err(code) => Err(code),
+                            }
+                        }
+                        _ => Ok(None),
+                    };
+                    let outcome = match high_watermark {
+                        Err(code) => Err(code),
+                        Ok(high_watermark) => partition
+                            .and_then(|partition| {
+                                partition.with_log(|log| match high_watermark {
+                                    Some(hw) if p.offset == -1 => delete(log, hw),
+                                    Some(hw) if p.offset > hw => Err(ErrorCode::OffsetOutOfRange),
+                                    _ => delete(log, p.offset),
+                                })
+                            })
+                            .unwrap_or(Err(ErrorCode::UnknownTopicOrPartition)),
+                    };
                     match outcome {
                         Ok(low_watermark) => result.with_low_watermark(low_watermark),
                         Err(code) => result.with_low_watermark(-1).with_error_code(code.code()),

@@ -22,7 +22,7 @@ const SOURCE_DYNAMIC_TOPIC: i8 = 1;
 const SOURCE_STATIC_BROKER: i8 = 4;
 const SOURCE_DEFAULT: i8 = 5;
 
-pub(super) fn source_code(source: TopicValueSource) -> i8 {
+pub(crate) fn source_code(source: TopicValueSource) -> i8 {
     match source {
         TopicValueSource::Topic => SOURCE_DYNAMIC_TOPIC,
         TopicValueSource::Broker => SOURCE_STATIC_BROKER,

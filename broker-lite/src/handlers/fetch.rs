@@ -52,8 +52,41 @@ pub(super) async fn handle(
     // the wait is not missed.
     let mut watchers = subscribe(state, &request.topics);
     let read_committed = request.isolation_level == READ_COMMITTED;
+    // A follower's fetch (replica id set) reports how far its log goes;
+    // the leader records that once per request, before reading.
+    let follower =
+        (request.replica_id.0 >= 0 && state.cluster.is_some()).then_some(request.replica_id.0);
+    if let (Some(node), Some(follower)) = (&state.cluster, follower) {
+        for t in &request.topics {
+            for p in &t.partitions {
+                let name = t.topic.0.as_str();
+                if let (Ok(meta), Some(partition)) = (
+                    node.led_here(name, p.partition),
+                    state
+                        .topic(name)
+                        .and_then(|topic| topic.partition(p.partition)),
+                ) {
+                    crate::cluster::on_follower_fetch(
+                        node,
+                        name,
+                        &partition,
+                        &meta,
+                        follower,
+                        p.fetch_offset,
+                    );
+                }
+            }
+        }
+    }
     loop {
-        let round = read_all(state, &request.topics, max_bytes, read_committed);
+        let round = read_all(
+            state,
+            &request.topics,
+            max_bytes,
+            read_committed,
+            follower.is_some(),
+            version,
+        );
         let satisfied = round.bytes >= min_bytes.max(1) || round.has_error;
         if satisfied || watchers.is_empty() || Instant::now() >= deadline {
             return Some(FetchResponse::default().with_responses(round.topics));
@@ -90,11 +123,49 @@ struct Round {
 
 const READ_COMMITTED: i8 = 1;
 
+/// Kafka's answer to a fetch naming a leader epoch other than the
+/// partition's: older is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
+fn check_leader(
+    state: &BrokerState,
+    topic: &str,
+    index: i32,
+    current_leader_epoch: i32,
+) -> Result<(), ErrorCode> {
+    let leader_epoch = match &state.cluster {
+        Some(node) => node.led_here(topic, index)?.leader_epoch,
+        None => super::SINGLE_NODE_LEADER_EPOCH,
+    };
+    if current_leader_epoch >= 0 && current_leader_epoch < leader_epoch {
+        return Err(ErrorCode::FencedLeaderEpoch);
+    }
+    if current_leader_epoch > leader_epoch {
+        return Err(ErrorCode::UnknownLeaderEpoch);
+    }
+    Ok(())
+}
+
+/// v12+: the last fetched epoch ended before the fetch offset here (or is
+/// unknown): the fetcher's log diverged, and this is where it should cut
+/// (Kafka's `validateFetchOffsetAndMaybeGetDivergingEpoch`).
+fn diverging_epoch(
+    log: &crate::log::PartitionLog,
+    last_fetched_epoch: i32,
+    fetch_offset: i64,
+) -> Option<(i32, i64)> {
+    if last_fetched_epoch < 0 {
+        return None;
+    }
+    let (epoch, end_offset) = log.end_offset_for_epoch(last_fetched_epoch);
+    (epoch < last_fetched_epoch || end_offset < fetch_offset).then_some((epoch, end_offset))
+}
+
 fn read_all(
     state: &BrokerState,
     topics: &[FetchTopic],
     max_bytes: usize,
     read_committed: bool,
+    from_follower: bool,
+    version: i16,
 ) -> Round {
     let mut remaining = max_bytes;
     let mut bytes = 0;
@@ -121,24 +192,43 @@ fn read_all(
                             .with_last_stable_offset(-1)
                             .with_log_start_offset(-1);
                     };
+                    if let Err(code) = check_leader(state, t.topic.0.as_str(), p.partition, p.current_leader_epoch) {
+                        has_error = true;
+                        return data.with_error_code(code.code()).with_high_watermark(-1).with_last_stable_offset(-1).with_log_start_offset(-1);
+                    }
                     let limit = usize::try_from(p.partition_max_bytes).unwrap_or(0).min(remaining);
                     // KIP-74: only the first partition that returns data
                     // may exceed the limits, by at most one batch.
                     let first_with_data = bytes == 0;
                     let read = partition.with_log(|log| {
-                        let offsets = (log.log_start_offset(), log.log_end_offset(), log.last_stable_offset());
-                        let read = if read_committed {
-                            log.read_committed(p.fetch_offset, limit)
-                        } else {
-                            log.read(p.fetch_offset, limit).map(|r| (r, Vec::new()))
+                        let log_start = log.log_start_offset();
+                        // A replicated partition's consumers read below the
+                        // high watermark; its followers up to the log end.
+                        let high_watermark = match &state.cluster {
+                            Some(node) => crate::cluster::consumer_end_offset(node, t.topic.0.as_str(), &partition, log_start).min(log.log_end_offset()),
+                            None => log.log_end_offset(),
                         };
-                        (offsets, read)
+                        let read_end = if from_follower { log.log_end_offset() } else { high_watermark };
+                        let last_stable = log.last_stable_offset().min(high_watermark);
+                        let diverging = if version >= 12 { diverging_epoch(log, p.last_fetched_epoch, p.fetch_offset) } else { None };
+                        let read = if diverging.is_some() {
+                            log.read_until(p.fetch_offset.min(log.log_end_offset()), 0, p.fetch_offset.min(log.log_end_offset())).map(|r| (r, Vec::new()))
+                        } else if read_committed {
+                            log.read_committed_until(p.fetch_offset, limit, high_watermark)
+                        } else {
+                            log.read_until(p.fetch_offset, limit, read_end).map(|r| (r, Vec::new()))
+                        };
+                        ((log_start, high_watermark, last_stable, diverging), read)
                     });
-                    let Some(((log_start, log_end, last_stable), read)) = read else {
+                    let Some(((log_start, high_watermark, last_stable, diverging), read)) = read else {
                         has_error = true;
                         return data.with_error_code(ErrorCode::UnknownTopicOrPartition.code());
                     };
-                    let data = data.with_high_watermark(log_end).with_last_stable_offset(last_stable).with_log_start_offset(log_start);
+                    let mut data = data.with_high_watermark(high_watermark).with_last_stable_offset(last_stable).with_log_start_offset(log_start);
+                    if let Some((epoch, end_offset)) = diverging {
+                        has_error = true;
+                        data.diverging_epoch = data.diverging_epoch.clone().with_epoch(epoch).with_end_offset(end_offset);
+                    }
                     let read = read.map(|(plan, aborted)| {
                         (plan, aborted.into_iter().map(|t| AbortedTransaction::default().with_producer_id(ProducerId(t.producer_id)).with_first_offset(t.first_offset)).collect::<Vec<_>>())
                     });

@@ -1,5 +1,8 @@
-//! FindCoordinator: v0–6. broker-lite is the only broker, so it coordinates
-//! every group (key type 0) and every transactional id (key type 1).
+//! FindCoordinator: v0–6. A single broker coordinates every group (key
+//! type 0) and every transactional id (key type 1). In a cluster every node
+//! names the same coordinator, the lowest live node id, so all members of a
+//! group meet on one node; its group and transaction state is not
+//! replicated (see docs/architecture.md, "A local cluster").
 //! v4+ batches keys and answers each separately.
 
 use kctl_client::protocol::ErrorCode;
@@ -7,7 +10,9 @@ use kctl_client::protocol::StrBytes;
 use kctl_client::protocol::messages::find_coordinator_response::Coordinator;
 use kctl_client::protocol::messages::{FindCoordinatorRequest, FindCoordinatorResponse};
 
-use super::{node, str_bytes};
+use kctl_client::protocol::messages::BrokerId;
+
+use super::str_bytes;
 use crate::state::BrokerState;
 
 const GROUP: i8 = 0;
@@ -22,7 +27,9 @@ pub(super) fn handle(
         GROUP | TRANSACTION => None,
         _ => Some(ErrorCode::InvalidRequest),
     };
-    let (host, port) = &state.advertised;
+    let (coordinator, host, port) = coordinator(state);
+    let (host, port) = (&host, &port);
+    let node = |_: &BrokerState| coordinator;
     if version >= 4 {
         let coordinators = request
             .coordinator_keys
@@ -60,4 +67,16 @@ pub(super) fn handle(
             .with_port(-1)
             .with_error_message((version >= 1).then(|| str_bytes("unknown key type"))),
     }
+}
+
+/// This broker, or in a cluster the lowest live node.
+fn coordinator(state: &BrokerState) -> (BrokerId, String, u16) {
+    if let Some(node) = &state.cluster {
+        let image = node.image();
+        if let Some((id, b)) = image.live_brokers().next() {
+            return (BrokerId(id), b.host.clone(), b.port);
+        }
+    }
+    let (host, port) = &state.advertised;
+    (super::node(state), host.clone(), *port)
 }

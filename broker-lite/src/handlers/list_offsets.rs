@@ -37,10 +37,26 @@ pub(super) fn handle(
                 .into_iter()
                 .map(|p| {
                     let response = ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
+                    // In a cluster only the leader answers, and "latest" is
+                    // its high watermark (what a consumer may read up to).
+                    let (leader_epoch, cluster_check) = match &state.cluster {
+                        Some(node) => match node.led_here(t.name.0.as_str(), p.partition_index) {
+                            Ok(meta) => (if version >= 4 { meta.leader_epoch } else { -1 }, Ok(())),
+                            Err(code) => (leader_epoch, Err(code)),
+                        },
+                        None => (leader_epoch, Ok(())),
+                    };
+                    if let Err(code) = cluster_check {
+                        return response.with_error_code(code.code()).with_timestamp(-1).with_offset(-1);
+                    }
                     let found = topic.as_ref().and_then(|topic| topic.partition(p.partition_index)).and_then(|partition| {
+                        let high_watermark = state.cluster.as_ref().map(|node| {
+                            let log_start = partition.with_log(|log| log.log_start_offset()).unwrap_or(0);
+                            crate::cluster::consumer_end_offset(node, t.name.0.as_str(), &partition, log_start)
+                        });
                         partition.with_log(|log| match p.timestamp {
-                            LATEST if read_committed => Ok(Some((-1, log.last_stable_offset()))),
-                            LATEST => Ok(Some((-1, log.log_end_offset()))),
+                            LATEST if read_committed => Ok(Some((-1, log.last_stable_offset().min(high_watermark.unwrap_or(i64::MAX))))),
+                            LATEST => Ok(Some((-1, log.log_end_offset().min(high_watermark.unwrap_or(i64::MAX))))),
                             EARLIEST => Ok(Some((-1, log.log_start_offset()))),
                             MAX_TIMESTAMP => log.max_timestamp_and_offset().map(|found| found.map(|(offset, ts)| (ts, offset))),
                             ts => log.offset_for_timestamp(ts).map(|found| found.map(|(offset, ts)| (ts, offset))),

@@ -13,7 +13,10 @@
 //! INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH or
 //! INVALID_PRODUCER_ID_MAPPING. With one
 //! broker, acks=all is satisfied by the leader's own append; with
-//! `FlushPolicy::EveryBatch` that append includes an fsync.
+//! `FlushPolicy::EveryBatch` that append includes an fsync. In a cluster
+//! only the partition's leader appends (others answer
+//! NOT_LEADER_OR_FOLLOWER), stamping its leader epoch, and acks=all waits
+//! until the ISR has the batch (see `cluster::replication`).
 
 use std::sync::Arc;
 
@@ -31,8 +34,6 @@ use super::str_bytes;
 use crate::log::LogError;
 use crate::state::{BrokerState, now_ms};
 
-/// The leader epoch stamped on every batch; there are no elections.
-const LEADER_EPOCH: i32 = 0;
 /// zstd batches need Produce v7+ (KIP-110).
 const ZSTD_MIN_PRODUCE_VERSION: i16 = 7;
 
@@ -51,12 +52,12 @@ pub(super) async fn handle(
         None
     };
     let transactional_id = request.transactional_id.as_ref().map(|id| id.0.to_string());
-    let responses = request
+    let mut outcomes: Vec<_> = request
         .topic_data
         .into_iter()
         .map(|topic| {
             let name = topic.name.0.to_string();
-            let partitions = topic
+            let partitions: Vec<_> = topic
                 .partition_data
                 .into_iter()
                 .map(|data| {
@@ -74,22 +75,67 @@ pub(super) async fn handle(
                             },
                         ),
                     };
-                    partition_response(data.index, outcome, version)
+                    (data.index, outcome)
                 })
                 .collect();
+            (topic.name, partitions)
+        })
+        .collect();
+    // acks=all in a cluster: the answer waits for the ISR (the high
+    // watermark passing the batch), as Kafka's delayed produce does.
+    if let (Some(node), -1) = (&state.cluster, acks) {
+        let timeout =
+            std::time::Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
+        for (name, partitions) in &mut outcomes {
+            for (_, outcome) in partitions.iter_mut() {
+                let Ok(appended) = outcome else { continue };
+                let Some(wait) = appended.replication.take() else {
+                    continue;
+                };
+                if let Err(refusal) = crate::cluster::wait_for_replication(
+                    node,
+                    name.0.as_str(),
+                    &wait.partition,
+                    wait.end_offset,
+                    wait.min_insync_replicas,
+                    timeout,
+                )
+                .await
+                {
+                    *outcome = Err(refusal);
+                }
+            }
+        }
+    }
+    let responses = outcomes
+        .into_iter()
+        .map(|(name, partitions)| {
             TopicProduceResponse::default()
-                .with_name(topic.name)
-                .with_partition_responses(partitions)
+                .with_name(name)
+                .with_partition_responses(
+                    partitions
+                        .into_iter()
+                        .map(|(index, outcome)| partition_response(index, outcome, version))
+                        .collect(),
+                )
         })
         .collect();
     // acks=0: the client is not listening for an answer.
     (acks != 0).then(|| ProduceResponse::default().with_responses(responses))
 }
 
+/// What acks=all still waits for after the leader's append.
+struct PendingReplication {
+    partition: Arc<crate::state::Partition>,
+    end_offset: i64,
+    min_insync_replicas: usize,
+}
+
 struct Appended {
     base_offset: i64,
     log_append_time_ms: i64,
     log_start_offset: i64,
+    replication: Option<PendingReplication>,
 }
 
 /// What every partition of one request shares.
@@ -123,6 +169,22 @@ fn append(
             "Produce request carries no record batch".to_owned(),
         )
     })?;
+    // In a cluster only the leader appends, stamping its leader epoch.
+    let cluster = match &state.cluster {
+        Some(node) => {
+            let meta = node
+                .led_here(topic, index)
+                .map_err(|code| (code, format!("This is not the leader for {topic}-{index}")))?;
+            Some((node, meta))
+        }
+        None => None,
+    };
+    let leader_epoch = cluster
+        .as_ref()
+        .map_or(super::SINGLE_NODE_LEADER_EPOCH, |(_, meta)| {
+            meta.leader_epoch
+        });
+    let isr_size = cluster.as_ref().map_or(1, |(_, meta)| meta.isr.len());
     let header = batch::validate(&records).map_err(|e| (batch_error_code(&e), e.to_string()))?;
     if header.is_control() {
         return Err((
@@ -152,11 +214,11 @@ fn append(
             (config.cleanup_policy.compact, config.min_insync_replicas)
         })
         .unwrap_or((false, 1));
-    if acks == -1 && min_insync_replicas > 1 {
+    if acks == -1 && (isr_size as i32) < min_insync_replicas {
         return Err((
             ErrorCode::NotEnoughReplicas,
             format!(
-                "The size of the current ISR (1) is insufficient to satisfy the min.isr requirement of {min_insync_replicas} for partition {topic}-{index}"
+                "The size of the current ISR ({isr_size}) is insufficient to satisfy the min.isr requirement of {min_insync_replicas} for partition {topic}-{index}"
             ),
         ));
     }
@@ -167,7 +229,7 @@ fn append(
     let mut owned = BytesMut::from(&records[..]);
     let mut write = || {
         partition.with_log(|log| {
-            log.append(&mut owned, LEADER_EPOCH, now_ms())
+            log.append(&mut owned, leader_epoch, now_ms())
                 .map(|info| (info, log.log_end_offset()))
         })
     };
@@ -192,10 +254,21 @@ fn append(
     match appended {
         Ok((info, end_offset)) => {
             partition.announce_end_offset(end_offset);
+            let replication = cluster.map(|(node, meta)| {
+                // With the leader alone in the ISR this append is the
+                // high watermark already.
+                crate::cluster::maybe_advance_high_watermark(node, topic, &partition, &meta);
+                PendingReplication {
+                    partition: Arc::clone(&partition),
+                    end_offset: info.last_offset + 1,
+                    min_insync_replicas: usize::try_from(min_insync_replicas).unwrap_or(1),
+                }
+            });
             Ok(Appended {
                 base_offset: info.base_offset,
                 log_append_time_ms: info.log_append_time_ms,
                 log_start_offset: info.log_start_offset,
+                replication,
             })
         }
         Err(e @ (LogError::Io { .. } | LogError::Corrupt { .. })) => {

@@ -353,6 +353,23 @@ impl Segment {
         ))
     }
 
+    /// Cuts the file at `position` (a batch start) and rebuilds the
+    /// indexes from what is left: a follower's truncation.
+    pub(crate) fn cut_at(
+        self,
+        dir: &Path,
+        position: u64,
+        index_interval_bytes: usize,
+        now_ms: i64,
+    ) -> Result<Self, LogError> {
+        self.log
+            .set_len(position)
+            .map_err(LogError::io("truncate", &self.log_path))?;
+        let base_offset = self.base_offset;
+        drop(self);
+        Self::recover(dir, base_offset, index_interval_bytes, now_ms, false).map(|(s, _)| s)
+    }
+
     pub(crate) fn base_offset(&self) -> i64 {
         self.base_offset
     }

@@ -249,7 +249,7 @@ async fn kcat_producer(
 /// confluent-kafka (librdkafka) with idempotence: prints one `ACK partition
 /// offset value` line per delivery report without error, until its stdin
 /// closes.
-const CONFLUENT_PRODUCER: &str = r#"
+pub(crate) const CONFLUENT_PRODUCER: &str = r#"
 import sys, threading
 from confluent_kafka import Producer
 bootstrap, topic, partition, prefix, codec = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]

@@ -2,6 +2,8 @@
 //! file). Each module starts its own broker on port 0.
 
 mod bad_input;
+mod cluster;
+mod cluster_support;
 mod compaction;
 mod crash;
 mod crash_loop;

@@ -50,6 +50,12 @@ pub(crate) async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<C
             temp_dir.path().to_owned()
         }
     };
+    if args.chaos && args.nodes < 2 {
+        anyhow::bail!(crate::exit::usage("--chaos needs a cluster: add --nodes 3"));
+    }
+    if args.nodes > 1 {
+        return run_cluster(global, &args, on_terminal, data_dir).await;
+    }
     let mut config = BrokerConfig::default();
     config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], args.port.unwrap_or(0)));
     config.data_dir = data_dir.clone();
@@ -64,14 +70,10 @@ pub(crate) async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<C
         "demo: broker-lite on {} (data in {}); topics {}; group '{GROUP}'",
         broker.bootstrap(),
         data_dir.display(),
-        TOPICS
-            .iter()
-            .map(|(t, p)| format!("{t} ({p} partitions)"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        topic_list(),
     ));
 
-    let outcome = drive(&settings, &args, on_terminal).await;
+    let outcome = drive(&settings, &args, on_terminal, None).await;
     broker
         .shutdown()
         .await
@@ -80,11 +82,120 @@ pub(crate) async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<C
     outcome
 }
 
+fn topic_list() -> String {
+    TOPICS
+        .iter()
+        .map(|(t, p)| format!("{t} ({p} partitions)"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The demo on a local cluster: N broker processes (this binary) and a
+/// controller here, RF min(N, 3) topics, and with --chaos a node stopped
+/// and started again every `--chaos-interval`.
+async fn run_cluster(
+    global: &GlobalArgs,
+    args: &DemoArgs,
+    on_terminal: bool,
+    data_dir: std::path::PathBuf,
+) -> anyhow::Result<Code> {
+    use broker_lite::cluster::supervisor::{Cluster, ClusterOptions, NodeCommand};
+    let properties = data_dir.join("demo.properties");
+    std::fs::create_dir_all(&data_dir)?;
+    // Members join within a second of each other (see the single broker).
+    std::fs::write(
+        &properties,
+        "group.initial.rebalance.delay.ms=300\nreplica.lag.time.max.ms=5000\n",
+    )
+    .context("writing the demo's broker settings")?;
+    let mut defaults = BrokerConfig::from_properties_file(&properties)?;
+    defaults.default_replication_factor = i16::try_from(args.nodes.min(3)).unwrap_or(3);
+    let cluster = Cluster::start(ClusterOptions {
+        nodes: usize::from(args.nodes),
+        data_dir: data_dir.clone(),
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], args.port.unwrap_or(0))),
+        node_command: NodeCommand {
+            program: std::env::current_exe().context("cannot find the kctl binary to run nodes")?,
+            args: vec![
+                "broker".into(),
+                "start".into(),
+                "--config".into(),
+                properties.display().to_string(),
+            ],
+        },
+        broker_defaults: defaults,
+    })
+    .await
+    .context("the demo cluster could not start")?;
+    let cluster = Arc::new(cluster);
+    let bootstrap = cluster.bootstrap().await;
+    let settings = Settings::embedded(global, bootstrap.clone());
+    settings.printer.status(format!(
+        "demo: {} broker-lite nodes on {bootstrap} (data in {}); topics {} with replication factor {}; group '{GROUP}'{}",
+        args.nodes,
+        data_dir.display(),
+        topic_list(),
+        args.nodes.min(3),
+        if args.chaos { "; chaos on" } else { "" },
+    ));
+    let outcome = drive(&settings, args, on_terminal, Some(Arc::clone(&cluster))).await;
+    match Arc::try_unwrap(cluster) {
+        Ok(cluster) => cluster.shutdown().await,
+        Err(_) => tracing::warn!("a demo task still holds the cluster; its nodes stop on exit"),
+    }
+    settings.printer.status("demo: cluster stopped");
+    outcome
+}
+
+/// --chaos: nodes 2..N in turn, each stopped for an interval and started
+/// again, until the demo ends.
+async fn chaos(
+    cluster: Arc<broker_lite::cluster::supervisor::Cluster>,
+    nodes: u16,
+    interval: Duration,
+    settings: Settings,
+    announce: bool,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let victims: Vec<i32> = (2..=i32::from(nodes)).collect();
+    for id in victims.iter().cycle() {
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return Ok(()),
+        }
+        cluster.stop_node(*id).await?;
+        if announce {
+            settings
+                .printer
+                .status(format!("demo: chaos stopped node {id}"));
+        }
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => {
+                cluster.start_node(*id).await?;
+                return Ok(());
+            }
+        }
+        cluster.start_node(*id).await?;
+        if announce {
+            settings
+                .printer
+                .status(format!("demo: chaos started node {id}"));
+        }
+    }
+    Ok(())
+}
+
 /// Everything between the broker's start and its shutdown, so the broker
 /// is stopped whatever happens here.
-async fn drive(settings: &Settings, args: &DemoArgs, on_terminal: bool) -> anyhow::Result<Code> {
+async fn drive(
+    settings: &Settings,
+    args: &DemoArgs,
+    on_terminal: bool,
+    cluster: Option<Arc<broker_lite::cluster::supervisor::Cluster>>,
+) -> anyhow::Result<Code> {
     let admin = connect::admin(settings).await?;
-    create_topics(&admin).await?;
+    create_topics(&admin, i16::try_from(args.nodes.min(3)).unwrap_or(1)).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
@@ -97,6 +208,16 @@ async fn drive(settings: &Settings, args: &DemoArgs, on_terminal: bool) -> anyho
     ));
     for member in members() {
         tasks.spawn(consume(settings.clone(), member, stop_rx.clone()));
+    }
+    if let (Some(cluster), true) = (cluster, args.chaos) {
+        tasks.spawn(chaos(
+            cluster,
+            args.nodes,
+            args.chaos_interval,
+            settings.clone(),
+            !on_terminal,
+            stop_rx.clone(),
+        ));
     }
 
     let shown = if on_terminal {
@@ -137,10 +258,14 @@ async fn drive(settings: &Settings, args: &DemoArgs, on_terminal: bool) -> anyho
     }
 }
 
-async fn create_topics(admin: &Admin) -> anyhow::Result<()> {
+async fn create_topics(admin: &Admin, replication_factor: i16) -> anyhow::Result<()> {
     let new: Vec<NewTopic> = TOPICS
         .iter()
-        .map(|(name, partitions)| NewTopic::new(*name).partitions(*partitions))
+        .map(|(name, partitions)| {
+            NewTopic::new(*name)
+                .partitions(*partitions)
+                .replication_factor(replication_factor)
+        })
         .collect();
     for created in admin
         .create_topics(&new, CreateTopicsOptions::default())

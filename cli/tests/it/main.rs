@@ -41,6 +41,7 @@ mod find;
 mod formats;
 mod generated;
 mod groups;
+mod local_cluster;
 mod negotiation;
 mod offset_plans;
 mod perf;
