@@ -22,6 +22,7 @@ use kctl_client::protocol::messages::{
     AlterConfigsRequest, DeleteRecordsRequest, IncrementalAlterConfigsRequest,
     InitProducerIdRequest,
 };
+use kctl_client::protocol::messages::{CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest};
 use kctl_client::protocol::messages::{
     CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest,
     DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest,
@@ -37,11 +38,15 @@ mod add_offsets_to_txn;
 mod add_partitions_to_txn;
 mod alter_configs;
 mod api_versions;
+mod authorize;
+mod create_acls;
 mod create_partitions;
 mod create_topics;
+mod delete_acls;
 mod delete_groups;
 mod delete_records;
 mod delete_topics;
+mod describe_acls;
 mod describe_cluster;
 mod describe_configs;
 mod describe_groups;
@@ -107,6 +112,10 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::DescribeTransactions, 0, 0),
     ApiSupport::new(ApiKey::ListTransactions, 0, 1),
     ApiSupport::new(ApiKey::DescribeProducers, 0, 0),
+    // ACLs: Kafka 4.x's ranges (v0, without pattern types, was removed).
+    ApiSupport::new(ApiKey::DescribeAcls, 1, 3),
+    ApiSupport::new(ApiKey::CreateAcls, 1, 3),
+    ApiSupport::new(ApiKey::DeleteAcls, 1, 3),
 ];
 
 pub(crate) fn support(api_key: ApiKey) -> Option<&'static ApiSupport> {
@@ -166,38 +175,48 @@ pub(crate) async fn dispatch(
     }
     match api_key {
         ApiKey::Produce => {
-            call(request, out, |r: ProduceRequest, v| {
-                produce::handle(state, r, v)
+            call(request, out, |r: ProduceRequest, v| async move {
+                let (r, denied) = authorize::produce(state, ctx, r);
+                authorize::produce_answer(produce::handle(state, r, v).await, denied)
             })
             .await
         }
         ApiKey::Fetch => {
-            call(request, out, |r: FetchRequest, v| {
-                fetch::handle(state, r, v)
+            call(request, out, |r: FetchRequest, v| async move {
+                let (r, denied) = authorize::fetch(state, ctx, r);
+                let response = match r {
+                    Some(r) => fetch::handle(state, r, v).await,
+                    None => None,
+                };
+                authorize::fetch_answer(response, denied)
             })
             .await
         }
         ApiKey::ListOffsets => {
             answer(request, out, |r: ListOffsetsRequest, v| {
-                list_offsets::handle(state, r, v)
+                let (r, denied) = authorize::list_offsets(state, ctx, r);
+                authorize::list_offsets_answer(list_offsets::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::Metadata => {
             answer(request, out, |r: MetadataRequest, v| {
-                metadata::handle(state, r, v)
+                let (r, denied) = authorize::metadata(state, ctx, r, v);
+                authorize::metadata_answer(state, ctx, metadata::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::CreateTopics => {
             answer(request, out, |r: CreateTopicsRequest, v| {
-                create_topics::handle(state, r, v)
+                let (r, denied) = authorize::create_topics(state, ctx, r);
+                authorize::create_topics_answer(create_topics::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::DeleteTopics => {
             answer(request, out, |r: DeleteTopicsRequest, v| {
-                delete_topics::handle(state, r, v)
+                let (r, denied) = authorize::delete_topics(state, ctx, r);
+                authorize::delete_topics_answer(delete_topics::handle(state, r, v), denied)
             })
             .await
         }
@@ -226,32 +245,49 @@ pub(crate) async fn dispatch(
             .await
         }
         ApiKey::JoinGroup => {
-            call(request, out, |r: JoinGroupRequest, v| {
-                join_group::handle(state, ctx, r, v)
+            call(request, out, |r: JoinGroupRequest, v| async move {
+                if !authorize::group_read(state, ctx, &r.group_id) {
+                    return Some(authorize::join_group_denied(v));
+                }
+                join_group::handle(state, ctx, r, v).await
             })
             .await
         }
         ApiKey::SyncGroup => {
-            call(request, out, |r: SyncGroupRequest, v| {
-                sync_group::handle(state, r, v)
+            call(request, out, |r: SyncGroupRequest, v| async move {
+                if !authorize::group_read(state, ctx, &r.group_id) {
+                    return Some(authorize::sync_group_denied());
+                }
+                sync_group::handle(state, r, v).await
             })
             .await
         }
         ApiKey::Heartbeat => {
             answer(request, out, |r: HeartbeatRequest, v| {
+                if !authorize::group_read(state, ctx, &r.group_id) {
+                    return authorize::heartbeat_denied();
+                }
                 heartbeat::handle(state, r, v)
             })
             .await
         }
         ApiKey::LeaveGroup => {
-            call(request, out, |r: LeaveGroupRequest, v| {
-                leave_group::handle(state, r, v)
+            call(request, out, |r: LeaveGroupRequest, v| async move {
+                if !authorize::group_read(state, ctx, &r.group_id) {
+                    return Some(authorize::leave_group_denied());
+                }
+                leave_group::handle(state, r, v).await
             })
             .await
         }
         ApiKey::OffsetCommit => {
-            call(request, out, |r: OffsetCommitRequest, v| {
-                offset_commit::handle(state, r, v)
+            call(request, out, |r: OffsetCommitRequest, v| async move {
+                let (r, denied) = match authorize::offset_commit(state, ctx, r) {
+                    Ok(allowed) => allowed,
+                    Err(refused) => return Some(refused),
+                };
+                let response = offset_commit::handle(state, r, v).await?;
+                Some(authorize::offset_commit_answer(response, denied))
             })
             .await
         }
@@ -287,6 +323,11 @@ pub(crate) async fn dispatch(
         }
         ApiKey::InitProducerId => {
             answer(request, out, |r: InitProducerIdRequest, v| {
+                if let Some(id) = &r.transactional_id
+                    && !authorize::transactional_id_write(state, ctx, id)
+                {
+                    return authorize::init_producer_id_denied();
+                }
                 init_producer_id::handle(state, r, v)
             })
             .await
@@ -348,6 +389,24 @@ pub(crate) async fn dispatch(
         ApiKey::DescribeProducers => {
             answer(request, out, |r: DescribeProducersRequest, v| {
                 describe_producers::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DescribeAcls => {
+            answer(request, out, |r: DescribeAclsRequest, v| {
+                describe_acls::handle(state, ctx, r, v)
+            })
+            .await
+        }
+        ApiKey::CreateAcls => {
+            answer(request, out, |r: CreateAclsRequest, v| {
+                create_acls::handle(state, ctx, r, v)
+            })
+            .await
+        }
+        ApiKey::DeleteAcls => {
+            answer(request, out, |r: DeleteAclsRequest, v| {
+                delete_acls::handle(state, ctx, r, v)
             })
             .await
         }
