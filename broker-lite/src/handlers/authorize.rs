@@ -479,7 +479,7 @@ pub(super) fn delete_topics(
     request.topic_names.retain(|name| refuse(name));
     request
         .topics
-        .retain(|t| t.name.as_ref().is_none_or(|name| refuse(name)));
+        .retain(|t| t.name.as_ref().is_none_or(&mut refuse));
     (request, denied)
 }
 
