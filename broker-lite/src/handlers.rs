@@ -222,7 +222,8 @@ pub(crate) async fn dispatch(
         }
         ApiKey::DescribeConfigs => {
             answer(request, out, |r: DescribeConfigsRequest, v| {
-                describe_configs::handle(state, r, v)
+                let (r, denied) = authorize::describe_configs(state, ctx, r);
+                authorize::describe_configs_answer(describe_configs::handle(state, r, v), denied)
             })
             .await
         }
@@ -293,13 +294,18 @@ pub(crate) async fn dispatch(
         }
         ApiKey::OffsetFetch => {
             answer(request, out, |r: OffsetFetchRequest, v| {
-                offset_fetch::handle(state, r, v)
+                if let Some(refused) = authorize::offset_fetch_denied(state, ctx, &r, v) {
+                    return refused;
+                }
+                let (r, denied) = authorize::offset_fetch_groups(state, ctx, r);
+                authorize::offset_fetch_groups_answer(offset_fetch::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::DescribeGroups => {
             answer(request, out, |r: DescribeGroupsRequest, v| {
-                describe_groups::handle(state, r, v)
+                let (r, denied) = authorize::describe_groups(state, ctx, r);
+                authorize::describe_groups_answer(describe_groups::handle(state, r, v), denied)
             })
             .await
         }
@@ -310,8 +316,9 @@ pub(crate) async fn dispatch(
             .await
         }
         ApiKey::DeleteGroups => {
-            call(request, out, |r: DeleteGroupsRequest, v| {
-                delete_groups::handle(state, r, v)
+            call(request, out, |r: DeleteGroupsRequest, v| async move {
+                let (r, denied) = authorize::delete_groups(state, ctx, r);
+                authorize::delete_groups_answer(delete_groups::handle(state, r, v).await, denied)
             })
             .await
         }
@@ -334,13 +341,16 @@ pub(crate) async fn dispatch(
         }
         ApiKey::AlterConfigs => {
             answer(request, out, |r: AlterConfigsRequest, v| {
-                alter_configs::handle_alter(state, r, v)
+                let (r, denied) = authorize::alter_configs(state, ctx, r);
+                authorize::alter_configs_answer(alter_configs::handle_alter(state, r, v), denied)
             })
             .await
         }
         ApiKey::IncrementalAlterConfigs => {
             answer(request, out, |r: IncrementalAlterConfigsRequest, v| {
-                alter_configs::handle_incremental(state, r, v)
+                let (r, denied) = authorize::incremental_alter_configs(state, ctx, r);
+                let response = alter_configs::handle_incremental(state, r, v);
+                authorize::incremental_alter_configs_answer(response, denied)
             })
             .await
         }

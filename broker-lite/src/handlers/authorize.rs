@@ -15,6 +15,9 @@
 //! | DeleteTopics | DELETE topic | TOPIC_AUTHORIZATION_FAILED |
 //! | JoinGroup, SyncGroup, Heartbeat, LeaveGroup | READ group | GROUP_AUTHORIZATION_FAILED |
 //! | OffsetCommit | READ group, READ topic | GROUP_/TOPIC_AUTHORIZATION_FAILED |
+//! | OffsetFetch, DescribeGroups | DESCRIBE group | GROUP_AUTHORIZATION_FAILED |
+//! | DeleteGroups | DELETE group | GROUP_AUTHORIZATION_FAILED |
+//! | DescribeConfigs / AlterConfigs, IncrementalAlterConfigs | DESCRIBE_CONFIGS / ALTER_CONFIGS on the topic, or on the cluster for a broker | TOPIC_/CLUSTER_AUTHORIZATION_FAILED |
 //! | InitProducerId (transactional) | WRITE transactional id | TRANSACTIONAL_ID_AUTHORIZATION_FAILED |
 //! | Describe/Create/DeleteAcls | DESCRIBE / ALTER cluster | CLUSTER_AUTHORIZATION_FAILED |
 
@@ -22,12 +25,16 @@ use std::collections::HashSet;
 
 use bytes::Bytes;
 use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::StrBytes;
 use kctl_client::protocol::acl::{
     ANONYMOUS_PRINCIPAL, AclBindingFilter, AclOperation, AclPermissionType, PatternType,
     ResourceType,
 };
 use kctl_client::protocol::messages::create_topics_response::CreatableTopicResult;
+use kctl_client::protocol::messages::delete_groups_response::DeletableGroupResult;
 use kctl_client::protocol::messages::delete_topics_response::DeletableTopicResult;
+use kctl_client::protocol::messages::describe_configs_response::DescribeConfigsResult;
+use kctl_client::protocol::messages::describe_groups_response::DescribedGroup;
 use kctl_client::protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
 use kctl_client::protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
@@ -38,6 +45,13 @@ use kctl_client::protocol::messages::offset_commit_response::{
 };
 use kctl_client::protocol::messages::produce_response::{
     PartitionProduceResponse, TopicProduceResponse,
+};
+use kctl_client::protocol::messages::{
+    AlterConfigsRequest, AlterConfigsResponse, DeleteGroupsRequest, DeleteGroupsResponse,
+    DescribeConfigsRequest, DescribeConfigsResponse, DescribeGroupsRequest, DescribeGroupsResponse,
+    GroupId, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, OffsetFetchRequest,
+    OffsetFetchResponse, alter_configs_response, incremental_alter_configs_response,
+    offset_fetch_response,
 };
 use kctl_client::protocol::messages::{
     CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse,
@@ -591,4 +605,339 @@ pub(super) fn init_producer_id_denied() -> InitProducerIdResponse {
         .with_error_code(ErrorCode::TransactionalIdAuthorizationFailed.code())
         .with_producer_id((-1).into())
         .with_producer_epoch(-1)
+}
+
+/// A config resource refused: its type, name and error.
+#[derive(Debug, Default)]
+pub(super) struct DeniedResources {
+    resources: Vec<(i8, StrBytes, i16)>,
+}
+
+/// Config resource types (DescribeConfigs, AlterConfigs).
+const CONFIG_RESOURCE_TOPIC: i8 = 2;
+
+/// Whether the sender may do `operation` on a config resource: a topic's
+/// configs need it on the topic, a broker's (and its loggers') on the
+/// cluster. Unknown types pass through for the handler to refuse.
+fn config_resource(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    operation: AclOperation,
+    resource_type: i8,
+    name: &str,
+) -> Result<(), i16> {
+    if resource_type == CONFIG_RESOURCE_TOPIC {
+        if topic(state, ctx, operation, name) {
+            return Ok(());
+        }
+        return Err(TOPIC_DENIED);
+    }
+    if cluster(state, ctx, operation) {
+        return Ok(());
+    }
+    Err(ErrorCode::ClusterAuthorizationFailed.code())
+}
+
+/// DescribeConfigs: resources without DESCRIBE_CONFIGS are taken out
+/// (ALTER_CONFIGS implies it).
+pub(super) fn describe_configs(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut request: DescribeConfigsRequest,
+) -> (DescribeConfigsRequest, DeniedResources) {
+    let mut denied = DeniedResources::default();
+    if state.acls.allows_everything() {
+        return (request, denied);
+    }
+    request.resources.retain(|r| {
+        match config_resource(
+            state,
+            ctx,
+            AclOperation::DescribeConfigs,
+            r.resource_type,
+            &r.resource_name,
+        ) {
+            Ok(()) => true,
+            Err(code) => {
+                denied
+                    .resources
+                    .push((r.resource_type, r.resource_name.clone(), code));
+                false
+            }
+        }
+    });
+    (request, denied)
+}
+
+/// DescribeConfigs: the refused resources' errors, added to the answer.
+pub(super) fn describe_configs_answer(
+    mut response: DescribeConfigsResponse,
+    denied: DeniedResources,
+) -> DescribeConfigsResponse {
+    for (resource_type, name, code) in denied.resources {
+        response.results.push(
+            DescribeConfigsResult::default()
+                .with_error_code(code)
+                .with_error_message(Some(str_bytes("Authorization failed.")))
+                .with_resource_type(resource_type)
+                .with_resource_name(name),
+        );
+    }
+    response
+}
+
+/// AlterConfigs: resources without ALTER_CONFIGS are taken out.
+pub(super) fn alter_configs(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut request: AlterConfigsRequest,
+) -> (AlterConfigsRequest, DeniedResources) {
+    let mut denied = DeniedResources::default();
+    if state.acls.allows_everything() {
+        return (request, denied);
+    }
+    request.resources.retain(|r| {
+        match config_resource(
+            state,
+            ctx,
+            AclOperation::AlterConfigs,
+            r.resource_type,
+            &r.resource_name,
+        ) {
+            Ok(()) => true,
+            Err(code) => {
+                denied
+                    .resources
+                    .push((r.resource_type, r.resource_name.clone(), code));
+                false
+            }
+        }
+    });
+    (request, denied)
+}
+
+/// AlterConfigs: the refused resources' errors, added to the answer.
+pub(super) fn alter_configs_answer(
+    mut response: AlterConfigsResponse,
+    denied: DeniedResources,
+) -> AlterConfigsResponse {
+    for (resource_type, name, code) in denied.resources {
+        response.responses.push(
+            alter_configs_response::AlterConfigsResourceResponse::default()
+                .with_error_code(code)
+                .with_error_message(Some(str_bytes("Authorization failed.")))
+                .with_resource_type(resource_type)
+                .with_resource_name(name),
+        );
+    }
+    response
+}
+
+/// IncrementalAlterConfigs: resources without ALTER_CONFIGS are taken out.
+pub(super) fn incremental_alter_configs(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut request: IncrementalAlterConfigsRequest,
+) -> (IncrementalAlterConfigsRequest, DeniedResources) {
+    let mut denied = DeniedResources::default();
+    if state.acls.allows_everything() {
+        return (request, denied);
+    }
+    request.resources.retain(|r| {
+        match config_resource(
+            state,
+            ctx,
+            AclOperation::AlterConfigs,
+            r.resource_type,
+            &r.resource_name,
+        ) {
+            Ok(()) => true,
+            Err(code) => {
+                denied
+                    .resources
+                    .push((r.resource_type, r.resource_name.clone(), code));
+                false
+            }
+        }
+    });
+    (request, denied)
+}
+
+/// IncrementalAlterConfigs: the refused resources' errors, added to the
+/// answer.
+pub(super) fn incremental_alter_configs_answer(
+    mut response: IncrementalAlterConfigsResponse,
+    denied: DeniedResources,
+) -> IncrementalAlterConfigsResponse {
+    for (resource_type, name, code) in denied.resources {
+        response.responses.push(
+            incremental_alter_configs_response::AlterConfigsResourceResponse::default()
+                .with_error_code(code)
+                .with_error_message(Some(str_bytes("Authorization failed.")))
+                .with_resource_type(resource_type)
+                .with_resource_name(name),
+        );
+    }
+    response
+}
+
+/// DescribeGroups: groups without DESCRIBE are taken out.
+pub(super) fn describe_groups(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut request: DescribeGroupsRequest,
+) -> (DescribeGroupsRequest, Vec<GroupId>) {
+    let mut denied = Vec::new();
+    if state.acls.allows_everything() {
+        return (request, denied);
+    }
+    request.groups.retain(|g| {
+        let ok = resource(state, ctx, AclOperation::Describe, ResourceType::Group, g);
+        if !ok {
+            denied.push(g.clone());
+        }
+        ok
+    });
+    (request, denied)
+}
+
+/// DescribeGroups: the refused groups' errors, added to the answer.
+pub(super) fn describe_groups_answer(
+    mut response: DescribeGroupsResponse,
+    denied: Vec<GroupId>,
+) -> DescribeGroupsResponse {
+    for group_id in denied {
+        response.groups.push(
+            DescribedGroup::default()
+                .with_group_id(group_id)
+                .with_error_code(GROUP_DENIED)
+                .with_authorized_operations(i32::MIN),
+        );
+    }
+    response
+}
+
+/// DeleteGroups: groups without DELETE are taken out.
+pub(super) fn delete_groups(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut request: DeleteGroupsRequest,
+) -> (DeleteGroupsRequest, Vec<GroupId>) {
+    let mut denied = Vec::new();
+    if state.acls.allows_everything() {
+        return (request, denied);
+    }
+    request.groups_names.retain(|g| {
+        let ok = resource(state, ctx, AclOperation::Delete, ResourceType::Group, g);
+        if !ok {
+            denied.push(g.clone());
+        }
+        ok
+    });
+    (request, denied)
+}
+
+/// DeleteGroups: the refused groups' errors, added to the answer.
+pub(super) fn delete_groups_answer(
+    response: Option<DeleteGroupsResponse>,
+    denied: Vec<GroupId>,
+) -> Option<DeleteGroupsResponse> {
+    let mut response = response?;
+    for group_id in denied {
+        response.results.push(
+            DeletableGroupResult::default()
+                .with_group_id(group_id)
+                .with_error_code(GROUP_DENIED),
+        );
+    }
+    Some(response)
+}
+
+/// OffsetFetch: the answer for a sender without DESCRIBE on the group
+/// (v0–7, one group), or `None` to go on. v8+ (many groups) is checked
+/// per group by [`offset_fetch_groups`].
+pub(super) fn offset_fetch_denied(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    request: &OffsetFetchRequest,
+    version: i16,
+) -> Option<OffsetFetchResponse> {
+    if version >= 8
+        || resource(
+            state,
+            ctx,
+            AclOperation::Describe,
+            ResourceType::Group,
+            &request.group_id,
+        )
+    {
+        return None;
+    }
+    if version >= 2 {
+        return Some(OffsetFetchResponse::default().with_error_code(GROUP_DENIED));
+    }
+    // v1 has no top-level error: every requested partition carries it.
+    let topics = request
+        .topics
+        .iter()
+        .flatten()
+        .map(|t| {
+            let partitions = t
+                .partition_indexes
+                .iter()
+                .map(|&p| {
+                    offset_fetch_response::OffsetFetchResponsePartition::default()
+                        .with_partition_index(p)
+                        .with_committed_offset(-1)
+                        .with_metadata(Some(str_bytes("")))
+                        .with_error_code(GROUP_DENIED)
+                })
+                .collect();
+            offset_fetch_response::OffsetFetchResponseTopic::default()
+                .with_name(t.name.clone())
+                .with_partitions(partitions)
+        })
+        .collect();
+    Some(OffsetFetchResponse::default().with_topics(topics))
+}
+
+/// OffsetFetch v8+: groups without DESCRIBE are taken out.
+pub(super) fn offset_fetch_groups(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut request: OffsetFetchRequest,
+) -> (OffsetFetchRequest, Vec<GroupId>) {
+    let mut denied = Vec::new();
+    if state.acls.allows_everything() {
+        return (request, denied);
+    }
+    request.groups.retain(|g| {
+        let ok = resource(
+            state,
+            ctx,
+            AclOperation::Describe,
+            ResourceType::Group,
+            &g.group_id,
+        );
+        if !ok {
+            denied.push(g.group_id.clone());
+        }
+        ok
+    });
+    (request, denied)
+}
+
+/// OffsetFetch v8+: the refused groups' errors, added to the answer.
+pub(super) fn offset_fetch_groups_answer(
+    mut response: OffsetFetchResponse,
+    denied: Vec<GroupId>,
+) -> OffsetFetchResponse {
+    for group_id in denied {
+        response.groups.push(
+            offset_fetch_response::OffsetFetchResponseGroup::default()
+                .with_group_id(group_id)
+                .with_error_code(GROUP_DENIED),
+        );
+    }
+    response
 }

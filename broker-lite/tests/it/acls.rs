@@ -392,3 +392,67 @@ async fn group_apis_need_read_on_the_group() {
     let allowed: OffsetCommitResponse = client.send(8, &commit("open")).await;
     assert_eq!(allowed.topics[0].partitions[0].error_code, 0);
 }
+
+#[tokio::test]
+async fn configs_and_group_reads_need_their_operations() {
+    use kctl_client::protocol::messages::describe_configs_request::DescribeConfigsResource;
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 1, &[]).await;
+    create_acls(
+        &mut client,
+        vec![
+            // ALTER_CONFIGS implies DESCRIBE_CONFIGS; nothing else is allowed.
+            acl(TOPIC, "t", LITERAL, "User:*", 11, ALLOW),
+            acl(GROUP, "g", LITERAL, "User:*", DESCRIBE, DENY),
+            acl(CLUSTER, "kafka-cluster", LITERAL, "User:*", 10, DENY),
+        ],
+    )
+    .await;
+    let describe = DescribeConfigsRequest::default().with_resources(vec![
+        DescribeConfigsResource::default()
+            .with_resource_type(2)
+            .with_resource_name(s("t"))
+            .with_configuration_keys(None),
+        DescribeConfigsResource::default()
+            .with_resource_type(4)
+            .with_resource_name(s("0"))
+            .with_configuration_keys(None),
+    ]);
+    let response: DescribeConfigsResponse = client.send(4, &describe).await;
+    let error = |name: &str| {
+        response
+            .results
+            .iter()
+            .find(|r| r.resource_name.as_str() == name)
+            .map(|r| r.error_code)
+    };
+    assert_eq!(error("t"), Some(0));
+    assert_eq!(
+        error("0"),
+        Some(ErrorCode::ClusterAuthorizationFailed.code())
+    );
+
+    let described: DescribeGroupsResponse = client
+        .send(
+            5,
+            &DescribeGroupsRequest::default().with_groups(vec![GroupId(s("g")), GroupId(s("h"))]),
+        )
+        .await;
+    let codes: Vec<(String, i16)> = described
+        .groups
+        .iter()
+        .map(|g| (g.group_id.to_string(), g.error_code))
+        .collect();
+    assert!(codes.contains(&("g".to_owned(), GROUP_DENIED)), "{codes:?}");
+    assert!(codes.contains(&("h".to_owned(), 0)), "{codes:?}");
+    let fetched: OffsetFetchResponse = client
+        .send(
+            7,
+            &OffsetFetchRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_topics(None),
+        )
+        .await;
+    assert_eq!(fetched.error_code, GROUP_DENIED);
+}
