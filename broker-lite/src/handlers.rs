@@ -14,6 +14,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use kctl_client::protocol::api::{ApiKey, ApiSupport};
 use kctl_client::protocol::header::{self, RequestFrame};
+use kctl_client::protocol::messages::AddOffsetsToTxnResponse;
 use kctl_client::protocol::messages::{
     AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, DescribeProducersRequest,
     DescribeTransactionsRequest, EndTxnRequest, ListTransactionsRequest, TxnOffsetCommitRequest,
@@ -362,18 +363,27 @@ pub(crate) async fn dispatch(
         }
         ApiKey::AddPartitionsToTxn => {
             answer(request, out, |r: AddPartitionsToTxnRequest, v| {
+                if let Some(refused) = authorize::add_partitions_to_txn_denied(state, ctx, &r) {
+                    return refused;
+                }
                 add_partitions_to_txn::handle(state, r, v)
             })
             .await
         }
         ApiKey::AddOffsetsToTxn => {
             answer(request, out, |r: AddOffsetsToTxnRequest, v| {
+                if let Some(code) = authorize::add_offsets_to_txn_denied(state, ctx, &r) {
+                    return AddOffsetsToTxnResponse::default().with_error_code(code);
+                }
                 add_offsets_to_txn::handle(state, r, v)
             })
             .await
         }
         ApiKey::EndTxn => {
             answer(request, out, |r: EndTxnRequest, v| {
+                if !authorize::transactional_id_write(state, ctx, &r.transactional_id) {
+                    return authorize::end_txn_denied();
+                }
                 end_txn::handle(state, r, v)
             })
             .await

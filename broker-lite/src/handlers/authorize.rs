@@ -18,7 +18,9 @@
 //! | OffsetFetch, DescribeGroups | DESCRIBE group | GROUP_AUTHORIZATION_FAILED |
 //! | DeleteGroups | DELETE group | GROUP_AUTHORIZATION_FAILED |
 //! | DescribeConfigs / AlterConfigs, IncrementalAlterConfigs | DESCRIBE_CONFIGS / ALTER_CONFIGS on the topic, or on the cluster for a broker | TOPIC_/CLUSTER_AUTHORIZATION_FAILED |
-//! | InitProducerId (transactional) | WRITE transactional id | TRANSACTIONAL_ID_AUTHORIZATION_FAILED |
+//! | InitProducerId (transactional), EndTxn | WRITE transactional id | TRANSACTIONAL_ID_AUTHORIZATION_FAILED |
+//! | AddPartitionsToTxn | WRITE transactional id, WRITE topic | TRANSACTIONAL_ID_/TOPIC_AUTHORIZATION_FAILED |
+//! | AddOffsetsToTxn | WRITE transactional id, READ group | TRANSACTIONAL_ID_/GROUP_AUTHORIZATION_FAILED |
 //! | Describe/Create/DeleteAcls | DESCRIBE / ALTER cluster | CLUSTER_AUTHORIZATION_FAILED |
 
 use std::collections::HashSet;
@@ -62,6 +64,11 @@ use kctl_client::protocol::messages::{
 };
 
 use super::{RequestContext, str_bytes};
+use kctl_client::protocol::messages::{
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, EndTxnResponse,
+    add_partitions_to_txn_response,
+};
+
 use crate::acl::Session;
 use crate::state::BrokerState;
 
@@ -940,4 +947,82 @@ pub(super) fn offset_fetch_groups_answer(
         );
     }
     response
+}
+
+const TXN_ID_DENIED: i16 = ErrorCode::TransactionalIdAuthorizationFailed.code();
+
+/// AddPartitionsToTxn (v0–3): the whole answer when anything is refused,
+/// as Kafka answers: without WRITE on the transactional id every partition
+/// fails with TRANSACTIONAL_ID_AUTHORIZATION_FAILED; otherwise partitions
+/// of topics without WRITE fail with TOPIC_AUTHORIZATION_FAILED and the
+/// others with OPERATION_NOT_ATTEMPTED, and nothing is added.
+pub(super) fn add_partitions_to_txn_denied(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    request: &AddPartitionsToTxnRequest,
+) -> Option<AddPartitionsToTxnResponse> {
+    if state.acls.allows_everything() {
+        return None;
+    }
+    let txn_allowed = transactional_id_write(state, ctx, &request.v3_and_below_transactional_id);
+    let codes: Vec<i16> = request
+        .v3_and_below_topics
+        .iter()
+        .map(|t| {
+            if !txn_allowed {
+                TXN_ID_DENIED
+            } else if topic(state, ctx, AclOperation::Write, &t.name) {
+                ErrorCode::OperationNotAttempted.code()
+            } else {
+                TOPIC_DENIED
+            }
+        })
+        .collect();
+    if txn_allowed && !codes.contains(&TOPIC_DENIED) {
+        return None;
+    }
+    let results = request
+        .v3_and_below_topics
+        .iter()
+        .zip(codes)
+        .map(|(t, code)| {
+            let partitions = t
+                .partitions
+                .iter()
+                .map(|&p| {
+                    add_partitions_to_txn_response::AddPartitionsToTxnPartitionResult::default()
+                        .with_partition_index(p)
+                        .with_partition_error_code(code)
+                })
+                .collect();
+            add_partitions_to_txn_response::AddPartitionsToTxnTopicResult::default()
+                .with_name(t.name.clone())
+                .with_results_by_partition(partitions)
+        })
+        .collect();
+    Some(AddPartitionsToTxnResponse::default().with_results_by_topic_v3_and_below(results))
+}
+
+/// AddOffsetsToTxn: WRITE on the transactional id, READ on the group; the
+/// error code when either is refused.
+pub(super) fn add_offsets_to_txn_denied(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    request: &AddOffsetsToTxnRequest,
+) -> Option<i16> {
+    if !transactional_id_write(state, ctx, &request.transactional_id) {
+        return Some(TXN_ID_DENIED);
+    }
+    if !group_read(state, ctx, &request.group_id) {
+        return Some(GROUP_DENIED);
+    }
+    None
+}
+
+/// EndTxn's answer to a sender without WRITE on the transactional id.
+pub(super) fn end_txn_denied() -> EndTxnResponse {
+    EndTxnResponse::default()
+        .with_error_code(TXN_ID_DENIED)
+        .with_producer_id((-1).into())
+        .with_producer_epoch(-1)
 }

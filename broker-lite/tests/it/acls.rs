@@ -456,3 +456,72 @@ async fn configs_and_group_reads_need_their_operations() {
         .await;
     assert_eq!(fetched.error_code, GROUP_DENIED);
 }
+
+#[tokio::test]
+async fn transactional_ids_need_write() {
+    use kctl_client::protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
+    const TRANSACTIONAL_ID: i8 = 5;
+    let txn_denied = ErrorCode::TransactionalIdAuthorizationFailed.code();
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 1, &[]).await;
+    create_acls(
+        &mut client,
+        vec![acl(
+            TRANSACTIONAL_ID,
+            "app-",
+            PREFIXED,
+            "User:*",
+            WRITE,
+            DENY,
+        )],
+    )
+    .await;
+    let init: InitProducerIdResponse = client
+        .send(
+            4,
+            &InitProducerIdRequest::default()
+                .with_transactional_id(Some(TransactionalId(s("app-1"))))
+                .with_transaction_timeout_ms(10_000)
+                .with_producer_id(ProducerId(-1))
+                .with_producer_epoch(-1),
+        )
+        .await;
+    assert_eq!(init.error_code, txn_denied);
+    let add: AddPartitionsToTxnResponse = client
+        .send(
+            3,
+            &AddPartitionsToTxnRequest::default()
+                .with_v3_and_below_transactional_id(TransactionalId(s("app-1")))
+                .with_v3_and_below_producer_id(ProducerId(1))
+                .with_v3_and_below_topics(vec![
+                    AddPartitionsToTxnTopic::default()
+                        .with_name(name("t"))
+                        .with_partitions(vec![0]),
+                ]),
+        )
+        .await;
+    let partition = &add.results_by_topic_v3_and_below[0].results_by_partition[0];
+    assert_eq!(partition.partition_error_code, txn_denied);
+    let end: EndTxnResponse = client
+        .send(
+            3,
+            &EndTxnRequest::default()
+                .with_transactional_id(TransactionalId(s("app-1")))
+                .with_producer_id(ProducerId(1)),
+        )
+        .await;
+    assert_eq!(end.error_code, txn_denied);
+    // Another id is not covered by the prefix.
+    let other: InitProducerIdResponse = client
+        .send(
+            4,
+            &InitProducerIdRequest::default()
+                .with_transactional_id(Some(TransactionalId(s("billing"))))
+                .with_transaction_timeout_ms(10_000)
+                .with_producer_id(ProducerId(-1))
+                .with_producer_epoch(-1),
+        )
+        .await;
+    assert_eq!(other.error_code, 0);
+}
