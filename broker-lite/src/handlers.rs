@@ -230,7 +230,8 @@ pub(crate) async fn dispatch(
         }
         ApiKey::CreatePartitions => {
             answer(request, out, |r: CreatePartitionsRequest, v| {
-                create_partitions::handle(state, r, v)
+                let (r, denied) = authorize::create_partitions(state, ctx, r);
+                authorize::create_partitions_answer(create_partitions::handle(state, r, v), denied)
             })
             .await
         }
@@ -312,7 +313,7 @@ pub(crate) async fn dispatch(
         }
         ApiKey::ListGroups => {
             answer(request, out, |r: ListGroupsRequest, v| {
-                list_groups::handle(state, r, v)
+                authorize::list_groups_answer(state, ctx, list_groups::handle(state, r, v))
             })
             .await
         }
@@ -357,7 +358,8 @@ pub(crate) async fn dispatch(
         }
         ApiKey::DeleteRecords => {
             answer(request, out, |r: DeleteRecordsRequest, v| {
-                delete_records::handle(state, r, v)
+                let (r, denied) = authorize::delete_records(state, ctx, r);
+                authorize::delete_records_answer(delete_records::handle(state, r, v), denied)
             })
             .await
         }

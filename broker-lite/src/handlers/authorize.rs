@@ -12,7 +12,9 @@
 //! | Fetch | READ topic | TOPIC_AUTHORIZATION_FAILED |
 //! | ListOffsets | DESCRIBE topic | TOPIC_AUTHORIZATION_FAILED |
 //! | CreateTopics | CREATE on cluster or topic | TOPIC_AUTHORIZATION_FAILED |
-//! | DeleteTopics | DELETE topic | TOPIC_AUTHORIZATION_FAILED |
+//! | DeleteTopics, DeleteRecords | DELETE topic | TOPIC_AUTHORIZATION_FAILED |
+//! | CreatePartitions | ALTER topic | TOPIC_AUTHORIZATION_FAILED |
+//! | ListGroups | DESCRIBE cluster, else DESCRIBE per group | groups left out |
 //! | JoinGroup, SyncGroup, Heartbeat, LeaveGroup | READ group | GROUP_AUTHORIZATION_FAILED |
 //! | OffsetCommit | READ group, READ topic | GROUP_/TOPIC_AUTHORIZATION_FAILED |
 //! | OffsetFetch, DescribeGroups | DESCRIBE group | GROUP_AUTHORIZATION_FAILED |
@@ -67,6 +69,11 @@ use super::{RequestContext, str_bytes};
 use kctl_client::protocol::messages::{
     AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, EndTxnResponse,
     add_partitions_to_txn_response,
+};
+
+use kctl_client::protocol::messages::{
+    CreatePartitionsRequest, CreatePartitionsResponse, DeleteRecordsRequest, DeleteRecordsResponse,
+    ListGroupsResponse, create_partitions_response, delete_records_response,
 };
 
 use crate::acl::Session;
@@ -1025,4 +1032,111 @@ pub(super) fn end_txn_denied() -> EndTxnResponse {
         .with_error_code(TXN_ID_DENIED)
         .with_producer_id((-1).into())
         .with_producer_epoch(-1)
+}
+
+/// CreatePartitions: topics without ALTER are taken out.
+pub(super) fn create_partitions(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut request: CreatePartitionsRequest,
+) -> (CreatePartitionsRequest, Denied) {
+    let mut denied = Denied::default();
+    if state.acls.allows_everything() {
+        return (request, denied);
+    }
+    request.topics.retain(|t| {
+        if topic(state, ctx, AclOperation::Alter, &t.name) {
+            return true;
+        }
+        denied
+            .topics
+            .push((t.name.clone(), Vec::new(), TOPIC_DENIED));
+        false
+    });
+    (request, denied)
+}
+
+/// CreatePartitions: the refused topics' errors, added to the answer.
+pub(super) fn create_partitions_answer(
+    mut response: CreatePartitionsResponse,
+    denied: Denied,
+) -> CreatePartitionsResponse {
+    for (name, _, code) in denied.topics {
+        response.results.push(
+            create_partitions_response::CreatePartitionsTopicResult::default()
+                .with_name(name)
+                .with_error_code(code)
+                .with_error_message(Some(str_bytes("Authorization failed."))),
+        );
+    }
+    response
+}
+
+/// DeleteRecords: topics without DELETE are taken out.
+pub(super) fn delete_records(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut request: DeleteRecordsRequest,
+) -> (DeleteRecordsRequest, Denied) {
+    let mut denied = Denied::default();
+    if state.acls.allows_everything() {
+        return (request, denied);
+    }
+    request.topics.retain(|t| {
+        if topic(state, ctx, AclOperation::Delete, &t.name) {
+            return true;
+        }
+        let partitions = t.partitions.iter().map(|p| p.partition_index).collect();
+        denied
+            .topics
+            .push((t.name.clone(), partitions, TOPIC_DENIED));
+        false
+    });
+    (request, denied)
+}
+
+/// DeleteRecords: the refused partitions' errors, added to the answer.
+pub(super) fn delete_records_answer(
+    mut response: DeleteRecordsResponse,
+    denied: Denied,
+) -> DeleteRecordsResponse {
+    for (name, partitions, code) in denied.topics {
+        let partitions = partitions
+            .into_iter()
+            .map(|index| {
+                delete_records_response::DeleteRecordsPartitionResult::default()
+                    .with_partition_index(index)
+                    .with_low_watermark(-1)
+                    .with_error_code(code)
+            })
+            .collect();
+        response.topics.push(
+            delete_records_response::DeleteRecordsTopicResult::default()
+                .with_name(name)
+                .with_partitions(partitions),
+        );
+    }
+    response
+}
+
+/// ListGroups: only the groups the sender may DESCRIBE (all of them with
+/// DESCRIBE on the cluster), as Kafka lists them.
+pub(super) fn list_groups_answer(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut response: ListGroupsResponse,
+) -> ListGroupsResponse {
+    if cluster(state, ctx, AclOperation::Describe) {
+        return response;
+    }
+    response.groups.retain(|g| {
+        resource(
+            state,
+            ctx,
+            AclOperation::Describe,
+            ResourceType::Group,
+            &g.group_id,
+        )
+    });
+    response
 }

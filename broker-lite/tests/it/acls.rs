@@ -525,3 +525,86 @@ async fn transactional_ids_need_write() {
         .await;
     assert_eq!(other.error_code, 0);
 }
+
+#[tokio::test]
+async fn partitions_records_and_group_listing_follow_their_acls() {
+    use kctl_client::protocol::messages::create_partitions_request::CreatePartitionsTopic;
+    use kctl_client::protocol::messages::delete_records_request::{
+        DeleteRecordsPartition, DeleteRecordsTopic,
+    };
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 1, &[]).await;
+    // A simple commit makes group "hidden" exist (Empty, with an offset).
+    let commit = OffsetCommitRequest::default()
+        .with_group_id(GroupId(s("hidden")))
+        .with_generation_id_or_member_epoch(-1)
+        .with_topics(vec![
+            OffsetCommitRequestTopic::default()
+                .with_name(name("t"))
+                .with_partitions(vec![
+                    OffsetCommitRequestPartition::default()
+                        .with_partition_index(0)
+                        .with_committed_offset(0),
+                ]),
+        ]);
+    let committed: OffsetCommitResponse = client.send(8, &commit).await;
+    assert_eq!(committed.topics[0].partitions[0].error_code, 0);
+    let listed: ListGroupsResponse = client.send(4, &ListGroupsRequest::default()).await;
+    assert!(
+        listed
+            .groups
+            .iter()
+            .any(|g| g.group_id.as_str() == "hidden")
+    );
+
+    create_acls(
+        &mut client,
+        vec![
+            acl(TOPIC, "t", LITERAL, "User:*", ALTER, DENY),
+            acl(TOPIC, "t", LITERAL, "User:*", 6, DENY),
+            acl(GROUP, "hidden", LITERAL, "User:*", DESCRIBE, DENY),
+            // DESCRIBE on the cluster would list every group.
+            acl(CLUSTER, "kafka-cluster", LITERAL, "User:*", DESCRIBE, DENY),
+        ],
+    )
+    .await;
+    let grow: CreatePartitionsResponse = client
+        .send(
+            3,
+            &CreatePartitionsRequest::default()
+                .with_timeout_ms(5000)
+                .with_topics(vec![
+                    CreatePartitionsTopic::default()
+                        .with_name(name("t"))
+                        .with_count(2)
+                        .with_assignments(None),
+                ]),
+        )
+        .await;
+    assert_eq!(grow.results[0].error_code, TOPIC_DENIED);
+    let delete: DeleteRecordsResponse = client
+        .send(
+            2,
+            &DeleteRecordsRequest::default()
+                .with_timeout_ms(5000)
+                .with_topics(vec![
+                    DeleteRecordsTopic::default()
+                        .with_name(name("t"))
+                        .with_partitions(vec![
+                            DeleteRecordsPartition::default()
+                                .with_partition_index(0)
+                                .with_offset(0),
+                        ]),
+                ]),
+        )
+        .await;
+    assert_eq!(delete.topics[0].partitions[0].error_code, TOPIC_DENIED);
+    let listed: ListGroupsResponse = client.send(4, &ListGroupsRequest::default()).await;
+    assert!(
+        !listed
+            .groups
+            .iter()
+            .any(|g| g.group_id.as_str() == "hidden")
+    );
+}
