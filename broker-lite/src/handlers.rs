@@ -392,7 +392,11 @@ pub(crate) async fn dispatch(
         }
         ApiKey::TxnOffsetCommit => {
             answer(request, out, |r: TxnOffsetCommitRequest, v| {
-                txn_offset_commit::handle(state, r, v)
+                let (r, denied) = match authorize::txn_offset_commit(state, ctx, r) {
+                    Ok(allowed) => allowed,
+                    Err(refused) => return refused,
+                };
+                authorize::txn_offset_commit_answer(txn_offset_commit::handle(state, r, v), denied)
             })
             .await
         }

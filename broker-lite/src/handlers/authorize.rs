@@ -23,6 +23,7 @@
 //! | InitProducerId (transactional), EndTxn | WRITE transactional id | TRANSACTIONAL_ID_AUTHORIZATION_FAILED |
 //! | AddPartitionsToTxn | WRITE transactional id, WRITE topic | TRANSACTIONAL_ID_/TOPIC_AUTHORIZATION_FAILED |
 //! | AddOffsetsToTxn | WRITE transactional id, READ group | TRANSACTIONAL_ID_/GROUP_AUTHORIZATION_FAILED |
+//! | TxnOffsetCommit | WRITE transactional id, READ group, READ topic | TRANSACTIONAL_ID_/GROUP_/TOPIC_AUTHORIZATION_FAILED |
 //! | Describe/Create/DeleteAcls | DESCRIBE / ALTER cluster | CLUSTER_AUTHORIZATION_FAILED |
 
 use std::collections::HashSet;
@@ -74,6 +75,10 @@ use kctl_client::protocol::messages::{
 use kctl_client::protocol::messages::{
     CreatePartitionsRequest, CreatePartitionsResponse, DeleteRecordsRequest, DeleteRecordsResponse,
     ListGroupsResponse, create_partitions_response, delete_records_response,
+};
+
+use kctl_client::protocol::messages::{
+    TxnOffsetCommitRequest, TxnOffsetCommitResponse, txn_offset_commit_response,
 };
 
 use crate::acl::Session;
@@ -1138,5 +1143,70 @@ pub(super) fn list_groups_answer(
             &g.group_id,
         )
     });
+    response
+}
+
+/// TxnOffsetCommit: without WRITE on the transactional id or READ on the
+/// group, every partition fails with that error (`Err` carries the
+/// answer); otherwise topics without READ are taken out.
+pub(super) fn txn_offset_commit(
+    state: &BrokerState,
+    ctx: &RequestContext,
+    mut request: TxnOffsetCommitRequest,
+) -> Result<(TxnOffsetCommitRequest, Denied), TxnOffsetCommitResponse> {
+    let mut denied = Denied::default();
+    if state.acls.allows_everything() {
+        return Ok((request, denied));
+    }
+    let whole = if !transactional_id_write(state, ctx, &request.transactional_id) {
+        Some(TXN_ID_DENIED)
+    } else if !group_read(state, ctx, &request.group_id) {
+        Some(GROUP_DENIED)
+    } else {
+        None
+    };
+    if let Some(code) = whole {
+        for t in request.topics {
+            let partitions = t.partitions.iter().map(|p| p.partition_index).collect();
+            denied.topics.push((t.name, partitions, code));
+        }
+        return Err(txn_offset_commit_answer(
+            TxnOffsetCommitResponse::default(),
+            denied,
+        ));
+    }
+    request.topics.retain(|t| {
+        if topic(state, ctx, AclOperation::Read, &t.name) {
+            return true;
+        }
+        let partitions = t.partitions.iter().map(|p| p.partition_index).collect();
+        denied
+            .topics
+            .push((t.name.clone(), partitions, TOPIC_DENIED));
+        false
+    });
+    Ok((request, denied))
+}
+
+/// TxnOffsetCommit: the refused partitions' errors, added to the answer.
+pub(super) fn txn_offset_commit_answer(
+    mut response: TxnOffsetCommitResponse,
+    denied: Denied,
+) -> TxnOffsetCommitResponse {
+    for (name, partitions, code) in denied.topics {
+        let partitions = partitions
+            .into_iter()
+            .map(|index| {
+                txn_offset_commit_response::TxnOffsetCommitResponsePartition::default()
+                    .with_partition_index(index)
+                    .with_error_code(code)
+            })
+            .collect();
+        response.topics.push(
+            txn_offset_commit_response::TxnOffsetCommitResponseTopic::default()
+                .with_name(name)
+                .with_partitions(partitions),
+        );
+    }
     response
 }

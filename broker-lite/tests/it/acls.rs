@@ -512,6 +512,30 @@ async fn transactional_ids_need_write() {
         )
         .await;
     assert_eq!(end.error_code, txn_denied);
+    {
+        use kctl_client::protocol::messages::txn_offset_commit_request::{
+            TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
+        };
+        let commit: TxnOffsetCommitResponse = client
+            .send(
+                3,
+                &TxnOffsetCommitRequest::default()
+                    .with_transactional_id(TransactionalId(s("app-1")))
+                    .with_group_id(GroupId(s("g")))
+                    .with_producer_id(ProducerId(1))
+                    .with_topics(vec![
+                        TxnOffsetCommitRequestTopic::default()
+                            .with_name(name("t"))
+                            .with_partitions(vec![
+                                TxnOffsetCommitRequestPartition::default()
+                                    .with_partition_index(0)
+                                    .with_committed_offset(0),
+                            ]),
+                    ]),
+            )
+            .await;
+        assert_eq!(commit.topics[0].partitions[0].error_code, txn_denied);
+    }
     // Another id is not covered by the prefix.
     let other: InitProducerIdResponse = client
         .send(
