@@ -114,6 +114,14 @@ pub struct BrokerConfig {
     /// 10 s here against Kafka's 300, so a restarted sandbox node gets its
     /// leaderships back while you watch.
     pub leader_imbalance_check_interval_seconds: u64,
+    /// Whether a resource no ACL applies to is open to everyone
+    /// (`allow.everyone.if.no.acl.found`). True by default, unlike Kafka:
+    /// broker-lite has no authentication, so every client is
+    /// `User:ANONYMOUS` and denying by default would lock everyone out
+    /// (docs/architecture.md, "ACLs").
+    pub allow_everyone_if_no_acl_found: bool,
+    /// Principals every check allows (`super.users`, `;`-separated).
+    pub super_users: Vec<String>,
     /// Keys that were set explicitly (file or flags), for DescribeConfigs'
     /// source field.
     explicitly_set: BTreeMap<String, String>,
@@ -194,6 +202,8 @@ impl Default for BrokerConfig {
             broker_session_timeout_ms: 1_500,
             auto_leader_rebalance: true,
             leader_imbalance_check_interval_seconds: 10,
+            allow_everyone_if_no_acl_found: true,
+            super_users: Vec::new(),
             explicitly_set: BTreeMap::new(),
         }
     }
@@ -339,6 +349,17 @@ impl BrokerConfig {
             "connections.max.idle.ms" => self.connections_max_idle_ms = parse_positive(key, value)?,
             "request.read.timeout.ms" => self.request_read_timeout_ms = parse_positive(key, value)?,
             "auto.create.topics.enable" => self.auto_create_topics = parse(key, value)?,
+            "allow.everyone.if.no.acl.found" => {
+                self.allow_everyone_if_no_acl_found = parse(key, value)?
+            }
+            "super.users" => {
+                self.super_users = value
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }
             "num.partitions" => self.num_partitions = parse_positive(key, value)?,
             "default.replication.factor" => {
                 self.default_replication_factor = parse(key, value)?;
@@ -519,7 +540,7 @@ impl BrokerConfig {
             _ => i64::MAX.to_string(),
         };
         let group = &self.group;
-        let rows: [(&'static str, String, ConfigType, &'static str); 34] = [
+        let rows: [(&'static str, String, ConfigType, &'static str); 36] = [
             (
                 "node.id",
                 self.node_id.to_string(),
@@ -579,6 +600,18 @@ impl BrokerConfig {
                 self.auto_create_topics.to_string(),
                 ConfigType::Boolean,
                 "Create unknown topics on Metadata requests.",
+            ),
+            (
+                "allow.everyone.if.no.acl.found",
+                self.allow_everyone_if_no_acl_found.to_string(),
+                ConfigType::Boolean,
+                "Allow every principal on a resource no ACL applies to.",
+            ),
+            (
+                "super.users",
+                self.super_users.join(";"),
+                ConfigType::List,
+                "Principals allowed everything, whatever the ACLs say.",
             ),
             (
                 "num.partitions",

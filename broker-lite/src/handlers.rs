@@ -14,6 +14,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use kctl_client::protocol::api::{ApiKey, ApiSupport};
 use kctl_client::protocol::header::{self, RequestFrame};
+use kctl_client::protocol::messages::AddOffsetsToTxnResponse;
 use kctl_client::protocol::messages::{
     AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, DescribeProducersRequest,
     DescribeTransactionsRequest, EndTxnRequest, ListTransactionsRequest, TxnOffsetCommitRequest,
@@ -22,6 +23,7 @@ use kctl_client::protocol::messages::{
     AlterConfigsRequest, DeleteRecordsRequest, IncrementalAlterConfigsRequest,
     InitProducerIdRequest,
 };
+use kctl_client::protocol::messages::{CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest};
 use kctl_client::protocol::messages::{
     CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest,
     DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, ElectLeadersRequest,
@@ -38,11 +40,15 @@ mod add_offsets_to_txn;
 mod add_partitions_to_txn;
 mod alter_configs;
 mod api_versions;
+mod authorize;
+mod create_acls;
 mod create_partitions;
 mod create_topics;
+mod delete_acls;
 mod delete_groups;
 mod delete_records;
 mod delete_topics;
+mod describe_acls;
 mod describe_cluster;
 mod describe_configs;
 mod describe_groups;
@@ -117,6 +123,10 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::DescribeTransactions, 0, 0),
     ApiSupport::new(ApiKey::ListTransactions, 0, 1),
     ApiSupport::new(ApiKey::DescribeProducers, 0, 0),
+    // ACLs: Kafka 4.x's ranges (v0, without pattern types, was removed).
+    ApiSupport::new(ApiKey::DescribeAcls, 1, 3),
+    ApiSupport::new(ApiKey::CreateAcls, 1, 3),
+    ApiSupport::new(ApiKey::DeleteAcls, 1, 3),
 ];
 
 pub(crate) fn support(api_key: ApiKey) -> Option<&'static ApiSupport> {
@@ -213,20 +223,27 @@ pub(crate) async fn dispatch(
     }
     match api_key {
         ApiKey::Produce => {
-            call(request, out, |r: ProduceRequest, v| {
-                produce::handle(state, r, v)
+            call(request, out, |r: ProduceRequest, v| async move {
+                let (r, denied) = authorize::produce(state, ctx, r);
+                authorize::produce_answer(produce::handle(state, r, v).await, denied)
             })
             .await
         }
         ApiKey::Fetch => {
-            call(request, out, |r: FetchRequest, v| {
-                fetch::handle(state, r, v)
+            call(request, out, |r: FetchRequest, v| async move {
+                let (r, denied) = authorize::fetch(state, ctx, r);
+                let response = match r {
+                    Some(r) => fetch::handle(state, r, v).await,
+                    None => None,
+                };
+                authorize::fetch_answer(response, denied)
             })
             .await
         }
         ApiKey::ListOffsets => {
             answer(request, out, |r: ListOffsetsRequest, v| {
-                list_offsets::handle(state, r, v)
+                let (r, denied) = authorize::list_offsets(state, ctx, r);
+                authorize::list_offsets_answer(list_offsets::handle(state, r, v), denied)
             })
             .await
         }
@@ -244,31 +261,36 @@ pub(crate) async fn dispatch(
         }
         ApiKey::Metadata => {
             answer(request, out, |r: MetadataRequest, v| {
-                metadata::handle(state, r, v)
+                let (r, denied) = authorize::metadata(state, ctx, r, v);
+                authorize::metadata_answer(state, ctx, metadata::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::CreateTopics => {
             answer(request, out, |r: CreateTopicsRequest, v| {
-                create_topics::handle(state, r, v)
+                let (r, denied) = authorize::create_topics(state, ctx, r);
+                authorize::create_topics_answer(create_topics::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::DeleteTopics => {
             answer(request, out, |r: DeleteTopicsRequest, v| {
-                delete_topics::handle(state, r, v)
+                let (r, denied) = authorize::delete_topics(state, ctx, r);
+                authorize::delete_topics_answer(delete_topics::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::DescribeConfigs => {
             answer(request, out, |r: DescribeConfigsRequest, v| {
-                describe_configs::handle(state, r, v)
+                let (r, denied) = authorize::describe_configs(state, ctx, r);
+                authorize::describe_configs_answer(describe_configs::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::CreatePartitions => {
             answer(request, out, |r: CreatePartitionsRequest, v| {
-                create_partitions::handle(state, r, v)
+                let (r, denied) = authorize::create_partitions(state, ctx, r);
+                authorize::create_partitions_answer(create_partitions::handle(state, r, v), denied)
             })
             .await
         }
@@ -285,56 +307,79 @@ pub(crate) async fn dispatch(
             .await
         }
         ApiKey::JoinGroup => {
-            call(request, out, |r: JoinGroupRequest, v| {
-                join_group::handle(state, ctx, r, v)
+            call(request, out, |r: JoinGroupRequest, v| async move {
+                if !authorize::group_read(state, ctx, &r.group_id) {
+                    return Some(authorize::join_group_denied(v));
+                }
+                join_group::handle(state, ctx, r, v).await
             })
             .await
         }
         ApiKey::SyncGroup => {
-            call(request, out, |r: SyncGroupRequest, v| {
-                sync_group::handle(state, r, v)
+            call(request, out, |r: SyncGroupRequest, v| async move {
+                if !authorize::group_read(state, ctx, &r.group_id) {
+                    return Some(authorize::sync_group_denied());
+                }
+                sync_group::handle(state, r, v).await
             })
             .await
         }
         ApiKey::Heartbeat => {
             answer(request, out, |r: HeartbeatRequest, v| {
+                if !authorize::group_read(state, ctx, &r.group_id) {
+                    return authorize::heartbeat_denied();
+                }
                 heartbeat::handle(state, r, v)
             })
             .await
         }
         ApiKey::LeaveGroup => {
-            call(request, out, |r: LeaveGroupRequest, v| {
-                leave_group::handle(state, r, v)
+            call(request, out, |r: LeaveGroupRequest, v| async move {
+                if !authorize::group_read(state, ctx, &r.group_id) {
+                    return Some(authorize::leave_group_denied());
+                }
+                leave_group::handle(state, r, v).await
             })
             .await
         }
         ApiKey::OffsetCommit => {
-            call(request, out, |r: OffsetCommitRequest, v| {
-                offset_commit::handle(state, r, v)
+            call(request, out, |r: OffsetCommitRequest, v| async move {
+                let (r, denied) = match authorize::offset_commit(state, ctx, r) {
+                    Ok(allowed) => allowed,
+                    Err(refused) => return Some(refused),
+                };
+                let response = offset_commit::handle(state, r, v).await?;
+                Some(authorize::offset_commit_answer(response, denied))
             })
             .await
         }
         ApiKey::OffsetFetch => {
             answer(request, out, |r: OffsetFetchRequest, v| {
-                offset_fetch::handle(state, r, v)
+                if let Some(refused) = authorize::offset_fetch_denied(state, ctx, &r, v) {
+                    return refused;
+                }
+                let (r, denied) = authorize::offset_fetch_groups(state, ctx, r);
+                authorize::offset_fetch_groups_answer(offset_fetch::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::DescribeGroups => {
             answer(request, out, |r: DescribeGroupsRequest, v| {
-                describe_groups::handle(state, r, v)
+                let (r, denied) = authorize::describe_groups(state, ctx, r);
+                authorize::describe_groups_answer(describe_groups::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::ListGroups => {
             answer(request, out, |r: ListGroupsRequest, v| {
-                list_groups::handle(state, r, v)
+                authorize::list_groups_answer(state, ctx, list_groups::handle(state, r, v))
             })
             .await
         }
         ApiKey::DeleteGroups => {
-            call(request, out, |r: DeleteGroupsRequest, v| {
-                delete_groups::handle(state, r, v)
+            call(request, out, |r: DeleteGroupsRequest, v| async move {
+                let (r, denied) = authorize::delete_groups(state, ctx, r);
+                authorize::delete_groups_answer(delete_groups::handle(state, r, v).await, denied)
             })
             .await
         }
@@ -346,49 +391,71 @@ pub(crate) async fn dispatch(
         }
         ApiKey::InitProducerId => {
             answer(request, out, |r: InitProducerIdRequest, v| {
+                if let Some(id) = &r.transactional_id
+                    && !authorize::transactional_id_write(state, ctx, id)
+                {
+                    return authorize::init_producer_id_denied();
+                }
                 init_producer_id::handle(state, r, v)
             })
             .await
         }
         ApiKey::AlterConfigs => {
             answer(request, out, |r: AlterConfigsRequest, v| {
-                alter_configs::handle_alter(state, r, v)
+                let (r, denied) = authorize::alter_configs(state, ctx, r);
+                authorize::alter_configs_answer(alter_configs::handle_alter(state, r, v), denied)
             })
             .await
         }
         ApiKey::IncrementalAlterConfigs => {
             answer(request, out, |r: IncrementalAlterConfigsRequest, v| {
-                alter_configs::handle_incremental(state, r, v)
+                let (r, denied) = authorize::incremental_alter_configs(state, ctx, r);
+                let response = alter_configs::handle_incremental(state, r, v);
+                authorize::incremental_alter_configs_answer(response, denied)
             })
             .await
         }
         ApiKey::DeleteRecords => {
             answer(request, out, |r: DeleteRecordsRequest, v| {
-                delete_records::handle(state, r, v)
+                let (r, denied) = authorize::delete_records(state, ctx, r);
+                authorize::delete_records_answer(delete_records::handle(state, r, v), denied)
             })
             .await
         }
         ApiKey::AddPartitionsToTxn => {
             answer(request, out, |r: AddPartitionsToTxnRequest, v| {
+                if let Some(refused) = authorize::add_partitions_to_txn_denied(state, ctx, &r) {
+                    return refused;
+                }
                 add_partitions_to_txn::handle(state, r, v)
             })
             .await
         }
         ApiKey::AddOffsetsToTxn => {
             answer(request, out, |r: AddOffsetsToTxnRequest, v| {
+                if let Some(code) = authorize::add_offsets_to_txn_denied(state, ctx, &r) {
+                    return AddOffsetsToTxnResponse::default().with_error_code(code);
+                }
                 add_offsets_to_txn::handle(state, r, v)
             })
             .await
         }
         ApiKey::EndTxn => {
             answer(request, out, |r: EndTxnRequest, v| {
+                if !authorize::transactional_id_write(state, ctx, &r.transactional_id) {
+                    return authorize::end_txn_denied();
+                }
                 end_txn::handle(state, r, v)
             })
             .await
         }
         ApiKey::TxnOffsetCommit => {
             answer(request, out, |r: TxnOffsetCommitRequest, v| {
-                txn_offset_commit::handle(state, r, v)
+                let (r, denied) = match authorize::txn_offset_commit(state, ctx, r) {
+                    Ok(allowed) => allowed,
+                    Err(refused) => return refused,
+                };
+                authorize::txn_offset_commit_answer(txn_offset_commit::handle(state, r, v), denied)
             })
             .await
         }
@@ -407,6 +474,24 @@ pub(crate) async fn dispatch(
         ApiKey::DescribeProducers => {
             answer(request, out, |r: DescribeProducersRequest, v| {
                 describe_producers::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DescribeAcls => {
+            answer(request, out, |r: DescribeAclsRequest, v| {
+                describe_acls::handle(state, ctx, r, v)
+            })
+            .await
+        }
+        ApiKey::CreateAcls => {
+            answer(request, out, |r: CreateAclsRequest, v| {
+                create_acls::handle(state, ctx, r, v)
+            })
+            .await
+        }
+        ApiKey::DeleteAcls => {
+            answer(request, out, |r: DeleteAclsRequest, v| {
+                delete_acls::handle(state, ctx, r, v)
             })
             .await
         }

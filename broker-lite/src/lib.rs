@@ -43,6 +43,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod acl;
 pub mod cluster;
 pub mod config;
 mod connection;

@@ -128,6 +128,8 @@ pub struct BrokerState {
     pub groups: GroupCoordinator,
     /// Transactional ids and their transactions.
     pub txns: TxnCoordinator,
+    /// ACLs and the authorizer.
+    pub acls: crate::acl::AclStore,
     topics: RwLock<HashMap<String, Arc<Topic>>>,
     /// Serialises topic creation, deletion and the metadata file, so two
     /// CreateTopics for one name cannot both succeed.
@@ -171,12 +173,14 @@ impl BrokerState {
         }
         let groups = GroupCoordinator::open(&config)?;
         let txns = TxnCoordinator::open(&config)?;
+        let acls = crate::acl::AclStore::open(&config)?;
         let state = Self {
             config,
             cluster_id,
             advertised,
             groups,
             txns,
+            acls,
             topics: RwLock::new(HashMap::new()),
             admin: Mutex::new(()),
             clean_shutdown,

@@ -147,6 +147,124 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: TxnCommand,
     },
+    /// ACLs: create, list and delete who may do what (kafka-acls).
+    Acl {
+        #[command(subcommand)]
+        command: AclCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AclCommand {
+    /// Create ACLs: every principal x host x operation x resource given.
+    Create(AclCreateArgs),
+    /// List the ACLs the filter selects (all of them without flags).
+    #[command(visible_alias = "ls")]
+    List(AclFilterArgs),
+    /// Delete the ACLs the filter selects, after showing them and asking.
+    Delete(AclDeleteArgs),
+}
+
+/// The resources an ACL command is about; none means any resource (list and
+/// delete only).
+#[derive(Debug, Args)]
+pub(crate) struct AclResourceArgs {
+    /// A topic (`*` is every topic); repeatable.
+    #[arg(long = "topic", value_name = "TOPIC", add = ArgValueCompleter::new(topics))]
+    pub topics: Vec<String>,
+    /// A consumer group (`*` is every group); repeatable.
+    #[arg(long = "group", value_name = "GROUP", add = ArgValueCompleter::new(groups))]
+    pub groups: Vec<String>,
+    /// The cluster (for CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, ...).
+    #[arg(long)]
+    pub cluster: bool,
+    /// A transactional id (`*` is every id); repeatable.
+    #[arg(long = "transactional-id", value_name = "ID")]
+    pub transactional_ids: Vec<String>,
+    /// How the names match: literal (the name, or `*`) or prefixed (names
+    /// starting with it); list and delete also take match (every ACL that
+    /// applies to the named resource) and any (the name, whatever the
+    /// type) [default: literal for create, any for list and delete].
+    #[arg(long, value_name = "TYPE", value_parser = parse_pattern_type)]
+    pub resource_pattern_type: Option<kctl_client::admin::PatternType>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AclCreateArgs {
+    #[command(flatten)]
+    pub resources: AclResourceArgs,
+    /// A principal to allow, `Type:Name` (`User:alice`, `User:*`); repeatable.
+    #[arg(
+        long = "allow-principal",
+        value_name = "PRINCIPAL",
+        required_unless_present = "deny_principals"
+    )]
+    pub allow_principals: Vec<String>,
+    /// A principal to deny; a DENY wins over every ALLOW; repeatable.
+    #[arg(long = "deny-principal", value_name = "PRINCIPAL")]
+    pub deny_principals: Vec<String>,
+    /// Hosts (IP addresses) the ACLs apply to; repeatable [default: *].
+    #[arg(long = "host", visible_aliases = ["allow-host", "deny-host"], value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Operations: all, read, write, create, delete, alter, describe,
+    /// cluster-action, describe-configs, alter-configs, idempotent-write,
+    /// create-tokens, describe-tokens; repeatable.
+    #[arg(long = "operation", value_name = "OP", required = true, value_parser = parse_operation)]
+    pub operations: Vec<kctl_client::admin::AclOperation>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AclFilterArgs {
+    #[command(flatten)]
+    pub resources: AclResourceArgs,
+    /// Only ACLs of this principal (exactly: `User:*` ACLs are not those of
+    /// `User:alice`); repeatable.
+    #[arg(long = "principal", value_name = "PRINCIPAL")]
+    pub principals: Vec<String>,
+    /// Only ACLs for this host (exactly).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// Only ACLs of these operations; repeatable.
+    #[arg(long = "operation", value_name = "OP", value_parser = parse_operation)]
+    pub operations: Vec<kctl_client::admin::AclOperation>,
+    /// Only ALLOW or only DENY ACLs.
+    #[arg(long, value_name = "allow|deny", value_parser = parse_permission)]
+    pub permission: Option<kctl_client::admin::AclPermissionType>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AclDeleteArgs {
+    #[command(flatten)]
+    pub filter: AclFilterArgs,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+fn parse_pattern_type(s: &str) -> Result<kctl_client::admin::PatternType, String> {
+    use kctl_client::admin::PatternType;
+    match s.parse::<PatternType>().map_err(|e| e.to_string())? {
+        PatternType::Unknown => Err("unknown is not a pattern type".to_owned()),
+        ok => Ok(ok),
+    }
+}
+
+fn parse_operation(s: &str) -> Result<kctl_client::admin::AclOperation, String> {
+    use kctl_client::admin::AclOperation;
+    match s.parse::<AclOperation>().map_err(|e| e.to_string())? {
+        AclOperation::Unknown | AclOperation::Any => {
+            Err(format!("{s} is not an operation an ACL can name"))
+        }
+        ok => Ok(ok),
+    }
+}
+
+fn parse_permission(s: &str) -> Result<kctl_client::admin::AclPermissionType, String> {
+    use kctl_client::admin::AclPermissionType;
+    match s.parse::<AclPermissionType>().map_err(|e| e.to_string())? {
+        ok @ (AclPermissionType::Allow | AclPermissionType::Deny) => Ok(ok),
+        _ => Err("expected allow or deny".to_owned()),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,9 @@
 //! arguments and the resolved settings and returns the exit code; errors
 //! are turned into exit codes by `exit::report`.
 
+pub(crate) mod acl_create;
+pub(crate) mod acl_delete;
+pub(crate) mod acl_list;
 pub(crate) mod broker_node;
 pub(crate) mod broker_start;
 pub(crate) mod cluster_describe;
@@ -42,8 +45,8 @@ pub(crate) mod txn_list;
 pub(crate) mod txn_producers;
 
 use crate::cli::{
-    BrokerCommand, Cli, ClusterCommand, Command, ConfigCommand, ContextCommand, GlobalArgs,
-    GroupCommand, PerfCommand, TopicCommand, TxnCommand,
+    AclCommand, BrokerCommand, Cli, ClusterCommand, Command, ConfigCommand, ContextCommand,
+    GlobalArgs, GroupCommand, PerfCommand, TopicCommand, TxnCommand,
 };
 use crate::exit::Code;
 use crate::settings::Settings;
@@ -99,6 +102,11 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
             TxnCommand::List(args) => txn_list::run(&settings, args).await,
             TxnCommand::Describe(args) => txn_describe::run(&settings, args).await,
             TxnCommand::Producers(args) => txn_producers::run(&settings, args).await,
+        },
+        Command::Acl { command } => match command {
+            AclCommand::Create(args) => acl_create::run(&settings, args).await,
+            AclCommand::List(args) => acl_list::run(&settings, args).await,
+            AclCommand::Delete(args) => acl_delete::run(&settings, args).await,
         },
         Command::Perf { command } => match command {
             PerfCommand::Produce(args) => perf_produce::run(&settings, args).await,

@@ -11,6 +11,7 @@
 //! | describe/alter configs of broker *n* | broker *n* itself |
 //! | list offsets, delete records | each partition's leader, one request per leader |
 //! | list groups | every broker |
+//! | create/describe/delete ACLs | any broker |
 //! | describe/delete groups, committed offsets (fetch, commit, delete) | the group's coordinator |
 //!
 //! Every call has one deadline ([`AdminConfig::api_timeout_ms`], Java's
@@ -29,8 +30,10 @@
 //! - `configs`: describe, alter (AlterConfigs) and incremental alter;
 //! - `partitions`: list offsets and delete records, routed to leaders;
 //! - `cluster`: DescribeCluster with a Metadata fallback;
-//! - `groups`: consumer groups, their committed offsets and lag.
+//! - `groups`: consumer groups, their committed offsets and lag;
+//! - `acls`: create, describe and delete ACL bindings.
 
+mod acls;
 mod cluster;
 pub mod config;
 mod configs;
@@ -45,10 +48,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kafka_protocol::messages::{
-    AlterConfigsResponse, ConsumerGroupDescribeResponse, CreatePartitionsResponse,
-    DeleteGroupsResponse, DeleteRecordsResponse, DescribeClusterResponse, DescribeConfigsResponse,
-    DescribeGroupsResponse, IncrementalAlterConfigsResponse, ListGroupsResponse,
-    OffsetCommitResponse, OffsetDeleteResponse, OffsetFetchResponse,
+    AlterConfigsResponse, ConsumerGroupDescribeResponse, CreateAclsResponse,
+    CreatePartitionsResponse, DeleteAclsResponse, DeleteGroupsResponse, DeleteRecordsResponse,
+    DescribeAclsResponse, DescribeClusterResponse, DescribeConfigsResponse, DescribeGroupsResponse,
+    IncrementalAlterConfigsResponse, ListGroupsResponse, OffsetCommitResponse,
+    OffsetDeleteResponse, OffsetFetchResponse,
 };
 use tokio::time::Instant;
 
@@ -58,6 +62,10 @@ use crate::error::{Error, ErrorCode, RequestError, Result};
 
 pub use crate::offsets::{
     IsolationLevel, ListedOffset, OffsetAndMetadata, OffsetSpec, TopicPartition,
+};
+pub use crate::protocol::acl::{
+    AccessControlEntry, AclBinding, AclBindingFilter, AclOperation, AclPermissionType,
+    ParseAclError, PatternType, ResourcePattern, ResourceType,
 };
 pub use cluster::ClusterDescription;
 pub use config::AdminConfig;
@@ -86,6 +94,9 @@ macro_rules! throttled {
 }
 
 throttled!(
+    CreateAclsResponse,
+    DescribeAclsResponse,
+    DeleteAclsResponse,
     CreatePartitionsResponse,
     DescribeConfigsResponse,
     AlterConfigsResponse,

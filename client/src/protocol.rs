@@ -19,8 +19,10 @@
 //!   groups exchange inside JoinGroup and SyncGroup;
 //! - [`murmur2`]: Java's key hash, so keyed records land where Java's and
 //!   librdkafka's `murmur2_random` put them;
+//! - [`acl`]: ACL bindings and filters, with Kafka's matching rules;
 //! - [`error`]: Kafka error codes and this module's own errors.
 
+pub mod acl;
 pub mod api;
 pub mod batch;
 pub mod consumer_protocol;

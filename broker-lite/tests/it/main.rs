@@ -1,6 +1,7 @@
 //! broker-lite's integration tests, one binary (faster to link than one per
 //! file). Each module starts its own broker on port 0.
 
+mod acls;
 mod bad_input;
 mod cluster;
 mod cluster_support;

@@ -17,6 +17,7 @@
 //! - `errors`: bad input of every kind, with its exit code and message;
 //! - `contexts`: the config file, contexts and secrets;
 //! - `completion`: topic, group and context names completed in a real bash;
+//! - `acls`: acl create/list/delete and what the ACLs then refuse;
 //! - `txn`: produce in transactions (batches, aborts on bad input and
 //!   Ctrl-C), consume --isolation, txn list/describe/producers;
 //! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
@@ -26,6 +27,7 @@
 //!   `.ci/apache-kafka-tier.sh` starts and skip (fail under CI=true)
 //!   without it.
 
+mod acls;
 mod apache_kafka;
 mod apache_kafka_failover;
 mod cluster;
