@@ -440,6 +440,20 @@ impl TxnCoordinator {
         Ok(append())
     }
 
+    /// The partitions of `group` with a transactional offset commit not yet
+    /// decided (an open or ending transaction holds it): OffsetFetch with
+    /// `require_stable` answers UNSTABLE_OFFSET_COMMIT for them (KIP-447).
+    pub(crate) fn pending_offsets_of(&self, group: &str) -> Vec<(String, i32)> {
+        lock(&self.inner)
+            .txns
+            .values()
+            .filter(|m| m.state == TxnState::Ongoing || m.state.is_prepare())
+            .flat_map(|m| &m.pending_offsets)
+            .filter(|p| p.group == group)
+            .map(|p| (p.topic.clone(), p.partition))
+            .collect()
+    }
+
     pub(crate) fn describe(&self, id: &str) -> Option<TxnDescription> {
         lock(&self.inner).txns.get(id).cloned()
     }

@@ -506,9 +506,33 @@ async fn offsets_committed_in_a_transaction_show_only_when_it_commits() {
             -1,
             "visible before the end"
         );
+        // A consumer asking for stable offsets is told to wait (KIP-447).
+        assert_eq!(
+            stable_offset_error(&mut client).await,
+            ErrorCode::UnstableOffsetCommit.code()
+        );
         assert_eq!(p.end(&mut client, commit).await, 0);
+        assert_eq!(stable_offset_error(&mut client).await, 0);
     }
     assert_eq!(committed_offset(&mut client).await, 5);
+}
+
+/// The error of OffsetFetch v7 with `require_stable` for group g's in-0.
+async fn stable_offset_error(client: &mut RawClient) -> i16 {
+    let response = client
+        .send(
+            7,
+            &OffsetFetchRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("g")))
+                .with_require_stable(true)
+                .with_topics(Some(vec![
+                    OffsetFetchRequestTopic::default()
+                        .with_name(name("in"))
+                        .with_partition_indexes(vec![0]),
+                ])),
+        )
+        .await;
+    response.topics[0].partitions[0].error_code
 }
 
 async fn committed_offset(client: &mut RawClient) -> i64 {
