@@ -69,6 +69,7 @@ fn the_compatibility_page_cites_every_real_kafka_and_kafka_tools_test() {
     for file in [
         "cli/tests/it/apache_kafka.rs",
         "cli/tests/it/apache_kafka_failover.rs",
+        "cli/tests/it/apache_kafka_txn.rs",
         "broker-lite/tests/it/kafka_tools.rs",
     ] {
         let text = std::fs::read_to_string(repo().join(file)).unwrap();
