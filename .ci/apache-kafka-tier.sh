@@ -2,8 +2,9 @@
 # The Apache Kafka tier: kctl against a real Kafka 4.x. Starts 3 brokers
 # with .ci/apache-kafka.sh (PLAINTEXT, SASL_SSL/SCRAM-SHA-512 and mTLS
 # listeners), runs cli/tests/it/apache_kafka.rs against them, then the
-# failover tests (which kill and restart a broker) alone, and stops the
-# cluster. Prints its wall time. Called by .ci/test.
+# failover tests (which kill and restart a broker) alone, then the
+# exactly-once tests (apache_kafka_txn.rs, which switch transaction.version)
+# alone, and stops the cluster. Prints its wall time. Called by .ci/test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -11,7 +12,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/kctl-apache-kafka.XXXXXX")
 trap 'bash .ci/apache-kafka.sh stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 # Build first, so the cluster is not kept waiting on the compiler.
 cargo test -p kctl --test it --no-run -q
-cargo build -q -p kctl-client --example produce
+cargo build -q -p kctl-client --example produce --example exactly_once
 cluster_started=$(date +%s)
 bash .ci/apache-kafka.sh start --brokers 3 --dir "$dir" --security
 echo "apache-kafka tier: 3 brokers up in $(($(date +%s) - cluster_started))s"
@@ -29,4 +30,7 @@ read_back=$(target/debug/kctl -b "$bootstrap" consume "$topic" --from-beginning 
 [ "$read_back" -eq 2100 ] || { echo "send modes: read $read_back records, sent 2100" >&2; exit 1; }
 echo "apache-kafka tier: the client's three send modes: 2100 of 2100 records read back"
 cargo test -p kctl --test it -q apache_kafka_failover:: -- --test-threads 1
+# Exactly-once at transaction.version 2 and 1: it changes a cluster-wide
+# feature, so it runs alone, last.
+cargo test -p kctl --test it -q apache_kafka_txn:: -- --test-threads 1
 echo "apache-kafka tier: done in $(($(date +%s) - started))s"

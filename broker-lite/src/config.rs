@@ -151,13 +151,29 @@ pub struct TxnDefaults {
     /// How often open transactions are checked against their timeout
     /// (`transaction.abort.timed.out.transaction.cleanup.interval.ms`).
     pub abort_timed_out_check_interval_ms: u64,
+    /// The `transaction.version` feature level this broker finalizes and
+    /// announces in ApiVersions v3+: 2 (Kafka 4.x's default for new
+    /// clusters) tells clients to use transactions v2 (KIP-890: an epoch
+    /// bump per transaction, partitions added by Produce v12), 1 keeps them
+    /// on v1. The coordinator serves both whatever this says, as Kafka does:
+    /// the request versions tell it which one a client speaks.
+    pub transaction_version: i16,
+    /// How long a transactional id with no open transaction is kept after
+    /// its last use (`transactional.id.expiration.ms`): older ones are
+    /// forgotten, as Kafka expires them.
+    pub transactional_id_expiration_ms: i64,
 }
+
+/// The `transaction.version` levels broker-lite can finalize.
+pub const TRANSACTION_VERSIONS: std::ops::RangeInclusive<i16> = 1..=2;
 
 impl Default for TxnDefaults {
     fn default() -> Self {
         Self {
             max_timeout_ms: 900_000,
             abort_timed_out_check_interval_ms: 10_000,
+            transaction_version: 2,
+            transactional_id_expiration_ms: 604_800_000,
         }
     }
 }
@@ -432,6 +448,16 @@ impl BrokerConfig {
             "transaction.max.timeout.ms" => self.txn.max_timeout_ms = parse_positive(key, value)?,
             "transaction.abort.timed.out.transaction.cleanup.interval.ms" => {
                 self.txn.abort_timed_out_check_interval_ms = parse_positive(key, value)?
+            }
+            "transaction.version" => {
+                let level: i16 = parse(key, value)?;
+                if !TRANSACTION_VERSIONS.contains(&level) {
+                    return Err(invalid("broker-lite finalizes transaction.version 1 or 2"));
+                }
+                self.txn.transaction_version = level;
+            }
+            "transactional.id.expiration.ms" => {
+                self.txn.transactional_id_expiration_ms = parse_positive(key, value)?
             }
             _ => return Ok(false),
         }
@@ -756,6 +782,18 @@ impl BrokerConfig {
                 self.txn.abort_timed_out_check_interval_ms.to_string(),
                 ConfigType::Int,
                 "How often open transactions are checked against their timeout.",
+            ),
+            (
+                "transaction.version",
+                self.txn.transaction_version.to_string(),
+                ConfigType::Int,
+                "The transaction.version feature level finalized: 1 or 2 (KIP-890).",
+            ),
+            (
+                "transactional.id.expiration.ms",
+                self.txn.transactional_id_expiration_ms.to_string(),
+                ConfigType::Long,
+                "How long an idle transactional id is kept.",
             ),
         ];
         rows.into_iter()

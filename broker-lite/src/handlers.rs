@@ -77,7 +77,9 @@ pub(crate) use describe_configs::source_code as config_source_code;
 
 /// Every API broker-lite serves, with the versions it accepts.
 pub(crate) static SUPPORTED: &[ApiSupport] = &[
-    ApiSupport::new(ApiKey::Produce, 3, 11),
+    // Produce v12 is the transactions-v2 form (KIP-890): a transactional
+    // batch adds its partition to the transaction. v13 names topics by id.
+    ApiSupport::new(ApiKey::Produce, 3, 12),
     ApiSupport::new(ApiKey::Fetch, 4, 12),
     ApiSupport::new(ApiKey::ListOffsets, 1, 7),
     ApiSupport::new(ApiKey::Metadata, 0, 12),
@@ -111,15 +113,16 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::ListGroups, 0, 5),
     ApiSupport::new(ApiKey::DeleteGroups, 0, 2),
     ApiSupport::new(ApiKey::OffsetDelete, 0, 0),
-    // Transactions v1 (see `txn`). AddPartitionsToTxn stops at v3: v4+ is
-    // the broker-to-broker batch form. EndTxn, AddOffsetsToTxn and
-    // TxnOffsetCommit stop at v3: v4 tells a client the broker may answer
-    // TRANSACTION_ABORTABLE (KIP-890), and v5 is transactions v2.
+    // Transactions v1 and v2 (see `txn`). AddPartitionsToTxn stops at v3:
+    // v4+ is the broker-to-broker batch form. AddOffsetsToTxn stops at v3:
+    // a transactions-v2 client does not send it. EndTxn and TxnOffsetCommit
+    // go to v5, transactions v2 (v4 only tells the broker the client
+    // understands TRANSACTION_ABORTABLE, which broker-lite never answers).
     // ListTransactions stops at v1: v2 filters ids by regular expression.
     ApiSupport::new(ApiKey::AddPartitionsToTxn, 0, 3),
     ApiSupport::new(ApiKey::AddOffsetsToTxn, 0, 3),
-    ApiSupport::new(ApiKey::EndTxn, 0, 3),
-    ApiSupport::new(ApiKey::TxnOffsetCommit, 0, 3),
+    ApiSupport::new(ApiKey::EndTxn, 0, 5),
+    ApiSupport::new(ApiKey::TxnOffsetCommit, 0, 5),
     ApiSupport::new(ApiKey::DescribeTransactions, 0, 0),
     ApiSupport::new(ApiKey::ListTransactions, 0, 1),
     ApiSupport::new(ApiKey::DescribeProducers, 0, 0),
@@ -179,7 +182,7 @@ pub(crate) async fn dispatch(
     if api_key == ApiKey::ApiVersions {
         // ApiVersions answers versions it does not support, so a client can
         // learn what it does (KIP-511).
-        return api_versions::handle(request, out);
+        return api_versions::handle(request, state.config.txn.transaction_version, out);
     }
     if !support(api_key).is_some_and(|s| s.supports(version)) {
         return Err(DispatchError::Unsupported { api_key, version });

@@ -8,11 +8,20 @@
 //! log they are persisted in, behind one `std::sync::Mutex`. Each change is
 //! logged (the whole new metadata, as Kafka writes a record to
 //! `__transaction_state`) before it is acknowledged. Kafka's protocol is
-//! followed (transactions v1): InitProducerId fences older epochs,
-//! AddPartitionsToTxn / AddOffsetsToTxn open the transaction, EndTxn logs
-//! PrepareCommit or PrepareAbort, then COMMIT or ABORT markers go to every
-//! partition of the transaction, committed offsets become visible, and
-//! CompleteCommit / CompleteAbort is logged.
+//! followed: InitProducerId fences older epochs, AddPartitionsToTxn /
+//! AddOffsetsToTxn open the transaction, EndTxn logs PrepareCommit or
+//! PrepareAbort, then COMMIT or ABORT markers go to every partition of the
+//! transaction, committed offsets become visible, and CompleteCommit /
+//! CompleteAbort is logged.
+//!
+//! Transactions v2 (KIP-890 part 2) are served beside v1, told apart by
+//! request version as Kafka does: a transactional Produce v12 adds its
+//! partition to the transaction (opening it if needed) and TxnOffsetCommit
+//! v5 its group, with no AddPartitionsToTxn / AddOffsetsToTxn; EndTxn v5
+//! bumps the epoch with the decision (a new producer id once the epoch is
+//! exhausted), writes the markers under the new epoch and answers it, so
+//! every transaction fences the ones before it. Which protocol clients
+//! pick is the broker's finalized `transaction.version` feature.
 //!
 //! broker-lite is its own only partition leader, so it writes the markers
 //! itself (no WriteTxnMarkers round trip) while holding the coordinator
@@ -35,8 +44,10 @@
 //! [`TxnCoordinator::run`] checks every
 //! `transaction.abort.timed.out.transaction.cleanup.interval.ms` for open
 //! transactions older than their `transaction.timeout.ms`, bumps their
-//! epoch (fencing the producer) and aborts them, and retries any
-//! transaction whose markers could not all be written.
+//! epoch (fencing the producer) and aborts them, retries any transaction
+//! whose markers could not all be written, and forgets transactional ids
+//! idle (no transaction open) for longer than
+//! `transactional.id.expiration.ms`, logging their removal.
 
 mod state;
 
@@ -50,7 +61,7 @@ use kctl_client::protocol::control::MarkerType;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-pub use state::{EndAction, PendingOffset, TxnError, TxnMetadata, TxnState};
+pub use state::{EndAction, PendingOffset, TxnError, TxnMetadata, TxnState, TxnVersion};
 
 use crate::config::BrokerConfig;
 use crate::framed_log::FramedLog;
@@ -75,6 +86,8 @@ type GroupOffsets = Vec<((String, i32), CommittedOffset)>;
 #[serde(rename_all = "snake_case")]
 enum Entry {
     Txn(TxnMetadata),
+    /// The id expired (`transactional.id.expiration.ms`) and is forgotten.
+    Expired(String),
 }
 
 #[derive(Debug)]
@@ -84,6 +97,7 @@ pub struct TxnCoordinator {
     sync_handle: Arc<File>,
     max_timeout_ms: i32,
     check_interval: Duration,
+    id_expiration_ms: i64,
 }
 
 #[derive(Debug)]
@@ -120,8 +134,15 @@ impl TxnCoordinator {
             );
         }
         let mut txns = BTreeMap::new();
-        for Entry::Txn(meta) in entries {
-            txns.insert(meta.transactional_id.clone(), meta);
+        for entry in entries {
+            match entry {
+                Entry::Txn(meta) => {
+                    txns.insert(meta.transactional_id.clone(), meta);
+                }
+                Entry::Expired(id) => {
+                    txns.remove(&id);
+                }
+            }
         }
         let live = txns.len() as u64;
         if replayed.entries >= COMPACT_MIN_ENTRIES && replayed.entries > 2 * live {
@@ -136,6 +157,7 @@ impl TxnCoordinator {
             flush: config.log.flush,
             max_timeout_ms: config.txn.max_timeout_ms,
             check_interval: Duration::from_millis(config.txn.abort_timed_out_check_interval_ms),
+            id_expiration_ms: config.txn.transactional_id_expiration_ms,
         })
     }
 
@@ -251,7 +273,7 @@ impl TxnCoordinator {
             .get_mut(id)
             .ok_or(TxnError::ProducerIdMapping(producer_id))?;
         meta.check_producer(producer_id, epoch)?;
-        if meta.add(partitions, group, now_ms())? {
+        if meta.add(partitions, group, TxnVersion::V1, now_ms())? {
             inner.persist(id)?;
             drop(inner);
             self.sync_if_required();
@@ -259,12 +281,16 @@ impl TxnCoordinator {
         Ok(())
     }
 
-    /// TxnOffsetCommit: offsets held until the transaction commits.
+    /// TxnOffsetCommit: offsets held until the transaction commits. Under
+    /// transactions v2 (`TxnVersion::V2`, TxnOffsetCommit v5) the group
+    /// joins the transaction here, opening it if needed; under v1 it must
+    /// have been added by AddOffsetsToTxn.
     pub(crate) fn add_offsets(
         &self,
         id: &str,
         producer_id: i64,
         epoch: i16,
+        version: TxnVersion,
         offsets: Vec<PendingOffset>,
     ) -> Result<(), TxnError> {
         let mut inner = lock(&self.inner);
@@ -273,6 +299,11 @@ impl TxnCoordinator {
             .get_mut(id)
             .ok_or(TxnError::ProducerIdMapping(producer_id))?;
         meta.check_producer(producer_id, epoch)?;
+        if version == TxnVersion::V2 {
+            for group in offsets.iter().map(|o| o.group.clone()).collect::<Vec<_>>() {
+                meta.add(&[], Some(&group), version, now_ms())?;
+            }
+        }
         if meta.state != TxnState::Ongoing
             || offsets.iter().any(|o| !meta.groups.contains(&o.group))
         {
@@ -295,7 +326,8 @@ impl TxnCoordinator {
         Ok(())
     }
 
-    /// EndTxn: commit or abort, markers included.
+    /// EndTxn: commit or abort, markers included. Returns the producer id
+    /// and epoch the client goes on with (new ones under transactions v2).
     pub(crate) fn end(
         &self,
         broker: &BrokerState,
@@ -303,15 +335,26 @@ impl TxnCoordinator {
         producer_id: i64,
         epoch: i16,
         commit: bool,
-    ) -> Result<(), TxnError> {
+        version: TxnVersion,
+    ) -> Result<(i64, i16), TxnError> {
         let mut inner = lock(&self.inner);
         let meta = inner
             .txns
             .get_mut(id)
             .ok_or(TxnError::ProducerIdMapping(producer_id))?;
-        meta.check_producer(producer_id, epoch)?;
-        if meta.end(commit, now_ms())? == EndAction::AlreadyDone {
-            return Ok(());
+        let action = match version {
+            TxnVersion::V1 => {
+                meta.check_producer(producer_id, epoch)?;
+                meta.end(commit, now_ms())?
+            }
+            TxnVersion::V2 => meta.end_v2(producer_id, epoch, commit, now_ms(), || {
+                broker
+                    .new_producer_id()
+                    .map_err(|e| TxnError::Storage(e.to_string()))
+            })?,
+        };
+        if action == EndAction::AlreadyDone {
+            return Ok(meta.identity_after_completion());
         }
         inner.persist(id)?;
         // The decision is durable: like Kafka, answer success even if a
@@ -322,24 +365,31 @@ impl TxnCoordinator {
                 "transaction decided but not complete: {e}"
             );
         }
+        let identity = inner
+            .txns
+            .get(id)
+            .map_or((producer_id, epoch), TxnMetadata::identity_after_completion);
         drop(inner);
         self.sync_if_required();
-        Ok(())
+        Ok(identity)
     }
 
     /// Runs `append` (a transactional Produce to one partition) if the
     /// producer's transaction is open and includes the partition; under
-    /// the coordinator lock, so no marker can be written in between.
+    /// the coordinator lock, so no marker can be written in between. With
+    /// `add_partition` (Produce v12, transactions v2) a partition not yet
+    /// in the transaction is added first, opening it if none is.
     pub(crate) fn verify_and_append<T>(
         &self,
         id: &str,
         producer_id: i64,
         epoch: i16,
         partition: &(String, i32),
+        add_partition: bool,
         append: impl FnOnce() -> T,
     ) -> Result<T, (ErrorCode, String)> {
-        let inner = lock(&self.inner);
-        let Some(meta) = inner.txns.get(id) else {
+        let mut inner = lock(&self.inner);
+        let Some(meta) = inner.txns.get_mut(id) else {
             return Err((
                 ErrorCode::InvalidProducerIdMapping,
                 format!("unknown transactional id {id}"),
@@ -352,6 +402,32 @@ impl TxnCoordinator {
             };
             return Err((code, e.to_string()));
         }
+        if add_partition
+            && !(meta.state == TxnState::Ongoing && meta.partitions.contains(partition))
+        {
+            let added = meta.add(
+                std::slice::from_ref(partition),
+                None,
+                TxnVersion::V2,
+                now_ms(),
+            );
+            let persisted = match added {
+                Ok(_) => inner.persist(id),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = persisted {
+                // Markers of the last transaction are still being written:
+                // retriable, as Kafka answers a Produce that must wait.
+                let code = match e {
+                    TxnError::Concurrent => ErrorCode::NotEnoughReplicas,
+                    TxnError::Storage(_) => ErrorCode::NotEnoughReplicas,
+                    _ => ErrorCode::InvalidTxnState,
+                };
+                return Err((code, e.to_string()));
+            }
+            self.sync_if_required();
+            return Ok(append());
+        }
         if meta.state != TxnState::Ongoing || !meta.partitions.contains(partition) {
             return Err((
                 ErrorCode::InvalidTxnState,
@@ -362,6 +438,20 @@ impl TxnCoordinator {
             ));
         }
         Ok(append())
+    }
+
+    /// The partitions of `group` with a transactional offset commit not yet
+    /// decided (an open or ending transaction holds it): OffsetFetch with
+    /// `require_stable` answers UNSTABLE_OFFSET_COMMIT for them (KIP-447).
+    pub(crate) fn pending_offsets_of(&self, group: &str) -> Vec<(String, i32)> {
+        lock(&self.inner)
+            .txns
+            .values()
+            .filter(|m| m.state == TxnState::Ongoing || m.state.is_prepare())
+            .flat_map(|m| &m.pending_offsets)
+            .filter(|p| p.group == group)
+            .map(|p| (p.topic.clone(), p.partition))
+            .collect()
     }
 
     pub(crate) fn describe(&self, id: &str) -> Option<TxnDescription> {
@@ -422,9 +512,41 @@ impl TxnCoordinator {
                 tracing::error!(transactional_id = %id, "cannot complete the transaction yet: {e}");
             }
         }
+        self.expire_idle(&mut inner, now);
         drop(inner);
         self.sync_if_required();
         aborted
+    }
+
+    /// Forgets ids with no open transaction unused for longer than
+    /// `transactional.id.expiration.ms` (Kafka's
+    /// `removeExpiredTransactionalIds`); a producer that comes back later
+    /// starts over with a new producer id. Returns how many went.
+    fn expire_idle(&self, inner: &mut Inner, now: i64) -> usize {
+        let expired: Vec<String> = inner
+            .txns
+            .values()
+            .filter(|m| {
+                matches!(
+                    m.state,
+                    TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort
+                ) && now.saturating_sub(m.last_update_ms) > self.id_expiration_ms
+            })
+            .map(|m| m.transactional_id.clone())
+            .collect();
+        for id in &expired {
+            if let Err(e) = inner
+                .store
+                .append(&[Entry::Expired(id.clone())])
+                .map_err(|e| TxnError::Storage(e.to_string()))
+            {
+                tracing::error!(transactional_id = %id, "cannot log the expiry: {e}");
+                continue;
+            }
+            tracing::info!(transactional_id = %id, "transactional id expired");
+            inner.txns.remove(id);
+        }
+        expired.len()
     }
 
     /// fsyncs the log (periodic flush, shutdown). Blocking.
@@ -572,7 +694,7 @@ mod tests {
         let partition = state.topic("t").unwrap().partition(0).unwrap();
         state
             .txns
-            .verify_and_append("tx", pid, epoch, &tp, || {
+            .verify_and_append("tx", pid, epoch, &tp, false, || {
                 partition.with_log(|log| log.append(&mut batch, 0, now_ms()))
             })
             .unwrap()
@@ -599,6 +721,61 @@ mod tests {
         assert_eq!(
             partition.with_log(|log| (log.last_stable_offset(), log.log_end_offset())),
             Some((2, 2))
+        );
+    }
+
+    #[test]
+    fn idle_transactional_ids_expire_and_stay_forgotten_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = BrokerConfig::default();
+        config.data_dir = dir.path().into();
+        config.txn.transactional_id_expiration_ms = 1_000;
+        let state = open(&config);
+        state
+            .txns
+            .init_producer_id(&state, "idle", 60_000, None)
+            .unwrap();
+        let (pid, epoch) = state
+            .txns
+            .init_producer_id(&state, "busy", 60_000, None)
+            .unwrap();
+        state
+            .create_topic(
+                NewTopic {
+                    name: "t".into(),
+                    partitions: 1,
+                    replication_factor: 1,
+                    configs: BTreeMap::new(),
+                },
+                false,
+            )
+            .unwrap();
+        state
+            .txns
+            .add("busy", pid, epoch, &[("t".to_owned(), 0)], None)
+            .unwrap();
+        // Not yet idle long enough: nothing goes.
+        {
+            let mut inner = lock(&state.txns.inner);
+            assert_eq!(state.txns.expire_idle(&mut inner, now_ms()), 0);
+        }
+        // Later: the idle id goes; the one with an open transaction stays
+        // (its timeout, not expiry, ends it).
+        {
+            let mut inner = lock(&state.txns.inner);
+            assert_eq!(state.txns.expire_idle(&mut inner, now_ms() + 5_000), 1);
+        }
+        assert!(state.txns.describe("idle").is_none());
+        assert!(state.txns.describe("busy").is_some());
+        drop(state);
+        let state = open(&config);
+        assert!(
+            state.txns.describe("idle").is_none(),
+            "the expiry is logged"
+        );
+        assert_eq!(
+            state.txns.describe("busy").unwrap().state,
+            TxnState::Ongoing
         );
     }
 }

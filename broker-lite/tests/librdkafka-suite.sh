@@ -134,6 +134,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# $KAFKA_PATH for the suite: bin/ holds the stand-ins for kafka-topics.sh
+# and kafka-run-class.sh, libs/ Kafka's client jars from Maven Central
+# (.ci/apache-kafka.sh classpath), against which the suite's `make java`
+# compiles its Java helpers (0098_consumer_txn's TransactionProducerCli).
+mkdir -p "$work/kafka-path"
+ln -s "$here/kafka-path/bin" "$work/kafka-path/bin"
+if kafka_libs=$(bash "$root/.ci/apache-kafka.sh" classpath 2>/dev/null); then
+  ln -s "$kafka_libs" "$work/kafka-path/libs"
+else
+  say "no Kafka client jars (bash .ci/apache-kafka.sh install): 0098_consumer_txn will fail"
+fi
+
 # Starts broker-lite on a free port over a fresh data dir; sets $bootstrap.
 start_broker() {
   local name=$1 auto_create=$2
@@ -172,7 +184,7 @@ run_number() {
     env -u CI LD_LIBRARY_PATH="../src:../src-cpp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
       RDKAFKA_TEST_CONF="$work/$scenario/test.conf" TEST_KAFKA_VERSION=4.1.0 \
       TESTS="$number" TEST_SCENARIO="$scenario" \
-      KAFKA_PATH="$here/kafka-path" BROKERS="$(cat "$work/$scenario/bootstrap")" \
+      KAFKA_PATH="$work/kafka-path" BROKERS="$(cat "$work/$scenario/bootstrap")" \
       timeout --kill-after=10 "$timeout_s" ./test-runner -p1 -K -L $quick \
       >"$work/$scenario/$number.log" 2>&1
   ) 2>/dev/null || true

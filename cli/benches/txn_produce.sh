@@ -8,6 +8,8 @@
 #
 #   bash cli/benches/txn_produce.sh [records=20000] [rounds=3] [profile=release]
 #
+# TRANSACTION_VERSION=1 runs broker-lite at transaction.version=1 (the
+# transactions-v1 protocol); the default is broker-lite's, 2.
 # profile=debug reuses a debug build (target/debug) instead of building a
 # release one; absolute numbers are then lower, the ratios less so.
 set -euo pipefail
@@ -24,8 +26,9 @@ else
 fi
 kctl="$root/target/$profile/kctl"
 
+echo "transaction.version=${TRANSACTION_VERSION:-2}" >"$work/server.properties"
 start_broker() {
-  "$kctl" broker start --data-dir "$1" --listen 127.0.0.1:0 2>"$work/broker.log" &
+  "$kctl" broker start --data-dir "$1" --listen 127.0.0.1:0 --config "$work/server.properties" 2>"$work/broker.log" &
   broker_pid=$!
   until grep -q "bootstrap server" "$work/broker.log"; do
     kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.log" >&2; exit 1; }
@@ -67,11 +70,11 @@ for round in $(seq "$rounds"); do
   kill "$broker_pid"; wait "$broker_pid" || true
 done
 
-python3 - "$work/results" "$records" "$profile" <<'PY'
+python3 - "$work/results" "$records" "$profile" "${TRANSACTION_VERSION:-2}" <<'PY'
 import statistics, sys
 rows = [dict(kv.split("=") for kv in l.split()) for l in open(sys.argv[1])]
 med = {m: statistics.median(float(r[m]) for r in rows) for m in ("plain", "1", "100", "10000")}
-print(f"median of {len(rows)} rounds, {int(sys.argv[2]):,} x 100 B, acks=all, idempotent, {sys.argv[3]} build:")
+print(f"median of {len(rows)} rounds, {int(sys.argv[2]):,} x 100 B, acks=all, idempotent, {sys.argv[3]} build, transaction.version={sys.argv[4]}:")
 for m, label in (("plain", "no transactions"), ("10000", "10,000 / txn"), ("100", "100 / txn"), ("1", "1 / txn")):
     print(f"  {label:16}: {med[m]:>10,.0f} records/s  ({med[m] / med['plain']:.3f}x plain)")
 PY

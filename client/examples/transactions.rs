@@ -13,6 +13,10 @@
 //!
 //! It stops after `KCTL_EOS_IDLE_MS` (default 5000) milliseconds with
 //! partitions assigned but no input, and prints how many records it moved.
+//! `KCTL_EOS_SESSION_TIMEOUT_MS` sets the consumer's `session.timeout.ms`
+//! (default 45000): a killed instance keeps its partitions in the group
+//! until its session times out, so a restart after a crash waits that long
+//! for them.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -37,8 +41,13 @@ async fn main() -> kctl_client::Result<()> {
             .unwrap_or(5000),
     );
 
+    let session_timeout_ms = std::env::var("KCTL_EOS_SESSION_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(45_000);
     let consumer = Consumer::builder([bootstrap.clone()])
         .group_id(group)
+        .session_timeout_ms(session_timeout_ms)
         .auto_offset_reset(OffsetReset::Earliest)
         // Offsets are committed by the producer's transactions only.
         .enable_auto_commit(false)

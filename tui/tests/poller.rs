@@ -159,3 +159,78 @@ async fn snapshots_are_filled_fail_while_the_broker_is_gone_and_resume() {
     drop(handle);
     second.shutdown().await.unwrap();
 }
+
+/// With `--read-committed` the dashboard measures partitions (and so a
+/// group's lag) to the last stable offset: an open transaction's records
+/// are not yet readable by a read_committed consumer.
+#[tokio::test]
+async fn read_committed_snapshots_end_partitions_at_the_last_stable_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = broker(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let bootstrap = running.bootstrap();
+    let admin = Admin::connect(ClientConfig::new([bootstrap.clone()]), admin_config())
+        .await
+        .unwrap();
+    let created = admin
+        .create_topics(
+            &[NewTopic::new("ledger").partitions(1)],
+            CreateTopicsOptions::default(),
+        )
+        .await
+        .unwrap();
+    created[0].result.as_ref().expect("ledger created");
+    let plain = Producer::builder([bootstrap.clone()])
+        .build()
+        .await
+        .unwrap();
+    for value in ["a", "b"] {
+        plain
+            .send_and_wait(Record::new("ledger").value(value.as_bytes()))
+            .await
+            .unwrap();
+    }
+    plain.close().await;
+    admin
+        .alter_group_offsets("audit", &[(TopicPartition::new("ledger", 0), 2)])
+        .await
+        .unwrap();
+    let transactional = Producer::builder([bootstrap.clone()])
+        .transactional_id("ledger-tx")
+        .build()
+        .await
+        .unwrap();
+    transactional.init_transactions().await.unwrap();
+    transactional.begin_transaction().unwrap();
+    for value in ["c", "d", "e"] {
+        transactional
+            .send_and_wait(Record::new("ledger").value(value.as_bytes()))
+            .await
+            .unwrap();
+    }
+    let end_of = |snapshot: &Snapshot| {
+        snapshot
+            .topics
+            .iter()
+            .find(|t| t.name == "ledger")
+            .map(|t| t.partitions[0].log_end_offset)
+    };
+    let committed = poller::poll_once(&admin, IsolationLevel::ReadCommitted)
+        .await
+        .unwrap();
+    assert_eq!(
+        end_of(&committed),
+        Some(Some(2)),
+        "the open transaction starts at 2"
+    );
+    let uncommitted = poller::poll_once(&admin, IsolationLevel::ReadUncommitted)
+        .await
+        .unwrap();
+    assert_eq!(end_of(&uncommitted), Some(Some(5)));
+    transactional.commit_transaction().await.unwrap();
+    let after = poller::poll_once(&admin, IsolationLevel::ReadCommitted)
+        .await
+        .unwrap();
+    assert_eq!(end_of(&after), Some(Some(6)), "past the commit marker");
+    transactional.close().await;
+    running.shutdown().await.unwrap();
+}

@@ -6,7 +6,9 @@
 //! `ApiVersionsRequest.getErrorResponse`). The response header is always v0.
 //!
 //! From v3 the answer carries features: `transaction.version` is finalized
-//! at 1, so clients use transactions v1.
+//! at the broker's `transaction.version` (2 by default, as Kafka 4.x
+//! formats new clusters; 1 on request), which is how clients choose
+//! between transactions v1 and v2.
 
 use bytes::BytesMut;
 use kctl_client::protocol::api::ApiKey;
@@ -18,18 +20,20 @@ use kctl_client::protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
 use kctl_client::protocol::{Encodable, ErrorCode};
 
 use super::{DispatchError, SUPPORTED, str_bytes, support};
+use crate::config::TRANSACTION_VERSIONS;
 
 /// The feature clients read to choose transactions v1 or v2 (KIP-890).
 const TRANSACTION_VERSION: &str = "transaction.version";
-/// broker-lite serves transactions v1: level 1 is Kafka's TV_1 (v1
-/// protocol, as Kafka 3.x and 4.x clusters without KIP-890 part 2); level
-/// 2 would tell clients to bump the epoch per transaction and add
-/// partitions implicitly, which this broker does not do.
-const FINALIZED_TRANSACTION_VERSION: i16 = 1;
 /// Features never change on a running broker-lite.
 const FEATURES_EPOCH: i64 = 0;
 
-pub(super) fn handle(request: RequestFrame, out: &mut BytesMut) -> Result<(), DispatchError> {
+/// `finalized_transaction_version` is the broker's `transaction.version`
+/// (1: Kafka's TV_1; 2: TV_2, KIP-890 part 2).
+pub(super) fn handle(
+    request: RequestFrame,
+    finalized_transaction_version: i16,
+    out: &mut BytesMut,
+) -> Result<(), DispatchError> {
     let version = request.version();
     let correlation_id = request.header.correlation_id;
     let ours = support(ApiKey::ApiVersions).map_or((0, 0), |s| (s.min_version, s.max_version));
@@ -58,13 +62,13 @@ pub(super) fn handle(request: RequestFrame, out: &mut BytesMut) -> Result<(), Di
             SupportedFeatureKey::default()
                 .with_name(str_bytes(TRANSACTION_VERSION))
                 .with_min_version(0)
-                .with_max_version(FINALIZED_TRANSACTION_VERSION),
+                .with_max_version(*TRANSACTION_VERSIONS.end()),
         ])
         .with_finalized_features(vec![
             FinalizedFeatureKey::default()
                 .with_name(str_bytes(TRANSACTION_VERSION))
-                .with_min_version_level(FINALIZED_TRANSACTION_VERSION)
-                .with_max_version_level(FINALIZED_TRANSACTION_VERSION),
+                .with_min_version_level(finalized_transaction_version)
+                .with_max_version_level(finalized_transaction_version),
         ])
         .with_finalized_features_epoch(FEATURES_EPOCH);
     encode(out, version, correlation_id, &response)

@@ -1,13 +1,17 @@
 //! OffsetFetch: v1–9; v8+ asks for several groups at once. No topics (null)
 //! means every partition the group has committed; a partition without a
-//! commit answers offset -1 and empty metadata. `require_stable` (v7+)
-//! needs nothing: without transactions no commit is ever pending.
+//! commit answers offset -1 and empty metadata. With `require_stable`
+//! (v7+, KIP-447) a partition whose offset an undecided transaction holds
+//! (TxnOffsetCommit before EndTxn) answers UNSTABLE_OFFSET_COMMIT, which
+//! the consumer retries, so it never starts from an offset about to move.
 
 use kctl_client::protocol::messages::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions,
     OffsetFetchResponseTopic, OffsetFetchResponseTopics,
 };
 use kctl_client::protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, TopicName};
+
+use kctl_client::protocol::ErrorCode;
 
 use super::str_bytes;
 use crate::group::TopicOffsets;
@@ -18,6 +22,14 @@ pub(super) fn handle(
     request: OffsetFetchRequest,
     version: i16,
 ) -> OffsetFetchResponse {
+    let require_stable = request.require_stable;
+    let unstable = |group: &str| -> Vec<(String, i32)> {
+        if require_stable {
+            state.txns.pending_offsets_of(group)
+        } else {
+            Vec::new()
+        }
+    };
     if version >= 8 {
         let groups = request
             .groups
@@ -32,9 +44,10 @@ pub(super) fn handle(
                 let found = state
                     .groups
                     .committed(group.group_id.0.as_str(), topics.as_deref());
+                let pending = unstable(group.group_id.0.as_str());
                 OffsetFetchResponseGroup::default()
                     .with_group_id(group.group_id)
-                    .with_topics(found.into_iter().map(topic_v8).collect())
+                    .with_topics(found.into_iter().map(|t| topic_v8(t, &pending)).collect())
             })
             .collect();
         return OffsetFetchResponse::default().with_groups(groups);
@@ -48,52 +61,71 @@ pub(super) fn handle(
     let found = state
         .groups
         .committed(request.group_id.0.as_str(), topics.as_deref());
+    let pending = unstable(request.group_id.0.as_str());
     let topics = found
         .into_iter()
         .map(|(name, partitions)| {
+            let partitions = partitions
+                .into_iter()
+                .map(|(index, committed)| {
+                    let (offset, epoch, metadata, error) =
+                        fields(committed, &pending, &name, index);
+                    OffsetFetchResponsePartition::default()
+                        .with_partition_index(index)
+                        .with_committed_offset(offset)
+                        .with_committed_leader_epoch(if version >= 5 { epoch } else { -1 })
+                        .with_metadata(Some(str_bytes(metadata)))
+                        .with_error_code(error)
+                })
+                .collect();
             OffsetFetchResponseTopic::default()
                 .with_name(TopicName(str_bytes(name)))
-                .with_partitions(
-                    partitions
-                        .into_iter()
-                        .map(|(index, committed)| {
-                            let (offset, epoch, metadata) = fields(committed);
-                            OffsetFetchResponsePartition::default()
-                                .with_partition_index(index)
-                                .with_committed_offset(offset)
-                                .with_committed_leader_epoch(if version >= 5 { epoch } else { -1 })
-                                .with_metadata(Some(str_bytes(metadata)))
-                        })
-                        .collect(),
-                )
+                .with_partitions(partitions)
         })
         .collect();
     OffsetFetchResponse::default().with_topics(topics)
 }
 
-fn topic_v8((name, partitions): TopicOffsets) -> OffsetFetchResponseTopics {
+fn topic_v8(
+    (name, partitions): TopicOffsets,
+    pending: &[(String, i32)],
+) -> OffsetFetchResponseTopics {
+    let partitions = partitions
+        .into_iter()
+        .map(|(index, committed)| {
+            let (offset, epoch, metadata, error) = fields(committed, pending, &name, index);
+            OffsetFetchResponsePartitions::default()
+                .with_partition_index(index)
+                .with_committed_offset(offset)
+                .with_committed_leader_epoch(epoch)
+                .with_metadata(Some(str_bytes(metadata)))
+                .with_error_code(error)
+        })
+        .collect();
     OffsetFetchResponseTopics::default()
         .with_name(TopicName(str_bytes(name)))
-        .with_partitions(
-            partitions
-                .into_iter()
-                .map(|(index, committed)| {
-                    let (offset, epoch, metadata) = fields(committed);
-                    OffsetFetchResponsePartitions::default()
-                        .with_partition_index(index)
-                        .with_committed_offset(offset)
-                        .with_committed_leader_epoch(epoch)
-                        .with_metadata(Some(str_bytes(metadata)))
-                })
-                .collect(),
-        )
+        .with_partitions(partitions)
 }
 
 /// Kafka stores a null commit metadata as "", and answers -1 with "" for a
-/// partition without a commit.
-fn fields(committed: Option<crate::group::CommittedOffset>) -> (i64, i32, String) {
+/// partition without a commit, or with UNSTABLE_OFFSET_COMMIT for one in
+/// `pending` (Kafka's answer hides the offset too).
+fn fields(
+    committed: Option<crate::group::CommittedOffset>,
+    pending: &[(String, i32)],
+    topic: &str,
+    partition: i32,
+) -> (i64, i32, String, i16) {
+    if pending.iter().any(|(t, p)| t == topic && *p == partition) {
+        return (
+            -1,
+            -1,
+            String::new(),
+            ErrorCode::UnstableOffsetCommit.code(),
+        );
+    }
     match committed {
-        Some(c) => (c.offset, c.leader_epoch, c.metadata.unwrap_or_default()),
-        None => (-1, -1, String::new()),
+        Some(c) => (c.offset, c.leader_epoch, c.metadata.unwrap_or_default(), 0),
+        None => (-1, -1, String::new(), 0),
     }
 }

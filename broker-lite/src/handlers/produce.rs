@@ -1,4 +1,4 @@
-//! Produce: v3–11, acks 0, 1 and all.
+//! Produce: v3–12, acks 0, 1 and all.
 //!
 //! Each partition carries exactly one RecordBatch v2. It is checked by its
 //! header alone — magic, length, CRC-32C, record count against
@@ -9,7 +9,8 @@
 //! on compacted topics, to refuse keyless records as Kafka does.
 //! A transactional batch is accepted only from the current epoch of its
 //! transactional id, into a partition added to its ongoing transaction
-//! (what Kafka 3.6+ verifies, KIP-890 part 1); anything else is
+//! (what Kafka 3.6+ verifies, KIP-890 part 1) — from v12 (transactions v2,
+//! KIP-890 part 2) the batch adds its partition itself; anything else is
 //! INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH or
 //! INVALID_PRODUCER_ID_MAPPING. With one
 //! broker, acks=all is satisfied by the leader's own append; with
@@ -36,6 +37,9 @@ use crate::state::{BrokerState, now_ms};
 
 /// zstd batches need Produce v7+ (KIP-110).
 const ZSTD_MIN_PRODUCE_VERSION: i16 = 7;
+/// From this version a transactional batch adds its partition to the
+/// transaction (transactions v2, Kafka's `addPartition` verification).
+const TRANSACTIONS_V2_PRODUCE_VERSION: i16 = 12;
 
 pub(super) async fn handle(
     state: &Arc<BrokerState>,
@@ -241,6 +245,7 @@ fn append(
             header.producer_id,
             header.producer_epoch,
             &(topic.to_owned(), index),
+            version >= TRANSACTIONS_V2_PRODUCE_VERSION,
             write,
         )?,
         None => write(),

@@ -1,7 +1,8 @@
-//! TxnOffsetCommit: v0–3. Offsets committed inside a transaction: checked
+//! TxnOffsetCommit: v0–5. Offsets committed inside a transaction: checked
 //! against the group (v3 carries the member, KIP-447) and held by the
 //! transaction coordinator until the transaction commits; an abort drops
-//! them.
+//! them. v5 is transactions v2 (KIP-890): the group joins the transaction
+//! here, with no AddOffsetsToTxn before.
 
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::messages::txn_offset_commit_response::{
@@ -10,10 +11,12 @@ use kctl_client::protocol::messages::txn_offset_commit_response::{
 use kctl_client::protocol::messages::{TxnOffsetCommitRequest, TxnOffsetCommitResponse};
 
 use crate::state::{BrokerState, now_ms};
-use crate::txn::PendingOffset;
+use crate::txn::{PendingOffset, TxnVersion};
 
 /// PRODUCER_FENCED replaces INVALID_PRODUCER_EPOCH from v3 (KIP-588).
 const PRODUCER_FENCED_MIN_VERSION: i16 = 3;
+/// The first TxnOffsetCommit of transactions v2.
+const TRANSACTIONS_V2_MIN_VERSION: i16 = 5;
 
 pub(super) fn handle(
     state: &BrokerState,
@@ -57,7 +60,17 @@ pub(super) fn handle(
         .and_then(|()| {
             state
                 .txns
-                .add_offsets(id, request.producer_id.0, request.producer_epoch, offsets)
+                .add_offsets(
+                    id,
+                    request.producer_id.0,
+                    request.producer_epoch,
+                    if version >= TRANSACTIONS_V2_MIN_VERSION {
+                        TxnVersion::V2
+                    } else {
+                        TxnVersion::V1
+                    },
+                    offsets,
+                )
                 .map_err(|e| {
                     tracing::debug!(transactional_id = id, group, "TxnOffsetCommit refused: {e}");
                     e.code(version, PRODUCER_FENCED_MIN_VERSION).code()

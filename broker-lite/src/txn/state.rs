@@ -54,6 +54,21 @@ impl TxnState {
     }
 }
 
+/// The transaction protocol a client speaks for one transaction, known from
+/// its request versions as Kafka's `clientTransactionVersion` is: EndTxn v5,
+/// TxnOffsetCommit v5 and Produce v12 are transactions v2 (KIP-890 part 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum TxnVersion {
+    /// The epoch changes only on InitProducerId and fencing; partitions and
+    /// groups are added by AddPartitionsToTxn and AddOffsetsToTxn.
+    #[default]
+    V1,
+    /// Every EndTxn bumps the epoch (a new producer id once it is
+    /// exhausted) and answers the new one; Produce and TxnOffsetCommit add
+    /// their partition or group to the transaction themselves.
+    V2,
+}
+
 /// A transactional offset commit, applied to the group when the
 /// transaction commits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +101,21 @@ pub struct TxnMetadata {
     /// When the open transaction began (-1 when none is open).
     pub start_ms: i64,
     pub last_update_ms: i64,
+    /// The protocol of the open (or last) transaction.
+    #[serde(default)]
+    pub transaction_version: TxnVersion,
+    /// The producer id the id moves to when this transaction completes: a
+    /// transactions-v2 end that exhausted the epoch (-1: none).
+    #[serde(default = "no_producer_id")]
+    pub next_producer_id: i64,
+    /// The producer id before the last such move, so a retried EndTxn of
+    /// the old id is recognised (-1: none).
+    #[serde(default = "no_producer_id")]
+    pub previous_producer_id: i64,
+}
+
+fn no_producer_id() -> i64 {
+    -1
 }
 
 /// Why a transactional request was refused; each is one Kafka error.
@@ -145,6 +175,19 @@ impl TxnMetadata {
             pending_offsets: Vec::new(),
             start_ms: -1,
             last_update_ms: now_ms,
+            transaction_version: TxnVersion::V1,
+            next_producer_id: -1,
+            previous_producer_id: -1,
+        }
+    }
+
+    /// The producer id and epoch the client continues with once the
+    /// transaction being ended is complete (EndTxn v5's answer).
+    pub fn identity_after_completion(&self) -> (i64, i16) {
+        if self.next_producer_id >= 0 {
+            (self.next_producer_id, 0)
+        } else {
+            (self.producer_id, self.producer_epoch)
         }
     }
 
@@ -210,6 +253,7 @@ impl TxnMetadata {
         &mut self,
         partitions: &[(String, i32)],
         group: Option<&str>,
+        version: TxnVersion,
         now_ms: i64,
     ) -> Result<bool, TxnError> {
         let mut changed = false;
@@ -225,6 +269,7 @@ impl TxnMetadata {
                 self.state = TxnState::Ongoing;
                 self.clear_transaction();
                 self.start_ms = now_ms;
+                self.transaction_version = version;
                 changed = true;
             }
         }
@@ -267,6 +312,82 @@ impl TxnMetadata {
         }
     }
 
+    /// EndTxn v5 (transactions v2, Kafka's `endTransaction` with
+    /// `supportsEpochBump`): the epoch is bumped with the decision, so the
+    /// markers carry the new epoch and the client continues with it. A
+    /// retry is recognised by the epoch before the bump (or, after an
+    /// exhausted epoch moved the id to a new producer id, by the old id at
+    /// the last epoch); any other epoch is fenced. An abort with nothing
+    /// open still bumps the epoch, which is how a client whose record
+    /// failed before reaching a broker restarts its sequences.
+    pub fn end_v2(
+        &mut self,
+        producer_id: i64,
+        epoch: i16,
+        commit: bool,
+        now_ms: i64,
+        new_producer_id: impl FnOnce() -> Result<i64, TxnError>,
+    ) -> Result<EndAction, TxnError> {
+        let retry_on_bump = producer_id == self.producer_id
+            && self.last_producer_epoch >= 0
+            && epoch == self.last_producer_epoch;
+        let retry_on_overflow = self.previous_producer_id >= 0
+            && producer_id == self.previous_producer_id
+            && epoch == i16::MAX - 1
+            && self.producer_epoch == 0;
+        if producer_id != self.producer_id && !retry_on_overflow {
+            return Err(TxnError::ProducerIdMapping(producer_id));
+        }
+        let current = epoch == self.producer_epoch && producer_id == self.producer_id;
+        let valid = match self.state {
+            TxnState::Ongoing | TxnState::Empty | TxnState::Dead => current,
+            TxnState::PrepareCommit | TxnState::PrepareAbort => retry_on_bump,
+            TxnState::CompleteCommit | TxnState::CompleteAbort => {
+                retry_on_bump || retry_on_overflow || (current && !commit)
+            }
+        };
+        if !valid {
+            return Err(TxnError::Fenced {
+                epoch,
+                current_epoch: self.producer_epoch,
+            });
+        }
+        let retry = retry_on_bump || retry_on_overflow;
+        match (self.state, commit) {
+            (TxnState::CompleteCommit, true) | (TxnState::CompleteAbort, false) if retry => {
+                return Ok(EndAction::AlreadyDone);
+            }
+            (TxnState::PrepareCommit, true) | (TxnState::PrepareAbort, false) => {
+                return Err(TxnError::Concurrent);
+            }
+            (TxnState::Ongoing, _) => {}
+            (TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort, false) => {
+                // Nothing to mark: an abort that only bumps the epoch.
+                self.clear_transaction();
+            }
+            (state, _) => {
+                return Err(TxnError::InvalidState(format!(
+                    "cannot {} a transaction in state {}",
+                    if commit { "commit" } else { "abort" },
+                    state.name()
+                )));
+            }
+        }
+        if epoch_exhausted(self.producer_epoch) {
+            self.next_producer_id = new_producer_id()?;
+        }
+        self.last_producer_epoch = self.producer_epoch;
+        self.producer_epoch = self.producer_epoch.saturating_add(1);
+        self.transaction_version = TxnVersion::V2;
+        self.state = if commit {
+            TxnState::PrepareCommit
+        } else {
+            TxnState::PrepareAbort
+        };
+        self.last_update_ms = now_ms;
+        Ok(EndAction::WriteMarkers)
+    }
+
     /// The abort of a transaction that ran past its timeout or whose id
     /// was re-initialised: the epoch is bumped first, so the producer that
     /// opened it is fenced (Kafka's `prepareFenceProducerEpoch`).
@@ -275,6 +396,9 @@ impl TxnMetadata {
         if !epoch_exhausted(self.producer_epoch) {
             self.producer_epoch += 1;
         }
+        // The fenced epoch is no retry of anything (Kafka clears
+        // `lastProducerEpoch` on a fence as well).
+        self.last_producer_epoch = -1;
         self.state = TxnState::PrepareAbort;
         self.last_update_ms = now_ms;
     }
@@ -286,6 +410,15 @@ impl TxnMetadata {
             TxnState::PrepareAbort => TxnState::CompleteAbort,
             other => other,
         };
+        if self.next_producer_id >= 0 {
+            // A transactions-v2 end exhausted the epoch: the markers went
+            // out under the old id; the client continues with the new one.
+            self.previous_producer_id = self.producer_id;
+            self.producer_id = self.next_producer_id;
+            self.producer_epoch = 0;
+            self.last_producer_epoch = -1;
+            self.next_producer_id = -1;
+        }
         self.clear_transaction();
         self.last_update_ms = now_ms;
     }
@@ -324,14 +457,17 @@ mod tests {
     fn a_transaction_goes_ongoing_prepare_complete() {
         let mut m = TxnMetadata::new("tx", 7, 60_000, 0);
         m.check_producer(7, 0).unwrap();
-        assert!(m.add(&[tp(0), tp(1)], None, 10).unwrap());
+        assert!(m.add(&[tp(0), tp(1)], None, TxnVersion::V1, 10).unwrap());
         assert_eq!((m.state, m.start_ms), (TxnState::Ongoing, 10));
         // The same partitions again change nothing.
-        assert!(!m.add(&[tp(1)], None, 11).unwrap());
-        assert!(m.add(&[], Some("g"), 12).unwrap());
+        assert!(!m.add(&[tp(1)], None, TxnVersion::V1, 11).unwrap());
+        assert!(m.add(&[], Some("g"), TxnVersion::V1, 12).unwrap());
         assert_eq!(m.end(true, 20).unwrap(), EndAction::WriteMarkers);
         assert_eq!(m.state, TxnState::PrepareCommit);
-        assert_eq!(m.add(&[tp(2)], None, 21), Err(TxnError::Concurrent));
+        assert_eq!(
+            m.add(&[tp(2)], None, TxnVersion::V1, 21),
+            Err(TxnError::Concurrent)
+        );
         assert_eq!(m.end(true, 21), Err(TxnError::Concurrent));
         m.complete(30);
         assert_eq!(m.state, TxnState::CompleteCommit);
@@ -340,7 +476,7 @@ mod tests {
         assert_eq!(m.end(true, 31).unwrap(), EndAction::AlreadyDone);
         assert!(matches!(m.end(false, 31), Err(TxnError::InvalidState(_))));
         // The next transaction starts from a complete state.
-        assert!(m.add(&[tp(3)], None, 40).unwrap());
+        assert!(m.add(&[tp(3)], None, TxnVersion::V1, 40).unwrap());
         assert_eq!(m.partitions.len(), 1);
     }
 
@@ -378,7 +514,7 @@ mod tests {
     #[test]
     fn a_timed_out_transaction_is_aborted_with_a_new_epoch() {
         let mut m = TxnMetadata::new("tx", 7, 1_000, 0);
-        m.add(&[tp(0)], None, 100).unwrap();
+        m.add(&[tp(0)], None, TxnVersion::V1, 100).unwrap();
         assert!(!m.timed_out(1_100));
         assert!(m.timed_out(1_101));
         m.fence_and_abort(1_101);
@@ -404,6 +540,71 @@ mod tests {
             }
             .code(1, 2),
             ErrorCode::InvalidProducerEpoch
+        );
+    }
+
+    #[test]
+    fn a_v2_end_bumps_the_epoch_and_a_retry_is_answered_again() {
+        let mut m = TxnMetadata::new("tx", 7, 60_000, 0);
+        m.add(&[tp(0)], None, TxnVersion::V2, 10).unwrap();
+        let action = m.end_v2(7, 0, true, 20, || unreachable!()).unwrap();
+        assert_eq!(action, EndAction::WriteMarkers);
+        // The markers go out under the bumped epoch.
+        assert_eq!((m.state, m.producer_epoch), (TxnState::PrepareCommit, 1));
+        // A retry while the markers are written waits; any other epoch is fenced.
+        assert_eq!(
+            m.end_v2(7, 0, true, 21, || unreachable!()),
+            Err(TxnError::Concurrent)
+        );
+        assert!(matches!(
+            m.end_v2(7, 1, true, 21, || unreachable!()),
+            Err(TxnError::Fenced { .. })
+        ));
+        m.complete(30);
+        assert_eq!(m.identity_after_completion(), (7, 1));
+        // A retry of the finished commit, with the old epoch, is answered.
+        assert_eq!(
+            m.end_v2(7, 0, true, 31, || unreachable!()).unwrap(),
+            EndAction::AlreadyDone
+        );
+        // Committing again with the new epoch but nothing open is refused:
+        // in a complete state the current epoch may only abort.
+        assert!(matches!(
+            m.end_v2(7, 1, true, 32, || unreachable!()),
+            Err(TxnError::Fenced { .. })
+        ));
+        // The next transaction: added by Produce, ended with epoch 1.
+        m.add(&[tp(1)], None, TxnVersion::V2, 40).unwrap();
+        m.end_v2(7, 1, false, 41, || unreachable!()).unwrap();
+        m.complete(42);
+        assert_eq!((m.state, m.producer_epoch), (TxnState::CompleteAbort, 2));
+        // An abort with nothing open bumps the epoch too.
+        m.end_v2(7, 2, false, 43, || unreachable!()).unwrap();
+        assert!(m.partitions.is_empty());
+        m.complete(44);
+        assert_eq!(m.identity_after_completion(), (7, 3));
+    }
+
+    #[test]
+    fn a_v2_end_at_an_exhausted_epoch_moves_to_a_new_producer_id() {
+        let mut m = TxnMetadata::new("tx", 7, 60_000, 0);
+        m.producer_epoch = i16::MAX - 1;
+        m.add(&[tp(0)], None, TxnVersion::V2, 10).unwrap();
+        m.end_v2(7, i16::MAX - 1, true, 20, || Ok(99)).unwrap();
+        // Markers: the old id at the last epoch.
+        assert_eq!((m.producer_id, m.producer_epoch), (7, i16::MAX));
+        assert_eq!(m.identity_after_completion(), (99, 0));
+        m.complete(30);
+        assert_eq!((m.producer_id, m.producer_epoch), (99, 0));
+        // The old id's retry is recognised.
+        assert_eq!(
+            m.end_v2(7, i16::MAX - 1, true, 31, || unreachable!())
+                .unwrap(),
+            EndAction::AlreadyDone
+        );
+        assert_eq!(
+            m.end_v2(8, 0, true, 31, || unreachable!()),
+            Err(TxnError::ProducerIdMapping(8))
         );
     }
 

@@ -446,13 +446,14 @@ fn java_client_check() -> Option<PathBuf> {
     )
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn kafka_java_client_producer_groups_commits_and_admin() {
-    let Some(target) = blocking(java_client_check).await else {
-        return;
-    };
-    let broker = broker().await;
+/// Runs JavaClientCheck's `checks` against `broker`; its stdout.
+async fn java_client_check_against(
+    target: PathBuf,
+    broker: &TestBroker,
+    checks: &[&str],
+) -> String {
     let bootstrap = broker.bootstrap();
+    let checks: Vec<String> = checks.iter().map(|c| (*c).to_owned()).collect();
     let output = blocking(move || {
         Command::new("timeout")
             .args([
@@ -467,12 +468,24 @@ async fn kafka_java_client_producer_groups_commits_and_admin() {
                 target.join("java-client-check-1.jar").display(),
                 target.display()
             ))
-            .args(["dev.kctl.interop.JavaClientCheck", &bootstrap, "all"])
+            .args(["dev.kctl.interop.JavaClientCheck", &bootstrap])
+            .args(&checks)
             .output()
             .unwrap()
     })
     .await;
-    let stdout = ok(output, "JavaClientCheck");
+    ok(output, "JavaClientCheck")
+}
+
+/// Kafka's Java client 4.2 on a broker-lite at its default
+/// `transaction.version` 2, so its transactions use the v2 protocol.
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_java_client_producer_groups_commits_and_admin() {
+    let Some(target) = blocking(java_client_check).await else {
+        return;
+    };
+    let broker = broker().await;
+    let stdout = java_client_check_against(target, &broker, &["all"]).await;
     for check in [
         "ok producer codec=none",
         "ok producer codec=gzip",
@@ -483,7 +496,25 @@ async fn kafka_java_client_producer_groups_commits_and_admin() {
         "ok groups assignor=cooperative-sticky",
         "ok manual-commit",
         "ok admin",
+        "ok transactions",
     ] {
         assert!(stdout.contains(check), "{check} missing:\n{stdout}");
     }
+}
+
+/// The Java producer's transactions (commit, abort, sendOffsetsToTransaction,
+/// fencing) on a broker-lite finalizing `transaction.version` 1, where the
+/// client speaks the v1 protocol (AddPartitionsToTxn, AddOffsetsToTxn).
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_java_client_transactions_on_transaction_version_1() {
+    let Some(target) = blocking(java_client_check).await else {
+        return;
+    };
+    let broker = TestBroker::start_with(|config| {
+        config.group.initial_rebalance_delay_ms = 100;
+        config.txn.transaction_version = 1;
+    })
+    .await;
+    let stdout = java_client_check_against(target, &broker, &["transactions"]).await;
+    assert!(stdout.contains("ok transactions"), "{stdout}");
 }

@@ -154,7 +154,11 @@ async fn api_versions_answers_known_and_too_new_versions() {
         .iter()
         .find(|k| k.api_key == ApiKey::Produce as i16)
         .unwrap();
-    assert_eq!((produce.min_version, produce.max_version), (3, 11));
+    assert_eq!(
+        (produce.min_version, produce.max_version),
+        (3, 12),
+        "v12 is transactions v2; v13 names topics by id"
+    );
     let add_partitions = response
         .api_keys
         .iter()

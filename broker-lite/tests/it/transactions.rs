@@ -92,6 +92,18 @@ impl TxnProducer {
         partition: i32,
         vals: &[&str],
     ) -> (i16, i64) {
+        self.send_at(client, 9, topic, partition, vals).await
+    }
+
+    /// [`Self::send`] at Produce `version` (v12: transactions v2).
+    async fn send_at(
+        &mut self,
+        client: &mut RawClient,
+        version: i16,
+        topic: &str,
+        partition: i32,
+        vals: &[&str],
+    ) -> (i16, i64) {
         let sequence = self
             .sequences
             .entry((topic.to_owned(), partition))
@@ -126,7 +138,7 @@ impl TxnProducer {
                             .with_records(Some(out.freeze())),
                     ]),
             ]);
-        let response = client.send(9, &request).await;
+        let response = client.send(version, &request).await;
         let p = &response.responses[0].partition_responses[0];
         if p.error_code == 0 {
             *sequence += vals.len() as i32;
@@ -146,6 +158,28 @@ impl TxnProducer {
             )
             .await
             .error_code
+    }
+
+    /// EndTxn v5 (transactions v2) at `epoch`: on success the producer
+    /// continues with the answered id and epoch, every sequence from 0.
+    /// Returns the error code and the answered epoch.
+    async fn end_v2(&mut self, client: &mut RawClient, epoch: i16, commit: bool) -> (i16, i16) {
+        let response = client
+            .send(
+                5,
+                &EndTxnRequest::default()
+                    .with_transactional_id(txn_id(&self.id))
+                    .with_producer_id(ProducerId(self.producer_id))
+                    .with_producer_epoch(epoch)
+                    .with_committed(commit),
+            )
+            .await;
+        if response.error_code == 0 {
+            self.producer_id = response.producer_id.0;
+            self.epoch = response.producer_epoch;
+            self.sequences.clear();
+        }
+        (response.error_code, response.producer_epoch)
     }
 }
 
@@ -328,6 +362,102 @@ async fn aborted_records_are_invisible_to_read_committed_and_the_lso_holds_back_
     assert_eq!(list.transaction_states.len(), 2);
 }
 
+/// The `transaction.version` a broker finalizes in ApiVersions v3+.
+async fn finalized_transaction_version(client: &mut RawClient) -> Option<i16> {
+    let response = client
+        .send(
+            3,
+            &kctl_client::protocol::messages::ApiVersionsRequest::default(),
+        )
+        .await;
+    response
+        .finalized_features
+        .iter()
+        .find(|f| f.name.as_str() == "transaction.version")
+        .map(|f| f.max_version_level)
+}
+
+#[tokio::test]
+async fn transactions_v2_add_partitions_through_produce_and_bump_the_epoch_at_every_end() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    assert_eq!(finalized_transaction_version(&mut client).await, Some(2));
+    create_topic(&mut client, "t", 2, &[]).await;
+    let mut p = TxnProducer::init(&mut client, "v2", 60_000).await;
+    let (pid, epoch0) = (p.producer_id, p.epoch);
+
+    // Produce v11 still needs AddPartitionsToTxn; v12 adds the partition.
+    assert_eq!(
+        p.send_at(&mut client, 11, "t", 0, &["refused"]).await.0,
+        ErrorCode::InvalidTxnState.code()
+    );
+    assert_eq!(p.send_at(&mut client, 12, "t", 0, &["c1"]).await, (0, 0));
+    assert_eq!(p.send_at(&mut client, 12, "t", 1, &["c2"]).await, (0, 0));
+    assert_eq!(
+        describe(&mut client, "v2").await,
+        ("Ongoing".into(), pid, epoch0, 2)
+    );
+
+    // The commit bumps the epoch and answers it; markers carry it.
+    assert_eq!(p.end_v2(&mut client, epoch0, true).await, (0, epoch0 + 1));
+    assert_eq!(
+        describe(&mut client, "v2").await,
+        ("CompleteCommit".into(), pid, epoch0 + 1, 0)
+    );
+    // A retry with the old epoch gets the same answer; other epochs are fenced.
+    assert_eq!(p.end_v2(&mut client, epoch0, true).await, (0, epoch0 + 1));
+    assert_eq!(
+        p.end_v2(&mut client, epoch0 + 5, true).await.0,
+        ErrorCode::ProducerFenced.code()
+    );
+    // A zombie of the old epoch cannot write into the next transaction.
+    let mut zombie = TxnProducer {
+        id: "v2".into(),
+        producer_id: pid,
+        epoch: epoch0,
+        sequences: Default::default(),
+    };
+    zombie.sequences.insert(("t".into(), 0), 1);
+    assert_eq!(
+        zombie.send_at(&mut client, 12, "t", 0, &["zombie"]).await.0,
+        ErrorCode::InvalidProducerEpoch.code()
+    );
+
+    // The next transaction, under the new epoch from sequence 0, aborts.
+    assert_eq!(p.send_at(&mut client, 12, "t", 0, &["a1"]).await, (0, 2));
+    let epoch1 = p.epoch;
+    assert_eq!(p.end_v2(&mut client, epoch1, false).await, (0, epoch1 + 1));
+    // An abort with nothing open only bumps the epoch.
+    assert_eq!(
+        p.end_v2(&mut client, epoch1 + 1, false).await,
+        (0, epoch1 + 2)
+    );
+    assert_eq!(describe(&mut client, "v2").await.0, "CompleteAbort");
+
+    let (seen, lso, hw, aborted) = fetch_isolated(&mut client, "t", 0, true).await;
+    assert_eq!(seen, ["c1"]);
+    assert_eq!((lso, hw), (4, 4), "c1, its marker, a1, its marker");
+    assert_eq!(aborted, vec![(pid, 2)]);
+    let (all, _, _, _) = fetch_isolated(&mut client, "t", 0, false).await;
+    assert_eq!(all, ["c1", "a1"]);
+}
+
+#[tokio::test]
+async fn transaction_version_1_is_finalized_on_request_and_v1_clients_work_on_either() {
+    let broker = TestBroker::start_with(|c| c.txn.transaction_version = 1).await;
+    let mut client = broker.client().await;
+    assert_eq!(finalized_transaction_version(&mut client).await, Some(1));
+    create_topic(&mut client, "t", 1, &[]).await;
+    let mut p = TxnProducer::init(&mut client, "v1", 60_000).await;
+    assert_eq!(p.add_partitions(&mut client, "t", &[0]).await, 0);
+    assert_eq!(p.send(&mut client, "t", 0, &["x"]).await, (0, 0));
+    assert_eq!(p.end(&mut client, true).await, 0);
+    // Transactions v1 keep the epoch across transactions.
+    assert_eq!(describe(&mut client, "v1").await.2, p.epoch);
+    let (seen, _, _, _) = fetch_isolated(&mut client, "t", 0, true).await;
+    assert_eq!(seen, ["x"]);
+}
+
 #[tokio::test]
 async fn offsets_committed_in_a_transaction_show_only_when_it_commits() {
     let broker = TestBroker::start().await;
@@ -376,9 +506,33 @@ async fn offsets_committed_in_a_transaction_show_only_when_it_commits() {
             -1,
             "visible before the end"
         );
+        // A consumer asking for stable offsets is told to wait (KIP-447).
+        assert_eq!(
+            stable_offset_error(&mut client).await,
+            ErrorCode::UnstableOffsetCommit.code()
+        );
         assert_eq!(p.end(&mut client, commit).await, 0);
+        assert_eq!(stable_offset_error(&mut client).await, 0);
     }
     assert_eq!(committed_offset(&mut client).await, 5);
+}
+
+/// The error of OffsetFetch v7 with `require_stable` for group g's in-0.
+async fn stable_offset_error(client: &mut RawClient) -> i16 {
+    let response = client
+        .send(
+            7,
+            &OffsetFetchRequest::default()
+                .with_group_id(GroupId(StrBytes::from_static_str("g")))
+                .with_require_stable(true)
+                .with_topics(Some(vec![
+                    OffsetFetchRequestTopic::default()
+                        .with_name(name("in"))
+                        .with_partition_indexes(vec![0]),
+                ])),
+        )
+        .await;
+    response.topics[0].partitions[0].error_code
 }
 
 async fn committed_offset(client: &mut RawClient) -> i64 {

@@ -22,14 +22,17 @@
 //!   Ctrl-C), consume --isolation, txn list/describe/producers;
 //! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
 //! - `generated`: completion scripts and man pages kept up to date;
-//! - `apache_kafka`, `apache_kafka_failover`: kctl against Apache Kafka 4.x
-//!   (3 brokers) with Kafka's own tools as referee; they need the cluster
-//!   `.ci/apache-kafka-tier.sh` starts and skip (fail under CI=true)
-//!   without it.
+//! - `apache_kafka`, `apache_kafka_failover`, `apache_kafka_txn`: kctl
+//!   against Apache Kafka 4.x (3 brokers) with Kafka's own tools as
+//!   referee (`apache_kafka_txn`: the exactly-once pipeline under SIGKILL
+//!   and aborted transactions, at transaction.version 2 and 1); they need
+//!   the cluster `.ci/apache-kafka-tier.sh` starts and skip (fail under
+//!   CI=true) without it.
 
 mod acls;
 mod apache_kafka;
 mod apache_kafka_failover;
+mod apache_kafka_txn;
 mod cluster;
 mod compatibility_doc;
 mod completion;

@@ -176,3 +176,90 @@ fn ctrl_c_aborts_the_open_transaction() {
     assert!(values(&broker, "sig", "read-committed").is_empty());
     assert_eq!(values(&broker, "sig", "read-uncommitted"), ["one", "two"]);
 }
+
+/// `group describe --read-committed` measures lag to the last stable
+/// offset: an open transaction's records are not lag a read_committed
+/// consumer could catch up on. Without the flag it is the high watermark.
+#[test]
+fn group_lag_under_read_committed_stops_at_the_open_transaction() {
+    let broker = Broker::start();
+    broker
+        .kctl(&["topic", "create", "lso", "-p", "1"])
+        .run()
+        .success();
+    broker
+        .kctl(&["produce", "lso"])
+        .stdin("a\nb\n")
+        .run()
+        .success();
+    broker
+        .kctl(&[
+            "group",
+            "reset-offsets",
+            "lso-group",
+            "--topic",
+            "lso",
+            "--to-latest",
+            "--execute",
+            "--yes",
+        ])
+        .run()
+        .success();
+    let config_home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kctl"))
+        .args([
+            "-b",
+            &broker.bootstrap,
+            "produce",
+            "lso",
+            "--transactional-id",
+            "lso-tx",
+        ])
+        .env("XDG_CONFIG_HOME", config_home.path())
+        .env("HOME", config_home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"c\nd\ne\n").unwrap();
+    stdin.flush().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while values(&broker, "lso", "read-uncommitted").len() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "records never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let lag = |extra: &[&str]| {
+        let mut args = vec!["group", "describe", "lso-group", "--lag-only", "-o", "json"];
+        args.extend_from_slice(extra);
+        let described = broker.kctl(&args).run().success().json();
+        let row = &described[0]["offsets"][0];
+        (
+            row["committed_offset"].as_i64(),
+            row["log_end_offset"].as_i64(),
+            row["lag"].as_i64(),
+        )
+    };
+    // The open transaction starts at offset 2: that is where a
+    // read_committed consumer stops, so it has no lag.
+    assert_eq!(lag(&["--read-committed"]), (Some(2), Some(2), Some(0)));
+    assert_eq!(lag(&[]), (Some(2), Some(5), Some(3)));
+    // Once the transaction commits, both measure to the end.
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (_, end, lag_committed) = lag(&["--read-committed"]);
+    assert_eq!(
+        (end, lag_committed),
+        (Some(6), Some(4)),
+        "past the commit marker"
+    );
+}

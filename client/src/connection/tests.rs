@@ -62,7 +62,7 @@ fn supported() -> ApiVersionsResponse {
     let keys = [
         (ApiKey::ApiVersions, 0, 3),
         (ApiKey::Metadata, 0, 12),
-        // Above the client's cap (11), to show the cap applies.
+        // Above the client's cap (12), to show the cap applies.
         (ApiKey::Produce, 3, 13),
     ];
     ApiVersionsResponse::default().with_api_keys(
@@ -102,8 +102,8 @@ async fn negotiates_the_highest_common_version() {
     assert_eq!(conn.version_for::<MetadataRequest>(None).unwrap(), 12);
     assert_eq!(
         conn.version_for::<ProduceRequest>(None).unwrap(),
-        11,
-        "the client's cap table holds Produce at v11"
+        12,
+        "the client's cap table holds Produce at v12"
     );
     assert_eq!(conn.version_for::<ProduceRequest>(Some(9)).unwrap(), 9);
     assert!(matches!(

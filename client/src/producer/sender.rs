@@ -334,7 +334,11 @@ async fn submit(
             ))),
         })?;
     let conn = broker.get().await?;
-    let version = conn.version_for::<ProduceRequest>(None)?;
+    let cap = inner
+        .transaction
+        .as_ref()
+        .and_then(|t| t.produce_version_cap());
+    let version = conn.version_for::<ProduceRequest>(cap)?;
     if inner.config.acks == super::Acks::None {
         conn.send_without_response(&request, version).await?;
         return Ok(None);

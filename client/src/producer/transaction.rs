@@ -16,10 +16,18 @@
 //! every record and sends EndTxn; abort waits for what is in flight and
 //! sends EndTxn(abort).
 //!
-//! Transactions v2 (KIP-890 part 2: an epoch bump per transaction, partitions
-//! added implicitly by Produce v12) is not spoken yet: the finalized
-//! `transaction.version` is read from ApiVersions and logged, and v1 is used
-//! whatever it says, which Kafka 4.x brokers still accept from clients.
+//! # Transactions v2 (KIP-890 part 2)
+//!
+//! As Java's `TransactionManager` does, the protocol is chosen from the
+//! coordinator's finalized `transaction.version` feature (ApiVersions v3+)
+//! at `init_transactions` and again at each `begin_transaction`: level 2 or
+//! more is v2, anything else (or no feature) v1. Under v2 no
+//! AddPartitionsToTxn is sent: a transactional Produce v12 adds its
+//! partition; `send_offsets_to_transaction` skips AddOffsetsToTxn and sends
+//! TxnOffsetCommit v5, which adds the group; EndTxn v5 bumps the epoch
+//! (or moves to a new producer id) and its answer is the identity the next
+//! transaction uses, with every partition's sequence restarted. Under v1
+//! Produce is held at v11, EndTxn and TxnOffsetCommit at v3.
 //!
 //! # Errors
 //!
@@ -62,6 +70,13 @@ use crate::protocol::StrBytes;
 const TXN_OFFSET_COMMIT_MEMBER_VERSION: i16 = 3;
 /// InitProducerId v3 carries the current id and epoch (KIP-360).
 const INIT_WITH_EPOCH_VERSION: i16 = 3;
+/// The last EndTxn and TxnOffsetCommit of transactions v1 (v4 only adds
+/// TRANSACTION_ABORTABLE; v5 is transactions v2).
+const LAST_V1_TXN_API_VERSION: i16 = 3;
+/// The last Produce of transactions v1 (v12 adds partitions implicitly).
+pub(crate) const LAST_V1_PRODUCE_VERSION: i16 = 11;
+/// The `transaction.version` level from which clients speak v2.
+const TRANSACTION_VERSION_2: i16 = 2;
 /// Between retries of CONCURRENT_TRANSACTIONS, which only needs the
 /// coordinator to finish writing markers (Java uses 20 ms).
 const CONCURRENT_RETRY: Duration = Duration::from_millis(20);
@@ -95,6 +110,9 @@ pub(crate) struct TransactionManager {
     send_error: Mutex<Option<Error>>,
     /// The coordinator's connection, until it fails.
     coordinator: tokio::sync::Mutex<Option<Arc<Connection>>>,
+    /// Transactions v2 (KIP-890 part 2), from the coordinator's finalized
+    /// `transaction.version`; read at init and at each begin.
+    v2: AtomicBool,
 }
 
 /// Whether an error code ends the producer's transactional life.
@@ -165,7 +183,41 @@ impl TransactionManager {
             offsets_added: AtomicBool::new(false),
             send_error: Mutex::new(None),
             coordinator: tokio::sync::Mutex::new(None),
+            v2: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the producer speaks transactions v2.
+    pub(crate) fn is_v2(&self) -> bool {
+        self.v2.load(Ordering::Acquire)
+    }
+
+    /// The highest Produce version this producer may send: v11 under
+    /// transactions v1, where v12 would add partitions behind the
+    /// coordinator's back (Java's `useTransactionV1Version`).
+    pub(crate) fn produce_version_cap(&self) -> Option<i16> {
+        (!self.is_v2()).then_some(LAST_V1_PRODUCE_VERSION)
+    }
+
+    /// The cap for EndTxn and TxnOffsetCommit under the protocol in use.
+    fn txn_api_cap(&self) -> Option<i16> {
+        (!self.is_v2()).then_some(LAST_V1_TXN_API_VERSION)
+    }
+
+    /// Reads the coordinator's finalized `transaction.version`, as Java's
+    /// `maybeUpdateTransactionV2Enabled` does, if the coordinator's
+    /// connection is free (nothing is in flight between transactions).
+    /// Returns the level seen.
+    fn update_protocol(&self) -> Option<i16> {
+        let level = self.coordinator.try_lock().ok()?.as_ref().and_then(|conn| {
+            conn.versions()
+                .finalized_feature(TRANSACTION_VERSION_FEATURE)
+        });
+        if let Some(level) = level {
+            self.v2
+                .store(level >= TRANSACTION_VERSION_2, Ordering::Release);
+        }
+        level
     }
 
     pub(crate) fn transactional_id(&self) -> &str {
@@ -234,6 +286,7 @@ impl TransactionManager {
         &self,
         inner: &Inner,
         operation: &'static str,
+        cap: Option<i16>,
         build: B,
         error_of: C,
     ) -> Result<R::Response>
@@ -249,7 +302,7 @@ impl TransactionManager {
         loop {
             let outcome = async {
                 let conn = self.coordinator(inner).await?;
-                let version = conn.version_for::<R>(None)?;
+                let version = conn.version_for::<R>(cap)?;
                 let response = conn.request_at(&build(version), version).await?;
                 error_of(&response).map(|()| response)
             }
@@ -307,6 +360,7 @@ impl TransactionManager {
             .coordinator_call(
                 inner,
                 "InitProducerId",
+                None,
                 |version| {
                     let (pid, epoch) = match current {
                         Some(c) if version >= INIT_WITH_EPOCH_VERSION => (c.id, c.epoch),
@@ -344,18 +398,15 @@ impl TransactionManager {
             .await
             .map_err(|e| self.fail(e))?;
         inner.reset_identity(identity);
-        if let Some(conn) = self.coordinator.lock().await.as_ref() {
-            let level = conn
-                .versions()
-                .finalized_feature(TRANSACTION_VERSION_FEATURE);
-            tracing::info!(
-                transactional_id = %self.transactional_id,
-                producer_id = identity.id,
-                epoch = identity.epoch,
-                transaction_version = ?level,
-                "transactions initialised (speaking transactions v1)"
-            );
-        }
+        let level = self.update_protocol();
+        tracing::info!(
+            transactional_id = %self.transactional_id,
+            producer_id = identity.id,
+            epoch = identity.epoch,
+            transaction_version = ?level,
+            protocol = if self.is_v2() { "v2" } else { "v1" },
+            "transactions initialised"
+        );
         self.set_state(State::Ready);
         Ok(())
     }
@@ -381,6 +432,9 @@ impl TransactionManager {
                 };
             }
         }
+        // A change of the cluster's finalized `transaction.version` (an
+        // upgrade or downgrade) takes effect here, between transactions.
+        self.update_protocol();
         self.added.lock().expect("added poisoned").clear();
         self.offsets_added.store(false, Ordering::Release);
         *self.send_error.lock().expect("send error poisoned") = None;
@@ -401,6 +455,11 @@ impl TransactionManager {
         if self.added.lock().expect("added poisoned").contains(&key) {
             return Ok(());
         }
+        if self.is_v2() {
+            // Produce v12 adds the partition; remember it so EndTxn is sent.
+            self.added.lock().expect("added poisoned").insert(key);
+            return Ok(());
+        }
         let _adding = self.adding.lock().await;
         if self.added.lock().expect("added poisoned").contains(&key) {
             return Ok(());
@@ -411,6 +470,7 @@ impl TransactionManager {
         self.coordinator_call(
             inner,
             "AddPartitionsToTxn",
+            None,
             |_| {
                 AddPartitionsToTxnRequest::default()
                     .with_v3_and_below_transactional_id(TransactionalId(StrBytes::from_string(
@@ -455,10 +515,19 @@ impl TransactionManager {
     ) -> Result<()> {
         self.require_open()?;
         let identity = inner.identity();
+        if self.is_v2() {
+            // TxnOffsetCommit v5 adds the group to the transaction.
+            self.offsets_added.store(true, Ordering::Release);
+            return self
+                .txn_offset_commit(inner, identity, offsets, group)
+                .await
+                .map_err(|e| self.fail(e));
+        }
         let id = self.transactional_id.clone();
         self.coordinator_call(
             inner,
             "AddOffsetsToTxn",
+            None,
             |_| {
                 AddOffsetsToTxnRequest::default()
                     .with_transactional_id(TransactionalId(StrBytes::from_string(id.clone())))
@@ -513,7 +582,7 @@ impl TransactionManager {
                     .client
                     .find_coordinator(CoordinatorKind::Group, &group.group_id)
                     .await?;
-                let version = conn.version_for::<TxnOffsetCommitRequest>(None)?;
+                let version = conn.version_for::<TxnOffsetCommitRequest>(self.txn_api_cap())?;
                 let mut request = TxnOffsetCommitRequest::default()
                     .with_transactional_id(TransactionalId(StrBytes::from_string(
                         self.transactional_id.clone(),
@@ -578,7 +647,7 @@ impl TransactionManager {
         if let Some(e) = self.send_error.lock().expect("send error poisoned").clone() {
             return Err(self.fail(e));
         }
-        self.end(inner, true).await
+        self.end(inner, true).await.map(|_| ())
     }
 
     pub(crate) async fn abort(&self, inner: &Inner) -> Result<()> {
@@ -600,8 +669,8 @@ impl TransactionManager {
             .lock()
             .expect("send error poisoned")
             .is_some();
-        self.end(inner, false).await?;
-        if failed {
+        let bumped = self.end(inner, false).await?;
+        if failed && !bumped {
             // A failed batch may have left a gap in a partition's sequence:
             // a new epoch restarts every sequence at 0.
             let current = inner.identity();
@@ -616,32 +685,56 @@ impl TransactionManager {
     }
 
     /// EndTxn, unless nothing was added (the coordinator never heard of the
-    /// transaction, as Java and librdkafka skip it).
-    async fn end(&self, inner: &Inner, commit: bool) -> Result<()> {
+    /// transaction, as Java and librdkafka skip it). Returns whether the
+    /// epoch was bumped (EndTxn v5, transactions v2): the producer then
+    /// continues with the id and epoch of the answer, sequences from 0.
+    async fn end(&self, inner: &Inner, commit: bool) -> Result<bool> {
         let anything = !self.added.lock().expect("added poisoned").is_empty()
             || self.offsets_added.load(Ordering::Acquire);
+        let mut bumped = false;
         if anything {
             let identity = inner.identity();
             let id = self.transactional_id.clone();
-            self.coordinator_call(
-                inner,
-                "EndTxn",
-                |_| {
-                    EndTxnRequest::default()
-                        .with_transactional_id(TransactionalId(StrBytes::from_string(id.clone())))
-                        .with_producer_id(ProducerId(identity.id))
-                        .with_producer_epoch(identity.epoch)
-                        .with_committed(commit)
-                },
-                |r| check(r.error_code, ApiKey::EndTxn, &self.transactional_id),
-            )
-            .await
-            .map_err(|e| self.fail(e))?;
+            let cap = self.txn_api_cap();
+            let response = self
+                .coordinator_call(
+                    inner,
+                    "EndTxn",
+                    cap,
+                    |_| {
+                        EndTxnRequest::default()
+                            .with_transactional_id(TransactionalId(StrBytes::from_string(
+                                id.clone(),
+                            )))
+                            .with_producer_id(ProducerId(identity.id))
+                            .with_producer_epoch(identity.epoch)
+                            .with_committed(commit)
+                    },
+                    |r| check(r.error_code, ApiKey::EndTxn, &self.transactional_id),
+                )
+                .await
+                .map_err(|e| self.fail(e))?;
+            // v5+ answers the identity to go on with; older versions leave
+            // the fields at -1.
+            if self.is_v2() && response.producer_id.0 >= 0 && response.producer_epoch >= 0 {
+                let next = ProducerIdentity {
+                    id: response.producer_id.0,
+                    epoch: response.producer_epoch,
+                };
+                tracing::debug!(
+                    transactional_id = %self.transactional_id,
+                    producer_id = next.id,
+                    epoch = next.epoch,
+                    "the transaction ended with an epoch bump (transactions v2)"
+                );
+                inner.reset_identity(next);
+                bumped = true;
+            }
         }
         self.added.lock().expect("added poisoned").clear();
         self.offsets_added.store(false, Ordering::Release);
         self.set_state(State::Ready);
-        Ok(())
+        Ok(bumped)
     }
 }
 

@@ -54,8 +54,8 @@ impl ApiSupport {
 pub const CLIENT_VERSION_CAPS: &[(ApiKey, i16, &str)] = &[
     (
         ApiKey::Produce,
-        11,
-        "v12 is the transactions-v2 protocol (KIP-890), v13 names topics by id (KIP-516)",
+        12,
+        "v13 names topics by id (KIP-516); a transactions-v1 producer stops at v11",
     ),
     (
         ApiKey::Fetch,
@@ -91,13 +91,13 @@ pub const CLIENT_VERSION_CAPS: &[(ApiKey, i16, &str)] = &[
     ),
     (
         ApiKey::EndTxn,
-        3,
-        "v4+ tells the broker the client understands TRANSACTION_ABORTABLE; v5 is transactions v2",
+        5,
+        "the highest version Kafka defines; a transactions-v1 producer stops at v3",
     ),
     (
         ApiKey::TxnOffsetCommit,
-        3,
-        "v4+ tells the broker the client understands TRANSACTION_ABORTABLE",
+        5,
+        "the highest version Kafka defines; a transactions-v1 producer stops at v3",
     ),
 ];
 
@@ -196,6 +196,7 @@ mod tests {
         ]);
         let versions = BrokerVersions::from_response(&response);
         assert_eq!(versions.version_for::<ProduceRequest>(None), Some(11));
+        assert_eq!(versions.version_for::<ProduceRequest>(Some(12)), Some(11));
         assert_eq!(versions.version_for::<ProduceRequest>(Some(9)), Some(9));
         assert_eq!(versions.range(ApiKey::Fetch), None);
     }
@@ -213,8 +214,8 @@ mod tests {
         assert_eq!(client_version_cap(ApiKey::CreateTopics), None);
         assert_eq!(
             client_version_cap(ApiKey::Produce),
-            Some(11),
-            "raise it only with the fields of v12"
+            Some(12),
+            "raise it only with topic ids (v13)"
         );
     }
 

@@ -85,9 +85,33 @@ async fn read_all(
     values
 }
 
+/// A broker-lite finalizing `transaction.version` at `level`.
+async fn broker_at(level: i16) -> TestBroker {
+    TestBroker::start_with(false, |c| c.txn.transaction_version = level).await
+}
+
+/// The coordinator's view of `id`: state, producer id and epoch.
+async fn coordinator_view(bootstrap: &str, id: &str) -> (String, i64, i16) {
+    let admin = kctl_client::Admin::with_client(
+        client(bootstrap).await,
+        kctl_client::AdminConfig::default(),
+    );
+    let d = admin.describe_transaction(id).await.unwrap();
+    (d.state, d.producer_id, d.producer_epoch)
+}
+
 #[tokio::test]
-async fn committed_transactions_are_seen_and_aborted_ones_are_not() {
-    let broker = TestBroker::start().await;
+async fn committed_transactions_are_seen_and_aborted_ones_are_not_v1() {
+    committed_seen_aborted_not(1).await;
+}
+
+#[tokio::test]
+async fn committed_transactions_are_seen_and_aborted_ones_are_not_v2() {
+    committed_seen_aborted_not(2).await;
+}
+
+async fn committed_seen_aborted_not(level: i16) {
+    let broker = broker_at(level).await;
     let bootstrap = broker.bootstrap();
     create_topic(&client(&bootstrap).await, "txn-out", 3, 1).await;
     let producer = Producer::builder([bootstrap.clone()])
@@ -149,6 +173,16 @@ async fn committed_transactions_are_seen_and_aborted_ones_are_not() {
     // An empty transaction commits without the coordinator.
     producer.begin_transaction().unwrap();
     producer.commit_transaction().await.unwrap();
+    // Transactions v2 bumped the epoch at each of the two ends (so the
+    // producer went on with epoch 1, then 2); v1 kept the epoch of
+    // init_transactions.
+    let (state, _, epoch) = coordinator_view(&bootstrap, "it-txn").await;
+    assert_eq!(state, "CompleteAbort");
+    assert_eq!(
+        epoch,
+        if level >= 2 { 2 } else { 0 },
+        "transaction.version={level}"
+    );
 
     let mut committed = read_all(&bootstrap, "txn-out", 3, IsolationLevel::ReadCommitted).await;
     committed.sort();
@@ -165,8 +199,17 @@ async fn committed_transactions_are_seen_and_aborted_ones_are_not() {
 }
 
 #[tokio::test]
-async fn offsets_sent_to_a_transaction_commit_with_it_and_fencing_is_fatal() {
-    let broker = TestBroker::start().await;
+async fn offsets_sent_to_a_transaction_commit_with_it_and_fencing_is_fatal_v1() {
+    offsets_commit_with_the_transaction_and_fencing(1).await;
+}
+
+#[tokio::test]
+async fn offsets_sent_to_a_transaction_commit_with_it_and_fencing_is_fatal_v2() {
+    offsets_commit_with_the_transaction_and_fencing(2).await;
+}
+
+async fn offsets_commit_with_the_transaction_and_fencing(level: i16) {
+    let broker = broker_at(level).await;
     let bootstrap = broker.bootstrap();
     let admin_client = client(&bootstrap).await;
     create_topic(&admin_client, "in", 1, 1).await;
@@ -216,11 +259,22 @@ async fn offsets_sent_to_a_transaction_commit_with_it_and_fencing_is_fatal() {
         .unwrap();
     second.init_transactions().await.unwrap();
     first.begin_transaction().unwrap();
-    let err = first
-        .send(Record::new("out").value(b"zombie"))
-        .await
-        .unwrap_err();
-    assert!(err.is_fatal_transaction_error(), "{err}");
+    let sent = first.send(Record::new("out").value(b"zombie")).await;
+    if level >= 2 {
+        // Transactions v2 send no AddPartitionsToTxn: the broker refuses
+        // the batch itself, and the commit reports the fencing.
+        let delivery = sent.unwrap().await.unwrap_err();
+        assert_eq!(
+            delivery.code(),
+            Some(kctl_client::ErrorCode::InvalidProducerEpoch),
+            "{delivery}"
+        );
+        let err = first.commit_transaction().await.unwrap_err();
+        assert!(err.is_fatal_transaction_error(), "{err}");
+    } else {
+        let err = sent.unwrap_err();
+        assert!(err.is_fatal_transaction_error(), "{err}");
+    }
     assert!(
         first
             .begin_transaction()

@@ -43,6 +43,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -50,7 +51,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Kafka's Java client against a broker: each check prints "ok NAME ..." or
  * throws, and the process exits 1 on the first failure. Usage:
  * JavaClientCheck BOOTSTRAP CHECK... with checks producer, groups,
- * manual-commit and admin (or all).
+ * manual-commit, admin and transactions (or all).
  */
 public final class JavaClientCheck {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -63,13 +64,13 @@ public final class JavaClientCheck {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: JavaClientCheck BOOTSTRAP producer|groups|manual-commit|admin|all ...");
+            System.err.println("usage: JavaClientCheck BOOTSTRAP producer|groups|manual-commit|admin|transactions|all ...");
             System.exit(2);
         }
         JavaClientCheck check = new JavaClientCheck(args[0]);
         List<String> names = new ArrayList<>(List.of(args).subList(1, args.length));
         if (names.contains("all")) {
-            names = List.of("producer", "groups", "manual-commit", "admin");
+            names = List.of("producer", "groups", "manual-commit", "admin", "transactions");
         }
         try {
             for (String name : names) {
@@ -78,6 +79,7 @@ public final class JavaClientCheck {
                     case "groups" -> check.groups();
                     case "manual-commit" -> check.manualCommit();
                     case "admin" -> check.adminApi();
+                    case "transactions" -> check.transactions();
                     default -> throw new IllegalArgumentException("unknown check " + name);
                 }
             }
@@ -403,5 +405,111 @@ public final class JavaClientCheck {
             require(!admin.listTopics().names().get().contains(topic), "admin: topic still listed after deleteTopics");
         }
         System.out.println("ok admin cluster, topics, partitions, configs, offsets, DeleteRecords, groups, group offsets");
+    }
+
+    private KafkaProducer<String, String> transactionalProducer(String transactionalId) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        return new KafkaProducer<>(props);
+    }
+
+    /** Values of a topic's partitions from the start to the end under an isolation level. */
+    private List<String> readIsolated(String topic, int partitions, String isolation) {
+        List<String> out = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer =
+                 consumer(null, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation))) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                tps.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            // endOffsets answers the last stable offset under read_committed.
+            Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                require(System.nanoTime() < deadline, "transactions: " + topic + " never read to its end");
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * The transactional producer: initTransactions, sendOffsetsToTransaction
+     * with the consumer's group metadata, commit and abort (the aborted
+     * records and offsets never show under read_committed, the records do
+     * under read_uncommitted), and a second producer with the same
+     * transactional.id fencing the first.
+     */
+    private void transactions() throws Exception {
+        String in = "java-txn-in-" + runId;
+        String out = "java-txn-out-" + runId;
+        String group = "java-txn-group-" + runId;
+        String transactionalId = "java-txn-" + runId;
+        try (Admin admin = newAdmin()) {
+            createTopic(admin, in, 1, Map.of());
+            createTopic(admin, out, 2, Map.of());
+        }
+        produce(in, "none", 10);
+        TopicPartition input = new TopicPartition(in, 0);
+        try (KafkaConsumer<String, String> consumer =
+                 consumer(group, Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
+             KafkaProducer<String, String> first = transactionalProducer(transactionalId)) {
+            consumer.subscribe(List.of(in));
+            int polled = 0;
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (polled < 10) {
+                require(System.nanoTime() < deadline, "transactions: the input never arrived");
+                polled += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            first.initTransactions();
+            first.beginTransaction();
+            for (int i = 0; i < 5; i++) {
+                first.send(new ProducerRecord<>(out, "k" + i, "commit-" + i));
+            }
+            first.sendOffsetsToTransaction(Map.of(input, new OffsetAndMetadata(5)), consumer.groupMetadata());
+            first.commitTransaction();
+            first.beginTransaction();
+            for (int i = 0; i < 5; i++) {
+                first.send(new ProducerRecord<>(out, "k" + i, "abort-" + i));
+            }
+            first.sendOffsetsToTransaction(Map.of(input, new OffsetAndMetadata(10)), consumer.groupMetadata());
+            first.flush();
+            first.abortTransaction();
+            OffsetAndMetadata committed = consumer.committed(Set.of(input)).get(input);
+            require(committed != null && committed.offset() == 5,
+                "transactions: the group's offset is " + committed + ", not the committed 5");
+
+            // The next transaction is open when a second instance starts:
+            // its initTransactions aborts it and fences the first.
+            first.beginTransaction();
+            first.send(new ProducerRecord<>(out, "k", "fenced")).get(60, TimeUnit.SECONDS);
+            try (KafkaProducer<String, String> second = transactionalProducer(transactionalId)) {
+                second.initTransactions();
+                boolean fenced = false;
+                try {
+                    first.commitTransaction();
+                } catch (ProducerFencedException e) {
+                    fenced = true;
+                }
+                require(fenced, "transactions: the first producer committed after being fenced");
+                second.beginTransaction();
+                second.send(new ProducerRecord<>(out, "k", "second"));
+                second.commitTransaction();
+            }
+        }
+        List<String> expected = new ArrayList<>(List.of("commit-0", "commit-1", "commit-2", "commit-3", "commit-4", "second"));
+        List<String> committedValues = readIsolated(out, 2, "read_committed");
+        require(committedValues.equals(expected), "transactions: read_committed saw " + committedValues);
+        List<String> everything = readIsolated(out, 2, "read_uncommitted");
+        require(everything.size() == 12, "transactions: read_uncommitted saw " + everything);
+        System.out.println("ok transactions commit abort send-offsets fencing read_committed");
     }
 }
