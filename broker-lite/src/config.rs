@@ -566,7 +566,7 @@ impl BrokerConfig {
             _ => i64::MAX.to_string(),
         };
         let group = &self.group;
-        let rows: [(&'static str, String, ConfigType, &'static str); 36] = [
+        let rows: Vec<(&'static str, String, ConfigType, &'static str)> = vec![
             (
                 "node.id",
                 self.node_id.to_string(),
