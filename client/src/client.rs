@@ -113,7 +113,7 @@ impl Client {
 
     /// The current metadata snapshot.
     pub fn metadata(&self) -> Arc<ClusterMetadata> {
-        Arc::clone(&self.inner.metadata.read().expect("metadata poisoned"))
+        Arc::clone(&crate::sync::read(&self.inner.metadata))
     }
 
     /// Asks the background refresher for fresh metadata soon (used after
@@ -139,11 +139,7 @@ impl Client {
         {
             return Ok(Arc::clone(t));
         }
-        self.inner
-            .interesting_topics
-            .lock()
-            .expect("topics poisoned")
-            .insert(topic.to_owned());
+        crate::sync::lock(&self.inner.interesting_topics).insert(topic.to_owned());
         let metadata = self.refresh_metadata().await?;
         match metadata.topic(topic) {
             Some(t) if !t.partitions.is_empty() => Ok(Arc::clone(t)),
@@ -166,11 +162,7 @@ impl Client {
             // Someone refreshed while we waited for the lock; that will do.
             return Ok(self.metadata());
         }
-        let topics: Vec<String> = self
-            .inner
-            .interesting_topics
-            .lock()
-            .expect("topics poisoned")
+        let topics: Vec<String> = crate::sync::lock(&self.inner.interesting_topics)
             .iter()
             .cloned()
             .collect();
@@ -191,19 +183,14 @@ impl Client {
         let previous = self.metadata();
         let fresh = Arc::new(ClusterMetadata::from_response(&response, Some(&previous)));
         self.update_brokers(&fresh);
-        *self.inner.metadata.write().expect("metadata poisoned") = Arc::clone(&fresh);
+        *crate::sync::write(&self.inner.metadata) = Arc::clone(&fresh);
         *last_refresh = Some(Instant::now());
         Ok(fresh)
     }
 
     /// The connection handle of a broker known from metadata.
     pub fn broker(&self, id: i32) -> Option<Arc<BrokerConnection>> {
-        self.inner
-            .brokers
-            .lock()
-            .expect("brokers poisoned")
-            .get(&id)
-            .cloned()
+        crate::sync::lock(&self.inner.brokers).get(&id).cloned()
     }
 
     /// The coordinator of `key` (a group id for [`CoordinatorKind::Group`],
@@ -272,11 +259,7 @@ impl Client {
     /// A live connection to any broker: known brokers first, then the
     /// bootstrap list.
     pub async fn any_connection(&self) -> Result<(Arc<Connection>, Arc<BrokerConnection>)> {
-        let mut candidates: Vec<Arc<BrokerConnection>> = self
-            .inner
-            .brokers
-            .lock()
-            .expect("brokers poisoned")
+        let mut candidates: Vec<Arc<BrokerConnection>> = crate::sync::lock(&self.inner.brokers)
             .values()
             .cloned()
             .collect();
@@ -320,7 +303,7 @@ impl Client {
     }
 
     fn update_brokers(&self, metadata: &ClusterMetadata) {
-        let mut brokers = self.inner.brokers.lock().expect("brokers poisoned");
+        let mut brokers = crate::sync::lock(&self.inner.brokers);
         for (id, info) in &metadata.brokers {
             let addr = info.addr();
             if brokers.get(id).is_none_or(|b| b.addr() != addr) {

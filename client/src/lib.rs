@@ -344,6 +344,10 @@
 //! module alone.
 
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 // Issue 18 leftover: items here still lack docs; remove the allow once they have them.
 #[allow(missing_docs)]
@@ -386,6 +390,8 @@ pub mod perf;
 pub mod producer;
 #[cfg(feature = "client")]
 mod properties;
+#[cfg(feature = "client")]
+mod sync;
 
 #[cfg(feature = "client")]
 pub use admin::{Admin, AdminConfig, ItemResults};

@@ -657,6 +657,10 @@ impl Admin {
         group: &str,
         isolation: IsolationLevel,
     ) -> Result<Vec<PartitionLag>> {
+        #[allow(
+            clippy::expect_used,
+            reason = "describe_groups answers once per group asked"
+        )]
         let description = self
             .describe_groups(&[group])
             .await?
@@ -895,6 +899,10 @@ impl Admin {
         partitions: Option<&[TopicPartition]>,
         target: ResetTarget,
     ) -> Result<Vec<PlannedOffset>> {
+        #[allow(
+            clippy::expect_used,
+            reason = "describe_groups answers once per group asked"
+        )]
         let description = self
             .describe_groups(&[group])
             .await?

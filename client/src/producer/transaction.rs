@@ -173,14 +173,11 @@ impl TransactionManager {
     }
 
     fn state(&self) -> State {
-        self.state
-            .lock()
-            .expect("transaction state poisoned")
-            .clone()
+        crate::sync::lock(&self.state).clone()
     }
 
     fn set_state(&self, state: State) {
-        *self.state.lock().expect("transaction state poisoned") = state;
+        *crate::sync::lock(&self.state) = state;
     }
 
     /// Records a failure and returns it: fatal errors end transactions,
@@ -190,7 +187,7 @@ impl TransactionManager {
         match &e {
             Error::Transaction { fatal: true, .. } => self.set_state(State::Fatal(e.clone())),
             Error::Transaction { fatal: false, .. } => {
-                let mut state = self.state.lock().expect("transaction state poisoned");
+                let mut state = crate::sync::lock(&self.state);
                 if !matches!(*state, State::Fatal(_)) {
                     *state = State::Abortable(e.clone());
                 }
@@ -220,7 +217,7 @@ impl TransactionManager {
     /// A delivery failure inside a transaction makes it abortable (or
     /// ends the producer if it was fenced).
     pub(crate) fn record_send_error(&self, e: &Error) {
-        let mut first = self.send_error.lock().expect("send error poisoned");
+        let mut first = crate::sync::lock(&self.send_error);
         if first.is_none() {
             *first = Some(e.clone());
         }
@@ -381,9 +378,9 @@ impl TransactionManager {
                 };
             }
         }
-        self.added.lock().expect("added poisoned").clear();
+        crate::sync::lock(&self.added).clear();
         self.offsets_added.store(false, Ordering::Release);
-        *self.send_error.lock().expect("send error poisoned") = None;
+        *crate::sync::lock(&self.send_error) = None;
         self.set_state(State::InTransaction);
         Ok(())
     }
@@ -398,11 +395,11 @@ impl TransactionManager {
     ) -> Result<()> {
         self.require_open()?;
         let key = (Arc::<str>::from(topic), partition);
-        if self.added.lock().expect("added poisoned").contains(&key) {
+        if crate::sync::lock(&self.added).contains(&key) {
             return Ok(());
         }
         let _adding = self.adding.lock().await;
-        if self.added.lock().expect("added poisoned").contains(&key) {
+        if crate::sync::lock(&self.added).contains(&key) {
             return Ok(());
         }
         let identity = inner.identity();
@@ -443,7 +440,7 @@ impl TransactionManager {
         )
         .await
         .map_err(|e| self.fail(e))?;
-        self.added.lock().expect("added poisoned").insert(key);
+        crate::sync::lock(&self.added).insert(key);
         Ok(())
     }
 
@@ -575,7 +572,7 @@ impl TransactionManager {
         self.require_open()?;
         self.set_state(State::Committing);
         inner.flush().await;
-        if let Some(e) = self.send_error.lock().expect("send error poisoned").clone() {
+        if let Some(e) = crate::sync::lock(&self.send_error).clone() {
             return Err(self.fail(e));
         }
         self.end(inner, true).await
@@ -595,11 +592,7 @@ impl TransactionManager {
         // What is queued or in flight settles first; the markers then
         // cover it.
         inner.flush().await;
-        let failed = self
-            .send_error
-            .lock()
-            .expect("send error poisoned")
-            .is_some();
+        let failed = crate::sync::lock(&self.send_error).is_some();
         self.end(inner, false).await?;
         if failed {
             // A failed batch may have left a gap in a partition's sequence:
@@ -618,7 +611,7 @@ impl TransactionManager {
     /// EndTxn, unless nothing was added (the coordinator never heard of the
     /// transaction, as Java and librdkafka skip it).
     async fn end(&self, inner: &Inner, commit: bool) -> Result<()> {
-        let anything = !self.added.lock().expect("added poisoned").is_empty()
+        let anything = !crate::sync::lock(&self.added).is_empty()
             || self.offsets_added.load(Ordering::Acquire);
         if anything {
             let identity = inner.identity();
@@ -638,7 +631,7 @@ impl TransactionManager {
             .await
             .map_err(|e| self.fail(e))?;
         }
-        self.added.lock().expect("added poisoned").clear();
+        crate::sync::lock(&self.added).clear();
         self.offsets_added.store(false, Ordering::Release);
         self.set_state(State::Ready);
         Ok(())
