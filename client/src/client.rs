@@ -14,9 +14,24 @@ use tokio::time::Instant;
 use crate::backoff::Backoff;
 use crate::connection::broker::{BrokerConnection, Connector};
 use crate::connection::{Connection, ConnectionConfig};
-use crate::error::{Error, ErrorCode, ErrorContext, Result};
+use crate::error::{ConnectionError, Error, ErrorCode, ErrorContext, RequestError, Result};
 use crate::metadata::{ClusterMetadata, TopicMetadata};
 use crate::protocol::StrBytes;
+
+/// Whether `error` is a connection to a reachable broker that broke before
+/// its response arrived: closed, reset or another I/O error after connecting.
+fn broke_mid_request(error: &Error) -> bool {
+    let error = match error {
+        Error::NoBrokerAvailable { last } => last.as_ref(),
+        other => other,
+    };
+    matches!(
+        error,
+        Error::Request(RequestError::Connection(
+            ConnectionError::Closed | ConnectionError::Io(_)
+        ))
+    )
+}
 
 /// Settings for a [`Client`].
 #[derive(Debug, Clone)]
@@ -102,9 +117,35 @@ impl Client {
             refresh_wanted: Arc::new(Notify::new()),
         });
         let client = Self { inner };
-        client.refresh_metadata().await?;
+        client.bootstrap_metadata().await?;
         tokio::spawn(refresh_loop(Arc::downgrade(&client.inner)));
         Ok(client)
+    }
+
+    /// The first metadata fetch. A broker that was reached but whose
+    /// connection broke mid-request (a reset during ApiVersions, a response
+    /// cut short) is tried again with the reconnect backoff, within
+    /// `request.timeout.ms` of the start: a flaky network or a proxy
+    /// restarting should not fail `build()`. Nothing listening
+    /// ([`Error::BootstrapUnreachable`]), a request timeout, or a refused
+    /// certificate or password still fails at once, as before.
+    async fn bootstrap_metadata(&self) -> Result<()> {
+        let connection = &self.inner.config.connection;
+        let deadline = Instant::now() + Duration::from_millis(connection.request_timeout_ms);
+        let mut attempt = 0;
+        loop {
+            let error = match self.refresh_metadata().await {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            attempt += 1;
+            let delay = connection.reconnect_backoff.delay(attempt);
+            if !broke_mid_request(&error) || Instant::now() + delay >= deadline {
+                return Err(error);
+            }
+            tracing::debug!(%error, attempt, "bootstrap metadata failed; retrying");
+            tokio::time::sleep(delay).await;
+        }
     }
 
     pub fn config(&self) -> &ClientConfig {
