@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs the libFuzzer targets of client/fuzz and broker-lite/fuzz
+# Builds and runs the libFuzzer targets of client/fuzz, broker-lite/fuzz and cli/fuzz
 # on the stable toolchain: plain cargo with the coverage instrumentation
 # cargo-fuzz passes (-Cpasses=sancov-module and LLVM options, all stable
 # flags). No nightly and no cargo-fuzz needed; see docs/reliability.md.
@@ -27,16 +27,18 @@ HOST="$(rustc -vV | sed -n 's/^host: //p')"
 BIN_DIR="$CARGO_TARGET_DIR/$HOST/release"
 TARGETS_client="response record_batch consumer_protocol client_properties"
 TARGETS_broker="request segment_recovery broker_properties"
+TARGETS_cli="contexts_file"
 
 crate_of() {
   case " $TARGETS_client " in *" $1 "*) echo client; return ;; esac
   case " $TARGETS_broker " in *" $1 "*) echo broker-lite; return ;; esac
+  case " $TARGETS_cli " in *" $1 "*) echo cli; return ;; esac
   echo "unknown fuzz target: $1" >&2
   exit 2
 }
 
 build() {
-  for crate in client broker-lite; do
+  for crate in client broker-lite cli; do
     (cd "$ROOT/$crate/fuzz" && cargo build --release --bins --target "$HOST")
   done
 }
@@ -62,7 +64,7 @@ case "$cmd" in
   run)
     seconds="${2:-30}"
     build
-    targets="${3:-$TARGETS_client $TARGETS_broker}"
+    targets="${3:-$TARGETS_client $TARGETS_broker $TARGETS_cli}"
     for t in $targets; do
       echo "== fuzz $t for ${seconds}s"
       run_target "$t" -max_total_time="$seconds"

@@ -19,93 +19,23 @@
 //! inline `password` works, is never printed (its `Debug` is redacted), and
 //! makes kctl warn when the file is readable by others.
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::ValueEnum;
 use kctl_client::connection::security::{
     EndpointIdentification, Password, SaslConfig, SaslMechanism as ClientSaslMechanism,
     SecurityConfig, TlsConfig,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure, usage};
 use crate::printer::Printer;
 
+mod file;
+
+pub(crate) use file::{ConfigFile, Context, Sasl, SaslMechanism, Secret, Tls, check_server, parse};
+
 pub(crate) const DEFAULT_BOOTSTRAP: &str = "127.0.0.1:9092";
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct ConfigFile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_context: Option<String>,
-    #[serde(default)]
-    pub contexts: BTreeMap<String, Context>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct Context {
-    pub bootstrap_servers: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls: Option<Tls>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sasl: Option<Sasl>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct Tls {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ca_file: Option<PathBuf>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cert_file: Option<PathBuf>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_file: Option<PathBuf>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub insecure_skip_verify: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
-pub(crate) enum SaslMechanism {
-    #[serde(rename = "PLAIN")]
-    #[value(name = "PLAIN", alias = "plain")]
-    Plain,
-    #[serde(rename = "SCRAM-SHA-256")]
-    #[value(name = "SCRAM-SHA-256", alias = "scram-sha-256")]
-    ScramSha256,
-    #[serde(rename = "SCRAM-SHA-512")]
-    #[value(name = "SCRAM-SHA-512", alias = "scram-sha-512")]
-    ScramSha512,
-}
-
-impl SaslMechanism {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Plain => "PLAIN",
-            Self::ScramSha256 => "SCRAM-SHA-256",
-            Self::ScramSha512 => "SCRAM-SHA-512",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct Sasl {
-    pub mechanism: SaslMechanism,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    /// Inline password: discouraged, never printed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<Secret>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_env: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_command: Option<String>,
-}
 
 impl Context {
     /// The client's TLS and SASL settings for this context. The password is
@@ -220,30 +150,6 @@ impl Sasl {
     }
 }
 
-/// A secret string: serialized as itself (the config file must keep it),
-/// but `Debug` and `Display` never show it.
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
-#[serde(transparent)]
-pub(crate) struct Secret(String);
-
-impl Secret {
-    pub(crate) fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
 /// Where the config file is: `--config`/`KCTL_CONFIG`, else the XDG path.
 pub(crate) fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(path) = explicit {
@@ -286,39 +192,6 @@ pub(crate) fn read(path: &Path, explicit: bool) -> anyhow::Result<ConfigFile> {
         )
         .hint("fix the file, or point --config / KCTL_CONFIG at another one")
     })?;
-    Ok(config)
-}
-
-fn parse(text: &str) -> Result<ConfigFile, String> {
-    if text.trim().is_empty() {
-        return Ok(ConfigFile::default());
-    }
-    let config: ConfigFile = serde_norway::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        match e.location() {
-            Some(at) if !message.contains(" at line ") => {
-                format!("line {} column {}: {message}", at.line(), at.column())
-            }
-            _ => message,
-        }
-    })?;
-    for (name, context) in &config.contexts {
-        if context.bootstrap_servers.is_empty() {
-            return Err(format!(
-                "contexts.{name}.bootstrap-servers: at least one host:port is needed"
-            ));
-        }
-        for server in &context.bootstrap_servers {
-            check_server(server).map_err(|e| format!("contexts.{name}.bootstrap-servers: {e}"))?;
-        }
-    }
-    if let Some(current) = &config.current_context
-        && !config.contexts.contains_key(current)
-    {
-        return Err(format!(
-            "current-context: '{current}' is not among the contexts"
-        ));
-    }
     Ok(config)
 }
 
@@ -366,14 +239,6 @@ pub(crate) fn save(path: &Path, config: &ConfigFile) -> anyhow::Result<()> {
     file.sync_all()?;
     std::fs::rename(&tmp, path)?;
     Ok(())
-}
-
-/// `host:port` with a numeric port.
-pub(crate) fn check_server(server: &str) -> Result<(), String> {
-    match server.rsplit_once(':') {
-        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
-        _ => Err(format!("'{server}' is not host:port")),
-    }
 }
 
 /// Why settings are being resolved. A shell completing a word must not

@@ -14,9 +14,24 @@ use tokio::time::Instant;
 use crate::backoff::Backoff;
 use crate::connection::broker::{BrokerConnection, Connector};
 use crate::connection::{Connection, ConnectionConfig};
-use crate::error::{Error, ErrorCode, ErrorContext, Result};
+use crate::error::{ConnectionError, Error, ErrorCode, ErrorContext, RequestError, Result};
 use crate::metadata::{ClusterMetadata, TopicMetadata};
 use crate::protocol::StrBytes;
+
+/// Whether `error` is a connection to a reachable broker that broke before
+/// its response arrived: closed, reset or another I/O error after connecting.
+fn broke_mid_request(error: &Error) -> bool {
+    let error = match error {
+        Error::NoBrokerAvailable { last } => last.as_ref(),
+        other => other,
+    };
+    matches!(
+        error,
+        Error::Request(RequestError::Connection(
+            ConnectionError::Closed | ConnectionError::Io(_)
+        ))
+    )
+}
 
 /// Settings for a [`Client`].
 #[derive(Debug, Clone)]
@@ -150,9 +165,35 @@ impl Client {
             refresh_wanted: Arc::new(Notify::new()),
         });
         let client = Self { inner };
-        client.refresh_metadata().await?;
+        client.bootstrap_metadata().await?;
         tokio::spawn(refresh_loop(Arc::downgrade(&client.inner)));
         Ok(client)
+    }
+
+    /// The first metadata fetch. A broker that was reached but whose
+    /// connection broke mid-request (a reset during ApiVersions, a response
+    /// cut short) is tried again with the reconnect backoff, within
+    /// `request.timeout.ms` of the start: a flaky network or a proxy
+    /// restarting should not fail `build()`. Nothing listening
+    /// ([`Error::BootstrapUnreachable`]), a request timeout, or a refused
+    /// certificate or password still fails at once, as before.
+    async fn bootstrap_metadata(&self) -> Result<()> {
+        let connection = &self.inner.config.connection;
+        let deadline = Instant::now() + Duration::from_millis(connection.request_timeout_ms);
+        let mut attempt = 0;
+        loop {
+            let error = match self.refresh_metadata().await {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            attempt += 1;
+            let delay = connection.reconnect_backoff.delay(attempt);
+            if !broke_mid_request(&error) || Instant::now() + delay >= deadline {
+                return Err(error);
+            }
+            tracing::debug!(%error, attempt, "bootstrap metadata failed; retrying");
+            tokio::time::sleep(delay).await;
+        }
     }
 
     /// The settings the client was connected with.
@@ -162,7 +203,7 @@ impl Client {
 
     /// The current metadata snapshot.
     pub fn metadata(&self) -> Arc<ClusterMetadata> {
-        Arc::clone(&self.inner.metadata.read().expect("metadata poisoned"))
+        Arc::clone(&crate::sync::read(&self.inner.metadata))
     }
 
     /// Asks the background refresher for fresh metadata soon (used after
@@ -188,11 +229,7 @@ impl Client {
         {
             return Ok(Arc::clone(t));
         }
-        self.inner
-            .interesting_topics
-            .lock()
-            .expect("topics poisoned")
-            .insert(topic.to_owned());
+        crate::sync::lock(&self.inner.interesting_topics).insert(topic.to_owned());
         let metadata = self.refresh_metadata().await?;
         match metadata.topic(topic) {
             Some(t) if !t.partitions.is_empty() => Ok(Arc::clone(t)),
@@ -215,11 +252,7 @@ impl Client {
             // Someone refreshed while we waited for the lock; that will do.
             return Ok(self.metadata());
         }
-        let topics: Vec<String> = self
-            .inner
-            .interesting_topics
-            .lock()
-            .expect("topics poisoned")
+        let topics: Vec<String> = crate::sync::lock(&self.inner.interesting_topics)
             .iter()
             .cloned()
             .collect();
@@ -240,19 +273,14 @@ impl Client {
         let previous = self.metadata();
         let fresh = Arc::new(ClusterMetadata::from_response(&response, Some(&previous)));
         self.update_brokers(&fresh);
-        *self.inner.metadata.write().expect("metadata poisoned") = Arc::clone(&fresh);
+        *crate::sync::write(&self.inner.metadata) = Arc::clone(&fresh);
         *last_refresh = Some(Instant::now());
         Ok(fresh)
     }
 
     /// The connection handle of a broker known from metadata.
     pub fn broker(&self, id: i32) -> Option<Arc<BrokerConnection>> {
-        self.inner
-            .brokers
-            .lock()
-            .expect("brokers poisoned")
-            .get(&id)
-            .cloned()
+        crate::sync::lock(&self.inner.brokers).get(&id).cloned()
     }
 
     /// The coordinator of `key` (a group id for [`CoordinatorKind::Group`],
@@ -321,11 +349,7 @@ impl Client {
     /// A live connection to any broker: known brokers first, then the
     /// bootstrap list.
     pub async fn any_connection(&self) -> Result<(Arc<Connection>, Arc<BrokerConnection>)> {
-        let mut candidates: Vec<Arc<BrokerConnection>> = self
-            .inner
-            .brokers
-            .lock()
-            .expect("brokers poisoned")
+        let mut candidates: Vec<Arc<BrokerConnection>> = crate::sync::lock(&self.inner.brokers)
             .values()
             .cloned()
             .collect();
@@ -369,7 +393,7 @@ impl Client {
     }
 
     fn update_brokers(&self, metadata: &ClusterMetadata) {
-        let mut brokers = self.inner.brokers.lock().expect("brokers poisoned");
+        let mut brokers = crate::sync::lock(&self.inner.brokers);
         for (id, info) in &metadata.brokers {
             let addr = info.addr();
             if brokers.get(id).is_none_or(|b| b.addr() != addr) {

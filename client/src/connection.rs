@@ -217,7 +217,7 @@ struct Shared {
 
 impl Shared {
     fn take_pending(&self, correlation_id: i32) -> Option<PendingReply> {
-        match &mut *self.state.lock().expect("connection state poisoned") {
+        match &mut *crate::sync::lock(&self.state) {
             State::Open(pending) => pending.remove(&correlation_id),
             State::Dead(_) => None,
         }
@@ -226,7 +226,7 @@ impl Shared {
     /// Marks the connection dead and fails everything waiting on it.
     fn kill(&self, error: ConnectionError) {
         let previous = std::mem::replace(
-            &mut *self.state.lock().expect("connection state poisoned"),
+            &mut *crate::sync::lock(&self.state),
             State::Dead(error.clone()),
         );
         if let State::Open(pending) = previous {
@@ -242,7 +242,7 @@ impl Shared {
     fn note_throttle(&self, throttle_time_ms: i32) {
         if throttle_time_ms > 0 {
             let until = Instant::now() + Duration::from_millis(throttle_time_ms as u64);
-            let mut slot = self.throttled_until.lock().expect("throttle poisoned");
+            let mut slot = crate::sync::lock(&self.throttled_until);
             if slot.is_none_or(|current| current < until) {
                 tracing::debug!(throttle_time_ms, "broker is throttling this client");
                 *slot = Some(until);
@@ -251,7 +251,7 @@ impl Shared {
     }
 
     fn dead_reason(&self) -> Option<ConnectionError> {
-        match &*self.state.lock().expect("connection state poisoned") {
+        match &*crate::sync::lock(&self.state) {
             State::Open(_) => None,
             State::Dead(e) => Some(e.clone()),
         }
@@ -581,7 +581,7 @@ impl Connection {
         let correlation_id = self.next_correlation_id();
         let frame = self.encode(body, version, correlation_id)?;
         let (reply, response) = oneshot::channel();
-        match &mut *self.shared.state.lock().expect("connection state poisoned") {
+        match &mut *crate::sync::lock(&self.shared.state) {
             State::Open(pending) => {
                 pending.insert(correlation_id, reply);
             }
@@ -648,11 +648,7 @@ impl Connection {
     }
 
     async fn wait_for_throttle(&self) {
-        let until = *self
-            .shared
-            .throttled_until
-            .lock()
-            .expect("throttle poisoned");
+        let until = *crate::sync::lock(&self.shared.throttled_until);
         if let Some(until) = until
             && until > Instant::now()
         {

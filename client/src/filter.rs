@@ -185,6 +185,10 @@ impl JqProgram {
             .compile(modules)
             .map(Self)
             .map_err(|errors| {
+                #[allow(
+                    clippy::expect_used,
+                    reason = "jaq returns Err only with at least one error"
+                )]
                 let (name, undefined) = errors
                     .into_iter()
                     .flat_map(|(_, errs)| errs)

@@ -352,6 +352,10 @@
 //! module alone.
 
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod protocol;
 
@@ -380,6 +384,8 @@ pub mod perf;
 pub mod producer;
 #[cfg(feature = "client")]
 mod properties;
+#[cfg(feature = "client")]
+mod sync;
 
 #[cfg(feature = "client")]
 pub use admin::{Admin, AdminConfig, ItemResults};

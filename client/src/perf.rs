@@ -5,7 +5,7 @@
 //! sampled on one record in [`LATENCY_SAMPLE_EVERY`]: a callback per record
 //! would measure the callback machinery rather than the producer.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::RngCore;
@@ -99,12 +99,9 @@ pub async fn produce(
                 .send_with_callback(record, move |result| match result {
                     Ok(_) => {
                         let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
-                        latencies_us
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(micros);
+                        crate::sync::lock(&latencies_us).push(micros);
                     }
-                    Err(_) => *failed.lock().unwrap_or_else(PoisonError::into_inner) += 1,
+                    Err(_) => *crate::sync::lock(&failed) += 1,
                 })
                 .await?;
         } else {
@@ -119,10 +116,9 @@ pub async fn produce(
     producer.flush().await;
     let elapsed = started.elapsed();
     progress(load.records);
-    let mut latencies_us =
-        std::mem::take(&mut *latencies_us.lock().unwrap_or_else(PoisonError::into_inner));
+    let mut latencies_us = std::mem::take(&mut *crate::sync::lock(&latencies_us));
     latencies_us.sort_unstable();
-    let failed_samples = *failed.lock().unwrap_or_else(PoisonError::into_inner);
+    let failed_samples = *crate::sync::lock(&failed);
     Ok(PerfReport {
         records: load.records,
         bytes: load.records * load.record_bytes as u64,

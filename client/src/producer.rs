@@ -390,6 +390,10 @@ impl DeliveryFuture {
     }
 
     /// Waits for the outcome; the same as awaiting the future.
+    #[allow(
+        clippy::expect_used,
+        reason = "wait returns only once the outcome is set"
+    )]
     pub async fn wait(self) -> Result<RecordMetadata> {
         self.batch.wait().await;
         self.try_result()
@@ -463,16 +467,16 @@ impl Idempotence {
     }
 
     pub(crate) fn identity(&self) -> ProducerIdentity {
-        *self.identity.lock().expect("identity poisoned")
+        *crate::sync::lock(&self.identity)
     }
 
     pub(crate) fn bump_state(&self) -> EpochBump {
-        *self.bump.lock().expect("bump state poisoned")
+        *crate::sync::lock(&self.bump)
     }
 
     /// Asks for an epoch bump, unless one is already coming.
     pub(crate) fn request_bump(&self) {
-        let mut bump = self.bump.lock().expect("bump state poisoned");
+        let mut bump = crate::sync::lock(&self.bump);
         if *bump == EpochBump::Idle {
             *bump = EpochBump::Draining;
         }
@@ -480,7 +484,7 @@ impl Idempotence {
 
     /// Moves from draining to bumping; false if no bump was waiting.
     pub(crate) fn start_bump(&self) -> bool {
-        let mut bump = self.bump.lock().expect("bump state poisoned");
+        let mut bump = crate::sync::lock(&self.bump);
         let waiting = *bump == EpochBump::Draining;
         if waiting {
             *bump = EpochBump::Bumping;
@@ -489,11 +493,11 @@ impl Idempotence {
     }
 
     pub(crate) fn set_identity(&self, identity: ProducerIdentity) {
-        *self.identity.lock().expect("identity poisoned") = identity;
+        *crate::sync::lock(&self.identity) = identity;
     }
 
     pub(crate) fn end_bump(&self) {
-        *self.bump.lock().expect("bump state poisoned") = EpochBump::Idle;
+        *crate::sync::lock(&self.bump) = EpochBump::Idle;
     }
 }
 
@@ -986,7 +990,7 @@ impl Inner {
         idempotence.set_identity(identity);
         for topic in self.accumulator.all() {
             for slot in &topic.partitions {
-                sender::restart_sequences(&mut slot.lock().expect("partition poisoned"), identity);
+                sender::restart_sequences(&mut crate::sync::lock(slot), identity);
             }
         }
     }

@@ -5,7 +5,8 @@ use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kctl_client::protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse};
 
-use super::{create_topics::topic_error_code, str_bytes};
+use super::create_topics::{MAX_PARTITIONS_PER_REQUEST, TOO_MANY_PARTITIONS, topic_error_code};
+use super::str_bytes;
 use crate::state::BrokerState;
 
 pub(super) fn handle(
@@ -13,6 +14,30 @@ pub(super) fn handle(
     request: CreatePartitionsRequest,
     _version: i16,
 ) -> CreatePartitionsResponse {
+    // The partitions this request would add, capped as CreateTopics is.
+    let added = request
+        .topics
+        .iter()
+        .map(|t| {
+            let current = state
+                .topic(t.name.0.as_str())
+                .map_or(0, |topic| topic.partition_count());
+            u64::try_from(i64::from(t.count) - i64::from(current)).unwrap_or(0)
+        })
+        .fold(0u64, u64::saturating_add);
+    if added > MAX_PARTITIONS_PER_REQUEST {
+        let results = request
+            .topics
+            .into_iter()
+            .map(|topic| {
+                CreatePartitionsTopicResult::default()
+                    .with_name(topic.name)
+                    .with_error_code(ErrorCode::PolicyViolation.code())
+                    .with_error_message(Some(str_bytes(TOO_MANY_PARTITIONS)))
+            })
+            .collect();
+        return CreatePartitionsResponse::default().with_results(results);
+    }
     let results = request
         .topics
         .into_iter()

@@ -19,11 +19,57 @@ use super::{describe_configs, str_bytes};
 use crate::config::ConfigError;
 use crate::state::{BrokerState, NewTopic, TopicError};
 
+/// Kafka's cap on the partitions one request may create (the controller's
+/// `MAX_PARTITIONS_PER_BATCH`), answered with POLICY_VIOLATION. Without it,
+/// one CreateTopics or CreatePartitions asking for 2^31 partitions had the
+/// broker create partition directories until its disk or file descriptors
+/// ran out, stalling every other client (found by the `request` fuzz target).
+pub(super) const MAX_PARTITIONS_PER_REQUEST: u64 = 10_000;
+
+/// Kafka's message for a request over [`MAX_PARTITIONS_PER_REQUEST`].
+pub(super) const TOO_MANY_PARTITIONS: &str = "Excessively large number of partitions per request.";
+
+/// The partitions `topic` asks for, counted as Kafka counts them: the broker
+/// default for -1, the assignments when there are any.
+fn requested_partitions(topic: &CreatableTopic, default_partitions: i32) -> u64 {
+    if topic.assignments.is_empty() {
+        let count = if topic.num_partitions == -1 {
+            default_partitions
+        } else {
+            topic.num_partitions
+        };
+        u64::try_from(count).unwrap_or(0)
+    } else {
+        topic.assignments.len() as u64
+    }
+}
+
 pub(super) fn handle(
     state: &BrokerState,
     request: CreateTopicsRequest,
     version: i16,
 ) -> CreateTopicsResponse {
+    let requested = request
+        .topics
+        .iter()
+        .map(|t| requested_partitions(t, state.config.num_partitions))
+        .fold(0u64, u64::saturating_add);
+    if requested > MAX_PARTITIONS_PER_REQUEST {
+        // Kafka refuses the whole request, every topic with the same error.
+        let topics = request
+            .topics
+            .into_iter()
+            .map(|topic| {
+                CreatableTopicResult::default()
+                    .with_name(topic.name)
+                    .with_error_code(ErrorCode::PolicyViolation.code())
+                    .with_error_message(Some(str_bytes(TOO_MANY_PARTITIONS)))
+                    .with_num_partitions(-1)
+                    .with_replication_factor(-1)
+            })
+            .collect();
+        return CreateTopicsResponse::default().with_topics(topics);
+    }
     let mut seen = BTreeMap::new();
     for topic in &request.topics {
         *seen.entry(topic.name.0.to_string()).or_insert(0) += 1;

@@ -310,6 +310,57 @@ async fn create_topics_validates_like_kafka() {
     assert_eq!(all.topics.len(), 1, "validate_only created nothing");
 }
 
+/// Regression (the `request` fuzz target): one request for 2^31 partitions
+/// had the broker create directories until the disk or its descriptors ran
+/// out. Kafka caps a request at 10,000 partitions with POLICY_VIOLATION.
+#[tokio::test]
+async fn a_request_for_billions_of_partitions_is_a_policy_violation() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    let started = Instant::now();
+    let huge = create_topic(&mut client, "huge", i32::MAX, &[]).await;
+    assert_eq!(huge.topics[0].error_code, ErrorCode::PolicyViolation.code());
+    assert_eq!(
+        huge.topics[0].error_message.as_deref(),
+        Some("Excessively large number of partitions per request.")
+    );
+    // The cap counts the whole request, as Kafka's does.
+    let split = CreateTopicsRequest::default().with_topics(vec![
+        CreatableTopic::default()
+            .with_name(name("half-a"))
+            .with_num_partitions(6_000)
+            .with_replication_factor(1),
+        CreatableTopic::default()
+            .with_name(name("half-b"))
+            .with_num_partitions(6_000)
+            .with_replication_factor(1),
+    ]);
+    let response = client.send(7, &split).await;
+    assert!(
+        response
+            .topics
+            .iter()
+            .all(|t| t.error_code == ErrorCode::PolicyViolation.code())
+    );
+    create_topic(&mut client, "grow-huge", 1, &[]).await;
+    let grow = CreatePartitionsRequest::default().with_topics(vec![
+        CreatePartitionsTopic::default()
+            .with_name(name("grow-huge"))
+            .with_count(i32::MAX),
+    ]);
+    let response = client.send(3, &grow).await;
+    assert_eq!(
+        response.results[0].error_code,
+        ErrorCode::PolicyViolation.code()
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let all = client
+        .send(12, &MetadataRequest::default().with_topics(None))
+        .await;
+    assert_eq!(all.topics.len(), 1, "only grow-huge exists");
+    assert_eq!(all.topics[0].partitions.len(), 1, "and it did not grow");
+}
+
 #[tokio::test]
 async fn delete_and_grow_topics() {
     let broker = TestBroker::start().await;

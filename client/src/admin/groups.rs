@@ -680,6 +680,10 @@ impl Admin {
         group: &str,
         isolation: IsolationLevel,
     ) -> Result<Vec<PartitionLag>> {
+        #[allow(
+            clippy::expect_used,
+            reason = "describe_groups answers once per group asked"
+        )]
         let description = self
             .describe_groups(&[group])
             .await?
@@ -948,6 +952,10 @@ impl Admin {
         partitions: Option<&[TopicPartition]>,
         target: ResetTarget,
     ) -> Result<Vec<PlannedOffset>> {
+        #[allow(
+            clippy::expect_used,
+            reason = "describe_groups answers once per group asked"
+        )]
         let description = self
             .describe_groups(&[group])
             .await?

@@ -147,10 +147,15 @@ impl Admin {
                 }
             }
         }
-        Ok(results
+        #[allow(
+            clippy::expect_used,
+            reason = "the loop above fills every slot: each item is in exactly one request, answered or failed"
+        )]
+        let results = results
             .into_iter()
             .map(|r| r.expect("every item is answered or failed"))
-            .collect())
+            .collect();
+        Ok(results)
     }
 
     async fn leader_of(&self, tp: &TopicPartition) -> Result<i32> {

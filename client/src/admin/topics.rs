@@ -577,6 +577,10 @@ impl Admin {
     /// println!("{} has {:?} partitions", created.name, created.partitions);
     /// # Ok(()) }
     /// ```
+    #[allow(
+        clippy::expect_used,
+        reason = "the many-item call answers once per item asked"
+    )]
     pub async fn create_topic(&self, topic: NewTopic) -> Result<CreatedTopic> {
         self.create_topics(&[topic], CreateTopicsOptions::default())
             .await?
@@ -593,6 +597,10 @@ impl Admin {
     /// admin.delete_topic("orders").await?;
     /// # Ok(()) }
     /// ```
+    #[allow(
+        clippy::expect_used,
+        reason = "the many-item call answers once per item asked"
+    )]
     pub async fn delete_topic(&self, name: &str) -> Result<()> {
         self.delete_topics(&[name])
             .await?
@@ -613,6 +621,10 @@ impl Admin {
     /// }
     /// # Ok(()) }
     /// ```
+    #[allow(
+        clippy::expect_used,
+        reason = "the many-item call answers once per item asked"
+    )]
     pub async fn describe_topic(&self, name: &str) -> Result<TopicDescription> {
         self.describe_topics(&[name])
             .await?

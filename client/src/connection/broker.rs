@@ -106,9 +106,7 @@ impl BrokerConnection {
 
     /// The live connection, if there is one, without connecting.
     pub fn current(&self) -> Option<Arc<Connection>> {
-        self.current
-            .lock()
-            .expect("broker poisoned")
+        crate::sync::lock(&self.current)
             .clone()
             .filter(|c| !c.is_dead())
     }
@@ -130,7 +128,7 @@ impl BrokerConnection {
             Ok(conn) => {
                 let conn = Arc::new(conn);
                 *reconnect = Reconnect::default();
-                *self.current.lock().expect("broker poisoned") = Some(Arc::clone(&conn));
+                *crate::sync::lock(&self.current) = Some(Arc::clone(&conn));
                 Ok(conn)
             }
             Err(e) => {
@@ -150,6 +148,6 @@ impl BrokerConnection {
     /// Drops the current connection (failing its pending requests), e.g.
     /// after a request timed out and the stream can no longer be trusted.
     pub fn reset(&self) {
-        self.current.lock().expect("broker poisoned").take();
+        crate::sync::lock(&self.current).take();
     }
 }

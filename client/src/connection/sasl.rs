@@ -129,6 +129,7 @@ enum Hash {
 }
 
 impl Hash {
+    #[allow(clippy::expect_used, reason = "HMAC accepts a key of any length")]
     fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
         match self {
             Self::Sha256 => {
@@ -146,6 +147,7 @@ impl Hash {
 
     /// Whether `HMAC(key, data)` is `expected`, compared in constant time so
     /// the comparison leaks nothing about the right value.
+    #[allow(clippy::expect_used, reason = "HMAC accepts a key of any length")]
     fn hmac_matches(self, key: &[u8], data: &[u8], expected: &[u8]) -> bool {
         match self {
             Self::Sha256 => {

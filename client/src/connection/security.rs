@@ -360,11 +360,16 @@ impl SecurityConfig {
                     missing.join(", ")
                 )));
             }
-            Some(SaslConfig {
+            #[allow(
+                clippy::expect_used,
+                reason = "the missing-key check above returned for any None"
+            )]
+            let sasl = SaslConfig {
                 mechanism: mechanism.expect("checked above"),
                 username: username.expect("checked above"),
                 password: password.expect("checked above"),
-            })
+            };
+            Some(sasl)
         } else {
             None
         };

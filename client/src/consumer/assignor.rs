@@ -191,6 +191,10 @@ fn claims_by_generation(members: &[MemberSubscription]) -> Vec<&MemberSubscripti
     by_generation
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "`held` has an entry for every member from the start"
+)]
 fn sticky_target(
     members: &[MemberSubscription],
     partition_counts: &BTreeMap<String, i32>,

@@ -245,22 +245,22 @@ pub(crate) fn start(inner: &Arc<Inner>, group_id: String) -> Result<Arc<Group>> 
     });
     let membership = tokio::spawn(run_membership(Arc::clone(&group), events_rx));
     let committer = tokio::spawn(run_committer(Arc::clone(&group), commits_rx));
-    *group.membership.lock().expect("poisoned") = Some(membership);
-    inner.tasks.lock().expect("tasks poisoned").push(committer);
+    *crate::sync::lock(&group.membership) = Some(membership);
+    crate::sync::lock(&inner.tasks).push(committer);
     Ok(group)
 }
 
 impl Group {
     pub(crate) fn member(&self) -> Member {
-        self.member.lock().expect("member poisoned").clone()
+        crate::sync::lock(&self.member).clone()
     }
 
     pub(crate) fn set_listener(&self, listener: Arc<dyn RebalanceListener>) {
-        *self.listener.lock().expect("listener poisoned") = Some(listener);
+        *crate::sync::lock(&self.listener) = Some(listener);
     }
 
     fn listener(&self) -> Option<Arc<dyn RebalanceListener>> {
-        self.listener.lock().expect("listener poisoned").clone()
+        crate::sync::lock(&self.listener).clone()
     }
 
     fn handle(self: &Arc<Self>) -> GroupHandle {
@@ -278,7 +278,7 @@ impl Group {
     }
 
     fn forget_coordinator(&self, node_id: i32) {
-        let mut slot = self.coordinator.lock().expect("coordinator poisoned");
+        let mut slot = crate::sync::lock(&self.coordinator);
         if slot.as_ref().is_some_and(|c| c.node_id == node_id) {
             tracing::debug!(group = %self.group_id, node_id, "coordinator forgotten");
             *slot = None;
@@ -288,10 +288,7 @@ impl Group {
     /// A connection to the group's coordinator, found with FindCoordinator
     /// when it is not known.
     async fn coordinator(&self) -> Result<(Arc<Connection>, i32)> {
-        let known = self
-            .coordinator
-            .lock()
-            .expect("coordinator poisoned")
+        let known = crate::sync::lock(&self.coordinator)
             .as_ref()
             .map(|c| (Arc::clone(&c.broker), c.node_id));
         let (broker, node_id) = match known {
@@ -309,7 +306,7 @@ impl Group {
 
     async fn find_coordinator(&self) -> Result<(Arc<BrokerConnection>, i32)> {
         let _finding = self.finding.lock().await;
-        if let Some(c) = self.coordinator.lock().expect("poisoned").as_ref() {
+        if let Some(c) = crate::sync::lock(&self.coordinator).as_ref() {
             return Ok((Arc::clone(&c.broker), c.node_id));
         }
         let (conn, _) = self.inner.client.any_connection().await?;
@@ -326,7 +323,7 @@ impl Group {
             addr,
             Arc::clone(&self.coordinator_connector),
         ));
-        *self.coordinator.lock().expect("poisoned") = Some(Coordinator {
+        *crate::sync::lock(&self.coordinator) = Some(Coordinator {
             node_id,
             broker: Arc::clone(&broker),
         });
@@ -425,10 +422,7 @@ impl Group {
             code,
             ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable
         ) {
-            let node = self
-                .coordinator
-                .lock()
-                .expect("poisoned")
+            let node = crate::sync::lock(&self.coordinator)
                 .as_ref()
                 .map(|c| c.node_id);
             if let Some(node) = node {
@@ -610,14 +604,14 @@ impl Group {
 
     /// Stops the membership and heartbeat tasks without leaving.
     pub(crate) fn abort(&self) {
-        if let Some(task) = self.membership.lock().expect("poisoned").take() {
+        if let Some(task) = crate::sync::lock(&self.membership).take() {
             task.abort();
         }
         self.stop_heartbeat();
     }
 
     fn stop_heartbeat(&self) {
-        if let Some(task) = self.heartbeat.lock().expect("poisoned").take() {
+        if let Some(task) = crate::sync::lock(&self.heartbeat).take() {
             task.abort();
         }
     }
@@ -663,7 +657,7 @@ impl Group {
     }
 
     fn reset_member(&self) {
-        let mut member = self.member.lock().expect("member poisoned");
+        let mut member = crate::sync::lock(&self.member);
         *member = Member::unjoined();
     }
 
@@ -671,7 +665,7 @@ impl Group {
     /// for a dynamic member (a static one keeps its place until its session
     /// times out, so a restart does not rebalance, as in Java).
     pub(crate) async fn close(self: &Arc<Self>) {
-        if let Some(task) = self.membership.lock().expect("poisoned").take() {
+        if let Some(task) = crate::sync::lock(&self.membership).take() {
             task.abort();
         }
         self.stop_heartbeat();
@@ -927,7 +921,7 @@ impl Group {
                     // KIP-394: the coordinator names us, then we join again
                     // under that name.
                     member_id = response.member_id.to_string();
-                    self.member.lock().expect("poisoned").member_id = member_id.clone();
+                    crate::sync::lock(&self.member).member_id = member_id.clone();
                 }
                 Some(code) => return Err(self.classify(code, ApiKey::JoinGroup)),
             }
@@ -949,7 +943,7 @@ impl Group {
                 ))
             })?;
         {
-            let mut member = self.member.lock().expect("poisoned");
+            let mut member = crate::sync::lock(&self.member);
             member.member_id = member_id.clone();
             member.generation = generation;
             member.protocol = Some(protocol);
@@ -1150,7 +1144,7 @@ async fn run_membership(group: Arc<Group>, mut events: mpsc::UnboundedReceiver<E
         }
         if need_join {
             group.stop_heartbeat();
-            group.member.lock().expect("poisoned").stable = false;
+            crate::sync::lock(&group.member).stable = false;
             if !group.cooperative() {
                 let owned = inner.assignment();
                 group.revoke(&owned).await;
@@ -1166,7 +1160,7 @@ async fn run_membership(group: Arc<Group>, mut events: mpsc::UnboundedReceiver<E
                             continue;
                         }
                     }
-                    group.member.lock().expect("poisoned").stable = true;
+                    crate::sync::lock(&group.member).stable = true;
                     joined_topics = Some(joined.topics.clone());
                     leader_counts = joined.leader_counts.clone();
                     let task = tokio::spawn(run_heartbeat(
@@ -1174,7 +1168,7 @@ async fn run_membership(group: Arc<Group>, mut events: mpsc::UnboundedReceiver<E
                         joined.generation,
                         joined.member_id.clone(),
                     ));
-                    *group.heartbeat.lock().expect("poisoned") = Some(task);
+                    *crate::sync::lock(&group.heartbeat) = Some(task);
                 }
                 Err(JoinError::Retry(error)) => {
                     failures += 1;

@@ -23,7 +23,7 @@ const UNKNOWN_TOPIC_RECHECK: Duration = Duration::from_secs(1);
 
 pub(crate) fn start(inner: &Arc<Inner>) {
     let task = tokio::spawn(run(Arc::clone(inner)));
-    inner.tasks.lock().expect("tasks poisoned").push(task);
+    crate::sync::lock(&inner.tasks).push(task);
 }
 
 async fn run(inner: Arc<Inner>) {
@@ -185,7 +185,7 @@ fn spawn_fetchers(inner: &Arc<Inner>, fetchers: &mut HashSet<i32>) {
             }
         }
     }
-    let mut tasks = inner.tasks.lock().expect("tasks poisoned");
+    let mut tasks = crate::sync::lock(&inner.tasks);
     tasks.retain(|t| !t.is_finished());
     for id in leaders {
         if fetchers.insert(id) {
@@ -243,7 +243,7 @@ fn start_lookups(inner: &Arc<Inner>) {
     if by_leader.is_empty() {
         return;
     }
-    let mut tasks = inner.tasks.lock().expect("tasks poisoned");
+    let mut tasks = crate::sync::lock(&inner.tasks);
     for (leader, lookups) in by_leader {
         tasks.push(tokio::spawn(look_up(Arc::clone(inner), leader, lookups)));
     }
@@ -261,6 +261,10 @@ async fn look_up(inner: Arc<Inner>, leader: i32, lookups: Vec<Lookup>) {
     {
         let mut state = inner.lock();
         for lookup in &lookups {
+            #[allow(
+                clippy::expect_used,
+                reason = "list_offsets_on answers once per query, in order"
+            )]
             let answer = answers
                 .next()
                 .expect("one answer per lookup")

@@ -240,7 +240,7 @@ impl Inner {
     }
 
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("consumer state poisoned")
+        crate::sync::lock(&self.state)
     }
 
     /// Wakes the manager and every fetch task.
@@ -251,7 +251,7 @@ impl Inner {
     pub(crate) fn shut_down(&self) {
         self.lock().closed = true;
         self.kick();
-        for task in self.tasks.lock().expect("tasks poisoned").drain(..) {
+        for task in crate::sync::lock(&self.tasks).drain(..) {
             task.abort();
         }
     }
@@ -428,7 +428,7 @@ impl Inner {
     }
 
     pub(crate) fn last_poll(&self) -> Instant {
-        *self.last_poll.lock().expect("poisoned")
+        *crate::sync::lock(&self.last_poll)
     }
 
     pub(crate) fn polling(&self) -> bool {
@@ -437,7 +437,7 @@ impl Inner {
 
     /// Ends the consumer with `error`: polls return it from now on.
     pub(crate) fn fail(&self, error: Error) {
-        *self.fatal.lock().expect("poisoned") = Some(error);
+        *crate::sync::lock(&self.fatal) = Some(error);
         self.data_ready.notify_waiters();
         self.data_ready.notify_one();
     }
@@ -456,15 +456,15 @@ impl Inner {
         struct Polling<'a>(&'a Inner);
         impl Drop for Polling<'_> {
             fn drop(&mut self) {
-                *self.0.last_poll.lock().expect("poisoned") = Instant::now();
+                *crate::sync::lock(&self.0.last_poll) = Instant::now();
                 self.0.polls_in_progress.fetch_sub(1, Ordering::AcqRel);
             }
         }
         self.polls_in_progress.fetch_add(1, Ordering::AcqRel);
-        *self.last_poll.lock().expect("poisoned") = Instant::now();
+        *crate::sync::lock(&self.last_poll) = Instant::now();
         let _polling = Polling(self);
         loop {
-            if let Some(error) = self.fatal.lock().expect("poisoned").clone() {
+            if let Some(error) = crate::sync::lock(&self.fatal).clone() {
                 return Err(error);
             }
             let ready = self.data_ready.notified();
@@ -483,7 +483,7 @@ impl Inner {
     /// Up to `max` records from the buffer, in order; an error entry is
     /// returned once the records before it have been.
     fn drain(&self, max: usize) -> Result<Vec<ConsumerRecord>> {
-        let mut draining = self.draining.lock().expect("drain poisoned");
+        let mut draining = crate::sync::lock(&self.draining);
         let mut out = Vec::new();
         while out.len() < max {
             let mut fetch = match draining.take() {
@@ -566,7 +566,12 @@ impl Inner {
                     if matches!(entry, Buffered::Error { .. }) && !may_fail {
                         return Ok(None);
                     }
-                    match state.buffer.remove(index).expect("index in range") {
+                    #[allow(
+                        clippy::expect_used,
+                        reason = "index < buffer.len(), checked by the loop"
+                    )]
+                    let entry = state.buffer.remove(index).expect("index in range");
+                    match entry {
                         Buffered::Data(d) => return Ok(Some(d)),
                         Buffered::Error { error, .. } => return Err(error),
                     }

@@ -268,16 +268,12 @@ pub(crate) struct Accumulator {
 impl Accumulator {
     fn topic(&self, topic: &TopicMetadata) -> Arc<TopicQueues> {
         let wanted = topic.partitions.len();
-        if let Some(t) = self
-            .topics
-            .read()
-            .expect("accumulator poisoned")
-            .get(topic.name.as_str())
+        if let Some(t) = crate::sync::read(&self.topics).get(topic.name.as_str())
             && t.partitions.len() >= wanted
         {
             return Arc::clone(t);
         }
-        let mut topics = self.topics.write().expect("accumulator poisoned");
+        let mut topics = crate::sync::write(&self.topics);
         let existing = topics.get(topic.name.as_str()).cloned();
         if let Some(t) = &existing
             && t.partitions.len() >= wanted
@@ -296,12 +292,7 @@ impl Accumulator {
     }
 
     pub(crate) fn all(&self) -> Vec<Arc<TopicQueues>> {
-        self.topics
-            .read()
-            .expect("accumulator poisoned")
-            .values()
-            .cloned()
-            .collect()
+        crate::sync::read(&self.topics).values().cloned().collect()
     }
 
     /// Appends a record to its partition's open batch, opening or sealing
@@ -320,9 +311,7 @@ impl Accumulator {
     ) -> (DeliveryFuture, bool) {
         let queues = self.topic(topic);
         let batch_size = inner.config.batch_size;
-        let mut queue = queues.partitions[partition as usize]
-            .lock()
-            .expect("partition poisoned");
+        let mut queue = crate::sync::lock(&queues.partitions[partition as usize]);
         let mut wake = false;
         if queue.open.as_ref().is_some_and(|b| {
             !b.builder.is_empty() && b.builder.size_bytes() + size_bytes > batch_size
@@ -356,6 +345,7 @@ impl Accumulator {
             });
             wake = true;
         }
+        #[allow(clippy::expect_used, reason = "the block above ensured an open batch")]
         let batch = queue.open.as_mut().expect("an open batch was just ensured");
         let index = batch.builder.record_count() as u32;
         batch.builder.append(
@@ -384,7 +374,7 @@ impl Accumulator {
 /// Delivers, in order, every batch of the partition whose turn has come.
 /// Takes the lock; returns with it released.
 pub(crate) fn deliver(inner: &Inner, partition: &Mutex<PartitionQueue>) {
-    let mut queue = partition.lock().expect("partition poisoned");
+    let mut queue = crate::sync::lock(partition);
     if queue.delivering {
         // Whoever is delivering will pick up what we added.
         return;
@@ -397,7 +387,7 @@ pub(crate) fn deliver(inner: &Inner, partition: &Mutex<PartitionQueue>) {
         };
         drop(queue);
         deliver_one(inner, batch, outcome);
-        queue = partition.lock().expect("partition poisoned");
+        queue = crate::sync::lock(partition);
     }
 }
 

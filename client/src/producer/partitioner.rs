@@ -132,7 +132,7 @@ impl UniformSticky {
 
 impl Partitioner for UniformSticky {
     fn partition(&self, ctx: &PartitionContext<'_>) -> i32 {
-        let mut topics = self.per_topic.lock().expect("partitioner poisoned");
+        let mut topics = crate::sync::lock(&self.per_topic);
         let state = match topics.get_mut(ctx.topic) {
             Some(s) => s,
             None => topics.entry(ctx.topic.to_owned()).or_insert(StickyState {
@@ -176,7 +176,7 @@ pub struct RoundRobin {
 
 impl Partitioner for RoundRobin {
     fn partition(&self, ctx: &PartitionContext<'_>) -> i32 {
-        let mut counters = self.counters.lock().expect("partitioner poisoned");
+        let mut counters = crate::sync::lock(&self.counters);
         let counter = match counters.get_mut(ctx.topic) {
             Some(c) => c,
             None => counters.entry(ctx.topic.to_owned()).or_insert(0),

@@ -86,7 +86,7 @@ fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Ins
     for topic in inner.accumulator.all() {
         let topic_metadata = metadata.topic(&topic.name);
         for (index, slot) in topic.partitions.iter().enumerate() {
-            let mut queue = slot.lock().expect("partition poisoned");
+            let mut queue = crate::sync::lock(slot);
             if let Some(open) = &queue.open {
                 let due = open.created_at() + linger;
                 if force || due <= now {
@@ -101,6 +101,7 @@ fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Ins
                 .front()
                 .is_some_and(|b| b.created_at() + delivery_timeout <= now)
             {
+                #[allow(clippy::expect_used, reason = "the loop condition saw a front batch")]
                 let batch = queue.ready.pop_front().expect("front exists");
                 let last = batch.last_error.clone().map(Box::new);
                 queue.finish(
@@ -177,6 +178,7 @@ fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Ins
                     }
                 }
             }
+            #[allow(clippy::expect_used, reason = "the checks above saw a front batch")]
             let mut batch = queue.ready.pop_front().expect("front exists");
             let queue = &mut *queue;
             let bytes = match batch.encoded(inner, &mut queue.next_sequence) {
@@ -189,6 +191,10 @@ fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Ins
             };
             queue.inflight += 1;
             queue.inflight_broker = leader;
+            #[allow(
+                clippy::expect_used,
+                reason = "the entry for this leader was just inserted"
+            )]
             let (batches, total, _) = requests.get_mut(&leader).expect("request was just ensured");
             *total += bytes.len();
             batches.push(Outgoing {
@@ -217,6 +223,10 @@ fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Ins
         if batches.is_empty() {
             continue;
         }
+        #[allow(
+            clippy::expect_used,
+            reason = "a request is only planned for a broker with a sink"
+        )]
         let sink = sinks
             .get(&broker_id)
             .expect("a sink exists for every request's broker");
@@ -376,7 +386,7 @@ fn partition_outcome(response: &ProduceResponse, topic: &str, partition: i32) ->
 /// Applies a batch's result: success, a retry, or a final failure.
 fn settle(inner: &Inner, topic: &TopicQueues, mut batch: Batch, outcome: Result<BatchAck>) {
     let slot = &topic.partitions[batch.partition as usize];
-    let mut queue = slot.lock().expect("partition poisoned");
+    let mut queue = crate::sync::lock(slot);
     queue.inflight -= 1;
     match outcome {
         Ok(ack) => queue.finish(batch, Ok(ack)),
@@ -523,7 +533,7 @@ async fn bump_epoch(inner: Arc<Inner>) {
     idempotence.set_identity(next);
     for topic in inner.accumulator.all() {
         for slot in &topic.partitions {
-            restart_sequences(&mut slot.lock().expect("partition poisoned"), next);
+            restart_sequences(&mut crate::sync::lock(slot), next);
         }
     }
     idempotence.end_bump();

@@ -225,14 +225,11 @@ impl TransactionManager {
     }
 
     fn state(&self) -> State {
-        self.state
-            .lock()
-            .expect("transaction state poisoned")
-            .clone()
+        crate::sync::lock(&self.state).clone()
     }
 
     fn set_state(&self, state: State) {
-        *self.state.lock().expect("transaction state poisoned") = state;
+        *crate::sync::lock(&self.state) = state;
     }
 
     /// Records a failure and returns it: fatal errors end transactions,
@@ -242,7 +239,7 @@ impl TransactionManager {
         match &e {
             Error::Transaction { fatal: true, .. } => self.set_state(State::Fatal(e.clone())),
             Error::Transaction { fatal: false, .. } => {
-                let mut state = self.state.lock().expect("transaction state poisoned");
+                let mut state = crate::sync::lock(&self.state);
                 if !matches!(*state, State::Fatal(_)) {
                     *state = State::Abortable(e.clone());
                 }
@@ -272,7 +269,7 @@ impl TransactionManager {
     /// A delivery failure inside a transaction makes it abortable (or
     /// ends the producer if it was fenced).
     pub(crate) fn record_send_error(&self, e: &Error) {
-        let mut first = self.send_error.lock().expect("send error poisoned");
+        let mut first = crate::sync::lock(&self.send_error);
         if first.is_none() {
             *first = Some(e.clone());
         }
@@ -435,9 +432,9 @@ impl TransactionManager {
         // A change of the cluster's finalized `transaction.version` (an
         // upgrade or downgrade) takes effect here, between transactions.
         self.update_protocol();
-        self.added.lock().expect("added poisoned").clear();
+        crate::sync::lock(&self.added).clear();
         self.offsets_added.store(false, Ordering::Release);
-        *self.send_error.lock().expect("send error poisoned") = None;
+        *crate::sync::lock(&self.send_error) = None;
         self.set_state(State::InTransaction);
         Ok(())
     }
@@ -452,16 +449,16 @@ impl TransactionManager {
     ) -> Result<()> {
         self.require_open()?;
         let key = (Arc::<str>::from(topic), partition);
-        if self.added.lock().expect("added poisoned").contains(&key) {
+        if crate::sync::lock(&self.added).contains(&key) {
             return Ok(());
         }
         if self.is_v2() {
             // Produce v12 adds the partition; remember it so EndTxn is sent.
-            self.added.lock().expect("added poisoned").insert(key);
+            crate::sync::lock(&self.added).insert(key);
             return Ok(());
         }
         let _adding = self.adding.lock().await;
-        if self.added.lock().expect("added poisoned").contains(&key) {
+        if crate::sync::lock(&self.added).contains(&key) {
             return Ok(());
         }
         let identity = inner.identity();
@@ -503,7 +500,7 @@ impl TransactionManager {
         )
         .await
         .map_err(|e| self.fail(e))?;
-        self.added.lock().expect("added poisoned").insert(key);
+        crate::sync::lock(&self.added).insert(key);
         Ok(())
     }
 
@@ -644,7 +641,7 @@ impl TransactionManager {
         self.require_open()?;
         self.set_state(State::Committing);
         inner.flush().await;
-        if let Some(e) = self.send_error.lock().expect("send error poisoned").clone() {
+        if let Some(e) = crate::sync::lock(&self.send_error).clone() {
             return Err(self.fail(e));
         }
         self.end(inner, true).await.map(|_| ())
@@ -664,11 +661,7 @@ impl TransactionManager {
         // What is queued or in flight settles first; the markers then
         // cover it.
         inner.flush().await;
-        let failed = self
-            .send_error
-            .lock()
-            .expect("send error poisoned")
-            .is_some();
+        let failed = crate::sync::lock(&self.send_error).is_some();
         let bumped = self.end(inner, false).await?;
         if failed && !bumped {
             // A failed batch may have left a gap in a partition's sequence:
@@ -689,7 +682,7 @@ impl TransactionManager {
     /// epoch was bumped (EndTxn v5, transactions v2): the producer then
     /// continues with the id and epoch of the answer, sequences from 0.
     async fn end(&self, inner: &Inner, commit: bool) -> Result<bool> {
-        let anything = !self.added.lock().expect("added poisoned").is_empty()
+        let anything = !crate::sync::lock(&self.added).is_empty()
             || self.offsets_added.load(Ordering::Acquire);
         let mut bumped = false;
         if anything {
@@ -731,7 +724,7 @@ impl TransactionManager {
                 bumped = true;
             }
         }
-        self.added.lock().expect("added poisoned").clear();
+        crate::sync::lock(&self.added).clear();
         self.offsets_added.store(false, Ordering::Release);
         self.set_state(State::Ready);
         Ok(bumped)

@@ -4,6 +4,10 @@
 //! peer that declares 2 GiB costs us four bytes of reading, not 2 GiB of
 //! memory.
 
+// The size prefix is read off the wire: a short buffer must wait for more
+// bytes, never index past its end.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use bytes::{Buf, BufMut, BytesMut};
 
 use super::ProtocolError;
@@ -27,10 +31,10 @@ pub fn decode(
     buf: &mut BytesMut,
     max_frame_bytes: usize,
 ) -> Result<Option<BytesMut>, ProtocolError> {
-    if buf.len() < SIZE_PREFIX_BYTES {
+    let Some(prefix) = buf.first_chunk::<SIZE_PREFIX_BYTES>() else {
         return Ok(None);
-    }
-    let declared = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+    };
+    let declared = i32::from_be_bytes(*prefix);
     let declared_bytes =
         usize::try_from(declared).map_err(|_| ProtocolError::NegativeFrameSize(declared))?;
     if declared_bytes > max_frame_bytes {
@@ -68,6 +72,10 @@ pub fn begin(out: &mut BytesMut) -> FrameMark {
 
 impl FrameMark {
     /// Writes the size of everything appended since [`begin`].
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "begin() put the prefix at prefix_at in this buffer, which only grows"
+    )]
     pub fn finish(self, out: &mut BytesMut) -> Result<(), ProtocolError> {
         let body_bytes = out.len() - self.prefix_at - SIZE_PREFIX_BYTES;
         let size = i32::try_from(body_bytes).map_err(|_| ProtocolError::FrameTooLarge {

@@ -8,6 +8,10 @@
 //! a client that does not yet know the broker's versions must be able to
 //! read it.
 
+// Headers are read off the wire: a short or forged frame must be an error,
+// never an out-of-bounds panic.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
@@ -17,16 +21,16 @@ use super::{ProtocolError, frame};
 /// The API key and version at the front of every request, read without
 /// decoding anything else.
 pub fn peek_api_key_and_version(frame: &[u8]) -> Result<(i16, i16), ProtocolError> {
-    if frame.len() < 4 {
-        return Err(ProtocolError::Truncated {
-            needed_bytes: 4,
-            available_bytes: frame.len(),
-        });
-    }
-    Ok((
-        i16::from_be_bytes([frame[0], frame[1]]),
-        i16::from_be_bytes([frame[2], frame[3]]),
-    ))
+    let &[k0, k1, v0, v1] = first_four(frame)?;
+    Ok((i16::from_be_bytes([k0, k1]), i16::from_be_bytes([v0, v1])))
+}
+
+/// The first four bytes of `frame`, or how many it lacks.
+fn first_four(frame: &[u8]) -> Result<&[u8; 4], ProtocolError> {
+    frame.first_chunk::<4>().ok_or(ProtocolError::Truncated {
+        needed_bytes: 4,
+        available_bytes: frame.len(),
+    })
 }
 
 /// A request whose header has been read; the body is left encoded so the
@@ -125,13 +129,7 @@ pub fn encode_request<R: Request>(
 /// header version (the id always comes first). A client uses it to find the
 /// pending request, which then tells it how to decode the rest.
 pub fn peek_correlation_id(frame: &[u8]) -> Result<i32, ProtocolError> {
-    if frame.len() < 4 {
-        return Err(ProtocolError::Truncated {
-            needed_bytes: 4,
-            available_bytes: frame.len(),
-        });
-    }
-    Ok(i32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]))
+    first_four(frame).map(|bytes| i32::from_be_bytes(*bytes))
 }
 
 /// Decodes a response frame's header and body for the request type `R` at

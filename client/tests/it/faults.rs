@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use broker_lite::config::BrokerConfig;
-use kctl_client::{Acks, Consumer, Error, OffsetReset, ProducerConfig, Record};
+use kctl_client::{Acks, Admin, Consumer, Error, OffsetReset, ProducerConfig, Record};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -190,9 +190,8 @@ async fn idempotent_producer_and_group_consumer_survive_resets_truncations_and_d
         .build()
         .await
         .unwrap();
-    // Built before the faults start: building connects at once, and a
-    // reset there fails the build rather than being retried (see
-    // docs/reliability.md).
+    // Built before the faults start, so the faults land on the work; a
+    // reset while building is retried (tested below).
     // The group consumer, built (and joined) before the faults start.
     let consumer = Consumer::builder([bootstrap.clone()])
         .group_id("faults-group")
@@ -433,6 +432,110 @@ async fn a_blackholed_broker_costs_a_timeout_and_fails_with_a_typed_error() {
     assert!(
         failed_after < Duration::from_millis(3 * delivery_timeout_ms + 2 * request_timeout_ms),
         "hung for {failed_after:?} past timeouts of {delivery_timeout_ms} ms"
+    );
+    broker.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_during_the_first_api_versions_is_retried_within_the_request_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let proxy_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = BrokerConfig::default();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.data_dir = dir.path().into();
+    config.advertise = Some((
+        "127.0.0.1".into(),
+        proxy_listener.local_addr().unwrap().port(),
+    ));
+    let broker = broker_lite::start(config).await.unwrap();
+    let proxy = FaultProxy::start(proxy_listener, broker.local_addr().to_string());
+    let bootstrap = proxy.addr.clone();
+    let request_timeout_ms = 1_500u64;
+
+    // One reset armed before each build: the first bytes a new connection
+    // sends (its ApiVersions request) are cut in half and both sides
+    // closed. Each client must still build, by reconnecting.
+    let resets = || proxy.counts.resets.load(Ordering::Relaxed);
+    proxy.set(Fault::ResetMidRequest);
+    let producer = with_timeout(
+        "building a producer through a reset",
+        30,
+        ProducerConfig::new([bootstrap.clone()])
+            .request_timeout_ms(request_timeout_ms)
+            .build(),
+    )
+    .await
+    .expect("a reset during the first ApiVersions is retried");
+    assert_eq!(resets(), 1, "the reset hit the producer's bootstrap");
+    let meta = producer
+        .send_and_wait(Record::new("reset-at-build").value(b"x"))
+        .await
+        .unwrap();
+    assert_eq!(meta.offset, 0);
+    producer.close().await;
+
+    proxy.set(Fault::ResetMidRequest);
+    let consumer = with_timeout(
+        "building a consumer through a reset",
+        30,
+        Consumer::builder([bootstrap.clone()])
+            .request_timeout_ms(request_timeout_ms)
+            .build(),
+    )
+    .await
+    .expect("a reset during the first ApiVersions is retried");
+    assert_eq!(resets(), 2, "the reset hit the consumer's bootstrap");
+    consumer.close().await;
+
+    proxy.set(Fault::ResetMidRequest);
+    let admin = with_timeout(
+        "building an admin client through a reset",
+        30,
+        Admin::builder([bootstrap.clone()]).build(),
+    )
+    .await
+    .expect("a reset during the first ApiVersions is retried");
+    assert_eq!(resets(), 3, "the reset hit the admin client's bootstrap");
+    assert!(admin.describe_topic("reset-at-build").await.is_ok());
+    admin.close().await;
+
+    // Every connection reset: the retries stop at the request timeout,
+    // with the connection's typed error.
+    let rearm = {
+        let mode = Arc::clone(&proxy.mode);
+        tokio::spawn(async move {
+            loop {
+                mode.store(Fault::ResetMidRequest as u8, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
+    let before = resets();
+    let started = Instant::now();
+    let error = with_timeout(
+        "building a producer whose every connection is reset",
+        30,
+        ProducerConfig::new([bootstrap.clone()])
+            .request_timeout_ms(request_timeout_ms)
+            .build(),
+    )
+    .await
+    .expect_err("no connection survives");
+    let failed_after = started.elapsed();
+    rearm.abort();
+    let attempts = resets() - before;
+    println!(
+        "reset at build: 3 of 3 clients built through a reset; with every connection reset, \
+         failed after {failed_after:?} and {attempts} resets with: {error}"
+    );
+    assert!(
+        matches!(error, Error::NoBrokerAvailable { .. } | Error::Request(_)),
+        "an untyped or unexpected error: {error:?}"
+    );
+    assert!(attempts >= 2, "it gave up after {attempts} attempt(s)");
+    assert!(
+        failed_after < Duration::from_millis(request_timeout_ms + 1_000),
+        "retried for {failed_after:?}, past the {request_timeout_ms} ms request timeout"
     );
     broker.shutdown().await.unwrap();
 }
