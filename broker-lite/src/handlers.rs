@@ -23,11 +23,12 @@ use kctl_client::protocol::messages::{
     InitProducerIdRequest,
 };
 use kctl_client::protocol::messages::{
-    CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest,
-    DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest,
-    FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
-    ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
-    OffsetDeleteRequest, OffsetFetchRequest, ProduceRequest, SyncGroupRequest,
+    ConsumerGroupDescribeRequest, ConsumerGroupHeartbeatRequest, CreatePartitionsRequest,
+    CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest, DescribeClusterRequest,
+    DescribeConfigsRequest, DescribeGroupsRequest, FetchRequest, FindCoordinatorRequest,
+    HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest,
+    MetadataRequest, OffsetCommitRequest, OffsetDeleteRequest, OffsetFetchRequest, ProduceRequest,
+    SyncGroupRequest,
 };
 use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
@@ -37,6 +38,8 @@ mod add_offsets_to_txn;
 mod add_partitions_to_txn;
 mod alter_configs;
 mod api_versions;
+mod consumer_group_describe;
+mod consumer_group_heartbeat;
 mod create_partitions;
 mod create_topics;
 mod delete_groups;
@@ -95,6 +98,9 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::ListGroups, 0, 5),
     ApiSupport::new(ApiKey::DeleteGroups, 0, 2),
     ApiSupport::new(ApiKey::OffsetDelete, 0, 0),
+    // KIP-848 consumer groups, the versions Kafka 4.0 serves.
+    ApiSupport::new(ApiKey::ConsumerGroupHeartbeat, 0, 1),
+    ApiSupport::new(ApiKey::ConsumerGroupDescribe, 0, 1),
     // Transactions v1 (see `txn`). AddPartitionsToTxn stops at v3: v4+ is
     // the broker-to-broker batch form. EndTxn, AddOffsetsToTxn and
     // TxnOffsetCommit stop at v3: v4 tells a client the broker may answer
@@ -282,6 +288,18 @@ pub(crate) async fn dispatch(
         ApiKey::OffsetDelete => {
             call(request, out, |r: OffsetDeleteRequest, v| {
                 offset_delete::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::ConsumerGroupHeartbeat => {
+            call(request, out, |r: ConsumerGroupHeartbeatRequest, v| {
+                consumer_group_heartbeat::handle(state, ctx, r, v)
+            })
+            .await
+        }
+        ApiKey::ConsumerGroupDescribe => {
+            answer(request, out, |r: ConsumerGroupDescribeRequest, v| {
+                consumer_group_describe::handle(state, r, v)
             })
             .await
         }

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod compaction;
+mod consumer_groups;
 mod crash;
 mod crash_loop;
 mod disk_full;
