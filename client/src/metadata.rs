@@ -50,6 +50,9 @@ impl PartitionMetadata {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicMetadata {
     pub name: String,
+    /// The topic id (Metadata v10+; nil when the broker did not say).
+    /// KIP-848 assignments name topics by id.
+    pub topic_id: uuid::Uuid,
     pub error: Option<ErrorCode>,
     pub is_internal: bool,
     pub partitions: Vec<PartitionMetadata>,
@@ -119,6 +122,7 @@ impl ClusterMetadata {
                         name.clone(),
                         Arc::new(TopicMetadata {
                             name,
+                            topic_id: t.topic_id,
                             error,
                             is_internal: t.is_internal,
                             partitions: Vec::new(),
@@ -150,6 +154,7 @@ impl ClusterMetadata {
                 name.clone(),
                 Arc::new(TopicMetadata {
                     name,
+                    topic_id: t.topic_id,
                     error,
                     is_internal: t.is_internal,
                     partitions,

@@ -1,0 +1,265 @@
+//! Our consumer with `group.protocol=consumer` (KIP-848) against
+//! broker-lite's coordinator: three members on eight partitions, a fourth
+//! joins, one is killed, and every record is consumed — at least once, with
+//! duplicates only after the killed member's last commit.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use kctl_client::{
+    Consumer, ConsumerConfig, ErrorCode, GroupHandle, GroupProtocol, RebalanceListener,
+    TopicPartition,
+};
+use tokio::time::Instant;
+
+use crate::consumer_group::{
+    Ledger, Offset, Recorder, all_offsets, at_least_once, end_offsets, member_config, produce,
+    wait_stable,
+};
+use crate::support::*;
+
+/// broker-lite whose consumer-protocol sessions end after 3 s and whose
+/// members heartbeat every 300 ms, so a crash is noticed in seconds.
+async fn kip848_broker() -> TestBroker {
+    TestBroker::start_with(false, |c| {
+        c.group.consumer_session_timeout_ms = 3_000;
+        c.group.consumer_heartbeat_interval_ms = 300;
+    })
+    .await
+}
+
+fn kip848_member(bootstrap: &str, group: &str) -> ConsumerConfig {
+    member_config(bootstrap, group)
+        .group_protocol(GroupProtocol::Consumer)
+        .enable_auto_commit(false)
+        .max_poll_records(50)
+}
+
+/// Commits the positions of revoked partitions before they go, as a Java
+/// application's `onPartitionsRevoked` does, so the next owner starts
+/// where this one stopped.
+struct CommitOnRevoke;
+
+impl RebalanceListener for CommitOnRevoke {
+    fn on_revoked<'a>(&'a self, g: &'a GroupHandle, p: &'a [TopicPartition]) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Err(error) = g.commit_positions(p).await {
+                eprintln!("commit on revoke failed: {error}");
+            }
+        })
+    }
+}
+
+async fn started(bootstrap: &str, group: &str, topic: &str) -> Arc<Consumer> {
+    let m = kip848_member(bootstrap, group).build().await.unwrap();
+    m.set_rebalance_listener(Arc::new(CommitOnRevoke)).unwrap();
+    m.subscribe([topic]);
+    Arc::new(m)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_members_then_a_fourth_joins_and_one_is_killed_and_nothing_is_lost() {
+    let broker = kip848_broker().await;
+    let bootstrap = broker.bootstrap();
+    create_topic(&client(&bootstrap).await, "kip848", 8, 1).await;
+    let mut members = Vec::new();
+    for _ in 0..3 {
+        members.push(started(&bootstrap, "g-kip848", "kip848").await);
+    }
+    {
+        let refs: Vec<&Consumer> = members.iter().map(|m| m.as_ref()).collect();
+        wait_stable(&refs, 8).await;
+        let mut sizes: Vec<usize> = refs.iter().map(|m| m.assignment().len()).collect();
+        sizes.sort_unstable();
+        assert_eq!(sizes, vec![2, 3, 3], "uniform gives 3, 3 and 2");
+    }
+    // Half the records before, half after the kill: the killed member's
+    // share of the second half can only be read once its session expired.
+    const RECORDS: usize = 3_000;
+    produce(&bootstrap, "kip848", RECORDS).await;
+
+    let ledgers: Vec<Arc<Mutex<Ledger>>> = (0..4).map(|_| Arc::default()).collect();
+    let done = Arc::new(tokio::sync::Notify::new());
+    let victim = Arc::downgrade(&members[2]);
+    let mut tasks = Vec::new();
+    for (m, l) in members.drain(..).zip(&ledgers) {
+        tasks.push(tokio::spawn(at_least_once(
+            m,
+            Arc::clone(l),
+            Arc::clone(&done),
+        )));
+    }
+    let consumed = |i: usize| ledgers[i].lock().unwrap().consumed.len();
+    with_timeout("the first members consuming", 60, async {
+        while consumed(0) + consumed(1) + consumed(2) < 600 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+
+    // A fourth member joins: it gets partitions only as others revoke them.
+    let fourth = started(&bootstrap, "g-kip848", "kip848").await;
+    let fourth_weak = Arc::downgrade(&fourth);
+    tasks.push(tokio::spawn(at_least_once(
+        fourth,
+        Arc::clone(&ledgers[3]),
+        Arc::clone(&done),
+    )));
+    with_timeout("the fourth member getting partitions", 60, async {
+        while fourth_weak
+            .upgrade()
+            .is_none_or(|m| m.assignment().len() < 2)
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+
+    // Kill member 2: its task (and its only strong handle on the consumer)
+    // is aborted, so it never leaves; its session has to expire.
+    let victim_partitions: BTreeSet<TopicPartition> = victim
+        .upgrade()
+        .map(|m| m.assignment().into_iter().collect())
+        .unwrap_or_default();
+    assert!(!victim_partitions.is_empty());
+    let killed = tasks.remove(2);
+    killed.abort();
+    let _ = killed.await;
+    let crashed_at = Instant::now();
+    let (victim_consumed, victim_committed) = {
+        let l = ledgers[2].lock().unwrap();
+        (l.consumed.clone(), l.committed.clone())
+    };
+    produce(&bootstrap, "kip848", RECORDS).await;
+    let expected = all_offsets(&end_offsets(&bootstrap, "kip848", 8).await, "kip848");
+    assert_eq!(expected.len(), 2 * RECORDS);
+
+    let union = || -> BTreeSet<Offset> {
+        ledgers
+            .iter()
+            .flat_map(|l| l.lock().unwrap().consumed.clone())
+            .collect()
+    };
+    with_timeout("the survivors consuming everything", 120, async {
+        while union() != expected {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let took_over_after = crashed_at.elapsed();
+    assert!(
+        took_over_after >= Duration::from_millis(2_500),
+        "the killed member's partitions moved only after its session timeout ({took_over_after:?})"
+    );
+    done.notify_waiters();
+    for t in tasks {
+        let _ = t.await;
+    }
+
+    let mut all: Vec<Offset> = ledgers
+        .iter()
+        .flat_map(|l| l.lock().unwrap().consumed.clone())
+        .collect();
+    all.sort();
+    let duplicates: Vec<Offset> = all
+        .windows(2)
+        .filter(|pair| pair[0] == pair[1])
+        .map(|pair| pair[0].clone())
+        .collect();
+    let victim_read: BTreeSet<&Offset> = victim_consumed.iter().collect();
+    for (tp, offset) in &duplicates {
+        assert!(
+            victim_partitions.contains(tp),
+            "{tp}@{offset} read twice but the killed member did not own it"
+        );
+        let committed = victim_committed.get(tp).copied().unwrap_or(0);
+        assert!(
+            *offset >= committed && victim_read.contains(&(tp.clone(), *offset)),
+            "{tp}@{offset} read twice but the killed member had committed up to {committed}"
+        );
+    }
+    eprintln!(
+        "{} duplicates, all in the killed member's partitions after its last commit; everything consumed {:?} after the kill",
+        duplicates.len(),
+        took_over_after
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_reach_the_listener_before_the_new_owner_gets_the_partitions() {
+    let broker = kip848_broker().await;
+    let bootstrap = broker.bootstrap();
+    create_topic(&client(&bootstrap).await, "kip848-l", 4, 1).await;
+    let recorder = Arc::new(Recorder::default());
+    let first = kip848_member(&bootstrap, "g-kip848-l")
+        .group_remote_assignor("range")
+        .build()
+        .await
+        .unwrap();
+    first
+        .set_rebalance_listener(Arc::clone(&recorder) as Arc<dyn RebalanceListener>)
+        .unwrap();
+    first.subscribe(["kip848-l"]);
+    wait_stable(&[&first], 4).await;
+    assert_eq!(recorder.assigned.lock().unwrap().concat().len(), 4);
+    let (member_id, epoch) = first.group_membership();
+    assert!(!member_id.is_empty());
+    assert!(epoch >= 1);
+
+    let second = kip848_member(&bootstrap, "g-kip848-l")
+        .group_remote_assignor("range")
+        .build()
+        .await
+        .unwrap();
+    second.subscribe(["kip848-l"]);
+    wait_stable(&[&first, &second], 4).await;
+    // Range: the member ids decide who gets 0-1 and who 2-3; either way
+    // the first member revoked exactly the two it lost, incrementally.
+    let revoked: Vec<TopicPartition> = recorder.revoked.lock().unwrap().concat();
+    assert_eq!(revoked.len(), 2, "{revoked:?}");
+    assert!(revoked.iter().all(|tp| second.assignment().contains(tp)));
+    assert!(recorder.lost.lock().unwrap().is_empty());
+    let kept = first.assignment();
+    assert_eq!(kept.len(), 2);
+    second.close().await;
+    wait_stable(&[&first], 4).await;
+    first.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_static_member_that_is_still_there_keeps_its_instance_id() {
+    let broker = kip848_broker().await;
+    let bootstrap = broker.bootstrap();
+    create_topic(&client(&bootstrap).await, "kip848-s", 2, 1).await;
+    let first = kip848_member(&bootstrap, "g-kip848-s")
+        .group_instance_id("instance-1")
+        .build()
+        .await
+        .unwrap();
+    first.subscribe(["kip848-s"]);
+    wait_stable(&[&first], 2).await;
+    let second = kip848_member(&bootstrap, "g-kip848-s")
+        .group_instance_id("instance-1")
+        .build()
+        .await
+        .unwrap();
+    second.subscribe(["kip848-s"]);
+    let error = with_timeout("the duplicate instance failing", 30, async {
+        loop {
+            match second.poll(Duration::from_millis(100)).await {
+                Err(e) => return e,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        error.code(),
+        Some(ErrorCode::UnreleasedInstanceId),
+        "{error}"
+    );
+    assert_eq!(first.assignment().len(), 2);
+    first.close().await;
+}
