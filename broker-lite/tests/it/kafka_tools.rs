@@ -483,6 +483,7 @@ async fn kafka_java_client_producer_groups_commits_and_admin() {
         "ok groups assignor=cooperative-sticky",
         "ok manual-commit",
         "ok admin",
+        "ok consumer-protocol",
     ] {
         assert!(stdout.contains(check), "{check} missing:\n{stdout}");
     }
