@@ -263,3 +263,124 @@ async fn a_static_member_that_is_still_there_keeps_its_instance_id() {
     assert_eq!(first.assignment().len(), 2);
     first.close().await;
 }
+
+/// A librdkafka member (confluent-kafka, `group.protocol=consumer`) that
+/// prints what it consumes and commits after each batch.
+const CONFLUENT_MEMBER: &str = r#"
+import sys, threading
+from confluent_kafka import Consumer
+c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "group.protocol": "consumer",
+              "auto.offset.reset": "earliest", "enable.auto.commit": False})
+c.subscribe([sys.argv[3]])
+stop = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+while not stop.is_set():
+    msgs = c.consume(100, 0.1)
+    good = [m for m in msgs if m.error() is None]
+    for m in good:
+        print("REC %d %d" % (m.partition(), m.offset()), flush=True)
+    print("OWNS %d" % len(c.assignment()), flush=True)
+    if good:
+        c.commit(asynchronous=False)
+c.close()
+"#;
+
+/// Our members and librdkafka's in one KIP-848 group: the broker assigns
+/// across both, and every record is consumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_protocol_group_shared_with_librdkafka() {
+    use tokio::io::AsyncBufReadExt;
+    let Some(python) = python() else { return };
+    let broker = kip848_broker().await;
+    let bootstrap = broker.bootstrap();
+    create_topic(&client(&bootstrap).await, "kip848-mixed", 6, 1).await;
+    produce(&bootstrap, "kip848-mixed", 1_200).await;
+    let expected = all_offsets(
+        &end_offsets(&bootstrap, "kip848-mixed", 6).await,
+        "kip848-mixed",
+    );
+    let mut child = tokio::process::Command::new(python)
+        .args([
+            "-c",
+            CONFLUENT_MEMBER,
+            &bootstrap,
+            "g-kip848-mixed",
+            "kip848-mixed",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let seen: Arc<Mutex<Vec<Offset>>> = Arc::default();
+    let confluent_owns = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let reader = tokio::spawn({
+        let (seen, owns) = (Arc::clone(&seen), Arc::clone(&confluent_owns));
+        async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let parts: Vec<&str> = line.split(' ').collect();
+                match parts.as_slice() {
+                    ["REC", p, o] => seen.lock().unwrap().push((
+                        TopicPartition::new("kip848-mixed", p.parse().unwrap()),
+                        o.parse().unwrap(),
+                    )),
+                    ["OWNS", n] => {
+                        owns.store(n.parse().unwrap(), std::sync::atomic::Ordering::Relaxed)
+                    }
+                    _ => {}
+                }
+            }
+        }
+    });
+    let ours: Vec<Arc<Consumer>> = vec![
+        started(&bootstrap, "g-kip848-mixed", "kip848-mixed").await,
+        started(&bootstrap, "g-kip848-mixed", "kip848-mixed").await,
+    ];
+    let ours_owned_some = Arc::new(Mutex::new([false, false]));
+    with_timeout("every record consumed by the mixed group", 90, async {
+        loop {
+            for (i, m) in ours.iter().enumerate() {
+                let records = m.poll(Duration::from_millis(50)).await.unwrap();
+                if !m.assignment().is_empty() {
+                    ours_owned_some.lock().unwrap()[i] = true;
+                }
+                seen.lock().unwrap().extend(
+                    records
+                        .iter()
+                        .map(|r| (TopicPartition::new(&r.topic, r.partition), r.offset)),
+                );
+                if !records.is_empty() {
+                    m.commit_sync().await.unwrap();
+                }
+            }
+            let unique: BTreeSet<Offset> = seen.lock().unwrap().iter().cloned().collect();
+            let owns = confluent_owns.load(std::sync::atomic::Ordering::Relaxed);
+            if unique == expected && owns > 0 && *ours_owned_some.lock().unwrap() == [true, true] {
+                break;
+            }
+        }
+    })
+    .await;
+    // The three members settle on sharing the six partitions.
+    with_timeout("the shares adding up to six", 30, async {
+        loop {
+            for m in &ours {
+                let _ = m.poll(Duration::from_millis(20)).await.unwrap();
+            }
+            let total: usize = ours.iter().map(|m| m.assignment().len()).sum::<usize>()
+                + confluent_owns.load(std::sync::atomic::Ordering::Relaxed);
+            if total == 6 {
+                break;
+            }
+        }
+    })
+    .await;
+    drop(child.stdin.take());
+    let _ = with_timeout("librdkafka closing", 30, child.wait()).await;
+    reader.abort();
+    for m in ours {
+        Arc::try_unwrap(m).expect("one owner").close().await;
+    }
+}
