@@ -3,16 +3,16 @@
 //! The membership protocol is one of two, chosen by `group.protocol`
 //! ([`GroupProtocol`]):
 //!
-//! - [`classic`]: JoinGroup/SyncGroup with a client-side assignor, and
+//! - `classic`: JoinGroup/SyncGroup with a client-side assignor, and
 //!   Heartbeat;
-//! - [`kip848`]: the consumer protocol of KIP-848, where the coordinator
+//! - `kip848`: the consumer protocol of KIP-848, where the coordinator
 //!   assigns and members send ConsumerGroupHeartbeat.
 //!
 //! Each runs one *membership* task that drives the parts both share, all
-//! on [`Group`]: the coordinator connection, [`Group::revoke`] (auto-commit
+//! on `Group`: the coordinator connection, `Group::revoke` (auto-commit
 //! and the listener's `on_revoked` before partitions go),
-//! [`Group::add_partitions`] (committed offsets, positions, `on_assigned`),
-//! [`Group::lose_all`] (`on_lost`), and the [`Member`] identity commits
+//! `Group::add_partitions` (committed offsets, positions, `on_assigned`),
+//! `Group::lose_all` (`on_lost`), and the `Member` identity commits
 //! carry (the generation, or the member epoch, goes in the same field).
 //! The *committer* task runs commits one at a time in the order they were
 //! asked for (so an older async commit never overwrites a newer one), and
