@@ -121,7 +121,11 @@ pub(super) async fn run_membership(group: Arc<Group>, mut events: mpsc::Unbounde
             continue;
         }
         if Instant::now() >= next_beat {
-            match heartbeat(&group, &mut member, &subscribed).await {
+            // Full (subscription and rebalance timeout) when joining, after
+            // a change and after an error, as Java sends it; otherwise the
+            // coordinator would answer every heartbeat with the assignment.
+            let full = member.epoch == 0 || joined.as_ref() != Some(&subscribed);
+            match heartbeat(&group, &mut member, &subscribed, full).await {
                 Ok(response) => {
                     failures = 0;
                     joined = Some(subscribed);
@@ -143,10 +147,11 @@ pub(super) async fn run_membership(group: Arc<Group>, mut events: mpsc::Unbounde
                     };
                     if let Some(assignment) = response.assignment {
                         let wanted = partitions_of(&group, &assignment.topic_partitions).await;
-                        reconcile(&group, wanted, member.epoch).await;
-                        // Acknowledge at once: whoever waits for what we
-                        // revoked gets it on our next heartbeat.
-                        next_beat = Instant::now();
+                        if reconcile(&group, wanted, member.epoch).await {
+                            // Acknowledge at once: whoever waits for what we
+                            // revoked gets it on our next heartbeat.
+                            next_beat = Instant::now();
+                        }
                     }
                 }
                 Err(HeartbeatError::Lost(code)) => {
@@ -161,6 +166,7 @@ pub(super) async fn run_membership(group: Arc<Group>, mut events: mpsc::Unbounde
                 }
                 Err(HeartbeatError::Retry(error)) => {
                     failures += 1;
+                    joined = None;
                     tracing::debug!(group = %group.group_id, %error, "heartbeat failed; retrying");
                     next_beat =
                         Instant::now() + config.retry_backoff.delay(failures).min(member.interval);
@@ -218,14 +224,15 @@ enum HeartbeatError {
     Fatal(Error),
 }
 
-/// One ConsumerGroupHeartbeat with the full state: subscription, assignor,
-/// rebalance timeout and owned partitions. (Kafka accepts unchanged fields
-/// again; sending them keeps a member whose earlier heartbeat was lost
-/// from drifting.)
+/// One ConsumerGroupHeartbeat. The owned partitions always go (so a
+/// coordinator never has to remember them); the subscription and the
+/// rebalance timeout only in a `full` one, since Kafka answers a full
+/// heartbeat with the whole assignment.
 async fn heartbeat(
     group: &Arc<Group>,
     member: &mut Heartbeating,
     subscribed: &Subscribed,
+    full: bool,
 ) -> std::result::Result<ConsumerGroupHeartbeatResponse, HeartbeatError> {
     let config = &group.inner.config;
     let owned = if member.epoch == 0 {
@@ -235,6 +242,8 @@ async fn heartbeat(
     };
     let build = |version: i16| {
         let (names, regex) = match subscribed {
+            // Null: unchanged since the last heartbeat.
+            _ if !full => (None, None),
             Subscribed::Topics(topics) => (Some(topics.clone()), None),
             // v0 cannot carry a regex: resolve it here, as Java's pattern
             // subscriptions do.
@@ -253,9 +262,11 @@ async fn heartbeat(
             ))
             .with_member_epoch(member.epoch)
             .with_instance_id(group.instance_id.clone().map(StrBytes::from_string))
-            .with_rebalance_timeout_ms(
-                i32::try_from(config.max_poll_interval_ms).unwrap_or(i32::MAX),
-            )
+            .with_rebalance_timeout_ms(if full {
+                i32::try_from(config.max_poll_interval_ms).unwrap_or(i32::MAX)
+            } else {
+                -1
+            })
             .with_subscribed_topic_names(names.map(|names| {
                 names
                     .into_iter()
@@ -394,13 +405,13 @@ async fn partitions_of(
 }
 
 /// Moves the member's partitions to `wanted`: revocations first, then the
-/// additions from their committed offsets.
-async fn reconcile(group: &Arc<Group>, wanted: BTreeSet<TopicPartition>, epoch: i32) {
+/// additions from their committed offsets. Returns whether anything moved.
+async fn reconcile(group: &Arc<Group>, wanted: BTreeSet<TopicPartition>, epoch: i32) -> bool {
     let current: BTreeSet<TopicPartition> = group.inner.assignment().into_iter().collect();
     let revoked: Vec<TopicPartition> = current.difference(&wanted).cloned().collect();
     let added: Vec<TopicPartition> = wanted.difference(&current).cloned().collect();
     if revoked.is_empty() && added.is_empty() {
-        return;
+        return false;
     }
     group.revoke(&revoked).await;
     if let Err(error) = group.add_partitions(&added).await {
@@ -415,6 +426,7 @@ async fn reconcile(group: &Arc<Group>, wanted: BTreeSet<TopicPartition>, epoch: 
         revoked = revoked.len(),
         "assignment reconciled"
     );
+    true
 }
 
 impl Group {
