@@ -216,6 +216,15 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(java.assignors, [Assignor::CooperativeSticky]);
+        assert_eq!(java.group_protocol, GroupProtocol::Classic, "the default");
+        let kip848 = ConsumerConfig::from_properties([
+            ("bootstrap.servers", "a:1"),
+            ("group.protocol", "CONSUMER"),
+            ("group.remote.assignor", "range"),
+        ])
+        .unwrap();
+        assert_eq!(kip848.group_protocol, GroupProtocol::Consumer);
+        assert_eq!(kip848.group_remote_assignor.as_deref(), Some("range"));
     }
 
     #[test]
@@ -242,6 +251,7 @@ mod tests {
             ("fetch.max.wait.ms", "-1"),
             ("partition.assignment.strategy", "range,sticky"),
             ("enable.auto.commit", "maybe"),
+            ("group.protocol", "share"),
         ] {
             let err = ConsumerConfig::from_properties([("bootstrap.servers", "a:1"), (key, value)])
                 .unwrap_err();
