@@ -426,6 +426,14 @@ async fn confluent_kafka_consumer_protocol_group() {
     assert_eq!(summary["problems"], serde_json::json!([]), "{summary}");
     assert_eq!(summary["unique"], 800, "{summary}");
     assert_eq!(summary["three"], serde_json::json!([2, 3, 3]), "{summary}");
-    assert_eq!(summary["four"], serde_json::json!([2, 2, 2, 2]), "{summary}");
-    assert_eq!(summary["after_leave"], serde_json::json!([2, 3, 3]), "{summary}");
+    assert_eq!(
+        summary["four"],
+        serde_json::json!([2, 2, 2, 2]),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["after_leave"],
+        serde_json::json!([2, 3, 3]),
+        "{summary}"
+    );
 }
