@@ -200,6 +200,12 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 broker.heartbeat.interval.ms=500
 broker.session.timeout.ms=4000
+# KIP-848 consumer groups: a killed member is noticed in 10 s (the
+# default is 45 s) and members heartbeat every second.
+group.consumer.min.session.timeout.ms=6000
+group.consumer.session.timeout.ms=10000
+group.consumer.min.heartbeat.interval.ms=1000
+group.consumer.heartbeat.interval.ms=1000
 replica.lag.time.max.ms=6000
 num.network.threads=2
 num.io.threads=4

@@ -140,6 +140,12 @@ pub struct GroupDefaults {
     pub max_session_timeout_ms: i32,
     /// Longest commit metadata string accepted (`offset.metadata.max.bytes`).
     pub offset_metadata_max_bytes: usize,
+    /// How long a consumer-protocol (KIP-848) member lives without a
+    /// heartbeat (`group.consumer.session.timeout.ms`).
+    pub consumer_session_timeout_ms: u64,
+    /// The heartbeat interval told to consumer-protocol members
+    /// (`group.consumer.heartbeat.interval.ms`).
+    pub consumer_heartbeat_interval_ms: u64,
 }
 
 /// Settings of the transaction coordinator, with Kafka's keys and defaults.
@@ -185,6 +191,8 @@ impl Default for GroupDefaults {
             min_session_timeout_ms: 6000,
             max_session_timeout_ms: 1_800_000,
             offset_metadata_max_bytes: 4096,
+            consumer_session_timeout_ms: 45_000,
+            consumer_heartbeat_interval_ms: 5_000,
         }
     }
 }
@@ -444,6 +452,12 @@ impl BrokerConfig {
             }
             "offset.metadata.max.bytes" => {
                 self.group.offset_metadata_max_bytes = parse_positive(key, value)?
+            }
+            "group.consumer.session.timeout.ms" => {
+                self.group.consumer_session_timeout_ms = parse_positive(key, value)?
+            }
+            "group.consumer.heartbeat.interval.ms" => {
+                self.group.consumer_heartbeat_interval_ms = parse_positive(key, value)?
             }
             "transaction.max.timeout.ms" => self.txn.max_timeout_ms = parse_positive(key, value)?,
             "transaction.abort.timed.out.transaction.cleanup.interval.ms" => {
@@ -770,6 +784,18 @@ impl BrokerConfig {
                 group.offset_metadata_max_bytes.to_string(),
                 ConfigType::Int,
                 "The longest metadata string an offset commit may carry.",
+            ),
+            (
+                "group.consumer.session.timeout.ms",
+                group.consumer_session_timeout_ms.to_string(),
+                ConfigType::Int,
+                "How long a consumer-protocol member lives without a heartbeat.",
+            ),
+            (
+                "group.consumer.heartbeat.interval.ms",
+                group.consumer_heartbeat_interval_ms.to_string(),
+                ConfigType::Int,
+                "The heartbeat interval told to consumer-protocol members.",
             ),
             (
                 "transaction.max.timeout.ms",

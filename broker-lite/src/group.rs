@@ -1,4 +1,5 @@
-//! The group coordinator: classic consumer groups and committed offsets.
+//! The group coordinator: classic groups, consumer-protocol groups
+//! (KIP-848, in [`consumer_protocol`]) and committed offsets.
 //!
 //! # Who owns what
 //!
@@ -36,6 +37,8 @@
 //! shows the group, Empty, with its offsets; members are not restored, and
 //! rejoin when their heartbeats get UNKNOWN_MEMBER_ID.
 
+mod assignors;
+mod consumer_protocol;
 mod state;
 mod store;
 #[cfg(test)]
@@ -48,6 +51,10 @@ use kctl_client::protocol::ErrorCode;
 use tokio::sync::{Notify, broadcast};
 use tokio::time::Instant;
 
+pub(crate) use assignors::Assignment;
+pub(crate) use consumer_protocol::{
+    ConsumerGroupDescription, ConsumerHeartbeat, ConsumerHeartbeatResponse,
+};
 pub use state::GroupState;
 pub(crate) use state::{
     GroupConfig, GroupDescription, GroupListing, JoinRequest, JoinResponse, Reply, SyncRequest,
@@ -103,6 +110,8 @@ impl GroupCoordinator {
             ),
             min_session_timeout_ms: config.group.min_session_timeout_ms,
             max_session_timeout_ms: config.group.max_session_timeout_ms,
+            consumer_session_timeout_ms: config.group.consumer_session_timeout_ms,
+            consumer_heartbeat_interval_ms: config.group.consumer_heartbeat_interval_ms,
         });
         groups.restore(stored);
         Ok(Self {
@@ -193,6 +202,26 @@ impl GroupCoordinator {
                 assignment: bytes::Bytes::new(),
             }),
         }
+    }
+
+    /// ConsumerGroupHeartbeat; `all_topics` maps each topic to its
+    /// partition count.
+    pub(crate) async fn consumer_heartbeat(
+        &self,
+        all_topics: &std::collections::BTreeMap<String, i32>,
+        request: ConsumerHeartbeat,
+    ) -> ConsumerHeartbeatResponse {
+        let (response, wrote) =
+            self.with_groups(|groups, now| groups.consumer_heartbeat(now, all_topics, request));
+        self.after_write(wrote).await;
+        response
+    }
+
+    pub(crate) fn consumer_describe(
+        &self,
+        group_id: &str,
+    ) -> Result<ConsumerGroupDescription, (ErrorCode, String)> {
+        lock(&self.inner).groups.consumer_describe(group_id)
     }
 
     pub(crate) fn heartbeat(

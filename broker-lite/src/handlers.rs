@@ -23,15 +23,16 @@ use kctl_client::protocol::messages::{
     AlterConfigsRequest, DeleteRecordsRequest, IncrementalAlterConfigsRequest,
     InitProducerIdRequest,
 };
-use kctl_client::protocol::messages::{CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest};
 use kctl_client::protocol::messages::{
-    CreatePartitionsRequest, CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest,
-    DescribeClusterRequest, DescribeConfigsRequest, DescribeGroupsRequest, ElectLeadersRequest,
-    FetchRequest, FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
+    ConsumerGroupDescribeRequest, ConsumerGroupHeartbeatRequest, CreatePartitionsRequest,
+    CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest, DescribeClusterRequest,
+    DescribeConfigsRequest, DescribeGroupsRequest, ElectLeadersRequest, FetchRequest,
+    FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
     ListGroupsRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
     OffsetDeleteRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest,
     SyncGroupRequest,
 };
+use kctl_client::protocol::messages::{CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest};
 use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
 use crate::state::BrokerState;
@@ -41,6 +42,8 @@ mod add_partitions_to_txn;
 mod alter_configs;
 mod api_versions;
 mod authorize;
+mod consumer_group_describe;
+mod consumer_group_heartbeat;
 mod create_acls;
 mod create_partitions;
 mod create_topics;
@@ -113,6 +116,9 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::ListGroups, 0, 5),
     ApiSupport::new(ApiKey::DeleteGroups, 0, 2),
     ApiSupport::new(ApiKey::OffsetDelete, 0, 0),
+    // KIP-848 consumer groups, the versions Kafka 4.0 serves.
+    ApiSupport::new(ApiKey::ConsumerGroupHeartbeat, 0, 1),
+    ApiSupport::new(ApiKey::ConsumerGroupDescribe, 0, 1),
     // Transactions v1 and v2 (see `txn`). AddPartitionsToTxn stops at v3:
     // v4+ is the broker-to-broker batch form. AddOffsetsToTxn stops at v3:
     // a transactions-v2 client does not send it. EndTxn and TxnOffsetCommit
@@ -389,6 +395,18 @@ pub(crate) async fn dispatch(
         ApiKey::OffsetDelete => {
             call(request, out, |r: OffsetDeleteRequest, v| {
                 offset_delete::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::ConsumerGroupHeartbeat => {
+            call(request, out, |r: ConsumerGroupHeartbeatRequest, v| {
+                consumer_group_heartbeat::handle(state, ctx, r, v)
+            })
+            .await
+        }
+        ApiKey::ConsumerGroupDescribe => {
+            answer(request, out, |r: ConsumerGroupDescribeRequest, v| {
+                consumer_group_describe::handle(state, r, v)
             })
             .await
         }

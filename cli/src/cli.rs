@@ -304,6 +304,13 @@ pub(crate) struct TxnProducersArgs {
 }
 
 /// `kctl consume --isolation`.
+/// `--group-protocol`: `group.protocol` as Java names its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GroupProtocolArg {
+    Classic,
+    Consumer,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum IsolationArg {
     ReadUncommitted,
@@ -873,6 +880,11 @@ pub(crate) struct ConsumeArgs {
     /// and what was printed is committed.
     #[arg(short, long, value_name = "GROUP", conflicts_with = "partitions", add = ArgValueCompleter::new(groups))]
     pub group: Option<String>,
+    /// The group membership protocol (`group.protocol`): classic
+    /// (JoinGroup/SyncGroup, the default) or consumer (KIP-848: the broker
+    /// assigns, rebalances are incremental; Kafka 4.0+ or broker-lite).
+    #[arg(long, value_name = "PROTOCOL", value_enum, default_value_t = GroupProtocolArg::Classic, requires = "group")]
+    pub group_protocol: GroupProtocolArg,
     /// Only these partitions; repeatable or comma-separated.
     #[arg(short, long = "partition", value_name = "P", value_delimiter = ',')]
     pub partitions: Vec<i32>,

@@ -74,8 +74,9 @@ pub use configs::{
     DescribeConfigsOptions,
 };
 pub use groups::{
-    GroupDescription, GroupListing, GroupMember, GroupResult, Lag, ListGroupsOptions, PartitionLag,
-    PlannedOffset, ResetTarget, decode_assignment, decode_subscription,
+    CLASSIC_GROUP_TYPE, CONSUMER_GROUP_TYPE, GroupDescription, GroupListing, GroupMember,
+    GroupResult, Lag, ListGroupsOptions, PartitionLag, PlannedOffset, ResetTarget,
+    decode_assignment, decode_subscription,
 };
 pub use topics::{
     CreateTopicsOptions, CreatedTopic, NewPartitions, NewTopic, PartitionInfo, TopicDescription,

@@ -182,6 +182,7 @@ throttled!(
     DescribeTransactionsResponse,
     ListTransactionsResponse,
     DescribeProducersResponse,
+    ConsumerGroupHeartbeatResponse,
 );
 
 // Neither carries a throttle time: authentication is never throttled.

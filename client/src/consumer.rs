@@ -245,6 +245,44 @@ pub enum OffsetReset {
     None,
 }
 
+/// The group membership protocol (`group.protocol`, as Java names it).
+///
+/// The default is [`GroupProtocol::Classic`], as in Java 4.x and
+/// librdkafka: every broker since 0.9 serves it, while the consumer
+/// protocol needs Kafka 4.0 (or 3.7+ with it enabled) or broker-lite, and
+/// a group's members must all speak the same one unless the broker migrates
+/// groups between them. Choose [`GroupProtocol::Consumer`] for KIP-848's
+/// incremental, broker-computed rebalances.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GroupProtocol {
+    /// JoinGroup/SyncGroup with a client-side assignor
+    /// (`partition.assignment.strategy`).
+    #[default]
+    Classic,
+    /// KIP-848: ConsumerGroupHeartbeat, with the assignment computed by the
+    /// coordinator's assignor (`group.remote.assignor`).
+    Consumer,
+}
+
+impl GroupProtocol {
+    /// Parses `classic` or `consumer` (any case), as Java accepts them.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "classic" => Some(Self::Classic),
+            "consumer" => Some(Self::Consumer),
+            _ => None,
+        }
+    }
+
+    /// The property value: `classic` or `consumer`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Classic => "classic",
+            Self::Consumer => "consumer",
+        }
+    }
+}
+
 /// Consumer settings. Names and defaults follow Java's `ConsumerConfig`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -272,7 +310,14 @@ pub struct ConsumerConfig {
     pub auto_commit_interval_ms: u64,
     /// In order of preference (`partition.assignment.strategy`). The group
     /// rebalances cooperatively only when every one is cooperative.
+    /// Classic protocol only.
     pub assignors: Vec<Assignor>,
+    /// `group.protocol`: classic (the default) or KIP-848's consumer protocol.
+    pub group_protocol: GroupProtocol,
+    /// `group.remote.assignor`: the server-side assignor the member asks
+    /// for with the consumer protocol (`uniform` or `range` on Kafka 4.x);
+    /// `None` lets the broker choose.
+    pub group_remote_assignor: Option<String>,
     /// The broker answers a fetch once it has this much data (or
     /// `fetch_max_wait_ms` passed).
     pub fetch_min_bytes: usize,
@@ -319,6 +364,8 @@ impl ConsumerConfig {
             enable_auto_commit: true,
             auto_commit_interval_ms: 5_000,
             assignors: vec![Assignor::Range, Assignor::CooperativeSticky],
+            group_protocol: GroupProtocol::Classic,
+            group_remote_assignor: None,
             fetch_min_bytes: 1,
             fetch_max_wait_ms: 500,
             max_partition_fetch_bytes: 1_048_576,
@@ -377,6 +424,19 @@ impl ConsumerConfig {
     /// [`Assignor::CooperativeSticky`] (Java 3.0+'s default).
     pub fn assignors(mut self, assignors: impl IntoIterator<Item = Assignor>) -> Self {
         self.assignors = assignors.into_iter().collect();
+        self
+    }
+    /// `group.protocol`: the membership protocol. Default: classic (see
+    /// [`GroupProtocol`] for why).
+    pub fn group_protocol(mut self, protocol: GroupProtocol) -> Self {
+        self.group_protocol = protocol;
+        self
+    }
+    /// `group.remote.assignor`: the coordinator's assignor to ask for with
+    /// the consumer protocol, e.g. `uniform` or `range`. Default: none (the
+    /// broker's first, `uniform` on Kafka 4.x).
+    pub fn group_remote_assignor(mut self, assignor: impl Into<String>) -> Self {
+        self.group_remote_assignor = Some(assignor.into());
         self
     }
     /// `fetch.min.bytes`: the broker answers a fetch once it has this much data (or `fetch.max.wait.ms` passed). Default: 1.

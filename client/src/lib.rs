@@ -395,7 +395,8 @@ pub use client::{Client, ClientConfig};
 pub use consumer::ConsumerGroupMetadata;
 #[cfg(feature = "client")]
 pub use consumer::{
-    Assignor, Consumer, ConsumerConfig, ConsumerRecord, GroupHandle, OffsetReset, RebalanceListener,
+    Assignor, Consumer, ConsumerConfig, ConsumerRecord, GroupHandle, GroupProtocol, OffsetReset,
+    RebalanceListener,
 };
 #[cfg(feature = "client")]
 pub use error::{Error, ErrorCode, Result};

@@ -62,6 +62,9 @@ impl PartitionMetadata {
 pub struct TopicMetadata {
     /// The topic's name.
     pub name: String,
+    /// The topic id (Metadata v10+; nil when the broker did not say).
+    /// KIP-848 assignments name topics by id.
+    pub topic_id: uuid::Uuid,
     /// The broker's error for the whole topic (for example UNKNOWN_TOPIC_OR_PARTITION), if any.
     pub error: Option<ErrorCode>,
     /// Whether it is an internal topic (`__consumer_offsets`, `__transaction_state`).
@@ -140,6 +143,7 @@ impl ClusterMetadata {
                         name.clone(),
                         Arc::new(TopicMetadata {
                             name,
+                            topic_id: t.topic_id,
                             error,
                             is_internal: t.is_internal,
                             partitions: Vec::new(),
@@ -171,6 +175,7 @@ impl ClusterMetadata {
                 name.clone(),
                 Arc::new(TopicMetadata {
                     name,
+                    topic_id: t.topic_id,
                     error,
                     is_internal: t.is_internal,
                     partitions,

@@ -417,6 +417,7 @@ impl Evaluator {
         GroupEval {
             group_id: group.group_id.clone(),
             state: group.state.clone(),
+            group_type: group.group_type.clone(),
             protocol: group.protocol.clone(),
             members: group.members.len(),
             member_assignments,
@@ -606,6 +607,8 @@ pub struct TopicPartitionEval {
 pub struct GroupEval {
     pub group_id: String,
     pub state: GroupState,
+    /// `classic` or `consumer` (KIP-848); empty when unknown.
+    pub group_type: String,
     pub protocol: String,
     pub members: usize,
     /// Who owns which partitions, with lag per member.

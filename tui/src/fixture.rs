@@ -193,11 +193,21 @@ fn group(id: &str, state: GroupState, member_count: usize, offsets: Vec<GroupOff
         .iter()
         .map(|o| TopicPartition::new(o.topic.clone(), o.partition))
         .collect();
+    // "analytics" runs KIP-848's consumer protocol, the others classic.
+    let consumer_protocol = id == "analytics";
     Group {
         group_id: id.into(),
         state,
+        group_type: if consumer_protocol {
+            "consumer"
+        } else {
+            "classic"
+        }
+        .into(),
         protocol: if member_count == 0 {
             String::new()
+        } else if consumer_protocol {
+            "uniform".into()
         } else {
             "cooperative-sticky".into()
         },

@@ -130,6 +130,9 @@ impl GroupState {
 pub struct Group {
     pub group_id: String,
     pub state: GroupState,
+    /// `classic`, or `consumer` for a KIP-848 group; empty when the
+    /// broker does not say (before Kafka 3.8).
+    pub group_type: String,
     /// The assignor / protocol name (`range`, `cooperative-sticky`, `uniform`).
     pub protocol: String,
     pub members: Vec<Member>,

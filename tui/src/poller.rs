@@ -276,6 +276,10 @@ fn group(
     Group {
         group_id: listing.group_id.clone(),
         state,
+        group_type: description
+            .map(|d| d.group_type.clone())
+            .or_else(|| listing.group_type.clone())
+            .unwrap_or_default(),
         protocol: description.map(|d| d.protocol.clone()).unwrap_or_default(),
         members,
         offsets: offsets

@@ -26,6 +26,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use uuid::Uuid;
 
+use super::consumer_protocol::ConsumerGroup;
 use super::store::{CommittedOffset, Entry, StoredGroup};
 use kctl_client::protocol::consumer_protocol::{self, PROTOCOL_TYPE};
 
@@ -61,6 +62,10 @@ pub(crate) struct GroupConfig {
     pub initial_rebalance_delay: Duration,
     pub min_session_timeout_ms: i32,
     pub max_session_timeout_ms: i32,
+    /// `group.consumer.session.timeout.ms`: consumer-protocol sessions.
+    pub consumer_session_timeout_ms: u64,
+    /// `group.consumer.heartbeat.interval.ms`, told to members.
+    pub consumer_heartbeat_interval_ms: u64,
 }
 
 /// An answer now, or one that arrives when the rebalance gets there.
@@ -175,7 +180,10 @@ pub(crate) struct GroupDescription {
 pub(crate) struct GroupListing {
     pub group_id: String,
     pub protocol_type: String,
-    pub state: GroupState,
+    /// The state's name as Kafka spells it for the group's type.
+    pub state: &'static str,
+    /// "classic" or "consumer" (ListGroups v5).
+    pub group_type: &'static str,
 }
 
 #[derive(Debug)]
@@ -277,12 +285,12 @@ struct InitialDelay {
 }
 
 #[derive(Debug)]
-struct Group {
-    id: String,
+pub(super) struct Group {
+    pub(super) id: String,
     state: GroupState,
-    generation: i32,
-    protocol_type: Option<String>,
-    protocol: Option<String>,
+    pub(super) generation: i32,
+    pub(super) protocol_type: Option<String>,
+    pub(super) protocol: Option<String>,
     leader: Option<String>,
     /// In join order: the first is the leader when one has to be chosen.
     members: IndexMap<String, Member>,
@@ -294,14 +302,17 @@ struct Group {
     rebalance: Option<RebalanceTimer>,
     sync_deadline: Option<Instant>,
     offsets: BTreeMap<(String, i32), CommittedOffset>,
+    /// Set for a consumer-protocol group (KIP-848): its membership. The
+    /// classic fields then stay empty.
+    pub(super) consumer: Option<Box<ConsumerGroup>>,
 }
 
 /// Every group, and the entries to persist that operations produced.
 #[derive(Debug)]
 pub(crate) struct Groups {
-    config: GroupConfig,
-    groups: HashMap<String, Group>,
-    writes: Vec<Entry>,
+    pub(super) config: GroupConfig,
+    pub(super) groups: HashMap<String, Group>,
+    pub(super) writes: Vec<Entry>,
 }
 
 impl Groups {
@@ -321,6 +332,9 @@ impl Groups {
             group.protocol = stored.protocol;
             group.generation = stored.generation;
             group.offsets = stored.offsets;
+            group.consumer = stored
+                .consumer_epoch
+                .map(|epoch| Box::new(ConsumerGroup::restored(epoch)));
             self.groups.insert(id, group);
         }
     }
@@ -354,6 +368,15 @@ impl Groups {
         }
         let config = &self.config;
         let group = self.groups.get_mut(&group_id).expect("inserted above");
+        if let Some(consumer) = &group.consumer {
+            // Kafka with group.consumer.migration.policy=disabled: a
+            // classic member cannot join a consumer group with members; an
+            // empty one becomes a classic group.
+            if !consumer.is_empty() {
+                return fail(ErrorCode::InconsistentGroupProtocol);
+            }
+            group.consumer = None;
+        }
         let reply = if !group.supports_protocols(&request) {
             fail(ErrorCode::InconsistentGroupProtocol)
         } else if request.member_id.is_empty() {
@@ -452,7 +475,13 @@ impl Groups {
         let mut next: Option<Instant> = None;
         for group in self.groups.values_mut() {
             group.expire(now, &self.config, &mut self.writes);
-            if let Some(deadline) = group.next_deadline() {
+            group.expire_consumer(now, &mut self.writes);
+            if let Some(deadline) = group
+                .next_deadline()
+                .into_iter()
+                .chain(group.consumer_deadline())
+                .min()
+            {
                 next = Some(next.map_or(deadline, |n| n.min(deadline)));
             }
         }
@@ -484,6 +513,10 @@ impl Groups {
                 Err(ErrorCode::IllegalGeneration)
             };
         };
+        if let Some(consumer) = &group.consumer {
+            // The generation field carries the member epoch.
+            return consumer.validate_commit(member_id, generation);
+        }
         if generation < 0 && group.state == GroupState::Empty {
             return Ok(());
         }
@@ -564,7 +597,9 @@ impl Groups {
     }
 
     pub fn describe(&self, group_id: &str) -> GroupDescription {
-        let Some(group) = self.groups.get(group_id) else {
+        // DescribeGroups reports a consumer-protocol group as Dead, as
+        // Kafka does (ConsumerGroupDescribe describes it).
+        let Some(group) = self.groups.get(group_id).filter(|g| g.consumer.is_none()) else {
             return GroupDescription {
                 state: GroupState::Dead,
                 protocol_type: String::new(),
@@ -612,10 +647,19 @@ impl Groups {
         let mut listed: Vec<GroupListing> = self
             .groups
             .values()
-            .map(|g| GroupListing {
-                group_id: g.id.clone(),
-                protocol_type: g.protocol_type.clone().unwrap_or_default(),
-                state: g.state,
+            .map(|g| match &g.consumer {
+                Some(consumer) => GroupListing {
+                    group_id: g.id.clone(),
+                    protocol_type: PROTOCOL_TYPE.to_owned(),
+                    state: consumer.state_name(),
+                    group_type: "consumer",
+                },
+                None => GroupListing {
+                    group_id: g.id.clone(),
+                    protocol_type: g.protocol_type.clone().unwrap_or_default(),
+                    state: g.state.name(),
+                    group_type: "classic",
+                },
             })
             .collect();
         listed.sort_by(|a, b| a.group_id.cmp(&b.group_id));
@@ -627,7 +671,9 @@ impl Groups {
         let Some(group) = self.groups.get(group_id) else {
             return Err(ErrorCode::GroupIdNotFound);
         };
-        if group.state != GroupState::Empty {
+        if group.state != GroupState::Empty
+            || group.consumer.as_ref().is_some_and(|c| !c.is_empty())
+        {
             return Err(ErrorCode::NonEmptyGroup);
         }
         self.groups.remove(group_id);
@@ -649,6 +695,10 @@ impl Groups {
             return Err(ErrorCode::GroupIdNotFound);
         };
         let subscribed: Option<Vec<String>> = match group.state {
+            _ if group.consumer.as_ref().is_some_and(|c| !c.is_empty()) => group
+                .consumer
+                .as_ref()
+                .map(|c| c.subscribed_names().into_iter().collect()),
             GroupState::Empty => None,
             GroupState::Dead => return Err(ErrorCode::GroupIdNotFound),
             _ if group.protocol_type.as_deref() == Some(PROTOCOL_TYPE) => {
@@ -682,7 +732,7 @@ impl Groups {
 }
 
 impl Group {
-    fn new(id: String) -> Self {
+    pub(super) fn new(id: String) -> Self {
         Self {
             id,
             state: GroupState::Empty,
@@ -696,7 +746,16 @@ impl Group {
             rebalance: None,
             sync_deadline: None,
             offsets: BTreeMap::new(),
+            consumer: None,
         }
+    }
+
+    /// A classic group without members: it may become a consumer group.
+    pub(super) fn is_empty_classic(&self) -> bool {
+        self.consumer.is_none()
+            && self.state == GroupState::Empty
+            && self.members.is_empty()
+            && self.pending_members.is_empty()
     }
 
     /// A group a failed first join created and nothing refers to.
@@ -706,6 +765,7 @@ impl Group {
             && self.members.is_empty()
             && self.pending_members.is_empty()
             && self.offsets.is_empty()
+            && self.consumer.is_none()
     }
 
     fn is_fenced(&self, instance_id: Option<&str>, member_id: &str) -> bool {

@@ -57,6 +57,14 @@ pub(crate) enum Entry {
     GroupDelete {
         group: String,
     },
+    /// A consumer-protocol group (KIP-848) and its group epoch, written at
+    /// every new epoch. After a restart the group comes back Empty with
+    /// that epoch; its members rejoin when their heartbeats get
+    /// UNKNOWN_MEMBER_ID, and the epoch keeps going up from there.
+    ConsumerGroup {
+        group: String,
+        epoch: i32,
+    },
 }
 
 /// A committed offset as stored.
@@ -75,6 +83,8 @@ pub(crate) struct StoredGroup {
     pub protocol: Option<String>,
     pub generation: i32,
     pub offsets: BTreeMap<(String, i32), CommittedOffset>,
+    /// Set for a consumer-protocol group: its last group epoch.
+    pub consumer_epoch: Option<i32>,
 }
 
 /// What [`GroupStore::open`] reports besides the groups.
@@ -169,6 +179,14 @@ fn apply(groups: &mut BTreeMap<String, StoredGroup>, entry: Entry) {
             g.protocol_type = protocol_type;
             g.protocol = protocol;
             g.generation = generation;
+            g.consumer_epoch = None;
+        }
+        Entry::ConsumerGroup { group, epoch } => {
+            let g = groups.entry(group).or_default();
+            g.protocol_type = None;
+            g.protocol = None;
+            g.generation = 0;
+            g.consumer_epoch = Some(epoch);
         }
         Entry::GroupDelete { group } => {
             groups.remove(&group);
@@ -184,11 +202,17 @@ fn live_entries(groups: &BTreeMap<String, StoredGroup>) -> u64 {
 pub(crate) fn snapshot(groups: &BTreeMap<String, StoredGroup>) -> Vec<Entry> {
     let mut entries = Vec::new();
     for (name, group) in groups {
-        entries.push(Entry::Group {
-            group: name.clone(),
-            protocol_type: group.protocol_type.clone(),
-            protocol: group.protocol.clone(),
-            generation: group.generation,
+        entries.push(match group.consumer_epoch {
+            Some(epoch) => Entry::ConsumerGroup {
+                group: name.clone(),
+                epoch,
+            },
+            None => Entry::Group {
+                group: name.clone(),
+                protocol_type: group.protocol_type.clone(),
+                protocol: group.protocol.clone(),
+                generation: group.generation,
+            },
         });
         for ((topic, partition), offset) in &group.offsets {
             entries.push(Entry::Offset {

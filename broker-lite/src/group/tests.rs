@@ -701,7 +701,7 @@ async fn groups_come_back_empty_with_their_offsets_after_a_reopen() {
     let listed = h.coordinator.list();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0].group_id, "g");
-    assert_eq!(listed[0].state, GroupState::Empty);
+    assert_eq!(listed[0].state, GroupState::Empty.name());
     assert_eq!(listed[0].protocol_type, "consumer");
     let described = h.coordinator.describe("g");
     assert_eq!(described.state, GroupState::Empty);
@@ -715,5 +715,75 @@ async fn groups_come_back_empty_with_their_offsets_after_a_reopen() {
     assert_eq!(h.heartbeat(a), Some(ErrorCode::UnknownMemberId));
     let rejoined = h.join(member("", &["range"])).await.unwrap();
     assert_eq!(rejoined.generation, a.generation + 1);
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_consumer_protocol_group_survives_a_restart_with_its_epoch_and_offsets() {
+    let h = Harness::start(100);
+    let all: std::collections::BTreeMap<String, i32> = [("t".to_owned(), 2)].into();
+    let joined = h
+        .coordinator
+        .consumer_heartbeat(
+            &all,
+            ConsumerHeartbeat {
+                group_id: "cg".into(),
+                member_id: "m1".into(),
+                member_epoch: 0,
+                rebalance_timeout_ms: 30_000,
+                subscribed_topic_names: Some(vec!["t".into()]),
+                owned: Some(Assignment::new()),
+                ..ConsumerHeartbeat::default()
+            },
+        )
+        .await;
+    assert_eq!(joined.error, None);
+    h.coordinator
+        .commit(
+            "cg",
+            joined.member_epoch,
+            "m1",
+            None,
+            vec![(("t".into(), 1), offset(7))],
+        )
+        .await
+        .unwrap();
+    let dir = h.stop().await;
+
+    let h = Harness::open(dir, 100);
+    let listed = h.coordinator.list();
+    assert_eq!(
+        (
+            listed[0].group_id.as_str(),
+            listed[0].group_type,
+            listed[0].state
+        ),
+        ("cg", "consumer", "Empty")
+    );
+    let described = h.coordinator.consumer_describe("cg").unwrap();
+    assert_eq!(described.group_epoch, joined.member_epoch);
+    assert_eq!(
+        h.coordinator.committed("cg", None)[0].1[0]
+            .1
+            .as_ref()
+            .unwrap()
+            .offset,
+        7
+    );
+    // The member is gone; it rejoins and the epoch keeps counting.
+    let stale = h
+        .coordinator
+        .consumer_heartbeat(
+            &all,
+            ConsumerHeartbeat {
+                group_id: "cg".into(),
+                member_id: "m1".into(),
+                member_epoch: joined.member_epoch,
+                rebalance_timeout_ms: -1,
+                ..ConsumerHeartbeat::default()
+            },
+        )
+        .await;
+    assert_eq!(stale.error, Some(ErrorCode::UnknownMemberId));
     h.stop().await;
 }

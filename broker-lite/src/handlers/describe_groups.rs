@@ -12,7 +12,7 @@ use crate::state::BrokerState;
 
 /// READ, DELETE and DESCRIBE as bits of the ACL operation codes: what a
 /// broker without an authorizer allows on a group.
-const ALL_GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8);
+pub(super) const ALL_GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8);
 
 pub(super) fn handle(
     state: &BrokerState,

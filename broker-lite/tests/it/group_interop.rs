@@ -403,3 +403,37 @@ async fn confluent_kafka_cooperative_group_and_admin_client() {
     assert_eq!(summary["consumed"], 400);
     assert_eq!(summary["members_consuming"], 2);
 }
+
+/// librdkafka's KIP-848 consumer (`group.protocol=consumer`): three
+/// members share eight partitions, a fourth joins, one leaves, and every
+/// record is consumed; the AdminClient sees a consumer-protocol group.
+#[tokio::test(flavor = "multi_thread")]
+async fn confluent_kafka_consumer_protocol_group() {
+    let Some(python) = python() else { return };
+    let broker = TestBroker::start_with(|c| c.group.consumer_heartbeat_interval_ms = 500).await;
+    create_topic(&mut broker.client().await, "kip848", PARTITIONS, &[]).await;
+    let summary = run_python(
+        python,
+        script("confluent_kip848.py"),
+        vec![
+            broker.bootstrap(),
+            "kip848".into(),
+            "kip848-group".into(),
+            "800".into(),
+        ],
+    )
+    .await;
+    assert_eq!(summary["problems"], serde_json::json!([]), "{summary}");
+    assert_eq!(summary["unique"], 800, "{summary}");
+    assert_eq!(summary["three"], serde_json::json!([2, 3, 3]), "{summary}");
+    assert_eq!(
+        summary["four"],
+        serde_json::json!([2, 2, 2, 2]),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["after_leave"],
+        serde_json::json!([2, 3, 3]),
+        "{summary}"
+    );
+}

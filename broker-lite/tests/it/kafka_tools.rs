@@ -497,6 +497,7 @@ async fn kafka_java_client_producer_groups_commits_and_admin() {
         "ok manual-commit",
         "ok admin",
         "ok transactions",
+        "ok consumer-protocol",
     ] {
         assert!(stdout.contains(check), "{check} missing:\n{stdout}");
     }

@@ -6,6 +6,7 @@ mod bad_input;
 mod cluster;
 mod cluster_support;
 mod compaction;
+mod consumer_groups;
 mod crash;
 mod crash_loop;
 mod disk_full;

@@ -26,9 +26,11 @@ use anyhow::Context;
 use kctl_client::admin::{Admin, OffsetSpec};
 use kctl_client::consumer::{ConsumerRecord, GroupHandle, OffsetAndMetadata, RebalanceListener};
 use kctl_client::filter::RecordFilter;
-use kctl_client::{ConsumerConfig, ErrorCode, IsolationLevel, OffsetReset, TopicPartition};
+use kctl_client::{
+    ConsumerConfig, ErrorCode, GroupProtocol, IsolationLevel, OffsetReset, TopicPartition,
+};
 
-use crate::cli::{ConsumeArgs, StartSpec};
+use crate::cli::{ConsumeArgs, GroupProtocolArg, StartSpec};
 use crate::connect;
 use crate::exit::{Code, Failure, usage};
 use crate::format::{Encoding, Piece, Template, TimestampStyle};
@@ -388,6 +390,10 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     config.auto_offset_reset = OffsetReset::Earliest;
     if let Some(group) = &args.group {
         config.group_id = Some(group.clone());
+        config.group_protocol = match args.group_protocol {
+            GroupProtocolArg::Classic => GroupProtocol::Classic,
+            GroupProtocolArg::Consumer => GroupProtocol::Consumer,
+        };
         config.enable_auto_commit = false;
         config.auto_offset_reset = if args.from_beginning {
             OffsetReset::Earliest

@@ -22,8 +22,13 @@ pub(crate) const NO_COMMIT: &str = "no commit";
 struct Described {
     group: String,
     state: String,
+    /// `classic`, or `consumer` for a KIP-848 group.
+    group_type: String,
+    /// A KIP-848 group's epoch; null for a classic group.
+    group_epoch: Option<i32>,
     protocol_type: String,
-    /// The assignor of the current generation.
+    /// The assignor of the current generation (the server-side assignor of
+    /// a KIP-848 group).
     protocol: String,
     coordinator: i32,
     members: Vec<MemberRow>,
@@ -36,6 +41,8 @@ struct MemberRow {
     group_instance_id: Option<String>,
     client_id: String,
     host: String,
+    /// A KIP-848 member's epoch; null in a classic group.
+    member_epoch: Option<i32>,
     /// null when the group is not a consumer group (its assignment is
     /// opaque to kctl).
     assignment: Option<Vec<Assigned>>,
@@ -142,6 +149,7 @@ pub(crate) async fn run(settings: &Settings, args: GroupDescribeArgs) -> anyhow:
                     group_instance_id: m.group_instance_id.clone(),
                     client_id: m.client_id.clone(),
                     host: m.host.clone(),
+                    member_epoch: m.member_epoch,
                     assignment: m.assignment.as_ref().map(|a| {
                         a.iter()
                             .map(|tp| Assigned {
@@ -154,6 +162,8 @@ pub(crate) async fn run(settings: &Settings, args: GroupDescribeArgs) -> anyhow:
                 .collect(),
             group: description.group_id,
             state: description.state,
+            group_type: description.group_type,
+            group_epoch: description.group_epoch,
             protocol_type: description.protocol_type,
             protocol: description.protocol,
             coordinator: description.coordinator,
@@ -183,10 +193,18 @@ pub(crate) async fn run(settings: &Settings, args: GroupDescribeArgs) -> anyhow:
 fn tables(rows: &[Described], lag_only: bool) -> Vec<Table> {
     let mut tables = Vec::new();
     if !lag_only {
-        let mut groups = Table::new(&["GROUP", "STATE", "PROTOCOL", "MEMBERS", "COORDINATOR"]);
+        let mut groups = Table::new(&[
+            "GROUP",
+            "TYPE",
+            "STATE",
+            "PROTOCOL",
+            "MEMBERS",
+            "COORDINATOR",
+        ]);
         for g in rows {
             groups.row(vec![
                 g.group.clone(),
+                g.group_type.clone(),
                 g.state.clone(),
                 if g.protocol.is_empty() {
                     "-".to_owned()

@@ -928,6 +928,228 @@ fn a_consumer_protocol_group_is_described_like_kafka_consumer_groups_does() {
     assert!(table.stderr.is_empty(), "{}", table.stderr);
 }
 
+/// One `kctl consume --group-protocol consumer` member, its JSON lines
+/// going to a file; killed (SIGKILL, no leave) on drop.
+struct KctlMember {
+    child: Child,
+    out: PathBuf,
+}
+
+impl KctlMember {
+    fn start(cluster: &Cluster, dir: &Path, topic: &str, group: &str, index: usize) -> Self {
+        let out = dir.join(format!("member-{index}.jsonl"));
+        let child = Command::new(env!("CARGO_BIN_EXE_kctl"))
+            .env("XDG_CONFIG_HOME", dir)
+            .env("NO_COLOR", "1")
+            .args(["-b", &cluster.bootstrap, "consume", topic, "-o", "json"])
+            .args(["--group", group, "--group-protocol", "consumer"])
+            .arg("--from-beginning")
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Self { child, out }
+    }
+
+    /// (partition, offset) of every record it printed.
+    fn consumed(&self) -> Vec<(i64, i64)> {
+        std::fs::read_to_string(&self.out)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| {
+                (
+                    v["partition"].as_i64().unwrap(),
+                    v["offset"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+impl Drop for KctlMember {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `kctl group describe -o json` when the group is Stable with `members`
+/// members, each with partitions, and no lag on any partition.
+fn settled(cluster: &Cluster, group: &str, members: usize) -> Option<serde_json::Value> {
+    let run = cluster
+        .kctl(&["group", "describe", group, "-o", "json"])
+        .run();
+    if run.code != 0 {
+        return None;
+    }
+    let json = run.json();
+    let g = &json[0];
+    let members_ok = g["members"].as_array().is_some_and(|m| {
+        m.len() == members
+            && m.iter()
+                .all(|m| m["assignment"].as_array().is_some_and(|a| !a.is_empty()))
+    });
+    let caught_up = g["offsets"]
+        .as_array()
+        .is_some_and(|o| !o.is_empty() && o.iter().all(|o| o["lag"] == 0));
+    (g["state"] == "Stable" && members_ok && caught_up).then(|| json.clone())
+}
+
+/// `kafka-consumer-groups --describe --members`: member id to its number
+/// of partitions.
+fn consumer_groups_members(out: &str, group: &str) -> BTreeMap<String, i64> {
+    out.lines()
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            (cols.len() >= 5 && cols[0] == group)
+                .then(|| (cols[1].to_owned(), cols[4].parse().unwrap()))
+        })
+        .collect()
+}
+
+#[test]
+fn our_consumer_protocol_members_share_a_group_and_agree_with_kafka_consumer_groups() {
+    let Some(cluster) = cluster() else { return };
+    let topic = unique("kip848-ours");
+    let group = unique("kip848-ours-group");
+    let dir = tempfile::tempdir().unwrap();
+    cluster
+        .kctl(&["topic", "create", &topic, "-p", "8", "-r", "3"])
+        .run()
+        .success();
+    let produce = |from: usize| {
+        let values: String = (from..from + 800)
+            .map(|i| format!("k{i}\tv{i}\n"))
+            .collect();
+        cluster
+            .kctl(&["produce", &topic, "-K", "\t"])
+            .stdin(values)
+            .run()
+            .success();
+    };
+    produce(0);
+    let mut members: Vec<KctlMember> = (0..3)
+        .map(|i| KctlMember::start(&cluster, dir.path(), &topic, &group, i))
+        .collect();
+    eventually(
+        Duration::from_secs(90),
+        "three members sharing and caught up",
+        || settled(&cluster, &group, 3).is_some(),
+    );
+    members.push(KctlMember::start(&cluster, dir.path(), &topic, &group, 3));
+    let mut described = None;
+    eventually(
+        Duration::from_secs(90),
+        "the fourth member getting its share",
+        || {
+            described = settled(&cluster, &group, 4);
+            described.is_some()
+        },
+    );
+    let described = described.unwrap();
+    assert_eq!(described[0]["group_type"], "consumer");
+    assert_eq!(described[0]["protocol"], "uniform");
+
+    // Field by field against Kafka's own tool: offsets, members, type.
+    let tool = cluster.tool_ok(
+        "ConsumerGroupCommand",
+        &[
+            "--bootstrap-server",
+            &cluster.bootstrap,
+            "--describe",
+            "--group",
+            &group,
+        ],
+    );
+    assert_eq!(
+        kctl_group_rows(&cluster, &group, &topic),
+        consumer_groups_rows(&tool, &topic)
+    );
+    let tool_members = cluster.tool_ok(
+        "ConsumerGroupCommand",
+        &[
+            "--bootstrap-server",
+            &cluster.bootstrap,
+            "--describe",
+            "--members",
+            "--group",
+            &group,
+        ],
+    );
+    let ours: BTreeMap<String, i64> = settled(&cluster, &group, 4).unwrap()[0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["member_id"].as_str().unwrap().to_owned(),
+                m["assignment"].as_array().unwrap().len() as i64,
+            )
+        })
+        .collect();
+    assert_eq!(
+        ours,
+        consumer_groups_members(&tool_members, &group),
+        "{tool_members}"
+    );
+    for (flag, key) in [("--type", "group_type"), ("--state", "state")] {
+        let listed = cluster.tool_ok(
+            "ConsumerGroupCommand",
+            &["--bootstrap-server", &cluster.bootstrap, "--list", flag],
+        );
+        let theirs = listed
+            .lines()
+            .find_map(|l| {
+                let cols: Vec<&str> = l.split_whitespace().collect();
+                (cols.first() == Some(&group.as_str())).then(|| cols[1].to_lowercase())
+            })
+            .unwrap_or_else(|| panic!("{group} not in {listed}"));
+        let ours = cluster
+            .kctl(&["group", "list", "-o", "json"])
+            .run()
+            .success()
+            .json();
+        let ours = ours
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == group.as_str())
+            .map(|g| g[key].as_str().unwrap().to_lowercase())
+            .unwrap();
+        assert_eq!(ours, theirs, "{flag}: {listed}");
+    }
+
+    // Kill one member (no leave): once its session expires the others
+    // take its partitions, and every record is consumed.
+    let killed = members.remove(0);
+    let killed_consumed = killed.consumed();
+    drop(killed);
+    produce(800);
+    eventually(
+        Duration::from_secs(120),
+        "the survivors catching up",
+        || settled(&cluster, &group, 3).is_some(),
+    );
+    let ends: BTreeMap<i32, (Option<i64>, i64, Option<i64>)> =
+        kctl_group_rows(&cluster, &group, &topic);
+    let consumed: HashSet<(i64, i64)> = members
+        .iter()
+        .flat_map(KctlMember::consumed)
+        .chain(killed_consumed)
+        .collect();
+    let total: i64 = ends.values().map(|(_, end, _)| end).sum();
+    assert_eq!(total, 1600);
+    for (partition, (_, end, _)) in &ends {
+        for offset in 0..*end {
+            assert!(
+                consumed.contains(&(i64::from(*partition), offset)),
+                "{partition}@{offset} never consumed"
+            );
+        }
+    }
+}
+
 /// kctl's config file with contexts for the cluster's secure listeners.
 fn secure_contexts(cluster: &Cluster, kctl: &Kctl) {
     let tls = cluster.dir.join("tls");

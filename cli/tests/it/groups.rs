@@ -375,3 +375,116 @@ fn a_live_group_shows_members_and_no_commit_and_refuses_a_reset() {
         refused.stderr
     );
 }
+
+/// A `kctl consume --group-protocol consumer` member kept running.
+struct KctlMember(Child);
+
+impl Drop for KctlMember {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_consumer_protocol_group_is_listed_described_reset_and_deleted() {
+    let broker = Broker::start_with(|c| c.group.consumer_session_timeout_ms = 3_000);
+    orders(&broker);
+    let config_home = tempfile::tempdir().unwrap();
+    let member = KctlMember(
+        Command::new(env!("CARGO_BIN_EXE_kctl"))
+            .env("XDG_CONFIG_HOME", config_home.path())
+            .env("NO_COLOR", "1")
+            .args(["-b", &broker.bootstrap, "consume", "orders"])
+            .args(["--group", "kip", "--group-protocol", "consumer"])
+            .arg("--from-beginning")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    let json = loop {
+        let run = broker
+            .kctl(&["group", "describe", "kip", "-o", "json"])
+            .run();
+        if run.code == 0 {
+            let json = run.json();
+            let offsets = &json[0]["offsets"];
+            if json[0]["state"] == "Stable" && offsets[0]["lag"] == 0 && offsets[1]["lag"] == 0 {
+                break json;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "the consumer-protocol member never joined and caught up"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(json[0]["group_type"], "consumer");
+    assert_eq!(json[0]["protocol"], "uniform");
+    assert!(json[0]["group_epoch"].as_i64().unwrap() >= 1);
+    let m = &json[0]["members"][0];
+    assert_eq!(m["assignment"].as_array().unwrap().len(), 3);
+    assert_eq!(m["member_epoch"], json[0]["group_epoch"]);
+    assert_eq!(json[0]["offsets"][0]["committed_offset"], 10);
+
+    let listed = broker
+        .kctl(&["group", "list", "-o", "json"])
+        .run()
+        .success();
+    let listed = listed.json();
+    assert_eq!(listed[0]["group"], "kip");
+    assert_eq!(listed[0]["group_type"], "consumer");
+    assert_eq!(listed[0]["state"], "Stable");
+    assert_eq!(listed[0]["protocol_type"], "consumer");
+    let table = broker.kctl(&["group", "list"]).run().success();
+    assert!(
+        table
+            .stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["kip", "consumer", "Stable", "consumer", "0"]),
+        "{}",
+        table.stdout
+    );
+
+    // Killed, the member is removed when its session expires (3 s here);
+    // then the group is Empty and resets and deletes as a classic one.
+    drop(member);
+    let started = Instant::now();
+    loop {
+        let run = broker.kctl(&["group", "list", "-o", "json"]).run();
+        if run.code == 0 && run.json()[0]["state"] == "Empty" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the killed member's session never expired"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    broker
+        .kctl(&[
+            "group",
+            "reset-offsets",
+            "kip",
+            "--all-topics",
+            "--to-earliest",
+            "--execute",
+            "--yes",
+        ])
+        .run()
+        .success();
+    let reset = broker
+        .kctl(&["group", "describe", "kip", "-o", "json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(reset[0]["group_type"], "consumer");
+    assert_eq!(reset[0]["offsets"][0]["committed_offset"], 0);
+    assert_eq!(reset[0]["offsets"][0]["lag"], 10);
+    let deleted = broker.kctl(&["group", "delete", "kip", "--yes"]).run();
+    assert_eq!(deleted.code, 0, "{}", deleted.stderr);
+    broker.kctl(&["group", "describe", "kip"]).run().code(3);
+}

@@ -8,14 +8,8 @@ use crate::apache_kafka::versions::{broker_versions, every_request, table};
 use crate::support::Broker;
 
 /// Requests the client can send that broker-lite does not serve, on
-/// purpose: it has no authentication (SASL; docs/architecture.md), and
-/// ConsumerGroupDescribe is only the admin client's fallback for groups a
-/// Kafka 4 broker runs under KIP-848.
-const NOT_SERVED: [ApiKey; 3] = [
-    ApiKey::SaslHandshake,
-    ApiKey::SaslAuthenticate,
-    ApiKey::ConsumerGroupDescribe,
-];
+/// purpose: it has no authentication (SASL; docs/architecture.md).
+const NOT_SERVED: [ApiKey; 2] = [ApiKey::SaslHandshake, ApiKey::SaslAuthenticate];
 
 #[test]
 fn negotiation_with_broker_lite() {

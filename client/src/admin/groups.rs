@@ -35,6 +35,13 @@ use crate::protocol::{ProtocolError, StrBytes, consumer_protocol};
 
 /// ListGroups v4 is the first with a states filter.
 const LIST_GROUPS_STATES_VERSION: i16 = 4;
+/// ListGroups v5 (KIP-848) is the first that reports each group's type.
+const LIST_GROUPS_TYPES_VERSION: i16 = 5;
+
+/// [`GroupDescription::group_type`] of a JoinGroup/SyncGroup group.
+pub const CLASSIC_GROUP_TYPE: &str = "classic";
+/// [`GroupDescription::group_type`] of a KIP-848 consumer-protocol group.
+pub const CONSUMER_GROUP_TYPE: &str = "consumer";
 
 /// One item's outcome in a call about many groups.
 #[derive(Debug, Clone)]
@@ -63,6 +70,10 @@ pub struct GroupListing {
     pub protocol_type: String,
     /// `None` from brokers before ListGroups v4.
     pub state: Option<String>,
+    /// `classic` or `consumer` (KIP-848), `share`, `streams`; `None` from
+    /// brokers before ListGroups v5 (Kafka 3.8), where every group is
+    /// classic.
+    pub group_type: Option<String>,
     /// The broker that coordinates it.
     pub coordinator: i32,
 }
@@ -83,6 +94,10 @@ pub struct GroupMember {
     pub assignment: Option<Vec<TopicPartition>>,
     /// The topics it subscribed to, sorted; `None` like `assignment`.
     pub subscription: Option<Vec<String>>,
+    /// A KIP-848 member's epoch; `None` in a classic group.
+    pub member_epoch: Option<i32>,
+    /// A KIP-848 member's `subscribed_topic_regex`, if it subscribed by one.
+    pub subscribed_topic_regex: Option<String>,
 }
 
 /// A group as DescribeGroups reports it.
@@ -96,8 +111,14 @@ pub struct GroupDescription {
     /// `consumer` for consumer groups, empty for groups that only store
     /// offsets.
     pub protocol_type: String,
-    /// The assignor chosen for the generation (`range`, `cooperative-sticky`).
+    /// The assignor chosen for the generation (`range`, `cooperative-sticky`),
+    /// or for a consumer-protocol group the server-side assignor (`uniform`).
     pub protocol: String,
+    /// `classic`, or `consumer` for a KIP-848 group (described with
+    /// ConsumerGroupDescribe).
+    pub group_type: String,
+    /// The KIP-848 group epoch; `None` for a classic group.
+    pub group_epoch: Option<i32>,
     /// The broker that coordinates it.
     pub coordinator: i32,
     /// Its members, in the coordinator's order.
@@ -276,6 +297,8 @@ impl Admin {
                         protocol_type: g.protocol_type.to_string(),
                         state: (version >= LIST_GROUPS_STATES_VERSION)
                             .then(|| g.group_state.to_string()),
+                        group_type: (version >= LIST_GROUPS_TYPES_VERSION)
+                            .then(|| g.group_type.to_string()),
                         coordinator: id,
                     })
                     .collect::<Vec<_>>(),
@@ -353,18 +376,34 @@ impl Admin {
             .into_iter()
             .find(|g| g.group_id.0.as_str() == group)
             .ok_or_else(|| group_left_out(ApiKey::DescribeGroups, group))?;
-        // Kafka 4 answers DescribeGroups for a group that runs the KIP-848
-        // consumer protocol with GROUP_ID_NOT_FOUND ("... is not a classic
-        // group"); ConsumerGroupDescribe describes those.
-        if ErrorCode::try_from_code(described.error_code) == Some(ErrorCode::GroupIdNotFound)
+        // Kafka 4 answers DescribeGroups v6 for a group that runs the
+        // KIP-848 consumer protocol with GROUP_ID_NOT_FOUND ("... is not a
+        // classic group"), and earlier versions with Dead and no members,
+        // as for a group that does not exist; ConsumerGroupDescribe
+        // describes those.
+        let not_classic = ErrorCode::try_from_code(described.error_code)
+            == Some(ErrorCode::GroupIdNotFound)
+            || (described.error_code == 0
+                && described.group_state.as_str() == "Dead"
+                && described.members.is_empty());
+        if not_classic
             && conn
                 .versions()
                 .range(ApiKey::ConsumerGroupDescribe)
                 .is_some()
         {
-            return self
+            match self
                 .describe_consumer_protocol_group(coordinator, &conn, group)
-                .await;
+                .await
+            {
+                Err(e)
+                    if e.code() == Some(ErrorCode::GroupIdNotFound)
+                        && described.error_code == 0 =>
+                {
+                    // Neither kind: Dead, as DescribeGroups said.
+                }
+                other => return other,
+            }
         }
         check(
             described.error_code,
@@ -399,6 +438,8 @@ impl Admin {
                     host: m.client_host.to_string(),
                     assignment,
                     subscription,
+                    member_epoch: None,
+                    subscribed_topic_regex: None,
                 }
             })
             .collect();
@@ -407,6 +448,8 @@ impl Admin {
             state: described.group_state.to_string(),
             protocol_type: described.protocol_type.to_string(),
             protocol: described.protocol_data.to_string(),
+            group_type: CLASSIC_GROUP_TYPE.to_owned(),
+            group_epoch: None,
             coordinator,
             members,
         })
@@ -464,6 +507,8 @@ impl Admin {
                     host: m.client_host.to_string(),
                     assignment: Some(assignment),
                     subscription: Some(subscription),
+                    member_epoch: Some(m.member_epoch),
+                    subscribed_topic_regex: m.subscribed_topic_regex.map(|r| r.to_string()),
                 }
             })
             .collect();
@@ -472,6 +517,8 @@ impl Admin {
             state: described.group_state.to_string(),
             protocol_type: consumer_protocol::PROTOCOL_TYPE.to_owned(),
             protocol: described.assignor_name.to_string(),
+            group_type: CONSUMER_GROUP_TYPE.to_owned(),
+            group_epoch: Some(described.group_epoch),
             coordinator,
             members,
         })

@@ -1,7 +1,7 @@
 //! Building a [`ConsumerConfig`] from Kafka-style properties, as Java and
 //! librdkafka users write them.
 
-use super::{Assignor, ConsumerConfig, IsolationLevel, OffsetReset};
+use super::{Assignor, ConsumerConfig, GroupProtocol, IsolationLevel, OffsetReset};
 use crate::error::Result;
 use crate::properties::{self, boolean, invalid, number};
 
@@ -18,6 +18,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "enable.auto.commit",
     "auto.commit.interval.ms",
     "partition.assignment.strategy",
+    "group.protocol",
+    "group.remote.assignor",
     "fetch.min.bytes",
     "fetch.max.wait.ms",
     "max.partition.fetch.bytes",
@@ -67,6 +69,11 @@ impl ConsumerConfig {
                         })
                         .collect::<Result<_>>()?;
                 }
+                "group.protocol" => {
+                    config.group_protocol = GroupProtocol::from_name(v)
+                        .ok_or_else(|| invalid(key, v, "classic or consumer"))?;
+                }
+                "group.remote.assignor" => config.group_remote_assignor = Some(v.to_owned()),
                 "fetch.min.bytes" => config.fetch_min_bytes = number(key, v)?,
                 "fetch.max.wait.ms" => config.fetch_max_wait_ms = number(key, v)?,
                 "max.partition.fetch.bytes" => config.max_partition_fetch_bytes = number(key, v)?,
@@ -209,6 +216,15 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(java.assignors, [Assignor::CooperativeSticky]);
+        assert_eq!(java.group_protocol, GroupProtocol::Classic, "the default");
+        let kip848 = ConsumerConfig::from_properties([
+            ("bootstrap.servers", "a:1"),
+            ("group.protocol", "CONSUMER"),
+            ("group.remote.assignor", "range"),
+        ])
+        .unwrap();
+        assert_eq!(kip848.group_protocol, GroupProtocol::Consumer);
+        assert_eq!(kip848.group_remote_assignor.as_deref(), Some("range"));
     }
 
     #[test]
@@ -235,6 +251,7 @@ mod tests {
             ("fetch.max.wait.ms", "-1"),
             ("partition.assignment.strategy", "range,sticky"),
             ("enable.auto.commit", "maybe"),
+            ("group.protocol", "share"),
         ] {
             let err = ConsumerConfig::from_properties([("bootstrap.servers", "a:1"), (key, value)])
                 .unwrap_err();

@@ -15,11 +15,11 @@ use tokio::time::Instant;
 
 use crate::support::*;
 
-type Offset = (TopicPartition, i64);
+pub(crate) type Offset = (TopicPartition, i64);
 
 /// broker-lite whose groups form at once and accept short sessions, so a
 /// crash is noticed in seconds.
-async fn group_broker() -> TestBroker {
+pub(crate) async fn group_broker() -> TestBroker {
     TestBroker::start_with(false, |c| {
         c.group.initial_rebalance_delay_ms = 0;
         c.group.min_session_timeout_ms = 1_000;
@@ -27,7 +27,7 @@ async fn group_broker() -> TestBroker {
     .await
 }
 
-fn member_config(bootstrap: &str, group: &str) -> ConsumerConfig {
+pub(crate) fn member_config(bootstrap: &str, group: &str) -> ConsumerConfig {
     Consumer::builder([bootstrap])
         .group_id(group)
         .auto_offset_reset(OffsetReset::Earliest)
@@ -37,7 +37,7 @@ fn member_config(bootstrap: &str, group: &str) -> ConsumerConfig {
         .heartbeat_interval_ms(300)
 }
 
-async fn produce(bootstrap: &str, topic: &str, count: usize) {
+pub(crate) async fn produce(bootstrap: &str, topic: &str, count: usize) {
     let producer: Producer = ProducerConfig::new([bootstrap])
         .linger_ms(5)
         .build()
@@ -56,14 +56,18 @@ async fn produce(bootstrap: &str, topic: &str, count: usize) {
     producer.close().await;
 }
 
-fn all_offsets(per_partition: &BTreeMap<i32, i64>, topic: &str) -> BTreeSet<Offset> {
+pub(crate) fn all_offsets(per_partition: &BTreeMap<i32, i64>, topic: &str) -> BTreeSet<Offset> {
     per_partition
         .iter()
         .flat_map(|(p, end)| (0..*end).map(move |o| (TopicPartition::new(topic, *p), o)))
         .collect()
 }
 
-async fn end_offsets(bootstrap: &str, topic: &str, partitions: i32) -> BTreeMap<i32, i64> {
+pub(crate) async fn end_offsets(
+    bootstrap: &str,
+    topic: &str,
+    partitions: i32,
+) -> BTreeMap<i32, i64> {
     let client = client(bootstrap).await;
     let mut out = BTreeMap::new();
     for p in 0..partitions {
@@ -74,7 +78,7 @@ async fn end_offsets(bootstrap: &str, topic: &str, partitions: i32) -> BTreeMap<
 
 /// Waits until the members' assignments are disjoint, non-empty and cover
 /// `partitions` partitions, and every member is in the same generation.
-async fn wait_stable(members: &[&Consumer], partitions: usize) {
+pub(crate) async fn wait_stable(members: &[&Consumer], partitions: usize) {
     with_timeout("a stable group", 60, async {
         loop {
             let assignments: Vec<Vec<TopicPartition>> =
@@ -104,7 +108,7 @@ async fn wait_stable(members: &[&Consumer], partitions: usize) {
     .await;
 }
 
-fn key(r: &ConsumerRecord) -> Offset {
+pub(crate) fn key(r: &ConsumerRecord) -> Offset {
     (TopicPartition::new(&r.topic, r.partition), r.offset)
 }
 
@@ -164,13 +168,13 @@ async fn three_members_share_eight_partitions_without_duplicates() {
 
 /// One member's view: what it consumed and what it committed.
 #[derive(Default)]
-struct Ledger {
-    consumed: Vec<Offset>,
-    committed: BTreeMap<TopicPartition, i64>,
+pub(crate) struct Ledger {
+    pub(crate) consumed: Vec<Offset>,
+    pub(crate) committed: BTreeMap<TopicPartition, i64>,
 }
 
 /// Poll, record, commit: the at-least-once loop.
-async fn at_least_once(
+pub(crate) async fn at_least_once(
     consumer: Arc<Consumer>,
     ledger: Arc<Mutex<Ledger>>,
     done: Arc<tokio::sync::Notify>,
@@ -310,10 +314,10 @@ async fn a_crashed_member_s_partitions_move_and_nothing_is_lost() {
 }
 
 #[derive(Default)]
-struct Recorder {
-    revoked: Mutex<Vec<Vec<TopicPartition>>>,
-    assigned: Mutex<Vec<Vec<TopicPartition>>>,
-    lost: Mutex<Vec<Vec<TopicPartition>>>,
+pub(crate) struct Recorder {
+    pub(crate) revoked: Mutex<Vec<Vec<TopicPartition>>>,
+    pub(crate) assigned: Mutex<Vec<Vec<TopicPartition>>>,
+    pub(crate) lost: Mutex<Vec<Vec<TopicPartition>>>,
 }
 
 impl RebalanceListener for Recorder {

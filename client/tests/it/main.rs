@@ -25,6 +25,7 @@ mod admin;
 mod churn;
 mod consumer;
 mod consumer_group;
+mod consumer_group_kip848;
 mod examples;
 mod faults;
 mod groups;

@@ -66,6 +66,8 @@ const GROUPS: &[Column] = &[
     col("Lag time", true),
     col("Status", true),
     fixed("Trend"),
+    // Drawn second; numbered last so the columns above keep their indexes.
+    fixed("Type"),
 ];
 
 const GROUP_PARTITIONS: &[Column] = &[

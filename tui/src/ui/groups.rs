@@ -22,6 +22,7 @@ pub fn render_list(app: &App, area: Rect, buf: &mut Buffer) {
     let spark = spark_width(area.width);
     let layout = [
         always(0, Constraint::Fill(1)),
+        always(7, Constraint::Length(8)),
         always(1, Constraint::Length(11)),
         always(2, Constraint::Length(5)),
         always(3, Constraint::Length(9)),
@@ -62,6 +63,11 @@ pub fn render_list(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(format::time_lag(&g.max_time_lag)),
                 Cell::from(Span::styled(g.status.label(), style::status(g.status))),
                 Cell::from(trend),
+                Cell::from(if g.group_type.is_empty() {
+                    "-".to_owned()
+                } else {
+                    g.group_type.clone()
+                }),
             ]
         },
     );
@@ -206,7 +212,12 @@ fn render_partitions(app: &App, group: &GroupEval, area: Rect, buf: &mut Buffer)
     let title = Line::from(vec![
         Span::styled(format!(" Group {} ", group.group_id), style::TITLE),
         Span::raw(format!(
-            "· {} · {} member{} · {} ",
+            "· {} · {} · {} member{} · {} ",
+            if group.group_type.is_empty() {
+                "-"
+            } else {
+                &group.group_type
+            },
             group.state.label(),
             group.members,
             if group.members == 1 { "" } else { "s" },

@@ -59,6 +59,7 @@ pub fn every_request(versions: &BrokerVersions) -> Vec<Negotiated> {
         ListGroupsRequest,
         DeleteGroupsRequest,
         ConsumerGroupDescribeRequest,
+        ConsumerGroupHeartbeatRequest,
         CreateTopicsRequest,
         DeleteTopicsRequest,
         CreatePartitionsRequest,

@@ -64,13 +64,13 @@ public final class JavaClientCheck {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: JavaClientCheck BOOTSTRAP producer|groups|manual-commit|admin|transactions|all ...");
+            System.err.println("usage: JavaClientCheck BOOTSTRAP producer|groups|manual-commit|admin|transactions|consumer-protocol|all ...");
             System.exit(2);
         }
         JavaClientCheck check = new JavaClientCheck(args[0]);
         List<String> names = new ArrayList<>(List.of(args).subList(1, args.length));
         if (names.contains("all")) {
-            names = List.of("producer", "groups", "manual-commit", "admin", "transactions");
+            names = List.of("producer", "groups", "manual-commit", "admin", "transactions", "consumer-protocol");
         }
         try {
             for (String name : names) {
@@ -80,6 +80,7 @@ public final class JavaClientCheck {
                     case "manual-commit" -> check.manualCommit();
                     case "admin" -> check.adminApi();
                     case "transactions" -> check.transactions();
+                    case "consumer-protocol" -> check.consumerProtocol();
                     default -> throw new IllegalArgumentException("unknown check " + name);
                 }
             }
@@ -274,6 +275,103 @@ public final class JavaClientCheck {
                 }
                 System.out.println("ok groups assignor=" + shortName + " members=3 records=" + count + " each once, commits at log end");
             }
+        }
+    }
+
+    /**
+     * KIP-848: three members with group.protocol=consumer share eight partitions, a fourth joins
+     * halfway, the first leaves; every record is consumed and committed, and the Admin client
+     * describes a consumer-protocol group.
+     */
+    private void consumerProtocol() throws Exception {
+        String topic = "java-kip848-" + runId;
+        String group = "java-kip848-" + runId;
+        int partitions = 8;
+        int count = 4000;
+        try (Admin admin = newAdmin()) {
+            createTopic(admin, topic, partitions, Map.of());
+            produce(topic, "none", count / 2);
+            Map<String, Integer> consumed = new ConcurrentHashMap<>();
+            List<Set<TopicPartition>> assignments = new CopyOnWriteArrayList<>();
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            List<String> commitFailures = new CopyOnWriteArrayList<>();
+            List<AtomicInteger> stops = new CopyOnWriteArrayList<>();
+            List<Thread> members = new ArrayList<>();
+            for (int m = 0; m < 4; m++) {
+                if (m == 3) {
+                    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                    while (consumed.size() < count / 4 && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                }
+                Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+                assignments.add(owned);
+                AtomicInteger stop = new AtomicInteger();
+                stops.add(stop);
+                Thread member = new Thread(() -> {
+                    Map<String, Object> extra = Map.of(
+                        ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer",
+                        ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, "uniform",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+                    try (KafkaConsumer<String, String> consumer = consumer(group, extra)) {
+                        consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                            public void onPartitionsRevoked(Collection<TopicPartition> revoked) { }
+                            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                                owned.addAll(assigned);
+                            }
+                        });
+                        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                        while (System.nanoTime() < deadline && stop.get() == 0
+                            && (consumed.size() < count || assignments.stream().anyMatch(Set::isEmpty))) {
+                            ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
+                            for (ConsumerRecord<String, String> record : records) {
+                                consumed.merge(record.partition() + "@" + record.offset(), 1, Integer::sum);
+                            }
+                            if (!records.isEmpty()) {
+                                try {
+                                    consumer.commitSync();
+                                } catch (org.apache.kafka.common.KafkaException e) {
+                                    // At least once: a commit refused while partitions move
+                                    // means redelivery, not loss.
+                                    commitFailures.add(e.toString());
+                                }
+                            }
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+                members.add(member);
+                member.start();
+            }
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (assignments.get(3).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            ConsumerGroupDescription described =
+                admin.describeConsumerGroups(List.of(group)).all().get(60, TimeUnit.SECONDS).get(group);
+            require(described.type() == org.apache.kafka.common.GroupType.CONSUMER, "group type " + described.type());
+            require(described.members().size() == 4, "described " + described.members().size() + " members; errors "
+                + errors + "; commit failures " + commitFailures);
+            // The first member leaves (closes: epoch -1), then the second half arrives.
+            stops.get(0).set(1);
+            members.get(0).join();
+            produce(topic, "none", count / 2);
+            for (Thread member : members) {
+                member.join();
+            }
+            require(errors.isEmpty(), "consumer-protocol: member failed: " + errors);
+            require(consumed.size() == count, "consumer-protocol: consumed " + consumed.size() + " distinct of " + count);
+            long twice = consumed.values().stream().filter(n -> n > 1).count();
+            for (int m = 0; m < 4; m++) {
+                require(!assignments.get(m).isEmpty(), "consumer-protocol: member " + m + " never got a partition");
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS);
+            long committedTotal = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+            require(committedTotal == count, "consumer-protocol: commits add up to " + committedTotal + " of " + count);
+            System.out.println("ok consumer-protocol members=4 records=" + count + " consumed twice=" + twice
+                + " commit failures=" + commitFailures.size() + ", commits at log end");
         }
     }
 

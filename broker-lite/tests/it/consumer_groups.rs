@@ -1,0 +1,205 @@
+//! KIP-848 consumer groups on the wire: ConsumerGroupHeartbeat and
+//! ConsumerGroupDescribe at every advertised version, topic ids in
+//! assignments, ListGroups v5's type, commits with the member epoch.
+
+use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::messages::consumer_group_heartbeat_request::TopicPartitions;
+use kctl_client::protocol::messages::*;
+
+use crate::groups::{commit_request, group, s};
+use crate::protocol::{create_topic, name};
+use crate::support::{RawClient, TestBroker};
+
+fn heartbeat(group_id: &str, member_id: &str, epoch: i32) -> ConsumerGroupHeartbeatRequest {
+    ConsumerGroupHeartbeatRequest::default()
+        .with_group_id(group(group_id))
+        .with_member_id(s(member_id))
+        .with_member_epoch(epoch)
+        .with_rebalance_timeout_ms(if epoch == 0 { 30_000 } else { -1 })
+}
+
+fn joining(group_id: &str, member_id: &str, topics: &[&str]) -> ConsumerGroupHeartbeatRequest {
+    heartbeat(group_id, member_id, 0)
+        .with_subscribed_topic_names(Some(topics.iter().map(|t| name(t)).collect()))
+        .with_topic_partitions(Some(Vec::new()))
+}
+
+async fn topic_id(client: &mut RawClient, topic: &str) -> uuid::Uuid {
+    let metadata: MetadataResponse = client
+        .send(
+            12,
+            &MetadataRequest::default().with_topics(Some(vec![
+                metadata_request::MetadataRequestTopic::default().with_name(Some(name(topic))),
+            ])),
+        )
+        .await;
+    metadata.topics[0].topic_id
+}
+
+#[tokio::test]
+async fn members_get_assignments_by_topic_id_and_are_described_and_listed() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "cg-t", 4, &[]).await;
+    let id = topic_id(&mut client, "cg-t").await;
+
+    let a = client.send(1, &joining("cg", "member-a", &["cg-t"])).await;
+    assert_eq!(a.error_code, 0, "{:?}", a.error_message);
+    assert_eq!(a.member_id.as_deref(), Some("member-a"));
+    assert_eq!(a.member_epoch, 1);
+    assert_eq!(a.heartbeat_interval_ms, 5000);
+    let assignment = a.assignment.expect("an assignment on join");
+    assert_eq!(assignment.topic_partitions.len(), 1);
+    assert_eq!(assignment.topic_partitions[0].topic_id, id);
+    assert_eq!(assignment.topic_partitions[0].partitions, vec![0, 1, 2, 3]);
+
+    // v0: the coordinator names the member.
+    let b = client.send(0, &joining("cg", "", &["cg-t"])).await;
+    assert_eq!(b.error_code, 0, "{:?}", b.error_message);
+    let b_id = b.member_id.clone().unwrap();
+    assert!(!b_id.is_empty());
+    assert_eq!(b.member_epoch, 2);
+    assert!(b.assignment.unwrap().topic_partitions.is_empty());
+
+    // a must revoke two partitions before b gets them.
+    let owned_all = vec![
+        TopicPartitions::default()
+            .with_topic_id(id)
+            .with_partitions(vec![0, 1, 2, 3]),
+    ];
+    let a2 = client
+        .send(
+            1,
+            &heartbeat("cg", "member-a", 1).with_topic_partitions(Some(owned_all)),
+        )
+        .await;
+    assert_eq!(a2.member_epoch, 1, "stays at its epoch until it revokes");
+    let kept = a2.assignment.unwrap().topic_partitions[0]
+        .partitions
+        .clone();
+    assert_eq!(kept.len(), 2);
+    let a3 = client
+        .send(
+            1,
+            &heartbeat("cg", "member-a", 1).with_topic_partitions(Some(vec![
+                TopicPartitions::default()
+                    .with_topic_id(id)
+                    .with_partitions(kept.clone()),
+            ])),
+        )
+        .await;
+    assert_eq!(a3.member_epoch, 2);
+    let b2 = client.send(1, &heartbeat("cg", &b_id, 2)).await;
+    let b_parts = b2.assignment.unwrap().topic_partitions[0]
+        .partitions
+        .clone();
+    assert_eq!(b_parts.len(), 2);
+    assert!(b_parts.iter().all(|p| !kept.contains(p)));
+
+    // A commit must carry the member's current epoch.
+    let commit: OffsetCommitResponse = client
+        .send(
+            9,
+            &commit_request("cg", 2, "member-a", "cg-t", &[(kept[0], 5, None)]),
+        )
+        .await;
+    assert_eq!(commit.topics[0].partitions[0].error_code, 0);
+    let stale: OffsetCommitResponse = client
+        .send(
+            9,
+            &commit_request("cg", 1, "member-a", "cg-t", &[(kept[0], 6, None)]),
+        )
+        .await;
+    assert_eq!(
+        stale.topics[0].partitions[0].error_code,
+        ErrorCode::StaleMemberEpoch.code()
+    );
+
+    for version in 0..=1 {
+        let described: ConsumerGroupDescribeResponse = client
+            .send(
+                version,
+                &ConsumerGroupDescribeRequest::default()
+                    .with_group_ids(vec![group("cg"), group("missing")]),
+            )
+            .await;
+        let cg = &described.groups[0];
+        assert_eq!(cg.error_code, 0);
+        assert_eq!(cg.group_state.as_str(), "Stable");
+        assert_eq!((cg.group_epoch, cg.assignment_epoch), (2, 2));
+        assert_eq!(cg.assignor_name.as_str(), "uniform");
+        assert_eq!(cg.members.len(), 2);
+        let a = cg
+            .members
+            .iter()
+            .find(|m| m.member_id.as_str() == "member-a")
+            .unwrap();
+        assert_eq!(a.subscribed_topic_names, vec![name("cg-t")]);
+        assert_eq!(a.assignment.topic_partitions[0].topic_name, name("cg-t"));
+        assert_eq!(a.client_host.as_str(), "/127.0.0.1");
+        assert_eq!(
+            described.groups[1].error_code,
+            ErrorCode::GroupIdNotFound.code()
+        );
+    }
+
+    let listed: ListGroupsResponse = client
+        .send(
+            5,
+            &ListGroupsRequest::default().with_types_filter(vec![s("consumer")]),
+        )
+        .await;
+    assert_eq!(listed.groups.len(), 1);
+    assert_eq!(listed.groups[0].group_type.as_str(), "consumer");
+    assert_eq!(listed.groups[0].group_state.as_str(), "Stable");
+    assert_eq!(listed.groups[0].protocol_type.as_str(), "consumer");
+
+    // Leaving bumps the epoch; the survivor gets everything.
+    let left = client.send(1, &heartbeat("cg", &b_id, -1)).await;
+    assert_eq!((left.error_code, left.member_epoch), (0, -1));
+    let a4 = client.send(1, &heartbeat("cg", "member-a", 2)).await;
+    assert_eq!(a4.member_epoch, 3);
+    assert_eq!(
+        a4.assignment.unwrap().topic_partitions[0].partitions,
+        vec![0, 1, 2, 3]
+    );
+}
+
+#[tokio::test]
+async fn a_consumer_group_survives_a_broker_restart() {
+    let mut broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "cg-r", 1, &[]).await;
+    let joined = client.send(1, &joining("cg-r", "m", &["cg-r"])).await;
+    assert_eq!(joined.error_code, 0);
+    let commit: OffsetCommitResponse = client
+        .send(
+            9,
+            &commit_request("cg-r", joined.member_epoch, "m", "cg-r", &[(0, 3, None)]),
+        )
+        .await;
+    assert_eq!(commit.topics[0].partitions[0].error_code, 0);
+    drop(client);
+    broker.restart().await;
+    let mut client = broker.client().await;
+    let stale = client
+        .send(1, &heartbeat("cg-r", "m", joined.member_epoch))
+        .await;
+    assert_eq!(stale.error_code, ErrorCode::UnknownMemberId.code());
+    let rejoined = client.send(1, &joining("cg-r", "m", &["cg-r"])).await;
+    assert_eq!(rejoined.member_epoch, joined.member_epoch + 1);
+    let fetched: OffsetFetchResponse = client
+        .send(
+            8,
+            &OffsetFetchRequest::default().with_groups(vec![
+                offset_fetch_request::OffsetFetchRequestGroup::default()
+                    .with_group_id(group("cg-r"))
+                    .with_topics(None),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        fetched.groups[0].topics[0].partitions[0].committed_offset,
+        3
+    );
+}
