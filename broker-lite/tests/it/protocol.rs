@@ -718,3 +718,34 @@ async fn acks_zero_gets_no_response_but_keeps_order() {
     assert_eq!(metadata.topics.len(), 1);
     assert_eq!(fetch(&mut client, "quiet", 0, 0).await.high_watermark, 1);
 }
+
+/// The README's "Supported APIs" list is the one ApiVersions gives: every
+/// advertised API appears there as "Name min–max" (or "Name v" for one
+/// version), so neither can drift from the other.
+#[tokio::test]
+async fn the_readme_lists_every_advertised_api_version_range() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    let response = client.send(3, &ApiVersionsRequest::default()).await;
+    let mut missing = Vec::new();
+    for k in &response.api_keys {
+        let key = ApiKey::try_from(k.api_key).unwrap();
+        let listed = if k.min_version == k.max_version {
+            format!("{key:?} {}", k.min_version)
+        } else {
+            format!("{key:?} {}–{}", k.min_version, k.max_version)
+        };
+        if !readme.contains(&listed) {
+            missing.push(listed);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README.md's Supported APIs do not say: {missing:?}"
+    );
+}
