@@ -107,7 +107,7 @@ impl FramedLog {
         for entry in entries {
             encode_frame(entry, &mut out)?;
         }
-        write_atomically(&self.path, &out)?;
+        crate::state::write_file_atomically(&self.path, &out)?;
         self.file = OpenOptions::new().append(true).open(&self.path)?;
         self.sync_handle = Arc::new(self.file.try_clone()?);
         self.len_bytes = out.len() as u64;
@@ -165,8 +165,4 @@ pub(crate) fn read_frames<T: DeserializeOwned>(bytes: &[u8]) -> (Vec<T>, usize) 
         position = start + len;
     }
     (entries, position)
-}
-
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::state::write_file_atomically(path, bytes)
 }

@@ -85,29 +85,10 @@ async fn placement_agreement_and_acks_all() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_enough_replicas_then_isr_expands_after_restart() {
     let cluster = TestCluster::start(3, &[]).await;
-    let mut c1 = cluster.client(1).await;
-    assert_eq!(
-        create(
-            &mut c1,
-            "mir",
-            0,
-            0,
-            &[&[1, 2, 3]],
-            &[("min.insync.replicas", "2")]
-        )
-        .await,
-        0
-    );
     cluster
-        .wait_for(
-            &[1, 2, 3],
-            "mir",
-            0,
-            Duration::from_secs(2),
-            "created",
-            |p| p.2.len() == 3,
-        )
+        .create_with_min_isr_2("mir", Duration::from_secs(2))
         .await;
+    let mut c1 = cluster.client(1).await;
     let c = cluster.cluster();
     c.control("stop 2").await.unwrap();
     c.control("stop 3").await.unwrap();
@@ -574,28 +555,8 @@ async fn failover_under_librdkafkas_idempotent_producer() {
         return;
     };
     let cluster = TestCluster::start(3, &[]).await;
-    let mut c1 = cluster.client(1).await;
-    assert_eq!(
-        create(
-            &mut c1,
-            "rdk",
-            0,
-            0,
-            &[&[1, 2, 3]],
-            &[("min.insync.replicas", "2")]
-        )
-        .await,
-        0
-    );
     cluster
-        .wait_for(
-            &[1, 2, 3],
-            "rdk",
-            0,
-            Duration::from_secs(3),
-            "created",
-            |p| p.2.len() == 3,
-        )
+        .create_with_min_isr_2("rdk", Duration::from_secs(3))
         .await;
     let bootstrap = cluster.cluster().bootstrap().await;
     let mut child = tokio::process::Command::new(python)

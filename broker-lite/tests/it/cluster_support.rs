@@ -142,6 +142,27 @@ impl TestCluster {
         }
     }
 
+    /// Creates `topic` with one partition on nodes 1, 2 and 3 and
+    /// `min.insync.replicas=2`, and waits until every node sees all three
+    /// in its ISR.
+    pub async fn create_with_min_isr_2(&self, topic: &str, timeout: Duration) {
+        let mut c1 = self.client(1).await;
+        assert_eq!(
+            create(
+                &mut c1,
+                topic,
+                0,
+                0,
+                &[&[1, 2, 3]],
+                &[("min.insync.replicas", "2")]
+            )
+            .await,
+            0
+        );
+        self.wait_for(&[1, 2, 3], topic, 0, timeout, "created", |p| p.2.len() == 3)
+            .await;
+    }
+
     pub async fn shutdown(mut self) {
         self.cluster.take().unwrap().shutdown().await;
     }
