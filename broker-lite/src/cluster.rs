@@ -8,6 +8,8 @@
 //!   answered from the image or forwarded to the controller.
 //! - `replication`: followers fetching from leaders, high watermarks, ISR
 //!   shrink and expand, divergence truncation.
+//! - [`coordinator_log`]: group coordinator state replicated through
+//!   `__consumer_offsets`, loaded by a partition's new leader.
 //! - [`supervisor`]: starts the controller and N broker processes, and the
 //!   control endpoint that stops, kills, pauses and slows them.
 //!
@@ -16,6 +18,7 @@
 pub mod assignment;
 pub mod controller;
 pub mod controller_server;
+pub mod coordinator_log;
 pub mod image;
 mod node;
 mod peer;

@@ -45,7 +45,7 @@ mod store;
 mod tests;
 
 use std::fs::File;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use kctl_client::protocol::ErrorCode;
 use tokio::sync::{Notify, broadcast};
@@ -62,6 +62,7 @@ pub(crate) use state::{
 };
 pub(crate) use store::CommittedOffset;
 
+use crate::cluster::coordinator_log::{GroupLogReplicator, Replication};
 use crate::config::BrokerConfig;
 use crate::log::FlushPolicy;
 use crate::state::lock;
@@ -75,6 +76,16 @@ pub struct GroupCoordinator {
     wake: Notify,
     flush: FlushPolicy,
     sync_handle: Arc<File>,
+    /// On a cluster node: the `__consumer_offsets` partitions every logged
+    /// entry is also appended to (see `cluster::coordinator_log`).
+    replicator: OnceLock<GroupLogReplicator>,
+}
+
+/// What an operation logged: whether anything, and on a cluster node the
+/// replication to wait for before answering.
+pub(crate) struct Written {
+    any: bool,
+    replication: Option<Replication>,
 }
 
 #[derive(Debug)]
@@ -119,28 +130,81 @@ impl GroupCoordinator {
             inner: Mutex::new(Inner { groups, store }),
             wake: Notify::new(),
             flush: config.log.flush,
+            replicator: OnceLock::new(),
         })
+    }
+
+    /// Makes this a cluster node's coordinator: entries are replicated
+    /// through `__consumer_offsets`. Set once, when the node starts serving.
+    pub(crate) fn replicate_to(&self, replicator: GroupLogReplicator) {
+        let _ = self.replicator.set(replicator);
+    }
+
+    /// Appends `entries` to the replicated partitions, under the caller's
+    /// lock. `Ok(None)` on a single broker.
+    fn replicate(&self, entries: &[Entry]) -> Result<Option<Replication>, ErrorCode> {
+        let Some(replicator) = self.replicator.get() else {
+            return Ok(None);
+        };
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        let payloads = entries
+            .iter()
+            .map(|e| {
+                serde_json::to_vec(e)
+                    .map(|payload| (e.group(), payload))
+                    .map_err(|_| ErrorCode::UnknownServerError)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        replicator.append(&payloads).map(Some)
+    }
+
+    /// Keeps only the groups `keep` accepts: a cluster node drops those of
+    /// the `__consumer_offsets` partitions it no longer leads.
+    pub(crate) fn retain_groups(&self, keep: impl FnMut(&str) -> bool) {
+        lock(&self.inner).groups.retain(keep);
+        self.wake.notify_one();
+    }
+
+    /// Loads groups replayed from a `__consumer_offsets` partition (JSON
+    /// entries in log order), replacing any in memory.
+    pub(crate) fn load(&self, payloads: Vec<bytes::Bytes>) {
+        let entries = payloads.iter().filter_map(|p| {
+            serde_json::from_slice::<Entry>(p)
+                .map_err(|e| tracing::warn!("skipping an unreadable group entry: {e}"))
+                .ok()
+        });
+        let stored = store::replay(entries);
+        lock(&self.inner).groups.restore(stored);
+        self.wake.notify_one();
     }
 
     /// Runs `f` on the groups under the lock, logs what it produced, and
     /// wakes the timer task. Returns whether anything was logged.
-    fn with_groups<T>(&self, f: impl FnOnce(&mut Groups, Instant) -> T) -> (T, bool) {
+    fn with_groups<T>(&self, f: impl FnOnce(&mut Groups, Instant) -> T) -> (T, Written) {
         let result = self.locked(f);
         self.wake.notify_one();
         result
     }
 
-    fn locked<T>(&self, f: impl FnOnce(&mut Groups, Instant) -> T) -> (T, bool) {
+    fn locked<T>(&self, f: impl FnOnce(&mut Groups, Instant) -> T) -> (T, Written) {
         let mut inner = lock(&self.inner);
         let value = f(&mut inner.groups, Instant::now());
         let writes = inner.groups.take_writes();
-        let wrote = !writes.is_empty();
+        let any = !writes.is_empty();
         if let Err(e) = inner.store.append(&writes) {
             // Only group metadata and deletions take this path; the
             // in-memory state stays right until a restart.
             tracing::error!(path = %inner.store.path().display(), "cannot write the group log: {e}");
         }
-        (value, wrote)
+        let replication = self.replicate(&writes).unwrap_or_else(|code| {
+            // Leadership moved under us: the next image change drops
+            // these groups here and the new coordinator loads its copy.
+            tracing::warn!("cannot replicate group metadata: {code:?}");
+            None
+        });
+        (value, Written { any, replication })
     }
 
     /// With `FlushPolicy::EveryBatch`, fsyncs the log before an answer that
@@ -160,12 +224,17 @@ impl GroupCoordinator {
         self.sync_handle.sync_data()
     }
 
-    async fn after_write(&self, wrote: bool) {
-        if !wrote {
+    async fn after_write(&self, wrote: Written) {
+        if !wrote.any {
             return;
         }
         if let Err(e) = self.sync_if_required().await {
             tracing::error!("cannot fsync the group log: {e}");
+        }
+        if let Some(replication) = wrote.replication
+            && let Err(code) = replication.await
+        {
+            tracing::warn!("group metadata not replicated: {code:?}");
         }
     }
 
@@ -258,7 +327,7 @@ impl GroupCoordinator {
         instance_id: Option<&str>,
         commits: Vec<((String, i32), CommittedOffset)>,
     ) -> Result<(), ErrorCode> {
-        {
+        let replication = {
             let mut inner = lock(&self.inner);
             inner.groups.validate_commit(
                 Instant::now(),
@@ -279,16 +348,27 @@ impl GroupCoordinator {
                     commit_timestamp_ms: c.commit_timestamp_ms,
                 })
                 .collect();
+            // Replicated first: a commit the partition refuses (this
+            // node no longer leads it) is neither logged nor applied.
+            let replication = self.replicate(&entries)?;
             if let Err(e) = inner.store.append(&entries) {
                 tracing::error!(group = group_id, "cannot write offset commit: {e}");
                 return Err(ErrorCode::CoordinatorNotAvailable);
             }
+            // Applied before the ISR has it, in log order; if replication
+            // then fails the committer is told to retry, as with a
+            // timed-out acks=all produce.
             inner.groups.apply_commits(group_id, commits);
-        }
+            replication
+        };
         self.sync_if_required().await.map_err(|e| {
             tracing::error!(group = group_id, "cannot fsync offset commit: {e}");
             ErrorCode::CoordinatorNotAvailable
-        })
+        })?;
+        match replication {
+            Some(replication) => replication.await,
+            None => Ok(()),
+        }
     }
 
     /// TxnOffsetCommit's check: a commit naming a member must come from
@@ -337,6 +417,25 @@ impl GroupCoordinator {
                 })
                 .collect();
             inner.store.append(&entries)?;
+            // The transaction's decision is already logged; replication
+            // completes in the background. On a cluster the transaction
+            // coordinator may not coordinate the group: the offsets are then
+            // kept on this node only (a documented limit, see
+            // docs/architecture.md), as before replication existed.
+            match self.replicate(&entries) {
+                Ok(Some(replication)) => {
+                    tokio::spawn(async move {
+                        if let Err(code) = replication.await {
+                            tracing::warn!("transactional offsets not replicated: {code:?}");
+                        }
+                    });
+                }
+                Ok(None) => {}
+                Err(code) => tracing::warn!(
+                    group = group_id,
+                    "transactional offsets kept on this node only: {code:?}"
+                ),
+            }
             inner.groups.apply_commits(group_id, commits);
         }
         if self.flush == FlushPolicy::EveryBatch {

@@ -310,8 +310,8 @@ pub(crate) async fn dispatch(
             .await
         }
         ApiKey::FindCoordinator => {
-            answer(request, out, |r: FindCoordinatorRequest, v| {
-                find_coordinator::handle(state, r, v)
+            call(request, out, |r: FindCoordinatorRequest, v| async move {
+                Some(find_coordinator::handle(state, r, v).await)
             })
             .await
         }
@@ -619,4 +619,15 @@ fn single_node_elect_leaders(
         .collect();
     kctl_client::protocol::messages::ElectLeadersResponse::default()
         .with_replica_election_results(results)
+}
+
+/// On a cluster node, why this node may not serve `group` now
+/// (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE);
+/// `None` on a single broker, which coordinates every group.
+pub(crate) fn group_coordinator_error(
+    state: &BrokerState,
+    group: &str,
+) -> Option<kctl_client::protocol::ErrorCode> {
+    let node = state.cluster.as_ref()?;
+    crate::cluster::coordinator_log::group_ownership(node, group).err()
 }

@@ -153,7 +153,18 @@ async fn serve(
             Arc::clone(node),
             notify_shutdown.clone(),
         ));
-        [heartbeats, isr, fetchers]
+        state
+            .groups
+            .replicate_to(crate::cluster::coordinator_log::GroupLogReplicator::new(
+                &state,
+                Arc::clone(node),
+            ));
+        let group_loader = tokio::spawn(crate::cluster::coordinator_log::run_group_loader(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        ));
+        [heartbeats, isr, fetchers, group_loader]
     });
 
     loop {

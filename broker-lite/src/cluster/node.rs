@@ -74,6 +74,8 @@ pub struct ClusterNode {
     pub replica_lag_time_max_ms: u64,
     /// Fault injection: added to every response (`kctl broker node slow`).
     response_delay_ms: std::sync::atomic::AtomicU64,
+    /// The `__consumer_offsets` partitions whose groups this node serves.
+    pub(crate) coordinator_partitions: super::coordinator_log::CoordinatorPartitions,
 }
 
 impl ClusterNode {
@@ -93,6 +95,7 @@ impl ClusterNode {
             replicas: Mutex::new(HashMap::new()),
             replica_lag_time_max_ms,
             response_delay_ms: std::sync::atomic::AtomicU64::new(0),
+            coordinator_partitions: Default::default(),
         }
     }
 

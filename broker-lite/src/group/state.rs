@@ -339,6 +339,12 @@ impl Groups {
         }
     }
 
+    /// Keeps only the groups `keep` accepts (a cluster node drops the groups
+    /// it no longer coordinates). Parked requests of dropped members end.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.groups.retain(|id, _| keep(id));
+    }
+
     /// Entries produced since the last call, to be appended to the log.
     pub fn take_writes(&mut self) -> Vec<Entry> {
         std::mem::take(&mut self.writes)

@@ -67,6 +67,28 @@ pub(crate) enum Entry {
     },
 }
 
+impl Entry {
+    /// The group the entry changes.
+    pub(crate) fn group(&self) -> &str {
+        match self {
+            Entry::Offset { group, .. }
+            | Entry::OffsetDelete { group, .. }
+            | Entry::Group { group, .. }
+            | Entry::GroupDelete { group }
+            | Entry::ConsumerGroup { group, .. } => group,
+        }
+    }
+}
+
+/// Replays `entries` (in log order) into the groups they describe.
+pub(crate) fn replay(entries: impl IntoIterator<Item = Entry>) -> BTreeMap<String, StoredGroup> {
+    let mut groups = BTreeMap::new();
+    for entry in entries {
+        apply(&mut groups, entry);
+    }
+    groups
+}
+
 /// A committed offset as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CommittedOffset {

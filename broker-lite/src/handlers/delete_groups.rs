@@ -13,7 +13,10 @@ pub(super) async fn handle(
 ) -> Option<DeleteGroupsResponse> {
     let mut results = Vec::with_capacity(request.groups_names.len());
     for group_id in request.groups_names {
-        let error = state.groups.delete(group_id.0.as_str()).await.err();
+        let error = match super::group_coordinator_error(state, group_id.0.as_str()) {
+            Some(error) => Some(error),
+            None => state.groups.delete(group_id.0.as_str()).await.err(),
+        };
         results.push(
             DeletableGroupResult::default()
                 .with_group_id(group_id)

@@ -23,6 +23,11 @@ pub(super) fn handle(
         .groups
         .into_iter()
         .map(|group_id| {
+            if let Some(error) = super::group_coordinator_error(state, group_id.0.as_str()) {
+                return DescribedGroup::default()
+                    .with_group_id(group_id)
+                    .with_error_code(error.code());
+            }
             let described = state.groups.describe(group_id.0.as_str());
             let members = described
                 .members

@@ -1,8 +1,10 @@
 //! FindCoordinator: v0–6. A single broker coordinates every group (key
-//! type 0) and every transactional id (key type 1). In a cluster every node
-//! names the same coordinator, the lowest live node id, so all members of a
-//! group meet on one node; its group and transaction state is not
-//! replicated (see docs/architecture.md, "A local cluster").
+//! type 0) and every transactional id (key type 1). In a cluster a group's
+//! coordinator is the leader of its `__consumer_offsets` partition, as in
+//! Kafka (`cluster::coordinator_log`), and COORDINATOR_NOT_AVAILABLE is the
+//! answer while that partition has no leader (or the topic is being
+//! created). Transactional ids are coordinated by the lowest live node
+//! (see docs/architecture.md, "A local cluster").
 //! v4+ batches keys and answers each separately.
 
 use kctl_client::protocol::ErrorCode;
@@ -18,65 +20,84 @@ use crate::state::BrokerState;
 const GROUP: i8 = 0;
 const TRANSACTION: i8 = 1;
 
-pub(super) fn handle(
+pub(super) async fn handle(
     state: &BrokerState,
     request: FindCoordinatorRequest,
     version: i16,
 ) -> FindCoordinatorResponse {
-    let error = match request.key_type {
-        GROUP | TRANSACTION => None,
-        _ => Some(ErrorCode::InvalidRequest),
-    };
-    let (coordinator, host, port) = coordinator(state);
-    let (host, port) = (&host, &port);
-    let node = |_: &BrokerState| coordinator;
     if version >= 4 {
-        let coordinators = request
-            .coordinator_keys
-            .into_iter()
-            .map(|key| {
-                let found = Coordinator::default().with_key(key);
-                match error {
-                    None => found
-                        .with_node_id(node(state))
-                        .with_host(str_bytes(host.clone()))
-                        .with_port(i32::from(*port)),
-                    Some(e) => found
-                        .with_node_id(kctl_client::protocol::messages::BrokerId(-1))
+        let mut coordinators = Vec::with_capacity(request.coordinator_keys.len());
+        for key in request.coordinator_keys {
+            let found = Coordinator::default().with_key(key.clone());
+            coordinators.push(
+                match coordinator(state, request.key_type, key.as_str()).await {
+                    Ok((id, host, port)) => found
+                        .with_node_id(id)
+                        .with_host(str_bytes(host))
+                        .with_port(i32::from(port)),
+                    Err((e, message)) => found
+                        .with_node_id(BrokerId(-1))
                         .with_port(-1)
                         .with_error_code(e.code())
-                        .with_error_message(Some(str_bytes(format!(
-                            "unknown key type {}",
-                            request.key_type
-                        )))),
-                }
-            })
-            .collect();
+                        .with_error_message(Some(str_bytes(message))),
+                },
+            );
+        }
         return FindCoordinatorResponse::default().with_coordinators(coordinators);
     }
-    match error {
-        None => FindCoordinatorResponse::default()
-            .with_node_id(node(state))
-            .with_host(str_bytes(host.clone()))
-            .with_port(i32::from(*port))
+    match coordinator(state, request.key_type, request.key.as_str()).await {
+        Ok((id, host, port)) => FindCoordinatorResponse::default()
+            .with_node_id(id)
+            .with_host(str_bytes(host))
+            .with_port(i32::from(port))
             .with_error_message(None),
-        Some(e) => FindCoordinatorResponse::default()
+        Err((e, message)) => FindCoordinatorResponse::default()
             .with_error_code(e.code())
-            .with_node_id(kctl_client::protocol::messages::BrokerId(-1))
+            .with_node_id(BrokerId(-1))
             .with_host(StrBytes::default())
             .with_port(-1)
-            .with_error_message((version >= 1).then(|| str_bytes("unknown key type"))),
+            .with_error_message((version >= 1).then(|| str_bytes(message))),
     }
 }
 
-/// This broker, or in a cluster the lowest live node.
-fn coordinator(state: &BrokerState) -> (BrokerId, String, u16) {
+/// The coordinator of `key`: this broker, or in a cluster the leader of the
+/// group's `__consumer_offsets` partition (a group) or the lowest live node
+/// (a transactional id).
+async fn coordinator(
+    state: &BrokerState,
+    key_type: i8,
+    key: &str,
+) -> Result<(BrokerId, String, u16), (ErrorCode, String)> {
+    if key_type != GROUP && key_type != TRANSACTION {
+        return Err((
+            ErrorCode::InvalidRequest,
+            format!("unknown key type {key_type}"),
+        ));
+    }
     if let Some(node) = &state.cluster {
+        let id = if key_type == GROUP {
+            crate::cluster::coordinator_log::find_group_coordinator(state, node, key)
+                .await
+                .map_err(|e| (e, "The coordinator is not available.".to_owned()))?
+        } else {
+            node.image()
+                .live_brokers()
+                .next()
+                .map(|(id, _)| id)
+                .ok_or((
+                    ErrorCode::CoordinatorNotAvailable,
+                    "The coordinator is not available.".to_owned(),
+                ))?
+        };
         let image = node.image();
-        if let Some((id, b)) = image.live_brokers().next() {
-            return (BrokerId(id), b.host.clone(), b.port);
+        if let Some(b) = image.brokers.get(&id) {
+            return Ok((BrokerId(id), b.host.clone(), b.port));
         }
+        return Err((
+            ErrorCode::CoordinatorNotAvailable,
+            "The coordinator is not available.".to_owned(),
+        ));
     }
     let (host, port) = &state.advertised;
-    (super::node(state), host.clone(), *port)
+    Ok((super::node(state), host.clone(), *port))
 }

@@ -10,6 +10,9 @@ pub(super) fn handle(
     request: HeartbeatRequest,
     _version: i16,
 ) -> HeartbeatResponse {
+    if let Some(error) = super::group_coordinator_error(state, request.group_id.0.as_str()) {
+        return HeartbeatResponse::default().with_error_code(error.code());
+    }
     let error = state.groups.heartbeat(
         request.group_id.0.as_str(),
         request.generation_id,

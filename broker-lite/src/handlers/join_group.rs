@@ -15,6 +15,15 @@ pub(super) async fn handle(
     request: JoinGroupRequest,
     version: i16,
 ) -> Option<JoinGroupResponse> {
+    if let Some(error) = super::group_coordinator_error(state, request.group_id.0.as_str()) {
+        return Some(
+            JoinGroupResponse::default()
+                .with_error_code(error.code())
+                .with_generation_id(-1)
+                .with_protocol_name((version < 7).then(|| str_bytes("")))
+                .with_member_id(request.member_id),
+        );
+    }
     let join = JoinRequest {
         group_id: request.group_id.0.to_string(),
         member_id: request.member_id.to_string(),

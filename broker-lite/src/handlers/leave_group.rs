@@ -14,6 +14,9 @@ pub(super) async fn handle(
     version: i16,
 ) -> Option<LeaveGroupResponse> {
     let group_id = request.group_id.0.as_str();
+    if let Some(error) = super::group_coordinator_error(state, group_id) {
+        return Some(LeaveGroupResponse::default().with_error_code(error.code()));
+    }
     if version < 3 {
         let leaving = [(request.member_id.to_string(), None)];
         let results = state.groups.leave(group_id, &leaving).await;

@@ -59,6 +59,8 @@ pub(super) async fn handle(
     }
     let group_error = if commits.is_empty() {
         None
+    } else if let Some(error) = super::group_coordinator_error(state, request.group_id.0.as_str()) {
+        Some(error)
     } else {
         state
             .groups

@@ -16,6 +16,9 @@ pub(super) async fn handle(
     request: OffsetDeleteRequest,
     _version: i16,
 ) -> Option<OffsetDeleteResponse> {
+    if let Some(error) = super::group_coordinator_error(state, request.group_id.0.as_str()) {
+        return Some(OffsetDeleteResponse::default().with_error_code(error.code()));
+    }
     // Partitions of unknown topics fail alone; the rest go to the group.
     let mut local: Vec<Vec<(i32, Option<ErrorCode>)>> = Vec::new();
     let mut asked = Vec::new();

@@ -35,6 +35,13 @@ pub(super) fn handle(
             .groups
             .into_iter()
             .map(|group| {
+                if let Some(error) =
+                    super::group_coordinator_error(state, group.group_id.0.as_str())
+                {
+                    return OffsetFetchResponseGroup::default()
+                        .with_group_id(group.group_id)
+                        .with_error_code(error.code());
+                }
                 let topics: Option<Vec<(String, Vec<i32>)>> = group.topics.map(|topics| {
                     topics
                         .into_iter()
@@ -51,6 +58,9 @@ pub(super) fn handle(
             })
             .collect();
         return OffsetFetchResponse::default().with_groups(groups);
+    }
+    if let Some(error) = super::group_coordinator_error(state, request.group_id.0.as_str()) {
+        return OffsetFetchResponse::default().with_error_code(error.code());
     }
     let topics: Option<Vec<(String, Vec<i32>)>> = request.topics.map(|topics| {
         topics

@@ -13,6 +13,9 @@ pub(super) async fn handle(
     request: SyncGroupRequest,
     version: i16,
 ) -> Option<SyncGroupResponse> {
+    if let Some(error) = super::group_coordinator_error(state, request.group_id.0.as_str()) {
+        return Some(SyncGroupResponse::default().with_error_code(error.code()));
+    }
     let sync = SyncRequest {
         group_id: request.group_id.0.to_string(),
         generation: request.generation_id,

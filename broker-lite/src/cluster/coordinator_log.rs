@@ -1,0 +1,391 @@
+//! Group coordinator state on a cluster: replicated through the internal
+//! topic `__consumer_offsets`, as Kafka replicates it.
+//!
+//! - The coordinator of a group is the leader of partition
+//!   `abs(javaHashCode(group)) % 50` of `__consumer_offsets` (Kafka's
+//!   `GroupMetadataManager.partitionFor`, `offsets.topic.num.partitions` 50).
+//!   The topic is created on the first FindCoordinator (Kafka's auto-creation
+//!   of internal topics), replication factor min(3, live brokers),
+//!   `min.insync.replicas` min(2, that).
+//! - Every entry the group coordinator logs (offset commits, generations,
+//!   deletions: the JSON entries of `group/store.rs`) is also appended, by the
+//!   coordinator under its lock, as one record (key: the group id) to that
+//!   partition on this node, the partition's leader. An offset commit is
+//!   answered once the high watermark passes it (acks=all), so an
+//!   acknowledged commit is on every ISR member.
+//! - When a node becomes a partition's leader (an image change), it marks the
+//!   partition loading (COORDINATOR_LOAD_IN_PROGRESS), replays the partition
+//!   from its log start to its log end into the group coordinator (Kafka's
+//!   `loadGroupsAndOffsets`), then serves. Groups of partitions it no longer
+//!   leads are dropped from memory (NOT_COORDINATOR), as Kafka's
+//!   `removeGroupsForPartition` does.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::messages::create_topics_request::{
+    CreatableTopic, CreatableTopicConfig,
+};
+use kctl_client::protocol::messages::{CreateTopicsRequest, TopicName};
+use kctl_client::protocol::record_batch::{BatchBuilder, BatchParams, decode_batches};
+use tokio::sync::broadcast;
+
+use super::ClusterNode;
+use crate::handlers::str_bytes;
+use crate::state::{BrokerState, lock, now_ms};
+
+/// The internal topic holding group metadata and committed offsets.
+pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+/// Kafka's `offsets.topic.num.partitions` default.
+pub const OFFSETS_TOPIC_PARTITIONS: i32 = 50;
+/// Kafka's `offsets.topic.replication.factor` default (capped by the live
+/// brokers here: a sandbox may run 2 nodes).
+const OFFSETS_TOPIC_REPLICATION_FACTOR: usize = 3;
+/// Kafka's `offsets.commit.timeout.ms`.
+const OFFSETS_COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Replay reads this much of the partition at a time.
+const LOAD_READ_BYTES: usize = 1024 * 1024;
+
+/// Kafka's `Utils.abs(key.hashCode()) % partitions`: Java's `String.hashCode`
+/// over UTF-16 code units, so a group lands on the same partition number as
+/// it would on Kafka.
+pub fn partition_for(key: &str, partitions: i32) -> i32 {
+    let hash = key.encode_utf16().fold(0i32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(i32::from(unit))
+    });
+    (hash & 0x7fff_ffff) % partitions
+}
+
+/// Which `__consumer_offsets` partitions this node has loaded, at which
+/// leader epoch, and which it is loading.
+#[derive(Debug, Default)]
+pub(crate) struct CoordinatorPartitions {
+    inner: Mutex<Loaded>,
+}
+
+#[derive(Debug, Default)]
+struct Loaded {
+    /// partition → the leader epoch it was loaded under.
+    loaded: HashMap<i32, i32>,
+    loading: std::collections::HashSet<i32>,
+}
+
+impl CoordinatorPartitions {
+    fn is_loaded(&self, partition: i32, leader_epoch: i32) -> bool {
+        lock(&self.inner).loaded.get(&partition) == Some(&leader_epoch)
+    }
+}
+
+/// Whether this node coordinates `group` now: the partition, or the error
+/// Kafka answers (NOT_COORDINATOR when another node leads the partition,
+/// COORDINATOR_LOAD_IN_PROGRESS while it is being loaded here,
+/// COORDINATOR_NOT_AVAILABLE while it has no leader or does not exist).
+pub(crate) fn group_ownership(node: &ClusterNode, group: &str) -> Result<i32, ErrorCode> {
+    let partition = partition_for(group, OFFSETS_TOPIC_PARTITIONS);
+    let image = node.image();
+    let Some(meta) = image.partition(OFFSETS_TOPIC, partition) else {
+        return Err(ErrorCode::CoordinatorNotAvailable);
+    };
+    if meta.leader != node.node_id {
+        return Err(if meta.leader < 0 {
+            ErrorCode::CoordinatorNotAvailable
+        } else {
+            ErrorCode::NotCoordinator
+        });
+    }
+    if node
+        .coordinator_partitions
+        .is_loaded(partition, meta.leader_epoch)
+    {
+        Ok(partition)
+    } else {
+        Err(ErrorCode::CoordinatorLoadInProgress)
+    }
+}
+
+/// The node FindCoordinator names for `group`: the leader of its partition.
+/// Creates `__consumer_offsets` if it does not exist yet (the answer is then
+/// COORDINATOR_NOT_AVAILABLE, and the client asks again).
+pub(crate) async fn find_group_coordinator(
+    state: &BrokerState,
+    node: &ClusterNode,
+    group: &str,
+) -> Result<i32, ErrorCode> {
+    let partition = partition_for(group, OFFSETS_TOPIC_PARTITIONS);
+    let image = node.image();
+    if !image.topics.contains_key(OFFSETS_TOPIC) {
+        create_offsets_topic(state, node).await;
+        return Err(ErrorCode::CoordinatorNotAvailable);
+    }
+    match image.partition(OFFSETS_TOPIC, partition) {
+        Some(meta) if meta.leader >= 0 && image.is_live(meta.leader) => Ok(meta.leader),
+        _ => Err(ErrorCode::CoordinatorNotAvailable),
+    }
+}
+
+async fn create_offsets_topic(state: &BrokerState, node: &ClusterNode) {
+    let live = node.image().live_brokers().count();
+    let replication_factor = live.clamp(1, OFFSETS_TOPIC_REPLICATION_FACTOR);
+    let min_insync = replication_factor.min(2);
+    let create = CreateTopicsRequest::default()
+        .with_timeout_ms(5000)
+        .with_topics(vec![
+            CreatableTopic::default()
+                .with_name(TopicName(str_bytes(OFFSETS_TOPIC)))
+                .with_num_partitions(OFFSETS_TOPIC_PARTITIONS)
+                .with_replication_factor(i16::try_from(replication_factor).unwrap_or(3))
+                .with_configs(vec![
+                    CreatableTopicConfig::default()
+                        .with_name(str_bytes("min.insync.replicas"))
+                        .with_value(Some(str_bytes(min_insync.to_string()))),
+                ]),
+        ]);
+    // TOPIC_ALREADY_EXISTS from a concurrent creation is as good as success.
+    let _ = super::create_topics(state, node, create, 7).await;
+}
+
+/// A replication to wait for: the future resolves once the ISR has the
+/// appended entries, or with the error the client gets.
+pub(crate) type Replication = Pin<Box<dyn Future<Output = Result<(), ErrorCode>> + Send>>;
+
+/// Appends the group coordinator's entries to the groups' partitions of
+/// `__consumer_offsets` on this node (it leads them).
+#[derive(Debug)]
+pub(crate) struct GroupLogReplicator {
+    state: Weak<BrokerState>,
+    node: Arc<ClusterNode>,
+}
+
+impl GroupLogReplicator {
+    pub(crate) fn new(state: &Arc<BrokerState>, node: Arc<ClusterNode>) -> Self {
+        Self {
+            state: Arc::downgrade(state),
+            node,
+        }
+    }
+
+    /// Called under the group coordinator's lock, so the partition gets the
+    /// entries in the order the state changed. `entries` are the JSON
+    /// payloads, each with its group.
+    pub(crate) fn append(&self, entries: &[(&str, Vec<u8>)]) -> Result<Replication, ErrorCode> {
+        let state = self
+            .state
+            .upgrade()
+            .ok_or(ErrorCode::CoordinatorNotAvailable)?;
+        let mut by_partition: BTreeMap<i32, Vec<(&str, &[u8])>> = BTreeMap::new();
+        for (group, payload) in entries {
+            by_partition
+                .entry(partition_for(group, OFFSETS_TOPIC_PARTITIONS))
+                .or_default()
+                .push((group, payload));
+        }
+        let mut waits = Vec::new();
+        for (index, records) in by_partition {
+            let meta = self
+                .node
+                .led_here(OFFSETS_TOPIC, index)
+                .map_err(|_| ErrorCode::NotCoordinator)?;
+            let partition = state
+                .topic(OFFSETS_TOPIC)
+                .and_then(|t| t.partition(index))
+                .ok_or(ErrorCode::NotCoordinator)?;
+            let now = now_ms();
+            let mut builder = BatchBuilder::new(now, 256 * records.len());
+            for (group, payload) in &records {
+                builder.append(now, Some(group.as_bytes()), Some(payload), &[]);
+            }
+            let mut batch = BytesMut::new();
+            builder
+                .encode(&mut batch, &BatchParams::default())
+                .map_err(|_| ErrorCode::UnknownServerError)?;
+            let (end_offset, min_insync) = partition
+                .with_log(|log| {
+                    let min_insync = log.config().min_insync_replicas;
+                    log.append(&mut batch, meta.leader_epoch, now)
+                        .map(|info| (info.last_offset + 1, min_insync))
+                })
+                .ok_or(ErrorCode::NotCoordinator)?
+                .map_err(|e| {
+                    tracing::error!(partition = index, "cannot append to {OFFSETS_TOPIC}: {e}");
+                    ErrorCode::NotCoordinator
+                })?;
+            partition.announce_end_offset(end_offset);
+            super::maybe_advance_high_watermark(&self.node, OFFSETS_TOPIC, &partition, &meta);
+            waits.push((
+                partition,
+                end_offset,
+                usize::try_from(min_insync).unwrap_or(1),
+            ));
+        }
+        let node = Arc::clone(&self.node);
+        Ok(Box::pin(async move {
+            for (partition, end_offset, min_insync) in waits {
+                super::wait_for_replication(
+                    &node,
+                    OFFSETS_TOPIC,
+                    &partition,
+                    end_offset,
+                    min_insync,
+                    OFFSETS_COMMIT_TIMEOUT,
+                )
+                .await
+                .map_err(|(code, message)| {
+                    tracing::warn!("group log replication failed: {message}");
+                    commit_error(code)
+                })?;
+            }
+            Ok(())
+        }))
+    }
+}
+
+/// Kafka's mapping of a failed offsets append to what the committer sees
+/// (`GroupMetadataManager.storeOffsets`).
+fn commit_error(code: ErrorCode) -> ErrorCode {
+    match code {
+        ErrorCode::UnknownTopicOrPartition
+        | ErrorCode::NotEnoughReplicas
+        | ErrorCode::NotEnoughReplicasAfterAppend
+        | ErrorCode::RequestTimedOut => ErrorCode::CoordinatorNotAvailable,
+        ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch => ErrorCode::NotCoordinator,
+        other => other,
+    }
+}
+
+/// Loads `__consumer_offsets` partitions this node comes to lead and drops
+/// the groups of those it stops leading, on every image change, until
+/// `shutdown`.
+pub(crate) async fn run_group_loader(
+    state: Arc<BrokerState>,
+    node: Arc<ClusterNode>,
+    mut shutdown: broadcast::Receiver<()>,
+) {
+    let mut image_changes = node.subscribe_image();
+    loop {
+        image_changes.borrow_and_update();
+        reconcile(&state, &node).await;
+        tokio::select! {
+            changed = image_changes.changed() => if changed.is_err() { return },
+            _ = shutdown.recv() => return,
+        }
+    }
+}
+
+async fn reconcile(state: &Arc<BrokerState>, node: &Arc<ClusterNode>) {
+    let image = node.image();
+    let led: BTreeMap<i32, i32> = image
+        .topics
+        .get(OFFSETS_TOPIC)
+        .map(|t| {
+            t.partitions
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.leader == node.node_id)
+                .filter_map(|(i, p)| Some((i32::try_from(i).ok()?, p.leader_epoch)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let to_load: Vec<(i32, i32)> = {
+        let mut loaded = lock(&node.coordinator_partitions.inner);
+        loaded.loaded.retain(|p, epoch| led.get(p) == Some(epoch));
+        let to_load: Vec<(i32, i32)> = led
+            .iter()
+            .filter(|(p, _)| !loaded.loaded.contains_key(p))
+            .map(|(p, e)| (*p, *e))
+            .collect();
+        loaded.loading = to_load.iter().map(|(p, _)| *p).collect();
+        to_load
+    };
+    // Groups of partitions led elsewhere now (or about to be reloaded) leave
+    // memory; their members get NOT_COORDINATOR and find the new node.
+    let keep = |group: &str| {
+        let p = partition_for(group, OFFSETS_TOPIC_PARTITIONS);
+        led.contains_key(&p) && !to_load.iter().any(|(l, _)| *l == p)
+    };
+    state.groups.retain_groups(keep);
+    for (index, leader_epoch) in to_load {
+        let loaded = {
+            let state = Arc::clone(state);
+            tokio::task::spawn_blocking(move || read_partition(&state, index)).await
+        };
+        match loaded {
+            Ok(Ok(entries)) => {
+                let count = entries.len();
+                state.groups.load(entries);
+                let mut inner = lock(&node.coordinator_partitions.inner);
+                inner.loading.remove(&index);
+                // Only if the leadership did not move meanwhile; the next
+                // image change reconciles again anyway.
+                if node
+                    .led_here(OFFSETS_TOPIC, index)
+                    .is_ok_and(|m| m.leader_epoch == leader_epoch)
+                {
+                    inner.loaded.insert(index, leader_epoch);
+                    tracing::info!(
+                        partition = index,
+                        leader_epoch,
+                        entries = count,
+                        "loaded group coordinator state"
+                    );
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(partition = index, "cannot load {OFFSETS_TOPIC}: {e}");
+            }
+            Err(e) => tracing::error!(partition = index, "group load task failed: {e}"),
+        }
+    }
+}
+
+/// Every group-log payload of one partition, log start to log end.
+fn read_partition(state: &BrokerState, index: i32) -> Result<Vec<Bytes>, String> {
+    let Some(partition) = state.topic(OFFSETS_TOPIC).and_then(|t| t.partition(index)) else {
+        return Ok(Vec::new());
+    };
+    let mut payloads = Vec::new();
+    let mut offset = partition
+        .with_log(|log| log.log_start_offset())
+        .unwrap_or(0);
+    loop {
+        let read = partition
+            .with_log(|log| log.read(offset, LOAD_READ_BYTES))
+            .ok_or("partition deleted")?
+            .map_err(|e| e.to_string())?;
+        let bytes = read.read_bytes().map_err(|e| e.to_string())?;
+        if bytes.is_empty() {
+            return Ok(payloads);
+        }
+        let batches = decode_batches(&bytes).map_err(|e| e.to_string())?;
+        let Some(last) = batches.last() else {
+            return Ok(payloads);
+        };
+        offset = last.header.base_offset + i64::from(last.header.last_offset_delta) + 1;
+        for batch in batches {
+            if batch.header.is_control() {
+                continue;
+            }
+            payloads.extend(batch.records.into_iter().filter_map(|r| r.value));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partition_for;
+
+    #[test]
+    fn partitions_match_java_string_hash_code() {
+        // Java: "my-group".hashCode() == -1_906_497_762; with the sign bit
+        // masked that is 240_985_886, and % 50 is 36.
+        assert_eq!(partition_for("my-group", 50), 36);
+        // A negative hash: "polygenelubricants".hashCode() == Integer.MIN_VALUE,
+        // and Kafka's Utils.abs masks the sign bit: 0 % 50.
+        assert_eq!(partition_for("polygenelubricants", 50), 0);
+        assert_eq!(partition_for("", 50), 0);
+    }
+}
