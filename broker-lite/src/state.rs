@@ -516,16 +516,31 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TopicError> {
     })
 }
 
+/// Appended to a file's name for its temp copy during an atomic write.
+pub(crate) const ATOMIC_TEMP_SUFFIX: &str = "tmp";
+
+/// The one atomic-file helper (topic registry, node metadata, the
+/// coordinators' compacted logs, and every file of a partition directory
+/// through `log::files`): `<name>.tmp` is written and fsynced, renamed over
+/// `path`, and the directory fsynced, so a crash leaves the old file or the
+/// new one. The temp name appends to the whole file name, so
+/// `0.index` and `0.timeindex` never share one, and partition recovery
+/// deletes leftovers by that suffix.
 pub(crate) fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    let mut temp_name = path.file_name().unwrap_or_default().to_os_string();
+    temp_name.push(".");
+    temp_name.push(ATOMIC_TEMP_SUFFIX);
+    let tmp = path.with_file_name(temp_name);
     let mut file = std::fs::File::create(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
+    drop(file);
     std::fs::rename(&tmp, path)?;
-    if let Some(parent) = path.parent() {
-        std::fs::File::open(parent).and_then(|d| d.sync_all())?;
-    }
-    Ok(())
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::File::open(dir).and_then(|d| d.sync_all())
 }
 
 fn load_or_create_cluster_id(dir: &Path, node_id: i32) -> Result<String, anyhow::Error> {

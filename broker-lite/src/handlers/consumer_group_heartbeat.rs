@@ -23,6 +23,9 @@ pub(super) async fn handle(
     request: ConsumerGroupHeartbeatRequest,
     _version: i16,
 ) -> Option<ConsumerGroupHeartbeatResponse> {
+    if let Some(error) = super::group_coordinator_error(state, request.group_id.0.as_str()) {
+        return Some(ConsumerGroupHeartbeatResponse::default().with_error_code(error.code()));
+    }
     let topics = state.topics();
     let all_topics: BTreeMap<String, i32> = topics
         .iter()

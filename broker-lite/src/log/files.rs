@@ -2,7 +2,6 @@
 //! two offset checkpoints.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::LogError;
@@ -11,7 +10,7 @@ pub(crate) const LOG_SUFFIX: &str = "log";
 pub(crate) const OFFSET_INDEX_SUFFIX: &str = "index";
 pub(crate) const TIME_INDEX_SUFFIX: &str = "timeindex";
 /// Left behind by an atomic write that did not reach its rename.
-pub(crate) const TEMP_SUFFIX: &str = "tmp";
+pub(crate) const TEMP_SUFFIX: &str = crate::state::ATOMIC_TEMP_SUFFIX;
 pub(crate) const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
 pub(crate) const RECOVERY_POINT_CHECKPOINT: &str = "recovery-point-offset-checkpoint";
 /// Checkpoint files start with a format version line, as Kafka's do, so the
@@ -34,20 +33,11 @@ pub(crate) fn parse_segment_file_name(name: &str) -> Option<(i64, &str)> {
 }
 
 /// Replaces `path` with `contents` so that a crash leaves either the old file
-/// or the new one, never a mix: write a temp file, fsync it, rename it over,
-/// fsync the directory.
+/// or the new one, never a mix: [`crate::state::write_file_atomically`], with
+/// the error typed for the log.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LogError> {
-    let mut temp_name = path.file_name().unwrap_or_default().to_os_string();
-    temp_name.push(".");
-    temp_name.push(TEMP_SUFFIX);
-    let temp = path.with_file_name(temp_name);
-    let mut file = File::create(&temp).map_err(LogError::io("create", &temp))?;
-    file.write_all(contents)
-        .map_err(LogError::io("write", &temp))?;
-    file.sync_all().map_err(LogError::io("fsync", &temp))?;
-    drop(file);
-    fs::rename(&temp, path).map_err(LogError::io("rename into place", path))?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
+    crate::state::write_file_atomically(path, contents)
+        .map_err(LogError::io("write atomically", path))
 }
 
 /// Makes creations, renames and deletions in `dir` durable.

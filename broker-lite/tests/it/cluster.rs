@@ -289,6 +289,14 @@ async fn failover_under_an_idempotent_producer_loses_and_duplicates_nothing() {
     use kctl_client::{Acks, ProducerConfig, Record};
 
     const PARTITIONS: i32 = 2;
+    // CI proves the point with about 1,000 acknowledged records; the issue's
+    // full size is `KCTL_CLUSTER_FAILOVER_RECORDS=200000` (run once, see
+    // docs/performance.md), which also kills the leader mid-run rather than
+    // half a second in.
+    let target: usize = std::env::var("KCTL_CLUSTER_FAILOVER_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
     let cluster = TestCluster::start(3, &[("replica.lag.time.max.ms", "3000")]).await;
     let mut c1 = cluster.client(1).await;
     assert_eq!(
@@ -370,6 +378,12 @@ async fn failover_under_an_idempotent_producer_loses_and_duplicates_nothing() {
     };
     let c = cluster.cluster();
     tokio::time::sleep(Duration::from_millis(500)).await;
+    if target > 1000 {
+        while acked.lock().unwrap().len() < target / 4 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let started = Instant::now();
     let (leader, _, _) = cluster.partition(1, "load", 0).await.unwrap();
     c.control(&format!("kill {leader}")).await.unwrap();
     let others: Vec<i32> = (1..=3).filter(|n| *n != leader).collect();
@@ -415,17 +429,23 @@ async fn failover_under_an_idempotent_producer_loses_and_duplicates_nothing() {
     // acknowledged: how much fits in a fixed time depends on the machine's
     // load (459 records in one loaded CI run), and the check is about what
     // the acknowledged records show, not about throughput.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while acked.lock().unwrap().len() <= 1000 && Instant::now() < deadline {
+    let deadline =
+        Instant::now() + Duration::from_secs(60) + Duration::from_millis(5 * target as u64);
+    while acked.lock().unwrap().len() <= target && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     stop.store(true, Ordering::Relaxed);
     let failed = producer.await.unwrap();
     let acked = acked.lock().unwrap().clone();
     assert!(
-        acked.len() > 500,
+        acked.len() > target / 2,
         "only {} records acknowledged",
         acked.len()
+    );
+    eprintln!(
+        "{} records acknowledged, faults from {:?} after the first kill",
+        acked.len(),
+        started.elapsed()
     );
 
     for p in 0..PARTITIONS {
