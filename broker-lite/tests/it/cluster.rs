@@ -443,7 +443,7 @@ async fn failover_under_an_idempotent_producer_loses_and_duplicates_nothing() {
         acked.len()
     );
     eprintln!(
-        "{} records acknowledged, faults from {:?} after the first kill",
+        "{} records acknowledged; {:?} from the first kill to the end of producing",
         acked.len(),
         started.elapsed()
     );
