@@ -206,14 +206,20 @@ impl GroupLogReplicator {
             let (end_offset, min_insync) = partition
                 .with_log(|log| {
                     let min_insync = log.config().min_insync_replicas;
+                    // Refused before the append, as a produce is
+                    // (NOT_ENOUGH_REPLICAS, which a committer sees as
+                    // COORDINATOR_NOT_AVAILABLE and retries).
+                    if meta.isr.len() < usize::try_from(min_insync).unwrap_or(1) {
+                        return Ok(Err(commit_error(ErrorCode::NotEnoughReplicas)));
+                    }
                     log.append(&mut batch, meta.leader_epoch, now)
-                        .map(|info| (info.last_offset + 1, min_insync))
+                        .map(|info| Ok((info.last_offset + 1, min_insync)))
                 })
                 .ok_or(ErrorCode::NotCoordinator)?
                 .map_err(|e| {
                     tracing::error!(partition = index, "cannot append to {OFFSETS_TOPIC}: {e}");
                     ErrorCode::NotCoordinator
-                })?;
+                })??;
             partition.announce_end_offset(end_offset);
             super::maybe_advance_high_watermark(&self.node, OFFSETS_TOPIC, &partition, &meta);
             waits.push((
