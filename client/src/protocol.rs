@@ -32,6 +32,7 @@ pub mod frame;
 pub mod header;
 pub mod murmur2;
 pub mod record_batch;
+pub mod share;
 
 pub use kafka_protocol::indexmap;
 /// The message types (`MetadataRequest`, `FetchResponse`, ...), re-exported

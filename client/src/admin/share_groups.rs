@@ -27,8 +27,8 @@ use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::offsets::group::{group_context, group_id, group_left_out};
 use crate::offsets::{OffsetSpec, TopicPartition, topic_name};
 
-/// [`ShareGroupDescription`]'s group type, as ListGroups names it.
-pub const SHARE_GROUP_TYPE: &str = "share";
+/// A share group's type, as ListGroups names it.
+pub use crate::protocol::share::SHARE_GROUP_TYPE;
 
 /// A member of a share group.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -40,8 +40,8 @@
 //! # Not supported
 //!
 //! RENEW (KIP-1222) needs ShareFetch/ShareAcknowledge v2, which the wire
-//! schemas this crate encodes with do not have; [`AcknowledgeType`] has no
-//! such variant rather than one that fails.
+//! schemas this crate encodes with do not have: `acknowledge` with
+//! [`AcknowledgeType::Renew`] is refused before anything is sent.
 
 mod acks;
 mod membership;
@@ -70,31 +70,16 @@ use crate::connection::Connection;
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::offsets::group::group_id;
 use crate::protocol::StrBytes;
-use acks::GAP;
-use membership::{LEAVE_EPOCH, Membership, Shared};
+use membership::{Membership, Shared};
 
-/// What became of a delivered record (KIP-932).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AcknowledgeType {
-    /// Processed: never delivered again.
-    Accept,
-    /// Given back: available again, for this member or another; its
-    /// delivery count stays.
-    Release,
-    /// Unprocessable: archived, never delivered again.
-    Reject,
-}
-
-impl AcknowledgeType {
-    /// `accept`, `release` or `reject`, as Kafka's tools name them.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Accept => "accept",
-            Self::Release => "release",
-            Self::Reject => "reject",
-        }
-    }
-}
+/// What became of a delivered record; [`ShareConsumer::acknowledge`] takes
+/// `Accept`, `Release` and `Reject` (`Gap` is the consumer's own, for
+/// offsets without a record; `Renew` needs ShareAcknowledge v2).
+pub use crate::protocol::share::AcknowledgeType;
+use crate::protocol::share::{
+    FINAL_SHARE_SESSION_EPOCH, INITIAL_SHARE_SESSION_EPOCH, LEAVE_GROUP_MEMBER_EPOCH,
+    next_share_session_epoch,
+};
 
 /// How the records a poll returns are acknowledged (Java's
 /// `share.acknowledgement.mode`).
@@ -234,12 +219,7 @@ struct Session {
 
 impl Session {
     fn advance(&mut self) {
-        // 0 opened it; epochs then run 1, 2, … and wrap back to 1.
-        self.epoch = if self.epoch == i32::MAX {
-            1
-        } else {
-            self.epoch + 1
-        };
+        self.epoch = next_share_session_epoch(self.epoch);
     }
 }
 
@@ -251,7 +231,10 @@ struct Delivered {
 }
 
 /// Offsets → wire type of one partition, waiting to be sent to a broker.
-type PendingAcks = BTreeMap<i32, BTreeMap<IdPartition, BTreeMap<i64, i8>>>;
+type PendingAcks = BTreeMap<i32, BTreeMap<IdPartition, Acks>>;
+
+/// One partition's acknowledgements, by offset.
+type Acks = BTreeMap<i64, AcknowledgeType>;
 
 /// A member of a share group. See the [module](self) documentation.
 ///
@@ -402,6 +385,14 @@ impl ShareConsumer {
                     r.topic, r.partition, r.offset
                 ))
             })?;
+        if !matches!(
+            ack,
+            AcknowledgeType::Accept | AcknowledgeType::Release | AcknowledgeType::Reject
+        ) {
+            return Err(Error::ShareAcknowledgement(format!(
+                "{ack} is not for applications (GAP) or needs ShareAcknowledge v2 (RENEW, KIP-1222), which this client does not send"
+            )));
+        }
         if delivered.ack.is_some() {
             return Err(Error::ShareAcknowledgement(format!(
                 "{}-{} offset {} is already acknowledged",
@@ -532,7 +523,7 @@ impl ShareConsumer {
                 &self.client,
                 &self.config.group_id,
                 &member_id,
-                LEAVE_EPOCH,
+                LEAVE_GROUP_MEMBER_EPOCH,
                 None,
             )
             .await?;
@@ -601,7 +592,7 @@ impl ShareConsumer {
                     .or_default()
                     .entry(*tp)
                     .or_default()
-                    .insert(offset, ack.code());
+                    .insert(offset, ack);
                 false
             });
         }
@@ -659,7 +650,7 @@ impl ShareConsumer {
     }
 
     /// Tells the callback that acknowledgements could not be sent.
-    fn fail_acks(&mut self, acks: &BTreeMap<IdPartition, BTreeMap<i64, i8>>, error: Error) {
+    fn fail_acks(&mut self, acks: &BTreeMap<IdPartition, Acks>, error: Error) {
         for answer in failed_answers(&self.names, acks, &error) {
             self.notify(&answer);
         }
@@ -672,11 +663,15 @@ impl ShareConsumer {
     fn ack_request(
         &mut self,
         broker: i32,
-        acks: &BTreeMap<IdPartition, BTreeMap<i64, i8>>,
+        acks: &BTreeMap<IdPartition, Acks>,
         close: bool,
     ) -> Option<ShareAcknowledgeRequest> {
         let session = self.sessions.get_mut(&broker).filter(|s| s.epoch > 0)?;
-        let epoch = if close { LEAVE_EPOCH } else { session.epoch };
+        let epoch = if close {
+            FINAL_SHARE_SESSION_EPOCH
+        } else {
+            session.epoch
+        };
         if close {
             self.sessions.remove(&broker);
         } else {
@@ -694,7 +689,7 @@ impl ShareConsumer {
                                 AckRequestBatch::default()
                                     .with_first_offset(b.first_offset)
                                     .with_last_offset(b.last_offset)
-                                    .with_acknowledge_types(b.types)
+                                    .with_acknowledge_types(b.wire_types())
                             })
                             .collect(),
                     ),
@@ -723,7 +718,7 @@ impl ShareConsumer {
     async fn acknowledge_on(
         &mut self,
         broker: i32,
-        acks: BTreeMap<IdPartition, BTreeMap<i64, i8>>,
+        acks: BTreeMap<IdPartition, Acks>,
         close: bool,
     ) -> Vec<AcknowledgementCommit> {
         let Some(request) = self.ack_request(broker, &acks, close) else {
@@ -782,7 +777,7 @@ impl ShareConsumer {
             let Some(acks) = self.pending.get_mut(&broker) else {
                 continue;
             };
-            let alone: BTreeMap<IdPartition, BTreeMap<i64, i8>> = acks
+            let alone: BTreeMap<IdPartition, Acks> = acks
                 .extract_if(.., |tp, _| !fetched.contains(tp))
                 .collect();
             if acks.is_empty() {
@@ -834,14 +829,14 @@ impl ShareConsumer {
         &mut self,
         broker: i32,
         partitions: &[(IdPartition, Arc<str>)],
-        mut acks: BTreeMap<IdPartition, BTreeMap<i64, i8>>,
+        mut acks: BTreeMap<IdPartition, Acks>,
         max_wait_ms: i32,
-    ) -> (ShareFetchRequest, BTreeMap<IdPartition, BTreeMap<i64, i8>>) {
+    ) -> (ShareFetchRequest, BTreeMap<IdPartition, Acks>) {
         let session = self.sessions.entry(broker).or_insert(Session {
-            epoch: 0,
+            epoch: INITIAL_SHARE_SESSION_EPOCH,
             partitions: BTreeSet::new(),
         });
-        if session.epoch == 0 && !acks.is_empty() {
+        if session.epoch == INITIAL_SHARE_SESSION_EPOCH && !acks.is_empty() {
             let lost = std::mem::take(&mut acks);
             for answer in failed_answers(&self.names, &lost, &session_closed(broker)) {
                 if let Some(callback) = self.callback.as_mut() {
@@ -868,7 +863,7 @@ impl ShareConsumer {
                             AcknowledgementBatch::default()
                                 .with_first_offset(b.first_offset)
                                 .with_last_offset(b.last_offset)
-                                .with_acknowledge_types(b.types)
+                                .with_acknowledge_types(b.wire_types())
                         })
                         .collect()
                 })
@@ -919,7 +914,7 @@ impl ShareConsumer {
     fn handle_fetch(
         &mut self,
         broker: i32,
-        acks: BTreeMap<IdPartition, BTreeMap<i64, i8>>,
+        acks: BTreeMap<IdPartition, Acks>,
         result: Result<kafka_protocol::messages::ShareFetchResponse>,
     ) -> Result<Vec<ShareRecord>> {
         let response = match result {
@@ -1002,7 +997,7 @@ impl ShareConsumer {
                         .or_default()
                         .entry(tp)
                         .or_default();
-                    pending.extend(gaps.into_iter().map(|o| (o, GAP)));
+                    pending.extend(gaps.into_iter().map(|o| (o, AcknowledgeType::Gap)));
                 }
                 let delivered = self.delivered.entry(tp).or_default();
                 for r in &got {
@@ -1040,7 +1035,7 @@ fn session_closed(broker: i32) -> Error {
 fn answer(
     name: &Arc<str>,
     partition: i32,
-    offsets: &BTreeMap<i64, i8>,
+    offsets: &Acks,
     result: Result<()>,
 ) -> AcknowledgementCommit {
     AcknowledgementCommit {
@@ -1048,7 +1043,8 @@ fn answer(
         partition,
         offsets: offsets
             .iter()
-            .filter_map(|(o, code)| AcknowledgeType::from_code(*code).map(|t| (*o, t)))
+            .filter(|(_, kind)| **kind != AcknowledgeType::Gap)
+            .map(|(o, kind)| (*o, *kind))
             .collect(),
         result,
     }
@@ -1056,7 +1052,7 @@ fn answer(
 
 fn failed_answers(
     names: &HashMap<Uuid, Arc<str>>,
-    acks: &BTreeMap<IdPartition, BTreeMap<i64, i8>>,
+    acks: &BTreeMap<IdPartition, Acks>,
     error: &Error,
 ) -> Vec<AcknowledgementCommit> {
     acks.iter()
@@ -1069,7 +1065,7 @@ fn failed_answers(
 
 fn ack_answers(
     names: &HashMap<Uuid, Arc<str>>,
-    acks: &BTreeMap<IdPartition, BTreeMap<i64, i8>>,
+    acks: &BTreeMap<IdPartition, Acks>,
     response: &kafka_protocol::messages::ShareAcknowledgeResponse,
 ) -> Vec<AcknowledgementCommit> {
     if let Some(code) = ErrorCode::try_from_code(response.error_code) {

@@ -10,43 +10,30 @@ use std::sync::Arc;
 use bytes::Bytes;
 use kafka_protocol::messages::share_fetch_response::AcquiredRecords;
 
-use super::{AcknowledgeType, ShareRecord};
+use super::ShareRecord;
 use crate::consumer::completed::{CompletedFetch, DecodeOptions};
 use crate::consumer::{ConsumerRecord, IsolationLevel, TopicPartition};
 use crate::error::Result;
+use crate::protocol::share::{AcknowledgeType, AcknowledgementBatch};
 
-/// One `AcknowledgementBatch`: offsets `first_offset..=last_offset` and
-/// either one type for all of them or one type per offset, as KIP-932
-/// allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AckBatch {
-    pub(crate) first_offset: i64,
-    pub(crate) last_offset: i64,
-    pub(crate) types: Vec<i8>,
-}
-
-/// Offset → wire type (`AcknowledgeType::code`, or 0 for a gap) of one
-/// partition, to batches: runs of consecutive offsets, each with a single
-/// type when the whole run shares it. Fewer, shorter batches than one per
-/// offset; the broker applies them in order.
-pub(crate) fn to_batches(acks: &BTreeMap<i64, i8>) -> Vec<AckBatch> {
-    let mut batches: Vec<AckBatch> = Vec::new();
-    for (&offset, &code) in acks {
+/// Offset → type of one partition, to acknowledgement batches: runs of
+/// consecutive offsets, each with a single type when the whole run shares
+/// it (KIP-932 allows one type or one per offset). Fewer, shorter batches
+/// than one per offset; the broker applies them in order.
+pub(crate) fn to_batches(acks: &BTreeMap<i64, AcknowledgeType>) -> Vec<AcknowledgementBatch> {
+    let mut batches: Vec<AcknowledgementBatch> = Vec::new();
+    for (&offset, &kind) in acks {
         match batches.last_mut() {
             Some(batch) if batch.last_offset + 1 == offset => {
                 batch.last_offset = offset;
-                batch.types.push(code);
+                batch.acknowledge_types.push(kind);
             }
-            _ => batches.push(AckBatch {
-                first_offset: offset,
-                last_offset: offset,
-                types: vec![code],
-            }),
+            _ => batches.push(AcknowledgementBatch::uniform(offset, offset, kind)),
         }
     }
     for batch in &mut batches {
-        if batch.types.windows(2).all(|w| w[0] == w[1]) {
-            batch.types.truncate(1);
+        if batch.acknowledge_types.windows(2).all(|w| w[0] == w[1]) {
+            batch.acknowledge_types.truncate(1);
         }
     }
     batches
@@ -113,30 +100,6 @@ pub(crate) fn acquired(
     Ok((out, gaps))
 }
 
-/// Wire code of a gap: an acquired offset without a record.
-pub(crate) const GAP: i8 = 0;
-
-impl AcknowledgeType {
-    /// The type's code on the wire (KIP-932: 1 accept, 2 release, 3 reject).
-    pub fn code(self) -> i8 {
-        match self {
-            Self::Accept => 1,
-            Self::Release => 2,
-            Self::Reject => 3,
-        }
-    }
-
-    /// The type of a wire code; `None` for a gap (0) or an unknown code.
-    pub fn from_code(code: i8) -> Option<Self> {
-        match code {
-            1 => Some(Self::Accept),
-            2 => Some(Self::Release),
-            3 => Some(Self::Reject),
-            _ => None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use bytes::BytesMut;
@@ -146,22 +109,30 @@ mod tests {
 
     #[test]
     fn runs_of_one_type_become_one_batch_with_one_type() {
-        let acks: BTreeMap<i64, i8> = [(5, 1), (6, 1), (7, 1), (9, 3), (10, 2), (11, 0)].into();
+        use AcknowledgeType::{Accept, Gap, Reject, Release};
+        let acks: BTreeMap<i64, AcknowledgeType> = [
+            (5, Accept),
+            (6, Accept),
+            (7, Accept),
+            (9, Reject),
+            (10, Release),
+            (11, Gap),
+        ]
+        .into();
+        let batches = to_batches(&acks);
         assert_eq!(
-            to_batches(&acks),
+            batches,
             vec![
-                AckBatch {
-                    first_offset: 5,
-                    last_offset: 7,
-                    types: vec![1]
-                },
-                AckBatch {
+                AcknowledgementBatch::uniform(5, 7, Accept),
+                AcknowledgementBatch {
                     first_offset: 9,
                     last_offset: 11,
-                    types: vec![3, 2, 0]
+                    acknowledge_types: vec![Reject, Release, Gap]
                 },
             ]
         );
+        let back: Vec<(i64, AcknowledgeType)> = batches.iter().flat_map(|b| b.offsets()).collect();
+        assert_eq!(back, acks.into_iter().collect::<Vec<_>>());
         assert!(to_batches(&BTreeMap::new()).is_empty());
     }
 
@@ -194,17 +165,5 @@ mod tests {
             .collect();
         assert_eq!(got, vec![(2, 1), (3, 1), (4, 1), (8, 3), (9, 3)]);
         assert_eq!(gaps, vec![10, 11]);
-    }
-
-    #[test]
-    fn wire_codes_round_trip() {
-        for t in [
-            AcknowledgeType::Accept,
-            AcknowledgeType::Release,
-            AcknowledgeType::Reject,
-        ] {
-            assert_eq!(AcknowledgeType::from_code(t.code()), Some(t));
-        }
-        assert_eq!(AcknowledgeType::from_code(GAP), None);
     }
 }

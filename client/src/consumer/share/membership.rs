@@ -27,9 +27,6 @@ use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::offsets::group::group_id;
 use crate::protocol::StrBytes;
 
-/// Member epoch that leaves the group.
-pub(crate) const LEAVE_EPOCH: i32 = -1;
-
 /// What the heartbeat task and the consumer share.
 #[derive(Debug)]
 pub(crate) struct Membership {
