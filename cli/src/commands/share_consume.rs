@@ -8,8 +8,8 @@
 //! the record's topic, partition, offset, delivery count, timestamp, key and
 //! value (keys and values that are not UTF-8 as `key_b64`/`value_b64`).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64::Engine;
@@ -80,7 +80,9 @@ pub(crate) async fn run(settings: &Settings, args: ShareConsumeArgs) -> anyhow::
         OutputFormat::Json => true,
         OutputFormat::Table => false,
         OutputFormat::Yaml => {
-            return Err(crate::exit::usage("share consume writes plain values or -o json lines").into());
+            return Err(
+                crate::exit::usage("share consume writes plain values or -o json lines").into(),
+            );
         }
     };
     let topic = args.topic.get().to_owned();
@@ -116,7 +118,10 @@ pub(crate) async fn run(settings: &Settings, args: ShareConsumeArgs) -> anyhow::
         if args.max_messages.is_some_and(|max| count >= max) {
             break;
         }
-        if args.idle_timeout.is_some_and(|idle| idle_since.elapsed() >= idle) {
+        if args
+            .idle_timeout
+            .is_some_and(|idle| idle_since.elapsed() >= idle)
+        {
             break;
         }
         let records = tokio::select! {
@@ -166,5 +171,9 @@ pub(crate) async fn run(settings: &Settings, args: ShareConsumeArgs) -> anyhow::
     if broken_pipe {
         return Ok(Code::Success);
     }
-    Ok(if refused > 0 { Code::Partial } else { Code::Success })
+    Ok(if refused > 0 {
+        Code::Partial
+    } else {
+        Code::Success
+    })
 }

@@ -41,7 +41,9 @@ fn target(t: &ShareResetTarget) -> ResetTarget {
         ShareResetTarget {
             to_earliest: true, ..
         } => ResetTarget::Earliest,
-        ShareResetTarget { to_latest: true, .. } => ResetTarget::Latest,
+        ShareResetTarget {
+            to_latest: true, ..
+        } => ResetTarget::Latest,
         ShareResetTarget {
             to_offset: Some(n), ..
         } => ResetTarget::Offset(*n),
