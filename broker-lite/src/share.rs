@@ -655,6 +655,10 @@ impl ShareCoordinator {
             }
             (next, acquired)
         });
+        if !acquired.is_empty() {
+            // New locks: the timer may have to wake earlier.
+            self.wake.notify_one();
+        }
         (next, acquired, wrote)
     }
 

@@ -94,27 +94,14 @@ impl SharePartition {
         self.start_offset
     }
 
+    #[cfg(test)]
     pub fn end_offset(&self) -> i64 {
         self.end_offset
     }
 
+    #[cfg(test)]
     pub fn in_flight(&self) -> &BTreeMap<i64, InFlight> {
         &self.in_flight
-    }
-
-    /// Offsets currently acquired by anyone.
-    pub fn acquired_count(&self) -> usize {
-        self.in_flight
-            .values()
-            .filter(|r| matches!(r.state, RecordState::Acquired { .. }))
-            .count()
-    }
-
-    pub fn archived_count(&self) -> usize {
-        self.in_flight
-            .values()
-            .filter(|r| r.state == RecordState::Archived)
-            .count()
     }
 
     /// The lowest offset a fetch could hand out next: the first Available
