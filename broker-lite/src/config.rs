@@ -146,6 +146,21 @@ pub struct GroupDefaults {
     /// The heartbeat interval told to consumer-protocol members
     /// (`group.consumer.heartbeat.interval.ms`).
     pub consumer_heartbeat_interval_ms: u64,
+    /// How long a share-group member lives without a heartbeat
+    /// (`group.share.session.timeout.ms`).
+    pub share_session_timeout_ms: u64,
+    /// The heartbeat interval told to share-group members
+    /// (`group.share.heartbeat.interval.ms`).
+    pub share_heartbeat_interval_ms: u64,
+    /// How long a share consumer holds a delivered record before it becomes
+    /// available again (`group.share.record.lock.duration.ms`).
+    pub share_record_lock_duration_ms: u64,
+    /// Deliveries after which a released or timed-out record is archived
+    /// (`group.share.delivery.count.limit`).
+    pub share_delivery_count_limit: i16,
+    /// At most this many records in flight per share partition
+    /// (`group.share.partition.max.record.locks`).
+    pub share_partition_max_record_locks: i64,
 }
 
 /// Settings of the transaction coordinator, with Kafka's keys and defaults.
@@ -193,6 +208,11 @@ impl Default for GroupDefaults {
             offset_metadata_max_bytes: 4096,
             consumer_session_timeout_ms: 45_000,
             consumer_heartbeat_interval_ms: 5_000,
+            share_session_timeout_ms: 45_000,
+            share_heartbeat_interval_ms: 5_000,
+            share_record_lock_duration_ms: 30_000,
+            share_delivery_count_limit: 5,
+            share_partition_max_record_locks: 2_000,
         }
     }
 }
@@ -458,6 +478,26 @@ impl BrokerConfig {
             }
             "group.consumer.heartbeat.interval.ms" => {
                 self.group.consumer_heartbeat_interval_ms = parse_positive(key, value)?
+            }
+            "group.share.session.timeout.ms" => {
+                self.group.share_session_timeout_ms = parse_positive(key, value)?
+            }
+            "group.share.heartbeat.interval.ms" => {
+                self.group.share_heartbeat_interval_ms = parse_positive(key, value)?
+            }
+            "group.share.record.lock.duration.ms" => {
+                self.group.share_record_lock_duration_ms = parse_positive(key, value)?
+            }
+            "group.share.delivery.count.limit" => {
+                // Kafka's bounds (2..=10) for the broker-wide limit.
+                let limit: i16 = parse(key, value)?;
+                if !(2..=10).contains(&limit) {
+                    return Err(invalid("must be between 2 and 10"));
+                }
+                self.group.share_delivery_count_limit = limit;
+            }
+            "group.share.partition.max.record.locks" => {
+                self.group.share_partition_max_record_locks = parse_positive(key, value)?
             }
             "transaction.max.timeout.ms" => self.txn.max_timeout_ms = parse_positive(key, value)?,
             "transaction.abort.timed.out.transaction.cleanup.interval.ms" => {
@@ -796,6 +836,36 @@ impl BrokerConfig {
                 group.consumer_heartbeat_interval_ms.to_string(),
                 ConfigType::Int,
                 "The heartbeat interval told to consumer-protocol members.",
+            ),
+            (
+                "group.share.session.timeout.ms",
+                group.share_session_timeout_ms.to_string(),
+                ConfigType::Int,
+                "How long a share-group member lives without a heartbeat.",
+            ),
+            (
+                "group.share.heartbeat.interval.ms",
+                group.share_heartbeat_interval_ms.to_string(),
+                ConfigType::Int,
+                "The heartbeat interval told to share-group members.",
+            ),
+            (
+                "group.share.record.lock.duration.ms",
+                group.share_record_lock_duration_ms.to_string(),
+                ConfigType::Int,
+                "How long a share consumer holds a delivered record before it is available again.",
+            ),
+            (
+                "group.share.delivery.count.limit",
+                group.share_delivery_count_limit.to_string(),
+                ConfigType::Int,
+                "Deliveries after which a released or timed-out share record is archived.",
+            ),
+            (
+                "group.share.partition.max.record.locks",
+                group.share_partition_max_record_locks.to_string(),
+                ConfigType::Int,
+                "The most records a share partition has in flight at once.",
             ),
             (
                 "transaction.max.timeout.ms",

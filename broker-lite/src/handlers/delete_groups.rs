@@ -1,5 +1,6 @@
 //! DeleteGroups: v0–2. Only an Empty group can be deleted (NON_EMPTY_GROUP
-//! otherwise); its offsets go with it.
+//! otherwise); its offsets go with it. A share group (KIP-932) goes with
+//! its share-partition state.
 
 use kctl_client::protocol::messages::delete_groups_response::DeletableGroupResult;
 use kctl_client::protocol::messages::{DeleteGroupsRequest, DeleteGroupsResponse};
@@ -13,7 +14,11 @@ pub(super) async fn handle(
 ) -> Option<DeleteGroupsResponse> {
     let mut results = Vec::with_capacity(request.groups_names.len());
     for group_id in request.groups_names {
-        let error = state.groups.delete(group_id.0.as_str()).await.err();
+        let error = if state.shares.exists(group_id.0.as_str()) {
+            state.shares.delete_group(group_id.0.as_str()).await.err()
+        } else {
+            state.groups.delete(group_id.0.as_str()).await.err()
+        };
         results.push(
             DeletableGroupResult::default()
                 .with_group_id(group_id)
