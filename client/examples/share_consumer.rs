@@ -14,8 +14,8 @@
 //! cargo run -p kctl-client --example share_consumer -- localhost:9092 jobs workers 100
 //! ```
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use kctl_client::consumer::share::{

@@ -97,7 +97,8 @@ impl Admin {
     pub async fn describe_share_group(&self, group: &str) -> Result<ShareGroupDescription> {
         self.retrying("ShareGroupDescribe", || async {
             let (coordinator, conn) = self.group_coordinator(group).await?;
-            let request = ShareGroupDescribeRequest::default().with_group_ids(vec![group_id(group)]);
+            let request =
+                ShareGroupDescribeRequest::default().with_group_ids(vec![group_id(group)]);
             let response = conn.request(&request).await?;
             let described = response
                 .groups
@@ -268,8 +269,11 @@ impl Admin {
             Ok(offsets
                 .iter()
                 .map(|(tp, _)| {
-                    let context =
-                        ErrorContext::partition(ApiKey::AlterShareGroupOffsets, &tp.topic, tp.partition);
+                    let context = ErrorContext::partition(
+                        ApiKey::AlterShareGroupOffsets,
+                        &tp.topic,
+                        tp.partition,
+                    );
                     let result = match codes.get(&(tp.topic.to_string(), tp.partition)) {
                         Some((code, message)) => match ErrorCode::try_from_code(*code) {
                             None => Ok(()),
@@ -428,7 +432,10 @@ impl Admin {
                     }
                     let mut ids: Vec<i32> = metadata.partitions.iter().map(|p| p.id).collect();
                     ids.sort_unstable();
-                    all.extend(ids.into_iter().map(|p| TopicPartition::new(topic.as_ref(), p)));
+                    all.extend(
+                        ids.into_iter()
+                            .map(|p| TopicPartition::new(topic.as_ref(), p)),
+                    );
                 }
                 all
             }

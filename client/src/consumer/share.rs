@@ -51,8 +51,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kafka_protocol::messages::share_acknowledge_request::{
-    AcknowledgePartition, AcknowledgeTopic,
-    AcknowledgementBatch as AckRequestBatch,
+    AcknowledgePartition, AcknowledgeTopic, AcknowledgementBatch as AckRequestBatch,
 };
 use kafka_protocol::messages::share_fetch_request::{
     AcknowledgementBatch, FetchPartition, FetchTopic, ForgottenTopic,
@@ -565,20 +564,22 @@ impl ShareConsumer {
     /// keeps them, or with `require_all` (a poll) refuses to go on.
     fn settle(&mut self, require_all: bool) -> Result<()> {
         let implicit = self.config.acknowledgement_mode == AcknowledgementMode::Implicit;
-        if !implicit && require_all {
-            if let Some(((id, partition), offset)) =
-                self.delivered.iter().find_map(|(tp, offsets)| {
-                    offsets
-                        .iter()
-                        .find(|(_, d)| d.ack.is_none())
-                        .map(|(o, _)| (*tp, *o))
-                })
-            {
-                let topic = self.names.get(&id).map_or("?", |n| n.as_ref());
-                return Err(Error::ShareAcknowledgement(format!(
-                    "explicit acknowledgement: {topic}-{partition} offset {offset} of the last poll is not acknowledged"
-                )));
-            }
+        let unacknowledged = || {
+            self.delivered.iter().find_map(|(tp, offsets)| {
+                offsets
+                    .iter()
+                    .find(|(_, d)| d.ack.is_none())
+                    .map(|(o, _)| (*tp, *o))
+            })
+        };
+        if !implicit
+            && require_all
+            && let Some(((id, partition), offset)) = unacknowledged()
+        {
+            let topic = self.names.get(&id).map_or("?", |n| n.as_ref());
+            return Err(Error::ShareAcknowledgement(format!(
+                "explicit acknowledgement: {topic}-{partition} offset {offset} of the last poll is not acknowledged"
+            )));
         }
         for (tp, offsets) in &mut self.delivered {
             offsets.retain(|&offset, d| {
@@ -603,7 +604,10 @@ impl ShareConsumer {
     async fn learn_topic(&mut self, topic: &str) -> Result<()> {
         let metadata = self.client.topic_metadata(topic).await?;
         if let Some(code) = metadata.error {
-            return Err(Error::kafka(code, ErrorContext::topic(ApiKey::Metadata, topic)));
+            return Err(Error::kafka(
+                code,
+                ErrorContext::topic(ApiKey::Metadata, topic),
+            ));
         }
         let name: Arc<str> = Arc::from(topic);
         self.names.insert(metadata.topic_id, Arc::clone(&name));
@@ -777,8 +781,14 @@ impl ShareConsumer {
             let Some(acks) = self.pending.get_mut(&broker) else {
                 continue;
             };
-            let alone: BTreeMap<IdPartition, Acks> = acks
-                .extract_if(.., |tp, _| !fetched.contains(tp))
+            let moved: Vec<IdPartition> = acks
+                .keys()
+                .filter(|tp| !fetched.contains(*tp))
+                .copied()
+                .collect();
+            let alone: BTreeMap<IdPartition, Acks> = moved
+                .into_iter()
+                .filter_map(|tp| acks.remove(&tp).map(|a| (tp, a)))
                 .collect();
             if acks.is_empty() {
                 self.pending.remove(&broker);
@@ -845,13 +855,14 @@ impl ShareConsumer {
             }
         }
         let wanted: BTreeSet<IdPartition> = partitions.iter().map(|(tp, _)| *tp).collect();
-        let forgotten: BTreeMap<Uuid, Vec<i32>> = session
-            .partitions
-            .difference(&wanted)
-            .fold(BTreeMap::new(), |mut m, (id, p)| {
-                m.entry(*id).or_insert_with(Vec::new).push(*p);
-                m
-            });
+        let forgotten: BTreeMap<Uuid, Vec<i32>> =
+            session
+                .partitions
+                .difference(&wanted)
+                .fold(BTreeMap::new(), |mut m, (id, p)| {
+                    m.entry(*id).or_insert_with(Vec::new).push(*p);
+                    m
+                });
         let mut topics: BTreeMap<Uuid, Vec<FetchPartition>> = BTreeMap::new();
         for tp in &wanted {
             let batches = acks
@@ -1081,7 +1092,10 @@ fn ack_answers(
         for p in &topic.partitions {
             codes.insert(
                 (topic.topic_id, p.partition_index),
-                (p.error_code, p.error_message.as_ref().map(|m| m.to_string())),
+                (
+                    p.error_code,
+                    p.error_message.as_ref().map(|m| m.to_string()),
+                ),
             );
         }
     }

@@ -157,8 +157,13 @@ mod tests {
                 .with_last_offset(11)
                 .with_delivery_count(3),
         ];
-        let (records, gaps) =
-            acquired(&TopicPartition::new("t", 0), Some(buf.freeze()), &ranges, true).unwrap();
+        let (records, gaps) = acquired(
+            &TopicPartition::new("t", 0),
+            Some(buf.freeze()),
+            &ranges,
+            true,
+        )
+        .unwrap();
         let got: Vec<(i64, i16)> = records
             .iter()
             .map(|r| (r.record.offset, r.delivery_count))

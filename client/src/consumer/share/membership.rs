@@ -194,7 +194,9 @@ pub(crate) async fn send(
     epoch: i32,
     topics: Option<&[String]>,
 ) -> Result<ShareGroupHeartbeatResponse> {
-    let (_, conn) = client.find_coordinator(CoordinatorKind::Group, group).await?;
+    let (_, conn) = client
+        .find_coordinator(CoordinatorKind::Group, group)
+        .await?;
     let request = ShareGroupHeartbeatRequest::default()
         .with_group_id(group_id(group))
         .with_member_id(StrBytes::from_string(member_id.to_owned()))
