@@ -159,7 +159,7 @@ fn two_kctl_share_consumers_and_a_java_one_share_a_partition() {
             cluster.bootstrap.as_str(),
             topic.as_str(),
             group.as_str(),
-            "15000",
+            "8000",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
