@@ -156,6 +156,21 @@ pub struct GroupDefaults {
     /// The heartbeat interval told to consumer-protocol members
     /// (`group.consumer.heartbeat.interval.ms`).
     pub consumer_heartbeat_interval_ms: u64,
+    /// How long a share-group member lives without a heartbeat
+    /// (`group.share.session.timeout.ms`).
+    pub share_session_timeout_ms: u64,
+    /// The heartbeat interval told to share-group members
+    /// (`group.share.heartbeat.interval.ms`).
+    pub share_heartbeat_interval_ms: u64,
+    /// How long a share consumer holds a delivered record before it becomes
+    /// available again (`group.share.record.lock.duration.ms`).
+    pub share_record_lock_duration_ms: u64,
+    /// Deliveries after which a released or timed-out record is archived
+    /// (`group.share.delivery.count.limit`).
+    pub share_delivery_count_limit: i16,
+    /// At most this many records in flight per share partition
+    /// (`group.share.partition.max.record.locks`).
+    pub share_partition_max_record_locks: i64,
 }
 
 /// Settings of the transaction coordinator, with Kafka's keys and defaults.
@@ -203,6 +218,11 @@ impl Default for GroupDefaults {
             offset_metadata_max_bytes: 4096,
             consumer_session_timeout_ms: 45_000,
             consumer_heartbeat_interval_ms: 5_000,
+            share_session_timeout_ms: 45_000,
+            share_heartbeat_interval_ms: 5_000,
+            share_record_lock_duration_ms: 30_000,
+            share_delivery_count_limit: 5,
+            share_partition_max_record_locks: 2_000,
         }
     }
 }

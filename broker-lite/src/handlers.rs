@@ -24,6 +24,11 @@ use kctl_client::protocol::messages::{
     InitProducerIdRequest,
 };
 use kctl_client::protocol::messages::{
+    AlterShareGroupOffsetsRequest, DeleteShareGroupOffsetsRequest,
+    DescribeShareGroupOffsetsRequest, ShareAcknowledgeRequest, ShareFetchRequest,
+    ShareGroupDescribeRequest, ShareGroupHeartbeatRequest,
+};
+use kctl_client::protocol::messages::{
     ConsumerGroupDescribeRequest, ConsumerGroupHeartbeatRequest, CreatePartitionsRequest,
     CreateTopicsRequest, DeleteGroupsRequest, DeleteTopicsRequest, DescribeClusterRequest,
     DescribeConfigsRequest, DescribeGroupsRequest, ElectLeadersRequest, FetchRequest,
@@ -73,6 +78,10 @@ mod offset_delete;
 mod offset_fetch;
 mod offset_for_leader_epoch;
 mod produce;
+mod share_fetch;
+mod share_group_describe;
+mod share_group_heartbeat;
+mod share_group_offsets;
 mod sync_group;
 mod txn_offset_commit;
 
@@ -119,6 +128,16 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     // KIP-848 consumer groups, the versions Kafka 4.0 serves.
     ApiSupport::new(ApiKey::ConsumerGroupHeartbeat, 0, 1),
     ApiSupport::new(ApiKey::ConsumerGroupDescribe, 0, 1),
+    // KIP-932 share groups at the versions the vendored schemas define:
+    // Kafka 4.2 also serves ShareFetch/ShareAcknowledge v2 (RENEW,
+    // KIP-1222) and DescribeShareGroupOffsets v1.
+    ApiSupport::new(ApiKey::ShareGroupHeartbeat, 1, 1),
+    ApiSupport::new(ApiKey::ShareGroupDescribe, 1, 1),
+    ApiSupport::new(ApiKey::ShareFetch, 1, 1),
+    ApiSupport::new(ApiKey::ShareAcknowledge, 1, 1),
+    ApiSupport::new(ApiKey::DescribeShareGroupOffsets, 0, 0),
+    ApiSupport::new(ApiKey::AlterShareGroupOffsets, 0, 0),
+    ApiSupport::new(ApiKey::DeleteShareGroupOffsets, 0, 0),
     // Transactions v1 and v2 (see `txn`). AddPartitionsToTxn stops at v3:
     // v4+ is the broker-to-broker batch form. AddOffsetsToTxn stops at v3:
     // a transactions-v2 client does not send it. EndTxn and TxnOffsetCommit
@@ -401,6 +420,48 @@ pub(crate) async fn dispatch(
         ApiKey::ConsumerGroupHeartbeat => {
             call(request, out, |r: ConsumerGroupHeartbeatRequest, v| {
                 consumer_group_heartbeat::handle(state, ctx, r, v)
+            })
+            .await
+        }
+        ApiKey::ShareGroupHeartbeat => {
+            call(request, out, |r: ShareGroupHeartbeatRequest, v| {
+                share_group_heartbeat::handle(state, ctx, r, v)
+            })
+            .await
+        }
+        ApiKey::ShareGroupDescribe => {
+            answer(request, out, |r: ShareGroupDescribeRequest, v| {
+                share_group_describe::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::ShareFetch => {
+            call(request, out, |r: ShareFetchRequest, v| {
+                share_fetch::handle(state, r, v)
+            })
+            .await
+        }
+        ApiKey::ShareAcknowledge => {
+            call(request, out, |r: ShareAcknowledgeRequest, v| {
+                share_fetch::acknowledge(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DescribeShareGroupOffsets => {
+            answer(request, out, |r: DescribeShareGroupOffsetsRequest, v| {
+                share_group_offsets::describe(state, r, v)
+            })
+            .await
+        }
+        ApiKey::AlterShareGroupOffsets => {
+            call(request, out, |r: AlterShareGroupOffsetsRequest, v| {
+                share_group_offsets::alter(state, r, v)
+            })
+            .await
+        }
+        ApiKey::DeleteShareGroupOffsets => {
+            call(request, out, |r: DeleteShareGroupOffsetsRequest, v| {
+                share_group_offsets::delete(state, r, v)
             })
             .await
         }

@@ -56,6 +56,7 @@ mod handlers;
 pub mod log;
 pub mod producer_ids;
 pub mod server;
+pub mod share;
 pub mod state;
 pub mod txn;
 

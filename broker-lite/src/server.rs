@@ -133,6 +133,20 @@ async fn serve(
         let shutdown = notify_shutdown.subscribe();
         tokio::spawn(async move { state.groups.run(shutdown).await })
     };
+    let share_timers = {
+        let state = Arc::clone(&state);
+        let shutdown = notify_shutdown.subscribe();
+        tokio::spawn(async move {
+            let counts = || {
+                state
+                    .topics()
+                    .iter()
+                    .map(|t| (t.name.clone(), t.partition_count()))
+                    .collect()
+            };
+            state.shares.run(counts, shutdown).await
+        })
+    };
     let txn_timer = tokio::spawn(crate::txn::TxnCoordinator::run(
         Arc::clone(&state),
         notify_shutdown.subscribe(),
@@ -210,6 +224,7 @@ async fn serve(
     let _ = maintenance.await;
     // It has seen the shutdown signal already; this only waits for it.
     let _ = group_timers.await;
+    let _ = share_timers.await;
     let _ = txn_timer.await;
     for task in cluster_tasks.into_iter().flatten() {
         let _ = task.await;
@@ -297,6 +312,9 @@ fn clean_logs(state: &BrokerState) -> CleanerReport {
 fn flush_all(state: &BrokerState) {
     if let Err(e) = state.groups.flush() {
         tracing::error!("group log flush failed: {e}");
+    }
+    if let Err(e) = state.shares.flush() {
+        tracing::error!("share-group log flush failed: {e}");
     }
     if let Err(e) = state.txns.flush() {
         tracing::error!("transaction log flush failed: {e}");

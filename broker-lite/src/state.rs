@@ -126,6 +126,8 @@ pub struct BrokerState {
     pub advertised: (String, u16),
     /// Consumer groups and committed offsets.
     pub groups: GroupCoordinator,
+    /// Share groups (KIP-932) and their share-partition state.
+    pub shares: crate::share::ShareCoordinator,
     /// Transactional ids and their transactions.
     pub txns: TxnCoordinator,
     /// ACLs and the authorizer.
@@ -172,6 +174,7 @@ impl BrokerState {
             std::fs::remove_file(&marker)?;
         }
         let groups = GroupCoordinator::open(&config)?;
+        let shares = crate::share::ShareCoordinator::open(&config)?;
         let txns = TxnCoordinator::open(&config)?;
         let acls = crate::acl::AclStore::open(&config)?;
         let state = Self {
@@ -179,6 +182,7 @@ impl BrokerState {
             cluster_id,
             advertised,
             groups,
+            shares,
             txns,
             acls,
             topics: RwLock::new(HashMap::new()),
@@ -428,6 +432,10 @@ impl BrokerState {
         if let Err(e) = self.groups.flush() {
             failed = true;
             tracing::error!("cannot fsync the group log: {e}");
+        }
+        if let Err(e) = self.shares.flush() {
+            failed = true;
+            tracing::error!("cannot fsync the share-group log: {e}");
         }
         if let Err(e) = self.txns.flush() {
             failed = true;

@@ -103,6 +103,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: GroupCommand,
     },
+    /// Share groups (KIP-932, queues): consume as a member, describe
+    /// (members, start offsets, backlog), reset start offsets, delete.
+    Share {
+        #[command(subcommand)]
+        command: ShareCommand,
+    },
     /// Show a topic's offsets per partition (earliest and latest, or at a time).
     Offsets(OffsetsArgs),
     /// Find the records with a key: computes the key's partition as the
@@ -681,6 +687,132 @@ pub(crate) struct GroupResetOffsetsArgs {
     #[arg(long, conflicts_with = "execute")]
     pub dry_run: bool,
     /// Do not ask for confirmation before --execute.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ShareCommand {
+    /// Read records as a member of a share group: each record goes to one
+    /// of the group's members, and is acknowledged (accepted, released for
+    /// redelivery, or rejected) once printed.
+    Consume(ShareConsumeArgs),
+    /// Members, assignments, start offsets and backlog of a share group.
+    Describe(ShareDescribeArgs),
+    /// Move a share group's start offsets. Shows the plan unless --execute.
+    ResetOffsets(ShareResetOffsetsArgs),
+    /// Delete a share group's state for some topics.
+    DeleteOffsets(ShareDeleteOffsetsArgs),
+    /// Delete share groups (they must have no members).
+    Delete(ShareDeleteArgs),
+}
+
+/// `kctl share consume --ack`: what every printed record is acknowledged as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ShareAckArg {
+    /// Processed: never delivered again.
+    Accept,
+    /// Given back: delivered again, perhaps to another member.
+    Release,
+    /// Poison: archived, never delivered again.
+    Reject,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShareConsumeArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+    /// The share group.
+    #[arg(long, short = 'g', value_name = "GROUP", add = ArgValueCompleter::new(groups))]
+    pub group: String,
+    /// How each record is acknowledged once printed.
+    #[arg(long, value_enum, default_value = "accept")]
+    pub ack: ShareAckArg,
+    /// Stop after this many records (records acquired beyond it are
+    /// released at exit, for other members).
+    #[arg(long, short = 'n', value_name = "N")]
+    pub max_messages: Option<u64>,
+    /// Stop once no record has arrived for this long (e.g. 10s); without
+    /// it, run until Ctrl-C or --max-messages.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShareDescribeArgs {
+    /// The share group.
+    #[arg(value_name = "GROUP", add = ArgValueCompleter::new(groups))]
+    pub group: String,
+}
+
+/// Where `share reset-offsets` moves start offsets to.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct ShareResetTarget {
+    /// The log start offset.
+    #[arg(long)]
+    pub to_earliest: bool,
+    /// The log end offset (skip everything there now).
+    #[arg(long)]
+    pub to_latest: bool,
+    /// This offset (kept within the log's range).
+    #[arg(long, value_name = "OFFSET")]
+    pub to_offset: Option<i64>,
+    /// The first offset at or after this time: 2024-05-01T12:00:00Z,
+    /// 2024-05-01T12:00:00.000+02:00, or milliseconds since the epoch.
+    #[arg(long, value_name = "DATETIME", value_parser = parse_datetime_ms)]
+    pub to_datetime: Option<i64>,
+    /// The first offset at or after this long ago: PT1H30M, P1DT2H, 90m, 45s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_lookback)]
+    pub by_duration: Option<Duration>,
+    /// Move each start offset by N (negative: back), kept within the log.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub shift_by: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShareResetOffsetsArgs {
+    /// The share group.
+    #[arg(value_name = "GROUP", add = ArgValueCompleter::new(groups))]
+    pub group: String,
+    /// Every partition of this topic; repeatable.
+    #[arg(long = "topic", value_name = "TOPIC", required_unless_present = "all_topics", add = ArgValueCompleter::new(topics))]
+    pub topics: Vec<String>,
+    /// Every topic the group has start offsets for.
+    #[arg(long, conflicts_with = "topics")]
+    pub all_topics: bool,
+    #[command(flatten)]
+    pub target: ShareResetTarget,
+    /// Apply the plan (without it, only the plan is shown).
+    #[arg(long)]
+    pub execute: bool,
+    /// Only show the plan (the default; for kafka-share-groups.sh habits).
+    #[arg(long, conflicts_with = "execute")]
+    pub dry_run: bool,
+    /// Do not ask for confirmation before --execute.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShareDeleteOffsetsArgs {
+    /// The share group.
+    #[arg(value_name = "GROUP", add = ArgValueCompleter::new(groups))]
+    pub group: String,
+    /// A topic whose share state goes; repeatable.
+    #[arg(long = "topic", value_name = "TOPIC", required = true, add = ArgValueCompleter::new(topics))]
+    pub topics: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShareDeleteArgs {
+    /// The share groups.
+    #[arg(value_name = "GROUP", required = true, add = ArgValueCompleter::new(groups))]
+    pub groups: Vec<String>,
+    /// Do not ask for confirmation.
     #[arg(short, long)]
     pub yes: bool,
 }

@@ -33,6 +33,11 @@ pub(crate) mod perf_consume;
 pub(crate) mod perf_produce;
 pub(crate) mod produce;
 pub(crate) mod produce_txn;
+pub(crate) mod share_consume;
+pub(crate) mod share_delete;
+pub(crate) mod share_delete_offsets;
+pub(crate) mod share_describe;
+pub(crate) mod share_reset_offsets;
 mod shared;
 pub(crate) mod topic_alter;
 pub(crate) mod topic_create;
@@ -46,7 +51,7 @@ pub(crate) mod txn_producers;
 
 use crate::cli::{
     AclCommand, BrokerCommand, Cli, ClusterCommand, Command, ConfigCommand, ContextCommand,
-    GlobalArgs, GroupCommand, PerfCommand, TopicCommand, TxnCommand,
+    GlobalArgs, GroupCommand, PerfCommand, ShareCommand, TopicCommand, TxnCommand,
 };
 use crate::exit::Code;
 use crate::settings::Settings;
@@ -85,6 +90,13 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Cluster {
             command: ClusterCommand::Describe,
         } => cluster_describe::run(&settings).await,
+        Command::Share { command } => match command {
+            ShareCommand::Consume(args) => share_consume::run(&settings, args).await,
+            ShareCommand::Describe(args) => share_describe::run(&settings, args).await,
+            ShareCommand::ResetOffsets(args) => share_reset_offsets::run(&settings, args).await,
+            ShareCommand::DeleteOffsets(args) => share_delete_offsets::run(&settings, args).await,
+            ShareCommand::Delete(args) => share_delete::run(&settings, args).await,
+        },
         Command::Group { command } => match command {
             GroupCommand::List(args) => group_list::run(&settings, args).await,
             GroupCommand::Describe(args) => group_describe::run(&settings, args).await,

@@ -79,6 +79,21 @@ pub(crate) async fn consumer(
     within_timeout(settings, || kctl_client::Consumer::new(config.clone())).await
 }
 
+/// A share-group member with the context's connection settings.
+pub(crate) async fn share_consumer(
+    settings: &Settings,
+    mut config: kctl_client::consumer::share::ShareConsumerConfig,
+) -> anyhow::Result<kctl_client::consumer::share::ShareConsumer> {
+    config.client = client_config(settings);
+    // A long poll must finish within one request.
+    let timeout_ms = settings.timeout.as_millis() as u64;
+    config.fetch_max_wait_ms = config.fetch_max_wait_ms.min(timeout_ms / 2);
+    within_timeout(settings, || {
+        kctl_client::consumer::share::ShareConsumer::connect(config.clone())
+    })
+    .await
+}
+
 /// Runs `connect` again after failures until it succeeds or `--timeout`
 /// passes.
 async fn within_timeout<T, F, Fut>(settings: &Settings, mut connect: F) -> anyhow::Result<T>

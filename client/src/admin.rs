@@ -39,6 +39,7 @@ pub mod config;
 mod configs;
 mod groups;
 mod partitions;
+mod share_groups;
 mod topics;
 mod transactions;
 
@@ -77,6 +78,9 @@ pub use groups::{
     CLASSIC_GROUP_TYPE, CONSUMER_GROUP_TYPE, GroupDescription, GroupListing, GroupMember,
     GroupResult, Lag, ListGroupsOptions, PartitionLag, PlannedOffset, ResetTarget,
     decode_assignment, decode_subscription,
+};
+pub use share_groups::{
+    SHARE_GROUP_TYPE, ShareGroupDescription, ShareGroupMember, ShareGroupOffset,
 };
 pub use topics::{
     CreateTopicsOptions, CreatedTopic, NewPartitions, NewTopic, PartitionInfo, TopicDescription,

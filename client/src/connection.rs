@@ -183,6 +183,13 @@ throttled!(
     ListTransactionsResponse,
     DescribeProducersResponse,
     ConsumerGroupHeartbeatResponse,
+    ShareGroupHeartbeatResponse,
+    ShareGroupDescribeResponse,
+    ShareFetchResponse,
+    ShareAcknowledgeResponse,
+    DescribeShareGroupOffsetsResponse,
+    AlterShareGroupOffsetsResponse,
+    DeleteShareGroupOffsetsResponse,
 );
 
 // Neither carries a throttle time: authentication is never throttled.

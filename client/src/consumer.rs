@@ -88,6 +88,7 @@ mod fetcher;
 pub mod group;
 mod manager;
 pub mod properties;
+pub mod share;
 mod state;
 
 use std::collections::{BTreeMap, VecDeque};

@@ -390,6 +390,12 @@ pub enum Error {
     /// before init_transactions, ...).
     #[error("invalid transaction state: {0}")]
     TransactionState(String),
+    /// A share consumer's acknowledgement out of order: `acknowledge` in
+    /// implicit mode, of a record the last poll did not return or already
+    /// acknowledged, or a poll in explicit mode before every record of the
+    /// last one was acknowledged.
+    #[error("share acknowledgement: {0}")]
+    ShareAcknowledgement(String),
     /// A call (an admin operation, a commit, a flush with a deadline) did
     /// not complete within its deadline, retries included.
     #[error("{operation} timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]

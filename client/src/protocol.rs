@@ -19,6 +19,8 @@
 //!   groups exchange inside JoinGroup and SyncGroup;
 //! - [`murmur2`]: Java's key hash, so keyed records land where Java's and
 //!   librdkafka's `murmur2_random` put them;
+//! - [`share`]: share groups (KIP-932): acknowledge types, acknowledgement
+//!   batches, acquired-record ranges and share-session epochs;
 //! - [`acl`]: ACL bindings and filters, with Kafka's matching rules;
 //! - [`error`]: Kafka error codes and this module's own errors.
 
@@ -32,6 +34,7 @@ pub mod frame;
 pub mod header;
 pub mod murmur2;
 pub mod record_batch;
+pub mod share;
 
 pub use kafka_protocol::indexmap;
 /// The message types (`MetadataRequest`, `FetchResponse`, ...), re-exported

@@ -304,6 +304,36 @@ impl BrokerConfig {
                 "The heartbeat interval told to consumer-protocol members.",
             ),
             (
+                "group.share.session.timeout.ms",
+                group.share_session_timeout_ms.to_string(),
+                ConfigType::Int,
+                "How long a share-group member lives without a heartbeat.",
+            ),
+            (
+                "group.share.heartbeat.interval.ms",
+                group.share_heartbeat_interval_ms.to_string(),
+                ConfigType::Int,
+                "The heartbeat interval told to share-group members.",
+            ),
+            (
+                "group.share.record.lock.duration.ms",
+                group.share_record_lock_duration_ms.to_string(),
+                ConfigType::Int,
+                "How long a share consumer holds a delivered record before it is available again.",
+            ),
+            (
+                "group.share.delivery.count.limit",
+                group.share_delivery_count_limit.to_string(),
+                ConfigType::Int,
+                "Deliveries after which a released or timed-out share record is archived.",
+            ),
+            (
+                "group.share.partition.max.record.locks",
+                group.share_partition_max_record_locks.to_string(),
+                ConfigType::Int,
+                "The most records a share partition has in flight at once.",
+            ),
+            (
                 "transaction.max.timeout.ms",
                 self.txn.max_timeout_ms.to_string(),
                 ConfigType::Int,

@@ -174,6 +174,26 @@ impl BrokerConfig {
             "group.consumer.heartbeat.interval.ms" => {
                 self.group.consumer_heartbeat_interval_ms = parse_positive(key, value)?
             }
+            "group.share.session.timeout.ms" => {
+                self.group.share_session_timeout_ms = parse_positive(key, value)?
+            }
+            "group.share.heartbeat.interval.ms" => {
+                self.group.share_heartbeat_interval_ms = parse_positive(key, value)?
+            }
+            "group.share.record.lock.duration.ms" => {
+                self.group.share_record_lock_duration_ms = parse_positive(key, value)?
+            }
+            "group.share.delivery.count.limit" => {
+                // Kafka's bounds (2..=10) for the broker-wide limit.
+                let limit: i16 = parse(key, value)?;
+                if !(2..=10).contains(&limit) {
+                    return Err(invalid("must be between 2 and 10"));
+                }
+                self.group.share_delivery_count_limit = limit;
+            }
+            "group.share.partition.max.record.locks" => {
+                self.group.share_partition_max_record_locks = parse_positive(key, value)?
+            }
             "transaction.max.timeout.ms" => self.txn.max_timeout_ms = parse_positive(key, value)?,
             "transaction.abort.timed.out.transaction.cleanup.interval.ms" => {
                 self.txn.abort_timed_out_check_interval_ms = parse_positive(key, value)?

@@ -109,6 +109,7 @@ pub(super) fn handle_incremental(
                     let keys: Vec<String> = ops.iter().map(|(k, _, _)| k.clone()).collect();
                     alter_broker(state, &name, &keys)
                 }
+                RESOURCE_GROUP => alter_group(state, &name, validate_only, &ops),
                 other => Err(unsupported_resource(other)),
             });
             let (code, message) = split(outcome);
@@ -260,6 +261,54 @@ fn alter_broker(state: &BrokerState, name: &str, keys: &[String]) -> Outcome {
             keys.join(", ")
         ),
     ))
+}
+
+/// ConfigResource type GROUP (KIP-848/KIP-932 group configs).
+const RESOURCE_GROUP: i8 = 32;
+
+/// Group configs: broker-lite keeps `share.auto.offset.reset` (KIP-932),
+/// `latest` (the default, also what DELETE restores) or `earliest`.
+fn alter_group(
+    state: &BrokerState,
+    group_id: &str,
+    validate_only: bool,
+    ops: &[(String, i8, Option<String>)],
+) -> Outcome {
+    use crate::share::AutoOffsetReset;
+    let mut reset = None;
+    for (key, op, value) in ops {
+        if key != "share.auto.offset.reset" {
+            return Err((
+                ErrorCode::InvalidConfig,
+                format!("broker-lite keeps no group config {key}"),
+            ));
+        }
+        reset = Some(match (*op, value.as_deref()) {
+            (OP_SET, Some(v)) => AutoOffsetReset::parse(v).ok_or_else(|| {
+                (
+                    ErrorCode::InvalidConfig,
+                    format!("Invalid value {v} for configuration {key}: latest or earliest"),
+                )
+            })?,
+            (OP_DELETE, _) => AutoOffsetReset::Latest,
+            _ => {
+                return Err((
+                    ErrorCode::InvalidConfig,
+                    format!("{key} takes SET (latest, earliest) or DELETE"),
+                ));
+            }
+        });
+    }
+    if state.groups.list().iter().any(|g| g.group_id == group_id) {
+        return Err((
+            ErrorCode::InvalidConfig,
+            format!("group {group_id} is not a share group"),
+        ));
+    }
+    if let (Some(reset), false) = (reset, validate_only) {
+        state.shares.set_auto_offset_reset(group_id, reset);
+    }
+    Ok(())
 }
 
 fn unsupported_resource(resource_type: i8) -> (ErrorCode, String) {

@@ -1,11 +1,15 @@
 //! DescribeGroups: v0–5. A group that does not exist is reported as Dead
 //! with no error, as Kafka does up to v5. Metadata and assignments are only
-//! shown for a Stable group.
+//! shown for a Stable group. A share group (KIP-932) shows its state,
+//! protocol type "share" and members, without metadata or assignments
+//! (those are in ShareGroupDescribe).
 
 use kctl_client::protocol::messages::describe_groups_response::{
     DescribedGroup, DescribedGroupMember,
 };
 use kctl_client::protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse};
+
+use kctl_client::protocol::share::SHARE_GROUP_TYPE;
 
 use super::str_bytes;
 use crate::state::BrokerState;
@@ -27,6 +31,24 @@ pub(super) fn handle(
                 return DescribedGroup::default()
                     .with_group_id(group_id)
                     .with_error_code(error.code());
+            }
+            if let Some(share) = state.shares.snapshot(group_id.0.as_str()) {
+                let members = share
+                    .members
+                    .iter()
+                    .map(|(id, m)| {
+                        DescribedGroupMember::default()
+                            .with_member_id(str_bytes(id.clone()))
+                            .with_client_id(str_bytes(m.client_id.clone()))
+                            .with_client_host(str_bytes(m.client_host.clone()))
+                    })
+                    .collect();
+                return DescribedGroup::default()
+                    .with_group_id(group_id)
+                    .with_group_state(str_bytes(share.state_name()))
+                    .with_protocol_type(str_bytes(SHARE_GROUP_TYPE))
+                    .with_members(members)
+                    .with_authorized_operations(i32::MIN);
             }
             let described = state.groups.describe(group_id.0.as_str());
             let members = described

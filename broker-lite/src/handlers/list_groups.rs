@@ -1,8 +1,11 @@
 //! ListGroups: v0–5. v4+ filters by state (case-insensitively, as Kafka
-//! does); v5 by group type, "classic" or "consumer" (KIP-848).
+//! does); v5 by group type, "classic", "consumer" (KIP-848) or "share"
+//! (KIP-932).
 
 use kctl_client::protocol::messages::list_groups_response::ListedGroup;
 use kctl_client::protocol::messages::{GroupId, ListGroupsRequest, ListGroupsResponse};
+
+use kctl_client::protocol::share::SHARE_GROUP_TYPE;
 
 use super::str_bytes;
 use crate::state::BrokerState;
@@ -30,6 +33,14 @@ pub(super) fn handle(
         .groups
         .list()
         .into_iter()
+        .chain(state.shares.list().into_iter().map(|(group_id, state)| {
+            crate::group::GroupListing {
+                group_id,
+                protocol_type: SHARE_GROUP_TYPE.to_string(),
+                state,
+                group_type: SHARE_GROUP_TYPE,
+            }
+        }))
         .filter(|g| wanted_type(g.group_type) && wanted_state(g.state))
         .map(|g| {
             let listed = ListedGroup::default()

@@ -25,6 +25,7 @@ mod load;
 mod power_loss;
 mod protocol;
 mod restart;
+mod share_groups;
 mod support;
 mod transactions;
 mod versions;

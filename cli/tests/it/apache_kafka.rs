@@ -1278,4 +1278,5 @@ fn security_failures_are_clear_and_keep_the_password_secret() {
 }
 
 mod partitioners;
+mod share_groups;
 pub mod versions;

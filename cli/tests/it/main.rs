@@ -51,6 +51,7 @@ mod negotiation;
 mod offset_plans;
 mod perf;
 mod produce;
+mod share;
 mod support;
 mod topics;
 mod tour;

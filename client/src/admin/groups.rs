@@ -242,7 +242,7 @@ pub fn decode_subscription(bytes: &Bytes) -> Result<Vec<String>, ProtocolError> 
 
 impl Admin {
     /// The coordinator of `group`, as a broker id and a connection.
-    async fn group_coordinator(&self, group: &str) -> Result<(i32, Arc<Connection>)> {
+    pub(super) async fn group_coordinator(&self, group: &str) -> Result<(i32, Arc<Connection>)> {
         let (conn, _) = self.client.any_connection().await?;
         let found = find_coordinator(&conn, group).await?;
         Ok((found.node_id, self.broker_connection(found.node_id).await?))
@@ -1105,7 +1105,7 @@ impl Admin {
     }
 
     /// One ListOffsets answer per partition, or the first error.
-    async fn offsets_for_plan(
+    pub(super) async fn offsets_for_plan(
         &self,
         partitions: &[TopicPartition],
         spec: OffsetSpec,

@@ -1,0 +1,661 @@
+//! Share groups (KIP-932) at the protocol level: ShareGroupHeartbeat,
+//! ShareFetch with piggy-backed acknowledgements, ShareAcknowledge, share
+//! sessions, the share-group offset APIs, and kill -9 of the real binary.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use bytes::Bytes;
+use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::StrBytes;
+use kctl_client::protocol::messages::incremental_alter_configs_request::{
+    AlterConfigsResource, AlterableConfig,
+};
+use kctl_client::protocol::messages::{
+    AlterShareGroupOffsetsRequest, DeleteGroupsRequest, DeleteShareGroupOffsetsRequest,
+    DescribeGroupsRequest, DescribeShareGroupOffsetsRequest, GroupId,
+    IncrementalAlterConfigsRequest, ListGroupsRequest, ShareAcknowledgeRequest, ShareFetchRequest,
+    ShareFetchResponse, ShareGroupDescribeRequest, ShareGroupHeartbeatRequest,
+    alter_share_group_offsets_request as alter, delete_share_group_offsets_request as delete,
+    describe_share_group_offsets_request as describe, share_acknowledge_request as ack,
+    share_fetch_request as fetch,
+};
+use kctl_client::protocol::records::Compression;
+use kctl_client::protocol::share::AcknowledgeType;
+use uuid::Uuid;
+
+use crate::crash::spawn_broker;
+use crate::protocol::{create_topic, name, produce, values};
+use crate::support::{RawClient, TestBroker, batch};
+
+fn s(v: &str) -> StrBytes {
+    StrBytes::from_string(v.to_string())
+}
+
+/// `count` one-record batches, so offsets and batches line up.
+async fn produce_n(client: &mut RawClient, topic: &str, from: usize, count: usize) {
+    for i in from..from + count {
+        let value = format!("v{i}");
+        let response = produce(
+            client,
+            topic,
+            0,
+            batch(&[value.as_bytes()], 0, Compression::None),
+            -1,
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.responses[0].partition_responses[0].error_code, 0);
+    }
+}
+
+async fn topic_with_id(client: &mut RawClient, topic: &str) -> Uuid {
+    let created = create_topic(client, topic, 1, &[]).await;
+    let id = created.topics[0].topic_id;
+    assert!(!id.is_nil());
+    id
+}
+
+async fn set_earliest(client: &mut RawClient, group: &str) {
+    let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
+        AlterConfigsResource::default()
+            .with_resource_type(32)
+            .with_resource_name(s(group))
+            .with_configs(vec![
+                AlterableConfig::default()
+                    .with_name(s("share.auto.offset.reset"))
+                    .with_config_operation(0)
+                    .with_value(Some(s("earliest"))),
+            ]),
+    ]);
+    let response = client.send(1, &request).await;
+    assert_eq!(response.responses[0].error_code, 0);
+}
+
+/// One share consumer speaking raw protocol.
+struct Member {
+    client: RawClient,
+    group: String,
+    id: String,
+    topic_id: Uuid,
+    session_epoch: i32,
+    member_epoch: i32,
+}
+
+/// What one ShareFetch returned for partition 0.
+#[derive(Debug, Default)]
+struct Fetched {
+    error: i16,
+    ack_error: i16,
+    /// Acquired offsets with their delivery counts.
+    acquired: Vec<(i64, i16)>,
+    records: Bytes,
+}
+
+impl Member {
+    async fn join(bootstrap: &str, group: &str, id: &str, topic: &str, topic_id: Uuid) -> Self {
+        let mut member = Self {
+            client: RawClient::connect(bootstrap).await,
+            group: group.into(),
+            id: id.into(),
+            topic_id,
+            session_epoch: 0,
+            member_epoch: 0,
+        };
+        let response = member
+            .client
+            .send(
+                1,
+                &ShareGroupHeartbeatRequest::default()
+                    .with_group_id(GroupId(s(group)))
+                    .with_member_id(s(id))
+                    .with_member_epoch(0)
+                    .with_subscribed_topic_names(Some(vec![name(topic)])),
+            )
+            .await;
+        assert_eq!(response.error_code, 0, "{:?}", response.error_message);
+        assert!(response.member_epoch > 0);
+        let assignment = response.assignment.expect("an assignment on join");
+        assert_eq!(assignment.topic_partitions[0].topic_id, topic_id);
+        assert_eq!(assignment.topic_partitions[0].partitions, vec![0]);
+        member.member_epoch = response.member_epoch;
+        member
+    }
+
+    async fn leave(&mut self) {
+        let response = self
+            .client
+            .send(
+                1,
+                &ShareGroupHeartbeatRequest::default()
+                    .with_group_id(GroupId(s(&self.group)))
+                    .with_member_id(s(&self.id))
+                    .with_member_epoch(-1),
+            )
+            .await;
+        assert_eq!(response.error_code, 0);
+        assert_eq!(response.member_epoch, -1);
+    }
+
+    fn request(&self, epoch: i32, acks: &[(i64, i64, AcknowledgeType)]) -> ShareFetchRequest {
+        let batches = acks
+            .iter()
+            .map(|(first, last, kind)| {
+                fetch::AcknowledgementBatch::default()
+                    .with_first_offset(*first)
+                    .with_last_offset(*last)
+                    .with_acknowledge_types(vec![kind.as_i8()])
+            })
+            .collect();
+        ShareFetchRequest::default()
+            .with_group_id(Some(GroupId(s(&self.group))))
+            .with_member_id(Some(s(&self.id)))
+            .with_share_session_epoch(epoch)
+            .with_max_wait_ms(0)
+            .with_max_bytes(1 << 20)
+            .with_topics(vec![
+                fetch::FetchTopic::default()
+                    .with_topic_id(self.topic_id)
+                    .with_partitions(vec![
+                        fetch::FetchPartition::default()
+                            .with_partition_index(0)
+                            .with_acknowledgement_batches(batches),
+                    ]),
+            ])
+    }
+
+    /// ShareFetch at the session's next epoch, acknowledging `acks`.
+    async fn fetch(
+        &mut self,
+        max_records: i32,
+        max_wait_ms: i32,
+        acks: &[(i64, i64, AcknowledgeType)],
+    ) -> Fetched {
+        let request = self
+            .request(self.session_epoch, acks)
+            .with_max_records(max_records)
+            .with_max_wait_ms(max_wait_ms);
+        let response = self.client.send(1, &request).await;
+        let fetched = parse(&response);
+        if fetched.error == 0 {
+            self.session_epoch += 1;
+        }
+        fetched
+    }
+
+    /// ShareAcknowledge at the session's next epoch; returns the
+    /// partition's error code.
+    async fn acknowledge(
+        &mut self,
+        epoch: i32,
+        acks: &[(i64, i64, AcknowledgeType)],
+    ) -> (i16, i16) {
+        let batches = acks
+            .iter()
+            .map(|(first, last, kind)| {
+                ack::AcknowledgementBatch::default()
+                    .with_first_offset(*first)
+                    .with_last_offset(*last)
+                    .with_acknowledge_types(vec![kind.as_i8()])
+            })
+            .collect();
+        let request = ShareAcknowledgeRequest::default()
+            .with_group_id(Some(GroupId(s(&self.group))))
+            .with_member_id(Some(s(&self.id)))
+            .with_share_session_epoch(epoch)
+            .with_topics(vec![
+                ack::AcknowledgeTopic::default()
+                    .with_topic_id(self.topic_id)
+                    .with_partitions(vec![
+                        ack::AcknowledgePartition::default()
+                            .with_partition_index(0)
+                            .with_acknowledgement_batches(batches),
+                    ]),
+            ]);
+        let response = self.client.send(1, &request).await;
+        let partition = response
+            .responses
+            .first()
+            .and_then(|t| t.partitions.first())
+            .map_or(-100, |p| p.error_code);
+        (response.error_code, partition)
+    }
+}
+
+fn parse(response: &ShareFetchResponse) -> Fetched {
+    let mut fetched = Fetched {
+        error: response.error_code,
+        ..Fetched::default()
+    };
+    for topic in &response.responses {
+        for p in &topic.partitions {
+            assert_eq!(p.partition_index, 0);
+            fetched.ack_error = p.acknowledge_error_code;
+            if p.error_code != 0 {
+                fetched.error = p.error_code;
+            }
+            for r in &p.acquired_records {
+                fetched
+                    .acquired
+                    .extend((r.first_offset..=r.last_offset).map(|o| (o, r.delivery_count)));
+            }
+            if let Some(records) = &p.records {
+                fetched.records = records.clone();
+            }
+        }
+    }
+    fetched
+}
+
+fn offsets(fetched: &Fetched) -> Vec<i64> {
+    fetched.acquired.iter().map(|(o, _)| *o).collect()
+}
+
+async fn start_offset(client: &mut RawClient, group: &str, topic: &str) -> i64 {
+    let response = client
+        .send(
+            0,
+            &DescribeShareGroupOffsetsRequest::default().with_groups(vec![
+                describe::DescribeShareGroupOffsetsRequestGroup::default()
+                    .with_group_id(GroupId(s(group)))
+                    .with_topics(Some(vec![
+                        describe::DescribeShareGroupOffsetsRequestTopic::default()
+                            .with_topic_name(name(topic))
+                            .with_partitions(vec![0]),
+                    ])),
+            ]),
+        )
+        .await;
+    assert_eq!(response.groups[0].error_code, 0);
+    response.groups[0].topics[0].partitions[0].start_offset
+}
+
+const ACCEPT: AcknowledgeType = AcknowledgeType::Accept;
+const RELEASE: AcknowledgeType = AcknowledgeType::Release;
+const REJECT: AcknowledgeType = AcknowledgeType::Reject;
+
+#[tokio::test]
+async fn acquire_accept_release_reject() {
+    let broker = TestBroker::start().await;
+    let mut admin = broker.client().await;
+    let topic_id = topic_with_id(&mut admin, "sq").await;
+    set_earliest(&mut admin, "g1").await;
+    produce_n(&mut admin, "sq", 0, 10).await;
+    let mut a = Member::join(&broker.bootstrap(), "g1", "member-a", "sq", topic_id).await;
+    let mut b = Member::join(&broker.bootstrap(), "g1", "member-b", "sq", topic_id).await;
+
+    let got = a.fetch(10, 0, &[]).await;
+    assert_eq!(got.error, 0);
+    assert_eq!(got.acquired, (0..10).map(|o| (o, 1)).collect::<Vec<_>>());
+    let delivered: Vec<i64> = values(&got.records).into_iter().map(|(o, _)| o).collect();
+    assert_eq!(
+        delivered,
+        (0..10).collect::<Vec<_>>(),
+        "the records come with them"
+    );
+
+    // Nothing is left for b while a holds everything.
+    assert!(b.fetch(10, 0, &[]).await.acquired.is_empty());
+
+    // a accepts 0-3, releases 4-5, rejects 6 and keeps 7-9 (piggy-backed).
+    let got = a
+        .fetch(10, 0, &[(0, 3, ACCEPT), (4, 5, RELEASE), (6, 6, REJECT)])
+        .await;
+    assert_eq!(got.ack_error, 0);
+    assert_eq!(
+        got.acquired,
+        vec![(4, 2), (5, 2)],
+        "released records come back, counted twice (to a, who fetched first)"
+    );
+    assert_eq!(start_offset(&mut admin, "g1", "sq").await, 4);
+    let (top, partition) = a.acknowledge(a.session_epoch, &[(4, 5, RELEASE)]).await;
+    assert_eq!((top, partition), (0, 0));
+    a.session_epoch += 1;
+    let got = b.fetch(10, 0, &[]).await;
+    assert_eq!(got.acquired, vec![(4, 3), (5, 3)], "now b gets them");
+
+    // a acknowledging what b holds, or what is already rejected, fails.
+    let (_, partition) = a.acknowledge(a.session_epoch, &[(4, 4, ACCEPT)]).await;
+    assert_eq!(partition, ErrorCode::InvalidRecordState.code());
+    a.session_epoch += 1;
+    let (_, partition) = a.acknowledge(a.session_epoch, &[(6, 6, ACCEPT)]).await;
+    assert_eq!(partition, ErrorCode::InvalidRecordState.code());
+    a.session_epoch += 1;
+
+    let got = b.fetch(10, 0, &[(4, 5, ACCEPT)]).await;
+    assert_eq!(got.ack_error, 0);
+    let (_, partition) = a.acknowledge(a.session_epoch, &[(7, 9, ACCEPT)]).await;
+    assert_eq!(partition, 0);
+    a.session_epoch += 1;
+    assert_eq!(
+        start_offset(&mut admin, "g1", "sq").await,
+        10,
+        "every record is accepted or archived"
+    );
+
+    // New records go to whoever fetches, once.
+    produce_n(&mut admin, "sq", 10, 3).await;
+    let got = b.fetch(10, 2_000, &[]).await;
+    assert_eq!(offsets(&got), vec![10, 11, 12]);
+
+    // ShareGroupDescribe, ListGroups and DescribeGroups show the group.
+    let described = admin
+        .send(
+            1,
+            &ShareGroupDescribeRequest::default().with_group_ids(vec![GroupId(s("g1"))]),
+        )
+        .await;
+    let group = &described.groups[0];
+    assert_eq!(group.error_code, 0);
+    assert_eq!(group.group_state.as_str(), "Stable");
+    assert_eq!(group.members.len(), 2);
+    for m in &group.members {
+        assert_eq!(
+            m.assignment.topic_partitions[0].partitions,
+            vec![0],
+            "both share partition 0"
+        );
+    }
+    let listed = admin.send(5, &ListGroupsRequest::default()).await;
+    let g1 = listed
+        .groups
+        .iter()
+        .find(|g| g.group_id.0.as_str() == "g1")
+        .unwrap();
+    assert_eq!(g1.group_type.as_str(), "share");
+    assert_eq!(g1.protocol_type.as_str(), "share");
+    let described = admin
+        .send(
+            5,
+            &DescribeGroupsRequest::default().with_groups(vec![GroupId(s("g1"))]),
+        )
+        .await;
+    assert_eq!(described.groups[0].protocol_type.as_str(), "share");
+    assert_eq!(described.groups[0].members.len(), 2);
+}
+
+#[tokio::test]
+async fn lock_expiry_redelivers_and_the_delivery_limit_archives() {
+    let broker = TestBroker::start_with(|c| {
+        c.group.share_record_lock_duration_ms = 300;
+        c.group.share_delivery_count_limit = 2;
+    })
+    .await;
+    let mut admin = broker.client().await;
+    let topic_id = topic_with_id(&mut admin, "locks").await;
+    set_earliest(&mut admin, "g2").await;
+    produce_n(&mut admin, "locks", 0, 3).await;
+    let mut a = Member::join(&broker.bootstrap(), "g2", "a", "locks", topic_id).await;
+    let mut b = Member::join(&broker.bootstrap(), "g2", "b", "locks", topic_id).await;
+    assert_eq!(offsets(&a.fetch(10, 0, &[]).await), vec![0, 1, 2]);
+    // a goes silent; its locks expire and b, long-polling, gets them.
+    let got = b.fetch(10, 3_000, &[]).await;
+    assert_eq!(got.acquired, vec![(0, 2), (1, 2), (2, 2)]);
+    // Late acknowledgements from a are refused.
+    let (_, partition) = a.acknowledge(a.session_epoch, &[(0, 0, ACCEPT)]).await;
+    assert_eq!(partition, ErrorCode::InvalidRecordState.code());
+    a.session_epoch += 1;
+    // b accepts 0 and lets 1-2 time out again: that is the second delivery,
+    // the limit, so they are archived and never delivered again.
+    b.acknowledge(b.session_epoch, &[(0, 0, ACCEPT)]).await;
+    b.session_epoch += 1;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(a.fetch(10, 300, &[]).await.acquired.is_empty());
+    assert_eq!(start_offset(&mut admin, "g2", "locks").await, 3);
+}
+
+#[tokio::test]
+async fn two_members_on_one_partition_never_share_an_offset() {
+    let broker = TestBroker::start().await;
+    let mut admin = broker.client().await;
+    let topic_id = topic_with_id(&mut admin, "race").await;
+    set_earliest(&mut admin, "g3").await;
+    let total = 300usize;
+    // One batch of 300 records: every fetch sees the same batch.
+    let values: Vec<Vec<u8>> = (0..total).map(|i| format!("r{i}").into_bytes()).collect();
+    let refs: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
+    produce(
+        &mut admin,
+        "race",
+        0,
+        batch(&refs, 0, Compression::None),
+        -1,
+    )
+    .await
+    .unwrap();
+    let mut tasks = Vec::new();
+    for id in ["a", "b"] {
+        let mut m = Member::join(&broker.bootstrap(), "g3", id, "race", topic_id).await;
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            let mut pending: Vec<(i64, i64, AcknowledgeType)> = Vec::new();
+            loop {
+                let got = m.fetch(7, 200, &pending).await;
+                assert_eq!(got.error, 0);
+                assert_eq!(got.ack_error, 0);
+                if got.acquired.is_empty() {
+                    return mine;
+                }
+                pending = got.acquired.iter().map(|(o, _)| (*o, *o, ACCEPT)).collect();
+                mine.extend(offsets(&got));
+            }
+        }));
+    }
+    let mut seen = BTreeSet::new();
+    let mut count = 0;
+    for task in tasks {
+        let mine = task.await.unwrap();
+        assert!(!mine.is_empty(), "both members got work");
+        count += mine.len();
+        seen.extend(mine);
+    }
+    assert_eq!(count, total, "no offset was acquired twice");
+    assert_eq!(seen, (0..total as i64).collect());
+}
+
+#[tokio::test]
+async fn bad_share_session_epochs_and_malformed_acknowledgements() {
+    let broker = TestBroker::start().await;
+    let mut admin = broker.client().await;
+    let topic_id = topic_with_id(&mut admin, "epochs").await;
+    set_earliest(&mut admin, "g4").await;
+    produce_n(&mut admin, "epochs", 0, 4).await;
+    let mut m = Member::join(&broker.bootstrap(), "g4", "m", "epochs", topic_id).await;
+
+    m.session_epoch = 5;
+    assert_eq!(
+        m.fetch(1, 0, &[]).await.error,
+        ErrorCode::ShareSessionNotFound.code()
+    );
+    m.session_epoch = 0;
+    assert_eq!(
+        m.fetch(1, 0, &[(0, 0, ACCEPT)]).await.error,
+        ErrorCode::InvalidRequest.code(),
+        "the opening request may not acknowledge"
+    );
+    assert_eq!(offsets(&m.fetch(2, 0, &[]).await), vec![0, 1]);
+    m.session_epoch = 3;
+    assert_eq!(
+        m.fetch(1, 0, &[]).await.error,
+        ErrorCode::InvalidShareSessionEpoch.code()
+    );
+    m.session_epoch = 1;
+    assert_eq!(
+        offsets(&m.fetch(0, 0, &[]).await),
+        vec![2, 3],
+        "the right epoch still works (no max_records: up to 500)"
+    );
+    assert_eq!(
+        m.acknowledge(0, &[(0, 0, ACCEPT)]).await.0,
+        ErrorCode::InvalidShareSessionEpoch.code()
+    );
+
+    // One type per offset, but the wrong number of them; an unknown type;
+    // RENEW, which v1 cannot carry.
+    for types in [vec![1i8, 1], vec![9], vec![4]] {
+        let mut request = m.request(m.session_epoch, &[]);
+        request.topics[0].partitions[0].acknowledgement_batches = vec![
+            fetch::AcknowledgementBatch::default()
+                .with_first_offset(0)
+                .with_last_offset(0)
+                .with_acknowledge_types(types),
+        ];
+        let got = parse(&m.client.send(1, &request).await);
+        assert_eq!(got.ack_error, ErrorCode::InvalidRequest.code());
+        m.session_epoch += 1;
+    }
+
+    // Closing releases what the member held; the session is then gone.
+    let (top, partition) = m.acknowledge(-1, &[(0, 0, ACCEPT)]).await;
+    assert_eq!((top, partition), (0, 0));
+    m.session_epoch = 2;
+    assert_eq!(
+        m.fetch(1, 0, &[]).await.error,
+        ErrorCode::ShareSessionNotFound.code()
+    );
+    m.session_epoch = 0;
+    assert_eq!(
+        m.fetch(10, 0, &[]).await.acquired,
+        vec![(1, 2), (2, 2), (3, 2)]
+    );
+
+    // Garbage in a ShareFetch body ends the connection, not the broker.
+    let mut raw = broker.client().await;
+    raw.write_raw(78, 1, 2, &[0xff; 40]).await;
+    assert!(raw.is_closed().await);
+    assert_eq!(start_offset(&mut admin, "g4", "epochs").await, 1);
+}
+
+#[tokio::test]
+async fn share_group_offsets_need_an_empty_group() {
+    let broker = TestBroker::start().await;
+    let mut admin = broker.client().await;
+    let topic_id = topic_with_id(&mut admin, "offs").await;
+    produce_n(&mut admin, "offs", 0, 5).await;
+    let mut m = Member::join(&broker.bootstrap(), "g5", "m", "offs", topic_id).await;
+    // latest: the first fetch starts at the end.
+    assert!(m.fetch(10, 0, &[]).await.acquired.is_empty());
+    assert_eq!(start_offset(&mut admin, "g5", "offs").await, 5);
+    let alter_request = AlterShareGroupOffsetsRequest::default()
+        .with_group_id(GroupId(s("g5")))
+        .with_topics(vec![
+            alter::AlterShareGroupOffsetsRequestTopic::default()
+                .with_topic_name(name("offs"))
+                .with_partitions(vec![
+                    alter::AlterShareGroupOffsetsRequestPartition::default()
+                        .with_partition_index(0)
+                        .with_start_offset(2),
+                ]),
+        ]);
+    let altered = admin.send(0, &alter_request).await;
+    assert_eq!(altered.error_code, ErrorCode::NonEmptyGroup.code());
+    let deleted = admin
+        .send(
+            2,
+            &DeleteGroupsRequest::default().with_groups_names(vec![GroupId(s("g5"))]),
+        )
+        .await;
+    assert_eq!(
+        deleted.results[0].error_code,
+        ErrorCode::NonEmptyGroup.code()
+    );
+    m.leave().await;
+
+    let altered = admin.send(0, &alter_request).await;
+    assert_eq!(altered.error_code, 0);
+    assert_eq!(altered.responses[0].partitions[0].error_code, 0);
+    assert_eq!(start_offset(&mut admin, "g5", "offs").await, 2);
+    let mut m = Member::join(&broker.bootstrap(), "g5", "m2", "offs", topic_id).await;
+    assert_eq!(offsets(&m.fetch(10, 0, &[]).await), vec![2, 3, 4]);
+    m.leave().await;
+
+    let deleted = admin
+        .send(
+            0,
+            &DeleteShareGroupOffsetsRequest::default()
+                .with_group_id(GroupId(s("g5")))
+                .with_topics(vec![
+                    delete::DeleteShareGroupOffsetsRequestTopic::default()
+                        .with_topic_name(name("offs")),
+                ]),
+        )
+        .await;
+    assert_eq!(deleted.error_code, 0);
+    assert_eq!(start_offset(&mut admin, "g5", "offs").await, -1);
+    let deleted = admin
+        .send(
+            2,
+            &DeleteGroupsRequest::default().with_groups_names(vec![GroupId(s("g5"))]),
+        )
+        .await;
+    assert_eq!(deleted.results[0].error_code, 0);
+    let described = admin
+        .send(
+            1,
+            &ShareGroupDescribeRequest::default().with_group_ids(vec![GroupId(s("g5"))]),
+        )
+        .await;
+    assert_eq!(
+        described.groups[0].error_code,
+        ErrorCode::GroupIdNotFound.code()
+    );
+}
+
+/// kill -9 of the real binary while a member holds records: after the
+/// restart no accepted record is delivered again and every other one is,
+/// the held ones with their delivery count kept.
+#[tokio::test]
+async fn kill_9_keeps_share_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, bootstrap) = spawn_broker(dir.path());
+    let mut admin = RawClient::connect(&bootstrap).await;
+    let topic_id = topic_with_id(&mut admin, "durable").await;
+    set_earliest(&mut admin, "g6").await;
+    produce_n(&mut admin, "durable", 0, 60).await;
+    let mut a = Member::join(&bootstrap, "g6", "a", "durable", topic_id).await;
+    let mut accepted = BTreeSet::new();
+    let mut held = Vec::new();
+    let mut acks = Vec::new();
+    // Accept in steps of 8, leaving the last fetch unacknowledged.
+    for _ in 0..4 {
+        let got = a.fetch(8, 0, &acks).await;
+        assert_eq!(got.ack_error, 0);
+        accepted.extend(acks.iter().map(|(o, _, _)| *o));
+        acks = got.acquired.iter().map(|(o, _)| (*o, *o, ACCEPT)).collect();
+        held = offsets(&got);
+    }
+    assert_eq!(accepted.len(), 24);
+    child.kill().unwrap(); // SIGKILL: no shutdown path runs
+    child.wait().unwrap();
+
+    let (mut child, bootstrap) = spawn_broker(dir.path());
+    let mut admin = RawClient::connect(&bootstrap).await;
+    assert_eq!(start_offset(&mut admin, "g6", "durable").await, 24);
+    let mut b = Member::join(&bootstrap, "g6", "b", "durable", topic_id).await;
+    let mut delivered = Vec::new();
+    let mut acks = Vec::new();
+    loop {
+        let got = b.fetch(25, 0, &acks).await;
+        assert_eq!(got.error, 0);
+        if got.acquired.is_empty() {
+            break;
+        }
+        for (offset, count) in &got.acquired {
+            let expected = if held.contains(offset) { 2 } else { 1 };
+            assert_eq!(*count, expected, "offset {offset}'s delivery count");
+        }
+        acks = got.acquired.iter().map(|(o, _)| (*o, *o, ACCEPT)).collect();
+        delivered.extend(offsets(&got));
+    }
+    assert!(
+        delivered.iter().all(|o| !accepted.contains(o)),
+        "accepted came back"
+    );
+    assert_eq!(
+        delivered,
+        (24..60).collect::<Vec<_>>(),
+        "nothing unaccepted was lost"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

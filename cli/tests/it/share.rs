@@ -1,0 +1,225 @@
+//! `kctl share` against broker-lite: the commands' output (insta), and two
+//! kctl share consumers on one partition (every record accepted exactly
+//! once, released records delivered again, rejected ones never).
+//! KCTL_SHARE_RECORDS sets the count (default 3,000).
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+
+use crate::assert_run_snapshot;
+use crate::support::Broker;
+
+fn deliveries(stdout: &str) -> Vec<(i64, i64)> {
+    stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            (
+                v["offset"].as_i64().unwrap(),
+                v["delivery_count"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn share_commands_show_plans_records_and_the_group() {
+    let broker = Broker::start();
+    broker
+        .kctl(&["topic", "create", "jobs", "-p", "1"])
+        .run()
+        .success();
+    let values: String = (0..10).map(|i| format!("job-{i}\n")).collect();
+    broker
+        .kctl(&["produce", "jobs"])
+        .stdin(values.as_str())
+        .run()
+        .success();
+    assert_run_snapshot!(
+        "share_reset_offsets_dry_run",
+        broker
+            .kctl(&[
+                "share",
+                "reset-offsets",
+                "workers",
+                "--topic",
+                "jobs",
+                "--to-earliest"
+            ])
+            .run()
+            .success()
+    );
+    broker
+        .kctl(&[
+            "share",
+            "reset-offsets",
+            "workers",
+            "--topic",
+            "jobs",
+            "--to-earliest",
+            "--execute",
+            "-y",
+        ])
+        .run()
+        .success();
+    assert_run_snapshot!(
+        "share_consume_release_json",
+        broker
+            .kctl(&[
+                "share", "consume", "jobs", "-g", "workers", "-n", "3", "--ack", "release", "-o",
+                "json"
+            ])
+            .run()
+            .success()
+    );
+    // The released three come first again, now on their second delivery.
+    let again = broker
+        .kctl(&[
+            "share", "consume", "jobs", "-g", "workers", "-n", "4", "-o", "json",
+        ])
+        .run()
+        .success();
+    let got = deliveries(&again.stdout);
+    assert_eq!(got[..3], [(0, 2), (1, 2), (2, 2)], "{}", again.stdout);
+    assert_run_snapshot!(
+        "share_describe",
+        broker
+            .kctl(&["share", "describe", "workers"])
+            .run()
+            .success()
+    );
+    assert_run_snapshot!(
+        "share_group_list",
+        broker.kctl(&["group", "list"]).run().success()
+    );
+    assert_run_snapshot!(
+        "share_delete",
+        broker
+            .kctl(&["share", "delete", "workers", "-y"])
+            .run()
+            .success()
+    );
+    let gone = broker.kctl(&["share", "describe", "workers"]).run().code(3);
+    assert!(gone.stderr.contains("does not exist"), "{}", gone.stderr);
+}
+
+#[test]
+fn two_kctl_share_consumers_split_one_partition_on_broker_lite() {
+    let records: usize = std::env::var("KCTL_SHARE_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3_000);
+    let broker = Broker::start();
+    broker
+        .kctl(&["topic", "create", "queue", "-p", "1"])
+        .run()
+        .success();
+    broker
+        .kctl(&[
+            "share",
+            "reset-offsets",
+            "pool",
+            "--topic",
+            "queue",
+            "--to-earliest",
+            "--execute",
+            "-y",
+        ])
+        .run()
+        .success();
+    let values: String = (0..records).map(|i| format!("r{i}\n")).collect();
+    broker
+        .kctl(&["produce", "queue"])
+        .stdin(values.as_str())
+        .run()
+        .success();
+    let consume = |extra: &[&str]| {
+        let run = broker
+            .kctl(
+                &[
+                    &["share", "consume", "queue", "-g", "pool", "-o", "json"],
+                    extra,
+                ]
+                .concat(),
+            )
+            .run()
+            .success();
+        deliveries(&run.stdout)
+    };
+    let released: BTreeSet<i64> = consume(&["--ack", "release", "-n", "50"])
+        .into_iter()
+        .map(|(o, _)| o)
+        .collect();
+    let rejected: BTreeSet<i64> = consume(&["--ack", "reject", "-n", "30"])
+        .into_iter()
+        .map(|(o, _)| o)
+        .collect();
+    assert_eq!((released.len(), rejected.len()), (50, 30));
+    let worker = || {
+        Command::new(env!("CARGO_BIN_EXE_kctl"))
+            .args([
+                "-b",
+                &broker.bootstrap,
+                "share",
+                "consume",
+                "queue",
+                "-g",
+                "pool",
+            ])
+            .args(["-o", "json", "--idle-timeout", "3s"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let workers = [worker(), worker()];
+    let mut accepted: Vec<(usize, i64, i64)> = Vec::new();
+    for (i, w) in workers.into_iter().enumerate() {
+        let out = w.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "worker {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        accepted.extend(
+            deliveries(&String::from_utf8_lossy(&out.stdout))
+                .into_iter()
+                .map(|(o, d)| (i, o, d)),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (worker, offset, _) in &accepted {
+        assert!(
+            seen.insert(*offset),
+            "offset {offset} accepted twice (again by worker {worker})"
+        );
+        assert!(
+            !rejected.contains(offset),
+            "rejected offset {offset} delivered again"
+        );
+    }
+    let all: BTreeSet<i64> = (0..records as i64).collect();
+    let done: BTreeSet<i64> = seen.union(&rejected).copied().collect();
+    let missing: Vec<&i64> = all.difference(&done).collect();
+    assert!(
+        missing.is_empty(),
+        "{} records neither accepted nor rejected, from {:?}",
+        missing.len(),
+        missing.first()
+    );
+    for offset in released.difference(&rejected) {
+        let (_, _, count) = accepted.iter().find(|(_, o, _)| o == offset).unwrap();
+        assert!(
+            *count >= 2,
+            "released offset {offset} came back with delivery count {count}"
+        );
+    }
+    let described = broker
+        .kctl(&["share", "describe", "pool", "-o", "json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(described["offsets"][0]["start_offset"], records as i64);
+    assert_eq!(described["offsets"][0]["backlog"], 0);
+}
