@@ -441,12 +441,13 @@ impl ShareCoordinator {
                 epoch: group.epoch,
             });
         }
-        let group = inner.groups.get_mut(&group_id).expect("just inserted");
+        let Some(group) = inner.groups.get_mut(&group_id) else {
+            return error(ErrorCode::CoordinatorNotAvailable, "the group went away");
+        };
         let epoch = group.epoch;
-        let member = group
-            .members
-            .get_mut(&request.member_id)
-            .expect("checked above");
+        let Some(member) = group.members.get_mut(&request.member_id) else {
+            return error(ErrorCode::UnknownMemberId, "unknown member");
+        };
         member.member_epoch = epoch;
         let assignment = (member.sent_epoch != epoch).then(|| {
             member.sent_epoch = epoch;
@@ -863,15 +864,17 @@ fn reassign(group: &mut ShareGroup, topics: &TopicPartitionCounts) {
         }
         let members = subscribers.len() as i32;
         let mut give = |index: i32, partition: i32| {
-            let member = group
-                .members
-                .get_mut(&subscribers[index as usize])
-                .expect("a subscriber");
-            member
-                .assignment
-                .entry(topic.clone())
-                .or_default()
-                .insert(partition);
+            if let Some(member) = usize::try_from(index)
+                .ok()
+                .and_then(|i| subscribers.get(i))
+                .and_then(|id| group.members.get_mut(id))
+            {
+                member
+                    .assignment
+                    .entry(topic.clone())
+                    .or_default()
+                    .insert(partition);
+            }
         };
         if members <= count {
             for partition in 0..count {
