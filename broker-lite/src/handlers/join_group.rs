@@ -15,6 +15,15 @@ pub(super) async fn handle(
     request: JoinGroupRequest,
     version: i16,
 ) -> Option<JoinGroupResponse> {
+    // A group id has one type: a share group's id is not a classic group's.
+    if state.shares.exists(request.group_id.0.as_str()) {
+        return Some(
+            JoinGroupResponse::default()
+                .with_error_code(kctl_client::protocol::ErrorCode::InconsistentGroupProtocol.code())
+                .with_generation_id(-1)
+                .with_member_id(request.member_id),
+        );
+    }
     let join = JoinRequest {
         group_id: request.group_id.0.to_string(),
         member_id: request.member_id.to_string(),

@@ -12,10 +12,10 @@ use kctl_client::protocol::messages::incremental_alter_configs_request::{
     AlterConfigsResource, AlterableConfig,
 };
 use kctl_client::protocol::messages::{
-    AlterShareGroupOffsetsRequest, DeleteGroupsRequest, DeleteShareGroupOffsetsRequest,
-    DescribeGroupsRequest, DescribeShareGroupOffsetsRequest, GroupId,
-    IncrementalAlterConfigsRequest, ListGroupsRequest, ShareAcknowledgeRequest, ShareFetchRequest,
-    ShareFetchResponse, ShareGroupDescribeRequest, ShareGroupHeartbeatRequest,
+    AlterShareGroupOffsetsRequest, ConsumerGroupHeartbeatRequest, DeleteGroupsRequest,
+    DeleteShareGroupOffsetsRequest, DescribeGroupsRequest, DescribeShareGroupOffsetsRequest,
+    GroupId, IncrementalAlterConfigsRequest, ListGroupsRequest, ShareAcknowledgeRequest,
+    ShareFetchRequest, ShareFetchResponse, ShareGroupDescribeRequest, ShareGroupHeartbeatRequest,
     alter_share_group_offsets_request as alter, delete_share_group_offsets_request as delete,
     describe_share_group_offsets_request as describe, share_acknowledge_request as ack,
     share_fetch_request as fetch,
@@ -372,6 +372,20 @@ async fn acquire_accept_release_reject() {
         .await;
     assert_eq!(described.groups[0].protocol_type.as_str(), "share");
     assert_eq!(described.groups[0].members.len(), 2);
+
+    // A group id has one type.
+    let heartbeat = admin
+        .send(
+            1,
+            &ConsumerGroupHeartbeatRequest::default()
+                .with_group_id(GroupId(s("g1")))
+                .with_member_id(s("c"))
+                .with_member_epoch(0)
+                .with_rebalance_timeout_ms(5000)
+                .with_subscribed_topic_names(Some(vec![name("sq")])),
+        )
+        .await;
+    assert_eq!(heartbeat.error_code, ErrorCode::GroupIdNotFound.code());
 }
 
 #[tokio::test]
