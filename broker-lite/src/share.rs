@@ -834,7 +834,10 @@ impl ShareCoordinator {
 /// Whether a member's assignment names a topic that no longer exists or
 /// misses partitions a topic gained.
 fn assignment_stale(group: &ShareGroup, topics: &TopicPartitionCounts) -> bool {
-    let mut expected = group.clone();
+    let mut expected = ShareGroup {
+        members: group.members.clone(),
+        ..ShareGroup::default()
+    };
     reassign(&mut expected, topics);
     expected
         .members
