@@ -597,6 +597,13 @@ impl ShareCoordinator {
             let mut error = None;
             let mut released = false;
             for batch in batches {
+                // Only in-flight offsets can be held by anyone; checking the
+                // range first keeps a forged 0..i64::MAX batch from walking
+                // billions of offsets under the lock.
+                if batch.first_offset < p.start_offset() || batch.last_offset >= p.end_offset() {
+                    error.get_or_insert(ErrorCode::InvalidRecordState);
+                    continue;
+                }
                 for (offset, kind) in batch.offsets() {
                     if let Err(e) = p.acknowledge(member_id, offset, kind, now_ms, &self.limits) {
                         error.get_or_insert(e);

@@ -519,6 +519,13 @@ async fn bad_share_session_epochs_and_malformed_acknowledgements() {
         m.session_epoch += 1;
     }
 
+    // A range far past anything in flight is refused at once.
+    let (_, partition) = m
+        .acknowledge(m.session_epoch, &[(0, i64::MAX, ACCEPT)])
+        .await;
+    assert_eq!(partition, ErrorCode::InvalidRecordState.code());
+    m.session_epoch += 1;
+
     // Closing releases what the member held; the session is then gone.
     let (top, partition) = m.acknowledge(-1, &[(0, 0, ACCEPT)]).await;
     assert_eq!((top, partition), (0, 0));
