@@ -339,6 +339,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn share_group_settings_take_kafkas_keys_and_bounds() {
+        let mut config = BrokerConfig::default();
+        assert_eq!(config.group.share_record_lock_duration_ms, 30_000);
+        assert_eq!(config.group.share_delivery_count_limit, 5);
+        assert!(
+            config
+                .set("group.share.record.lock.duration.ms", "15000")
+                .unwrap()
+        );
+        assert!(config.set("group.share.delivery.count.limit", "3").unwrap());
+        assert!(
+            config
+                .set("group.share.partition.max.record.locks", "200")
+                .unwrap()
+        );
+        assert_eq!(config.group.share_record_lock_duration_ms, 15_000);
+        assert_eq!(config.group.share_delivery_count_limit, 3);
+        assert_eq!(config.group.share_partition_max_record_locks, 200);
+        assert!(config.set("group.share.delivery.count.limit", "1").is_err());
+        assert!(
+            config
+                .set("group.share.delivery.count.limit", "11")
+                .is_err()
+        );
+        assert!(
+            config
+                .set("group.share.record.lock.duration.ms", "0")
+                .is_err()
+        );
+    }
+
+    #[test]
     fn every_topic_config_has_a_default_and_accepts_it() {
         let config = BrokerConfig::default();
         for def in TOPIC_CONFIGS {

@@ -441,12 +441,13 @@ impl ShareCoordinator {
                 epoch: group.epoch,
             });
         }
-        let group = inner.groups.get_mut(&group_id).expect("just inserted");
+        let Some(group) = inner.groups.get_mut(&group_id) else {
+            return error(ErrorCode::CoordinatorNotAvailable, "the group went away");
+        };
         let epoch = group.epoch;
-        let member = group
-            .members
-            .get_mut(&request.member_id)
-            .expect("checked above");
+        let Some(member) = group.members.get_mut(&request.member_id) else {
+            return error(ErrorCode::UnknownMemberId, "unknown member");
+        };
         member.member_epoch = epoch;
         let assignment = (member.sent_epoch != epoch).then(|| {
             member.sent_epoch = epoch;
@@ -596,6 +597,13 @@ impl ShareCoordinator {
             let mut error = None;
             let mut released = false;
             for batch in batches {
+                // Only in-flight offsets can be held by anyone; checking the
+                // range first keeps a forged 0..i64::MAX batch from walking
+                // billions of offsets under the lock.
+                if batch.first_offset < p.start_offset() || batch.last_offset >= p.end_offset() {
+                    error.get_or_insert(ErrorCode::InvalidRecordState);
+                    continue;
+                }
                 for (offset, kind) in batch.offsets() {
                     if let Err(e) = p.acknowledge(member_id, offset, kind, now_ms, &self.limits) {
                         error.get_or_insert(e);
@@ -833,7 +841,10 @@ impl ShareCoordinator {
 /// Whether a member's assignment names a topic that no longer exists or
 /// misses partitions a topic gained.
 fn assignment_stale(group: &ShareGroup, topics: &TopicPartitionCounts) -> bool {
-    let mut expected = group.clone();
+    let mut expected = ShareGroup {
+        members: group.members.clone(),
+        ..ShareGroup::default()
+    };
     reassign(&mut expected, topics);
     expected
         .members
@@ -863,15 +874,17 @@ fn reassign(group: &mut ShareGroup, topics: &TopicPartitionCounts) {
         }
         let members = subscribers.len() as i32;
         let mut give = |index: i32, partition: i32| {
-            let member = group
-                .members
-                .get_mut(&subscribers[index as usize])
-                .expect("a subscriber");
-            member
-                .assignment
-                .entry(topic.clone())
-                .or_default()
-                .insert(partition);
+            if let Some(member) = usize::try_from(index)
+                .ok()
+                .and_then(|i| subscribers.get(i))
+                .and_then(|id| group.members.get_mut(id))
+            {
+                member
+                    .assignment
+                    .entry(topic.clone())
+                    .or_default()
+                    .insert(partition);
+            }
         };
         if members <= count {
             for partition in 0..count {

@@ -26,6 +26,19 @@ pub(super) async fn handle(
     if let Some(error) = super::group_coordinator_error(state, request.group_id.0.as_str()) {
         return Some(ConsumerGroupHeartbeatResponse::default().with_error_code(error.code()));
     }
+    // A group id has one type; Kafka answers a consumer heartbeat to a
+    // share group with GROUP_ID_NOT_FOUND.
+    if state.shares.exists(request.group_id.0.as_str()) {
+        return Some(
+            ConsumerGroupHeartbeatResponse::default()
+                .with_error_code(kctl_client::protocol::ErrorCode::GroupIdNotFound.code())
+                .with_error_message(Some(str_bytes(format!(
+                    "Group {} is not a consumer group.",
+                    request.group_id.0.as_str()
+                ))))
+                .with_member_epoch(-1),
+        );
+    }
     let topics = state.topics();
     let all_topics: BTreeMap<String, i32> = topics
         .iter()

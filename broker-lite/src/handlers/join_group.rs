@@ -21,6 +21,15 @@ pub(super) async fn handle(
                 .with_error_code(error.code())
                 .with_generation_id(-1)
                 .with_protocol_name((version < 7).then(|| str_bytes("")))
+                .with_member_id(request.member_id.clone()),
+        );
+    }
+    // A group id has one type: a share group's id is not a classic group's.
+    if state.shares.exists(request.group_id.0.as_str()) {
+        return Some(
+            JoinGroupResponse::default()
+                .with_error_code(kctl_client::protocol::ErrorCode::InconsistentGroupProtocol.code())
+                .with_generation_id(-1)
                 .with_member_id(request.member_id),
         );
     }

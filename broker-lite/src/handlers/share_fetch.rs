@@ -49,6 +49,8 @@ use crate::state::BrokerState;
 const DEFAULT_MAX_RECORDS: usize = 500;
 
 type TopicPartition = (String, i32);
+/// A partition's acknowledgement batches as sent: first, last, types.
+type WireAcks = Vec<(TopicPartition, Vec<(i64, i64, Vec<i8>)>)>;
 
 /// The acknowledgements of one request, by partition, decoded and checked.
 struct Acks {
@@ -157,7 +159,7 @@ pub(super) async fn handle(
     );
     let mut unknown: Vec<(Uuid, i32)> = Vec::new();
     let mut added: Vec<TopicPartition> = Vec::new();
-    let mut wire_acks: Vec<(TopicPartition, Vec<(i64, i64, Vec<i8>)>)> = Vec::new();
+    let mut wire_acks: WireAcks = Vec::new();
     for topic in &request.topics {
         for p in &topic.partitions {
             let Some(name) = names.get(&topic.topic_id) else {
@@ -484,7 +486,7 @@ pub(super) async fn acknowledge(
     }
     let names = names_by_id(state, request.topics.iter().map(|t| t.topic_id));
     let mut unknown = Vec::new();
-    let mut wire_acks: Vec<(TopicPartition, Vec<(i64, i64, Vec<i8>)>)> = Vec::new();
+    let mut wire_acks: WireAcks = Vec::new();
     for topic in &request.topics {
         for p in &topic.partitions {
             let Some(name) = names.get(&topic.topic_id) else {

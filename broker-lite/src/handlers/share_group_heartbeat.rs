@@ -48,7 +48,39 @@ pub(super) async fn handle(
         client_id: ctx.client_id.clone(),
         client_host: ctx.client_host(),
     };
+    let group_id = heartbeat.group_id.clone();
     let response = state.shares.heartbeat(&counts, heartbeat).await;
+    // Kafka initializes a share partition's state when it is first
+    // assigned (not at the first fetch), so with `latest` the records
+    // produced between the assignment and the first ShareFetch are
+    // delivered.
+    if let Some(assignment) = &response.assignment {
+        let mut wrote = false;
+        for (name, partitions) in assignment {
+            for &index in partitions {
+                let Some(partition) = state.topic(name).and_then(|t| t.partition(index)) else {
+                    continue;
+                };
+                let Some((log_start, log_end)) =
+                    partition.with_log(|log| (log.log_start_offset(), log.log_end_offset()))
+                else {
+                    continue;
+                };
+                let (_, _, logged) = state.shares.acquire(
+                    &group_id,
+                    &response.member_id,
+                    name,
+                    index,
+                    log_start,
+                    log_end,
+                    None,
+                    0,
+                );
+                wrote |= logged;
+            }
+        }
+        state.shares.acquired(wrote).await;
+    }
     let assignment = response.assignment.map(|assignment| {
         Assignment::default().with_topic_partitions(
             assignment

@@ -94,7 +94,6 @@ impl SharePartition {
         self.start_offset
     }
 
-    #[cfg(test)]
     pub fn end_offset(&self) -> i64 {
         self.end_offset
     }

@@ -12,10 +12,10 @@ use kctl_client::protocol::messages::incremental_alter_configs_request::{
     AlterConfigsResource, AlterableConfig,
 };
 use kctl_client::protocol::messages::{
-    AlterShareGroupOffsetsRequest, DeleteGroupsRequest, DeleteShareGroupOffsetsRequest,
-    DescribeGroupsRequest, DescribeShareGroupOffsetsRequest, GroupId,
-    IncrementalAlterConfigsRequest, ListGroupsRequest, ShareAcknowledgeRequest, ShareFetchRequest,
-    ShareFetchResponse, ShareGroupDescribeRequest, ShareGroupHeartbeatRequest,
+    AlterShareGroupOffsetsRequest, ConsumerGroupHeartbeatRequest, DeleteGroupsRequest,
+    DeleteShareGroupOffsetsRequest, DescribeGroupsRequest, DescribeShareGroupOffsetsRequest,
+    GroupId, IncrementalAlterConfigsRequest, ListGroupsRequest, ShareAcknowledgeRequest,
+    ShareFetchRequest, ShareFetchResponse, ShareGroupDescribeRequest, ShareGroupHeartbeatRequest,
     alter_share_group_offsets_request as alter, delete_share_group_offsets_request as delete,
     describe_share_group_offsets_request as describe, share_acknowledge_request as ack,
     share_fetch_request as fetch,
@@ -372,6 +372,20 @@ async fn acquire_accept_release_reject() {
         .await;
     assert_eq!(described.groups[0].protocol_type.as_str(), "share");
     assert_eq!(described.groups[0].members.len(), 2);
+
+    // A group id has one type.
+    let heartbeat = admin
+        .send(
+            1,
+            &ConsumerGroupHeartbeatRequest::default()
+                .with_group_id(GroupId(s("g1")))
+                .with_member_id(s("c"))
+                .with_member_epoch(0)
+                .with_rebalance_timeout_ms(5000)
+                .with_subscribed_topic_names(Some(vec![name("sq")])),
+        )
+        .await;
+    assert_eq!(heartbeat.error_code, ErrorCode::GroupIdNotFound.code());
 }
 
 #[tokio::test]
@@ -505,6 +519,13 @@ async fn bad_share_session_epochs_and_malformed_acknowledgements() {
         m.session_epoch += 1;
     }
 
+    // A range far past anything in flight is refused at once.
+    let (_, partition) = m
+        .acknowledge(m.session_epoch, &[(0, i64::MAX, ACCEPT)])
+        .await;
+    assert_eq!(partition, ErrorCode::InvalidRecordState.code());
+    m.session_epoch += 1;
+
     // Closing releases what the member held; the session is then gone.
     let (top, partition) = m.acknowledge(-1, &[(0, 0, ACCEPT)]).await;
     assert_eq!((top, partition), (0, 0));
@@ -533,9 +554,16 @@ async fn share_group_offsets_need_an_empty_group() {
     let topic_id = topic_with_id(&mut admin, "offs").await;
     produce_n(&mut admin, "offs", 0, 5).await;
     let mut m = Member::join(&broker.bootstrap(), "g5", "m", "offs", topic_id).await;
-    // latest: the first fetch starts at the end.
-    assert!(m.fetch(10, 0, &[]).await.acquired.is_empty());
+    // latest: the partition starts at the end when it is assigned, so a
+    // record produced before the first fetch is still delivered.
     assert_eq!(start_offset(&mut admin, "g5", "offs").await, 5);
+    produce_n(&mut admin, "offs", 5, 1).await;
+    assert_eq!(offsets(&m.fetch(10, 0, &[]).await), vec![5]);
+    assert_eq!(
+        m.acknowledge(m.session_epoch, &[(5, 5, ACCEPT)]).await,
+        (0, 0)
+    );
+    m.session_epoch += 1;
     let alter_request = AlterShareGroupOffsetsRequest::default()
         .with_group_id(GroupId(s("g5")))
         .with_topics(vec![
@@ -566,7 +594,7 @@ async fn share_group_offsets_need_an_empty_group() {
     assert_eq!(altered.responses[0].partitions[0].error_code, 0);
     assert_eq!(start_offset(&mut admin, "g5", "offs").await, 2);
     let mut m = Member::join(&broker.bootstrap(), "g5", "m2", "offs", topic_id).await;
-    assert_eq!(offsets(&m.fetch(10, 0, &[]).await), vec![2, 3, 4]);
+    assert_eq!(offsets(&m.fetch(10, 0, &[]).await), vec![2, 3, 4, 5]);
     m.leave().await;
 
     let deleted = admin

@@ -188,10 +188,14 @@ impl AcknowledgementBatch {
                 last_offset,
             });
         }
-        let offsets = last_offset - first_offset + 1;
+        // i128: 0..=i64::MAX holds one more offset than an i64 can count.
+        let offsets = i128::from(last_offset) - i128::from(first_offset) + 1;
         let types = acknowledge_types.len();
-        if types != 1 && i64::try_from(types).ok() != Some(offsets) {
-            return Err(InvalidAcknowledgement::TypeCount { types, offsets });
+        if types != 1 && i128::try_from(types).ok() != Some(offsets) {
+            return Err(InvalidAcknowledgement::TypeCount {
+                types,
+                offsets: i64::try_from(offsets).unwrap_or(i64::MAX),
+            });
         }
         let acknowledge_types = acknowledge_types
             .iter()
@@ -325,6 +329,14 @@ mod tests {
             Err(InvalidAcknowledgement::NotAllowed(AcknowledgeType::Renew))
         );
         assert!(AcknowledgementBatch::from_wire(1, 1, &[4], true).is_ok());
+        assert!(
+            AcknowledgementBatch::from_wire(0, i64::MAX, &[1], false).is_ok(),
+            "the widest range does not overflow"
+        );
+        assert!(matches!(
+            AcknowledgementBatch::from_wire(0, i64::MAX, &[1, 1], false),
+            Err(InvalidAcknowledgement::TypeCount { types: 2, .. })
+        ));
     }
 
     #[test]
