@@ -34,8 +34,12 @@
 //! `FlushPolicy::EveryBatch` the log is also fsynced first (outside the
 //! lock, on the blocking pool). Group metadata (protocol type, protocol,
 //! generation) is logged when a generation completes so a restarted broker
-//! shows the group, Empty, with its offsets; members are not restored, and
-//! rejoin when their heartbeats get UNKNOWN_MEMBER_ID.
+//! shows the group, Empty, with its offsets; classic members are not
+//! restored, and rejoin when their heartbeats get UNKNOWN_MEMBER_ID. A
+//! consumer-protocol group logs its epoch, members and target assignment
+//! whenever they change, and comes back with them (fresh session timers),
+//! so its members go on heartbeating without a rebalance, as Kafka's
+//! ConsumerGroup* records let them.
 
 mod assignors;
 mod consumer_protocol;
@@ -113,7 +117,7 @@ impl GroupCoordinator {
             consumer_session_timeout_ms: config.group.consumer_session_timeout_ms,
             consumer_heartbeat_interval_ms: config.group.consumer_heartbeat_interval_ms,
         });
-        groups.restore(stored);
+        groups.restore(Instant::now(), stored);
         Ok(Self {
             sync_handle: store.sync_handle(),
             inner: Mutex::new(Inner { groups, store }),

@@ -325,16 +325,22 @@ impl Groups {
     }
 
     /// Groups as a replay of the log left them: Empty, with their offsets.
-    pub fn restore(&mut self, stored: BTreeMap<String, StoredGroup>) {
+    pub fn restore(&mut self, now: Instant, stored: BTreeMap<String, StoredGroup>) {
+        let session_timeout = Duration::from_millis(self.config.consumer_session_timeout_ms);
         for (id, stored) in stored {
             let mut group = Group::new(id.clone());
             group.protocol_type = stored.protocol_type;
             group.protocol = stored.protocol;
             group.generation = stored.generation;
             group.offsets = stored.offsets;
-            group.consumer = stored
-                .consumer_epoch
-                .map(|epoch| Box::new(ConsumerGroup::restored(epoch)));
+            group.consumer = stored.consumer_epoch.map(|epoch| {
+                Box::new(ConsumerGroup::restored(
+                    epoch,
+                    stored.consumer_members,
+                    now,
+                    session_timeout,
+                ))
+            });
             self.groups.insert(id, group);
         }
     }
