@@ -349,6 +349,31 @@ impl GroupCoordinator {
         Ok(())
     }
 
+    /// OffsetFetch v9+'s member check (Kafka's `validateOffsetFetch`):
+    /// only consumer-protocol groups check the member and its epoch.
+    pub(crate) fn validate_fetch(
+        &self,
+        group_id: &str,
+        member_id: Option<&str>,
+        member_epoch: i32,
+    ) -> Result<(), ErrorCode> {
+        let inner = lock(&self.inner);
+        match inner.groups.consumer_group(group_id) {
+            Some(consumer) => consumer.validate_fetch(member_id, member_epoch),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `member_id` is a consumer-protocol member of `group_id`:
+    /// such members must commit with OffsetCommit v9+ (Kafka answers older
+    /// versions UNSUPPORTED_VERSION).
+    pub(crate) fn is_consumer_member(&self, group_id: &str, member_id: &str) -> bool {
+        lock(&self.inner)
+            .groups
+            .consumer_group(group_id)
+            .is_some_and(|c| c.has_member(member_id))
+    }
+
     pub(crate) fn committed(
         &self,
         group_id: &str,

@@ -356,6 +356,33 @@ impl ConsumerGroup {
         Ok(())
     }
 
+    /// Kafka's `ConsumerGroup.validateOffsetFetch`: a fetch without a
+    /// member id and with a negative epoch (admin tools, clients that do
+    /// not send them) is let through; otherwise the member must exist and
+    /// send its current epoch.
+    pub fn validate_fetch(
+        &self,
+        member_id: Option<&str>,
+        member_epoch: i32,
+    ) -> Result<(), ErrorCode> {
+        if member_id.is_none() && member_epoch < 0 {
+            return Ok(());
+        }
+        let member = member_id
+            .and_then(|id| self.members.get(id))
+            .ok_or(ErrorCode::UnknownMemberId)?;
+        if member_epoch != member.epoch {
+            return Err(ErrorCode::StaleMemberEpoch);
+        }
+        Ok(())
+    }
+
+    /// Whether `member_id` is a member (commits from members must use
+    /// OffsetCommit v9+, which carries the member epoch).
+    pub fn has_member(&self, member_id: &str) -> bool {
+        self.members.contains_key(member_id)
+    }
+
     pub fn describe(&self) -> ConsumerGroupDescription {
         ConsumerGroupDescription {
             state: self.state_name(),

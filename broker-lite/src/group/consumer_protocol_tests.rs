@@ -421,10 +421,16 @@ fn restored_members_that_never_come_back_time_out() {
     let mut writes = Vec::new();
     let within = restart + Duration::from_secs(44);
     a.beat(&mut g, within, &all);
-    g.groups.get_mut("g").unwrap().expire_consumer(within, &mut writes);
+    g.groups
+        .get_mut("g")
+        .unwrap()
+        .expire_consumer(within, &mut writes);
     assert_eq!(g.consumer_describe("g").unwrap().members.len(), 2);
     let expired = restart + Duration::from_secs(46);
-    g.groups.get_mut("g").unwrap().expire_consumer(expired, &mut writes);
+    g.groups
+        .get_mut("g")
+        .unwrap()
+        .expire_consumer(expired, &mut writes);
     let described = g.consumer_describe("g").unwrap();
     assert_eq!(described.members.len(), 1);
     assert_eq!(described.group_epoch, epoch + 1);
@@ -436,4 +442,27 @@ fn restored_members_that_never_come_back_time_out() {
         a.beat(&mut g, expired, &all);
     }
     assert_eq!(a.count(), 4);
+}
+
+#[test]
+fn fetches_need_the_current_member_epoch_unless_they_name_no_member() {
+    let mut g = groups();
+    let now = Instant::now();
+    let all = topics(&[("t", 1)]);
+    let a = joined(&mut g, now, &all, "a");
+    let cg = g.consumer_group("g").unwrap();
+    assert_eq!(cg.validate_fetch(Some("a"), a.epoch), Ok(()));
+    assert_eq!(cg.validate_fetch(None, -1), Ok(()));
+    assert_eq!(
+        cg.validate_fetch(Some("a"), a.epoch + 1),
+        Err(ErrorCode::StaleMemberEpoch)
+    );
+    assert_eq!(
+        cg.validate_fetch(Some("b"), a.epoch),
+        Err(ErrorCode::UnknownMemberId)
+    );
+    assert_eq!(
+        cg.validate_fetch(None, a.epoch),
+        Err(ErrorCode::UnknownMemberId)
+    );
 }

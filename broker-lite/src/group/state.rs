@@ -548,6 +548,11 @@ impl Groups {
         Ok(())
     }
 
+    /// The consumer-protocol membership of `group_id`, if it is one.
+    pub fn consumer_group(&self, group_id: &str) -> Option<&ConsumerGroup> {
+        self.groups.get(group_id)?.consumer.as_deref()
+    }
+
     /// Records commits that were validated and logged.
     pub fn apply_commits(
         &mut self,

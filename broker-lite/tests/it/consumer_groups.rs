@@ -284,3 +284,65 @@ async fn a_consumer_group_survives_kill_9_without_a_rebalance() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn offset_fetch_and_commit_check_the_member_and_its_epoch() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "cg-e", 1, &[]).await;
+    let joined = client.send(1, &joining("cg-e", "m", &["cg-e"])).await;
+    assert_eq!(joined.error_code, 0);
+    let epoch = joined.member_epoch;
+    let fetch = |member_id: Option<&str>, member_epoch: i32| {
+        OffsetFetchRequest::default().with_groups(vec![
+            offset_fetch_request::OffsetFetchRequestGroup::default()
+                .with_group_id(group("cg-e"))
+                .with_member_id(member_id.map(s))
+                .with_member_epoch(member_epoch)
+                .with_topics(None),
+        ])
+    };
+    let fetched = |response: OffsetFetchResponse| response.groups[0].error_code;
+    let ok = client.send(9, &fetch(Some("m"), epoch)).await;
+    assert_eq!(fetched(ok), 0);
+    let admin = client.send(9, &fetch(None, -1)).await;
+    assert_eq!(fetched(admin), 0, "admin tools name no member");
+    let stale = client.send(9, &fetch(Some("m"), epoch - 1)).await;
+    assert_eq!(fetched(stale), ErrorCode::StaleMemberEpoch.code());
+    let stranger = client.send(9, &fetch(Some("x"), epoch)).await;
+    assert_eq!(fetched(stranger), ErrorCode::UnknownMemberId.code());
+    let nameless = client.send(9, &fetch(None, epoch)).await;
+    assert_eq!(fetched(nameless), ErrorCode::UnknownMemberId.code());
+    // v8 has no member fields: nothing to check.
+    let v8 = client.send(8, &fetch(None, -1)).await;
+    assert_eq!(fetched(v8), 0);
+
+    // Members must commit with v9+; strangers get UNKNOWN_MEMBER_ID.
+    let old: OffsetCommitResponse = client
+        .send(
+            8,
+            &commit_request("cg-e", epoch, "m", "cg-e", &[(0, 1, None)]),
+        )
+        .await;
+    assert_eq!(
+        old.topics[0].partitions[0].error_code,
+        ErrorCode::UnsupportedVersion.code()
+    );
+    let stranger: OffsetCommitResponse = client
+        .send(
+            9,
+            &commit_request("cg-e", epoch, "x", "cg-e", &[(0, 1, None)]),
+        )
+        .await;
+    assert_eq!(
+        stranger.topics[0].partitions[0].error_code,
+        ErrorCode::UnknownMemberId.code()
+    );
+    let current: OffsetCommitResponse = client
+        .send(
+            9,
+            &commit_request("cg-e", epoch, "m", "cg-e", &[(0, 1, None)]),
+        )
+        .await;
+    assert_eq!(current.topics[0].partitions[0].error_code, 0);
+}

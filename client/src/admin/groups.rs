@@ -586,7 +586,7 @@ impl Admin {
         partitions: Option<&[TopicPartition]>,
     ) -> Result<Vec<PartitionResult<Option<OffsetAndMetadata>>>> {
         let (_, conn) = self.group_coordinator(group).await?;
-        let mut answers = offset_fetch(&conn, group, partitions, false).await?;
+        let mut answers = offset_fetch(&conn, group, partitions, false, None).await?;
         let results: Vec<PartitionResult<Option<OffsetAndMetadata>>> = match partitions {
             Some(ps) => ps
                 .iter()
