@@ -359,6 +359,15 @@ fn members_epochs_and_assignments_survive_a_restart_without_a_rebalance() {
     // A fourth joins and the restart comes mid-reconciliation: some
     // partitions are pending revocation.
     let mut d = joined(&mut g, now, &all, "d");
+    let racked = g.consumer_heartbeat(
+        now,
+        &all,
+        ConsumerHeartbeat {
+            rack_id: Some("rack-b".into()),
+            ..beat("d", d.epoch, &d.owned)
+        },
+    );
+    assert_eq!(racked.error, None);
     clients[0].beat(&mut g, now, &all);
     let before = g.consumer_describe("g").unwrap();
     assert_eq!(before.state, "Reconciling");
@@ -383,6 +392,14 @@ fn members_epochs_and_assignments_survive_a_restart_without_a_rebalance() {
             .collect()
     };
     assert_eq!(summary(&after), summary(&before));
+    let rack_of = |d: &ConsumerGroupDescription, id: &str| {
+        d.members
+            .iter()
+            .find(|m| m.member_id == id)
+            .and_then(|m| m.rack_id.clone())
+    };
+    assert_eq!(rack_of(&after, "d").as_deref(), Some("rack-b"));
+    assert_eq!(rack_of(&after, "a"), None);
     assert!(g.take_writes().is_empty(), "a restore logs nothing");
 
     // The members carry on with the epochs they had and finish the
