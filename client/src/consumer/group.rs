@@ -607,7 +607,7 @@ impl Group {
         // does; a classic member (and one outside the group) does not.
         let asking = (self.inner.config.group_protocol == GroupProtocol::Consumer
             && member.generation > 0)
-            .then(|| (member.member_id.as_str(), member.generation));
+            .then_some((member.member_id.as_str(), member.generation));
         let answers = self
             .on_coordinator(ApiKey::OffsetFetch, |conn| async move {
                 // Java asks for stable offsets (KIP-447) where it can.
