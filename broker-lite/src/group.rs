@@ -34,8 +34,12 @@
 //! `FlushPolicy::EveryBatch` the log is also fsynced first (outside the
 //! lock, on the blocking pool). Group metadata (protocol type, protocol,
 //! generation) is logged when a generation completes so a restarted broker
-//! shows the group, Empty, with its offsets; members are not restored, and
-//! rejoin when their heartbeats get UNKNOWN_MEMBER_ID.
+//! shows the group, Empty, with its offsets; classic members are not
+//! restored, and rejoin when their heartbeats get UNKNOWN_MEMBER_ID. A
+//! consumer-protocol group logs its epoch, members and target assignment
+//! whenever they change, and comes back with them (fresh session timers),
+//! so its members go on heartbeating without a rebalance, as Kafka's
+//! ConsumerGroup* records let them.
 
 mod assignors;
 mod consumer_protocol;
@@ -124,7 +128,7 @@ impl GroupCoordinator {
             consumer_session_timeout_ms: config.group.consumer_session_timeout_ms,
             consumer_heartbeat_interval_ms: config.group.consumer_heartbeat_interval_ms,
         });
-        groups.restore(stored);
+        groups.restore(Instant::now(), stored);
         Ok(Self {
             sync_handle: store.sync_handle(),
             inner: Mutex::new(Inner { groups, store }),
@@ -442,6 +446,31 @@ impl GroupCoordinator {
             self.sync_handle.sync_data()?;
         }
         Ok(())
+    }
+
+    /// OffsetFetch v9+'s member check (Kafka's `validateOffsetFetch`):
+    /// only consumer-protocol groups check the member and its epoch.
+    pub(crate) fn validate_fetch(
+        &self,
+        group_id: &str,
+        member_id: Option<&str>,
+        member_epoch: i32,
+    ) -> Result<(), ErrorCode> {
+        let inner = lock(&self.inner);
+        match inner.groups.consumer_group(group_id) {
+            Some(consumer) => consumer.validate_fetch(member_id, member_epoch),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether `member_id` is a consumer-protocol member of `group_id`:
+    /// such members must commit with OffsetCommit v9+ (Kafka answers older
+    /// versions UNSUPPORTED_VERSION).
+    pub(crate) fn is_consumer_member(&self, group_id: &str, member_id: &str) -> bool {
+        lock(&self.inner)
+            .groups
+            .consumer_group(group_id)
+            .is_some_and(|c| c.has_member(member_id))
     }
 
     pub(crate) fn committed(

@@ -319,6 +319,10 @@ pub struct ConsumerConfig {
     /// for with the consumer protocol (`uniform` or `range` on Kafka 4.x);
     /// `None` lets the broker choose.
     pub group_remote_assignor: Option<String>,
+    /// `client.rack`: the rack the consumer runs in. Sent to the group
+    /// coordinator (KIP-848 heartbeats' `rack_id`, classic subscriptions'
+    /// rack) for rack-aware assignment; `None`: no rack.
+    pub client_rack: Option<String>,
     /// The broker answers a fetch once it has this much data (or
     /// `fetch_max_wait_ms` passed).
     pub fetch_min_bytes: usize,
@@ -367,6 +371,7 @@ impl ConsumerConfig {
             assignors: vec![Assignor::Range, Assignor::CooperativeSticky],
             group_protocol: GroupProtocol::Classic,
             group_remote_assignor: None,
+            client_rack: None,
             fetch_min_bytes: 1,
             fetch_max_wait_ms: 500,
             max_partition_fetch_bytes: 1_048_576,
@@ -438,6 +443,12 @@ impl ConsumerConfig {
     /// broker's first, `uniform` on Kafka 4.x).
     pub fn group_remote_assignor(mut self, assignor: impl Into<String>) -> Self {
         self.group_remote_assignor = Some(assignor.into());
+        self
+    }
+    /// `client.rack`: the rack this consumer runs in, which the group
+    /// coordinator may use for rack-aware assignment. Default: none.
+    pub fn client_rack(mut self, rack: impl Into<String>) -> Self {
+        self.client_rack = Some(rack.into());
         self
     }
     /// `fetch.min.bytes`: the broker answers a fetch once it has this much data (or `fetch.max.wait.ms` passed). Default: 1.

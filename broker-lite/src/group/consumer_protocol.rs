@@ -39,7 +39,7 @@ use uuid::Uuid;
 
 use super::assignors::{self, ASSIGNORS, Assignment, AssignorMember};
 use super::state::{Group, Groups};
-use super::store::Entry;
+use super::store::{Entry, StoredConsumerGroup, StoredConsumerMember};
 
 /// `member_epoch` values with a meaning of their own.
 const JOIN_EPOCH: i32 = 0;
@@ -117,7 +117,7 @@ pub(crate) struct ConsumerMemberDescription {
 
 /// Where a member stands on the way to its target (Kafka's `MemberState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MemberState {
+pub(crate) enum MemberState {
     Stable,
     /// It must first give up `revoking`.
     UnrevokedPartitions,
@@ -161,17 +161,148 @@ pub(crate) struct ConsumerGroup {
     subscribed_partitions: BTreeMap<String, i32>,
     /// The assignor of the current target.
     assignor: String,
+    /// What was last logged (group epoch and membership), so only changes
+    /// are written.
+    logged: Option<(i32, StoredConsumerGroup)>,
+}
+
+impl MemberState {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Stable => "stable",
+            Self::UnrevokedPartitions => "unrevoked_partitions",
+            Self::UnreleasedPartitions => "unreleased_partitions",
+        }
+    }
+
+    fn from_name(name: &str) -> Self {
+        match name {
+            "unrevoked_partitions" => Self::UnrevokedPartitions,
+            "unreleased_partitions" => Self::UnreleasedPartitions,
+            _ => Self::Stable,
+        }
+    }
 }
 
 impl ConsumerGroup {
-    /// A group as the log left it: its epoch, no members (they rejoin).
-    pub fn restored(epoch: i32) -> Self {
+    /// A group with no members at `epoch`.
+    pub fn empty(epoch: i32) -> Self {
         Self {
             group_epoch: epoch,
             assignment_epoch: epoch,
             assignor: assignors::UNIFORM.to_owned(),
             ..Self::default()
         }
+    }
+
+    /// A group as the log left it. Its members (when the log has them)
+    /// come back with their epochs, assignments and pending revocations,
+    /// and fresh timers from `now`, as Kafka reschedules them when a
+    /// coordinator loads the group: a member that is still alive goes on
+    /// heartbeating with its epoch, one that died times out.
+    pub fn restored(
+        epoch: i32,
+        stored: Option<StoredConsumerGroup>,
+        now: Instant,
+        session_timeout: Duration,
+    ) -> Self {
+        let Some(stored) = stored else {
+            let mut group = Self::empty(epoch);
+            group.logged = Some((epoch, StoredConsumerGroup::default()));
+            return group;
+        };
+        let mut group = Self {
+            group_epoch: epoch,
+            assignment_epoch: stored.assignment_epoch,
+            assignor: stored.assignor.clone(),
+            subscribed_partitions: stored.subscribed_partitions.clone(),
+            ..Self::default()
+        };
+        for m in &stored.members {
+            let state = MemberState::from_name(&m.state);
+            let rebalance_timeout = Duration::from_millis(m.rebalance_timeout_ms);
+            if let Some(instance) = &m.instance_id {
+                group.static_members.insert(instance.clone(), m.id.clone());
+            }
+            group.target.insert(m.id.clone(), m.target.clone());
+            group.members.insert(
+                m.id.clone(),
+                ConsumerMember {
+                    id: m.id.clone(),
+                    instance_id: m.instance_id.clone(),
+                    rack_id: m.rack_id.clone(),
+                    client_id: m.client_id.clone(),
+                    client_host: m.client_host.clone(),
+                    epoch: m.epoch,
+                    previous_epoch: m.previous_epoch,
+                    state,
+                    topic_names: m.topic_names.clone(),
+                    topic_regex: m.topic_regex.clone(),
+                    server_assignor: m.server_assignor.clone(),
+                    rebalance_timeout,
+                    assigned: m.assigned.clone(),
+                    revoking: m.revoking.clone(),
+                    session_deadline: now + session_timeout,
+                    revocation_deadline: (state == MemberState::UnrevokedPartitions)
+                        .then(|| now + rebalance_timeout),
+                    send_assignment: false,
+                },
+            );
+        }
+        group.logged = Some((epoch, stored));
+        group
+    }
+
+    /// The membership as the log keeps it.
+    fn stored(&self) -> StoredConsumerGroup {
+        StoredConsumerGroup {
+            assignment_epoch: self.assignment_epoch,
+            assignor: self.assignor.clone(),
+            subscribed_partitions: self.subscribed_partitions.clone(),
+            members: self
+                .members
+                .values()
+                .map(|m| StoredConsumerMember {
+                    id: m.id.clone(),
+                    instance_id: m.instance_id.clone(),
+                    rack_id: m.rack_id.clone(),
+                    client_id: m.client_id.clone(),
+                    client_host: m.client_host.clone(),
+                    epoch: m.epoch,
+                    previous_epoch: m.previous_epoch,
+                    state: m.state.name().to_owned(),
+                    topic_names: m.topic_names.clone(),
+                    topic_regex: m.topic_regex.clone(),
+                    server_assignor: m.server_assignor.clone(),
+                    rebalance_timeout_ms: u64::try_from(m.rebalance_timeout.as_millis())
+                        .unwrap_or(u64::MAX),
+                    assigned: m.assigned.clone(),
+                    revoking: m.revoking.clone(),
+                    target: self.target.get(&m.id).cloned().unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Appends an entry if the epoch or the membership changed since the
+    /// last one. Heartbeats that change nothing write nothing; a change
+    /// rewrites the whole membership, which is small next to the log's
+    /// offset commits.
+    fn log_changes(&mut self, group_id: &str, writes: &mut Vec<Entry>) {
+        let stored = self.stored();
+        if self
+            .logged
+            .as_ref()
+            .is_some_and(|(epoch, logged)| *epoch == self.group_epoch && *logged == stored)
+        {
+            return;
+        }
+        writes.push(Entry::ConsumerGroup {
+            group: group_id.to_owned(),
+            epoch: self.group_epoch,
+            members: Some(stored.clone()),
+        });
+        self.logged = Some((self.group_epoch, stored));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -225,6 +356,33 @@ impl ConsumerGroup {
         Ok(())
     }
 
+    /// Kafka's `ConsumerGroup.validateOffsetFetch`: a fetch without a
+    /// member id and with a negative epoch (admin tools, clients that do
+    /// not send them) is let through; otherwise the member must exist and
+    /// send its current epoch.
+    pub fn validate_fetch(
+        &self,
+        member_id: Option<&str>,
+        member_epoch: i32,
+    ) -> Result<(), ErrorCode> {
+        if member_id.is_none() && member_epoch < 0 {
+            return Ok(());
+        }
+        let member = member_id
+            .and_then(|id| self.members.get(id))
+            .ok_or(ErrorCode::UnknownMemberId)?;
+        if member_epoch != member.epoch {
+            return Err(ErrorCode::StaleMemberEpoch);
+        }
+        Ok(())
+    }
+
+    /// Whether `member_id` is a member (commits from members must use
+    /// OffsetCommit v9+, which carries the member epoch).
+    pub fn has_member(&self, member_id: &str) -> bool {
+        self.members.contains_key(member_id)
+    }
+
     pub fn describe(&self) -> ConsumerGroupDescription {
         ConsumerGroupDescription {
             state: self.state_name(),
@@ -250,12 +408,8 @@ impl ConsumerGroup {
         }
     }
 
-    fn bump_epoch(&mut self, group_id: &str, writes: &mut Vec<Entry>) {
+    fn bump_epoch(&mut self) {
         self.group_epoch += 1;
-        writes.push(Entry::ConsumerGroup {
-            group: group_id.to_owned(),
-            epoch: self.group_epoch,
-        });
     }
 
     fn remove_member(&mut self, member_id: &str) {
@@ -270,12 +424,7 @@ impl ConsumerGroup {
 
     /// Recomputes the target if the group epoch moved past it, or if the
     /// subscribed topics' partition counts changed (which moves it).
-    fn refresh_target(
-        &mut self,
-        group_id: &str,
-        all_topics: &BTreeMap<String, i32>,
-        writes: &mut Vec<Entry>,
-    ) {
+    fn refresh_target(&mut self, all_topics: &BTreeMap<String, i32>) {
         let subscribed: BTreeMap<String, i32> = self
             .subscribed_topics(all_topics)
             .into_iter()
@@ -284,7 +433,7 @@ impl ConsumerGroup {
         if subscribed != self.subscribed_partitions {
             self.subscribed_partitions = subscribed;
             if self.assignment_epoch == self.group_epoch {
-                self.bump_epoch(group_id, writes);
+                self.bump_epoch();
             }
         }
         if self.assignment_epoch >= self.group_epoch {
@@ -521,6 +670,20 @@ impl Groups {
         &mut self,
         now: Instant,
         all_topics: &BTreeMap<String, i32>,
+        request: ConsumerHeartbeat,
+    ) -> ConsumerHeartbeatResponse {
+        let group_id = request.group_id.clone();
+        let response = self.consumer_heartbeat_unlogged(now, all_topics, request);
+        if let Some(group) = self.groups.get_mut(&group_id) {
+            group.log_consumer_changes(&mut self.writes);
+        }
+        response
+    }
+
+    fn consumer_heartbeat_unlogged(
+        &mut self,
+        now: Instant,
+        all_topics: &BTreeMap<String, i32>,
         mut request: ConsumerHeartbeat,
     ) -> ConsumerHeartbeatResponse {
         if let Err((error, message)) = validate(&request) {
@@ -558,7 +721,7 @@ impl Groups {
             }
             // An empty classic group (or one holding only offsets) becomes
             // a consumer group, as Kafka converts it.
-            group.convert_to_consumer(&mut self.writes);
+            group.convert_to_consumer();
         }
         let Some(cg) = group.consumer.as_deref_mut() else {
             return ConsumerHeartbeatResponse::error(
@@ -567,7 +730,6 @@ impl Groups {
                 "group is not a consumer group",
             );
         };
-        let writes = &mut self.writes;
 
         // Leaving.
         if request.member_epoch == LEAVE_EPOCH || request.member_epoch == STATIC_LEAVE_EPOCH {
@@ -610,8 +772,8 @@ impl Groups {
                 }
             } else {
                 cg.remove_member(&member_id);
-                cg.bump_epoch(&group_id, writes);
-                cg.refresh_target(&group_id, all_topics, writes);
+                cg.bump_epoch();
+                cg.refresh_target(all_topics);
             }
             return ConsumerHeartbeatResponse {
                 error: None,
@@ -697,7 +859,7 @@ impl Groups {
                     cg.static_members
                         .insert(instance.clone(), member_id.clone());
                 }
-                cg.bump_epoch(&group_id, writes);
+                cg.bump_epoch();
             }
         }
 
@@ -774,9 +936,9 @@ impl Groups {
             subscription_changed = true;
         }
         if subscription_changed && request.member_epoch != JOIN_EPOCH {
-            cg.bump_epoch(&group_id, writes);
+            cg.bump_epoch();
         }
-        cg.refresh_target(&group_id, all_topics, writes);
+        cg.refresh_target(all_topics);
         cg.reconcile(now, &member_id, request.owned.as_ref());
         let Some(member) = cg.members.get_mut(&member_id) else {
             return ConsumerHeartbeatResponse::error(
@@ -849,11 +1011,12 @@ impl Group {
             tracing::info!(group = %id, member = %member, "consumer group member session or revocation expired");
             cg.remove_member(member);
         }
-        cg.bump_epoch(&id, writes);
+        cg.bump_epoch();
         // The partition counts are those of the last target; a heartbeat
         // brings new topics in.
         let counts = cg.subscribed_partitions.clone();
-        cg.refresh_target(&id, &counts, writes);
+        cg.refresh_target(&counts);
+        cg.log_changes(&id, writes);
     }
 
     pub(super) fn consumer_deadline(&self) -> Option<Instant> {
@@ -862,17 +1025,22 @@ impl Group {
             .and_then(ConsumerGroup::next_deadline)
     }
 
-    fn convert_to_consumer(&mut self, writes: &mut Vec<Entry>) {
-        let mut cg = ConsumerGroup::restored(0);
-        cg.assignor = assignors::UNIFORM.to_owned();
+    /// An empty classic group becoming a consumer group; the heartbeat
+    /// that converts it logs it.
+    fn convert_to_consumer(&mut self) {
         self.protocol_type = None;
         self.protocol = None;
         self.generation = 0;
-        self.consumer = Some(Box::new(cg));
-        writes.push(Entry::ConsumerGroup {
-            group: self.id.clone(),
-            epoch: 0,
-        });
+        self.consumer = Some(Box::new(ConsumerGroup::empty(0)));
+    }
+
+    /// Logs the consumer group if anything that survives a restart changed
+    /// since it was last logged.
+    pub(super) fn log_consumer_changes(&mut self, writes: &mut Vec<Entry>) {
+        let id = self.id.clone();
+        if let Some(cg) = self.consumer.as_deref_mut() {
+            cg.log_changes(&id, writes);
+        }
     }
 }
 

@@ -328,3 +328,158 @@ fn commits_need_the_current_member_epoch() {
         "admin commits wait for the group to be empty"
     );
 }
+
+/// Writes what `g` logged to a group log in `dir`, reopens it and restores
+/// the groups, as a broker restart does.
+fn restarted(g: &mut Groups, dir: &std::path::Path, now: Instant) -> Groups {
+    let (mut store, _, _) = super::super::store::GroupStore::open(dir).unwrap();
+    store.append(&g.take_writes()).unwrap();
+    drop(store);
+    let (_, stored, _) = super::super::store::GroupStore::open(dir).unwrap();
+    let mut restored = groups();
+    restored.restore(now, stored);
+    restored
+}
+
+#[test]
+fn members_epochs_and_assignments_survive_a_restart_without_a_rebalance() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut g = groups();
+    let now = Instant::now();
+    let all = topics(&[("t", 8)]);
+    let mut clients: Vec<Client> = ["a", "b", "c"]
+        .iter()
+        .map(|id| joined(&mut g, now, &all, id))
+        .collect();
+    for _ in 0..3 {
+        for c in &mut clients {
+            c.beat(&mut g, now, &all);
+        }
+    }
+    // A fourth joins and the restart comes mid-reconciliation: some
+    // partitions are pending revocation.
+    let mut d = joined(&mut g, now, &all, "d");
+    let racked = g.consumer_heartbeat(
+        now,
+        &all,
+        ConsumerHeartbeat {
+            rack_id: Some("rack-b".into()),
+            ..beat("d", d.epoch, &d.owned)
+        },
+    );
+    assert_eq!(racked.error, None);
+    clients[0].beat(&mut g, now, &all);
+    let before = g.consumer_describe("g").unwrap();
+    assert_eq!(before.state, "Reconciling");
+
+    let later = now + Duration::from_secs(1);
+    let mut g = restarted(&mut g, dir.path(), later);
+    let after = g.consumer_describe("g").unwrap();
+    assert_eq!(after.group_epoch, before.group_epoch);
+    assert_eq!(after.assignment_epoch, before.assignment_epoch);
+    assert_eq!(after.state, before.state);
+    let summary = |d: &ConsumerGroupDescription| -> Vec<_> {
+        d.members
+            .iter()
+            .map(|m| {
+                (
+                    m.member_id.clone(),
+                    m.member_epoch,
+                    m.assignment.clone(),
+                    m.target_assignment.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(summary(&after), summary(&before));
+    let rack_of = |d: &ConsumerGroupDescription, id: &str| {
+        d.members
+            .iter()
+            .find(|m| m.member_id == id)
+            .and_then(|m| m.rack_id.clone())
+    };
+    assert_eq!(rack_of(&after, "d").as_deref(), Some("rack-b"));
+    assert_eq!(rack_of(&after, "a"), None);
+    assert!(g.take_writes().is_empty(), "a restore logs nothing");
+
+    // The members carry on with the epochs they had and finish the
+    // rebalance that was under way; the group epoch does not move.
+    clients.push(d.clone());
+    for _ in 0..3 {
+        for c in &mut clients {
+            c.beat(&mut g, later, &all);
+        }
+        assert_exclusive(&clients);
+    }
+    d = clients[3].clone();
+    assert_eq!(d.count(), 2);
+    let counts: Vec<usize> = clients.iter().map(Client::count).collect();
+    assert_eq!(counts, vec![2, 2, 2, 2]);
+    let stable = g.consumer_describe("g").unwrap();
+    assert_eq!(stable.state, "Stable");
+    assert_eq!(stable.group_epoch, before.group_epoch);
+}
+
+#[test]
+fn restored_members_that_never_come_back_time_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut g = groups();
+    let now = Instant::now();
+    let all = topics(&[("t", 4)]);
+    let mut a = joined(&mut g, now, &all, "a");
+    let mut b = joined(&mut g, now, &all, "b");
+    a.beat(&mut g, now, &all);
+    b.beat(&mut g, now, &all);
+    let epoch = g.consumer_describe("g").unwrap().group_epoch;
+
+    let restart = now + Duration::from_secs(60);
+    let mut g = restarted(&mut g, dir.path(), restart);
+    // Only `a` comes back; `b`'s session runs from the restart.
+    let mut writes = Vec::new();
+    let within = restart + Duration::from_secs(44);
+    a.beat(&mut g, within, &all);
+    g.groups
+        .get_mut("g")
+        .unwrap()
+        .expire_consumer(within, &mut writes);
+    assert_eq!(g.consumer_describe("g").unwrap().members.len(), 2);
+    let expired = restart + Duration::from_secs(46);
+    g.groups
+        .get_mut("g")
+        .unwrap()
+        .expire_consumer(expired, &mut writes);
+    let described = g.consumer_describe("g").unwrap();
+    assert_eq!(described.members.len(), 1);
+    assert_eq!(described.group_epoch, epoch + 1);
+    assert!(
+        matches!(writes.last(), Some(Entry::ConsumerGroup { epoch: e, members: Some(m), .. }) if *e == epoch + 1 && m.members.len() == 1),
+        "{writes:?}"
+    );
+    for _ in 0..2 {
+        a.beat(&mut g, expired, &all);
+    }
+    assert_eq!(a.count(), 4);
+}
+
+#[test]
+fn fetches_need_the_current_member_epoch_unless_they_name_no_member() {
+    let mut g = groups();
+    let now = Instant::now();
+    let all = topics(&[("t", 1)]);
+    let a = joined(&mut g, now, &all, "a");
+    let cg = g.consumer_group("g").unwrap();
+    assert_eq!(cg.validate_fetch(Some("a"), a.epoch), Ok(()));
+    assert_eq!(cg.validate_fetch(None, -1), Ok(()));
+    assert_eq!(
+        cg.validate_fetch(Some("a"), a.epoch + 1),
+        Err(ErrorCode::StaleMemberEpoch)
+    );
+    assert_eq!(
+        cg.validate_fetch(Some("b"), a.epoch),
+        Err(ErrorCode::UnknownMemberId)
+    );
+    assert_eq!(
+        cg.validate_fetch(None, a.epoch),
+        Err(ErrorCode::UnknownMemberId)
+    );
+}

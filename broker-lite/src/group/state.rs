@@ -325,16 +325,22 @@ impl Groups {
     }
 
     /// Groups as a replay of the log left them: Empty, with their offsets.
-    pub fn restore(&mut self, stored: BTreeMap<String, StoredGroup>) {
+    pub fn restore(&mut self, now: Instant, stored: BTreeMap<String, StoredGroup>) {
+        let session_timeout = Duration::from_millis(self.config.consumer_session_timeout_ms);
         for (id, stored) in stored {
             let mut group = Group::new(id.clone());
             group.protocol_type = stored.protocol_type;
             group.protocol = stored.protocol;
             group.generation = stored.generation;
             group.offsets = stored.offsets;
-            group.consumer = stored
-                .consumer_epoch
-                .map(|epoch| Box::new(ConsumerGroup::restored(epoch)));
+            group.consumer = stored.consumer_epoch.map(|epoch| {
+                Box::new(ConsumerGroup::restored(
+                    epoch,
+                    stored.consumer_members,
+                    now,
+                    session_timeout,
+                ))
+            });
             self.groups.insert(id, group);
         }
     }
@@ -546,6 +552,11 @@ impl Groups {
             member.heartbeat_deadline = now + member.session_timeout;
         }
         Ok(())
+    }
+
+    /// The consumer-protocol membership of `group_id`, if it is one.
+    pub fn consumer_group(&self, group_id: &str) -> Option<&ConsumerGroup> {
+        self.groups.get(group_id)?.consumer.as_deref()
     }
 
     /// Records commits that were validated and logged.

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::assignors::Assignment;
 use crate::framed_log::FramedLog;
 
 /// The directory, under the data dir, holding the log.
@@ -57,13 +58,19 @@ pub(crate) enum Entry {
     GroupDelete {
         group: String,
     },
-    /// A consumer-protocol group (KIP-848) and its group epoch, written at
-    /// every new epoch. After a restart the group comes back Empty with
-    /// that epoch; its members rejoin when their heartbeats get
-    /// UNKNOWN_MEMBER_ID, and the epoch keeps going up from there.
+    /// A consumer-protocol group (KIP-848): its group epoch and, from this
+    /// version on, its members and target assignment, written whenever any
+    /// of them changes (Kafka keeps the same in its ConsumerGroup* records
+    /// of `__consumer_offsets`). After a restart the members are back with
+    /// their epochs and assignments and fresh session timers, so they keep
+    /// heartbeating without a rebalance. An entry without `members` (an
+    /// older log) brings the group back Empty with that epoch; its members
+    /// then rejoin when their heartbeats get UNKNOWN_MEMBER_ID.
     ConsumerGroup {
         group: String,
         epoch: i32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        members: Option<StoredConsumerGroup>,
     },
 }
 
@@ -89,6 +96,39 @@ pub(crate) fn replay(entries: impl IntoIterator<Item = Entry>) -> BTreeMap<Strin
     groups
 }
 
+/// A consumer-protocol group's membership as logged: everything but the
+/// timers, which restart at the restore.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredConsumerGroup {
+    pub assignment_epoch: i32,
+    pub assignor: String,
+    /// Partition counts of the subscribed topics the target was computed on.
+    pub subscribed_partitions: BTreeMap<String, i32>,
+    pub members: Vec<StoredConsumerMember>,
+}
+
+/// One member of a [`StoredConsumerGroup`] with its current and target
+/// assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredConsumerMember {
+    pub id: String,
+    pub instance_id: Option<String>,
+    pub rack_id: Option<String>,
+    pub client_id: String,
+    pub client_host: String,
+    pub epoch: i32,
+    pub previous_epoch: i32,
+    /// `stable`, `unrevoked_partitions` or `unreleased_partitions`.
+    pub state: String,
+    pub topic_names: Vec<String>,
+    pub topic_regex: Option<String>,
+    pub server_assignor: Option<String>,
+    pub rebalance_timeout_ms: u64,
+    pub assigned: Assignment,
+    pub revoking: Assignment,
+    pub target: Assignment,
+}
+
 /// A committed offset as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CommittedOffset {
@@ -107,6 +147,8 @@ pub(crate) struct StoredGroup {
     pub offsets: BTreeMap<(String, i32), CommittedOffset>,
     /// Set for a consumer-protocol group: its last group epoch.
     pub consumer_epoch: Option<i32>,
+    /// A consumer-protocol group's members, when the log has them.
+    pub consumer_members: Option<StoredConsumerGroup>,
 }
 
 /// What [`GroupStore::open`] reports besides the groups.
@@ -202,13 +244,19 @@ fn apply(groups: &mut BTreeMap<String, StoredGroup>, entry: Entry) {
             g.protocol = protocol;
             g.generation = generation;
             g.consumer_epoch = None;
+            g.consumer_members = None;
         }
-        Entry::ConsumerGroup { group, epoch } => {
+        Entry::ConsumerGroup {
+            group,
+            epoch,
+            members,
+        } => {
             let g = groups.entry(group).or_default();
             g.protocol_type = None;
             g.protocol = None;
             g.generation = 0;
             g.consumer_epoch = Some(epoch);
+            g.consumer_members = members;
         }
         Entry::GroupDelete { group } => {
             groups.remove(&group);
@@ -228,6 +276,7 @@ pub(crate) fn snapshot(groups: &BTreeMap<String, StoredGroup>) -> Vec<Entry> {
             Some(epoch) => Entry::ConsumerGroup {
                 group: name.clone(),
                 epoch,
+                members: group.consumer_members.clone(),
             },
             None => Entry::Group {
                 group: name.clone(),

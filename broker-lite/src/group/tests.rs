@@ -719,7 +719,7 @@ async fn groups_come_back_empty_with_their_offsets_after_a_reopen() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_consumer_protocol_group_survives_a_restart_with_its_epoch_and_offsets() {
+async fn a_consumer_protocol_group_survives_a_restart_with_its_members_and_offsets() {
     let h = Harness::start(100);
     let all: std::collections::BTreeMap<String, i32> = [("t".to_owned(), 2)].into();
     let joined = h
@@ -758,7 +758,7 @@ async fn a_consumer_protocol_group_survives_a_restart_with_its_epoch_and_offsets
             listed[0].group_type,
             listed[0].state
         ),
-        ("cg", "consumer", "Empty")
+        ("cg", "consumer", "Stable")
     );
     let described = h.coordinator.consumer_describe("cg").unwrap();
     assert_eq!(described.group_epoch, joined.member_epoch);
@@ -770,8 +770,11 @@ async fn a_consumer_protocol_group_survives_a_restart_with_its_epoch_and_offsets
             .offset,
         7
     );
-    // The member is gone; it rejoins and the epoch keeps counting.
-    let stale = h
+    assert_eq!(described.members.len(), 1);
+    assert_eq!(described.members[0].member_epoch, joined.member_epoch);
+    // The member carries on with its epoch and assignment: no rejoin.
+    let owned = joined.assignment.clone().unwrap();
+    let carried_on = h
         .coordinator
         .consumer_heartbeat(
             &all,
@@ -780,10 +783,17 @@ async fn a_consumer_protocol_group_survives_a_restart_with_its_epoch_and_offsets
                 member_id: "m1".into(),
                 member_epoch: joined.member_epoch,
                 rebalance_timeout_ms: -1,
+                owned: Some(owned.clone()),
                 ..ConsumerHeartbeat::default()
             },
         )
         .await;
-    assert_eq!(stale.error, Some(ErrorCode::UnknownMemberId));
+    assert_eq!(carried_on.error, None, "{:?}", carried_on.error_message);
+    assert_eq!(carried_on.member_epoch, joined.member_epoch);
+    assert_eq!(owned.values().map(|p| p.len()).sum::<usize>(), 2);
+    assert_eq!(
+        h.coordinator.consumer_describe("cg").unwrap().group_epoch,
+        joined.member_epoch
+    );
     h.stop().await;
 }

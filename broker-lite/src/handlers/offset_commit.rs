@@ -1,6 +1,9 @@
 //! OffsetCommit: v2–9. Partitions of unknown topics and oversized metadata
 //! fail on their own; the rest are checked against the group together (see
-//! `Groups::validate_commit`) and logged before they are acknowledged.
+//! `Groups::validate_commit`) and logged before they are acknowledged. A
+//! consumer-protocol group wants its member's current epoch
+//! (STALE_MEMBER_EPOCH otherwise, UNKNOWN_MEMBER_ID for a stranger) and
+//! v9+ from its members, as Kafka's `ConsumerGroup.validateOffsetCommit`.
 
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::messages::offset_commit_response::{
@@ -10,6 +13,10 @@ use kctl_client::protocol::messages::{OffsetCommitRequest, OffsetCommitResponse}
 
 use crate::group::CommittedOffset;
 use crate::state::{BrokerState, now_ms};
+
+/// The first OffsetCommit whose generation field is read as a KIP-848
+/// member epoch.
+const OFFSET_COMMIT_MEMBER_EPOCH_VERSION: i16 = 9;
 
 pub(super) async fn handle(
     state: &BrokerState,
@@ -61,6 +68,14 @@ pub(super) async fn handle(
         None
     } else if let Some(error) = super::group_coordinator_error(state, request.group_id.0.as_str()) {
         Some(error)
+    } else if version < OFFSET_COMMIT_MEMBER_EPOCH_VERSION
+        && state
+            .groups
+            .is_consumer_member(request.group_id.0.as_str(), request.member_id.as_str())
+    {
+        // Kafka: "OffsetCommit version 9 or above must be used by members
+        // using the modern group protocol".
+        Some(ErrorCode::UnsupportedVersion)
     } else {
         state
             .groups

@@ -4,6 +4,10 @@
 //! (v7+, KIP-447) a partition whose offset an undecided transaction holds
 //! (TxnOffsetCommit before EndTxn) answers UNSTABLE_OFFSET_COMMIT, which
 //! the consumer retries, so it never starts from an offset about to move.
+//! v9+ carries the asking member's id and epoch (KIP-848): a
+//! consumer-protocol group answers a stranger UNKNOWN_MEMBER_ID and an old
+//! epoch STALE_MEMBER_EPOCH, for the whole group, as Kafka's
+//! `validateOffsetFetch`; without them (admin tools) anyone may read.
 
 use kctl_client::protocol::messages::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions,
@@ -16,6 +20,9 @@ use kctl_client::protocol::ErrorCode;
 use super::str_bytes;
 use crate::group::TopicOffsets;
 use crate::state::BrokerState;
+
+/// OffsetFetch v9 adds the member id and epoch (KIP-848).
+const OFFSET_FETCH_MEMBER_VERSION: i16 = 9;
 
 pub(super) fn handle(
     state: &BrokerState,
@@ -35,8 +42,21 @@ pub(super) fn handle(
             .groups
             .into_iter()
             .map(|group| {
-                if let Some(error) =
-                    super::group_coordinator_error(state, group.group_id.0.as_str())
+                let error = super::group_coordinator_error(state, group.group_id.0.as_str())
+                    .or_else(|| {
+                        if version < OFFSET_FETCH_MEMBER_VERSION {
+                            return None;
+                        }
+                        state
+                            .groups
+                            .validate_fetch(
+                                group.group_id.0.as_str(),
+                                group.member_id.as_ref().map(|m| m.as_str()),
+                                group.member_epoch,
+                            )
+                            .err()
+                    });
+                if let Some(error) = error
                 {
                     return OffsetFetchResponseGroup::default()
                         .with_group_id(group.group_id)

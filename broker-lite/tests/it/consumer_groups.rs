@@ -6,6 +6,7 @@ use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::messages::consumer_group_heartbeat_request::TopicPartitions;
 use kctl_client::protocol::messages::*;
 
+use crate::crash::spawn_broker;
 use crate::groups::{commit_request, group, s};
 use crate::protocol::{create_topic, name};
 use crate::support::{RawClient, TestBroker};
@@ -165,29 +166,107 @@ async fn members_get_assignments_by_topic_id_and_are_described_and_listed() {
     );
 }
 
+/// One member as its client sees it: id, epoch and owned partitions.
+struct RawMember {
+    id: String,
+    epoch: i32,
+    owned: Vec<TopicPartitions>,
+}
+
+impl RawMember {
+    async fn beat(&mut self, client: &mut RawClient, group_id: &str) -> i16 {
+        let response = client
+            .send(
+                1,
+                &heartbeat(group_id, &self.id, self.epoch)
+                    .with_topic_partitions(Some(self.owned.clone())),
+            )
+            .await;
+        if response.error_code == 0 {
+            self.epoch = response.member_epoch;
+            if let Some(assignment) = response.assignment {
+                self.owned = assignment
+                    .topic_partitions
+                    .into_iter()
+                    .map(|tp| {
+                        TopicPartitions::default()
+                            .with_topic_id(tp.topic_id)
+                            .with_partitions(tp.partitions)
+                    })
+                    .collect();
+            }
+        }
+        response.error_code
+    }
+
+    fn count(&self) -> usize {
+        self.owned.iter().map(|tp| tp.partitions.len()).sum()
+    }
+}
+
+async fn group_epoch(client: &mut RawClient, group_id: &str) -> (i32, usize) {
+    let described: ConsumerGroupDescribeResponse = client
+        .send(
+            1,
+            &ConsumerGroupDescribeRequest::default().with_group_ids(vec![group(group_id)]),
+        )
+        .await;
+    let g = &described.groups[0];
+    (g.group_epoch, g.members.len())
+}
+
 #[tokio::test]
-async fn a_consumer_group_survives_a_broker_restart() {
-    let mut broker = TestBroker::start().await;
-    let mut client = broker.client().await;
-    create_topic(&mut client, "cg-r", 1, &[]).await;
-    let joined = client.send(1, &joining("cg-r", "m", &["cg-r"])).await;
-    assert_eq!(joined.error_code, 0);
+async fn a_consumer_group_survives_kill_9_without_a_rebalance() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, bootstrap) = spawn_broker(dir.path());
+    let mut client = RawClient::connect(&bootstrap).await;
+    create_topic(&mut client, "cg-r", 4, &[]).await;
+    let mut members = Vec::new();
+    for id in ["m1", "m2", "m3"] {
+        let joined = client.send(1, &joining("cg-r", id, &["cg-r"])).await;
+        assert_eq!(joined.error_code, 0, "{:?}", joined.error_message);
+        members.push(RawMember {
+            id: id.to_owned(),
+            epoch: joined.member_epoch,
+            owned: Vec::new(),
+        });
+    }
+    for _ in 0..3 {
+        for m in &mut members {
+            assert_eq!(m.beat(&mut client, "cg-r").await, 0);
+        }
+    }
+    let mut counts: Vec<usize> = members.iter().map(RawMember::count).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, vec![1, 1, 2]);
     let commit: OffsetCommitResponse = client
         .send(
             9,
-            &commit_request("cg-r", joined.member_epoch, "m", "cg-r", &[(0, 3, None)]),
+            &commit_request("cg-r", members[0].epoch, "m1", "cg-r", &[(0, 3, None)]),
         )
         .await;
     assert_eq!(commit.topics[0].partitions[0].error_code, 0);
+    let (epoch_before, _) = group_epoch(&mut client, "cg-r").await;
+    let owned_before: Vec<usize> = members.iter().map(RawMember::count).collect();
     drop(client);
-    broker.restart().await;
-    let mut client = broker.client().await;
-    let stale = client
-        .send(1, &heartbeat("cg-r", "m", joined.member_epoch))
-        .await;
-    assert_eq!(stale.error_code, ErrorCode::UnknownMemberId.code());
-    let rejoined = client.send(1, &joining("cg-r", "m", &["cg-r"])).await;
-    assert_eq!(rejoined.member_epoch, joined.member_epoch + 1);
+    child.kill().unwrap(); // SIGKILL: no shutdown path runs
+    child.wait().unwrap();
+
+    let (mut child, bootstrap) = spawn_broker(dir.path());
+    let mut client = RawClient::connect(&bootstrap).await;
+    assert_eq!(group_epoch(&mut client, "cg-r").await, (epoch_before, 3));
+    // Every member carries on with its epoch and partitions: no rejoin,
+    // no new group epoch.
+    for m in &mut members {
+        let epoch = m.epoch;
+        assert_eq!(m.beat(&mut client, "cg-r").await, 0, "{}", m.id);
+        assert_eq!(m.epoch, epoch);
+    }
+    assert_eq!(
+        members.iter().map(RawMember::count).collect::<Vec<_>>(),
+        owned_before
+    );
+    assert_eq!(group_epoch(&mut client, "cg-r").await, (epoch_before, 3));
     let fetched: OffsetFetchResponse = client
         .send(
             8,
@@ -202,4 +281,68 @@ async fn a_consumer_group_survives_a_broker_restart() {
         fetched.groups[0].topics[0].partitions[0].committed_offset,
         3
     );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn offset_fetch_and_commit_check_the_member_and_its_epoch() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "cg-e", 1, &[]).await;
+    let joined = client.send(1, &joining("cg-e", "m", &["cg-e"])).await;
+    assert_eq!(joined.error_code, 0);
+    let epoch = joined.member_epoch;
+    let fetch = |member_id: Option<&str>, member_epoch: i32| {
+        OffsetFetchRequest::default().with_groups(vec![
+            offset_fetch_request::OffsetFetchRequestGroup::default()
+                .with_group_id(group("cg-e"))
+                .with_member_id(member_id.map(s))
+                .with_member_epoch(member_epoch)
+                .with_topics(None),
+        ])
+    };
+    let fetched = |response: OffsetFetchResponse| response.groups[0].error_code;
+    let ok = client.send(9, &fetch(Some("m"), epoch)).await;
+    assert_eq!(fetched(ok), 0);
+    let admin = client.send(9, &fetch(None, -1)).await;
+    assert_eq!(fetched(admin), 0, "admin tools name no member");
+    let stale = client.send(9, &fetch(Some("m"), epoch - 1)).await;
+    assert_eq!(fetched(stale), ErrorCode::StaleMemberEpoch.code());
+    let stranger = client.send(9, &fetch(Some("x"), epoch)).await;
+    assert_eq!(fetched(stranger), ErrorCode::UnknownMemberId.code());
+    let nameless = client.send(9, &fetch(None, epoch)).await;
+    assert_eq!(fetched(nameless), ErrorCode::UnknownMemberId.code());
+    // v8 has no member fields: nothing to check.
+    let v8 = client.send(8, &fetch(None, -1)).await;
+    assert_eq!(fetched(v8), 0);
+
+    // Members must commit with v9+; strangers get UNKNOWN_MEMBER_ID.
+    let old: OffsetCommitResponse = client
+        .send(
+            8,
+            &commit_request("cg-e", epoch, "m", "cg-e", &[(0, 1, None)]),
+        )
+        .await;
+    assert_eq!(
+        old.topics[0].partitions[0].error_code,
+        ErrorCode::UnsupportedVersion.code()
+    );
+    let stranger: OffsetCommitResponse = client
+        .send(
+            9,
+            &commit_request("cg-e", epoch, "x", "cg-e", &[(0, 1, None)]),
+        )
+        .await;
+    assert_eq!(
+        stranger.topics[0].partitions[0].error_code,
+        ErrorCode::UnknownMemberId.code()
+    );
+    let current: OffsetCommitResponse = client
+        .send(
+            9,
+            &commit_request("cg-e", epoch, "m", "cg-e", &[(0, 1, None)]),
+        )
+        .await;
+    assert_eq!(current.topics[0].partitions[0].error_code, 0);
 }

@@ -43,6 +43,9 @@ struct MemberRow {
     host: String,
     /// A KIP-848 member's epoch; null in a classic group.
     member_epoch: Option<i32>,
+    /// A KIP-848 member's `client.rack`; null without one or in a classic
+    /// group.
+    rack_id: Option<String>,
     /// null when the group is not a consumer group (its assignment is
     /// opaque to kctl).
     assignment: Option<Vec<Assigned>>,
@@ -150,6 +153,7 @@ pub(crate) async fn run(settings: &Settings, args: GroupDescribeArgs) -> anyhow:
                     client_id: m.client_id.clone(),
                     host: m.host.clone(),
                     member_epoch: m.member_epoch,
+                    rack_id: m.rack_id.clone(),
                     assignment: m.assignment.as_ref().map(|a| {
                         a.iter()
                             .map(|tp| Assigned {
@@ -222,6 +226,7 @@ fn tables(rows: &[Described], lag_only: bool) -> Vec<Table> {
             "INSTANCE-ID",
             "CLIENT-ID",
             "HOST",
+            "RACK",
             "ASSIGNMENT",
         ]);
         for g in rows {
@@ -232,6 +237,7 @@ fn tables(rows: &[Described], lag_only: bool) -> Vec<Table> {
                     or_dash(m.group_instance_id.as_ref()),
                     m.client_id.clone(),
                     m.host.clone(),
+                    or_dash(m.rack_id.as_ref()),
                     match &m.assignment {
                         None => "-".to_owned(),
                         Some(a) if a.is_empty() => "(none)".to_owned(),

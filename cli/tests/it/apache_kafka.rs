@@ -736,6 +736,109 @@ fn a_group_shared_with_the_java_console_consumer_reads_each_record_once() {
     assert_eq!(unique_count, 400, "a record was read twice");
 }
 
+/// KIP-848 with both clients in one group: our consumer (`kctl consume
+/// --group-protocol consumer`) and Kafka's Java consumer (the console
+/// consumer with `group.protocol=consumer`). Both are assigned before
+/// anything is produced, so each record is read exactly once.
+#[test]
+fn a_consumer_protocol_group_shared_with_the_java_consumer_reads_each_record_once() {
+    let Some(cluster) = cluster() else { return };
+    let topic = unique("kip848-mixed");
+    let group = unique("kip848-mixed-group");
+    cluster
+        .kctl(&["topic", "create", &topic, "-p", "4", "-r", "3"])
+        .run()
+        .success();
+    let mut java = cluster.spawn_tool(
+        "ConsoleConsumer",
+        &[
+            "--bootstrap-server",
+            &cluster.bootstrap,
+            "--topic",
+            &topic,
+            "--group",
+            &group,
+            "--consumer-property",
+            "group.protocol=consumer",
+            "--timeout-ms",
+            "40000",
+        ],
+    );
+    let java_out = java.stdout.take().unwrap();
+    let java_lines = std::thread::spawn(move || std::io::read_to_string(java_out).unwrap());
+    let mut kctl = Command::new(env!("CARGO_BIN_EXE_kctl"))
+        .args(["-b", &cluster.bootstrap, "consume", &topic])
+        .args(["--group", &group, "--group-protocol", "consumer"])
+        .env("XDG_CONFIG_HOME", cluster.dir.join("no-config"))
+        .env_remove("KCTL_BOOTSTRAP_SERVER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let kctl_out = kctl.stdout.take().unwrap();
+    let kctl_lines = std::thread::spawn(move || std::io::read_to_string(kctl_out).unwrap());
+    eventually(
+        Duration::from_secs(60),
+        "two consumer-protocol members with partitions",
+        || {
+            let run = cluster
+                .kctl(&["group", "describe", &group, "-o", "json"])
+                .run();
+            if run.code != 0 {
+                return false;
+            }
+            let d = run.json();
+            d[0]["group_type"] == "consumer"
+                && d[0]["state"] == "Stable"
+                && d[0]["members"].as_array().is_some_and(|m| {
+                    m.len() == 2
+                        && m.iter()
+                            .all(|m| m["assignment"].as_array().is_some_and(|a| !a.is_empty()))
+                })
+        },
+    );
+    let values: String = (0..400).map(|i| format!("k{i}\trecord-{i}\n")).collect();
+    cluster
+        .kctl(&["produce", &topic, "-K", "\t"])
+        .stdin(values)
+        .run()
+        .success();
+    eventually(Duration::from_secs(60), "lag 0", || {
+        let d = cluster
+            .kctl(&["group", "describe", &group, "--lag-only", "-o", "json"])
+            .run();
+        d.code == 0
+            && d.json()[0]["offsets"]
+                .as_array()
+                .is_some_and(|o| o.len() == 4 && o.iter().all(|p| p["lag"] == 0))
+    });
+    kctl.kill().unwrap();
+    kctl.wait().unwrap();
+    let _ = java.kill();
+    java.wait().unwrap();
+    let from_kctl = kctl_lines.join().unwrap();
+    let from_java = java_lines.join().unwrap();
+    let kctl_set: Vec<&str> = from_kctl.lines().collect();
+    // The console consumer may log to stdout too (its records are the
+    // values, "record-N").
+    let (java_set, java_other): (Vec<&str>, Vec<&str>) =
+        from_java.lines().partition(|l| l.starts_with("record-"));
+    assert!(
+        !kctl_set.is_empty() && !java_set.is_empty(),
+        "kctl {kctl_set:?}\njava {java_set:?}"
+    );
+    let all: Vec<&str> = kctl_set.iter().chain(&java_set).copied().collect();
+    let unique_count = all.iter().collect::<HashSet<_>>().len();
+    assert_eq!(
+        all.len(),
+        400,
+        "kctl read {}, java {} (java's other output: {java_other:?})",
+        kctl_set.len(),
+        java_set.len()
+    );
+    assert_eq!(unique_count, 400, "a record was read twice");
+}
+
 #[test]
 fn commits_and_lag_read_the_same_in_kafka_consumer_groups() {
     let Some(cluster) = cluster() else { return };

@@ -397,6 +397,7 @@ fn a_consumer_protocol_group_is_listed_described_reset_and_deleted() {
             .env("NO_COLOR", "1")
             .args(["-b", &broker.bootstrap, "consume", "orders"])
             .args(["--group", "kip", "--group-protocol", "consumer"])
+            .args(["-X", "client.rack=rack-a"])
             .arg("--from-beginning")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -427,6 +428,10 @@ fn a_consumer_protocol_group_is_listed_described_reset_and_deleted() {
     let m = &json[0]["members"][0];
     assert_eq!(m["assignment"].as_array().unwrap().len(), 3);
     assert_eq!(m["member_epoch"], json[0]["group_epoch"]);
+    assert_eq!(
+        m["rack_id"], "rack-a",
+        "client.rack reaches the coordinator"
+    );
     assert_eq!(json[0]["offsets"][0]["committed_offset"], 10);
 
     let listed = broker

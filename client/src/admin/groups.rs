@@ -98,6 +98,9 @@ pub struct GroupMember {
     pub member_epoch: Option<i32>,
     /// A KIP-848 member's `subscribed_topic_regex`, if it subscribed by one.
     pub subscribed_topic_regex: Option<String>,
+    /// A KIP-848 member's rack (its `client.rack`); `None` without one, and
+    /// in a classic group (DescribeGroups does not report it).
+    pub rack_id: Option<String>,
 }
 
 /// A group as DescribeGroups reports it.
@@ -440,6 +443,7 @@ impl Admin {
                     subscription,
                     member_epoch: None,
                     subscribed_topic_regex: None,
+                    rack_id: None,
                 }
             })
             .collect();
@@ -509,6 +513,7 @@ impl Admin {
                     subscription: Some(subscription),
                     member_epoch: Some(m.member_epoch),
                     subscribed_topic_regex: m.subscribed_topic_regex.map(|r| r.to_string()),
+                    rack_id: m.rack_id.map(|r| r.to_string()),
                 }
             })
             .collect();
@@ -586,7 +591,7 @@ impl Admin {
         partitions: Option<&[TopicPartition]>,
     ) -> Result<Vec<PartitionResult<Option<OffsetAndMetadata>>>> {
         let (_, conn) = self.group_coordinator(group).await?;
-        let mut answers = offset_fetch(&conn, group, partitions, false).await?;
+        let mut answers = offset_fetch(&conn, group, partitions, false, None).await?;
         let results: Vec<PartitionResult<Option<OffsetAndMetadata>>> = match partitions {
             Some(ps) => ps
                 .iter()

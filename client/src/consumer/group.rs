@@ -565,12 +565,31 @@ impl Group {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let error = match self.fetch_committed_once(partitions).await {
+            let asked_as = self.member();
+            let error = match self.fetch_committed_once(partitions, &asked_as).await {
                 Ok(offsets) => return Ok(offsets),
                 Err(e) => e,
             };
             if let Some(code) = error.code() {
                 self.check_coordinator(code);
+                if matches!(
+                    code,
+                    ErrorCode::StaleMemberEpoch | ErrorCode::UnknownMemberId
+                ) {
+                    // As Java's consumer (maybeRetryOnGroupError): retried
+                    // with the new id and epoch if the heartbeat moved them
+                    // on meanwhile and the member is still in the group;
+                    // otherwise the member is out and the fetch fails (the
+                    // heartbeat rejoins, and the partitions come again).
+                    let now = self.member();
+                    let moved_on = now.generation > 0
+                        && (now.generation != asked_as.generation
+                            || now.member_id != asked_as.member_id);
+                    if moved_on && Instant::now() < deadline {
+                        continue;
+                    }
+                    return Err(error);
+                }
             }
             if !error.is_retriable() || Instant::now() >= deadline {
                 return Err(error);
@@ -582,11 +601,17 @@ impl Group {
     async fn fetch_committed_once(
         &self,
         partitions: &[TopicPartition],
+        member: &Member,
     ) -> Result<BTreeMap<TopicPartition, OffsetAndMetadata>> {
+        // A KIP-848 member names itself and its epoch, as Java's consumer
+        // does; a classic member (and one outside the group) does not.
+        let asking = (self.inner.config.group_protocol == GroupProtocol::Consumer
+            && member.generation > 0)
+            .then_some((member.member_id.as_str(), member.generation));
         let answers = self
             .on_coordinator(ApiKey::OffsetFetch, |conn| async move {
                 // Java asks for stable offsets (KIP-447) where it can.
-                offset_fetch(&conn, &self.group_id, Some(partitions), true).await
+                offset_fetch(&conn, &self.group_id, Some(partitions), true, asking).await
             })
             .await?;
         let mut out = BTreeMap::new();

@@ -20,6 +20,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "partition.assignment.strategy",
     "group.protocol",
     "group.remote.assignor",
+    "client.rack",
     "fetch.min.bytes",
     "fetch.max.wait.ms",
     "max.partition.fetch.bytes",
@@ -74,6 +75,7 @@ impl ConsumerConfig {
                         .ok_or_else(|| invalid(key, v, "classic or consumer"))?;
                 }
                 "group.remote.assignor" => config.group_remote_assignor = Some(v.to_owned()),
+                "client.rack" => config.client_rack = Some(v.to_owned()).filter(|r| !r.is_empty()),
                 "fetch.min.bytes" => config.fetch_min_bytes = number(key, v)?,
                 "fetch.max.wait.ms" => config.fetch_max_wait_ms = number(key, v)?,
                 "max.partition.fetch.bytes" => config.max_partition_fetch_bytes = number(key, v)?,

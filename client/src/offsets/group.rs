@@ -28,6 +28,8 @@ const FIND_COORDINATOR_BATCHED_VERSION: i16 = 4;
 const OFFSET_FETCH_BATCHED_VERSION: i16 = 8;
 /// OffsetFetch v7 is the first with `require_stable` (KIP-447).
 const OFFSET_FETCH_STABLE_VERSION: i16 = 7;
+/// OffsetFetch v9 carries the member id and epoch (KIP-848).
+const OFFSET_FETCH_MEMBER_VERSION: i16 = 9;
 /// The group coordinator's key type in FindCoordinator.
 const GROUP_KEY_TYPE: i8 = 0;
 
@@ -140,12 +142,16 @@ pub(crate) async fn find_coordinator(conn: &Connection, group: &str) -> Result<F
 /// partition it has a commit for when `None`, sorted by partition. A
 /// partition without a commit is `Ok(None)`; a partition the broker
 /// reports an error for carries it. `require_stable` waits out pending
-/// transactional commits (KIP-447) on brokers that support it.
+/// transactional commits (KIP-447) on brokers that support it. `member`
+/// (id and epoch) is a KIP-848 member asking, which OffsetFetch v9+
+/// carries so the coordinator can check it (STALE_MEMBER_EPOCH,
+/// UNKNOWN_MEMBER_ID); admin tools and classic members send none.
 pub(crate) async fn offset_fetch(
     conn: &Connection,
     group: &str,
     partitions: Option<&[TopicPartition]>,
     require_stable: bool,
+    member: Option<(&str, i32)>,
 ) -> Result<BTreeMap<TopicPartition, Result<Option<OffsetAndMetadata>>>> {
     let version = conn.version_for::<OffsetFetchRequest>(None)?;
     let mut wanted: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
@@ -171,7 +177,16 @@ pub(crate) async fn offset_fetch(
             .with_groups(vec![
                 OffsetFetchRequestGroup::default()
                     .with_group_id(group_id(group))
-                    .with_member_epoch(-1)
+                    .with_member_id(
+                        member
+                            .filter(|_| version >= OFFSET_FETCH_MEMBER_VERSION)
+                            .map(|(id, _)| StrBytes::from_string(id.to_owned())),
+                    )
+                    .with_member_epoch(
+                        member
+                            .filter(|_| version >= OFFSET_FETCH_MEMBER_VERSION)
+                            .map_or(-1, |(_, epoch)| epoch),
+                    )
                     .with_topics(topics),
             ]);
         let response = conn.request_at(&request, version).await?;

@@ -384,3 +384,106 @@ async fn a_consumer_protocol_group_shared_with_librdkafka() {
         Arc::try_unwrap(m).expect("one owner").close().await;
     }
 }
+
+/// Our KIP-848 members and Kafka's Java consumer (kafka-clients 4.2,
+/// `group.protocol=consumer`) in one group on broker-lite: the coordinator
+/// assigns across both, each gets partitions, and every record is consumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_protocol_group_shared_with_the_java_consumer() {
+    use tokio::io::AsyncBufReadExt;
+    let Some(target) = tokio::task::spawn_blocking(java_client_check)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let broker = kip848_broker().await;
+    let bootstrap = broker.bootstrap();
+    create_topic(&client(&bootstrap).await, "kip848-java", 6, 1).await;
+    produce(&bootstrap, "kip848-java", 1_200).await;
+    let expected = all_offsets(
+        &end_offsets(&bootstrap, "kip848-java", 6).await,
+        "kip848-java",
+    );
+    let mut child = tokio::process::Command::new("java")
+        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp"])
+        .arg(format!(
+            "{}:{}/lib/*",
+            target.join("java-client-check-1.jar").display(),
+            target.display()
+        ))
+        .args([
+            "dev.kctl.interop.JavaClientCheck",
+            &bootstrap,
+            "consumer-protocol-member",
+            "g-kip848-java",
+            "kip848-java",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let seen: Arc<Mutex<Vec<Offset>>> = Arc::default();
+    let java_owns = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let reader = tokio::spawn({
+        let (seen, owns) = (Arc::clone(&seen), Arc::clone(&java_owns));
+        async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let parts: Vec<&str> = line.split(' ').collect();
+                match parts.as_slice() {
+                    ["REC", p, o] => seen.lock().unwrap().push((
+                        TopicPartition::new("kip848-java", p.parse().unwrap()),
+                        o.parse().unwrap(),
+                    )),
+                    ["OWNS", n] => {
+                        owns.store(n.parse().unwrap(), std::sync::atomic::Ordering::Relaxed)
+                    }
+                    _ => {}
+                }
+            }
+        }
+    });
+    let ours = started(&bootstrap, "g-kip848-java", "kip848-java").await;
+    let mut ours_owned_some = false;
+    with_timeout("every record consumed by the mixed group", 90, async {
+        loop {
+            let records = ours.poll(Duration::from_millis(50)).await.unwrap();
+            ours_owned_some |= !ours.assignment().is_empty();
+            seen.lock().unwrap().extend(
+                records
+                    .iter()
+                    .map(|r| (TopicPartition::new(&r.topic, r.partition), r.offset)),
+            );
+            if !records.is_empty() {
+                ours.commit_sync().await.unwrap();
+            }
+            let unique: BTreeSet<Offset> = seen.lock().unwrap().iter().cloned().collect();
+            let owns = java_owns.load(std::sync::atomic::Ordering::Relaxed);
+            if unique == expected && owns > 0 && ours_owned_some {
+                break;
+            }
+        }
+    })
+    .await;
+    // The two settle on sharing the six partitions, three each (uniform).
+    with_timeout("the shares adding up to six", 30, async {
+        loop {
+            let _ = ours.poll(Duration::from_millis(20)).await.unwrap();
+            let java = java_owns.load(std::sync::atomic::Ordering::Relaxed);
+            if ours.assignment().len() + java == 6 && java == 3 {
+                break;
+            }
+        }
+    })
+    .await;
+    drop(child.stdin.take());
+    let status = with_timeout("the Java consumer closing", 30, child.wait())
+        .await
+        .unwrap();
+    assert!(status.success(), "the Java consumer failed: {status}");
+    reader.abort();
+    Arc::try_unwrap(ours).expect("one owner").close().await;
+}

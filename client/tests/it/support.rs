@@ -219,6 +219,22 @@ pub fn python() -> Option<PathBuf> {
     peer("python (with kafka-python)", path, ok)
 }
 
+/// Kafka's Java client (kafka-clients 4.2) as broker-lite's interop check
+/// builds it (broker-lite/tests/java, `mvn package`): its target dir.
+pub fn java_client_check() -> Option<PathBuf> {
+    let project = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../broker-lite/tests/java");
+    let built = std::process::Command::new("mvn")
+        .args(["-q", "-B", "package"])
+        .current_dir(&project)
+        .status()
+        .is_ok_and(|s| s.success());
+    peer(
+        "the Java client check (mvn, java)",
+        project.join("target"),
+        built,
+    )
+}
+
 pub async fn with_timeout<T>(
     what: &str,
     seconds: u64,

@@ -76,6 +76,7 @@ fn encode_subscription(
     topics: &BTreeSet<String>,
     owned: &[TopicPartition],
     generation: i32,
+    rack: Option<&str>,
 ) -> Bytes {
     let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
     for tp in owned {
@@ -100,7 +101,9 @@ fn encode_subscription(
                 .collect(),
         )
         .with_generation_id(generation)
-        .with_rack_id(None);
+        // Subscription v3's rack (KIP-881), for rack-aware client-side
+        // assignors; ours ignore it.
+        .with_rack_id(rack.map(|r| StrBytes::from_string(r.to_owned())));
     consumer_protocol::encode(&subscription, consumer_protocol::HIGHEST_VERSION)
 }
 
@@ -218,7 +221,8 @@ impl Group {
             };
             (owned, member.generation)
         };
-        let metadata = encode_subscription(&topics, &owned, generation);
+        let metadata =
+            encode_subscription(&topics, &owned, generation, config.client_rack.as_deref());
         let protocols: Vec<JoinGroupRequestProtocol> = self
             .assignors
             .iter()

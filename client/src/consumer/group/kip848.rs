@@ -262,6 +262,14 @@ async fn heartbeat(
             ))
             .with_member_epoch(member.epoch)
             .with_instance_id(group.instance_id.clone().map(StrBytes::from_string))
+            // Null: unchanged, as for the subscription.
+            .with_rack_id(
+                config
+                    .client_rack
+                    .clone()
+                    .filter(|_| full)
+                    .map(StrBytes::from_string),
+            )
             .with_rebalance_timeout_ms(if full {
                 i32::try_from(config.max_poll_interval_ms).unwrap_or(i32::MAX)
             } else {

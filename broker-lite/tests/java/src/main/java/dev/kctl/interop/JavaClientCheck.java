@@ -51,7 +51,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Kafka's Java client against a broker: each check prints "ok NAME ..." or
  * throws, and the process exits 1 on the first failure. Usage:
  * JavaClientCheck BOOTSTRAP CHECK... with checks producer, groups,
- * manual-commit, admin and transactions (or all).
+ * manual-commit, admin and transactions (or all). JavaClientCheck BOOTSTRAP
+ * consumer-protocol-member GROUP TOPIC runs one group.protocol=consumer member
+ * for a mixed group with another client (see consumerProtocolMember).
  */
 public final class JavaClientCheck {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -68,6 +70,10 @@ public final class JavaClientCheck {
             System.exit(2);
         }
         JavaClientCheck check = new JavaClientCheck(args[0]);
+        if (args[1].equals("consumer-protocol-member") && args.length == 4) {
+            check.consumerProtocolMember(args[2], args[3]);
+            System.exit(0);
+        }
         List<String> names = new ArrayList<>(List.of(args).subList(1, args.length));
         if (names.contains("all")) {
             names = List.of("producer", "groups", "manual-commit", "admin", "transactions", "consumer-protocol");
@@ -372,6 +378,54 @@ public final class JavaClientCheck {
             require(committedTotal == count, "consumer-protocol: commits add up to " + committedTotal + " of " + count);
             System.out.println("ok consumer-protocol members=4 records=" + count + " consumed twice=" + twice
                 + " commit failures=" + commitFailures.size() + ", commits at log end");
+        }
+    }
+
+    /**
+     * One KIP-848 member (group.protocol=consumer) of a group other clients share: prints
+     * "REC partition offset" for every record and "OWNS n" when its assignment changes, commits
+     * after every poll, and closes (leaving the group) when stdin reaches its end.
+     */
+    private void consumerProtocolMember(String group, String topic) throws Exception {
+        AtomicInteger stop = new AtomicInteger();
+        Thread stdin = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) { }
+            } catch (java.io.IOException e) {
+                // Closed either way.
+            }
+            stop.set(1);
+        });
+        stdin.setDaemon(true);
+        stdin.start();
+        Map<String, Object> extra = Map.of(
+            ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer",
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+        try (KafkaConsumer<String, String> consumer = consumer(group, extra)) {
+            Set<TopicPartition> owned = new HashSet<>();
+            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+                    // Commit what was read before the partitions go, so the next owner
+                    // starts where this one stopped.
+                    consumer.commitSync();
+                    owned.removeAll(revoked);
+                    System.out.println("OWNS " + owned.size());
+                }
+                public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                    owned.addAll(assigned);
+                    System.out.println("OWNS " + owned.size());
+                }
+            });
+            while (stop.get() == 0) {
+                ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<String, String> record : records) {
+                    System.out.println("REC " + record.partition() + " " + record.offset());
+                }
+                if (!records.isEmpty()) {
+                    consumer.commitSync();
+                }
+                System.out.flush();
+            }
         }
     }
 
