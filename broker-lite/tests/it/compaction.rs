@@ -300,7 +300,10 @@ async fn keyless_records_in_a_compacted_topic_are_named_by_batch_index() {
         .map(|e| {
             (
                 e.batch_index,
-                e.batch_index_error_message.as_deref().unwrap_or_default().to_owned(),
+                e.batch_index_error_message
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_owned(),
             )
         })
         .collect();
