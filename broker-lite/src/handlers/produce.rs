@@ -6,7 +6,10 @@
 //! sequence and epoch against the partition's producer state — then placed
 //! by patching its base offset and leader epoch. A retried batch already in
 //! the log is answered with its original offsets. Records are decoded only
-//! on compacted topics, to refuse keyless records as Kafka does.
+//! on compacted topics, to refuse keyless records as Kafka does: the
+//! whole batch is refused with INVALID_RECORD, and `record_errors` (v8+,
+//! KIP-467) names each keyless record by its index in the batch, so a
+//! client fails those records and retries or fails the rest itself.
 //! A transactional batch is accepted only from the current epoch of its
 //! transactional id, into a partition added to its ongoing transaction
 //! (what Kafka 3.6+ verifies, KIP-890 part 1) — from v12 (transactions v2,
@@ -25,7 +28,7 @@ use bytes::{Bytes, BytesMut};
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::batch::{self, BatchError};
 use kctl_client::protocol::messages::produce_response::{
-    PartitionProduceResponse, TopicProduceResponse,
+    BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
 };
 use kctl_client::protocol::messages::{ProduceRequest, ProduceResponse};
 use kctl_client::protocol::record_batch;
@@ -40,6 +43,27 @@ const ZSTD_MIN_PRODUCE_VERSION: i16 = 7;
 /// From this version a transactional batch adds its partition to the
 /// transaction (transactions v2, Kafka's `addPartition` verification).
 const TRANSACTIONS_V2_PRODUCE_VERSION: i16 = 12;
+/// Per-record errors in the response (KIP-467).
+const RECORD_ERRORS_MIN_PRODUCE_VERSION: i16 = 8;
+
+/// Why a partition's batch was not appended.
+#[derive(Debug)]
+struct Refusal {
+    code: ErrorCode,
+    message: String,
+    /// The records at fault, by index in the batch, with why (KIP-467).
+    record_errors: Vec<(i32, String)>,
+}
+
+impl From<(ErrorCode, String)> for Refusal {
+    fn from((code, message): (ErrorCode, String)) -> Self {
+        Refusal {
+            code,
+            message,
+            record_errors: Vec::new(),
+        }
+    }
+}
 
 pub(super) async fn handle(
     state: &Arc<BrokerState>,
@@ -66,7 +90,7 @@ pub(super) async fn handle(
                 .into_iter()
                 .map(|data| {
                     let outcome = match &refusal {
-                        Some((code, message)) => Err((*code, message.clone())),
+                        Some((code, message)) => Err((*code, message.clone()).into()),
                         None => append(
                             state,
                             &name,
@@ -106,7 +130,7 @@ pub(super) async fn handle(
                 )
                 .await
                 {
-                    *outcome = Err(refusal);
+                    *outcome = Err(refusal.into());
                 }
             }
         }
@@ -156,7 +180,7 @@ fn append(
     index: i32,
     records: Option<Bytes>,
     context: Context<'_>,
-) -> Result<Appended, (ErrorCode, String)> {
+) -> Result<Appended, Refusal> {
     let Context { version, acks, .. } = context;
     let partition = state
         .topic(topic)
@@ -193,24 +217,27 @@ fn append(
     if header.is_control() {
         return Err((
             ErrorCode::InvalidRecord,
-            "clients may not write control batches".into(),
-        ));
+            "clients may not write control batches".to_owned(),
+        )
+            .into());
     }
     let transaction = match (header.is_transactional(), context.transactional_id) {
         (true, Some(id)) => Some(id),
         (true, None) => {
             return Err((
                 ErrorCode::InvalidRecord,
-                "a transactional batch needs the request's transactional id".into(),
-            ));
+                "a transactional batch needs the request's transactional id".to_owned(),
+            )
+                .into());
         }
         (false, _) => None,
     };
     if header.compression() == Ok(Compression::Zstd) && version < ZSTD_MIN_PRODUCE_VERSION {
         return Err((
             ErrorCode::UnsupportedCompressionType,
-            "zstd needs Produce v7 or later".into(),
-        ));
+            "zstd needs Produce v7 or later".to_owned(),
+        )
+            .into());
     }
     let (compacted, min_insync_replicas) = partition
         .with_log(|log| {
@@ -224,7 +251,8 @@ fn append(
             format!(
                 "The size of the current ISR ({isr_size}) is insufficient to satisfy the min.isr requirement of {min_insync_replicas} for partition {topic}-{index}"
             ),
-        ));
+        )
+            .into());
     }
     if compacted {
         require_keys(&records, topic, index)?;
@@ -278,32 +306,48 @@ fn append(
         }
         Err(e @ (LogError::Io { .. } | LogError::Corrupt { .. })) => {
             tracing::error!(topic, partition = index, "append failed: {e}");
-            Err((e.error_code(), e.to_string()))
+            Err((e.error_code(), e.to_string()).into())
         }
-        Err(e) => Err((e.error_code(), e.to_string())),
+        Err(e) => Err((e.error_code(), e.to_string()).into()),
     }
 }
 
 /// Compaction keeps the newest record per key, so a keyless record has no
 /// place in a compacted topic; Kafka rejects it with INVALID_RECORD. This is
 /// the one produce check that decodes (and decompresses) records, and only
-/// for compacted topics, outside the partition lock.
-fn require_keys(records: &Bytes, topic: &str, index: i32) -> Result<(), (ErrorCode, String)> {
+/// for compacted topics, outside the partition lock. As Kafka's
+/// `LogValidator`, it names every keyless record by its index in the batch
+/// (the request holds one batch) and refuses the batch as a whole, with
+/// Kafka's message listing at most the first three.
+fn require_keys(records: &Bytes, topic: &str, index: i32) -> Result<(), Refusal> {
     let batches = record_batch::decode_batches(records)
         .map_err(|e| (ErrorCode::CorruptMessage, e.to_string()))?;
-    if batches
+    let why = format!(
+        "Compacted topic cannot accept message without key in topic partition {topic}-{index}."
+    );
+    let record_errors: Vec<(i32, String)> = batches
         .iter()
-        .flat_map(|b| &b.records)
-        .any(|r| r.key.is_none())
-    {
-        return Err((
-            ErrorCode::InvalidRecord,
-            format!(
-                "Compacted topic cannot accept message without key in topic partition {topic}-{index}."
-            ),
-        ));
+        .flat_map(|b| b.records.iter().enumerate())
+        .filter(|(_, r)| r.key.is_none())
+        .map(|(i, _)| (i32::try_from(i).unwrap_or(i32::MAX), why.clone()))
+        .collect();
+    if record_errors.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let shown: Vec<String> = record_errors
+        .iter()
+        .take(3)
+        .map(|(i, m)| format!("RecordError(batchIndex={i}, message='{m}')"))
+        .collect();
+    Err(Refusal {
+        code: ErrorCode::InvalidRecord,
+        message: format!(
+            "One or more records have been rejected due to {} record errors in total, and only showing the first three errors at most: [{}]",
+            record_errors.len(),
+            shown.join(", ")
+        ),
+        record_errors,
+    })
 }
 
 /// Kafka's answers: a batch that fails its CRC or size checks is
@@ -324,7 +368,7 @@ fn batch_error_code(e: &BatchError) -> ErrorCode {
 
 fn partition_response(
     index: i32,
-    outcome: Result<Appended, (ErrorCode, String)>,
+    outcome: Result<Appended, Refusal>,
     version: i16,
 ) -> PartitionProduceResponse {
     let response = PartitionProduceResponse::default().with_index(index);
@@ -333,14 +377,29 @@ fn partition_response(
             .with_base_offset(a.base_offset)
             .with_log_append_time_ms(a.log_append_time_ms)
             .with_log_start_offset(a.log_start_offset),
-        Err((code, message)) => {
+        Err(Refusal {
+            code,
+            message,
+            record_errors,
+        }) => {
             let response = response
                 .with_error_code(code.code())
                 .with_base_offset(-1)
                 .with_log_append_time_ms(-1)
                 .with_log_start_offset(-1);
-            if version >= 8 {
-                response.with_error_message(Some(str_bytes(message)))
+            if version >= RECORD_ERRORS_MIN_PRODUCE_VERSION {
+                response
+                    .with_error_message(Some(str_bytes(message)))
+                    .with_record_errors(
+                        record_errors
+                            .into_iter()
+                            .map(|(batch_index, why)| {
+                                BatchIndexAndErrorMessage::default()
+                                    .with_batch_index(batch_index)
+                                    .with_batch_index_error_message(Some(str_bytes(why)))
+                            })
+                            .collect(),
+                    )
             } else {
                 response
             }

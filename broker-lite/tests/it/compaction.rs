@@ -268,3 +268,59 @@ async fn tombstones_go_after_delete_retention_ms_and_keyless_records_are_refused
     assert!(after.contains(&(1, "b".into(), Some("b1".into()))));
     assert_eq!(after.last().unwrap().2.as_deref(), Some("c3"));
 }
+
+/// KIP-467, as Kafka's `LogValidator`: a batch with keyless records in a
+/// compacted topic is refused whole, and `record_errors` names each keyless
+/// record by its index in the batch, so the client fails exactly those
+/// (librdkafka's 0011_produce_batch counts 10 INVALID_RECORD and 90
+/// INVALID_DIFFERENT_RECORD out of 100).
+#[tokio::test]
+async fn keyless_records_in_a_compacted_topic_are_named_by_batch_index() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "named", 1, &[("cleanup.policy", "compact")]).await;
+    let batch = keyed_batch(
+        &[
+            kv("k0", Some("v0")),
+            (None, Some("v1".into())),
+            kv("k2", Some("v2")),
+            (None, Some("v3".into())),
+            kv("k4", Some("v4")),
+        ],
+        Compression::Lz4,
+    );
+    let response = crate::protocol::produce(&mut client, "named", 0, batch, -1)
+        .await
+        .unwrap();
+    let p = &response.responses[0].partition_responses[0];
+    assert_eq!(p.error_code, ErrorCode::InvalidRecord.code());
+    let named: Vec<(i32, String)> = p
+        .record_errors
+        .iter()
+        .map(|e| {
+            (
+                e.batch_index,
+                e.batch_index_error_message
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let why = "Compacted topic cannot accept message without key in topic partition named-0.";
+    assert_eq!(named, vec![(1, why.to_owned()), (3, why.to_owned())]);
+    let message = p.error_message.as_deref().unwrap_or_default();
+    assert!(
+        message.starts_with("One or more records have been rejected due to 2 record errors"),
+        "{message}"
+    );
+    // Refused whole: the next batch is the partition's first.
+    let (code, offset) = produce_one(
+        &mut client,
+        "named",
+        0,
+        keyed_batch(&[kv("k", Some("v"))], Compression::None),
+    )
+    .await;
+    assert_eq!((code, offset), (0, 0));
+}
