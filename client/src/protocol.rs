@@ -20,6 +20,8 @@
 //! - [`murmur2`]: Java's key hash, so keyed records land where Java's and
 //!   librdkafka's `murmur2_random` put them;
 //! - [`acl`]: ACL bindings and filters, with Kafka's matching rules;
+//! - [`spliced_fetch`]: Fetch response frames with holes for record sets a
+//!   broker sends from files (`sendfile`);
 //! - [`error`]: Kafka error codes and this module's own errors.
 
 pub mod acl;
@@ -32,6 +34,7 @@ pub mod frame;
 pub mod header;
 pub mod murmur2;
 pub mod record_batch;
+pub mod spliced_fetch;
 
 pub use kafka_protocol::indexmap;
 /// The message types (`MetadataRequest`, `FetchResponse`, ...), re-exported
