@@ -202,7 +202,7 @@ impl Outgoing {
 
     /// Everything goes into `bytes` (the fuzz targets, which have no socket).
     #[cfg_attr(
-        not(any(test, feature = "fuzzing")),
+        not(feature = "fuzzing"),
         allow(dead_code, reason = "only the socket-less fuzz entry points copy")
     )]
     pub(crate) fn copying() -> Self {
@@ -340,4 +340,91 @@ pub(crate) async fn handle_request(
             version,
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{LogConfig, PartitionLog};
+    use kctl_client::protocol::record_batch::{BatchBuilder, BatchParams};
+    use tokio::net::TcpListener;
+
+    fn batch(value_bytes: usize) -> BytesMut {
+        let mut builder = BatchBuilder::new(1_700_000_000_000, 0);
+        builder.append(1_700_000_000_000, None, Some(&vec![7u8; value_bytes]), &[]);
+        let mut batch = BytesMut::new();
+        builder
+            .encode(&mut batch, &BatchParams::default())
+            .unwrap();
+        batch
+    }
+
+    /// A log of three batches and a planned read of all of them.
+    fn log_with_a_read(dir: &std::path::Path) -> (PartitionLog, FileSlice) {
+        let (mut log, _) = PartitionLog::open(dir, LogConfig::default(), true).unwrap();
+        for value_bytes in [100, 70_000, 5] {
+            log.append(&mut batch(value_bytes), 0, 0).unwrap();
+        }
+        let read = log.read(0, usize::MAX).unwrap();
+        let slice = read.file_slice().unwrap().clone();
+        (log, slice)
+    }
+
+    /// What a client reads from the socket after `write_out(out)`.
+    async fn written(out: &Outgoing) -> io::Result<Vec<u8>> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let reader = tokio::spawn(async move {
+            let mut got = Vec::new();
+            client.read_to_end(&mut got).await.map(|_| got)
+        });
+        let result = write_out(&mut server, out).await;
+        drop(server);
+        let got = reader.await.unwrap().unwrap();
+        result.map(|()| got)
+    }
+
+    fn around(slice: FileSlice) -> Outgoing {
+        let mut out = Outgoing::zero_copy();
+        out.bytes.extend_from_slice(b"header");
+        out.push_file_range(6, slice);
+        out.bytes.extend_from_slice(b"trailer");
+        out
+    }
+
+    #[tokio::test]
+    async fn file_ranges_go_out_between_the_bytes_around_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_log, slice) = log_with_a_read(dir.path());
+        let records = slice.read_bytes().unwrap();
+        assert!(records.len() > 70_000);
+        let out = around(slice);
+        assert_eq!(out.len_bytes(), 6 + records.len() + 7);
+        let got = written(&out).await.unwrap();
+        assert_eq!(got, [&b"header"[..], &records, b"trailer"].concat());
+    }
+
+    #[tokio::test]
+    async fn a_deleted_segment_still_sends_what_was_planned() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, slice) = log_with_a_read(dir.path());
+        let records = slice.read_bytes().unwrap();
+        // Retention (or a topic deletion) removes the files mid-fetch.
+        drop(log);
+        std::fs::remove_dir_all(dir.path()).unwrap();
+        let got = written(&around(slice)).await.unwrap();
+        assert_eq!(got, [&b"header"[..], &records, b"trailer"].concat());
+    }
+
+    #[tokio::test]
+    async fn a_file_truncated_under_the_fetch_fails_instead_of_sending_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_log, slice) = log_with_a_read(dir.path());
+        slice.file().set_len(slice.position() + 10).unwrap();
+        let err = written(&around(slice)).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
 }
