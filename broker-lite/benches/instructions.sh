@@ -12,8 +12,8 @@
 #   C: A, then kcat consumes them (-C -e) D: B, then kcat consumes them
 # produce/record = (B - A) / N and fetch/record = ((D - B) - (C - A)) / N,
 # so start-up, shutdown and connection set-up cancel out. kcat batches are
-# pinned (linger 1 s, batch.num.messages 1000) so every run sends the same
-# requests: 1000-record batches, one per Produce request.
+# pinned (linger 1 s, up to 1000 records and 1 MB per batch) so every run
+# sends the same requests: full batches, one per Produce request.
 #
 # Also writes the callgrind profile of run D to $KCTL_CALLGRIND_OUT (if
 # set), for `callgrind_annotate`.
@@ -38,7 +38,7 @@ for i in range(n):
 PY
 head -n "$records" "$work/records.txt" > "$work/n.txt"
 
-kcat_producer=(-X linger.ms=1000 -X batch.num.messages=1000 -X batch.size=100000000 -X message.max.bytes=100000000)
+kcat_producer=(-X linger.ms=1000 -X batch.num.messages=1000 -X batch.size=1000000 -X message.max.bytes=1000000)
 
 # run NAME RECORDS_FILE CONSUME(0|1) -> prints total instructions
 run() {
@@ -47,7 +47,7 @@ run() {
   valgrind --tool=callgrind --callgrind-out-file="$out" "$broker" \
     --data-dir "$data" --listen 127.0.0.1:0 --flush none --log warn 2>"$log" &
   broker_pid=$!
-  until grep -q "bootstrap server" "$log"; do sleep 0.2; done
+  until grep -qs "bootstrap server" "$log"; do sleep 0.2; done
   local bootstrap
   bootstrap=$(sed -n 's/.*bootstrap server: //p' "$log")
   kcat -b "$bootstrap" -P -t bench "${kcat_producer[@]}" -l "$file"
@@ -73,6 +73,6 @@ import sys
 n, size = int(sys.argv[1]), int(sys.argv[2])
 a, b, c, d = map(int, sys.argv[3:7])
 print(f"runs (instructions): A={a:,} B={b:,} C={c:,} D={d:,}")
-print(f"produce: {(b - a) / n:,.0f} instructions/record ({size} B values, 1000-record batches)")
+print(f"produce: {(b - a) / n:,.0f} instructions/record ({size} B values, batches of min(1000 records, 1 MB))")
 print(f"fetch:   {((d - b) - (c - a)) / n:,.0f} instructions/record")
 PY
