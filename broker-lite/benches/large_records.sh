@@ -24,7 +24,11 @@ record_bytes=${4:-1000000}
 rounds=${5:-5}
 work=$(mktemp -d)
 trap 'kill "${broker_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-cargo build --release -q -p kctl --manifest-path "$root/Cargo.toml"
+# WITH_KCTL=0 measures kcat alone (no release build of the kctl binary).
+with_kctl=${WITH_KCTL:-1}
+if [ "$with_kctl" = 1 ]; then
+  cargo build --release -q -p kctl --manifest-path "$root/Cargo.toml"
+fi
 kctl="$root/target/release/kctl"
 have_kcat=$(command -v kcat >/dev/null && echo 1 || echo 0)
 if [ "$have_kcat" = 1 ]; then
@@ -42,7 +46,7 @@ fi
 start() {
   "$1" --data-dir "$2" --listen 127.0.0.1:0 --flush none --log warn 2>"$work/broker.log" &
   broker_pid=$!
-  until grep -q "bootstrap server" "$work/broker.log"; do
+  until grep -qs "bootstrap server" "$work/broker.log"; do
     kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.log" >&2; exit 1; }
     sleep 0.05
   done
@@ -51,6 +55,7 @@ start() {
 stop() { kill "$broker_pid"; wait "$broker_pid" || true; broker_pid=; rm -rf "$1"; }
 
 kctl_mb_s() {
+  [ "$with_kctl" = 1 ] || { echo nan; return; }
   "$kctl" -b "$bootstrap" topic create kctl -p 1 >/dev/null
   "$kctl" -b "$bootstrap" -o json perf produce kctl --num-records "$records" --record-size "$record_bytes" \
     --acks 1 --linger-ms 5 --compression none \
@@ -86,7 +91,8 @@ import math, statistics, sys
 rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
 med = lambda i: statistics.median(r[i] for r in rows)
 print(f"median of {len(rows)} rounds, {int(sys.argv[2]):,} x {int(sys.argv[3]):,} B into broker-lite (flush=none), MB/s of values:")
-print(f"  kctl perf produce: before {med(0):.1f}, after {med(2):.1f}, after/before {med(2) / med(0):.2f}x")
+if not math.isnan(med(0)):
+    print(f"  kctl perf produce: before {med(0):.1f}, after {med(2):.1f}, after/before {med(2) / med(0):.2f}x")
 if not math.isnan(med(1)):
     print(f"  kcat -P          : before {med(1):.1f}, after {med(3):.1f}, after/before {med(3) / med(1):.2f}x")
 PY
