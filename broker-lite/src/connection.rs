@@ -353,9 +353,7 @@ mod tests {
         let mut builder = BatchBuilder::new(1_700_000_000_000, 0);
         builder.append(1_700_000_000_000, None, Some(&vec![7u8; value_bytes]), &[]);
         let mut batch = BytesMut::new();
-        builder
-            .encode(&mut batch, &BatchParams::default())
-            .unwrap();
+        builder.encode(&mut batch, &BatchParams::default()).unwrap();
         batch
     }
 
