@@ -8,7 +8,12 @@
 //! Produce simply writes nothing). Requests already buffered are handled
 //! before the socket is flushed, so a pipelining client costs one write per
 //! burst rather than one per request.
+//!
+//! Fetch record sets are not copied into the response: they stay ranges of
+//! segment files ([`Outgoing::file_ranges`]) that the flush hands to
+//! `sendfile`, between the encoded bytes around them.
 
+use std::io;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -18,12 +23,13 @@ use bytes::{Bytes, BytesMut};
 use futures::FutureExt;
 use kctl_client::protocol::api::ApiKey;
 use kctl_client::protocol::{ProtocolError, frame, header};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::handlers;
+use crate::log::FileSlice;
 use crate::state::BrokerState;
 
 /// Initial read buffer; it grows to the size of the largest frame seen.
@@ -47,7 +53,7 @@ pub(crate) async fn serve(
     mut shutdown: broadcast::Receiver<()>,
 ) {
     let mut read_buf = BytesMut::with_capacity(READ_BUFFER_BYTES);
-    let mut write_buf = BytesMut::new();
+    let mut write_buf = Outgoing::zero_copy();
     let max_frame_bytes = state.config.max_request_bytes;
     let idle = Duration::from_millis(state.config.connections_max_idle_ms);
     let request_read_timeout = Duration::from_millis(state.config.request_read_timeout_ms);
@@ -136,14 +142,14 @@ pub(crate) async fn serve(
                 break "handler panicked".to_owned();
             }
         }
-        if write_buf.len() >= WRITE_BUFFER_FLUSH_BYTES
+        if write_buf.len_bytes() >= WRITE_BUFFER_FLUSH_BYTES
             && let Err(e) = flush(&mut stream, &mut write_buf, idle).await
         {
             break e;
         }
     };
     if !write_buf.is_empty() {
-        let _ = tokio::time::timeout(idle, stream.write_all(&write_buf)).await;
+        let _ = tokio::time::timeout(idle, write_out(&mut stream, &write_buf)).await;
     }
     tracing::debug!(%peer, reason, "connection closed");
 }
@@ -152,19 +158,15 @@ pub(crate) async fn serve(
 /// `connections.max.idle.ms` is cut off, as Kafka's idle timer would.
 async fn flush(
     stream: &mut TcpStream,
-    write_buf: &mut BytesMut,
+    write_buf: &mut Outgoing,
     idle: Duration,
 ) -> Result<(), String> {
     if write_buf.is_empty() {
         return Ok(());
     }
-    match tokio::time::timeout(idle, stream.write_all(write_buf)).await {
+    match tokio::time::timeout(idle, write_out(stream, write_buf)).await {
         Ok(Ok(())) => {
             write_buf.clear();
-            if write_buf.capacity() > READ_BUFFER_KEEP_BYTES {
-                // A large Fetch answer is not kept for the connection's life.
-                *write_buf = BytesMut::new();
-            }
             Ok(())
         }
         Ok(Err(e)) => Err(format!("write failed: {e}")),
@@ -173,6 +175,128 @@ async fn flush(
             idle.as_millis()
         )),
     }
+}
+
+/// Responses encoded but not yet written.
+#[derive(Debug, Default)]
+pub(crate) struct Outgoing {
+    /// The encoded frames, with holes where file ranges go.
+    pub(crate) bytes: BytesMut,
+    /// Record sets sent from segment files: each goes at its position in
+    /// `bytes`; positions never decrease.
+    file_ranges: Vec<(usize, FileSlice)>,
+    file_bytes: usize,
+    /// Whether record sets may stay in files until the flush (a plaintext
+    /// socket); otherwise they are copied into `bytes`.
+    zero_copy: bool,
+}
+
+impl Outgoing {
+    /// For a socket that can take `sendfile`.
+    pub(crate) fn zero_copy() -> Self {
+        Self {
+            zero_copy: true,
+            ..Self::default()
+        }
+    }
+
+    /// Everything goes into `bytes` (the fuzz targets, which have no socket).
+    #[cfg_attr(
+        not(feature = "fuzzing"),
+        allow(dead_code, reason = "only the socket-less fuzz entry points copy")
+    )]
+    pub(crate) fn copying() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn takes_file_ranges(&self) -> bool {
+        self.zero_copy
+    }
+
+    /// Queues `slice` to be sent at the current end of `bytes`'s position
+    /// `at` (which must not precede an earlier range's).
+    pub(crate) fn push_file_range(&mut self, at: usize, slice: FileSlice) {
+        debug_assert!(self.zero_copy);
+        debug_assert!(self.file_ranges.last().is_none_or(|(last, _)| *last <= at));
+        debug_assert!(at <= self.bytes.len());
+        self.file_bytes += slice.len_bytes();
+        self.file_ranges.push((at, slice));
+    }
+
+    /// Bytes waiting, counting the file ranges.
+    pub(crate) fn len_bytes(&self) -> usize {
+        self.bytes.len() + self.file_bytes
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty() && self.file_ranges.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.file_ranges.clear();
+        self.file_bytes = 0;
+        if self.bytes.capacity() > READ_BUFFER_KEEP_BYTES {
+            // A large answer is not kept for the connection's life.
+            self.bytes = BytesMut::new();
+        }
+    }
+}
+
+/// Writes the encoded bytes and, at their holes, the file ranges.
+async fn write_out(stream: &mut TcpStream, out: &Outgoing) -> io::Result<()> {
+    let mut written = 0;
+    for (at, slice) in &out.file_ranges {
+        stream.write_all(&out.bytes[written..*at]).await?;
+        send_file(stream, slice).await?;
+        written = *at;
+    }
+    stream.write_all(&out.bytes[written..]).await
+}
+
+/// `sendfile` of one range, straight from the page cache to the socket.
+/// The slice holds the segment file open, so retention deleting it or a
+/// roll meanwhile changes nothing; a file found shorter than planned
+/// (truncated under the fetch) fails the connection rather than leave the
+/// frame short.
+async fn send_file(stream: &TcpStream, slice: &FileSlice) -> io::Result<()> {
+    let too_far = |_| io::Error::other("segment position past i64::MAX");
+    let mut offset = i64::try_from(slice.position()).map_err(too_far)?;
+    let end = i64::try_from(slice.position() + slice.len_bytes() as u64).map_err(too_far)?;
+    while offset < end {
+        stream.writable().await?;
+        let remaining = usize::try_from(end - offset).unwrap_or(usize::MAX);
+        let sent = stream.try_io(Interest::WRITABLE, || {
+            nix::sys::sendfile::sendfile64(
+                stream,
+                slice.file().as_ref(),
+                Some(&mut offset),
+                remaining,
+            )
+            .map_err(io::Error::from)
+        });
+        match sent {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "{} ends before the {} bytes planned at {}",
+                        slice.path().display(),
+                        slice.len_bytes(),
+                        slice.position()
+                    ),
+                ));
+            }
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// A request that ends its connection.
@@ -196,7 +320,7 @@ pub(crate) async fn handle_request(
     state: &Arc<BrokerState>,
     peer: SocketAddr,
     frame: Bytes,
-    out: &mut BytesMut,
+    out: &mut Outgoing,
 ) -> Result<(), RequestError> {
     let request = header::decode_request(frame).map_err(RequestError::Header)?;
     // Fault injection on a cluster node (`kctl broker node slow`).
@@ -216,4 +340,89 @@ pub(crate) async fn handle_request(
             version,
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{LogConfig, PartitionLog};
+    use kctl_client::protocol::record_batch::{BatchBuilder, BatchParams};
+    use tokio::net::TcpListener;
+
+    fn batch(value_bytes: usize) -> BytesMut {
+        let mut builder = BatchBuilder::new(1_700_000_000_000, 0);
+        builder.append(1_700_000_000_000, None, Some(&vec![7u8; value_bytes]), &[]);
+        let mut batch = BytesMut::new();
+        builder.encode(&mut batch, &BatchParams::default()).unwrap();
+        batch
+    }
+
+    /// A log of three batches and a planned read of all of them.
+    fn log_with_a_read(dir: &std::path::Path) -> (PartitionLog, FileSlice) {
+        let (mut log, _) = PartitionLog::open(dir, LogConfig::default(), true).unwrap();
+        for value_bytes in [100, 70_000, 5] {
+            log.append(&mut batch(value_bytes), 0, 0).unwrap();
+        }
+        let read = log.read(0, usize::MAX).unwrap();
+        let slice = read.file_slice().unwrap().clone();
+        (log, slice)
+    }
+
+    /// What a client reads from the socket after `write_out(out)`.
+    async fn written(out: &Outgoing) -> io::Result<Vec<u8>> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let reader = tokio::spawn(async move {
+            let mut got = Vec::new();
+            client.read_to_end(&mut got).await.map(|_| got)
+        });
+        let result = write_out(&mut server, out).await;
+        drop(server);
+        let got = reader.await.unwrap().unwrap();
+        result.map(|()| got)
+    }
+
+    fn around(slice: FileSlice) -> Outgoing {
+        let mut out = Outgoing::zero_copy();
+        out.bytes.extend_from_slice(b"header");
+        out.push_file_range(6, slice);
+        out.bytes.extend_from_slice(b"trailer");
+        out
+    }
+
+    #[tokio::test]
+    async fn file_ranges_go_out_between_the_bytes_around_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_log, slice) = log_with_a_read(dir.path());
+        let records = slice.read_bytes().unwrap();
+        assert!(records.len() > 70_000);
+        let out = around(slice);
+        assert_eq!(out.len_bytes(), 6 + records.len() + 7);
+        let got = written(&out).await.unwrap();
+        assert_eq!(got, [&b"header"[..], &records, b"trailer"].concat());
+    }
+
+    #[tokio::test]
+    async fn a_deleted_segment_still_sends_what_was_planned() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, slice) = log_with_a_read(dir.path());
+        let records = slice.read_bytes().unwrap();
+        // Retention (or a topic deletion) removes the files mid-fetch.
+        drop(log);
+        std::fs::remove_dir_all(dir.path()).unwrap();
+        let got = written(&around(slice)).await.unwrap();
+        assert_eq!(got, [&b"header"[..], &records, b"trailer"].concat());
+    }
+
+    #[tokio::test]
+    async fn a_file_truncated_under_the_fetch_fails_instead_of_sending_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_log, slice) = log_with_a_read(dir.path());
+        slice.file().set_len(slice.position() + 10).unwrap();
+        let err = written(&around(slice)).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
 }

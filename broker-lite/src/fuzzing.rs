@@ -110,7 +110,7 @@ impl RequestHarness {
                 let correlation_id = frame
                     .get(4..8)
                     .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-                let mut out = BytesMut::new();
+                let mut out = connection::Outgoing::copying();
                 let handled = tokio::time::timeout(
                     REQUEST_DEADLINE,
                     connection::handle_request(&state, peer, frame, &mut out),
@@ -118,7 +118,7 @@ impl RequestHarness {
                 .await
                 .unwrap_or_else(|_| panic!("request did not complete in {REQUEST_DEADLINE:?}"));
                 served.requests += 1;
-                served.responses += check_responses(&out, correlation_id);
+                served.responses += check_responses(&out.bytes, correlation_id);
                 if handled.is_err() {
                     served.closed = true;
                     return served;

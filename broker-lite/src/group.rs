@@ -180,7 +180,7 @@ impl GroupCoordinator {
                 .ok()
         });
         let stored = store::replay(entries);
-        lock(&self.inner).groups.restore(stored);
+        lock(&self.inner).groups.restore(Instant::now(), stored);
         self.wake.notify_one();
     }
 

@@ -40,6 +40,7 @@ use kctl_client::protocol::messages::{
 use kctl_client::protocol::messages::{CreateAclsRequest, DeleteAclsRequest, DescribeAclsRequest};
 use kctl_client::protocol::{Decodable, Encodable, ProtocolError, Request};
 
+use crate::connection::Outgoing;
 use crate::state::BrokerState;
 
 mod add_offsets_to_txn;
@@ -190,7 +191,7 @@ pub(crate) async fn dispatch(
     state: &Arc<BrokerState>,
     peer: SocketAddr,
     request: RequestFrame,
-    out: &mut BytesMut,
+    out: &mut Outgoing,
 ) -> Result<(), DispatchError> {
     let ctx = RequestContext {
         peer,
@@ -204,6 +205,13 @@ pub(crate) async fn dispatch(
     let ctx = &ctx;
     let api_key = request.api_key;
     let version = request.version();
+    // Fetch alone may leave its record sets in files (see `connection`).
+    let out = match api_key {
+        ApiKey::Fetch if support(api_key).is_some_and(|s| s.supports(version)) => {
+            return fetch_request(state, ctx, request, out).await;
+        }
+        _ => &mut out.bytes,
+    };
     if api_key == ApiKey::ApiVersions {
         // ApiVersions answers versions it does not support, so a client can
         // learn what it does (KIP-511).
@@ -257,17 +265,8 @@ pub(crate) async fn dispatch(
             })
             .await
         }
-        ApiKey::Fetch => {
-            call(request, out, |r: FetchRequest, v| async move {
-                let (r, denied) = authorize::fetch(state, ctx, r);
-                let response = match r {
-                    Some(r) => fetch::handle(state, r, v).await,
-                    None => None,
-                };
-                authorize::fetch_answer(response, denied)
-            })
-            .await
-        }
+        // Answered before this match (it may send from files).
+        ApiKey::Fetch => Err(DispatchError::Unsupported { api_key, version }),
         ApiKey::ListOffsets => {
             answer(request, out, |r: ListOffsetsRequest, v| {
                 let (r, denied) = authorize::list_offsets(state, ctx, r);
@@ -606,6 +605,40 @@ where
             &response,
         )?;
     }
+    Ok(())
+}
+
+/// Fetch: decoded, authorized and long-polled like any request, then encoded
+/// with its record sets as file ranges where the connection takes them.
+async fn fetch_request(
+    state: &Arc<BrokerState>,
+    ctx: &RequestContext,
+    request: RequestFrame,
+    out: &mut Outgoing,
+) -> Result<(), DispatchError> {
+    let version = request.version();
+    let mut body = request.body;
+    let decoded: FetchRequest = header::decode_body(&mut body, version)?;
+    let (decoded, denied) = authorize::fetch(state, ctx, decoded);
+    let answer = match decoded {
+        Some(r) => Some(fetch::handle(state, r, version).await),
+        None => None,
+    };
+    let (response, file_sets) = match answer {
+        Some(answer) => (Some(answer.response), answer.file_sets),
+        None => (None, Vec::new()),
+    };
+    // Denied topics go after the fetched ones: the file sets' indexes hold.
+    let Some(response) = authorize::fetch_answer(response, denied) else {
+        return Ok(());
+    };
+    fetch::encode(
+        out,
+        version,
+        request.header.correlation_id,
+        response,
+        file_sets,
+    )?;
     Ok(())
 }
 

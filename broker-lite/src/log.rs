@@ -50,7 +50,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use kctl_client::protocol::batch;
+use kctl_client::protocol::batch::{self, HEADER_BYTES};
 use kctl_client::protocol::control::{self, MarkerType};
 
 pub use cleaner::{Cleaned, CleanerReport, CleaningPlan};
@@ -372,6 +372,36 @@ impl PartitionLog {
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo, LogError> {
+        let (info, stored_header) = self.append_unpatched(batch, leader_epoch, now_ms)?;
+        if let Some(stored_header) = stored_header {
+            batch[..HEADER_BYTES].copy_from_slice(&stored_header);
+        }
+        Ok(info)
+    }
+
+    /// [`PartitionLog::append`] of a batch it may not modify (a slice of a
+    /// shared request buffer): only a copy of its 61-byte header is patched,
+    /// and that header and the untouched record bytes go to the segment in
+    /// one vectored write. This is the Produce path: the record bytes are
+    /// never copied between the socket read and the page cache.
+    pub fn append_shared(
+        &mut self,
+        batch: &[u8],
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo, LogError> {
+        self.append_unpatched(batch, leader_epoch, now_ms)
+            .map(|(info, _)| info)
+    }
+
+    /// The append itself; returns the header as stored (`None` for a
+    /// duplicate, which is not written).
+    fn append_unpatched(
+        &mut self,
+        batch: &[u8],
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<(AppendInfo, Option<[u8; HEADER_BYTES]>), LogError> {
         if batch.len() > self.config.max_message_bytes {
             return Err(LogError::MessageTooLarge {
                 batch_bytes: batch.len(),
@@ -392,13 +422,14 @@ impl PartitionLog {
         if let Some(producer) = &producer
             && let SequenceVerdict::Duplicate(original) = self.producers.check(producer)?
         {
-            return Ok(AppendInfo {
+            let info = AppendInfo {
                 base_offset: original.first_offset,
                 last_offset: original.last_offset,
                 log_append_time_ms: NO_TIMESTAMP,
                 log_start_offset: self.log_start_offset,
                 duplicate: true,
-            });
+            };
+            return Ok((info, None));
         }
         let base_offset = self.log_end_offset();
         let last_offset = base_offset
@@ -417,14 +448,18 @@ impl PartitionLog {
         if self.should_roll(batch.len(), last_offset, batch_timestamp_ms, now_ms) {
             self.roll(now_ms)?;
         }
-        batch::set_base_offset(batch, base_offset);
-        batch::set_partition_leader_epoch(batch, leader_epoch);
+        // `validate` checked the batch is at least a header long.
+        let (head, tail) = batch.split_at(HEADER_BYTES);
+        let mut stored_header = [0u8; HEADER_BYTES];
+        stored_header.copy_from_slice(head);
+        batch::set_base_offset(&mut stored_header, base_offset);
+        batch::set_partition_leader_epoch(&mut stored_header, leader_epoch);
         if log_append_time {
-            batch::set_log_append_time(batch, now_ms);
+            batch::set_log_append_time_split(&mut stored_header, tail, now_ms);
         }
         let index_interval_bytes = self.config.index_interval_bytes;
         let active = self.active_mut();
-        active.append(batch, index_interval_bytes)?;
+        active.append_split(&stored_header, tail, index_interval_bytes)?;
         if self.config.flush == FlushPolicy::EveryBatch {
             self.active().sync_log()?;
         }
@@ -432,7 +467,7 @@ impl PartitionLog {
             self.producers.record(producer, base_offset, last_offset);
         }
         self.assign_epoch(leader_epoch, base_offset)?;
-        Ok(AppendInfo {
+        let info = AppendInfo {
             base_offset,
             last_offset,
             log_append_time_ms: if log_append_time {
@@ -442,7 +477,8 @@ impl PartitionLog {
             },
             log_start_offset: self.log_start_offset,
             duplicate: false,
-        })
+        };
+        Ok((info, Some(stored_header)))
     }
 
     /// Writes a COMMIT or ABORT marker for the producer's transaction, as

@@ -8,11 +8,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
 use crate::config::{BrokerConfig, ConfigError, validate_topic_config};
@@ -50,13 +50,18 @@ pub enum TopicError {
     },
 }
 
-/// One partition: its log and a channel that announces its log end offset,
-/// so Fetch long-polls wake on appends instead of polling.
+/// One partition: its log, a channel that announces its log end offset
+/// (replication watches it), and the Fetch long-polls waiting on it.
 #[derive(Debug)]
 pub struct Partition {
     pub index: i32,
     log: Mutex<Option<PartitionLog>>,
     end_offset_tx: watch::Sender<i64>,
+    /// Fetches waiting for this partition to grow, woken once each by the
+    /// next append (each re-registers if it waits again), so an append
+    /// wakes only the fetches that read this partition, and a fetch over
+    /// many partitions waits on one `Notify` rather than one future each.
+    fetch_waiters: Mutex<Vec<Weak<Notify>>>,
 }
 
 impl Partition {
@@ -69,6 +74,23 @@ impl Partition {
     /// Tells waiting fetchers the log grew.
     pub fn announce_end_offset(&self, end_offset: i64) {
         self.end_offset_tx.send_replace(end_offset);
+        let waiters = std::mem::take(&mut *lock(&self.fetch_waiters));
+        for waiter in waiters.iter().filter_map(Weak::upgrade) {
+            // Stores a permit if the fetch is between reads: not lost.
+            waiter.notify_one();
+        }
+    }
+
+    /// Has the next append (or deletion) notify `waiter`, once.
+    pub fn wake_on_append(&self, waiter: &Arc<Notify>) {
+        let mut waiters = lock(&self.fetch_waiters);
+        // Fetches that ended without an append leave dead entries: drop
+        // them whenever the list doubles, so an idle partition's list stays
+        // as long as its live waiters (times two).
+        if waiters.len() >= 8 && waiters.len().is_power_of_two() {
+            waiters.retain(|w| w.strong_count() > 0);
+        }
+        waiters.push(Arc::downgrade(waiter));
     }
 
     pub fn subscribe(&self) -> watch::Receiver<i64> {
@@ -487,6 +509,7 @@ impl BrokerState {
             index,
             log: Mutex::new(Some(log)),
             end_offset_tx,
+            fetch_waiters: Mutex::new(Vec::new()),
         }))
     }
 

@@ -22,6 +22,8 @@
 //! - [`share`]: share groups (KIP-932): acknowledge types, acknowledgement
 //!   batches, acquired-record ranges and share-session epochs;
 //! - [`acl`]: ACL bindings and filters, with Kafka's matching rules;
+//! - [`spliced_fetch`]: Fetch response frames with holes for record sets a
+//!   broker sends from files (`sendfile`);
 //! - [`error`]: Kafka error codes and this module's own errors.
 
 pub mod acl;
@@ -35,6 +37,7 @@ pub mod header;
 pub mod murmur2;
 pub mod record_batch;
 pub mod share;
+pub mod spliced_fetch;
 
 pub use kafka_protocol::indexmap;
 /// The message types (`MetadataRequest`, `FetchResponse`, ...), re-exported

@@ -1,15 +1,22 @@
 //! Fetch: v4–12, a long poll.
 //!
 //! The handler reads every requested partition; if that yields fewer than
-//! `min_bytes` it sleeps until one of those partitions is appended to (a
-//! `watch` channel per partition) or `max_wait_ms` passes, then reads
-//! again. Reads start at the whole batch containing the fetch offset.
+//! `min_bytes` it sleeps until one of those partitions is appended to (one
+//! `Notify` per fetch, registered with each of its partitions, which wake
+//! only their own waiters) or `max_wait_ms` passes, then reads again. Reads start at the whole batch containing the fetch offset.
 //! Limits follow KIP-74: the first partition with data returns at least one
 //! whole batch even past `max_bytes`; later ones only what fits.
 //!
 //! A read_committed fetch stops at the last stable offset and lists the
 //! aborted transactions its data overlaps, from the `.txnindex`; clients
 //! drop those transactions' batches.
+//!
+//! Record sets are not read here: each answer carries, next to the
+//! response, the segment-file ranges that fill its partitions' records
+//! ([`FetchAnswer::file_sets`]); [`encode`] leaves holes for them in the
+//! frame so the connection can `sendfile` them, or copies them in where it
+//! cannot. The ranges hold their files open: a roll or a retention delete
+//! after the read cannot change what is sent.
 //!
 //! Fetch sessions (KIP-227) are not offered: session id 0 in every answer
 //! tells clients to send full fetches, which is always legal.
@@ -18,28 +25,47 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::FutureExt;
-use futures::future::select_all;
-use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::api::ApiKey;
 use kctl_client::protocol::messages::fetch_request::FetchTopic;
 use kctl_client::protocol::messages::fetch_response::{
     AbortedTransaction, FetchableTopicResponse, PartitionData,
 };
 use kctl_client::protocol::messages::{BrokerId, FetchRequest, FetchResponse, ProducerId};
-use tokio::sync::watch;
+use kctl_client::protocol::spliced_fetch::{Splice, encode_fetch_response_with_holes};
+use kctl_client::protocol::{ErrorCode, ProtocolError, header};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::log::LogError;
-use crate::state::BrokerState;
+use crate::connection::Outgoing;
+use crate::log::{FileSlice, LogError};
+use crate::state::{BrokerState, Partition};
+
+/// A Fetch response whose record sets are still in segment files.
+#[derive(Debug)]
+pub(super) struct FetchAnswer {
+    /// Partitions named in `file_sets` have `records: None` until encoded.
+    pub response: FetchResponse,
+    /// `(topic index, partition index, range)` in response order.
+    pub file_sets: Vec<(usize, usize, FileSlice)>,
+}
+
+impl FetchAnswer {
+    fn without_records(response: FetchResponse) -> Self {
+        Self {
+            response,
+            file_sets: Vec::new(),
+        }
+    }
+}
 
 pub(super) async fn handle(
     state: &Arc<BrokerState>,
     request: FetchRequest,
     version: i16,
-) -> Option<FetchResponse> {
+) -> FetchAnswer {
     if version >= 7 && request.session_id != 0 {
         // We never hand out session ids, so any id is unknown.
-        return Some(
+        return FetchAnswer::without_records(
             FetchResponse::default().with_error_code(ErrorCode::FetchSessionIdNotFound.code()),
         );
     }
@@ -48,9 +74,10 @@ pub(super) async fn handle(
     let min_bytes = usize::try_from(request.min_bytes).unwrap_or(0);
     // v3+ carries a response limit; i32::MAX stands for "none".
     let max_bytes = usize::try_from(request.max_bytes).unwrap_or(usize::MAX);
-    // Subscribe before the first read, so an append between that read and
-    // the wait is not missed.
-    let mut watchers = subscribe(state, &request.topics);
+    // Registered before each read, so an append between that read and the
+    // wait leaves a permit rather than being missed.
+    let partitions = requested_partitions(state, &request.topics);
+    let waiter = Arc::new(Notify::new());
     let read_committed = request.isolation_level == READ_COMMITTED;
     // A follower's fetch (replica id set) reports how far its log goes;
     // the leader records that once per request, before reading.
@@ -79,6 +106,9 @@ pub(super) async fn handle(
         }
     }
     loop {
+        for partition in &partitions {
+            partition.wake_on_append(&waiter);
+        }
         let round = read_all(
             state,
             &request.topics,
@@ -88,21 +118,20 @@ pub(super) async fn handle(
             version,
         );
         let satisfied = round.bytes >= min_bytes.max(1) || round.has_error;
-        if satisfied || watchers.is_empty() || Instant::now() >= deadline {
-            return Some(FetchResponse::default().with_responses(round.topics));
+        if satisfied || partitions.is_empty() || Instant::now() >= deadline {
+            return FetchAnswer {
+                response: FetchResponse::default().with_responses(round.topics),
+                file_sets: round.file_sets,
+            };
         }
-        for watcher in &mut watchers {
-            watcher.borrow_and_update();
-        }
-        let appended = select_all(watchers.iter_mut().map(|w| w.changed().boxed()));
         tokio::select! {
-            _ = appended => {}
+            () = waiter.notified() => {}
             () = tokio::time::sleep_until(deadline) => {}
         }
     }
 }
 
-fn subscribe(state: &BrokerState, topics: &[FetchTopic]) -> Vec<watch::Receiver<i64>> {
+fn requested_partitions(state: &BrokerState, topics: &[FetchTopic]) -> Vec<Arc<Partition>> {
     topics
         .iter()
         .filter_map(|t| state.topic(t.topic.0.as_str()).map(|topic| (topic, t)))
@@ -111,14 +140,71 @@ fn subscribe(state: &BrokerState, topics: &[FetchTopic]) -> Vec<watch::Receiver<
                 .iter()
                 .filter_map(move |p| topic.partition(p.partition))
         })
-        .map(|p| p.subscribe())
         .collect()
 }
 
 struct Round {
     topics: Vec<FetchableTopicResponse>,
+    file_sets: Vec<(usize, usize, FileSlice)>,
     bytes: usize,
     has_error: bool,
+}
+
+/// Appends the answer's frame to `out`: the record sets as file ranges
+/// where `out` takes them, else copied from the files (a file that cannot
+/// be read answers KAFKA_STORAGE_ERROR for its partition, as before).
+pub(super) fn encode(
+    out: &mut Outgoing,
+    version: i16,
+    correlation_id: i32,
+    mut response: FetchResponse,
+    file_sets: Vec<(usize, usize, FileSlice)>,
+) -> Result<(), ProtocolError> {
+    if out.takes_file_ranges() {
+        let splices: Vec<Splice> = file_sets
+            .iter()
+            .map(|(topic, partition, slice)| Splice {
+                topic: *topic,
+                partition: *partition,
+                len_bytes: slice.len_bytes(),
+            })
+            .collect();
+        let holes = encode_fetch_response_with_holes(
+            &mut out.bytes,
+            version,
+            correlation_id,
+            &mut response,
+            &splices,
+        )?;
+        for (at, (_, _, slice)) in holes.into_iter().zip(file_sets) {
+            out.push_file_range(at, slice);
+        }
+        return Ok(());
+    }
+    for (topic, partition, slice) in file_sets {
+        let Some(data) = response
+            .responses
+            .get_mut(topic)
+            .and_then(|t| t.partitions.get_mut(partition))
+        else {
+            continue;
+        };
+        match slice.read_bytes() {
+            Ok(records) => data.records = Some(records),
+            Err(e) => {
+                tracing::error!(path = %slice.path().display(), "read failed: {e}");
+                data.error_code = ErrorCode::KafkaStorageError.code();
+                data.records = Some(Bytes::new());
+            }
+        }
+    }
+    header::encode_response(
+        &mut out.bytes,
+        ApiKey::Fetch,
+        version,
+        correlation_id,
+        &response,
+    )
 }
 
 const READ_COMMITTED: i8 = 1;
@@ -170,14 +256,17 @@ fn read_all(
     let mut remaining = max_bytes;
     let mut bytes = 0;
     let mut has_error = false;
+    let mut file_sets = Vec::new();
     let topics = topics
         .iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(topic_index, t)| {
             let topic = state.topic(t.topic.0.as_str());
             let partitions = t
                 .partitions
                 .iter()
-                .map(|p| {
+                .enumerate()
+                .map(|(partition_index, p)| {
                     let partition = topic.as_ref().and_then(|topic| topic.partition(p.partition));
                     let data = PartitionData::default()
                         .with_partition_index(p.partition)
@@ -236,11 +325,17 @@ fn read_all(
                         Ok((plan, aborted)) => (Ok(plan), data.with_aborted_transactions(Some(aborted))),
                         Err(e) => (Err(e), data),
                     };
-                    match read.and_then(|plan| plan.read_bytes()) {
-                        Ok(records) if first_with_data || records.len() <= limit => {
-                            bytes += records.len();
-                            remaining = remaining.saturating_sub(records.len());
-                            data.with_records(Some(records))
+                    match read {
+                        Ok(plan) if plan.is_empty() => data,
+                        Ok(plan) if first_with_data || plan.len_bytes() <= limit => {
+                            let len_bytes = plan.len_bytes();
+                            bytes += len_bytes;
+                            remaining = remaining.saturating_sub(len_bytes);
+                            if let Some(slice) = plan.file_slice() {
+                                file_sets.push((topic_index, partition_index, slice.clone()));
+                            }
+                            // Filled by `encode`, from the file.
+                            data.with_records(None)
                         }
                         Ok(_) => data,
                         Err(LogError::OffsetOutOfRange { .. }) => {
@@ -260,6 +355,7 @@ fn read_all(
         .collect();
     Round {
         topics,
+        file_sets,
         bytes,
         has_error,
     }

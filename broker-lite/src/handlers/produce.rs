@@ -24,18 +24,19 @@
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::batch::{self, BatchError};
+use kctl_client::protocol::messages::produce_request::TopicProduceData;
 use kctl_client::protocol::messages::produce_response::{
     BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
 };
-use kctl_client::protocol::messages::{ProduceRequest, ProduceResponse};
+use kctl_client::protocol::messages::{ProduceRequest, ProduceResponse, TopicName};
 use kctl_client::protocol::record_batch;
 use kctl_client::protocol::records::Compression;
 
 use super::str_bytes;
-use crate::log::LogError;
+use crate::log::{FlushPolicy, LogError};
 use crate::state::{BrokerState, now_ms};
 
 /// zstd batches need Produce v7+ (KIP-110).
@@ -64,6 +65,9 @@ impl From<(ErrorCode, String)> for Refusal {
         }
     }
 }
+/// A request carrying at least this many record bytes appends on the
+/// blocking pool rather than on the connection's async worker.
+const BLOCKING_APPEND_MIN_BYTES: usize = 256 * 1024;
 
 pub(super) async fn handle(
     state: &Arc<BrokerState>,
@@ -80,40 +84,47 @@ pub(super) async fn handle(
         None
     };
     let transactional_id = request.transactional_id.as_ref().map(|id| id.0.to_string());
-    let mut outcomes: Vec<_> = request
+    let timeout_ms = request.timeout_ms;
+    let record_bytes: usize = request
         .topic_data
-        .into_iter()
-        .map(|topic| {
-            let name = topic.name.0.to_string();
-            let partitions: Vec<_> = topic
-                .partition_data
-                .into_iter()
-                .map(|data| {
-                    let outcome = match &refusal {
-                        Some((code, message)) => Err((*code, message.clone()).into()),
-                        None => append(
-                            state,
-                            &name,
-                            data.index,
-                            data.records,
-                            Context {
-                                version,
-                                acks,
-                                transactional_id: transactional_id.as_deref(),
-                            },
-                        ),
-                    };
-                    (data.index, outcome)
-                })
-                .collect();
-            (topic.name, partitions)
-        })
-        .collect();
+        .iter()
+        .flat_map(|t| &t.partition_data)
+        .map(|p| p.records.as_ref().map_or(0, Bytes::len))
+        .sum();
+    let appends = {
+        let state = Arc::clone(state);
+        let topics = request.topic_data;
+        move || {
+            let context = Context {
+                version,
+                acks,
+                transactional_id: transactional_id.as_deref(),
+            };
+            append_all(&state, topics, refusal.as_ref(), context)
+        }
+    };
+    // Writing a few KiB into the page cache costs less than handing the
+    // request to another thread and waking this task again, so small
+    // requests append here; an fsync per batch or a large write would stall
+    // every connection on this worker, so those go to the blocking pool
+    // (numbers in docs/performance.md).
+    let mut outcomes = if state.config.log.flush == FlushPolicy::EveryBatch
+        || record_bytes >= BLOCKING_APPEND_MIN_BYTES
+    {
+        match tokio::task::spawn_blocking(appends).await {
+            Ok(outcomes) => outcomes,
+            // The connection's `catch_unwind` reports it, as for an inline panic.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only a runtime shutting down cancels it; nobody reads an answer.
+            Err(_) => return None,
+        }
+    } else {
+        appends()
+    };
     // acks=all in a cluster: the answer waits for the ISR (the high
     // watermark passing the batch), as Kafka's delayed produce does.
     if let (Some(node), -1) = (&state.cluster, acks) {
-        let timeout =
-            std::time::Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
+        let timeout = std::time::Duration::from_millis(u64::try_from(timeout_ms).unwrap_or(0));
         for (name, partitions) in &mut outcomes {
             for (_, outcome) in partitions.iter_mut() {
                 let Ok(appended) = outcome else { continue };
@@ -150,6 +161,35 @@ pub(super) async fn handle(
         .collect();
     // acks=0: the client is not listening for an answer.
     (acks != 0).then(|| ProduceResponse::default().with_responses(responses))
+}
+
+type Outcomes = Vec<(TopicName, Vec<(i32, Result<Appended, Refusal>)>)>;
+
+/// Appends every partition's batch of one request, in request order.
+fn append_all(
+    state: &BrokerState,
+    topics: Vec<TopicProduceData>,
+    refusal: Option<&(ErrorCode, String)>,
+    context: Context<'_>,
+) -> Outcomes {
+    topics
+        .into_iter()
+        .map(|topic| {
+            let name = topic.name.0.to_string();
+            let partitions = topic
+                .partition_data
+                .into_iter()
+                .map(|data| {
+                    let outcome = match refusal {
+                        Some((code, message)) => Err((*code, message.clone()).into()),
+                        None => append(state, &name, data.index, data.records, context),
+                    };
+                    (data.index, outcome)
+                })
+                .collect();
+            (topic.name, partitions)
+        })
+        .collect()
 }
 
 /// What acks=all still waits for after the leader's append.
@@ -257,11 +297,11 @@ fn append(
     if compacted {
         require_keys(&records, topic, index)?;
     }
-    // The request buffer is shared; the log patches its own copy.
-    let mut owned = BytesMut::from(&records[..]);
-    let mut write = || {
+    // The request buffer is shared: the log patches a copy of the header
+    // and writes the record bytes from the request frame itself.
+    let write = || {
         partition.with_log(|log| {
-            log.append(&mut owned, leader_epoch, now_ms())
+            log.append_shared(&records, leader_epoch, now_ms())
                 .map(|info| (info, log.log_end_offset()))
         })
     };

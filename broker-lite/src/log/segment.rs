@@ -6,6 +6,7 @@
 //! `protocol::batch`; records are decoded only to answer a timestamp lookup.
 
 use std::fs::{File, OpenOptions};
+use std::io::IoSlice;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -426,11 +427,26 @@ impl Segment {
         bytes: &[u8],
         index_interval_bytes: usize,
     ) -> Result<(), LogError> {
-        let header = BatchHeader::parse(bytes)?;
+        let (head, tail) = bytes.split_at(bytes.len().min(HEADER_BYTES));
+        self.append_split(head, tail, index_interval_bytes)
+    }
+
+    /// [`Segment::append`] of a batch held in two pieces, `head` (its
+    /// header, offsets assigned) then `tail`, written with one `pwritev` so
+    /// the record bytes are never joined into a new buffer.
+    pub(crate) fn append_split(
+        &mut self,
+        head: &[u8],
+        tail: &[u8],
+        index_interval_bytes: usize,
+    ) -> Result<(), LogError> {
+        let header = BatchHeader::parse(head)?;
         debug_assert_eq!(header.base_offset, self.stats.next_offset);
         debug_assert!(fits_relative(self.base_offset, header.last_offset()));
+        debug_assert_eq!(header.total_bytes(), head.len() + tail.len());
         let position = self.size_bytes;
-        if let Err(source) = self.log.write_all_at(bytes, position) {
+        let len_bytes = (head.len() + tail.len()) as u64;
+        if let Err(source) = write_all_vectored_at(&self.log, head, tail, position) {
             // Drop whatever part did land, so the file never holds bytes past
             // `size_bytes` that a later open would mistake for a batch.
             let _ = self.log.set_len(position);
@@ -440,7 +456,7 @@ impl Segment {
                 source,
             });
         }
-        self.size_bytes += bytes.len() as u64;
+        self.size_bytes += len_bytes;
         let (offset_entry, time_entry) = self.stats.observe(
             self.base_offset,
             position,
@@ -780,6 +796,34 @@ impl Iterator for HeaderWalk<'_> {
         self.failed = step.is_err();
         Some(step)
     }
+}
+
+/// Writes `head` then `tail` at `position`, as one `pwritev` unless the
+/// kernel takes less (then the rest follows, as `write_all_at` would).
+fn write_all_vectored_at(
+    file: &File,
+    head: &[u8],
+    tail: &[u8],
+    position: u64,
+) -> std::io::Result<()> {
+    let mut written = 0usize;
+    let total = head.len() + tail.len();
+    while written < total {
+        let (h, t) = if written < head.len() {
+            (&head[written..], tail)
+        } else {
+            (&[][..], &tail[written - head.len()..])
+        };
+        let offset = i64::try_from(position + written as u64)
+            .map_err(|_| std::io::Error::other("file position past i64::MAX"))?;
+        match nix::sys::uio::pwritev(file, &[IoSlice::new(h), IoSlice::new(t)], offset) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(errno) => return Err(errno.into()),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -283,6 +283,19 @@ pub fn set_log_append_time(batch: &mut [u8], timestamp_ms: i64) {
     batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
 }
 
+/// [`set_log_append_time`] for a batch held in two pieces: `head` (at least
+/// the [`HEADER_BYTES`]-byte header, patched in place) and the `tail` that
+/// follows it unchanged. The CRC runs over both without joining them, so a
+/// broker can stamp a copy of the header and write the request's record
+/// bytes as they arrived.
+pub fn set_log_append_time_split(head: &mut [u8], tail: &[u8], timestamp_ms: i64) {
+    let attributes = read_i16(head, ATTRIBUTES_AT) | TIMESTAMP_TYPE_BIT;
+    head[ATTRIBUTES_AT..ATTRIBUTES_AT + 2].copy_from_slice(&attributes.to_be_bytes());
+    head[MAX_TIMESTAMP_AT..MAX_TIMESTAMP_AT + 8].copy_from_slice(&timestamp_ms.to_be_bytes());
+    let crc = crc32c::crc32c_append(crc32c::crc32c(&head[ATTRIBUTES_AT..]), tail);
+    head[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
+}
+
 /// Re-stamps a producer batch with another producer id, epoch and base
 /// sequence, as an idempotent producer does to batches it still holds after
 /// an epoch bump. These fields are inside the CRC, so it is recomputed.
@@ -554,6 +567,17 @@ mod tests {
         let header = validate(&batch).unwrap();
         assert_eq!(header.timestamp_type(), TimestampType::LogAppend);
         assert_eq!(header.max_timestamp, 42);
+    }
+
+    #[test]
+    fn log_append_time_on_a_split_batch_matches_the_joined_one() {
+        let mut joined = encode(&[b"abc", b"defgh"], Compression::None);
+        let (head, tail) = joined.split_at(HEADER_BYTES);
+        let (mut head, tail) = (head.to_vec(), tail.to_vec());
+        set_log_append_time_split(&mut head, &tail, 7);
+        set_log_append_time(&mut joined, 7);
+        assert_eq!([head, tail].concat(), joined);
+        assert!(validate(&joined).is_ok());
     }
 
     #[test]
