@@ -29,9 +29,12 @@ work=$(mktemp -d)
 trap 'kill "${broker_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
 
-cargo build --release -q -p broker-lite -p kctl-client --example perf_produce --example perf_consume \
+cargo build --release -q -p broker-lite --bin broker-lite -p kctl-client --example perf_produce --example perf_consume \
   --manifest-path "$root/Cargo.toml"
-bin=$root/target/release
+bin=${CARGO_TARGET_DIR:-$root/target}/release
+# EXAMPLES=DIR runs other builds of the two examples (say, saved from before
+# a change) against the same broker.
+examples=${EXAMPLES:-$bin/examples}
 
 "$bin/broker-lite" --data-dir "$work/data" --listen 127.0.0.1:0 --flush none --log warn 2>"$work/broker.log" &
 broker_pid=$!
@@ -49,10 +52,10 @@ instructions() {
 declare -A ir
 for n in "$small" "$large"; do
   ir[produce-$n]=$(instructions "$work/callgrind.produce.$n" \
-    "$bin/examples/perf_produce" "$bootstrap" "$n" "$record_bytes" "ip-produce-$n")
-  "$bin/examples/perf_produce" "$bootstrap" "$n" "$record_bytes" "ip-consume-$n" >/dev/null 2>&1
+    "$examples/perf_produce" "$bootstrap" "$n" "$record_bytes" "ip-produce-$n")
+  "$examples/perf_produce" "$bootstrap" "$n" "$record_bytes" "ip-consume-$n" >/dev/null 2>&1
   ir[consume-$n]=$(instructions "$work/callgrind.consume.$n" \
-    "$bin/examples/perf_consume" "$bootstrap" "$n" "$record_bytes" "ip-consume-$n" --no-produce)
+    "$examples/perf_consume" "$bootstrap" "$n" "$record_bytes" "ip-consume-$n" --no-produce)
 done
 for path in produce consume; do
   a=${ir[$path-$small]}; b=${ir[$path-$large]}
