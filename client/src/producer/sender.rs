@@ -295,9 +295,12 @@ async fn finish(
 }
 
 /// Writes the request; `None` for acks=0, which gets no response.
+/// A request's batches by topic: `(topic, [(partition, batch bytes)])`.
+type BatchesByTopic = Vec<(Arc<str>, Vec<(i32, bytes::Bytes)>)>;
+
 /// The batches' bytes grouped by topic, in the order first seen.
-fn by_topic(batches: &[Outgoing]) -> Vec<(Arc<str>, Vec<(i32, bytes::Bytes)>)> {
-    let mut topics: Vec<(Arc<str>, Vec<(i32, bytes::Bytes)>)> = Vec::new();
+fn by_topic(batches: &[Outgoing]) -> BatchesByTopic {
+    let mut topics: BatchesByTopic = Vec::new();
     for out in batches {
         let partition = (out.batch.partition, out.bytes.clone());
         match topics.iter_mut().find(|(name, _)| *name == out.topic.name) {
@@ -311,7 +314,7 @@ fn by_topic(batches: &[Outgoing]) -> Vec<(Arc<str>, Vec<(i32, bytes::Bytes)>)> {
 async fn submit(
     inner: &Inner,
     broker_id: i32,
-    by_topic: Vec<(Arc<str>, Vec<(i32, bytes::Bytes)>)>,
+    by_topic: BatchesByTopic,
 ) -> Result<Option<PendingResponse<ProduceRequest>>> {
     let broker = inner
         .client
