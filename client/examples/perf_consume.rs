@@ -2,10 +2,12 @@
 //! timed), then read back from the beginning. Uses an in-process
 //! broker-lite unless a bootstrap address is given. With `--kcat`, kcat
 //! (`-C -e -q -o beginning`) then reads the same topic from the same broker,
-//! for comparison.
+//! for comparison. With `--no-produce`, nothing is produced: the topic
+//! must already hold the records (`client/benches/instructions.sh` fills it
+//! with `perf_produce` first, so an instruction count covers reading only).
 //!
 //! ```text
-//! cargo run --release -p kctl-client --example perf_consume -- [bootstrap|-] [records] [record_bytes] [--kcat]
+//! cargo run --release -p kctl-client --example perf_consume -- [bootstrap|-] [records] [record_bytes] [topic] [--kcat] [--no-produce]
 //! ```
 
 use std::process::Stdio;
@@ -13,16 +15,16 @@ use std::time::Instant;
 
 use kctl_client::{Acks, Consumer, OffsetReset, Producer, Record, TopicPartition};
 
-const TOPIC: &str = "perf-consume";
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let with_kcat = args.iter().any(|a| a == "--kcat");
-    let mut args = args.into_iter().filter(|a| a != "--kcat");
+    let no_produce = args.iter().any(|a| a == "--no-produce");
+    let mut args = args.into_iter().filter(|a| !a.starts_with("--"));
     let target = args.next().unwrap_or_else(|| "-".into());
     let records: usize = args.next().map_or(Ok(1_000_000), |s| s.parse())?;
     let record_bytes: usize = args.next().map_or(Ok(100), |s| s.parse())?;
+    let topic = args.next().unwrap_or_else(|| "perf-consume".into());
 
     let dir = tempfile::tempdir()?;
     let (bootstrap, _broker) = if target == "-" {
@@ -45,13 +47,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .buffer_memory(256 << 20)
         .build()
         .await?;
-    let value = vec![b'x'; record_bytes];
-    for _ in 0..records {
-        drop(producer.send(Record::new(TOPIC).value(&value)).await?);
+    if !no_produce {
+        let value = vec![b'x'; record_bytes];
+        for _ in 0..records {
+            drop(producer.send(Record::new(&topic).value(&value)).await?);
+        }
     }
     let partitions = producer
         .client()
-        .topic_metadata(TOPIC)
+        .topic_metadata(&topic)
         .await?
         .partition_count();
     producer.close().await;
@@ -62,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     consumer.assign(
         &(0..partitions)
-            .map(|p| TopicPartition::new(TOPIC, p))
+            .map(|p| TopicPartition::new(&topic, p))
             .collect::<Vec<_>>(),
     );
     let started = Instant::now();
@@ -89,7 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "-b",
                 &bootstrap,
                 "-t",
-                TOPIC,
+                &topic,
                 "-e",
                 "-q",
                 "-o",

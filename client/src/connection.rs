@@ -42,7 +42,7 @@ use tokio::time::Instant;
 
 use crate::error::{ConnectionError, ErrorCode, RequestError};
 use crate::protocol::api::{ApiKey, BrokerVersions};
-use crate::protocol::{Decodable, Message, Request, StrBytes, frame, header};
+use crate::protocol::{Decodable, Message, ProtocolError, Request, StrBytes, frame, header};
 
 /// Settings shared by every connection a client opens.
 ///
@@ -267,7 +267,10 @@ impl Shared {
 }
 
 struct WriteJob {
-    frame: Bytes,
+    /// The frame, as segments written back to back: one for most requests,
+    /// several for a Produce request whose batches are written from the
+    /// producer's buffers (see `protocol::produce`).
+    frame: Vec<Bytes>,
     /// Told when the frame is on the wire; only for requests that get no
     /// response (acks=0 Produce), which otherwise could not learn of a failed
     /// write.
@@ -535,9 +538,23 @@ impl Connection {
         body: &R,
         version: i16,
     ) -> Result<(), RequestError> {
+        self.send_encoded_without_response::<R>(|correlation_id, client_id| {
+            encode_one(body, version, correlation_id, client_id)
+        })
+        .await
+    }
+
+    /// Like [`send_without_response`](Self::send_without_response), for a
+    /// request `encode` writes itself (given the correlation id and client
+    /// id) as frame segments.
+    pub async fn send_encoded_without_response<R: Request>(
+        &self,
+        encode: impl FnOnce(i32, Option<&str>) -> Result<Vec<Bytes>, ProtocolError>,
+    ) -> Result<(), RequestError> {
         self.wait_for_throttle().await;
         let correlation_id = self.next_correlation_id();
-        let frame = self.encode(body, version, correlation_id)?;
+        let frame =
+            encode(correlation_id, self.client_id.as_deref()).map_err(protocol_error::<R>)?;
         if let Some(dead) = self.shared.dead_reason() {
             return Err(dead.into());
         }
@@ -568,7 +585,32 @@ impl Connection {
         R: Request,
         R::Response: Throttled,
     {
-        let frame = self.submit_frame(body, version).await?;
+        let frame = self
+            .submit_frame::<R>(|correlation_id, client_id| {
+                encode_one(body, version, correlation_id, client_id)
+            })
+            .await?;
+        Ok(PendingResponse {
+            frame,
+            version,
+            _request: PhantomData,
+        })
+    }
+
+    /// Like [`submit`](Self::submit), for a request `encode` writes itself
+    /// (given the correlation id and client id) as frame segments: the
+    /// producer's Produce requests, whose batches are written from its own
+    /// buffers rather than copied into one frame.
+    pub async fn submit_encoded<R>(
+        &self,
+        version: i16,
+        encode: impl FnOnce(i32, Option<&str>) -> Result<Vec<Bytes>, ProtocolError>,
+    ) -> Result<PendingResponse<R>, RequestError>
+    where
+        R: Request,
+        R::Response: Throttled,
+    {
+        let frame = self.submit_frame::<R>(encode).await?;
         Ok(PendingResponse {
             frame,
             version,
@@ -577,17 +619,22 @@ impl Connection {
     }
 
     async fn round_trip<R: Request>(&self, body: &R, version: i16) -> Result<Bytes, RequestError> {
-        self.submit_frame(body, version).await?.wait().await
+        self.submit_frame::<R>(|correlation_id, client_id| {
+            encode_one(body, version, correlation_id, client_id)
+        })
+        .await?
+        .wait()
+        .await
     }
 
     async fn submit_frame<R: Request>(
         &self,
-        body: &R,
-        version: i16,
+        encode: impl FnOnce(i32, Option<&str>) -> Result<Vec<Bytes>, ProtocolError>,
     ) -> Result<PendingFrame, RequestError> {
         self.wait_for_throttle().await;
         let correlation_id = self.next_correlation_id();
-        let frame = self.encode(body, version, correlation_id)?;
+        let frame =
+            encode(correlation_id, self.client_id.as_deref()).map_err(protocol_error::<R>)?;
         let (reply, response) = oneshot::channel();
         match &mut *crate::sync::lock(&self.shared.state) {
             State::Open(pending) => {
@@ -616,27 +663,6 @@ impl Connection {
             return Err(self.dead_or_shutdown().into());
         }
         Ok(pending)
-    }
-
-    fn encode<R: Request>(
-        &self,
-        body: &R,
-        version: i16,
-        correlation_id: i32,
-    ) -> Result<Bytes, RequestError> {
-        let mut out = BytesMut::new();
-        header::encode_request(
-            &mut out,
-            version,
-            correlation_id,
-            self.client_id.as_deref(),
-            body,
-        )
-        .map_err(|e| RequestError::Protocol {
-            api_key: api_key::<R>(),
-            source: Arc::new(e),
-        })?;
-        Ok(out.freeze())
     }
 
     fn next_correlation_id(&self) -> i32 {
@@ -734,6 +760,25 @@ where
     }
 }
 
+/// A request encoded as one frame segment.
+fn encode_one<R: Request>(
+    body: &R,
+    version: i16,
+    correlation_id: i32,
+    client_id: Option<&str>,
+) -> Result<Vec<Bytes>, ProtocolError> {
+    let mut out = BytesMut::new();
+    header::encode_request(&mut out, version, correlation_id, client_id, body)?;
+    Ok(vec![out.freeze()])
+}
+
+fn protocol_error<R: Request>(e: ProtocolError) -> RequestError {
+    RequestError::Protocol {
+        api_key: api_key::<R>(),
+        source: Arc::new(e),
+    }
+}
+
 fn api_key<R: Request>() -> ApiKey {
     ApiKey::try_from(R::KEY).unwrap_or(ApiKey::ApiVersions)
 }
@@ -798,14 +843,14 @@ async fn write_loop<W: AsyncWrite>(
 ) {
     let mut write_half = std::pin::pin!(write_half);
     let mut jobs = Vec::with_capacity(WRITE_COALESCE_FRAMES);
+    let mut segments: Vec<Bytes> = Vec::new();
     while queue.recv_many(&mut jobs, WRITE_COALESCE_FRAMES).await > 0 {
-        let mut result = Ok(());
-        for job in &jobs {
-            if let Err(e) = write_half.write_all(&job.frame).await {
-                result = Err(ConnectionError::from(e));
-                break;
-            }
-        }
+        // Every queued frame in as few (vectored) writes as the socket takes.
+        segments.extend(jobs.iter().flat_map(|job| job.frame.iter().cloned()));
+        let mut result = write_all_segments(write_half.as_mut(), &mut segments)
+            .await
+            .map_err(ConnectionError::from);
+        segments.clear();
         if result.is_ok() {
             result = write_half.flush().await.map_err(ConnectionError::from);
         }
@@ -819,6 +864,45 @@ async fn write_loop<W: AsyncWrite>(
             return;
         }
     }
+}
+
+/// Most iovecs one write is given (Linux's IOV_MAX is 1024).
+const WRITE_SEGMENTS_MAX: usize = 64;
+
+/// Writes `segments` back to back with vectored writes, resuming after
+/// partial ones. On a stream without vectored writes (TLS, say) each write
+/// takes the first segment, which is still correct.
+async fn write_all_segments<W: AsyncWrite>(
+    mut write_half: std::pin::Pin<&mut W>,
+    segments: &mut [Bytes],
+) -> std::io::Result<()> {
+    let mut first = 0;
+    while first < segments.len() {
+        if segments[first].is_empty() {
+            first += 1;
+            continue;
+        }
+        let end = segments.len().min(first + WRITE_SEGMENTS_MAX);
+        let slices: Vec<std::io::IoSlice<'_>> = segments[first..end]
+            .iter()
+            .map(|s| std::io::IoSlice::new(s))
+            .collect();
+        let mut written = write_half.write_vectored(&slices).await?;
+        drop(slices);
+        if written == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        while written > 0 {
+            let segment = &mut segments[first];
+            let here = written.min(segment.len());
+            bytes::Buf::advance(segment, here);
+            written -= here;
+            if segment.is_empty() {
+                first += 1;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@
 //! - [`record_batch`]: a RecordBatch v2 encoder that appends records as
 //!   they are produced and seals the batch once, plus a decoder that keeps
 //!   duplicate header keys;
+//! - [`produce`]: Produce requests as segments, so record batches are
+//!   written from the producer's buffers instead of copied into a frame;
 //! - [`control`]: transaction markers (COMMIT/ABORT control batches);
 //! - [`consumer_protocol`]: the subscription and assignment blobs consumer
 //!   groups exchange inside JoinGroup and SyncGroup;
@@ -35,6 +37,7 @@ pub mod error;
 pub mod frame;
 pub mod header;
 pub mod murmur2;
+pub mod produce;
 pub mod record_batch;
 pub mod share;
 pub mod spliced_fetch;

@@ -65,6 +65,27 @@ fn offsets_of(
         .collect()
 }
 
+/// Notes `record` as done with in `done_with` (one entry per partition,
+/// holding the offset after its latest record). A poll's records come in
+/// runs of one partition, so the last entry is nearly always the one.
+fn note_done(done_with: &mut Vec<(TopicPartition, i64)>, record: &ConsumerRecord) {
+    let next = record.offset + 1;
+    let same = |tp: &TopicPartition| tp.partition == record.partition && tp.topic == record.topic;
+    if let Some((_, at)) = done_with.last_mut().filter(|(tp, _)| same(tp)) {
+        *at = next;
+    } else if let Some((_, at)) = done_with.iter_mut().find(|(tp, _)| same(tp)) {
+        *at = next;
+    } else {
+        done_with.push((
+            TopicPartition {
+                topic: record.topic.clone(),
+                partition: record.partition,
+            },
+            next,
+        ));
+    }
+}
+
 /// Commits what was printed of partitions before another member gets them,
 /// so it starts after the last printed record.
 struct CommitOnRevoke {
@@ -474,6 +495,8 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     // Records read within the bounds, before --filter.
     let mut scanned = 0u64;
     let mut buffer = Vec::with_capacity(64 * 1024);
+    // The next offset of each partition's last record of this poll.
+    let mut done_with: Vec<(TopicPartition, i64)> = Vec::new();
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let stop = loop {
@@ -519,21 +542,22 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
             polled = consumer.poll(POLL_WAIT) => polled?,
         };
         buffer.clear();
+        done_with.clear();
         for record in &records {
-            let tp = TopicPartition {
-                topic: record.topic.clone(),
-                partition: record.partition,
-            };
-            if bounds.active() && !bounds.passes(&tp, record) {
-                continue;
+            if bounds.active() {
+                let tp = TopicPartition {
+                    topic: record.topic.clone(),
+                    partition: record.partition,
+                };
+                if !bounds.passes(&tp, record) {
+                    continue;
+                }
             }
             scanned += 1;
             // A record the filter drops is still done with: a group commits
-            // past it, so the next run does not scan it again.
-            printed
-                .lock()
-                .expect("printed offsets poisoned")
-                .insert(tp, record.offset + 1);
+            // past it, so the next run does not scan it again. Noted here
+            // per partition and stored once per poll, not locked per record.
+            note_done(&mut done_with, record);
             if filter
                 .as_ref()
                 .is_some_and(|filter| !filter.matches(record))
@@ -544,6 +568,12 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
             count += 1;
             if args.max_messages.is_some_and(|max| count >= max) {
                 break;
+            }
+        }
+        if !done_with.is_empty() {
+            let mut printed = printed.lock().expect("printed offsets poisoned");
+            for (tp, next) in done_with.drain(..) {
+                printed.insert(tp, next);
             }
         }
         match out.write(&buffer).and_then(|()| out.flush()) {

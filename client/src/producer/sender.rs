@@ -6,8 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse, TopicName};
+use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::time::Instant;
 
@@ -15,7 +14,7 @@ use super::accumulator::{Batch, BatchAck, PartitionQueue, TopicQueues, deliver};
 use super::{EpochBump, Idempotence, Inner, ProducerIdentity};
 use crate::connection::PendingResponse;
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
-use crate::protocol::StrBytes;
+use crate::protocol::produce::{ProduceFields, ProduceTopic, encode_produce_request};
 
 /// How long the sender sleeps when nothing is scheduled; a safety net, as
 /// every state change also wakes it.
@@ -251,8 +250,7 @@ fn drain(inner: &Arc<Inner>, sinks: &mut HashMap<i32, BrokerSink>) -> Option<Ins
 /// for each response on its own task so requests stay pipelined.
 async fn sink(inner: Arc<Inner>, broker_id: i32, mut jobs: mpsc::UnboundedReceiver<Job>) {
     while let Some(Job { batches, permit }) = jobs.recv().await {
-        let request = build_request(&inner, &batches);
-        let submitted = submit(&inner, broker_id, request).await;
+        let submitted = submit(&inner, broker_id, by_topic(&batches)).await;
         let inner = Arc::clone(&inner);
         tokio::spawn(async move {
             let response = match submitted {
@@ -296,44 +294,27 @@ async fn finish(
     inner.wake.notify_one();
 }
 
-fn build_request(inner: &Inner, batches: &[Outgoing]) -> ProduceRequest {
-    let mut topics: Vec<TopicProduceData> = Vec::new();
+/// Writes the request; `None` for acks=0, which gets no response.
+/// A request's batches by topic: `(topic, [(partition, batch bytes)])`.
+type BatchesByTopic = Vec<(Arc<str>, Vec<(i32, bytes::Bytes)>)>;
+
+/// The batches' bytes grouped by topic, in the order first seen.
+fn by_topic(batches: &[Outgoing]) -> BatchesByTopic {
+    let mut topics: BatchesByTopic = Vec::new();
     for out in batches {
-        let data = PartitionProduceData::default()
-            .with_index(out.batch.partition)
-            .with_records(Some(out.bytes.clone()));
-        match topics.iter_mut().find(|t| *t.name.0 == *out.topic.name) {
-            Some(t) => t.partition_data.push(data),
-            None => topics.push(
-                TopicProduceData::default()
-                    .with_name(TopicName(StrBytes::from_string(out.topic.name.to_string())))
-                    .with_partition_data(vec![data]),
-            ),
+        let partition = (out.batch.partition, out.bytes.clone());
+        match topics.iter_mut().find(|(name, _)| *name == out.topic.name) {
+            Some((_, partitions)) => partitions.push(partition),
+            None => topics.push((Arc::clone(&out.topic.name), vec![partition])),
         }
     }
-    ProduceRequest::default()
-        .with_transactional_id(inner.transaction.as_ref().map(|t| {
-            kafka_protocol::messages::TransactionalId(StrBytes::from_string(
-                t.transactional_id().to_owned(),
-            ))
-        }))
-        .with_acks(inner.config.acks.wire())
-        .with_timeout_ms(
-            inner
-                .config
-                .client
-                .connection
-                .request_timeout_ms
-                .min(i32::MAX as u64) as i32,
-        )
-        .with_topic_data(topics)
+    topics
 }
 
-/// Writes the request; `None` for acks=0, which gets no response.
 async fn submit(
     inner: &Inner,
     broker_id: i32,
-    request: ProduceRequest,
+    by_topic: BatchesByTopic,
 ) -> Result<Option<PendingResponse<ProduceRequest>>> {
     let broker = inner
         .client
@@ -349,11 +330,38 @@ async fn submit(
         .as_ref()
         .and_then(|t| t.produce_version_cap());
     let version = conn.version_for::<ProduceRequest>(cap)?;
+    let topics: Vec<ProduceTopic<'_>> = by_topic
+        .iter()
+        .map(|(name, partitions)| ProduceTopic {
+            name,
+            // References to the batches' bytes, not copies.
+            partitions: partitions.clone(),
+        })
+        .collect();
+    let fields = ProduceFields {
+        transactional_id: inner.transaction.as_ref().map(|t| t.transactional_id()),
+        acks: inner.config.acks.wire(),
+        timeout_ms: inner
+            .config
+            .client
+            .connection
+            .request_timeout_ms
+            .min(i32::MAX as u64) as i32,
+    };
+    // The batches are written from their own buffers, not copied into the
+    // request (`protocol::produce`).
+    let encode = |correlation_id, client_id: Option<&str>| {
+        encode_produce_request(version, correlation_id, client_id, &fields, &topics)
+    };
     if inner.config.acks == super::Acks::None {
-        conn.send_without_response(&request, version).await?;
+        conn.send_encoded_without_response::<ProduceRequest>(encode)
+            .await?;
         return Ok(None);
     }
-    Ok(Some(conn.submit(&request, version).await?))
+    Ok(Some(
+        conn.submit_encoded::<ProduceRequest>(version, encode)
+            .await?,
+    ))
 }
 
 fn partition_outcome(response: &ProduceResponse, topic: &str, partition: i32) -> Result<BatchAck> {
