@@ -29,7 +29,7 @@ kctl_run() { # bootstrap topic -> records/s
   "$kctl" -b "$1" topic create "$2" -p 1 >/dev/null
   "$kctl" -b "$1" -o json perf produce "$2" --num-records "$records" --record-size "$record_bytes" \
     --acks 1 --linger-ms 5 --compression none --producer-props batch.size=262144 \
-    | python3 -c 'import json, sys; print("%.0f" % json.load(sys.stdin)["records_per_s"])'
+    | python3 -c 'import json, sys; print("%.0f" % json.load(sys.stdin)["msg_per_s"])'
 }
 java_run() { # bootstrap topic -> records/s
   "$kctl" -b "$1" topic create "$2" -p 1 >/dev/null
