@@ -24,7 +24,7 @@ cli_run() {
   "$kctl" -b "$1" -o json perf produce "kctl-$2" --num-records "$records" --record-size "$record_bytes" \
     --acks 1 --linger-ms 5 --compression none \
     --producer-props batch.size=1000000 max.request.size=8388608 buffer.memory=268435456 \
-    | python3 -c 'import json, sys; d = json.load(sys.stdin); print("%.0f %.1f %.2f %.2f" % (d["records_per_s"], d["mb_per_s"], d["p50_ms"], d["p99_ms"]))'
+    | python3 -c 'import json, sys; d = json.load(sys.stdin); print("%.0f %.1f %.2f %.2f" % (d["msg_per_s"], d["mb_per_s"], d["p50_ms"], d["p99_ms"]))'
 }
 
 for round in $(seq "$rounds"); do

@@ -1297,6 +1297,9 @@ pub(crate) enum PerfCommand {
     /// Read N records from the beginning of a topic and report throughput
     /// and poll latency (as kafka-consumer-perf-test).
     Consume(PerfConsumeArgs),
+    /// Produce→consume round trips, one record at a time, and report their
+    /// latency percentiles (as Kafka's EndToEndLatency tool).
+    E2e(PerfE2eArgs),
 }
 
 #[derive(Debug, Args)]
@@ -1325,6 +1328,9 @@ pub(crate) struct PerfProduceArgs {
     /// flags above.
     #[arg(long, value_name = "KEY=VALUE", num_args = 1.., value_parser = parse_key_value)]
     pub producer_props: Vec<(String, String)>,
+    /// Print the figures as one JSON object (the same as `-o json`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -1334,6 +1340,30 @@ pub(crate) struct PerfConsumeArgs {
     /// Records to read.
     #[arg(long, visible_alias = "messages", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub num_records: u64,
+    /// Print the figures as one JSON object (the same as `-o json`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PerfE2eArgs {
+    #[command(flatten)]
+    pub topic: TopicName,
+    /// Round trips to make.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub num_records: u64,
+    /// Bytes of each record's value (random).
+    #[arg(long, value_name = "BYTES", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
+    pub record_size: u64,
+    /// Acknowledgements each send waits for.
+    #[arg(long, value_enum, default_value = "1")]
+    pub acks: AcksArg,
+    /// Producer properties (KEY=VALUE ...), applied before the flags above.
+    #[arg(long, value_name = "KEY=VALUE", num_args = 1.., value_parser = parse_key_value)]
+    pub producer_props: Vec<(String, String)>,
+    /// Print the figures as one JSON object (the same as `-o json`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,7 @@ pub(crate) mod man;
 mod offset_history;
 pub(crate) mod offsets;
 pub(crate) mod perf_consume;
+pub(crate) mod perf_e2e;
 pub(crate) mod perf_produce;
 pub(crate) mod produce;
 pub(crate) mod produce_txn;
@@ -123,6 +124,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Perf { command } => match command {
             PerfCommand::Produce(args) => perf_produce::run(&settings, args).await,
             PerfCommand::Consume(args) => perf_consume::run(&settings, args).await,
+            PerfCommand::E2e(args) => perf_e2e::run(&settings, args).await,
         },
         Command::Broker { .. }
         | Command::Demo(_)

@@ -407,6 +407,10 @@ pub enum Error {
         /// The error of the last attempt, if one failed.
         last: Option<Box<Error>>,
     },
+    /// A round trip of `perf::end_to_end` read back something other than
+    /// the one record it had just sent (another writer on the topic).
+    #[error("end-to-end round trip read back the wrong record: {0}")]
+    RoundTripMismatch(String),
 }
 
 impl Error {

@@ -7,7 +7,7 @@ use kctl_client::{ConsumerConfig, OffsetReset, TopicPartition};
 use super::perf_produce::{Figures, progress_bar};
 use crate::cli::PerfConsumeArgs;
 use crate::connect;
-use crate::exit::{Code, Failure};
+use crate::exit::Code;
 use crate::settings::Settings;
 
 pub(crate) async fn run(settings: &Settings, args: PerfConsumeArgs) -> anyhow::Result<Code> {
@@ -15,15 +15,7 @@ pub(crate) async fn run(settings: &Settings, args: PerfConsumeArgs) -> anyhow::R
     let mut config = ConsumerConfig::new(settings.bootstrap.clone());
     config.auto_offset_reset = OffsetReset::Earliest;
     let consumer = connect::consumer(settings, config).await?;
-    let partitions = match super::shared::topic_metadata(consumer.client(), &topic).await {
-        Ok(metadata) => metadata.partition_count(),
-        Err(e) if e.code() == Some(kctl_client::ErrorCode::UnknownTopicOrPartition) => {
-            return Err(
-                Failure::new(Code::NotFound, format!("topic '{topic}' does not exist")).into(),
-            );
-        }
-        Err(e) => return Err(anyhow::Error::new(e).context(format!("looking up topic '{topic}'"))),
-    };
+    let partitions = super::perf_produce::partition_count(consumer.client(), &topic).await?;
     let assigned: Vec<TopicPartition> = (0..partitions)
         .map(|p| TopicPartition::new(&topic, p))
         .collect();
@@ -47,8 +39,7 @@ pub(crate) async fn run(settings: &Settings, args: PerfConsumeArgs) -> anyhow::R
             connect::human(settings.timeout)
         ));
     }
-    let figures = Figures::new(&report, None, "poll wait");
-    settings.printer.emit(&figures, Figures::tables)?;
+    Figures::new("consume", &report, None, "poll wait").emit(settings, args.json)?;
     Ok(if report.records < args.num_records {
         Code::Partial
     } else {

@@ -13,20 +13,29 @@ use serde::Serialize;
 use crate::cli::{AcksArg, CompressionArg, PerfProduceArgs};
 use crate::connect;
 use crate::exit::{Code, Failure, usage};
-use crate::printer::Table;
+use crate::printer::{OutputFormat, Printer, Table};
 use crate::settings::Settings;
 
-/// A run's figures, as printed (JSON field names are stable).
+/// A run's figures, as printed: one JSON object whose field names are
+/// stable, read by the scripts in `cli/benches/`.
 #[derive(Debug, Serialize)]
 pub(crate) struct Figures {
+    /// `produce`, `consume` or `e2e`.
+    pub mode: &'static str,
     pub records: u64,
+    /// Bytes of record values.
+    pub bytes: u64,
     pub record_bytes: Option<u64>,
-    pub elapsed_ms: u64,
-    pub records_per_s: f64,
+    pub seconds: f64,
+    pub msg_per_s: f64,
+    /// Megabytes (10^6 bytes) of record values per second.
     pub mb_per_s: f64,
+    /// Records that failed (produce: delivery failed).
+    pub failed: u64,
     /// What the percentiles measure.
     pub latency: &'static str,
-    pub latency_samples: usize,
+    /// Latencies counted: one per record.
+    pub latency_count: u64,
     pub p50_ms: Option<f64>,
     pub p95_ms: Option<f64>,
     pub p99_ms: Option<f64>,
@@ -36,18 +45,22 @@ pub(crate) struct Figures {
 
 impl Figures {
     pub(crate) fn new(
+        mode: &'static str,
         report: &PerfReport,
         record_bytes: Option<u64>,
         latency: &'static str,
     ) -> Self {
         Self {
+            mode,
             records: report.records,
+            bytes: report.bytes,
             record_bytes,
-            elapsed_ms: report.elapsed.as_millis() as u64,
-            records_per_s: report.records_per_s(),
+            seconds: report.elapsed.as_secs_f64(),
+            msg_per_s: report.records_per_s(),
             mb_per_s: report.mb_per_s(),
+            failed: report.failed,
             latency,
-            latency_samples: report.latencies_us.len(),
+            latency_count: report.latency_count(),
             p50_ms: report.percentile_ms(0.50),
             p95_ms: report.percentile_ms(0.95),
             p99_ms: report.percentile_ms(0.99),
@@ -64,7 +77,7 @@ impl Figures {
         ]);
         table.row(vec![
             self.records.to_string(),
-            format!("{:.0}", self.records_per_s),
+            format!("{:.0}", self.msg_per_s),
             format!("{:.2}", self.mb_per_s),
             self.latency.to_owned(),
             ms(self.p50_ms),
@@ -74,6 +87,58 @@ impl Figures {
             ms(self.max_ms),
         ]);
         vec![table]
+    }
+
+    /// Prints through `settings`' printer, or as JSON with `--json`.
+    pub(crate) fn emit(&self, settings: &Settings, json: bool) -> anyhow::Result<()> {
+        let printer = if json {
+            Printer::new(OutputFormat::Json)
+        } else {
+            settings.printer
+        };
+        printer.emit(self, Self::tables)
+    }
+}
+
+/// The producer's configuration from `--producer-props` and `--acks`
+/// (idempotence off unless acks=all, as kafka-producer-perf-test's
+/// defaults have it for acks=1).
+pub(crate) fn producer_config(
+    settings: &Settings,
+    producer_props: &[(String, String)],
+    acks: AcksArg,
+) -> anyhow::Result<ProducerConfig> {
+    let bootstrap = settings.bootstrap.join(",");
+    let mut config = ProducerConfig::from_properties(
+        std::iter::once(("bootstrap.servers", bootstrap.as_str()))
+            .chain(producer_props.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+    )
+    .map_err(|e| usage(format!("--producer-props: {e}")))?;
+    config.acks = match acks {
+        AcksArg::None => Acks::None,
+        AcksArg::Leader => Acks::Leader,
+        AcksArg::All => Acks::All,
+    };
+    if config.acks != Acks::All {
+        config.enable_idempotence = Some(false);
+    }
+    Ok(config)
+}
+
+/// The topic's partition count; exit 3 with a hint when it does not exist.
+pub(crate) async fn partition_count(
+    client: &kctl_client::Client,
+    topic: &str,
+) -> anyhow::Result<i32> {
+    match super::shared::topic_metadata(client, topic).await {
+        Ok(metadata) => Ok(metadata.partition_count()),
+        Err(e) if e.code() == Some(ErrorCode::UnknownTopicOrPartition) => Err(Failure::new(
+            Code::NotFound,
+            format!("topic '{topic}' does not exist"),
+        )
+        .hint(format!("create it first: kctl topic create {topic}"))
+        .into()),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("looking up topic '{topic}'"))),
     }
 }
 
@@ -100,23 +165,7 @@ pub(crate) async fn run(settings: &Settings, args: PerfProduceArgs) -> anyhow::R
         ))
         .into());
     };
-    let bootstrap = settings.bootstrap.join(",");
-    let mut config = ProducerConfig::from_properties(
-        std::iter::once(("bootstrap.servers", bootstrap.as_str())).chain(
-            args.producer_props
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        ),
-    )
-    .map_err(|e| usage(format!("--producer-props: {e}")))?;
-    config.acks = match args.acks {
-        AcksArg::None => Acks::None,
-        AcksArg::Leader => Acks::Leader,
-        AcksArg::All => Acks::All,
-    };
-    if config.acks != Acks::All {
-        config.enable_idempotence = Some(false);
-    }
+    let mut config = producer_config(settings, &args.producer_props, args.acks)?;
     config.compression = match args.compression {
         CompressionArg::None => Compression::None,
         CompressionArg::Gzip => Compression::Gzip,
@@ -126,15 +175,7 @@ pub(crate) async fn run(settings: &Settings, args: PerfProduceArgs) -> anyhow::R
     };
     config.linger_ms = args.linger_ms;
     let producer = connect::producer(settings, config).await?;
-    if let Err(e) = super::shared::topic_metadata(producer.client(), &topic).await {
-        return Err(if e.code() == Some(ErrorCode::UnknownTopicOrPartition) {
-            Failure::new(Code::NotFound, format!("topic '{topic}' does not exist"))
-                .hint(format!("create it first: kctl topic create {topic}"))
-                .into()
-        } else {
-            anyhow::Error::new(e).context(format!("looking up topic '{topic}'"))
-        });
-    }
+    partition_count(producer.client(), &topic).await?;
     let bar = progress_bar(args.num_records);
     let load = ProduceLoad {
         topic,
@@ -146,14 +187,17 @@ pub(crate) async fn run(settings: &Settings, args: PerfProduceArgs) -> anyhow::R
     bar.finish_and_clear();
     producer.close().await;
     let report = report?;
-    if report.failed_samples > 0 {
+    if report.failed > 0 {
         settings.printer.status(format!(
-            "warning: {} of {} latency probes failed to be delivered",
-            report.failed_samples,
-            report.latencies_us.len() as u64 + report.failed_samples
+            "warning: {} of {} records failed to be delivered",
+            report.failed, args.num_records
         ));
     }
-    let figures = Figures::new(&report, Some(args.record_size), "send->ack");
-    settings.printer.emit(&figures, Figures::tables)?;
-    Ok(Code::Success)
+    Figures::new("produce", &report, Some(args.record_size), "send->ack")
+        .emit(settings, args.json)?;
+    Ok(if report.failed > 0 {
+        Code::Partial
+    } else {
+        Code::Success
+    })
 }

@@ -1,8 +1,38 @@
-//! `kctl perf produce` and `kctl perf consume`: the counts are real (the
-//! log grows by exactly that much), the rate limit holds, and the JSON
-//! carries every figure.
+//! `kctl perf produce`, `consume` and `e2e`: the counts are real (the log
+//! grows by exactly that much), every record is timed, the rate limit
+//! holds, and the JSON carries every figure in a stable shape.
 
 use crate::support::Broker;
+
+/// The JSON figures with what varies from run to run replaced, for a
+/// snapshot of the shape the benchmark scripts read.
+fn shape(figures: &serde_json::Value) -> String {
+    let mut figures = figures.clone();
+    for field in [
+        "seconds",
+        "msg_per_s",
+        "mb_per_s",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "p999_ms",
+        "max_ms",
+    ] {
+        assert!(figures[field].is_number(), "{field} in {figures}");
+        figures[field] = "[varies]".into();
+    }
+    serde_json::to_string_pretty(&figures).unwrap()
+}
+
+/// The percentiles are ordered and positive.
+fn assert_percentiles(figures: &serde_json::Value) {
+    let at = |field: &str| figures[field].as_f64().unwrap();
+    let (p50, p99, p999, max) = (at("p50_ms"), at("p99_ms"), at("p999_ms"), at("max_ms"));
+    assert!(
+        0.0 < p50 && p50 <= p99 && p99 <= p999 && p999 <= max,
+        "{figures}"
+    );
+}
 
 #[test]
 fn perf_produce_writes_what_it_reports_and_perf_consume_reads_it() {
@@ -23,22 +53,17 @@ fn perf_produce_writes_what_it_reports_and_perf_consume_reads_it() {
             "--producer-props",
             "batch.size=65536",
             "linger.ms=2",
-            "-o",
-            "json",
+            "--json",
         ])
         .run()
         .success()
         .json();
-    assert_eq!(produced["records"], 5000);
-    assert_eq!(produced["latency"], "send->ack");
-    assert_eq!(produced["latency_samples"], 50, "one probe per 100 records");
-    let (p50, p99, max) = (
-        produced["p50_ms"].as_f64().unwrap(),
-        produced["p99_ms"].as_f64().unwrap(),
-        produced["max_ms"].as_f64().unwrap(),
-    );
-    assert!(0.0 < p50 && p50 <= p99 && p99 <= max, "{produced}");
-    assert!(produced["records_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(produced["latency_count"], 5000, "every record is timed");
+    assert_percentiles(&produced);
+    assert!(produced["msg_per_s"].as_f64().unwrap() > 0.0);
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("perf_produce_json", shape(&produced));
+    });
     let offsets = broker
         .kctl(&["offsets", "perf", "-o", "json"])
         .run()
@@ -66,6 +91,8 @@ fn perf_produce_writes_what_it_reports_and_perf_consume_reads_it() {
         .success()
         .json();
     assert_eq!(consumed["records"], 5000);
+    assert_eq!(consumed["bytes"], 5000 * 200);
+    assert_eq!(consumed["latency_count"], 5000, "one poll wait per record");
     assert!((consumed["mb_per_s"].as_f64().unwrap()) > 0.0);
     // Asking for more than there is ends after --timeout with what arrived.
     let short = broker
@@ -86,6 +113,31 @@ fn perf_produce_writes_what_it_reports_and_perf_consume_reads_it() {
         short.stderr
     );
     assert!(short.stdout.starts_with("RECORDS"), "{}", short.stdout);
+
+    // Round trips read back exactly the record sent, so the log grows by
+    // that many and each has a latency.
+    let e2e = broker
+        .kctl(&[
+            "perf",
+            "e2e",
+            "perf",
+            "--num-records",
+            "50",
+            "--record-size",
+            "64",
+            "--json",
+        ])
+        .run()
+        .success()
+        .json();
+    assert_percentiles(&e2e);
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("perf_e2e_json", shape(&e2e));
+    });
+    broker
+        .kctl(&["perf", "e2e", "missing", "--num-records", "1"])
+        .run()
+        .code(3);
 }
 
 #[test]
@@ -111,9 +163,9 @@ fn perf_produce_holds_its_throughput_limit() {
         .success();
     // 600 records at 400/s: the last is due after 1.5 s; a loaded machine
     // may take longer, never less.
-    let elapsed_ms = run.json()["elapsed_ms"].as_u64().unwrap();
-    assert!(elapsed_ms >= 1_490, "took {elapsed_ms} ms");
-    assert!(run.json()["records_per_s"].as_f64().unwrap() <= 405.0);
+    let seconds = run.json()["seconds"].as_f64().unwrap();
+    assert!(seconds >= 1.49, "took {seconds} s");
+    assert!(run.json()["msg_per_s"].as_f64().unwrap() <= 405.0);
     broker
         .kctl(&[
             "perf",
