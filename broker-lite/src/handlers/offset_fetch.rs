@@ -56,8 +56,7 @@ pub(super) fn handle(
                             )
                             .err()
                     });
-                if let Some(error) = error
-                {
+                if let Some(error) = error {
                     return OffsetFetchResponseGroup::default()
                         .with_group_id(group.group_id)
                         .with_error_code(error.code());
