@@ -1044,42 +1044,12 @@ impl Admin {
             .iter()
             .map(|tp| committed.get(tp).copied().flatten())
             .collect();
-        let earliest = self
-            .offsets_for_plan(&partitions, OffsetSpec::Earliest)
-            .await?;
-        let latest = self
-            .offsets_for_plan(&partitions, OffsetSpec::Latest)
-            .await?;
-        let wanted: Vec<Option<i64>> = match target {
-            ResetTarget::Earliest => earliest.clone(),
-            ResetTarget::Latest => latest.clone(),
-            ResetTarget::Offset(n) => vec![Some(n); partitions.len()],
-            ResetTarget::ShiftBy(n) => partitions
-                .iter()
-                .zip(&current)
-                .map(|(tp, c)| match c {
-                    Some(c) => Ok(Some(c.saturating_add(n))),
-                    None => Err(Error::Config(format!(
-                        "cannot shift the offset of {tp}: group '{group}' has no committed offset there"
-                    ))),
-                })
-                .collect::<Result<_>>()?,
-            ResetTarget::Timestamp(ms) => self.offsets_for_plan(&partitions, OffsetSpec::Timestamp(ms)).await?,
-        };
-        Ok(partitions
-            .into_iter()
-            .enumerate()
-            .map(|(i, partition)| {
-                let (low, high) = (earliest[i].unwrap_or(0), latest[i].unwrap_or(0));
-                // No record at or after the time: the end, as Kafka does.
-                let new_offset = wanted[i].unwrap_or(high).clamp(low, high.max(low));
-                PlannedOffset {
-                    partition,
-                    current_offset: current[i],
-                    new_offset,
-                }
-            })
-            .collect())
+        self.plan_targets(partitions, current, target, |tp| {
+            format!(
+                "cannot shift the offset of {tp}: group '{group}' has no committed offset there"
+            )
+        })
+        .await
     }
 
     /// Commits a plan from [`Admin::plan_offset_reset`] (generation -1, no
@@ -1109,8 +1079,59 @@ impl Admin {
         self.alter_group_offsets(group, &commits).await
     }
 
+    /// The plan that moves `partitions` from their `current` offsets to
+    /// `target`, each kept within its log's range. `no_current` explains a
+    /// shift on a partition without a current offset. Shared by consumer
+    /// groups and share groups, whose resets differ only in where the
+    /// current offsets come from and how the plan is applied.
+    pub(super) async fn plan_targets(
+        &self,
+        partitions: Vec<TopicPartition>,
+        current: Vec<Option<i64>>,
+        target: ResetTarget,
+        no_current: impl Fn(&TopicPartition) -> String,
+    ) -> Result<Vec<PlannedOffset>> {
+        let earliest = self
+            .offsets_for_plan(&partitions, OffsetSpec::Earliest)
+            .await?;
+        let latest = self
+            .offsets_for_plan(&partitions, OffsetSpec::Latest)
+            .await?;
+        let wanted: Vec<Option<i64>> = match target {
+            ResetTarget::Earliest => earliest.clone(),
+            ResetTarget::Latest => latest.clone(),
+            ResetTarget::Offset(n) => vec![Some(n); partitions.len()],
+            ResetTarget::ShiftBy(n) => partitions
+                .iter()
+                .zip(&current)
+                .map(|(tp, c)| match c {
+                    Some(c) => Ok(Some(c.saturating_add(n))),
+                    None => Err(Error::Config(no_current(tp))),
+                })
+                .collect::<Result<_>>()?,
+            ResetTarget::Timestamp(ms) => {
+                self.offsets_for_plan(&partitions, OffsetSpec::Timestamp(ms))
+                    .await?
+            }
+        };
+        Ok(partitions
+            .into_iter()
+            .enumerate()
+            .map(|(i, partition)| {
+                let (low, high) = (earliest[i].unwrap_or(0), latest[i].unwrap_or(0));
+                // No record at or after the time: the end, as Kafka does.
+                let new_offset = wanted[i].unwrap_or(high).clamp(low, high.max(low));
+                PlannedOffset {
+                    partition,
+                    current_offset: current[i],
+                    new_offset,
+                }
+            })
+            .collect())
+    }
+
     /// One ListOffsets answer per partition, or the first error.
-    pub(super) async fn offsets_for_plan(
+    async fn offsets_for_plan(
         &self,
         partitions: &[TopicPartition],
         spec: OffsetSpec,

@@ -25,7 +25,7 @@ use super::groups::{PlannedOffset, ResetTarget};
 use super::{Admin, PartitionResult, TopicResult, check};
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::offsets::group::{group_context, group_id, group_left_out};
-use crate::offsets::{OffsetSpec, TopicPartition, topic_name};
+use crate::offsets::{TopicPartition, topic_name};
 
 /// A share group's type, as ListGroups names it.
 pub use crate::protocol::share::SHARE_GROUP_TYPE;
@@ -444,43 +444,10 @@ impl Admin {
             .iter()
             .map(|tp| current.get(tp).copied().flatten())
             .collect();
-        let earliest = self
-            .offsets_for_plan(&partitions, OffsetSpec::Earliest)
-            .await?;
-        let latest = self
-            .offsets_for_plan(&partitions, OffsetSpec::Latest)
-            .await?;
-        let wanted: Vec<Option<i64>> = match target {
-            ResetTarget::Earliest => earliest.clone(),
-            ResetTarget::Latest => latest.clone(),
-            ResetTarget::Offset(n) => vec![Some(n); partitions.len()],
-            ResetTarget::ShiftBy(n) => partitions
-                .iter()
-                .zip(&now)
-                .map(|(tp, c)| match c {
-                    Some(c) => Ok(Some(c.saturating_add(n))),
-                    None => Err(Error::Config(format!(
-                        "cannot shift the start offset of {tp}: share group '{group}' has none there"
-                    ))),
-                })
-                .collect::<Result<_>>()?,
-            ResetTarget::Timestamp(ms) => {
-                self.offsets_for_plan(&partitions, OffsetSpec::Timestamp(ms))
-                    .await?
-            }
-        };
-        Ok(partitions
-            .into_iter()
-            .enumerate()
-            .map(|(i, partition)| {
-                let (low, high) = (earliest[i].unwrap_or(0), latest[i].unwrap_or(0));
-                PlannedOffset {
-                    partition,
-                    current_offset: now[i],
-                    new_offset: wanted[i].unwrap_or(high).clamp(low, high.max(low)),
-                }
-            })
-            .collect())
+        self.plan_targets(partitions, now, target, |tp| {
+            format!("cannot shift the start offset of {tp}: share group '{group}' has none there")
+        })
+        .await
     }
 
     /// Applies a plan from [`Admin::plan_share_offset_reset`] with

@@ -5,7 +5,7 @@
 //!
 //! # Shape
 //!
-//! - A heartbeat task ([`membership`]) keeps the member in the share group
+//! - A heartbeat task (`membership`) keeps the member in the share group
 //!   with ShareGroupHeartbeat; the coordinator assigns partitions, several
 //!   members per partition.
 //! - [`ShareConsumer::poll`] sends ShareFetch to the leaders of the
