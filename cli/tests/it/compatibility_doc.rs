@@ -70,6 +70,7 @@ fn the_compatibility_page_cites_every_real_kafka_and_kafka_tools_test() {
         "cli/tests/it/apache_kafka.rs",
         "cli/tests/it/apache_kafka_failover.rs",
         "cli/tests/it/apache_kafka/partitioners.rs",
+        "cli/tests/it/apache_kafka/share_groups.rs",
         "cli/tests/it/apache_kafka/versions.rs",
         "cli/tests/it/apache_kafka_txn.rs",
         "broker-lite/tests/it/kafka_tools.rs",
