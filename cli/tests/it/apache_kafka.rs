@@ -760,8 +760,12 @@ fn a_consumer_protocol_group_shared_with_the_java_consumer_reads_each_record_onc
             &group,
             "--consumer-property",
             "group.protocol=consumer",
+            // The console consumer leaves after this long without a
+            // record; it is killed once the lag is 0, so the bound only has
+            // to outlast the group forming on a loaded machine (a 40 s bound
+            // let it leave before the produce, and kctl read everything).
             "--timeout-ms",
-            "40000",
+            "180000",
         ],
     );
     let java_out = java.stdout.take().unwrap();
