@@ -563,10 +563,13 @@ impl Group {
         let deadline = Instant::now()
             + Duration::from_millis(self.inner.config.client.connection.request_timeout_ms);
         let mut attempt = 0;
+        // Whether the fetch names the member (see below for when it stops).
+        let mut named = true;
         loop {
             attempt += 1;
             let asked_as = self.member();
-            let error = match self.fetch_committed_once(partitions, &asked_as).await {
+            let member = named.then_some(&asked_as);
+            let error = match self.fetch_committed_once(partitions, member).await {
                 Ok(offsets) => return Ok(offsets),
                 Err(e) => e,
             };
@@ -588,6 +591,15 @@ impl Group {
                     if moved_on && Instant::now() < deadline {
                         continue;
                     }
+                    // The epoch this member knows can trail the one the
+                    // coordinator gave it with new partitions; failing here
+                    // left those partitions untaken until the next
+                    // assignment (seen against Kafka 4.2). Ask once more
+                    // without naming the member, as an admin read.
+                    if named && Instant::now() < deadline {
+                        named = false;
+                        continue;
+                    }
                     return Err(error);
                 }
             }
@@ -601,13 +613,15 @@ impl Group {
     async fn fetch_committed_once(
         &self,
         partitions: &[TopicPartition],
-        member: &Member,
+        member: Option<&Member>,
     ) -> Result<BTreeMap<TopicPartition, OffsetAndMetadata>> {
         // A KIP-848 member names itself and its epoch, as Java's consumer
         // does; a classic member (and one outside the group) does not.
-        let asking = (self.inner.config.group_protocol == GroupProtocol::Consumer
-            && member.generation > 0)
-            .then_some((member.member_id.as_str(), member.generation));
+        let asking = member
+            .filter(|m| {
+                self.inner.config.group_protocol == GroupProtocol::Consumer && m.generation > 0
+            })
+            .map(|m| (m.member_id.as_str(), m.generation));
         let answers = self
             .on_coordinator(ApiKey::OffsetFetch, |conn| async move {
                 // Java asks for stable offsets (KIP-447) where it can.
