@@ -118,14 +118,7 @@ async fn main() -> kctl_client::Result<()> {
 }
 
 /// Seeks each partition back to its committed offset (or its start).
-/// Partitions a rebalance took away meanwhile are skipped: their new owner
-/// starts from the committed offset anyway.
 async fn rewind(consumer: &Consumer, partitions: Vec<TopicPartition>) -> Result<(), Error> {
-    let assigned = consumer.assignment();
-    let partitions: Vec<TopicPartition> = partitions
-        .into_iter()
-        .filter(|tp| assigned.contains(tp))
-        .collect();
     let committed = consumer.committed(&partitions).await?;
     for tp in &partitions {
         match committed.get(tp) {
