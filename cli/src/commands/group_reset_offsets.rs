@@ -19,7 +19,7 @@ use serde::Serialize;
 use super::group_describe::exists;
 use super::offset_history::{self, SavedOffsets};
 use super::shared::{first, outcome};
-use crate::cli::{GroupResetOffsetsArgs, ResetTarget as CliTarget, TopicPartitions};
+use crate::cli::{GroupResetOffsetsArgs, TopicPartitions};
 use crate::confirm::confirm;
 use crate::connect;
 use crate::exit::{Code, Failure, usage};
@@ -214,29 +214,16 @@ pub(crate) async fn run(settings: &Settings, args: GroupResetOffsetsArgs) -> any
 }
 
 fn kafka_target(args: &GroupResetOffsetsArgs) -> ResetTarget {
-    match &args.target {
-        CliTarget {
-            to_earliest: true, ..
-        } => ResetTarget::Earliest,
-        CliTarget {
-            to_latest: true, ..
-        } => ResetTarget::Latest,
-        CliTarget {
-            to_offset: Some(n), ..
-        } => ResetTarget::Offset(*n),
-        CliTarget {
-            shift_by: Some(n), ..
-        } => ResetTarget::ShiftBy(*n),
-        CliTarget {
-            to_datetime: Some(ms),
-            ..
-        } => ResetTarget::Timestamp(*ms),
-        CliTarget {
-            by_duration: Some(d),
-            ..
-        } => ResetTarget::Timestamp(now_ms() - d.as_millis() as i64),
-        CliTarget { .. } => unreachable!("clap requires one reset target"),
-    }
+    let t = &args.target;
+    super::shared::reset_target(
+        t.to_earliest,
+        t.to_latest,
+        t.to_offset,
+        t.shift_by,
+        t.to_datetime,
+        t.by_duration,
+    )
+    .unwrap_or_else(|| unreachable!("clap requires one reset target"))
 }
 
 fn rows_of(group: &str, plan: &[PlannedOffset]) -> Vec<Planned> {

@@ -4,8 +4,6 @@
 //! `kafka-share-groups --reset-offsets` does (dry run by default). Kafka
 //! refuses while the group has members; so does the plan, with a hint.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use kctl_client::admin::ResetTarget;
 use kctl_client::{Error as ClientError, ErrorCode};
 use serde::Serialize;
@@ -32,34 +30,15 @@ struct Planned {
 }
 
 fn target(t: &ShareResetTarget) -> ResetTarget {
-    let now_ms = || {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64)
-    };
-    match t {
-        ShareResetTarget {
-            to_earliest: true, ..
-        } => ResetTarget::Earliest,
-        ShareResetTarget {
-            to_latest: true, ..
-        } => ResetTarget::Latest,
-        ShareResetTarget {
-            to_offset: Some(n), ..
-        } => ResetTarget::Offset(*n),
-        ShareResetTarget {
-            shift_by: Some(n), ..
-        } => ResetTarget::ShiftBy(*n),
-        ShareResetTarget {
-            to_datetime: Some(ms),
-            ..
-        } => ResetTarget::Timestamp(*ms),
-        ShareResetTarget {
-            by_duration: Some(d),
-            ..
-        } => ResetTarget::Timestamp(now_ms() - d.as_millis() as i64),
-        ShareResetTarget { .. } => unreachable!("clap requires one reset target"),
-    }
+    super::shared::reset_target(
+        t.to_earliest,
+        t.to_latest,
+        t.to_offset,
+        t.shift_by,
+        t.to_datetime,
+        t.by_duration,
+    )
+    .unwrap_or_else(|| unreachable!("clap requires one reset target"))
 }
 
 fn plan_error(e: ClientError, group: &str) -> anyhow::Error {

@@ -304,6 +304,39 @@ pub(crate) async fn topic_metadata(
     }
 }
 
+/// The offset a reset's `--to-earliest`, `--to-latest`, `--to-offset`,
+/// `--shift-by`, `--to-datetime` or `--by-duration` names (clap lets at most
+/// one be set); `None` when none is, as for `--to-group`. Shared by
+/// `group reset-offsets` and `share reset-offsets`.
+pub(crate) fn reset_target(
+    to_earliest: bool,
+    to_latest: bool,
+    to_offset: Option<i64>,
+    shift_by: Option<i64>,
+    to_datetime_ms: Option<i64>,
+    by_duration: Option<std::time::Duration>,
+) -> Option<kctl_client::admin::ResetTarget> {
+    use kctl_client::admin::ResetTarget;
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    };
+    if to_earliest {
+        Some(ResetTarget::Earliest)
+    } else if to_latest {
+        Some(ResetTarget::Latest)
+    } else if let Some(n) = to_offset {
+        Some(ResetTarget::Offset(n))
+    } else if let Some(n) = shift_by {
+        Some(ResetTarget::ShiftBy(n))
+    } else if let Some(ms) = to_datetime_ms {
+        Some(ResetTarget::Timestamp(ms))
+    } else {
+        by_duration.map(|d| ResetTarget::Timestamp(now_ms() - d.as_millis() as i64))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
