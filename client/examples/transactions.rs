@@ -107,7 +107,7 @@ async fn main() -> kctl_client::Result<()> {
                 // committed offsets, so the batch is processed again.
                 eprintln!("aborting the transaction: {e}");
                 producer.abort_transaction().await?;
-                rewind(&consumer, next.keys().cloned().collect()).await?;
+                rewind(&consumer).await?;
             }
         }
     }
@@ -117,13 +117,24 @@ async fn main() -> kctl_client::Result<()> {
     Ok(())
 }
 
-/// Seeks each partition back to its committed offset (or its start).
-async fn rewind(consumer: &Consumer, partitions: Vec<TopicPartition>) -> Result<(), Error> {
+/// Seeks every assigned partition back to its committed offset (or its
+/// start), as Kafka's `ExactlyOnceMessageProcessor` does after an abort.
+/// All of them, not only those of the records processed so far: `poll`
+/// moved every returned partition's position, and a transaction that
+/// failed part-way must not leave any of them ahead of its offsets. A
+/// partition revoked meanwhile is skipped: its position went with it, and
+/// its next owner starts from the committed offset.
+async fn rewind(consumer: &Consumer) -> Result<(), Error> {
+    let partitions = consumer.assignment();
     let committed = consumer.committed(&partitions).await?;
     for tp in &partitions {
-        match committed.get(tp) {
-            Some(offset) => consumer.seek(tp, offset.offset)?,
-            None => consumer.seek_to_beginning(std::slice::from_ref(tp))?,
+        let moved = match committed.get(tp) {
+            Some(offset) => consumer.seek(tp, offset.offset),
+            None => consumer.seek_to_beginning(std::slice::from_ref(tp)),
+        };
+        match moved {
+            Ok(()) | Err(Error::NotAssigned { .. }) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())

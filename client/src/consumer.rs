@@ -578,6 +578,36 @@ pub struct Consumer {
 struct Handle {
     inner: Arc<Inner>,
     group: Option<Arc<group::Group>>,
+    /// The member id and generation the records of the last `poll` were
+    /// fetched under (see [`Consumer::group_metadata`]).
+    membership_at_poll: std::sync::Mutex<Option<(String, i32)>>,
+}
+
+impl Handle {
+    fn membership(&self) -> (String, i32) {
+        self.group.as_ref().map_or((String::new(), -1), |g| {
+            let member = g.member();
+            (member.member_id, member.generation)
+        })
+    }
+
+    /// Polls, and remembers the membership the records belong to: the one
+    /// before the wait, as any rebalance during it can only make that
+    /// generation stale (so a transaction built on these records is fenced
+    /// rather than committed for partitions another member now owns). A
+    /// member that joins during the poll has no earlier generation: the
+    /// one it joined is taken.
+    async fn poll(&self, max: usize, deadline: Instant) -> Result<Vec<ConsumerRecord>> {
+        let before = self.membership();
+        let records = self.inner.poll(max, deadline).await;
+        let at_poll = if before.1 <= 0 {
+            self.membership()
+        } else {
+            before
+        };
+        *crate::sync::lock(&self.membership_at_poll) = Some(at_poll);
+        records
+    }
 }
 
 impl Drop for Handle {
@@ -665,7 +695,11 @@ impl Consumer {
             }
         };
         Ok(Self {
-            handle: Arc::new(Handle { inner, group }),
+            handle: Arc::new(Handle {
+                inner,
+                group,
+                membership_at_poll: std::sync::Mutex::new(None),
+            }),
         })
     }
 
@@ -789,19 +823,23 @@ impl Consumer {
     /// The member id and generation of the group this consumer last
     /// joined ("" and −1 before the first join or without a group).
     pub fn group_membership(&self) -> (String, i32) {
-        self.handle.group.as_ref().map_or((String::new(), -1), |g| {
-            let member = g.member();
-            (member.member_id, member.generation)
-        })
+        self.handle.membership()
     }
 
     /// The group identity a transactional producer sends with this
     /// consumer's offsets (`send_offsets_to_transaction`), so the
     /// coordinator refuses them once this member has left the generation
     /// (KIP-447). `None` without a group id.
+    ///
+    /// It is the membership of the last `poll` (or stream chunk), not of
+    /// this moment: this consumer rebalances in the background, and a
+    /// transaction must be fenced if the group moved on after its records
+    /// were polled — Java's consumer gets the same by rebalancing only
+    /// inside `poll`. Before any poll it is the current membership.
     pub fn group_metadata(&self) -> Option<ConsumerGroupMetadata> {
         let group_id = self.inner().config.group_id.clone()?;
-        let (member_id, generation_id) = self.group_membership();
+        let at_poll = crate::sync::lock(&self.handle.membership_at_poll).clone();
+        let (member_id, generation_id) = at_poll.unwrap_or_else(|| self.handle.membership());
         Some(ConsumerGroupMetadata {
             group_id,
             generation_id,
@@ -996,7 +1034,7 @@ impl Consumer {
     /// in its place in the stream of records, after the records before it.
     pub async fn poll(&self, timeout: Duration) -> Result<Vec<ConsumerRecord>> {
         let max = self.config().max_poll_records;
-        self.inner().poll(max, Instant::now() + timeout).await
+        self.handle.poll(max, Instant::now() + timeout).await
     }
 
     /// The records as an endless stream; each item is one record, or an
@@ -1012,7 +1050,6 @@ impl Consumer {
                 }
                 let max = handle.inner.config.max_poll_records;
                 match handle
-                    .inner
                     .poll(max, Instant::now() + Duration::from_secs(3600))
                     .await
                 {

@@ -428,10 +428,17 @@ impl Error {
     }
 
     /// Whether retrying the operation may succeed. For Kafka error codes this
-    /// is Kafka's own classification ([`ErrorCode::is_retriable`]).
+    /// is Kafka's own classification ([`ErrorCode::is_retriable`]), as of
+    /// Kafka 4.x: CONCURRENT_TRANSACTIONS is retriable there
+    /// (`ConcurrentTransactionsException` became a `RetriableException` with
+    /// transactions v2, whose leaders answer it to a Produce while the
+    /// previous transaction's markers are still being written), where
+    /// kafka-protocol's older table says otherwise.
     pub fn is_retriable(&self) -> bool {
         match self {
-            Self::Kafka { code, .. } => code.is_retriable(),
+            Self::Kafka { code, .. } => {
+                code.is_retriable() || *code == ErrorCode::ConcurrentTransactions
+            }
             Self::Request(e) => e.is_retriable(),
             Self::NoBrokerAvailable { .. }
             | Self::BootstrapUnreachable { .. }
@@ -483,6 +490,7 @@ mod tests {
         assert!(Error::kafka(ErrorCode::NotLeaderOrFollower, ctx.clone()).is_retriable());
         assert!(Error::kafka(ErrorCode::NotLeaderOrFollower, ctx.clone()).invalidates_metadata());
         assert!(!Error::kafka(ErrorCode::MessageTooLarge, ctx.clone()).is_retriable());
+        assert!(Error::kafka(ErrorCode::ConcurrentTransactions, ctx.clone()).is_retriable());
         assert!(Error::from(ConnectionError::Closed).is_retriable());
         let shown = Error::kafka(ErrorCode::UnknownTopicOrPartition, ctx).to_string();
         assert!(

@@ -137,8 +137,7 @@ fn is_retriable(e: &Error) -> bool {
         || matches!(
             e.code(),
             Some(
-                ErrorCode::ConcurrentTransactions
-                    | ErrorCode::CoordinatorNotAvailable
+                ErrorCode::CoordinatorNotAvailable
                     | ErrorCode::NotCoordinator
                     | ErrorCode::CoordinatorLoadInProgress
             )
