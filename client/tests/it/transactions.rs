@@ -291,6 +291,104 @@ async fn offsets_commit_with_the_transaction_and_fencing(level: i16) {
     assert_eq!(values, ["x", "ok"]);
 }
 
+/// A rebalance between a poll and the transaction that commits its
+/// records' offsets fences that transaction (KIP-447): the group metadata
+/// is the membership the records were polled under, not the newer one the
+/// consumer rejoined with in the background. Committing with the newer one
+/// would commit offsets of partitions another member may now own.
+#[tokio::test]
+async fn a_rebalance_after_the_poll_fences_the_offsets_of_its_transaction() {
+    let broker = broker_at(2).await;
+    let bootstrap = broker.bootstrap();
+    let admin_client = client(&bootstrap).await;
+    create_topic(&admin_client, "fence-in", 2, 1).await;
+    let setup = Producer::builder([bootstrap.clone()])
+        .build()
+        .await
+        .unwrap();
+    for p in 0..2 {
+        setup
+            .send_and_wait(Record::new("fence-in").partition(p).value(b"v"))
+            .await
+            .unwrap();
+    }
+    let member = |name: &'static str| {
+        Consumer::builder([bootstrap.clone()])
+            .group_id("fence-group")
+            .client_id(name)
+            .enable_auto_commit(false)
+            .auto_offset_reset(OffsetReset::Earliest)
+            .build()
+    };
+    let first = member("first").await.unwrap();
+    first.subscribe(["fence-in"]);
+    let mut polled = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while polled.len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never polled both records"
+        );
+        polled.extend(first.poll(Duration::from_millis(200)).await.unwrap());
+    }
+    let at_poll = first.group_metadata().unwrap();
+    assert!(at_poll.generation_id > 0, "{at_poll:?}");
+
+    // A second member joins; the first rejoins in the background.
+    let second = member("second").await.unwrap();
+    second.subscribe(["fence-in"]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while first.group_membership().1 == at_poll.generation_id {
+        assert!(tokio::time::Instant::now() < deadline, "no rebalance");
+        second.poll(Duration::from_millis(100)).await.unwrap();
+    }
+    assert_eq!(
+        first.group_metadata().unwrap().generation_id,
+        at_poll.generation_id,
+        "group_metadata must stay that of the last poll"
+    );
+
+    let producer = Producer::builder([bootstrap.clone()])
+        .transactional_id("fence-rebalance")
+        .build()
+        .await
+        .unwrap();
+    producer.init_transactions().await.unwrap();
+    producer.begin_transaction().unwrap();
+    let offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = polled
+        .iter()
+        .map(|r| {
+            (
+                TopicPartition::new(&r.topic, r.partition),
+                OffsetAndMetadata::new(r.offset + 1),
+            )
+        })
+        .collect();
+    let refused = producer
+        .send_offsets_to_transaction(&offsets, &first.group_metadata().unwrap())
+        .await
+        .unwrap_err();
+    match &refused {
+        Error::Transaction {
+            fatal: false,
+            cause,
+        } => assert_eq!(
+            cause.code(),
+            Some(kctl_client::ErrorCode::IllegalGeneration),
+            "{refused}"
+        ),
+        other => panic!("expected an abortable transaction error, got {other}"),
+    }
+    producer.abort_transaction().await.unwrap();
+    let tps: Vec<TopicPartition> = offsets.keys().cloned().collect();
+    let committed = first.committed(&tps).await.unwrap();
+    assert!(
+        committed.is_empty(),
+        "nothing may be committed: {committed:?}"
+    );
+    drop((first, second));
+}
+
 /// The transactions example binary (exactly-once read-process-write), built now: `cargo test --test it`
 /// alone does not build examples, and a stale one would test old code.
 fn example_binary() -> PathBuf {
