@@ -1070,7 +1070,12 @@ impl KctlMember {
 
     /// (partition, offset) of every record it printed.
     fn consumed(&self) -> Vec<(i64, i64)> {
-        std::fs::read_to_string(&self.out)
+        Self::consumed_from(&self.out)
+    }
+
+    /// (partition, offset) of every record a member printed to `out`.
+    fn consumed_from(out: &Path) -> Vec<(i64, i64)> {
+        std::fs::read_to_string(out)
             .unwrap_or_default()
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -1237,12 +1242,19 @@ fn our_consumer_protocol_members_share_a_group_and_agree_with_kafka_consumer_gro
         assert_eq!(ours, theirs, "{flag}: {listed}");
     }
 
-    // Kill one member (no leave): once its session expires the others
-    // take its partitions, and every record is consumed.
+    // Kill one member (SIGKILL, no leave) while the next 800 records flow:
+    // once its session expires the others take its partitions. Every
+    // record is consumed, and a record is consumed twice only at or after
+    // the killed member's last commit on its partition (at-least-once).
     let killed = members.remove(0);
-    let killed_consumed = killed.consumed();
-    drop(killed);
     produce(800);
+    drop(killed);
+    let killed_consumed = KctlMember::consumed_from(&dir.path().join("member-0.jsonl"));
+    // Nobody else commits for its partitions until its session expires.
+    let committed_at_kill: BTreeMap<i32, i64> = kctl_group_rows(&cluster, &group, &topic)
+        .into_iter()
+        .map(|(partition, (committed, _, _))| (partition, committed.unwrap_or(0)))
+        .collect();
     eventually(
         Duration::from_secs(120),
         "the survivors catching up",
@@ -1250,21 +1262,40 @@ fn our_consumer_protocol_members_share_a_group_and_agree_with_kafka_consumer_gro
     );
     let ends: BTreeMap<i32, (Option<i64>, i64, Option<i64>)> =
         kctl_group_rows(&cluster, &group, &topic);
-    let consumed: HashSet<(i64, i64)> = members
+    let mut times_consumed: BTreeMap<(i64, i64), usize> = BTreeMap::new();
+    for record in members
         .iter()
         .flat_map(KctlMember::consumed)
         .chain(killed_consumed)
-        .collect();
+    {
+        *times_consumed.entry(record).or_default() += 1;
+    }
     let total: i64 = ends.values().map(|(_, end, _)| end).sum();
     assert_eq!(total, 1600);
     for (partition, (_, end, _)) in &ends {
         for offset in 0..*end {
             assert!(
-                consumed.contains(&(i64::from(*partition), offset)),
+                times_consumed.contains_key(&(i64::from(*partition), offset)),
                 "{partition}@{offset} never consumed"
             );
         }
     }
+    let duplicates: Vec<&(i64, i64)> = times_consumed
+        .iter()
+        .filter(|(_, times)| **times > 1)
+        .map(|(record, _)| record)
+        .collect();
+    for (partition, offset) in &duplicates {
+        let last_commit = committed_at_kill[&(*partition as i32)];
+        assert!(
+            *offset >= last_commit,
+            "{partition}@{offset} consumed twice, before the last commit at kill ({last_commit})"
+        );
+    }
+    eprintln!(
+        "kip848 3+1+kill on Kafka: {} records consumed twice, all after the killed member's last commit",
+        duplicates.len()
+    );
 }
 
 /// kctl's config file with contexts for the cluster's secure listeners.
