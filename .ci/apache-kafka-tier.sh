@@ -12,7 +12,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/kctl-apache-kafka.XXXXXX")
 trap 'bash .ci/apache-kafka.sh stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 # Build first, so the cluster is not kept waiting on the compiler.
 cargo test -p kctl --test it --no-run -q
-cargo build -q -p kctl-client --example produce --example transactions
+cargo build -q -p kctl-client --example produce --example exactly_once
 cluster_started=$(date +%s)
 bash .ci/apache-kafka.sh start --brokers 3 --dir "$dir" --security
 echo "apache-kafka tier: 3 brokers up in $(($(date +%s) - cluster_started))s"

@@ -71,7 +71,7 @@
 //!   transaction that writes the results
 //!   ([`Producer::send_offsets_to_transaction`](crate::Producer::send_offsets_to_transaction)
 //!   with [`Consumer::group_metadata`]), read by consumers with
-//!   `isolation.level=read_committed`; `examples/transactions.rs` is the
+//!   `isolation.level=read_committed`; `examples/exactly_once.rs` is the
 //!   whole loop. A crash aborts the open transaction, so the output and the
 //!   commit happen both or neither.
 //!

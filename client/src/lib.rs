@@ -143,7 +143,7 @@
 //!   ([`Producer::send_offsets_to_transaction`]), and readers use
 //!   `isolation.level=read_committed`. A crash aborts the open transaction,
 //!   so output and commit happen both or neither
-//!   (`examples/transactions.rs`).
+//!   (`examples/exactly_once.rs`).
 //!
 //! ```no_run
 //! # use std::time::Duration;

@@ -88,14 +88,14 @@ fn example_binary() -> PathBuf {
             "-p",
             "kctl-client",
             "--example",
-            "transactions",
+            "exactly_once",
         ])
         .status()
         .unwrap();
-    assert!(status.success(), "cannot build the transactions example");
+    assert!(status.success(), "cannot build the exactly_once example");
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().unwrap().parent().unwrap();
-    debug.join("examples").join("transactions")
+    debug.join("examples").join("exactly_once")
 }
 
 /// Values of `topic` read by kctl under `isolation`, from the beginning to

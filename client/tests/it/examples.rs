@@ -106,7 +106,7 @@ async fn every_example_runs_against_broker_lite() {
     // Exactly-once read-process-write over the topic `produce` and `consume`
     // used; `it/transactions.rs` runs it again under SIGKILL restarts.
     let transactions = run_with_env(
-        "transactions",
+        "exactly_once",
         &[b, "examples", "examples-eos", "eos", "eos-pipeline"],
         &[("KCTL_EOS_IDLE_MS", "1500")],
     )

@@ -393,13 +393,13 @@ async fn a_rebalance_after_the_poll_fences_the_offsets_of_its_transaction() {
 /// alone does not build examples, and a stale one would test old code.
 fn example_binary() -> PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "-p", "kctl-client", "--example", "transactions"])
+        .args(["build", "-p", "kctl-client", "--example", "exactly_once"])
         .status()
         .unwrap();
     assert!(status.success(), "cannot build the transactions example");
     let exe = std::env::current_exe().unwrap();
     let debug = exe.parent().unwrap().parent().unwrap();
-    debug.join("examples").join("transactions")
+    debug.join("examples").join("exactly_once")
 }
 
 const RECORDS: usize = 100_000;

@@ -7,7 +7,7 @@
 //! readers of the output see every input record exactly once.
 //!
 //! ```text
-//! cargo run -p kctl-client --example transactions -- \
+//! cargo run -p kctl-client --example exactly_once -- \
 //!     localhost:9092 input-topic output-topic my-group my-pipeline
 //! ```
 //!
