@@ -634,3 +634,7 @@ fn classic_member<'a>(
     };
     cg.members.get_mut(&id).ok_or(ErrorCode::UnknownMemberId)
 }
+
+#[cfg(test)]
+#[path = "migration_tests.rs"]
+mod tests;
