@@ -1,0 +1,221 @@
+//! KIP-848 online migration on broker-lite (`group.consumer.migration.policy`
+//! = bidirectional, Kafka 4.x's default): a classic group consuming eight
+//! partitions is joined by a consumer-protocol member, which converts it
+//! into a consumer group whose classic members carry on through JoinGroup,
+//! SyncGroup and Heartbeat; when that member leaves, the group is classic
+//! again and its members rebalance among themselves. Every record is
+//! consumed at least once and the committed offsets survive both
+//! conversions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kctl_client::admin::{Admin, AdminConfig, ListGroupsOptions};
+use kctl_client::{ClientConfig, Consumer, TopicPartition};
+
+use crate::consumer_group::{
+    Ledger, Offset, all_offsets, at_least_once, end_offsets, member_config, produce,
+};
+use crate::consumer_group_kip848::{CommitOnRevoke, started};
+use crate::support::*;
+
+/// broker-lite with quick consumer-protocol sessions (as in the KIP-848
+/// tests) and no initial rebalance delay, migration policy left at its
+/// default.
+async fn migration_broker() -> TestBroker {
+    TestBroker::start_with(false, |c| {
+        c.group.initial_rebalance_delay_ms = 0;
+        c.group.min_session_timeout_ms = 1_000;
+        c.group.consumer_session_timeout_ms = 3_000;
+        c.group.consumer_heartbeat_interval_ms = 300;
+    })
+    .await
+}
+
+async fn classic_member(bootstrap: &str, group: &str, topic: &str) -> Arc<Consumer> {
+    let m = member_config(bootstrap, group)
+        .enable_auto_commit(false)
+        .max_poll_records(50)
+        .build()
+        .await
+        .unwrap();
+    m.set_rebalance_listener(Arc::new(CommitOnRevoke)).unwrap();
+    m.subscribe([topic]);
+    Arc::new(m)
+}
+
+async fn group_type(admin: &Admin, group: &str) -> Option<String> {
+    admin
+        .list_groups(&ListGroupsOptions::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.group_id == group)
+        .and_then(|g| g.group_type)
+}
+
+/// Waits until the consumers' assignments are disjoint and cover
+/// `partitions` partitions.
+async fn wait_covered(what: &str, members: &[&Consumer], partitions: usize) {
+    with_timeout(what, 60, async {
+        loop {
+            let assignments: Vec<Vec<TopicPartition>> =
+                members.iter().map(|m| m.assignment()).collect();
+            let union: BTreeSet<&TopicPartition> = assignments.iter().flatten().collect();
+            let total: usize = assignments.iter().map(Vec::len).sum();
+            if union.len() == partitions && total == partitions {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+}
+
+async fn wait_consumed(what: &str, ledgers: &[Arc<Mutex<Ledger>>], expected: &BTreeSet<Offset>) {
+    with_timeout(what, 90, async {
+        loop {
+            let union: BTreeSet<Offset> = ledgers
+                .iter()
+                .flat_map(|l| l.lock().unwrap().consumed.clone())
+                .collect();
+            if union.is_superset(expected) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+}
+
+/// The committed offsets must reach the end of every partition: nothing
+/// the group committed before a conversion was lost with it.
+async fn wait_committed_to_end(admin: &Admin, group: &str, ends: &BTreeMap<i32, i64>) {
+    with_timeout("the group's commits reaching the end", 60, async {
+        loop {
+            let committed: BTreeMap<i32, i64> = admin
+                .list_group_offsets(group, None)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter_map(|r| Some((r.partition.partition, r.result.ok()??.offset)))
+                .collect();
+            if &committed == ends {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classic_members_are_upgraded_by_a_consumer_member_and_downgraded_when_it_leaves() {
+    const TOPIC: &str = "migrate";
+    const GROUP: &str = "g-migrate";
+    const RECORDS: usize = 600;
+    let broker = migration_broker().await;
+    let bootstrap = broker.bootstrap();
+    let admin = Admin::connect(
+        ClientConfig::new([bootstrap.clone()]),
+        AdminConfig::default().api_timeout_ms(5_000),
+    )
+    .await
+    .unwrap();
+    create_topic(&client(&bootstrap).await, TOPIC, 8, 1).await;
+
+    // A classic group of two of our members.
+    let classic = [
+        classic_member(&bootstrap, GROUP, TOPIC).await,
+        classic_member(&bootstrap, GROUP, TOPIC).await,
+    ];
+    {
+        let refs: Vec<&Consumer> = classic.iter().map(|m| m.as_ref()).collect();
+        crate::consumer_group::wait_stable(&refs, 8).await;
+    }
+    assert_eq!(group_type(&admin, GROUP).await.as_deref(), Some("classic"));
+    produce(&bootstrap, TOPIC, RECORDS).await;
+    let ledgers: Vec<Arc<Mutex<Ledger>>> = (0..3).map(|_| Arc::default()).collect();
+    // Never notified: the loops are aborted.
+    let done = Arc::new(tokio::sync::Notify::new());
+    let mut tasks = Vec::new();
+    for (m, l) in classic.iter().zip(&ledgers) {
+        tasks.push(tokio::spawn(at_least_once(
+            Arc::clone(m),
+            Arc::clone(l),
+            Arc::clone(&done),
+        )));
+    }
+    let expected = all_offsets(&end_offsets(&bootstrap, TOPIC, 8).await, TOPIC);
+    wait_consumed("the classic group consuming", &ledgers[..2], &expected).await;
+
+    // Upgrade: a consumer-protocol member joins.
+    let modern = started(&bootstrap, GROUP, TOPIC).await;
+    let modern_task = tokio::spawn(at_least_once(
+        Arc::clone(&modern),
+        Arc::clone(&ledgers[2]),
+        Arc::clone(&done),
+    ));
+    with_timeout("the consumer member getting partitions", 60, async {
+        while modern.assignment().is_empty() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(group_type(&admin, GROUP).await.as_deref(), Some("consumer"));
+    wait_covered(
+        "the converted group covering every partition",
+        &[&classic[0], &classic[1], &modern],
+        8,
+    )
+    .await;
+    assert!(
+        classic.iter().all(|m| !m.assignment().is_empty()),
+        "the classic members keep a share in the consumer group"
+    );
+    let described = admin.describe_groups(&[GROUP]).await.unwrap();
+    eprintln!("after the upgrade: {described:?}");
+    produce(&bootstrap, TOPIC, RECORDS).await;
+    let expected = all_offsets(&end_offsets(&bootstrap, TOPIC, 8).await, TOPIC);
+    wait_consumed("the converted group consuming", &ledgers, &expected).await;
+
+    // Downgrade: the consumer-protocol member leaves.
+    // Stopped between polls (a Notify could miss a task mid-commit); the
+    // member then leaves the group on close.
+    modern_task.abort();
+    let _ = modern_task.await;
+    Arc::try_unwrap(modern).expect("one owner").close().await;
+    with_timeout("the group becoming classic again", 30, async {
+        while group_type(&admin, GROUP).await.as_deref() != Some("classic") {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    {
+        let refs: Vec<&Consumer> = classic.iter().map(|m| m.as_ref()).collect();
+        crate::consumer_group::wait_stable(&refs, 8).await;
+    }
+    produce(&bootstrap, TOPIC, RECORDS).await;
+    let ends = end_offsets(&bootstrap, TOPIC, 8).await;
+    let expected = all_offsets(&ends, TOPIC);
+    assert_eq!(expected.len(), 3 * RECORDS);
+    wait_consumed("the classic group consuming again", &ledgers, &expected).await;
+    wait_committed_to_end(&admin, GROUP, &ends).await;
+    for t in tasks {
+        t.abort();
+        let _ = t.await;
+    }
+    let consumed: usize = ledgers
+        .iter()
+        .map(|l| l.lock().unwrap().consumed.len())
+        .sum();
+    eprintln!(
+        "{} records consumed {consumed} times in all ({} duplicates across two conversions)",
+        expected.len(),
+        consumed - expected.len()
+    );
+    for m in classic {
+        Arc::try_unwrap(m).expect("one owner").close().await;
+    }
+}
