@@ -219,3 +219,162 @@ async fn classic_members_are_upgraded_by_a_consumer_member_and_downgraded_when_i
         Arc::try_unwrap(m).expect("one owner").close().await;
     }
 }
+
+/// Kafka's Java consumer (kafka-clients 4.2) as a classic member through
+/// both conversions: it forms a classic group with one of our classic
+/// members, goes on in the consumer group our consumer-protocol member
+/// turns it into (JoinGroup/SyncGroup/Heartbeat answered by the server-side
+/// assignor), and rebalances again once that member leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_java_classic_consumer_goes_through_an_upgrade_and_a_downgrade() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncBufReadExt;
+    const TOPIC: &str = "migrate-java";
+    const GROUP: &str = "g-migrate-java";
+    const RECORDS: usize = 600;
+    let Some(target) = tokio::task::spawn_blocking(java_client_check)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let broker = migration_broker().await;
+    let bootstrap = broker.bootstrap();
+    let admin = Admin::connect(
+        ClientConfig::new([bootstrap.clone()]),
+        AdminConfig::default().api_timeout_ms(5_000),
+    )
+    .await
+    .unwrap();
+    create_topic(&client(&bootstrap).await, TOPIC, 8, 1).await;
+    let mut child = tokio::process::Command::new("java")
+        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp"])
+        .arg(format!(
+            "{}:{}/lib/*",
+            target.join("java-client-check-1.jar").display(),
+            target.display()
+        ))
+        .args([
+            "dev.kctl.interop.JavaClientCheck",
+            &bootstrap,
+            "consumer-protocol-member",
+            GROUP,
+            TOPIC,
+            "classic",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let java_ledger: Arc<Mutex<Ledger>> = Arc::default();
+    let java_owns = Arc::new(AtomicUsize::new(0));
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let reader = tokio::spawn({
+        let (ledger, owns) = (Arc::clone(&java_ledger), Arc::clone(&java_owns));
+        async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let parts: Vec<&str> = line.split(' ').collect();
+                match parts.as_slice() {
+                    ["REC", p, o] => ledger.lock().unwrap().consumed.push((
+                        TopicPartition::new(TOPIC, p.parse().unwrap()),
+                        o.parse().unwrap(),
+                    )),
+                    ["OWNS", n] => owns.store(n.parse().unwrap(), Ordering::Relaxed),
+                    _ => {}
+                }
+            }
+        }
+    });
+    let ours = classic_member(&bootstrap, GROUP, TOPIC).await;
+    let shares_add_up = |what: &'static str, others: Vec<Arc<Consumer>>| {
+        let (java_owns, ours) = (Arc::clone(&java_owns), Arc::clone(&ours));
+        with_timeout(what, 60, async move {
+            loop {
+                let java = java_owns.load(Ordering::Relaxed);
+                let mine: usize = std::iter::once(&ours)
+                    .chain(&others)
+                    .map(|m| m.assignment().len())
+                    .sum();
+                if java > 0 && mine + java == 8 {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
+    // Our classic member is never polled before the loop below starts, so
+    // wait through polling: the loop runs from here on.
+    let ledgers: Vec<Arc<Mutex<Ledger>>> = (0..2).map(|_| Arc::default()).collect();
+    let done = Arc::new(tokio::sync::Notify::new());
+    let ours_task = tokio::spawn(at_least_once(
+        Arc::clone(&ours),
+        Arc::clone(&ledgers[0]),
+        Arc::clone(&done),
+    ));
+    shares_add_up("a classic group of Java and ours", Vec::new()).await;
+    assert_eq!(group_type(&admin, GROUP).await.as_deref(), Some("classic"));
+    produce(&bootstrap, TOPIC, RECORDS).await;
+    let all_ledgers = || {
+        vec![
+            Arc::clone(&java_ledger),
+            Arc::clone(&ledgers[0]),
+            Arc::clone(&ledgers[1]),
+        ]
+    };
+    let expected = all_offsets(&end_offsets(&bootstrap, TOPIC, 8).await, TOPIC);
+    wait_consumed("the classic group consuming", &all_ledgers(), &expected).await;
+
+    // Upgrade.
+    let modern = started(&bootstrap, GROUP, TOPIC).await;
+    let modern_task = tokio::spawn(at_least_once(
+        Arc::clone(&modern),
+        Arc::clone(&ledgers[1]),
+        Arc::clone(&done),
+    ));
+    with_timeout("the consumer member getting partitions", 60, async {
+        while modern.assignment().is_empty() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert_eq!(group_type(&admin, GROUP).await.as_deref(), Some("consumer"));
+    shares_add_up("the converted group's shares", vec![Arc::clone(&modern)]).await;
+    produce(&bootstrap, TOPIC, RECORDS).await;
+    let expected = all_offsets(&end_offsets(&bootstrap, TOPIC, 8).await, TOPIC);
+    wait_consumed("the converted group consuming", &all_ledgers(), &expected).await;
+
+    // Downgrade.
+    modern_task.abort();
+    let _ = modern_task.await;
+    Arc::try_unwrap(modern).expect("one owner").close().await;
+    with_timeout("the group becoming classic again", 30, async {
+        while group_type(&admin, GROUP).await.as_deref() != Some("classic") {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    shares_add_up("a classic group again", Vec::new()).await;
+    produce(&bootstrap, TOPIC, RECORDS).await;
+    let ends = end_offsets(&bootstrap, TOPIC, 8).await;
+    let expected = all_offsets(&ends, TOPIC);
+    assert_eq!(expected.len(), 3 * RECORDS);
+    wait_consumed(
+        "the classic group consuming again",
+        &all_ledgers(),
+        &expected,
+    )
+    .await;
+    wait_committed_to_end(&admin, GROUP, &ends).await;
+
+    ours_task.abort();
+    let _ = ours_task.await;
+    drop(child.stdin.take());
+    let status = with_timeout("the Java consumer closing", 30, child.wait())
+        .await
+        .unwrap();
+    assert!(status.success(), "the Java consumer failed: {status}");
+    reader.abort();
+    Arc::try_unwrap(ours).expect("one owner").close().await;
+}
