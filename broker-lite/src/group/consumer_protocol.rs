@@ -114,6 +114,8 @@ pub(crate) struct ConsumerMemberDescription {
     pub subscribed_topic_regex: Option<String>,
     pub assignment: Assignment,
     pub target_assignment: Assignment,
+    /// The member speaks the classic protocol (KIP-848 migration).
+    pub classic: bool,
 }
 
 /// Where a member stands on the way to its target (Kafka's `MemberState`).
@@ -406,6 +408,7 @@ impl ConsumerGroup {
                     subscribed_topic_regex: m.topic_regex.clone(),
                     assignment: m.assigned.clone(),
                     target_assignment: self.target.get(&m.id).cloned().unwrap_or_default(),
+                    classic: m.classic.is_some(),
                 })
                 .collect(),
         }

@@ -326,6 +326,18 @@ fn a_consumer_member_upgrades_the_group_and_leaving_downgrades_it() {
     let described = g.consumer_describe("g").unwrap();
     assert_eq!(described.group_epoch, generation + 1);
     assert_eq!(described.members.len(), 3);
+    let classic_flags: Vec<(bool, i32)> = described
+        .members
+        .iter()
+        .map(|m| (m.classic, m.member_epoch))
+        .collect();
+    assert_eq!(classic_flags.iter().filter(|(c, _)| *c).count(), 2);
+    assert!(
+        classic_flags
+            .iter()
+            .filter(|(c, _)| *c)
+            .all(|(_, e)| *e == generation)
+    );
     assert!(
         modern.owned.is_empty(),
         "everything is still owned by the classic members"
