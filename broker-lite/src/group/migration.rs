@@ -411,6 +411,11 @@ impl Group {
         member.client_id.clone_from(&request.client_id);
         member.client_host.clone_from(&request.client_host);
         member.session_deadline = now + classic.session_timeout;
+        if member.state != MemberState::UnrevokedPartitions {
+            // It rejoined: the join timeout is met (a revocation still
+            // pending keeps its own deadline).
+            member.revocation_deadline = None;
+        }
         if member.topic_names != subscription.topics {
             member.topic_names = subscription.topics;
             bump = true;
@@ -504,6 +509,11 @@ impl Group {
         let rejoin = member.epoch < group_epoch
             || member.state == MemberState::UnrevokedPartitions
             || (member.state == MemberState::UnreleasedPartitions && !waiting);
+        if rejoin && member.revocation_deadline.is_none() {
+            // Kafka's join timeout: a member told to rejoin that does not
+            // within its rebalance timeout is removed.
+            member.revocation_deadline = Some(now + member.rebalance_timeout);
+        }
         rejoin.then_some(ErrorCode::RebalanceInProgress)
     }
 

@@ -576,3 +576,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_classic_member_that_does_not_rejoin_in_its_rebalance_timeout_is_removed() {
+    let mut g = groups(MigrationPolicy::Bidirectional);
+    let now = Instant::now();
+    let all = all_topics(4);
+    let classic = classic_group(&mut g, now, &all, 2);
+    let mut modern = Modern::join(&mut g, now, &all, "m");
+    // Told to rejoin; only the first does (the rebalance timeout is 30 s).
+    let mut first = classic[0].clone();
+    assert_eq!(
+        first.heartbeat(&mut g, now),
+        Some(ErrorCode::RebalanceInProgress)
+    );
+    assert_eq!(
+        classic[1].heartbeat(&mut g, now),
+        Some(ErrorCode::RebalanceInProgress)
+    );
+    first.rejoin_consumer_group(&mut g, now, &all);
+    let later = now + Duration::from_secs(29);
+    assert!(first.heartbeat(&mut g, later).is_none());
+    modern.beat(&mut g, later, &all);
+    assert_eq!(
+        classic[1].heartbeat(&mut g, later),
+        Some(ErrorCode::RebalanceInProgress)
+    );
+    g.expire(now + Duration::from_secs(31));
+    let described = g.consumer_describe("g").unwrap();
+    let ids: BTreeSet<&str> = described
+        .members
+        .iter()
+        .map(|m| m.member_id.as_str())
+        .collect();
+    assert_eq!(ids, BTreeSet::from([first.id.as_str(), "m"]));
+}
