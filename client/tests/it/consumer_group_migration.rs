@@ -112,33 +112,62 @@ async fn wait_committed_to_end(admin: &Admin, group: &str, ends: &BTreeMap<i32, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn classic_members_are_upgraded_by_a_consumer_member_and_downgraded_when_it_leaves() {
-    const TOPIC: &str = "migrate";
-    const GROUP: &str = "g-migrate";
-    const RECORDS: usize = 600;
     let broker = migration_broker().await;
-    let bootstrap = broker.bootstrap();
+    upgrade_then_downgrade(&broker.bootstrap(), "migrate", "g-migrate").await;
+}
+
+/// The same scenario against Apache Kafka 4.x (the tier's cluster, see
+/// .ci/apache-kafka-tier.sh), to show broker-lite answers as Kafka does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classic_members_are_upgraded_and_downgraded_on_apache_kafka() {
+    let Some(dir) = std::env::var_os("KCTL_APACHE_KAFKA_DIR") else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("KCTL_APACHE_KAFKA_DIR is not set (CI=true: run .ci/apache-kafka-tier.sh)");
+        }
+        eprintln!("SKIPPED: no Apache Kafka; run .ci/apache-kafka-tier.sh");
+        return;
+    };
+    let bootstrap = std::fs::read_to_string(std::path::Path::new(&dir).join("bootstrap")).unwrap();
+    let bootstrap = bootstrap.trim().trim_start_matches("BOOTSTRAP=");
+    // One address: our client bootstraps from it and learns the others.
+    let first = bootstrap.split(',').next().unwrap();
+    let run = std::process::id();
+    upgrade_then_downgrade(
+        first,
+        &format!("migrate-{run}"),
+        &format!("g-migrate-{run}"),
+    )
+    .await;
+}
+
+/// Two of our classic members consume eight partitions; one of our
+/// consumer-protocol members joins (the group becomes a consumer group),
+/// then leaves (it becomes classic again). Records are produced in each
+/// phase, and every one is consumed and committed.
+async fn upgrade_then_downgrade(bootstrap: &str, topic: &str, group: &str) {
+    const RECORDS: usize = 600;
     let admin = Admin::connect(
-        ClientConfig::new([bootstrap.clone()]),
+        ClientConfig::new([bootstrap.to_owned()]),
         AdminConfig::default().api_timeout_ms(5_000),
     )
     .await
     .unwrap();
-    create_topic(&client(&bootstrap).await, TOPIC, 8, 1).await;
+    create_topic(&client(bootstrap).await, topic, 8, 1).await;
 
     // A classic group of two of our members.
     let classic = [
-        classic_member(&bootstrap, GROUP, TOPIC).await,
-        classic_member(&bootstrap, GROUP, TOPIC).await,
+        classic_member(bootstrap, group, topic).await,
+        classic_member(bootstrap, group, topic).await,
     ];
     {
         let refs: Vec<&Consumer> = classic.iter().map(|m| m.as_ref()).collect();
         crate::consumer_group::wait_stable(&refs, 8).await;
     }
-    assert_eq!(group_type(&admin, GROUP).await.as_deref(), Some("classic"));
-    produce(&bootstrap, TOPIC, RECORDS).await;
-    let ledgers: Vec<Arc<Mutex<Ledger>>> = (0..3).map(|_| Arc::default()).collect();
+    assert_eq!(group_type(&admin, group).await.as_deref(), Some("classic"));
+    produce(bootstrap, topic, RECORDS).await;
     // Never notified: the loops are aborted.
     let done = Arc::new(tokio::sync::Notify::new());
+    let ledgers: Vec<Arc<Mutex<Ledger>>> = (0..3).map(|_| Arc::default()).collect();
     let mut tasks = Vec::new();
     for (m, l) in classic.iter().zip(&ledgers) {
         tasks.push(tokio::spawn(at_least_once(
@@ -147,11 +176,11 @@ async fn classic_members_are_upgraded_by_a_consumer_member_and_downgraded_when_i
             Arc::clone(&done),
         )));
     }
-    let expected = all_offsets(&end_offsets(&bootstrap, TOPIC, 8).await, TOPIC);
+    let expected = all_offsets(&end_offsets(bootstrap, topic, 8).await, topic);
     wait_consumed("the classic group consuming", &ledgers[..2], &expected).await;
 
     // Upgrade: a consumer-protocol member joins.
-    let modern = started(&bootstrap, GROUP, TOPIC).await;
+    let modern = started(bootstrap, group, topic).await;
     let modern_task = tokio::spawn(at_least_once(
         Arc::clone(&modern),
         Arc::clone(&ledgers[2]),
@@ -163,7 +192,7 @@ async fn classic_members_are_upgraded_by_a_consumer_member_and_downgraded_when_i
         }
     })
     .await;
-    assert_eq!(group_type(&admin, GROUP).await.as_deref(), Some("consumer"));
+    assert_eq!(group_type(&admin, group).await.as_deref(), Some("consumer"));
     wait_covered(
         "the converted group covering every partition",
         &[&classic[0], &classic[1], &modern],
@@ -174,20 +203,19 @@ async fn classic_members_are_upgraded_by_a_consumer_member_and_downgraded_when_i
         classic.iter().all(|m| !m.assignment().is_empty()),
         "the classic members keep a share in the consumer group"
     );
-    let described = admin.describe_groups(&[GROUP]).await.unwrap();
+    let described = admin.describe_groups(&[group]).await.unwrap();
     eprintln!("after the upgrade: {described:?}");
-    produce(&bootstrap, TOPIC, RECORDS).await;
-    let expected = all_offsets(&end_offsets(&bootstrap, TOPIC, 8).await, TOPIC);
+    produce(bootstrap, topic, RECORDS).await;
+    let expected = all_offsets(&end_offsets(bootstrap, topic, 8).await, topic);
     wait_consumed("the converted group consuming", &ledgers, &expected).await;
 
-    // Downgrade: the consumer-protocol member leaves.
-    // Stopped between polls (a Notify could miss a task mid-commit); the
-    // member then leaves the group on close.
+    // Downgrade: the consumer-protocol member leaves. Stopped between
+    // polls (a Notify could miss a task mid-commit), it leaves on close.
     modern_task.abort();
     let _ = modern_task.await;
     Arc::try_unwrap(modern).expect("one owner").close().await;
     with_timeout("the group becoming classic again", 30, async {
-        while group_type(&admin, GROUP).await.as_deref() != Some("classic") {
+        while group_type(&admin, group).await.as_deref() != Some("classic") {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })
@@ -196,12 +224,12 @@ async fn classic_members_are_upgraded_by_a_consumer_member_and_downgraded_when_i
         let refs: Vec<&Consumer> = classic.iter().map(|m| m.as_ref()).collect();
         crate::consumer_group::wait_stable(&refs, 8).await;
     }
-    produce(&bootstrap, TOPIC, RECORDS).await;
-    let ends = end_offsets(&bootstrap, TOPIC, 8).await;
-    let expected = all_offsets(&ends, TOPIC);
+    produce(bootstrap, topic, RECORDS).await;
+    let ends = end_offsets(bootstrap, topic, 8).await;
+    let expected = all_offsets(&ends, topic);
     assert_eq!(expected.len(), 3 * RECORDS);
     wait_consumed("the classic group consuming again", &ledgers, &expected).await;
-    wait_committed_to_end(&admin, GROUP, &ends).await;
+    wait_committed_to_end(&admin, group, &ends).await;
     for t in tasks {
         t.abort();
         let _ = t.await;
