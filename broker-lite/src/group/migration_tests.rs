@@ -611,3 +611,42 @@ fn a_classic_member_that_does_not_rejoin_in_its_rebalance_timeout_is_removed() {
         .collect();
     assert_eq!(ids, BTreeSet::from([first.id.as_str(), "m"]));
 }
+
+#[test]
+fn a_static_classic_member_restarting_in_a_consumer_group_takes_its_place_back() {
+    let mut g = groups(MigrationPolicy::Bidirectional);
+    let now = Instant::now();
+    let all = all_topics(4);
+    let _modern = Modern::join(&mut g, now, &all, "m");
+    let mut first = Classic {
+        id: String::new(),
+        generation: -1,
+        owned: Assignment::new(),
+    };
+    let mut request = first.request(&all);
+    request.instance_id = Some("instance-1".into());
+    let joined = now_or_never(g.join(now, request.clone())).unwrap();
+    assert_eq!(joined.error, None);
+    first.id.clone_from(&joined.member_id);
+    first.generation = joined.generation;
+    let before = g.consumer_describe("g").unwrap();
+    assert_eq!(before.members.len(), 2);
+    // The process restarts: same instance id, no member id.
+    let rejoined = now_or_never(g.join(now, request)).unwrap();
+    assert_eq!(rejoined.error, None);
+    assert_ne!(rejoined.member_id, first.id);
+    let after = g.consumer_describe("g").unwrap();
+    assert_eq!(
+        after.members.len(),
+        2,
+        "the old member id was replaced, not added to"
+    );
+    assert!(after.members.iter().any(
+        |m| m.member_id == rejoined.member_id && m.instance_id.as_deref() == Some("instance-1")
+    ));
+    // The old member id is fenced.
+    assert_eq!(
+        g.heartbeat(now, "g", first.generation, &first.id, Some("instance-1")),
+        Some(ErrorCode::FencedInstanceId)
+    );
+}
