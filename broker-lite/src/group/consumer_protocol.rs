@@ -145,6 +145,9 @@ pub(crate) struct ConsumerMember {
     pub(super) assigned: Assignment,
     pub(super) revoking: Assignment,
     pub(super) session_deadline: Instant,
+    /// When the member is removed unless it revokes what it must; for a
+    /// classic member also unless it rejoins when told to, or sends
+    /// SyncGroup after its JoinGroup (Kafka's join and sync timeouts).
     pub(super) revocation_deadline: Option<Instant>,
     /// The next response carries the assignment.
     pub(super) send_assignment: bool,

@@ -427,7 +427,15 @@ impl Group {
         }
         cg.refresh_target(&request.all_topics);
         cg.reconcile(now, &member_id, Some(&subscription.owned));
-        let epoch = cg.members.get(&member_id).map_or(-1, |m| m.epoch);
+        let Some(member) = cg.members.get_mut(&member_id) else {
+            return fail(ErrorCode::UnknownMemberId, &member_id);
+        };
+        // Kafka's sync timeout: SyncGroup must follow within the rebalance
+        // timeout (a pending revocation already has that deadline).
+        if member.revocation_deadline.is_none() {
+            member.revocation_deadline = Some(now + member.rebalance_timeout);
+        }
+        let epoch = member.epoch;
         Reply::Now(JoinResponse {
             error: None,
             generation: epoch,
@@ -475,6 +483,10 @@ impl Group {
             return SyncResponse::error(ErrorCode::RebalanceInProgress);
         }
         member.session_deadline = now + classic.session_timeout;
+        if member.state != MemberState::UnrevokedPartitions {
+            // Synced: the sync timeout is met.
+            member.revocation_deadline = None;
+        }
         SyncResponse {
             error: None,
             protocol_type: Some(PROTOCOL_TYPE.to_owned()),

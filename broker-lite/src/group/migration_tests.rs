@@ -650,3 +650,39 @@ fn a_static_classic_member_restarting_in_a_consumer_group_takes_its_place_back()
         Some(ErrorCode::FencedInstanceId)
     );
 }
+
+#[test]
+fn a_classic_member_that_joins_and_never_syncs_is_removed_after_its_rebalance_timeout() {
+    let mut g = groups(MigrationPolicy::Bidirectional);
+    let now = Instant::now();
+    let all = all_topics(4);
+    let mut modern = Modern::join(&mut g, now, &all, "m");
+    let mut synced = Classic {
+        id: String::new(),
+        generation: -1,
+        owned: Assignment::new(),
+    };
+    synced.join(&mut g, now, &all);
+    synced.sync(&mut g, now, Vec::new()).unwrap();
+    let mut silent = Classic {
+        id: String::new(),
+        generation: -1,
+        owned: Assignment::new(),
+    };
+    silent.join(&mut g, now, &all);
+    // Both heartbeat; only one ever synced. The rebalance timeout is 30 s.
+    let later = now + Duration::from_secs(25);
+    let _ = synced.heartbeat(&mut g, later);
+    let _ = silent.heartbeat(&mut g, later);
+    modern.beat(&mut g, later, &all);
+    g.expire(now + Duration::from_secs(31));
+    let ids: BTreeSet<String> = g
+        .consumer_describe("g")
+        .unwrap()
+        .members
+        .into_iter()
+        .map(|m| m.member_id)
+        .collect();
+    assert!(ids.contains(&synced.id) && ids.contains("m"), "{ids:?}");
+    assert!(!ids.contains(&silent.id), "{ids:?}");
+}
