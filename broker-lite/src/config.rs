@@ -425,6 +425,40 @@ mod tests {
     }
 
     #[test]
+    fn the_migration_policy_takes_kafkas_key_and_values_and_is_described() {
+        let mut config = BrokerConfig::default();
+        let described = |c: &BrokerConfig| {
+            c.entries()
+                .into_iter()
+                .find(|e| e.name == "group.consumer.migration.policy")
+                .map(|e| (e.value, e.is_default))
+        };
+        assert_eq!(
+            config.group.consumer_migration_policy,
+            MigrationPolicy::Bidirectional
+        );
+        assert_eq!(described(&config), Some(("bidirectional".into(), true)));
+        assert!(
+            config
+                .set("group.consumer.migration.policy", "Disabled")
+                .unwrap()
+        );
+        assert_eq!(
+            config.group.consumer_migration_policy,
+            MigrationPolicy::Disabled
+        );
+        assert_eq!(described(&config), Some(("disabled".into(), false)));
+        let err = config
+            .set("group.consumer.migration.policy", "sideways")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("group.consumer.migration.policy") && err.contains("sideways"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn every_topic_config_has_a_default_and_accepts_it() {
         let config = BrokerConfig::default();
         for def in TOPIC_CONFIGS {
