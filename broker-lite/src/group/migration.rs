@@ -350,13 +350,16 @@ impl Group {
             protocols: request.protocols.clone(),
         };
         let mut bump = false;
+        let mut replaced = false;
         // A static member coming back under a new member id takes over the
-        // old one's place (and assignment) in the group.
+        // old one's place (and assignment) in the group, whichever protocol
+        // the old one spoke.
         if let Some(instance) = &request.instance_id
             && let Some(holder) = cg.static_members.get(instance).cloned()
             && holder != member_id
             && let Some(mut old) = cg.members.remove(&holder)
         {
+            replaced = true;
             old.id.clone_from(&member_id);
             if let Some(target) = cg.target.remove(&holder) {
                 cg.target.insert(member_id.clone(), target);
@@ -396,7 +399,7 @@ impl Group {
         let Some(member) = cg.members.get_mut(&member_id) else {
             return fail(ErrorCode::UnknownMemberId, &member_id);
         };
-        if member.classic.is_none() && !bump {
+        if member.classic.is_none() && !bump && !replaced {
             // A consumer-protocol member cannot switch protocols in place.
             return fail(ErrorCode::UnknownMemberId, &member_id);
         }

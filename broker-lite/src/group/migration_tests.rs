@@ -686,3 +686,33 @@ fn a_classic_member_that_joins_and_never_syncs_is_removed_after_its_rebalance_ti
     assert!(ids.contains(&synced.id) && ids.contains("m"), "{ids:?}");
     assert!(!ids.contains(&silent.id), "{ids:?}");
 }
+
+#[test]
+fn a_classic_member_may_take_over_a_static_consumer_members_instance_id() {
+    let mut g = groups(MigrationPolicy::Upgrade);
+    let now = Instant::now();
+    let all = all_topics(4);
+    let mut first = consumer_join("m");
+    first.instance_id = Some("instance-1".into());
+    assert_eq!(g.consumer_heartbeat(now, &all, first).error, None);
+    let _other = Modern::join(&mut g, now, &all, "n");
+    let mut request = Classic {
+        id: String::new(),
+        generation: -1,
+        owned: Assignment::new(),
+    }
+    .request(&all);
+    request.instance_id = Some("instance-1".into());
+    let joined = now_or_never(g.join(now, request)).unwrap();
+    assert_eq!(joined.error, None);
+    let described = g.consumer_describe("g").unwrap();
+    let mut members: Vec<(String, bool)> = described
+        .members
+        .iter()
+        .map(|m| (m.member_id.clone(), m.classic))
+        .collect();
+    members.sort();
+    let mut expected = vec![(joined.member_id.clone(), true), ("n".to_owned(), false)];
+    expected.sort();
+    assert_eq!(members, expected);
+}
