@@ -156,6 +156,10 @@ pub struct GroupDefaults {
     /// The heartbeat interval told to consumer-protocol members
     /// (`group.consumer.heartbeat.interval.ms`).
     pub consumer_heartbeat_interval_ms: u64,
+    /// Whether a non-empty group may change between the classic and the
+    /// consumer protocol (`group.consumer.migration.policy`, KIP-848's
+    /// online migration).
+    pub consumer_migration_policy: MigrationPolicy,
     /// How long a share-group member lives without a heartbeat
     /// (`group.share.session.timeout.ms`).
     pub share_session_timeout_ms: u64,
@@ -171,6 +175,55 @@ pub struct GroupDefaults {
     /// At most this many records in flight per share partition
     /// (`group.share.partition.max.record.locks`).
     pub share_partition_max_record_locks: i64,
+}
+
+/// `group.consumer.migration.policy`: which online conversions of a group
+/// with members are allowed (Kafka's `ConsumerGroupMigrationPolicy`).
+/// Kafka 4.x's default is `bidirectional`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationPolicy {
+    /// Classic → consumer when a ConsumerGroupHeartbeat joins a classic
+    /// group, and consumer → classic when the last consumer-protocol member
+    /// of a group whose others are classic members leaves.
+    Bidirectional,
+    /// Only classic → consumer.
+    Upgrade,
+    /// Only consumer → classic.
+    Downgrade,
+    /// Neither: a group with members keeps its type.
+    Disabled,
+}
+
+impl MigrationPolicy {
+    /// Kafka's spelling, as DescribeConfigs shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bidirectional => "bidirectional",
+            Self::Upgrade => "upgrade",
+            Self::Downgrade => "downgrade",
+            Self::Disabled => "disabled",
+        }
+    }
+
+    /// Parses Kafka's values, case-insensitively as Kafka does.
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            Self::Bidirectional,
+            Self::Upgrade,
+            Self::Downgrade,
+            Self::Disabled,
+        ]
+        .into_iter()
+        .find(|p| p.name().eq_ignore_ascii_case(value.trim()))
+    }
+
+    pub fn upgrade_enabled(self) -> bool {
+        matches!(self, Self::Bidirectional | Self::Upgrade)
+    }
+
+    pub fn downgrade_enabled(self) -> bool {
+        matches!(self, Self::Bidirectional | Self::Downgrade)
+    }
 }
 
 /// Settings of the transaction coordinator, with Kafka's keys and defaults.
@@ -218,6 +271,7 @@ impl Default for GroupDefaults {
             offset_metadata_max_bytes: 4096,
             consumer_session_timeout_ms: 45_000,
             consumer_heartbeat_interval_ms: 5_000,
+            consumer_migration_policy: MigrationPolicy::Bidirectional,
             share_session_timeout_ms: 45_000,
             share_heartbeat_interval_ms: 5_000,
             share_record_lock_duration_ms: 30_000,
@@ -367,6 +421,40 @@ mod tests {
             config
                 .set("group.share.record.lock.duration.ms", "0")
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn the_migration_policy_takes_kafkas_key_and_values_and_is_described() {
+        let mut config = BrokerConfig::default();
+        let described = |c: &BrokerConfig| {
+            c.entries()
+                .into_iter()
+                .find(|e| e.name == "group.consumer.migration.policy")
+                .map(|e| (e.value, e.is_default))
+        };
+        assert_eq!(
+            config.group.consumer_migration_policy,
+            MigrationPolicy::Bidirectional
+        );
+        assert_eq!(described(&config), Some(("bidirectional".into(), true)));
+        assert!(
+            config
+                .set("group.consumer.migration.policy", "Disabled")
+                .unwrap()
+        );
+        assert_eq!(
+            config.group.consumer_migration_policy,
+            MigrationPolicy::Disabled
+        );
+        assert_eq!(described(&config), Some(("disabled".into(), false)));
+        let err = config
+            .set("group.consumer.migration.policy", "sideways")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("group.consumer.migration.policy") && err.contains("sideways"),
+            "{err}"
         );
     }
 

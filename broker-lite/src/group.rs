@@ -43,6 +43,7 @@
 
 mod assignors;
 mod consumer_protocol;
+mod migration;
 mod state;
 mod store;
 #[cfg(test)]
@@ -127,6 +128,7 @@ impl GroupCoordinator {
             max_session_timeout_ms: config.group.max_session_timeout_ms,
             consumer_session_timeout_ms: config.group.consumer_session_timeout_ms,
             consumer_heartbeat_interval_ms: config.group.consumer_heartbeat_interval_ms,
+            migration_policy: config.group.consumer_migration_policy,
         });
         groups.restore(Instant::now(), stored);
         Ok(Self {
@@ -470,7 +472,7 @@ impl GroupCoordinator {
         lock(&self.inner)
             .groups
             .consumer_group(group_id)
-            .is_some_and(|c| c.has_member(member_id))
+            .is_some_and(|c| c.has_consumer_protocol_member(member_id))
     }
 
     pub(crate) fn committed(

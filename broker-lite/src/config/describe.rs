@@ -304,6 +304,12 @@ impl BrokerConfig {
                 "The heartbeat interval told to consumer-protocol members.",
             ),
             (
+                "group.consumer.migration.policy",
+                group.consumer_migration_policy.name().into(),
+                ConfigType::String,
+                "Which online conversions between classic and consumer groups with members are allowed.",
+            ),
+            (
                 "group.share.session.timeout.ms",
                 group.share_session_timeout_ms.to_string(),
                 ConfigType::Int,

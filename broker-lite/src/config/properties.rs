@@ -174,6 +174,12 @@ impl BrokerConfig {
             "group.consumer.heartbeat.interval.ms" => {
                 self.group.consumer_heartbeat_interval_ms = parse_positive(key, value)?
             }
+            "group.consumer.migration.policy" => {
+                self.group.consumer_migration_policy =
+                    MigrationPolicy::parse(value).ok_or_else(|| {
+                        invalid("must be one of bidirectional, upgrade, downgrade, disabled")
+                    })?
+            }
             "group.share.session.timeout.ms" => {
                 self.group.share_session_timeout_ms = parse_positive(key, value)?
             }

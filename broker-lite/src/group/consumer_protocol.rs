@@ -38,7 +38,8 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::assignors::{self, ASSIGNORS, Assignment, AssignorMember};
-use super::state::{Group, Groups};
+use super::migration::ClassicMetadata;
+use super::state::{Group, GroupConfig, Groups};
 use super::store::{Entry, StoredConsumerGroup, StoredConsumerMember};
 
 /// `member_epoch` values with a meaning of their own.
@@ -113,6 +114,8 @@ pub(crate) struct ConsumerMemberDescription {
     pub subscribed_topic_regex: Option<String>,
     pub assignment: Assignment,
     pub target_assignment: Assignment,
+    /// The member speaks the classic protocol (KIP-848 migration).
+    pub classic: bool,
 }
 
 /// Where a member stands on the way to its target (Kafka's `MemberState`).
@@ -127,43 +130,49 @@ pub(crate) enum MemberState {
 
 #[derive(Debug, Clone)]
 pub(crate) struct ConsumerMember {
-    id: String,
-    instance_id: Option<String>,
-    rack_id: Option<String>,
-    client_id: String,
-    client_host: String,
-    epoch: i32,
-    previous_epoch: i32,
-    state: MemberState,
-    topic_names: Vec<String>,
-    topic_regex: Option<String>,
-    server_assignor: Option<String>,
-    rebalance_timeout: Duration,
-    assigned: Assignment,
-    revoking: Assignment,
-    session_deadline: Instant,
-    revocation_deadline: Option<Instant>,
+    pub(super) id: String,
+    pub(super) instance_id: Option<String>,
+    pub(super) rack_id: Option<String>,
+    pub(super) client_id: String,
+    pub(super) client_host: String,
+    pub(super) epoch: i32,
+    pub(super) previous_epoch: i32,
+    pub(super) state: MemberState,
+    pub(super) topic_names: Vec<String>,
+    pub(super) topic_regex: Option<String>,
+    pub(super) server_assignor: Option<String>,
+    pub(super) rebalance_timeout: Duration,
+    pub(super) assigned: Assignment,
+    pub(super) revoking: Assignment,
+    pub(super) session_deadline: Instant,
+    /// When the member is removed unless it revokes what it must; for a
+    /// classic member also unless it rejoins when told to, or sends
+    /// SyncGroup after its JoinGroup (Kafka's join and sync timeouts).
+    pub(super) revocation_deadline: Option<Instant>,
     /// The next response carries the assignment.
-    send_assignment: bool,
+    pub(super) send_assignment: bool,
+    /// Set for a member that speaks the classic protocol (JoinGroup,
+    /// SyncGroup, Heartbeat) in a consumer group: KIP-848 migration.
+    pub(super) classic: Option<ClassicMetadata>,
 }
 
 /// The membership side of a consumer-protocol group; the offsets stay on
 /// the [`Group`] that holds it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConsumerGroup {
-    group_epoch: i32,
-    assignment_epoch: i32,
-    members: BTreeMap<String, ConsumerMember>,
+    pub(super) group_epoch: i32,
+    pub(super) assignment_epoch: i32,
+    pub(super) members: BTreeMap<String, ConsumerMember>,
     /// group.instance.id → the member id holding it.
-    static_members: HashMap<String, String>,
-    target: BTreeMap<String, Assignment>,
+    pub(super) static_members: HashMap<String, String>,
+    pub(super) target: BTreeMap<String, Assignment>,
     /// Partition counts of the subscribed topics the target was computed on.
-    subscribed_partitions: BTreeMap<String, i32>,
+    pub(super) subscribed_partitions: BTreeMap<String, i32>,
     /// The assignor of the current target.
-    assignor: String,
+    pub(super) assignor: String,
     /// What was last logged (group epoch and membership), so only changes
     /// are written.
-    logged: Option<(i32, StoredConsumerGroup)>,
+    pub(super) logged: Option<(i32, StoredConsumerGroup)>,
 }
 
 impl MemberState {
@@ -246,6 +255,7 @@ impl ConsumerGroup {
                     revocation_deadline: (state == MemberState::UnrevokedPartitions)
                         .then(|| now + rebalance_timeout),
                     send_assignment: false,
+                    classic: m.classic.as_ref().map(ClassicMetadata::from_stored),
                 },
             );
         }
@@ -279,6 +289,7 @@ impl ConsumerGroup {
                     assigned: m.assigned.clone(),
                     revoking: m.revoking.clone(),
                     target: self.target.get(&m.id).cloned().unwrap_or_default(),
+                    classic: m.classic.as_ref().map(ClassicMetadata::stored),
                 })
                 .collect(),
         }
@@ -350,10 +361,7 @@ impl ConsumerGroup {
             .members
             .get(member_id)
             .ok_or(ErrorCode::UnknownMemberId)?;
-        if member_epoch != member.epoch {
-            return Err(ErrorCode::StaleMemberEpoch);
-        }
-        Ok(())
+        check_epoch(member, member_epoch)
     }
 
     /// Kafka's `ConsumerGroup.validateOffsetFetch`: a fetch without a
@@ -371,16 +379,16 @@ impl ConsumerGroup {
         let member = member_id
             .and_then(|id| self.members.get(id))
             .ok_or(ErrorCode::UnknownMemberId)?;
-        if member_epoch != member.epoch {
-            return Err(ErrorCode::StaleMemberEpoch);
-        }
-        Ok(())
+        check_epoch(member, member_epoch)
     }
 
-    /// Whether `member_id` is a member (commits from members must use
-    /// OffsetCommit v9+, which carries the member epoch).
-    pub fn has_member(&self, member_id: &str) -> bool {
-        self.members.contains_key(member_id)
+    /// Whether `member_id` is a member speaking the consumer protocol
+    /// (its commits must use OffsetCommit v9+, which carries the member
+    /// epoch; classic members of the group commit as before).
+    pub fn has_consumer_protocol_member(&self, member_id: &str) -> bool {
+        self.members
+            .get(member_id)
+            .is_some_and(|m| m.classic.is_none())
     }
 
     pub fn describe(&self) -> ConsumerGroupDescription {
@@ -403,16 +411,17 @@ impl ConsumerGroup {
                     subscribed_topic_regex: m.topic_regex.clone(),
                     assignment: m.assigned.clone(),
                     target_assignment: self.target.get(&m.id).cloned().unwrap_or_default(),
+                    classic: m.classic.is_some(),
                 })
                 .collect(),
         }
     }
 
-    fn bump_epoch(&mut self) {
+    pub(super) fn bump_epoch(&mut self) {
         self.group_epoch += 1;
     }
 
-    fn remove_member(&mut self, member_id: &str) {
+    pub(super) fn remove_member(&mut self, member_id: &str) {
         if let Some(member) = self.members.remove(member_id)
             && let Some(instance) = &member.instance_id
             && self.static_members.get(instance).map(String::as_str) == Some(member_id)
@@ -424,7 +433,7 @@ impl ConsumerGroup {
 
     /// Recomputes the target if the group epoch moved past it, or if the
     /// subscribed topics' partition counts changed (which moves it).
-    fn refresh_target(&mut self, all_topics: &BTreeMap<String, i32>) {
+    pub(super) fn refresh_target(&mut self, all_topics: &BTreeMap<String, i32>) {
         let subscribed: BTreeMap<String, i32> = self
             .subscribed_topics(all_topics)
             .into_iter()
@@ -478,7 +487,7 @@ impl ConsumerGroup {
     }
 
     /// Moves one member toward its target (`CurrentAssignmentBuilder`).
-    fn reconcile(&mut self, now: Instant, member_id: &str, owned: Option<&Assignment>) {
+    pub(super) fn reconcile(&mut self, now: Instant, member_id: &str, owned: Option<&Assignment>) {
         let owned_by_others: BTreeSet<(String, i32)> = self
             .members
             .values()
@@ -506,7 +515,13 @@ impl ConsumerGroup {
         }
         let kept = intersect(&member.assigned, &target);
         let revoke = difference(&member.assigned, &target);
-        if !revoke.is_empty() {
+        // Kafka's `ownsRevokedPartitions`: a member that reports it no
+        // longer owns them (an eager classic member rejoining, say) need
+        // not be asked to revoke them.
+        let still_owned = owned.is_none_or(|owned| {
+            flatten(&revoke).any(|(t, p)| owned.get(&t).is_some_and(|s| s.contains(&p)))
+        });
+        if !revoke.is_empty() && still_owned {
             member.assigned = kept;
             member.revoking = revoke;
             member.state = MemberState::UnrevokedPartitions;
@@ -543,6 +558,19 @@ impl ConsumerGroup {
             .values()
             .flat_map(|m| std::iter::once(m.session_deadline).chain(m.revocation_deadline))
             .min()
+    }
+}
+
+/// Kafka's `validateMemberEpoch`: a classic member sends its generation,
+/// so a mismatch is ILLEGAL_GENERATION for it and STALE_MEMBER_EPOCH for a
+/// consumer-protocol member.
+fn check_epoch(member: &ConsumerMember, member_epoch: i32) -> Result<(), ErrorCode> {
+    if member_epoch == member.epoch {
+        Ok(())
+    } else if member.classic.is_some() {
+        Err(ErrorCode::IllegalGeneration)
+    } else {
+        Err(ErrorCode::StaleMemberEpoch)
     }
 }
 
@@ -712,16 +740,20 @@ impl Groups {
             }
         };
         if group.consumer.is_none() {
-            if !group.is_empty_classic() {
+            if group.is_empty_classic() {
+                // An empty classic group (or one holding only offsets)
+                // becomes a consumer group, as Kafka converts it.
+                group.convert_to_consumer();
+            } else if request.member_epoch == JOIN_EPOCH && group.can_upgrade(&self.config) {
+                // KIP-848 online upgrade (see `migration`).
+                group.upgrade_to_consumer(now);
+            } else {
                 return ConsumerHeartbeatResponse::error(
                     &request,
                     ErrorCode::GroupIdNotFound,
                     format!("Group {group_id} is not a consumer group."),
                 );
             }
-            // An empty classic group (or one holding only offsets) becomes
-            // a consumer group, as Kafka converts it.
-            group.convert_to_consumer();
         }
         let Some(cg) = group.consumer.as_deref_mut() else {
             return ConsumerHeartbeatResponse::error(
@@ -770,6 +802,10 @@ impl Groups {
                     m.epoch = STATIC_LEAVE_EPOCH;
                     m.session_deadline = now + session_timeout;
                 }
+            } else if cg.should_downgrade(&self.config, &member_id) {
+                // The last consumer-protocol member left a group of
+                // classic members: KIP-848 online downgrade.
+                group.downgrade_to_classic(now, &self.config, &member_id, &mut self.writes);
             } else {
                 cg.remove_member(&member_id);
                 cg.bump_epoch();
@@ -853,6 +889,7 @@ impl Groups {
                         session_deadline: now + session_timeout,
                         revocation_deadline: None,
                         send_assignment: true,
+                        classic: None,
                     },
                 );
                 if let Some(instance) = &request.instance_id {
@@ -991,7 +1028,12 @@ impl Groups {
 impl Group {
     /// Expires sessions and revocations that ran out; bumps the epoch and
     /// recomputes the target when anyone went.
-    pub(super) fn expire_consumer(&mut self, now: Instant, writes: &mut Vec<Entry>) {
+    pub(super) fn expire_consumer(
+        &mut self,
+        now: Instant,
+        config: &GroupConfig,
+        writes: &mut Vec<Entry>,
+    ) {
         let id = self.id.clone();
         let Some(cg) = self.consumer.as_deref_mut() else {
             return;
@@ -1009,8 +1051,20 @@ impl Group {
         }
         for member in &expired {
             tracing::info!(group = %id, member = %member, "consumer group member session or revocation expired");
+            if self.should_downgrade(config, member) {
+                // Fenced, as Kafka's `consumerGroupFenceMember` does it:
+                // the last consumer-protocol member going downgrades.
+                self.downgrade_to_classic(now, config, member, writes);
+                return;
+            }
+            let Some(cg) = self.consumer.as_deref_mut() else {
+                return;
+            };
             cg.remove_member(member);
         }
+        let Some(cg) = self.consumer.as_deref_mut() else {
+            return;
+        };
         cg.bump_epoch();
         // The partition counts are those of the last target; a heartbeat
         // brings new topics in.

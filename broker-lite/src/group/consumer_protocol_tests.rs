@@ -17,6 +17,7 @@ fn groups() -> Groups {
         max_session_timeout_ms: 1_800_000,
         consumer_session_timeout_ms: 45_000,
         consumer_heartbeat_interval_ms: 5_000,
+        migration_policy: crate::config::MigrationPolicy::Bidirectional,
     })
 }
 
@@ -265,8 +266,9 @@ fn a_regex_subscribes_to_matching_topics_and_to_new_ones() {
 }
 
 #[test]
-fn classic_and_consumer_groups_do_not_share_an_id_while_either_has_members() {
+fn with_migration_disabled_a_group_with_members_keeps_its_type() {
     let mut g = groups();
+    g.config.migration_policy = crate::config::MigrationPolicy::Disabled;
     let now = Instant::now();
     let all = topics(&[("t", 1)]);
     let a = joined(&mut g, now, &all, "a");
@@ -282,8 +284,15 @@ fn classic_and_consumer_groups_do_not_share_an_id_while_either_has_members() {
         protocols: vec![("range".into(), bytes::Bytes::new())],
         require_known_member_id: false,
         supports_skip_assignment: false,
+        all_topics: BTreeMap::new(),
     };
-    match g.join(now, classic.clone()) {
+    // Whatever the policy, only the consumer embedded protocol may join a
+    // consumer group (Kafka's `supportsClassicProtocols`).
+    let connect = JoinRequest {
+        protocol_type: "connect".into(),
+        ..classic.clone()
+    };
+    match g.join(now, connect) {
         Reply::Now(r) => assert_eq!(r.error, Some(ErrorCode::InconsistentGroupProtocol)),
         Reply::Later(_) => panic!("answered at once"),
     }
@@ -438,16 +447,17 @@ fn restored_members_that_never_come_back_time_out() {
     let mut writes = Vec::new();
     let within = restart + Duration::from_secs(44);
     a.beat(&mut g, within, &all);
+    let config = g.config.clone();
     g.groups
         .get_mut("g")
         .unwrap()
-        .expire_consumer(within, &mut writes);
+        .expire_consumer(within, &config, &mut writes);
     assert_eq!(g.consumer_describe("g").unwrap().members.len(), 2);
     let expired = restart + Duration::from_secs(46);
     g.groups
         .get_mut("g")
         .unwrap()
-        .expire_consumer(expired, &mut writes);
+        .expire_consumer(expired, &config, &mut writes);
     let described = g.consumer_describe("g").unwrap();
     assert_eq!(described.members.len(), 1);
     assert_eq!(described.group_epoch, epoch + 1);

@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 use super::consumer_protocol::ConsumerGroup;
 use super::store::{CommittedOffset, Entry, StoredGroup};
+use crate::config::MigrationPolicy;
 use kctl_client::protocol::consumer_protocol::{self, PROTOCOL_TYPE};
 
 /// The committed offsets of one topic's partitions (`None`: no commit).
@@ -66,6 +67,9 @@ pub(crate) struct GroupConfig {
     pub consumer_session_timeout_ms: u64,
     /// `group.consumer.heartbeat.interval.ms`, told to members.
     pub consumer_heartbeat_interval_ms: u64,
+    /// `group.consumer.migration.policy`: which online conversions between
+    /// the two protocols a group with members may make.
+    pub migration_policy: MigrationPolicy,
 }
 
 /// An answer now, or one that arrives when the rebalance gets there.
@@ -91,6 +95,9 @@ pub(crate) struct JoinRequest {
     /// JoinGroup v9+: a rejoining static leader can be told to keep the
     /// current assignment.
     pub supports_skip_assignment: bool,
+    /// Every topic with its partition count: a classic member joining a
+    /// consumer group is assigned by the server-side assignor.
+    pub all_topics: BTreeMap<String, i32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,7 +120,7 @@ pub(crate) struct JoinResponse {
 }
 
 impl JoinResponse {
-    fn error(error: ErrorCode, member_id: &str) -> Self {
+    pub(super) fn error(error: ErrorCode, member_id: &str) -> Self {
         Self {
             error: Some(error),
             generation: -1,
@@ -148,7 +155,7 @@ pub(crate) struct SyncResponse {
 }
 
 impl SyncResponse {
-    fn error(error: ErrorCode) -> Self {
+    pub(super) fn error(error: ErrorCode) -> Self {
         Self {
             error: Some(error),
             protocol_type: None,
@@ -187,22 +194,22 @@ pub(crate) struct GroupListing {
 }
 
 #[derive(Debug)]
-struct Member {
-    id: String,
-    instance_id: Option<String>,
-    client_id: String,
-    client_host: String,
-    session_timeout: Duration,
-    rebalance_timeout: Duration,
-    protocol_type: String,
-    protocols: Vec<(String, Bytes)>,
-    assignment: Bytes,
-    heartbeat_deadline: Instant,
-    join_waiter: Option<oneshot::Sender<JoinResponse>>,
-    sync_waiter: Option<oneshot::Sender<SyncResponse>>,
+pub(super) struct Member {
+    pub(super) id: String,
+    pub(super) instance_id: Option<String>,
+    pub(super) client_id: String,
+    pub(super) client_host: String,
+    pub(super) session_timeout: Duration,
+    pub(super) rebalance_timeout: Duration,
+    pub(super) protocol_type: String,
+    pub(super) protocols: Vec<(String, Bytes)>,
+    pub(super) assignment: Bytes,
+    pub(super) heartbeat_deadline: Instant,
+    pub(super) join_waiter: Option<oneshot::Sender<JoinResponse>>,
+    pub(super) sync_waiter: Option<oneshot::Sender<SyncResponse>>,
     /// Got its JoinGroup answer for this generation but has not sent
     /// SyncGroup yet; removed if it does not by the group's sync deadline.
-    pending_sync: bool,
+    pub(super) pending_sync: bool,
 }
 
 impl Member {
@@ -236,11 +243,11 @@ impl Member {
         self.heartbeat_deadline = now + self.session_timeout;
     }
 
-    fn supports(&self, protocol: &str) -> bool {
+    pub(super) fn supports(&self, protocol: &str) -> bool {
         self.protocols.iter().any(|(name, _)| name == protocol)
     }
 
-    fn metadata(&self, protocol: &str) -> Bytes {
+    pub(super) fn metadata(&self, protocol: &str) -> Bytes {
         self.protocols
             .iter()
             .find(|(name, _)| name == protocol)
@@ -256,14 +263,14 @@ impl Member {
         self.join_waiter.is_some() || self.sync_waiter.is_some()
     }
 
-    fn answer_join(&mut self, response: JoinResponse) {
+    pub(super) fn answer_join(&mut self, response: JoinResponse) {
         if let Some(tx) = self.join_waiter.take() {
             // The receiver is gone only if the broker is shutting down.
             let _ = tx.send(response);
         }
     }
 
-    fn answer_sync(&mut self, response: SyncResponse) {
+    pub(super) fn answer_sync(&mut self, response: SyncResponse) {
         if let Some(tx) = self.sync_waiter.take() {
             let _ = tx.send(response);
         }
@@ -271,7 +278,7 @@ impl Member {
 }
 
 #[derive(Debug)]
-struct RebalanceTimer {
+pub(super) struct RebalanceTimer {
     deadline: Instant,
     /// Set for the first rebalance of an empty group: the delay is extended
     /// while new members keep arriving, up to the rebalance timeout.
@@ -287,21 +294,21 @@ struct InitialDelay {
 #[derive(Debug)]
 pub(super) struct Group {
     pub(super) id: String,
-    state: GroupState,
+    pub(super) state: GroupState,
     pub(super) generation: i32,
     pub(super) protocol_type: Option<String>,
     pub(super) protocol: Option<String>,
-    leader: Option<String>,
+    pub(super) leader: Option<String>,
     /// In join order: the first is the leader when one has to be chosen.
-    members: IndexMap<String, Member>,
+    pub(super) members: IndexMap<String, Member>,
     /// group.instance.id → the member id it currently holds.
-    static_members: HashMap<String, String>,
+    pub(super) static_members: HashMap<String, String>,
     /// Member ids handed out with MEMBER_ID_REQUIRED, with the time by
     /// which they must join with them.
-    pending_members: HashMap<String, Instant>,
-    rebalance: Option<RebalanceTimer>,
-    sync_deadline: Option<Instant>,
-    offsets: BTreeMap<(String, i32), CommittedOffset>,
+    pub(super) pending_members: HashMap<String, Instant>,
+    pub(super) rebalance: Option<RebalanceTimer>,
+    pub(super) sync_deadline: Option<Instant>,
+    pub(super) offsets: BTreeMap<(String, i32), CommittedOffset>,
     /// Set for a consumer-protocol group (KIP-848): its membership. The
     /// classic fields then stay empty.
     pub(super) consumer: Option<Box<ConsumerGroup>>,
@@ -381,11 +388,13 @@ impl Groups {
         let config = &self.config;
         let group = self.groups.get_mut(&group_id).expect("inserted above");
         if let Some(consumer) = &group.consumer {
-            // Kafka with group.consumer.migration.policy=disabled: a
-            // classic member cannot join a consumer group with members; an
+            // As in Kafka, whatever the migration policy: a classic member
+            // joins a consumer group with members as a member of it; an
             // empty one becomes a classic group.
             if !consumer.is_empty() {
-                return fail(ErrorCode::InconsistentGroupProtocol);
+                let reply = group.classic_join(now, request);
+                group.log_consumer_changes(&mut self.writes);
+                return reply;
             }
             group.consumer = None;
         }
@@ -406,6 +415,9 @@ impl Groups {
         let Some(group) = self.groups.get_mut(&request.group_id) else {
             return Reply::Now(SyncResponse::error(ErrorCode::UnknownMemberId));
         };
+        if group.consumer.is_some() {
+            return Reply::Now(group.classic_sync(now, &request));
+        }
         group.sync(now, request, &mut self.writes)
     }
 
@@ -420,6 +432,9 @@ impl Groups {
         let Some(group) = self.groups.get_mut(group_id) else {
             return Some(ErrorCode::UnknownMemberId);
         };
+        if group.consumer.is_some() {
+            return group.classic_heartbeat(now, generation, member_id, instance_id);
+        }
         if group.is_fenced(instance_id, member_id) {
             return Some(ErrorCode::FencedInstanceId);
         }
@@ -448,6 +463,11 @@ impl Groups {
         let Some(group) = self.groups.get_mut(group_id) else {
             return vec![Some(ErrorCode::UnknownMemberId); leaving.len()];
         };
+        if group.consumer.is_some() {
+            let results = group.classic_leave(leaving);
+            group.log_consumer_changes(&mut self.writes);
+            return results;
+        }
         let mut removed_any = false;
         let results = leaving
             .iter()
@@ -487,7 +507,7 @@ impl Groups {
         let mut next: Option<Instant> = None;
         for group in self.groups.values_mut() {
             group.expire(now, &self.config, &mut self.writes);
-            group.expire_consumer(now, &mut self.writes);
+            group.expire_consumer(now, &self.config, &mut self.writes);
             if let Some(deadline) = group
                 .next_deadline()
                 .into_iter()
@@ -785,7 +805,7 @@ impl Group {
             && self.consumer.is_none()
     }
 
-    fn is_fenced(&self, instance_id: Option<&str>, member_id: &str) -> bool {
+    pub(super) fn is_fenced(&self, instance_id: Option<&str>, member_id: &str) -> bool {
         instance_id
             .and_then(|instance| self.static_members.get(instance))
             .is_some_and(|holder| holder != member_id)
@@ -1052,7 +1072,12 @@ impl Group {
             .unwrap_or(Duration::ZERO)
     }
 
-    fn prepare_rebalance(&mut self, now: Instant, config: &GroupConfig, writes: &mut Vec<Entry>) {
+    pub(super) fn prepare_rebalance(
+        &mut self,
+        now: Instant,
+        config: &GroupConfig,
+        writes: &mut Vec<Entry>,
+    ) {
         if self.state == GroupState::CompletingRebalance {
             // The assignment being handed out is void: members waiting for
             // it must rejoin.
@@ -1207,7 +1232,7 @@ impl Group {
     /// Kafka's vote: each member votes for its most preferred protocol
     /// among those every member supports; the most votes win, ties going
     /// to the leader's preference.
-    fn select_protocol(&self) -> String {
+    pub(super) fn select_protocol(&self) -> String {
         let Some(first) = self
             .leader
             .as_ref()
@@ -1341,7 +1366,7 @@ impl Group {
         writes.push(self.metadata_entry());
     }
 
-    fn metadata_entry(&self) -> Entry {
+    pub(super) fn metadata_entry(&self) -> Entry {
         Entry::Group {
             group: self.id.clone(),
             protocol_type: self.protocol_type.clone(),

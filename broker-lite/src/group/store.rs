@@ -127,6 +127,17 @@ pub(crate) struct StoredConsumerMember {
     pub assigned: Assignment,
     pub revoking: Assignment,
     pub target: Assignment,
+    /// Set for a member speaking the classic protocol (KIP-848 migration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classic: Option<StoredClassicMember>,
+}
+
+/// What a classic member of a consumer group joined with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredClassicMember {
+    pub session_timeout_ms: u64,
+    /// (protocol name, subscription bytes), in the member's order.
+    pub protocols: Vec<(String, Vec<u8>)>,
 }
 
 /// A committed offset as stored.

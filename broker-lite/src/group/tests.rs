@@ -103,6 +103,7 @@ fn member(member_id: &str, protocols: &[&str]) -> JoinRequest {
             .collect(),
         require_known_member_id: false,
         supports_skip_assignment: false,
+        all_topics: std::collections::BTreeMap::from([("t".to_owned(), 4)]),
     }
 }
 

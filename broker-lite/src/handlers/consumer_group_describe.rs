@@ -1,5 +1,6 @@
-//! ConsumerGroupDescribe: v0–1 (KIP-848). v1 adds each member's type,
-//! always "consumer" (1) here: broker-lite has no mixed groups.
+//! ConsumerGroupDescribe: v0–1 (KIP-848). v1 adds each member's type:
+//! "classic" (0) for a member that joined with JoinGroup or came from a
+//! converted classic group (KIP-848 migration), "consumer" (1) otherwise.
 
 use kctl_client::protocol::messages::consumer_group_describe_response::{
     Assignment, DescribedGroup, Member, TopicPartitions,
@@ -13,7 +14,8 @@ use super::str_bytes;
 use crate::group;
 use crate::state::BrokerState;
 
-/// ConsumerGroupDescribe's `member_type` of a consumer-protocol member.
+/// ConsumerGroupDescribe's `member_type` values (Kafka's `MemberType`).
+const CLASSIC_MEMBER_TYPE: i8 = 0;
 const CONSUMER_MEMBER_TYPE: i8 = 1;
 
 pub(super) fn handle(
@@ -65,6 +67,11 @@ pub(super) fn handle(
                             .members
                             .into_iter()
                             .map(|m| {
+                                let member_type = if m.classic {
+                                    CLASSIC_MEMBER_TYPE
+                                } else {
+                                    CONSUMER_MEMBER_TYPE
+                                };
                                 Member::default()
                                     .with_member_id(str_bytes(m.member_id))
                                     .with_instance_id(m.instance_id.map(str_bytes))
@@ -83,7 +90,7 @@ pub(super) fn handle(
                                     )
                                     .with_assignment(to_wire(m.assignment))
                                     .with_target_assignment(to_wire(m.target_assignment))
-                                    .with_member_type(CONSUMER_MEMBER_TYPE)
+                                    .with_member_type(member_type)
                             })
                             .collect(),
                     ),

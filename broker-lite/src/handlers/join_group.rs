@@ -54,6 +54,11 @@ pub(super) async fn handle(
             .collect(),
         require_known_member_id: version >= 4,
         supports_skip_assignment: version >= 9,
+        all_topics: state
+            .topics()
+            .iter()
+            .map(|t| (t.name.clone(), t.partition_count()))
+            .collect(),
     };
     let joined = state.groups.join(join).await;
     let members = joined

@@ -19,7 +19,11 @@ fn heartbeat(group_id: &str, member_id: &str, epoch: i32) -> ConsumerGroupHeartb
         .with_rebalance_timeout_ms(if epoch == 0 { 30_000 } else { -1 })
 }
 
-fn joining(group_id: &str, member_id: &str, topics: &[&str]) -> ConsumerGroupHeartbeatRequest {
+pub(crate) fn joining(
+    group_id: &str,
+    member_id: &str,
+    topics: &[&str],
+) -> ConsumerGroupHeartbeatRequest {
     heartbeat(group_id, member_id, 0)
         .with_subscribed_topic_names(Some(topics.iter().map(|t| name(t)).collect()))
         .with_topic_partitions(Some(Vec::new()))

@@ -226,3 +226,88 @@ async fn acknowledged_commits_survive_kill_9_and_a_torn_tail() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// KIP-848 online migration over the wire, then a restart: a classic
+/// member's group is converted by a ConsumerGroupHeartbeat, and after the
+/// restart it is still a consumer group holding the classic member (its
+/// heartbeats are told to rejoin, not that it is unknown) and the offsets.
+#[tokio::test]
+async fn a_group_converted_to_the_consumer_protocol_survives_a_restart() {
+    use kctl_client::protocol::ErrorCode;
+    use kctl_client::protocol::messages::{
+        ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse,
+        ConsumerGroupHeartbeatResponse, HeartbeatResponse, ListGroupsResponse,
+    };
+
+    use crate::consumer_groups::joining;
+    use crate::groups::{assignment, heartbeat};
+
+    let mut broker = TestBroker::start_with(|c| c.group.initial_rebalance_delay_ms = 0).await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 4, &[]).await;
+    let joined = join(&mut client, 9, join_request("g", "", &["t"])).await;
+    assert_eq!(joined.error_code, 0);
+    client
+        .send(
+            5,
+            &sync_request(
+                "g",
+                &joined,
+                vec![(joined.member_id.clone(), assignment("t", &[0, 1, 2, 3]))],
+            ),
+        )
+        .await;
+    let commit = client
+        .send(
+            9,
+            &commit_request(
+                "g",
+                joined.generation_id,
+                joined.member_id.as_str(),
+                "t",
+                &[(0, 5, None)],
+            ),
+        )
+        .await;
+    assert_eq!(commit.topics[0].partitions[0].error_code, 0);
+
+    // The upgrade: a consumer-protocol member joins the classic group.
+    let upgraded: ConsumerGroupHeartbeatResponse =
+        client.send(0, &joining("g", "modern", &["t"])).await;
+    assert_eq!(upgraded.error_code, 0, "{:?}", upgraded.error_message);
+    assert_eq!(upgraded.member_epoch, joined.generation_id + 1);
+    let beat: HeartbeatResponse = client.send(4, &heartbeat("g", &joined)).await;
+    assert_eq!(beat.error_code, ErrorCode::RebalanceInProgress.code());
+    drop(client);
+
+    broker.restart().await;
+    let mut client = broker.client().await;
+    let listed: ListGroupsResponse = client.send(5, &ListGroupsRequest::default()).await;
+    assert_eq!(listed.groups.len(), 1);
+    assert_eq!(listed.groups[0].group_type.as_str(), "consumer");
+    let described: ConsumerGroupDescribeResponse = client
+        .send(
+            1,
+            &ConsumerGroupDescribeRequest::default().with_group_ids(vec![group("g")]),
+        )
+        .await;
+    let mut members: Vec<(String, i8, i32)> = described.groups[0]
+        .members
+        .iter()
+        .map(|m| (m.member_id.to_string(), m.member_type, m.member_epoch))
+        .collect();
+    members.sort();
+    let mut expected = vec![
+        (joined.member_id.to_string(), 0, joined.generation_id),
+        ("modern".to_owned(), 1, joined.generation_id + 1),
+    ];
+    expected.sort();
+    assert_eq!(members, expected);
+    // The classic member is still known: it is told to rejoin.
+    let beat: HeartbeatResponse = client.send(4, &heartbeat("g", &joined)).await;
+    assert_eq!(beat.error_code, ErrorCode::RebalanceInProgress.code());
+    assert_eq!(
+        committed(&mut client, "g").await,
+        BTreeMap::from([(0, (5, String::new()))])
+    );
+}

@@ -22,7 +22,7 @@ use crate::support::*;
 
 /// broker-lite whose consumer-protocol sessions end after 3 s and whose
 /// members heartbeat every 300 ms, so a crash is noticed in seconds.
-async fn kip848_broker() -> TestBroker {
+pub(crate) async fn kip848_broker() -> TestBroker {
     TestBroker::start_with(false, |c| {
         c.group.consumer_session_timeout_ms = 3_000;
         c.group.consumer_heartbeat_interval_ms = 300;
@@ -40,7 +40,7 @@ fn kip848_member(bootstrap: &str, group: &str) -> ConsumerConfig {
 /// Commits the positions of revoked partitions before they go, as a Java
 /// application's `onPartitionsRevoked` does, so the next owner starts
 /// where this one stopped.
-struct CommitOnRevoke;
+pub(crate) struct CommitOnRevoke;
 
 impl RebalanceListener for CommitOnRevoke {
     fn on_revoked<'a>(&'a self, g: &'a GroupHandle, p: &'a [TopicPartition]) -> BoxFuture<'a, ()> {
@@ -52,7 +52,7 @@ impl RebalanceListener for CommitOnRevoke {
     }
 }
 
-async fn started(bootstrap: &str, group: &str, topic: &str) -> Arc<Consumer> {
+pub(crate) async fn started(bootstrap: &str, group: &str, topic: &str) -> Arc<Consumer> {
     let m = kip848_member(bootstrap, group).build().await.unwrap();
     m.set_rebalance_listener(Arc::new(CommitOnRevoke)).unwrap();
     m.subscribe([topic]);

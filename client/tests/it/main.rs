@@ -26,6 +26,7 @@ mod churn;
 mod consumer;
 mod consumer_group;
 mod consumer_group_kip848;
+mod consumer_group_migration;
 mod examples;
 mod faults;
 mod groups;

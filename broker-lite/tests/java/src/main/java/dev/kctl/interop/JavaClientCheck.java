@@ -52,8 +52,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * throws, and the process exits 1 on the first failure. Usage:
  * JavaClientCheck BOOTSTRAP CHECK... with checks producer, groups,
  * manual-commit, admin and transactions (or all). JavaClientCheck BOOTSTRAP
- * consumer-protocol-member GROUP TOPIC runs one group.protocol=consumer member
- * for a mixed group with another client (see consumerProtocolMember).
+ * consumer-protocol-member GROUP TOPIC [PROTOCOL] runs one group member
+ * (group.protocol=PROTOCOL, consumer unless given: classic or consumer) for a
+ * mixed group with another client (see consumerProtocolMember).
  */
 public final class JavaClientCheck {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -70,8 +71,8 @@ public final class JavaClientCheck {
             System.exit(2);
         }
         JavaClientCheck check = new JavaClientCheck(args[0]);
-        if (args[1].equals("consumer-protocol-member") && args.length == 4) {
-            check.consumerProtocolMember(args[2], args[3]);
+        if (args[1].equals("consumer-protocol-member") && (args.length == 4 || args.length == 5)) {
+            check.consumerProtocolMember(args[2], args[3], args.length == 5 ? args[4] : "consumer");
             System.exit(0);
         }
         List<String> names = new ArrayList<>(List.of(args).subList(1, args.length));
@@ -386,7 +387,7 @@ public final class JavaClientCheck {
      * "REC partition offset" for every record and "OWNS n" when its assignment changes, commits
      * after every poll, and closes (leaving the group) when stdin reaches its end.
      */
-    private void consumerProtocolMember(String group, String topic) throws Exception {
+    private void consumerProtocolMember(String group, String topic, String protocol) throws Exception {
         AtomicInteger stop = new AtomicInteger();
         Thread stdin = new Thread(() -> {
             try {
@@ -398,9 +399,16 @@ public final class JavaClientCheck {
         });
         stdin.setDaemon(true);
         stdin.start();
-        Map<String, Object> extra = Map.of(
-            ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer",
-            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+        Map<String, Object> extra = protocol.equals("classic")
+            // A classic member hears of a rebalance on its heartbeat: beat often.
+            ? Map.of(
+                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50,
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6_000,
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 300)
+            : Map.of(
+                ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
         try (KafkaConsumer<String, String> consumer = consumer(group, extra)) {
             Set<TopicPartition> owned = new HashSet<>();
             consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
