@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Kctl, Run, kcat, run_kcat};
 
-struct LocalCluster {
+pub(crate) struct LocalCluster {
     child: Child,
-    bootstrap: String,
+    pub(crate) bootstrap: String,
     data_dir: tempfile::TempDir,
 }
 
 impl LocalCluster {
-    fn start(nodes: usize) -> Self {
+    pub(crate) fn start(nodes: usize) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let base = free_ports(nodes);
         let mut child = Command::new(env!("CARGO_BIN_EXE_kctl"))
@@ -45,17 +45,17 @@ impl LocalCluster {
         }
     }
 
-    fn kctl(&self, args: &[&str]) -> Run {
+    pub(crate) fn kctl(&self, args: &[&str]) -> Run {
         self.kctl_with_stdin(args, "")
     }
 
-    fn kctl_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+    pub(crate) fn kctl_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
         let mut kctl = Kctl::new();
         kctl.args(&["-b", &self.bootstrap]).args(args).stdin(stdin);
         kctl.run()
     }
 
-    fn node(&self, verb: &str, id: &str) -> Run {
+    pub(crate) fn node(&self, verb: &str, id: &str) -> Run {
         let dir = self.data_dir.path().display().to_string();
         Kctl::new()
             .args(&["broker", "node", verb, id, "--data-dir", &dir])
