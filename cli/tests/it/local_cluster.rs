@@ -125,6 +125,20 @@ fn three_nodes_with_a_node_down_and_back() {
     cluster
         .kctl(&["topic", "create", "orders", "-p", "3", "-r", "3"])
         .success();
+    // `topic create` returns once every broker shows the leaders, so a
+    // describe on any single node right after it finds the topic.
+    for node in cluster.bootstrap.split(',') {
+        let described = Kctl::new()
+            .args(&["-b", node, "topic", "describe", "orders", "-o", "json"])
+            .run()
+            .success();
+        assert_eq!(
+            described.stdout.matches("\"partition\"").count(),
+            3,
+            "{node}: {}",
+            described.snapshot()
+        );
+    }
     let refused = cluster.kctl(&["topic", "create", "too-wide", "-r", "4"]);
     assert_ne!(refused.code, 0);
     assert!(
