@@ -243,7 +243,9 @@ impl GroupLogReplicator {
             .state
             .upgrade()
             .ok_or(ErrorCode::CoordinatorNotAvailable)?;
-        let mut by_partition: BTreeMap<i32, Vec<(Vec<u8>, Option<&[u8]>)>> = BTreeMap::new();
+        // partition → (key bytes, JSON value or a tombstone), in order.
+        type Encoded<'a> = (Vec<u8>, Option<&'a [u8]>);
+        let mut by_partition: BTreeMap<i32, Vec<Encoded<'_>>> = BTreeMap::new();
         for (key, payload) in entries {
             let key_bytes = key.encode().map_err(|_| ErrorCode::InvalidGroupId)?;
             by_partition
