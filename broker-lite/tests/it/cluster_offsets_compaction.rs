@@ -175,6 +175,9 @@ async fn a_compacted_offsets_partition_loads_the_same_groups_and_offsets() {
         3,
         &[
             ("auto.leader.rebalance.enable", "false"),
+            // Leadership moves only when the test moves it (a clean stop),
+            // not because a loaded machine delayed a heartbeat.
+            ("broker.session.timeout.ms", "6000"),
             // Small segments, a busy cleaner and tombstones dropped at the
             // second pass, so compaction happens within the test.
             ("log.segment.bytes", "1024"),
