@@ -65,14 +65,14 @@ pub(crate) use state::{
     GroupConfig, GroupDescription, GroupListing, JoinRequest, JoinResponse, Reply, SyncRequest,
     SyncResponse, TopicOffsets,
 };
-pub(crate) use store::CommittedOffset;
+pub(crate) use store::{CommittedOffset, Entry};
 
 use crate::cluster::coordinator_log::{GroupLogReplicator, Replication};
 use crate::config::BrokerConfig;
 use crate::log::FlushPolicy;
 use crate::state::lock;
 use state::Groups;
-use store::{Entry, GroupStore};
+use store::GroupStore;
 
 #[derive(Debug)]
 pub struct GroupCoordinator {
@@ -155,15 +155,11 @@ impl GroupCoordinator {
         if entries.is_empty() {
             return Ok(None);
         }
-        let payloads = entries
+        let records = entries
             .iter()
-            .map(|e| {
-                serde_json::to_vec(e)
-                    .map(|payload| (e.group(), payload))
-                    .map_err(|_| ErrorCode::UnknownServerError)
-            })
+            .map(crate::cluster::coordinator_log::record_for)
             .collect::<Result<Vec<_>, _>>()?;
-        replicator.append(&payloads).map(Some)
+        replicator.append(&records).map(Some)
     }
 
     /// Keeps only the groups `keep` accepts: a cluster node drops those of

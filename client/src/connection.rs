@@ -168,6 +168,7 @@ throttled!(
     InitProducerIdResponse,
     FetchResponse,
     ListOffsetsResponse,
+    OffsetForLeaderEpochResponse,
     FindCoordinatorResponse,
     CreateTopicsResponse,
     DeleteTopicsResponse,

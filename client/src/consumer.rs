@@ -90,6 +90,7 @@ mod manager;
 pub mod properties;
 pub mod share;
 mod state;
+mod validation;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -225,10 +226,15 @@ fn offsets_after(records: &[ConsumerRecord]) -> BTreeMap<TopicPartition, OffsetA
     let mut offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = BTreeMap::new();
     for record in records {
         let next = record.next_offset();
-        offsets
+        let entry = offsets
             .entry(record.topic_partition())
-            .and_modify(|o| o.offset = o.offset.max(next))
             .or_insert_with(|| OffsetAndMetadata::new(next));
+        if next >= entry.offset {
+            // The epoch of the last record travels with the commit, as
+            // Java's does, so a consumer resuming from it can validate it.
+            entry.offset = next;
+            entry.leader_epoch = record.leader_epoch;
+        }
     }
     offsets
 }
@@ -849,11 +855,7 @@ impl Consumer {
     }
 
     fn current_positions(&self) -> BTreeMap<TopicPartition, OffsetAndMetadata> {
-        self.inner()
-            .positions()
-            .into_iter()
-            .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
-            .collect()
+        self.inner().committable_positions().into_iter().collect()
     }
 
     /// Commits the position of every assigned partition (the offset after

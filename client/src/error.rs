@@ -340,6 +340,33 @@ pub enum Error {
         /// The position the broker refused.
         offset: i64,
     },
+    /// The log was truncated below the consumer's position (KIP-320): the
+    /// records before the position that the consumer read, or that its
+    /// committed offset stands for, are gone after a leader change (an
+    /// unclean election, or an acks=1 tail the old leader lost). Raised only
+    /// with `auto.offset.reset=none`, as Java's `LogTruncationException`;
+    /// with a reset policy the consumer moves to the divergent offset itself.
+    /// Fetching the partition stops until a seek.
+    #[error(
+        "log truncation detected for {topic}-{partition} at offset {offset}{}",
+        match divergent_offset {
+            Some(o) => format!(": the leader's log diverges from offset {o}"),
+            None => ": the leader knows no offset for its epoch".to_string(),
+        }
+    )]
+    LogTruncation {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// The position that was found truncated.
+        offset: i64,
+        /// The first offset known to diverge (the leader's end offset of
+        /// the position's epoch), when the leader knows one.
+        divergent_offset: Option<i64>,
+        /// The leader epoch `divergent_offset` belongs to.
+        divergent_leader_epoch: Option<i32>,
+    },
     /// The partition has no position, and `auto.offset.reset` is `none`;
     /// fetching it waits for a seek.
     #[error("no offset for {topic}-{partition} and auto.offset.reset=none: seek first")]

@@ -204,7 +204,8 @@ pub struct OffsetAndMetadata {
     /// The next offset to read.
     pub offset: i64,
     /// The leader epoch of the last consumed record, when known (KIP-320).
-    /// Commits from this client send none; OffsetFetch answers carry it.
+    /// The consumer's own commits fill it from its position, and a
+    /// consumer resuming from a commit validates the offset against it.
     pub leader_epoch: Option<i32>,
     /// Application metadata, stored with the commit.
     pub metadata: Option<String>,

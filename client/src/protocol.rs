@@ -37,6 +37,7 @@ pub mod error;
 pub mod frame;
 pub mod header;
 pub mod murmur2;
+pub mod offsets_topic;
 pub mod produce;
 pub mod record_batch;
 pub mod share;

@@ -9,10 +9,20 @@
 //!   `min.insync.replicas` min(2, that).
 //! - Every entry the group coordinator logs (offset commits, generations,
 //!   deletions: the JSON entries of `group/store.rs`) is also appended, by the
-//!   coordinator under its lock, as one record (key: the group id) to that
-//!   partition on this node, the partition's leader. An offset commit is
-//!   answered once the high watermark passes it (acks=all), so an
-//!   acknowledged commit is on every ISR member.
+//!   coordinator under its lock, as one record to that partition on this
+//!   node, the partition's leader. An offset commit is answered once the
+//!   high watermark passes it (acks=all), so an acknowledged commit is on
+//!   every ISR member.
+//! - Records are keyed as Kafka keys them ([`OffsetsTopicKey`]): an offset
+//!   by (group, topic, partition), the group's own state (classic
+//!   generation or consumer-protocol epoch and members) by the group. A
+//!   deleted offset is a tombstone under its key; a deleted group is a
+//!   tombstone for each of its offsets and one for the group. Every entry
+//!   under a key replaces the whole state that key stands for, so the topic
+//!   is created `cleanup.policy=compact`, and the newest record per key,
+//!   replayed in log order (compaction keeps the order), is the same state
+//!   as the whole log: a coordinator loading a compacted partition loads
+//!   the same groups and offsets, and deleted ones stay deleted.
 //! - When a node becomes a partition's leader (an image change), it marks the
 //!   partition loading (COORDINATOR_LOAD_IN_PROGRESS), replays the partition
 //!   from its log start to its log end into the group coordinator (Kafka's
@@ -32,10 +42,12 @@ use kctl_client::protocol::messages::create_topics_request::{
     CreatableTopic, CreatableTopicConfig,
 };
 use kctl_client::protocol::messages::{CreateTopicsRequest, TopicName};
+use kctl_client::protocol::offsets_topic::OffsetsTopicKey;
 use kctl_client::protocol::record_batch::{BatchBuilder, BatchParams, decode_batches};
 use tokio::sync::broadcast;
 
 use super::ClusterNode;
+use crate::group::Entry;
 use crate::handlers::str_bytes;
 use crate::state::{BrokerState, lock, now_ms};
 
@@ -143,10 +155,65 @@ async fn create_offsets_topic(state: &BrokerState, node: &ClusterNode) {
                     CreatableTopicConfig::default()
                         .with_name(str_bytes("min.insync.replicas"))
                         .with_value(Some(str_bytes(min_insync.to_string()))),
+                    // Kafka's offsets topic is compacted: only the newest
+                    // record of each key is state (see the module notes).
+                    CreatableTopicConfig::default()
+                        .with_name(str_bytes("cleanup.policy"))
+                        .with_value(Some(str_bytes("compact"))),
                 ]),
         ]);
     // TOPIC_ALREADY_EXISTS from a concurrent creation is as good as success.
     let _ = super::create_topics(state, node, create, 7).await;
+}
+
+/// One group-log record: its key, and its JSON entry (`None`: a
+/// tombstone).
+pub(crate) type GroupLogRecord = (OffsetsTopicKey, Option<Vec<u8>>);
+
+/// The `__consumer_offsets` record of a group coordinator entry.
+pub(crate) fn record_for(entry: &Entry) -> Result<GroupLogRecord, ErrorCode> {
+    let offset_key = |group: &str, topic: &str, partition: i32| OffsetsTopicKey::Offset {
+        group: group.to_owned(),
+        topic: topic.to_owned(),
+        partition,
+    };
+    let group_key = |group: &str| OffsetsTopicKey::Group {
+        group: group.to_owned(),
+    };
+    let json = || serde_json::to_vec(entry).map_err(|_| ErrorCode::UnknownServerError);
+    Ok(match entry {
+        Entry::Offset {
+            group,
+            topic,
+            partition,
+            ..
+        } => (offset_key(group, topic, *partition), Some(json()?)),
+        Entry::OffsetDelete {
+            group,
+            topic,
+            partition,
+        } => (offset_key(group, topic, *partition), None),
+        Entry::Group { .. } | Entry::ConsumerGroup { .. } => {
+            (group_key(entry.group()), Some(json()?))
+        }
+        Entry::GroupDelete { .. } => (group_key(entry.group()), None),
+    })
+}
+
+/// The entry a tombstone stands for on replay: the delete of its key.
+fn delete_entry(key: OffsetsTopicKey) -> Entry {
+    match key {
+        OffsetsTopicKey::Offset {
+            group,
+            topic,
+            partition,
+        } => Entry::OffsetDelete {
+            group,
+            topic,
+            partition,
+        },
+        OffsetsTopicKey::Group { group } => Entry::GroupDelete { group },
+    }
 }
 
 /// A replication to wait for: the future resolves once the ISR has the
@@ -170,19 +237,21 @@ impl GroupLogReplicator {
     }
 
     /// Called under the group coordinator's lock, so the partition gets the
-    /// entries in the order the state changed. `entries` are the JSON
-    /// payloads, each with its group.
-    pub(crate) fn append(&self, entries: &[(&str, Vec<u8>)]) -> Result<Replication, ErrorCode> {
+    /// entries in the order the state changed.
+    pub(crate) fn append(&self, entries: &[GroupLogRecord]) -> Result<Replication, ErrorCode> {
         let state = self
             .state
             .upgrade()
             .ok_or(ErrorCode::CoordinatorNotAvailable)?;
-        let mut by_partition: BTreeMap<i32, Vec<(&str, &[u8])>> = BTreeMap::new();
-        for (group, payload) in entries {
+        // partition → (key bytes, JSON value or a tombstone), in order.
+        type Encoded<'a> = (Vec<u8>, Option<&'a [u8]>);
+        let mut by_partition: BTreeMap<i32, Vec<Encoded<'_>>> = BTreeMap::new();
+        for (key, payload) in entries {
+            let key_bytes = key.encode().map_err(|_| ErrorCode::InvalidGroupId)?;
             by_partition
-                .entry(partition_for(group, OFFSETS_TOPIC_PARTITIONS))
+                .entry(partition_for(key.group(), OFFSETS_TOPIC_PARTITIONS))
                 .or_default()
-                .push((group, payload));
+                .push((key_bytes, payload.as_deref()));
         }
         let mut waits = Vec::new();
         for (index, records) in by_partition {
@@ -196,8 +265,8 @@ impl GroupLogReplicator {
                 .ok_or(ErrorCode::NotCoordinator)?;
             let now = now_ms();
             let mut builder = BatchBuilder::new(now, 256 * records.len());
-            for (group, payload) in &records {
-                builder.append(now, Some(group.as_bytes()), Some(payload), &[]);
+            for (key, payload) in &records {
+                builder.append(now, Some(key), *payload, &[]);
             }
             let mut batch = BytesMut::new();
             builder
@@ -348,7 +417,8 @@ async fn reconcile(state: &Arc<BrokerState>, node: &Arc<ClusterNode>) {
     }
 }
 
-/// Every group-log payload of one partition, log start to log end.
+/// Every group-log entry of one partition as JSON, log start to log end,
+/// a tombstone read as the delete of its key.
 fn read_partition(state: &BrokerState, index: i32) -> Result<Vec<Bytes>, String> {
     let Some(partition) = state.topic(OFFSETS_TOPIC).and_then(|t| t.partition(index)) else {
         return Ok(Vec::new());
@@ -375,14 +445,77 @@ fn read_partition(state: &BrokerState, index: i32) -> Result<Vec<Bytes>, String>
             if batch.header.is_control() {
                 continue;
             }
-            payloads.extend(batch.records.into_iter().filter_map(|r| r.value));
+            for record in batch.records {
+                match (record.value, record.key) {
+                    (Some(value), _) => payloads.push(value),
+                    (None, Some(key)) => match OffsetsTopicKey::decode(&key) {
+                        Ok(key) => payloads.push(Bytes::from(
+                            serde_json::to_vec(&delete_entry(key)).map_err(|e| e.to_string())?,
+                        )),
+                        Err(e) => {
+                            tracing::warn!("skipping a tombstone with an unreadable key: {e}")
+                        }
+                    },
+                    (None, None) => {}
+                }
+            }
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::partition_for;
+    use super::{Entry, OffsetsTopicKey, delete_entry, partition_for, record_for};
+
+    #[test]
+    fn entries_are_keyed_as_kafka_keys_them_and_deletes_are_tombstones() {
+        let offset = OffsetsTopicKey::Offset {
+            group: "g".into(),
+            topic: "t".into(),
+            partition: 1,
+        };
+        let group = OffsetsTopicKey::Group { group: "g".into() };
+        let commit = Entry::Offset {
+            group: "g".into(),
+            topic: "t".into(),
+            partition: 1,
+            offset: 7,
+            leader_epoch: 2,
+            metadata: None,
+            commit_timestamp_ms: 0,
+        };
+        let (key, value) = record_for(&commit).unwrap();
+        assert_eq!(key, offset);
+        assert_eq!(
+            serde_json::from_slice::<Entry>(&value.unwrap()).unwrap(),
+            commit
+        );
+        let generation = Entry::Group {
+            group: "g".into(),
+            protocol_type: Some("consumer".into()),
+            protocol: Some("range".into()),
+            generation: 3,
+        };
+        assert_eq!(record_for(&generation).unwrap().0, group);
+        let epoch = Entry::ConsumerGroup {
+            group: "g".into(),
+            epoch: 4,
+            members: None,
+        };
+        assert_eq!(record_for(&epoch).unwrap().0, group, "one state per group");
+
+        let offset_delete = Entry::OffsetDelete {
+            group: "g".into(),
+            topic: "t".into(),
+            partition: 1,
+        };
+        let group_delete = Entry::GroupDelete { group: "g".into() };
+        for delete in [offset_delete, group_delete] {
+            let (key, value) = record_for(&delete).unwrap();
+            assert!(value.is_none(), "a tombstone");
+            assert_eq!(delete_entry(key), delete, "replayed as the same delete");
+        }
+    }
 
     #[test]
     fn partitions_match_java_string_hash_code() {

@@ -713,7 +713,18 @@ impl Groups {
         {
             return Err(ErrorCode::NonEmptyGroup);
         }
-        self.groups.remove(group_id);
+        if let Some(group) = self.groups.remove(group_id) {
+            // One delete per offset first: on a cluster each becomes the
+            // tombstone of its own `__consumer_offsets` key, so compaction
+            // cannot bring an offset of a deleted group back.
+            for (topic, partition) in group.offsets.into_keys() {
+                self.writes.push(Entry::OffsetDelete {
+                    group: group_id.to_owned(),
+                    topic,
+                    partition,
+                });
+            }
+        }
         self.writes.push(Entry::GroupDelete {
             group: group_id.to_owned(),
         });

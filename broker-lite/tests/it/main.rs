@@ -5,6 +5,8 @@ mod acls;
 mod bad_input;
 mod cluster;
 mod cluster_coordinator;
+mod cluster_kip320;
+mod cluster_offsets_compaction;
 mod cluster_support;
 mod compaction;
 mod consumer_groups;

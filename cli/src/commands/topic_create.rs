@@ -1,4 +1,5 @@
-//! `kctl topic create`: CreateTopics on the controller.
+//! `kctl topic create`: CreateTopics on the controller, then a wait until
+//! every broker's Metadata shows the new topic's leaders.
 
 use kctl_client::ErrorCode;
 use kctl_client::admin::{CreateTopicsOptions, NewTopic};
@@ -69,6 +70,19 @@ pub(crate) async fn run(settings: &Settings, args: TopicCreateArgs) -> anyhow::R
         }
         Err(e) => return Err(anyhow::Error::new(e).context(format!("creating topic '{name}'"))),
     };
+    if row.status == "created" {
+        // So a describe or produce right after this command finds the
+        // topic on whichever broker it asks (Kafka's tools do not wait).
+        if let Err(error) = admin
+            .wait_for_topic_leaders(std::slice::from_ref(&row.topic), settings.timeout)
+            .await
+        {
+            eprintln!(
+                "warning: topic '{}' was created, but not every broker shows its leaders yet: {error}",
+                row.topic
+            );
+        }
+    }
     settings.printer.emit(&row, |row| {
         let mut table = Table::new(&[
             "TOPIC",

@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Kctl, Run, kcat, run_kcat};
 
-struct LocalCluster {
+pub(crate) struct LocalCluster {
     child: Child,
-    bootstrap: String,
+    pub(crate) bootstrap: String,
     data_dir: tempfile::TempDir,
 }
 
 impl LocalCluster {
-    fn start(nodes: usize) -> Self {
+    pub(crate) fn start(nodes: usize) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let base = free_ports(nodes);
         let mut child = Command::new(env!("CARGO_BIN_EXE_kctl"))
@@ -45,17 +45,17 @@ impl LocalCluster {
         }
     }
 
-    fn kctl(&self, args: &[&str]) -> Run {
+    pub(crate) fn kctl(&self, args: &[&str]) -> Run {
         self.kctl_with_stdin(args, "")
     }
 
-    fn kctl_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+    pub(crate) fn kctl_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
         let mut kctl = Kctl::new();
         kctl.args(&["-b", &self.bootstrap]).args(args).stdin(stdin);
         kctl.run()
     }
 
-    fn node(&self, verb: &str, id: &str) -> Run {
+    pub(crate) fn node(&self, verb: &str, id: &str) -> Run {
         let dir = self.data_dir.path().display().to_string();
         Kctl::new()
             .args(&["broker", "node", verb, id, "--data-dir", &dir])
@@ -125,6 +125,20 @@ fn three_nodes_with_a_node_down_and_back() {
     cluster
         .kctl(&["topic", "create", "orders", "-p", "3", "-r", "3"])
         .success();
+    // `topic create` returns once every broker shows the leaders, so a
+    // describe on any single node right after it finds the topic.
+    for node in cluster.bootstrap.split(',') {
+        let described = Kctl::new()
+            .args(&["-b", node, "topic", "describe", "orders", "-o", "json"])
+            .run()
+            .success();
+        assert_eq!(
+            described.stdout.matches("\"partition\"").count(),
+            3,
+            "{node}: {}",
+            described.snapshot()
+        );
+    }
     let refused = cluster.kctl(&["topic", "create", "too-wide", "-r", "4"]);
     assert_ne!(refused.code, 0);
     assert!(

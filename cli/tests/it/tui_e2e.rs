@@ -208,8 +208,8 @@ fn dashboard_in_tmux() {
     }
 }
 
-/// Starts `kctl tui` against `broker` in a detached 120x40 tmux session.
-fn start_dashboard(broker: &Broker, name: &str) -> (Tmux, tempfile::TempDir) {
+/// Starts `kctl tui` against `bootstrap` in a detached 120x40 tmux session.
+fn start_dashboard(bootstrap: &str, name: &str) -> (Tmux, tempfile::TempDir) {
     let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../target/tui-e2e")
         .join(name);
@@ -223,7 +223,7 @@ fn start_dashboard(broker: &Broker, name: &str) -> (Tmux, tempfile::TempDir) {
         "env XDG_CONFIG_HOME={} NO_COLOR=1 {} -b {} tui --refresh-interval 500ms",
         config_home.path().display(),
         env!("CARGO_BIN_EXE_kctl"),
-        broker.bootstrap
+        bootstrap
     );
     let started = tmux.run(&[
         "new-session",
@@ -276,7 +276,7 @@ fn messages_in_tmux() {
         .run()
         .success();
 
-    let (tmux, _config_home) = start_dashboard(&broker, "messages");
+    let (tmux, _config_home) = start_dashboard(&broker.bootstrap, "messages");
     tmux.screen("01-overview", |s| s.contains("1 Overview"));
     tmux.keys(&["5"]);
     tmux.screen("02-topics", |s| {
@@ -372,6 +372,117 @@ fn messages_in_tmux() {
     tmux.keys(&["?"]);
     let help = tmux.screen("12-help", |s| s.contains("toggle this help"));
     assert!(help.contains("live tail"), "{help}");
+    tmux.keys(&["q"]);
+    let started = Instant::now();
+    while tmux.alive() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "kctl tui did not quit on q; screen:\n{}",
+            tmux.capture()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The cells of partition `partition`'s row on a topic screen: partition,
+/// leader, replicas, ISR, ...
+fn partition_row(screen: &str, partition: i32) -> Option<Vec<String>> {
+    // Table rows only: the tab bar starts with "1 Overview".
+    screen
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .map(|l| {
+            l.split(['│', ' ', '▶', '>'])
+                .filter(|cell| !cell.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .find(|cells| cells.len() >= 4 && cells[0] == partition.to_string())
+}
+
+/// The count on the overview's "Under-replicated" line.
+fn under_replicated(screen: &str) -> Option<usize> {
+    screen
+        .lines()
+        .find_map(|l| l.split("Under-replicated").nth(1))?
+        .split(['│', ' '])
+        .find(|cell| !cell.is_empty())?
+        .parse()
+        .ok()
+}
+
+/// The dashboard under failure (issue 14): against a 3-node local cluster
+/// with an RF 3 topic, stopping node 2 shows under-replicated partitions
+/// (the overview's count, ✗2 in every ISR) and the partition node 2 led
+/// under a new leader; starting it again brings the cluster back to
+/// healthy on screen.
+#[test]
+fn dashboard_shows_a_node_down_and_back_in_tmux() {
+    if !Tmux::available() {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "CI=true: tmux is required for the TUI end-to-end test (run .ci/setup)"
+        );
+        eprintln!("SKIPPED: tmux is not installed; the TUI end-to-end test did not run");
+        return;
+    }
+    let cluster = crate::local_cluster::LocalCluster::start(3);
+    cluster
+        .kctl(&["topic", "create", "orders", "-p", "3", "-r", "3"])
+        .success();
+    cluster
+        .kctl_with_stdin(&["produce", "orders"], "a\nb\nc\n")
+        .success();
+
+    let (tmux, _config_home) = start_dashboard(&cluster.bootstrap, "node-down");
+    let healthy = tmux.screen("01-overview-healthy", |s| {
+        s.contains("1 Overview") && under_replicated(s) == Some(0)
+    });
+    assert!(healthy.contains("Partition health"), "{healthy}");
+    tmux.keys(&["3"]);
+    tmux.screen("02-topics", |s| row(s, "orders").is_some());
+    tmux.keys(&["/", "o", "r", "d", "Enter", "Enter"]);
+    let before = tmux.screen("03-orders-healthy", |s| {
+        s.contains("Topic orders") && (0..3).all(|p| partition_row(s, p).is_some())
+    });
+    assert!(!before.contains('✗'), "{before}");
+    // Kafka's rack-unaware placement: each of the 3 nodes leads one.
+    let led_by_2 = (0..3)
+        .find(|p| partition_row(&before, *p).unwrap()[1] == "2")
+        .unwrap_or_else(|| panic!("no partition led by node 2:\n{before}"));
+
+    assert_eq!(cluster.node("stop", "2").code, 0);
+    let degraded = tmux.screen("04-orders-node-2-down", |s| {
+        (0..3).all(|p| {
+            partition_row(s, p).is_some_and(|cells| cells[1] != "2" && cells[3].contains("✗2"))
+        })
+    });
+    let moved = partition_row(&degraded, led_by_2).unwrap();
+    assert!(["1", "3"].contains(&moved[1].as_str()), "{degraded}");
+    assert_eq!(degraded.matches("URP").count(), 3, "{degraded}");
+    tmux.keys(&["Escape", "1"]);
+    let down = tmux.screen("05-overview-node-2-down", |s| {
+        under_replicated(s) == Some(3)
+    });
+    assert!(
+        down.contains("2 live, 1 missing") && down.contains("● WARN"),
+        "{down}"
+    );
+
+    assert_eq!(cluster.node("start", "2").code, 0);
+    let back = tmux.screen("06-overview-healthy-again", |s| {
+        under_replicated(s) == Some(0) && s.contains("3 live")
+    });
+    assert!(back.contains("● OK"), "{back}");
+    tmux.keys(&["3"]);
+    tmux.screen("07-topics-again", |s| row(s, "orders").is_some());
+    tmux.keys(&["Enter"]);
+    let after = tmux.screen("08-orders-healthy-again", |s| {
+        s.contains("Topic orders")
+            && (0..3).all(|p| partition_row(s, p).is_some())
+            && !s.contains('✗')
+    });
+    assert!(!after.contains("URP"), "{after}");
     tmux.keys(&["q"]);
     let started = Instant::now();
     while tmux.alive() {

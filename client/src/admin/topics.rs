@@ -549,16 +549,101 @@ impl Admin {
         topics: Option<&[String]>,
     ) -> Result<MetadataResponse> {
         let (conn, _) = self.client.any_connection().await?;
-        let version = conn.version_for::<MetadataRequest>(None)?;
-        let topics = topics.map(|names| {
-            names
-                .iter()
-                .map(|n| MetadataRequestTopic::default().with_name(Some(topic_name(n))))
-                .collect()
-        });
-        let request = crate::client::metadata_request(topics, false, version);
-        Ok(conn.request_at(&request, version).await?)
+        metadata_on(&conn, topics).await
     }
+
+    /// Waits until every live broker's Metadata shows each of `topics` with
+    /// a leader for every partition, or fails with
+    /// [`Error::MetadataTimeout`] after `timeout`.
+    ///
+    /// CreateTopics answers once the controller has the topic; the other
+    /// brokers learn of it a moment later, and a client that asks one of
+    /// them first (a describe, a produce right after a create) gets
+    /// UNKNOWN_TOPIC_OR_PARTITION or LEADER_NOT_AVAILABLE. Kafka's tools do
+    /// not wait; `kctl topic create` does, so what follows it just works.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use kctl_client::admin::NewTopic;
+    /// # async fn demo(admin: kctl_client::Admin) -> kctl_client::Result<()> {
+    /// admin.create_topic(NewTopic::new("orders").partitions(3)).await?;
+    /// admin
+    ///     .wait_for_topic_leaders(&["orders".to_owned()], Duration::from_secs(30))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_for_topic_leaders(
+        &self,
+        topics: &[String],
+        timeout: std::time::Duration,
+    ) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut waiting_for = topics.first().cloned().unwrap_or_default();
+        loop {
+            match self.topics_led_everywhere(topics).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(topic)) => waiting_for = topic,
+                Err(error) if error.is_retriable() || error.invalidates_metadata() => {
+                    tracing::debug!(%error, "waiting for topic metadata");
+                }
+                Err(error) => return Err(error),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::MetadataTimeout {
+                    topic: waiting_for,
+                    timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                });
+            }
+            tokio::time::sleep(LEADER_POLL_INTERVAL).await;
+        }
+    }
+
+    /// `None` when every live broker shows every partition of `topics` with
+    /// a leader; otherwise a topic some broker does not show so yet.
+    async fn topics_led_everywhere(&self, topics: &[String]) -> Result<Option<String>> {
+        let metadata = self.client.refresh_metadata().await?;
+        for id in metadata.brokers.keys() {
+            let Some(broker) = self.client.broker(*id) else {
+                return Ok(topics.first().cloned());
+            };
+            let conn = broker.get().await?;
+            let response = metadata_on(&conn, Some(topics)).await?;
+            for name in topics {
+                let led = response.topics.iter().any(|t| {
+                    t.name.as_ref().is_some_and(|n| n.0.as_str() == name)
+                        && t.error_code == 0
+                        && !t.partitions.is_empty()
+                        && t.partitions
+                            .iter()
+                            .all(|p| p.error_code == 0 && p.leader_id.0 >= 0)
+                });
+                if !led {
+                    return Ok(Some(name.clone()));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// How often [`Admin::wait_for_topic_leaders`] asks again.
+const LEADER_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Metadata for `topics` (all with `None`) from one connection; never
+/// creates a topic.
+async fn metadata_on(
+    conn: &crate::connection::Connection,
+    topics: Option<&[String]>,
+) -> Result<MetadataResponse> {
+    let version = conn.version_for::<MetadataRequest>(None)?;
+    let topics = topics.map(|names| {
+        names
+            .iter()
+            .map(|n| MetadataRequestTopic::default().with_name(Some(topic_name(n))))
+            .collect()
+    });
+    let request = crate::client::metadata_request(topics, false, version);
+    Ok(conn.request_at(&request, version).await?)
 }
 
 /// Single-item forms of the calls above: the item's failure is the call's

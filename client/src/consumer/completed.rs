@@ -101,6 +101,17 @@ impl CompletedFetch {
             .filter(|next| *next > self.position)
     }
 
+    /// The leader epoch of the batch `next_fetch_offset` follows: Fetch's
+    /// `last_fetched_epoch` for the next request (KIP-320).
+    pub(crate) fn last_fetched_leader_epoch(&self) -> Option<i32> {
+        self.reader
+            .peek_headers()
+            .filter(|h| !self.beyond_stable(h))
+            .max_by_key(|h| h.next_offset())
+            .map(|h| h.partition_leader_epoch)
+            .filter(|epoch| *epoch >= 0)
+    }
+
     /// Whether the data holds at least one whole batch (a response whose
     /// only batch is cut short cannot make progress).
     pub(crate) fn has_whole_batch(&self) -> bool {

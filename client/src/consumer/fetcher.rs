@@ -18,6 +18,7 @@ use tokio::time::Instant;
 
 use super::completed::{AbortedTxn, CompletedFetch, DecodeOptions};
 use super::state::{Buffered, Inner, StartAt, State};
+use super::validation::EpochEnd;
 use super::{OffsetReset, TopicPartition};
 use crate::error::{Error, ErrorCode, ErrorContext, RequestError, Result};
 use crate::protocol::StrBytes;
@@ -31,6 +32,9 @@ struct Planned {
     epoch: u64,
     fetch_offset: i64,
     leader_epoch: i32,
+    /// The epoch of the last batch fetched, for the leader to check
+    /// against its log (Fetch v12+ answers a diverging epoch).
+    last_fetched_epoch: i32,
 }
 
 struct Plan {
@@ -79,7 +83,7 @@ fn plan(inner: &Inner, broker_id: i32, rotation: &mut usize) -> Next {
     let mut wake_at: Option<Instant> = None;
     let mut partitions = Vec::new();
     let mut leaders = HashSet::new();
-    for (tp, p) in &state.partitions {
+    for (tp, p) in state.partitions.iter_mut() {
         let Some(meta) = metadata
             .topic(&tp.topic)
             .and_then(|t| t.partitions.get(usize::try_from(tp.partition).ok()?))
@@ -90,12 +94,16 @@ fn plan(inner: &Inner, broker_id: i32, rotation: &mut usize) -> Next {
         if meta.leader() != Some(broker_id) {
             continue;
         }
+        // A new leader epoch holds the partition until its position is
+        // validated (the manager sends OffsetForLeaderEpoch).
+        p.observe_leader_epoch(meta.leader_epoch);
         if p.fetchable(now) {
             partitions.push(Planned {
                 tp: tp.clone(),
                 epoch: p.epoch,
                 fetch_offset: p.fetch_offset,
                 leader_epoch: meta.leader_epoch,
+                last_fetched_epoch: p.fetched_epoch.unwrap_or(-1),
             });
         } else if let Some(at) = p.retry_at.filter(|at| *at > now) {
             wake_at = Some(wake_at.map_or(at, |w| w.min(at)));
@@ -160,7 +168,7 @@ async fn send(inner: &Inner, broker_id: i32, plan: &Plan) -> Result<FetchRespons
                 .with_partition(planned.tp.partition)
                 .with_current_leader_epoch(planned.leader_epoch)
                 .with_fetch_offset(planned.fetch_offset)
-                .with_last_fetched_epoch(-1)
+                .with_last_fetched_epoch(planned.last_fetched_epoch)
                 .with_log_start_offset(-1)
                 .with_partition_max_bytes(clamp_i32(config.max_partition_fetch_bytes)),
         );
@@ -213,6 +221,8 @@ enum Outcome {
         error: Option<Error>,
     },
     Reset,
+    /// The leader's log diverges from what was fetched (KIP-320).
+    Diverged(EpochEnd),
     Fail(Error),
     Nothing,
 }
@@ -264,7 +274,10 @@ fn settle(inner: &Inner, plan: Plan, result: Result<FetchResponse>) {
                     let outcome = outcome(inner, p, data);
                     wake_poll |= matches!(
                         outcome,
-                        Outcome::Data(_) | Outcome::Fail(_) | Outcome::Retry { error: Some(_), .. }
+                        Outcome::Data(_)
+                            | Outcome::Fail(_)
+                            | Outcome::Diverged(_)
+                            | Outcome::Retry { error: Some(_), .. }
                     );
                     stale_metadata |= matches!(
                         outcome,
@@ -309,6 +322,10 @@ fn claim(state: &mut State, p: &Planned, request_id: u64) -> bool {
 fn outcome(inner: &Inner, p: &Planned, data: PartitionData) -> Outcome {
     let config = &inner.config;
     match ErrorCode::try_from_code(data.error_code) {
+        None if data.diverging_epoch.epoch >= 0 => Outcome::Diverged(EpochEnd {
+            leader_epoch: data.diverging_epoch.epoch,
+            end_offset: data.diverging_epoch.end_offset,
+        }),
         None => {
             let records = data.records.unwrap_or_default();
             if records.is_empty() {
@@ -392,6 +409,9 @@ fn apply(inner: &Inner, state: &mut State, p: &Planned, outcome: Outcome, now: I
         Outcome::Data(fetch) => {
             if let Some(current) = state.partitions.get_mut(&p.tp) {
                 current.failures = 0;
+                if let Some(leader_epoch) = fetch.last_fetched_leader_epoch() {
+                    current.fetched_epoch = Some(leader_epoch);
+                }
                 match fetch.next_fetch_offset() {
                     Some(next) => current.fetch_offset = next,
                     // Everything fetched is past the last stable offset.
@@ -401,6 +421,10 @@ fn apply(inner: &Inner, state: &mut State, p: &Planned, outcome: Outcome, now: I
             state.add_buffered(Buffered::Data(*fetch));
         }
         Outcome::Reset => state.place(&p.tp, StartAt::Default, inner.config.auto_offset_reset),
+        Outcome::Diverged(end) => {
+            tracing::info!(tp = %p.tp, fetch_offset = p.fetch_offset, ?end, "diverging epoch");
+            state.diverged(&p.tp, end, p.leader_epoch, inner.config.auto_offset_reset);
+        }
         Outcome::Fail(error) => {
             if let Some(current) = state.partitions.get_mut(&p.tp) {
                 current.failed = true;

@@ -107,10 +107,9 @@ impl GroupHandle {
         let offsets = self
             .group
             .inner
-            .positions()
+            .committable_positions()
             .into_iter()
             .filter(|(tp, _)| wanted.contains(tp))
-            .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
             .collect();
         self.group.commit(offsets).await
     }
@@ -682,10 +681,9 @@ impl Group {
         if self.inner.config.enable_auto_commit {
             let offsets = self
                 .inner
-                .positions()
+                .committable_positions()
                 .into_iter()
                 .filter(|(tp, _)| partitions.contains(tp))
-                .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
                 .collect();
             if let Err(error) = self.commit(offsets).await {
                 tracing::warn!(group = %self.group_id, %error, "commit of revoked partitions failed");
@@ -728,12 +726,7 @@ impl Group {
         if group_managed {
             self.revoke(&owned).await;
         } else if self.inner.config.enable_auto_commit {
-            let offsets = self
-                .inner
-                .positions()
-                .into_iter()
-                .map(|(tp, o)| (tp, OffsetAndMetadata::new(o)))
-                .collect();
+            let offsets = self.inner.committable_positions().into_iter().collect();
             if let Err(error) = self.commit(offsets).await {
                 tracing::warn!(group = %self.group_id, %error, "commit on close failed");
             }
@@ -770,7 +763,10 @@ impl Group {
             .map(|tp| {
                 let at = committed
                     .get(tp)
-                    .map_or(StartAt::Default, |om| StartAt::Offset(om.offset));
+                    .map_or(StartAt::Default, |om| StartAt::Committed {
+                        offset: om.offset,
+                        leader_epoch: om.leader_epoch,
+                    });
                 (tp.clone(), at)
             })
             .collect();
@@ -807,10 +803,9 @@ async fn run_committer(group: Arc<Group>, mut jobs: mpsc::UnboundedReceiver<Comm
                 }
                 let offsets: BTreeMap<TopicPartition, OffsetAndMetadata> = group
                     .inner
-                    .positions()
+                    .committable_positions()
                     .into_iter()
-                    .filter(|(tp, offset)| last_committed.get(tp) != Some(offset))
-                    .map(|(tp, offset)| (tp, OffsetAndMetadata::new(offset)))
+                    .filter(|(tp, om)| last_committed.get(tp) != Some(&om.offset))
                     .collect();
                 CommitJob { offsets, reply: None }
             }

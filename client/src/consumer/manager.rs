@@ -10,7 +10,7 @@ use kafka_protocol::messages::ApiKey;
 use tokio::time::Instant;
 
 use super::state::{Buffered, Inner, StartAt, Subscription};
-use super::{TopicPartition, fetcher};
+use super::{TopicPartition, fetcher, validation};
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::offsets::{ListedOffset, OffsetQuery, OffsetSpec, list_offsets_on};
 /// How often the manager looks again without being woken: picks up
@@ -57,6 +57,7 @@ async fn run(inner: Arc<Inner>) {
         ask_about(&inner, unknown, &mut asked_about).await;
         spawn_fetchers(&inner, &mut fetchers);
         start_lookups(&inner);
+        validation::start_validations(&inner);
         tokio::select! {
             r = changed.changed() => if r.is_err() { return },
             () = tokio::time::sleep(TICK) => {}
@@ -269,7 +270,7 @@ async fn look_up(inner: Arc<Inner>, leader: i32, lookups: Vec<Lookup>) {
                 .next()
                 .expect("one answer per lookup")
                 // No record at or after a timestamp reads as −1.
-                .map(|listed| listed.offset.unwrap_or(-1));
+                .map(|listed| (listed.offset.unwrap_or(-1), listed.leader_epoch));
             let Some(p) = state
                 .partitions
                 .get_mut(&lookup.tp)
@@ -280,10 +281,15 @@ async fn look_up(inner: Arc<Inner>, leader: i32, lookups: Vec<Lookup>) {
             };
             p.resetting = false;
             match answer {
-                Ok(offset) if offset >= 0 => {
+                Ok((offset, leader_epoch)) if offset >= 0 => {
                     p.reset = None;
                     p.position = offset;
                     p.fetch_offset = offset;
+                    // The epoch came from the leader just asked: the
+                    // position is valid under it.
+                    p.offset_epoch = leader_epoch;
+                    p.fetched_epoch = leader_epoch;
+                    p.validated_leader_epoch = lookup.leader_epoch;
                     p.failures = 0;
                     p.retry_at = None;
                 }

@@ -15,7 +15,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::completed::CompletedFetch;
-use super::{ConsumerConfig, ConsumerMetrics, ConsumerRecord, OffsetReset, TopicPartition};
+use super::{
+    ConsumerConfig, ConsumerMetrics, ConsumerRecord, OffsetAndMetadata, OffsetReset, TopicPartition,
+};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::offsets::OffsetSpec;
@@ -24,6 +26,13 @@ use crate::offsets::OffsetSpec;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StartAt {
     Offset(i64),
+    /// A committed offset with the leader epoch it was committed under
+    /// (OffsetFetch's `committed_leader_epoch`): the position is validated
+    /// against the leader before the first fetch (KIP-320).
+    Committed {
+        offset: i64,
+        leader_epoch: Option<i32>,
+    },
     Earliest,
     Latest,
     Timestamp(i64),
@@ -58,15 +67,67 @@ pub(crate) struct PartitionState {
     pub(crate) in_flight: Option<u64>,
     pub(crate) retry_at: Option<Instant>,
     pub(crate) failures: u32,
+    /// The leader epoch of the record before `position` (the last one
+    /// handed out, or the committed offset's), as Java's `FetchPosition`
+    /// keeps `offsetEpoch`: after a leader change the new leader is asked
+    /// where that epoch ends, to detect a log truncated below the position.
+    pub(crate) offset_epoch: Option<i32>,
+    /// The leader epoch of the last batch fetched: Fetch's
+    /// `last_fetched_epoch`, so the leader reports a diverging epoch.
+    pub(crate) fetched_epoch: Option<i32>,
+    /// The partition leader epoch (from metadata) the position was last
+    /// checked against; −1 before the first check.
+    pub(crate) validated_leader_epoch: i32,
+    /// The position waits for OffsetForLeaderEpoch (Java's
+    /// `AWAIT_VALIDATION`); `validating` while the request is in flight.
+    pub(crate) awaiting_validation: bool,
+    pub(crate) validating: bool,
 }
 
 impl PartitionState {
+    /// A position in no state yet; [`State::place`] gives it one.
+    pub(crate) fn unplaced() -> Self {
+        Self {
+            epoch: 0,
+            position: -1,
+            fetch_offset: -1,
+            reset: None,
+            resetting: false,
+            failed: false,
+            paused: false,
+            in_flight: None,
+            retry_at: None,
+            failures: 0,
+            offset_epoch: None,
+            fetched_epoch: None,
+            validated_leader_epoch: -1,
+            awaiting_validation: false,
+            validating: false,
+        }
+    }
+
     pub(crate) fn fetchable(&self, now: Instant) -> bool {
         !self.paused
             && !self.failed
             && self.in_flight.is_none()
             && self.reset.is_none()
+            && !self.awaiting_validation
             && self.retry_at.is_none_or(|at| at <= now)
+    }
+
+    /// Notes the partition's current leader epoch from metadata. A new one
+    /// puts a position that knows its own epoch into validation, as Java's
+    /// `maybeValidatePositionForCurrentLeader` does; a position without an
+    /// epoch (an old broker, a reset) has nothing to validate.
+    pub(crate) fn observe_leader_epoch(&mut self, leader_epoch: i32) {
+        if leader_epoch < 0 || leader_epoch == self.validated_leader_epoch {
+            return;
+        }
+        if self.offset_epoch.is_some() && self.reset.is_none() && !self.failed {
+            self.awaiting_validation = true;
+        } else {
+            self.validated_leader_epoch = leader_epoch;
+        }
     }
 }
 
@@ -109,6 +170,21 @@ pub(crate) struct State {
 }
 
 impl State {
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Self {
+        Self {
+            partitions: BTreeMap::new(),
+            subscription: Subscription::Manual,
+            buffer: VecDeque::new(),
+            buffered_bytes: 0,
+            reserved_bytes: 0,
+            peak_buffered_bytes: 0,
+            next_epoch: 0,
+            metadata_stale: false,
+            closed: false,
+        }
+    }
+
     pub(crate) fn new_epoch(&mut self) -> u64 {
         self.next_epoch += 1;
         self.next_epoch
@@ -148,10 +224,25 @@ impl State {
         p.resetting = false;
         p.retry_at = None;
         p.failures = 0;
+        p.offset_epoch = None;
+        p.fetched_epoch = None;
+        p.validated_leader_epoch = -1;
+        p.awaiting_validation = false;
+        p.validating = false;
         p.reset = match at {
             StartAt::Offset(offset) => {
                 p.position = offset;
                 p.fetch_offset = offset;
+                None
+            }
+            StartAt::Committed {
+                offset,
+                leader_epoch,
+            } => {
+                p.position = offset;
+                p.fetch_offset = offset;
+                p.offset_epoch = leader_epoch;
+                p.fetched_epoch = leader_epoch;
                 None
             }
             StartAt::Earliest => Some(OffsetSpec::Earliest),
@@ -322,21 +413,9 @@ impl Inner {
             if state.partitions.contains_key(tp) {
                 continue;
             }
-            state.partitions.insert(
-                tp.clone(),
-                PartitionState {
-                    epoch: 0,
-                    position: -1,
-                    fetch_offset: -1,
-                    reset: None,
-                    resetting: false,
-                    failed: false,
-                    paused: false,
-                    in_flight: None,
-                    retry_at: None,
-                    failures: 0,
-                },
-            );
+            state
+                .partitions
+                .insert(tp.clone(), PartitionState::unplaced());
             state.place(tp, *at, self.config.auto_offset_reset);
         }
         positions
@@ -452,6 +531,23 @@ impl Inner {
             .collect()
     }
 
+    /// What committing the current positions sends: every position that
+    /// has one, with its leader epoch (OffsetCommit's
+    /// `committed_leader_epoch`), so whoever resumes from the commit can
+    /// validate it (KIP-320).
+    pub(crate) fn committable_positions(&self) -> Vec<(TopicPartition, OffsetAndMetadata)> {
+        self.lock()
+            .partitions
+            .iter()
+            .filter(|(_, p)| p.reset.is_none() && !p.failed && p.position >= 0)
+            .map(|(tp, p)| {
+                let mut om = OffsetAndMetadata::new(p.position);
+                om.leader_epoch = p.offset_epoch;
+                (tp.clone(), om)
+            })
+            .collect()
+    }
+
     pub(crate) async fn poll(&self, max: usize, deadline: Instant) -> Result<Vec<ConsumerRecord>> {
         struct Polling<'a>(&'a Inner);
         impl Drop for Polling<'_> {
@@ -535,6 +631,9 @@ impl Inner {
                 continue;
             }
             p.position = fetch.position;
+            if let Some(leader_epoch) = records.last().and_then(|r| r.leader_epoch) {
+                p.offset_epoch = Some(leader_epoch);
+            }
             out.extend(records);
             if fetch.is_exhausted() {
                 state.buffered_bytes -= fetch.size_bytes;
@@ -630,21 +729,9 @@ mod tests {
     }
 
     fn assigned(state: &mut State, tp: &TopicPartition, offset: i64) {
-        state.partitions.insert(
-            tp.clone(),
-            PartitionState {
-                epoch: 0,
-                position: -1,
-                fetch_offset: -1,
-                reset: None,
-                resetting: false,
-                failed: false,
-                paused: false,
-                in_flight: None,
-                retry_at: None,
-                failures: 0,
-            },
-        );
+        state
+            .partitions
+            .insert(tp.clone(), PartitionState::unplaced());
         state.place(tp, StartAt::Offset(offset), OffsetReset::Latest);
     }
 
