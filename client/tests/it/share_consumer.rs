@@ -273,9 +273,18 @@ async fn a_member_dropped_without_close_gives_its_records_back_when_the_locks_ru
             consumer.close().await.unwrap();
         }
     };
-    let (held, (), ()) = with_timeout("three members draining the queue", 60, async {
-        tokio::join!(crashed, survivor(1), survivor(2))
-    })
+    // Boxed: three consumers' futures side by side are large.
+    let (held, (), ()) = with_timeout(
+        "three members draining the queue",
+        60,
+        Box::pin(async {
+            tokio::join!(
+                Box::pin(crashed),
+                Box::pin(survivor(1)),
+                Box::pin(survivor(2))
+            )
+        }),
+    )
     .await;
     assert!(!held.is_empty());
     let accepted = accepted.lock().unwrap().clone();
