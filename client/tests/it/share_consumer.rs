@@ -243,8 +243,8 @@ async fn a_member_dropped_without_close_gives_its_records_back_when_the_locks_ru
     // The member that crashes: three polls accepted, then one poll whose
     // records it still holds when it goes away without closing.
     let mut victim = member(&broker, "crash-workers", "crash", 50).await;
-    // One task (the consumer's futures are not Send): the three members
-    // run concurrently, interleaved at their awaits.
+    // The three members run concurrently in this task, interleaved at
+    // their awaits (a crash is the victim's future being dropped).
     let crashed = async {
         for _ in 0..3 {
             let records = poll_some(&mut victim).await;
