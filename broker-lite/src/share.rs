@@ -17,8 +17,8 @@
 //! short critical sections, one log write each, nothing awaited while
 //! locked. One timer task ([`ShareCoordinator::run`]) expires record locks
 //! and silent members. Long-polling ShareFetches wait on the partitions'
-//! end-offset watches and on [`ShareCoordinator::released`], which fires
-//! whenever records become available again.
+//! end-offset watches and on [`ShareCoordinator::acquirable`], which fires
+//! whenever records become available again or the in-flight window frees.
 //!
 //! # Durability
 //!
@@ -157,9 +157,12 @@ pub(crate) enum SessionRequest {
 #[derive(Debug)]
 pub struct ShareCoordinator {
     inner: Mutex<Inner>,
-    /// Records became available again (released, lock expired): wakes
-    /// long-polling ShareFetches.
-    pub(crate) released: Notify,
+    /// Records became acquirable: released, lock expired, or an
+    /// acknowledgement moved the SPSO and so freed room in a full in-flight
+    /// window (`group.share.partition.max.record.locks`). Wakes
+    /// long-polling ShareFetches, as Kafka completes delayed share fetches
+    /// after every acknowledgement.
+    pub(crate) acquirable: Notify,
     wake: Notify,
     flush: FlushPolicy,
     sync_handle: Arc<File>,
@@ -242,7 +245,7 @@ impl ShareCoordinator {
                 store,
                 writes: Vec::new(),
             }),
-            released: Notify::new(),
+            acquirable: Notify::new(),
             wake: Notify::new(),
             flush: config.log.flush,
             limits: ShareLimits {
@@ -504,7 +507,7 @@ impl ShareCoordinator {
             inner.log_partition(group_id, &topic, partition);
         }
         if released_any {
-            self.released.notify_waiters();
+            self.acquirable.notify_waiters();
         }
     }
 
@@ -596,6 +599,7 @@ impl ShareCoordinator {
             };
             let mut error = None;
             let mut released = false;
+            let start_before = p.start_offset();
             for batch in batches {
                 // Only in-flight offsets can be held by anyone; checking the
                 // range first keeps a forged 0..i64::MAX batch from walking
@@ -612,9 +616,10 @@ impl ShareCoordinator {
                     }
                 }
             }
+            let freed_window = p.start_offset() != start_before;
             inner.log_partition(group_id, topic, partition);
-            if released {
-                self.released.notify_waiters();
+            if released || freed_window {
+                self.acquirable.notify_waiters();
             }
             error
         });
@@ -623,7 +628,7 @@ impl ShareCoordinator {
     }
 
     /// Acquires up to `max_records` offsets of one partition for `member_id`
-    /// below `fetchable_end`, first setting the partition up if the group
+    /// within `fetched` (the offsets read from the log), first setting the partition up if the group
     /// has never fetched it (`share.auto.offset.reset` against
     /// `log_start..log_end`). Returns the acquired offsets.
     #[allow(clippy::too_many_arguments)]
@@ -635,7 +640,7 @@ impl ShareCoordinator {
         partition: i32,
         log_start: i64,
         log_end: i64,
-        fetchable_end: Option<i64>,
+        fetched: Option<std::ops::Range<i64>>,
         max_records: usize,
     ) -> (Option<i64>, Vec<(i64, i16)>, bool) {
         let ((next, acquired), wrote) = self.locked(|inner, now_ms| {
@@ -652,9 +657,9 @@ impl ShareCoordinator {
             });
             p.skip_to_log_start(log_start);
             let next = p.next_acquirable(&self.limits);
-            let acquired = match fetchable_end {
-                Some(end) if max_records > 0 => {
-                    p.acquire(member_id, max_records, end, now_ms, &self.limits)
+            let acquired = match fetched {
+                Some(range) if max_records > 0 => {
+                    p.acquire(member_id, max_records, range, now_ms, &self.limits)
                 }
                 _ => Vec::new(),
             };
@@ -771,7 +776,7 @@ impl ShareCoordinator {
                 self.locked(|inner, now_ms| self.expire(inner, now_ms, &counts));
             self.after_write(wrote).await;
             if released {
-                self.released.notify_waiters();
+                self.acquirable.notify_waiters();
             }
             let sleep = async {
                 match next {

@@ -439,9 +439,15 @@ fn member_assignments(group: &Group, partitions: &[GroupPartitionEval]) -> Vec<M
         .members
         .iter()
         .map(|m| {
+            // By the member's own assignment: in a share group several
+            // members hold one partition, and each carries its backlog.
             let owned: Vec<&GroupPartitionEval> = partitions
                 .iter()
-                .filter(|p| p.member_id.as_deref() == Some(m.member_id.as_str()))
+                .filter(|p| {
+                    m.assignment
+                        .iter()
+                        .any(|tp| tp.topic == p.topic && tp.partition == p.partition)
+                })
                 .collect();
             let lags: Vec<u64> = owned.iter().filter_map(|p| p.lag).collect();
             let mut assignment = m.assignment.clone();

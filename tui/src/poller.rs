@@ -7,6 +7,12 @@
 //! capture time taken just before, so lag compares samples from the same
 //! moment (see [`crate::model`]).
 //!
+//! Share groups (KIP-932) have no commits: they are read with
+//! ShareGroupDescribe and DescribeShareGroupOffsets, and each partition's
+//! share-partition start offset (SPSO, below which every record is
+//! acknowledged or archived) stands where a commit would. Lag is then the
+//! backlog, the records from the SPSO to the log end not yet done.
+//!
 //! The background task ([`spawn`]) connects lazily and keeps no state that a
 //! broker restart could break: a failed round becomes
 //! [`Action::PollFailed`], the next round tries again, and the client's
@@ -18,7 +24,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kctl_client::admin::{
     Admin, ConfigResource, DescribeConfigsOptions, GroupDescription, GroupListing, IsolationLevel,
-    ListGroupsOptions, OffsetSpec, TopicPartition as ClientTp,
+    ListGroupsOptions, OffsetSpec, SHARE_GROUP_TYPE, ShareGroupDescription, ShareGroupOffset,
+    TopicPartition as ClientTp,
 };
 use kctl_client::error::RequestError;
 use tokio::sync::mpsc;
@@ -80,6 +87,15 @@ pub async fn poll_once(admin: &Admin, isolation: IsolationLevel) -> kctl_client:
         Err(kctl_client::Error::Request(RequestError::UnsupportedApi { .. })) => Vec::new(),
         Err(e) => return Err(e),
     };
+    let (share_groups, groups): (Vec<GroupListing>, Vec<GroupListing>) = groups
+        .into_iter()
+        .partition(|g| g.group_type.as_deref() == Some(SHARE_GROUP_TYPE));
+    let share_descriptions = futures::future::join_all(
+        share_groups
+            .iter()
+            .map(|g| admin.describe_share_group(&g.group_id)),
+    )
+    .await;
     let group_ids: Vec<&str> = groups.iter().map(|g| g.group_id.as_str()).collect();
     let descriptions: HashMap<String, GroupDescription> = admin
         .describe_groups(&group_ids)
@@ -111,8 +127,17 @@ pub async fn poll_once(admin: &Admin, isolation: IsolationLevel) -> kctl_client:
             .iter()
             .map(|g| async move { admin.list_group_offsets(g, None).await }),
     );
-    let (offsets, commits) =
-        futures::future::join(admin.list_offsets(&offset_asks, isolation), commits).await;
+    let share_offsets = futures::future::join_all(
+        share_groups
+            .iter()
+            .map(|g| admin.list_share_group_offsets(&g.group_id)),
+    );
+    let (offsets, commits, share_offsets) = futures::future::join3(
+        admin.list_offsets(&offset_asks, isolation),
+        commits,
+        share_offsets,
+    )
+    .await;
 
     let mut log_offsets: HashMap<(String, i32), (Option<i64>, Option<i64>)> = HashMap::new();
     for (answer, (_, spec)) in offsets?.into_iter().zip(&offset_asks) {
@@ -159,7 +184,7 @@ pub async fn poll_once(admin: &Admin, isolation: IsolationLevel) -> kctl_client:
         })
         .collect();
 
-    let groups = groups
+    let mut groups: Vec<Group> = groups
         .iter()
         .zip(commits)
         .map(|(listing, committed)| {
@@ -173,6 +198,19 @@ pub async fn poll_once(admin: &Admin, isolation: IsolationLevel) -> kctl_client:
             group(listing, descriptions.get(&listing.group_id), committed)
         })
         .collect();
+    for ((listing, description), offsets) in share_groups
+        .iter()
+        .zip(share_descriptions)
+        .zip(share_offsets)
+    {
+        let description = description
+            .inspect_err(|e| tracing::debug!(group = %listing.group_id, error = %e, "share group describe failed"))
+            .ok();
+        let offsets = offsets
+            .inspect_err(|e| tracing::debug!(group = %listing.group_id, error = %e, "share group offsets failed"))
+            .unwrap_or_default();
+        groups.push(share_group(listing, description.as_ref(), &offsets));
+    }
 
     Ok(Snapshot {
         captured_at_ms,
@@ -288,6 +326,67 @@ fn group(
                 topic,
                 partition,
                 committed_offset,
+                commit_timestamp_ms: None,
+                committed_record_timestamp_ms: None,
+            })
+            .collect(),
+    }
+}
+
+/// A share group as a [`Group`]: its members (several may hold one
+/// partition) and, per partition, the SPSO where a commit would be.
+fn share_group(
+    listing: &GroupListing,
+    description: Option<&ShareGroupDescription>,
+    offsets: &[ShareGroupOffset],
+) -> Group {
+    let state = description
+        .map(|d| d.state.as_str())
+        .or(listing.state.as_deref())
+        .map_or_else(
+            || GroupState::Unknown(String::new()),
+            GroupState::from_kafka,
+        );
+    let members: Vec<Member> = description
+        .map(|d| {
+            d.members
+                .iter()
+                .map(|m| Member {
+                    member_id: m.member_id.clone(),
+                    client_id: m.client_id.clone(),
+                    host: m.host.clone(),
+                    assignment: m
+                        .assignment
+                        .iter()
+                        .map(|tp| TopicPartition::new(tp.topic(), tp.partition))
+                        .collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut start_offsets: BTreeMap<(String, i32), Option<i64>> = members
+        .iter()
+        .flat_map(|m| &m.assignment)
+        .map(|tp| ((tp.topic.clone(), tp.partition), None))
+        .collect();
+    for o in offsets {
+        let slot = start_offsets
+            .entry((o.partition.topic().to_owned(), o.partition.partition))
+            .or_default();
+        *slot = o.start_offset.or(*slot);
+    }
+    Group {
+        group_id: listing.group_id.clone(),
+        state,
+        group_type: SHARE_GROUP_TYPE.to_owned(),
+        protocol: description.map(|d| d.assignor.clone()).unwrap_or_default(),
+        members,
+        offsets: start_offsets
+            .into_iter()
+            .map(|((topic, partition), start_offset)| GroupOffset {
+                topic,
+                partition,
+                committed_offset: start_offset,
                 commit_timestamp_ms: None,
                 committed_record_timestamp_ms: None,
             })

@@ -234,3 +234,100 @@ async fn read_committed_snapshots_end_partitions_at_the_last_stable_offset() {
     transactional.close().await;
     running.shutdown().await.unwrap();
 }
+
+/// A share group (KIP-932) is read with ShareGroupDescribe and
+/// DescribeShareGroupOffsets and listed beside the consumer groups: type
+/// `share`, its members, and per partition the share-partition start
+/// offset where a commit would be, so its lag is the backlog.
+#[tokio::test]
+async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets() {
+    use kctl_client::consumer::share::{
+        AcknowledgeType, AcknowledgementMode, ShareConsumer, ShareConsumerConfig,
+    };
+    use kctl_tui::app::App;
+    use kctl_tui::evaluation::EvalConfig;
+
+    let dir = tempfile::tempdir().unwrap();
+    let handle = broker(dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let bootstrap = handle.bootstrap();
+    let admin = Admin::connect(ClientConfig::new([bootstrap.clone()]), admin_config())
+        .await
+        .unwrap();
+    let created = admin
+        .create_topics(&[NewTopic::new("jobs")], CreateTopicsOptions::default())
+        .await
+        .unwrap();
+    created[0].result.as_ref().expect("jobs created");
+    let producer = Producer::builder([bootstrap.clone()])
+        .build()
+        .await
+        .unwrap();
+    for i in 0..10 {
+        producer
+            .send_and_wait(Record::new("jobs").value(format!("job-{i}").as_bytes()))
+            .await
+            .unwrap();
+    }
+    producer.close().await;
+    let jobs = TopicPartition::new("jobs", 0);
+    admin
+        .alter_group_offsets("billing", &[(jobs.clone(), 7)])
+        .await
+        .unwrap()[0]
+        .result
+        .as_ref()
+        .expect("commit accepted");
+    admin
+        .alter_share_group_offsets("workers", &[(jobs, 0)])
+        .await
+        .unwrap()[0]
+        .result
+        .as_ref()
+        .expect("share group starts at 0");
+    // One member accepts the first four records and still holds the rest.
+    let config = ShareConsumerConfig::new([bootstrap.clone()], "workers")
+        .acknowledgement_mode(AcknowledgementMode::Explicit)
+        .client_id("worker-1");
+    let mut worker = ShareConsumer::connect(config).await.unwrap();
+    worker.subscribe(["jobs"]).await.unwrap();
+    let mut records = Vec::new();
+    while records.is_empty() {
+        records = worker.poll(Duration::from_millis(500)).await.unwrap();
+    }
+    assert_eq!(records.len(), 10);
+    for r in &records[..4] {
+        worker.acknowledge(r, AcknowledgeType::Accept).unwrap();
+    }
+    worker.commit_sync().await.unwrap();
+
+    let snapshot = poller::poll_once(&admin, IsolationLevel::ReadUncommitted)
+        .await
+        .unwrap();
+    let share = snapshot
+        .groups
+        .iter()
+        .find(|g| g.group_id == "workers")
+        .expect("the share group is listed");
+    assert_eq!(share.group_type, "share");
+    assert_eq!(share.protocol, "simple");
+    assert_eq!(share.state, GroupState::Stable);
+    assert_eq!(share.members.len(), 1);
+    assert_eq!(share.members[0].client_id, "worker-1");
+    assert_eq!(share.members[0].assignment.len(), 1);
+    assert_eq!(share.offsets.len(), 1);
+    assert_eq!(share.offsets[0].committed_offset, Some(4), "the SPSO");
+    assert!(
+        snapshot.groups.iter().any(|g| g.group_id == "billing"),
+        "consumer groups are still there"
+    );
+
+    let mut app = App::new(EvalConfig::default(), 1_000);
+    app.update(Action::Snapshot(Box::new(snapshot)));
+    let rows = app.group_rows();
+    let workers = rows.iter().find(|g| g.group_id == "workers").unwrap();
+    assert_eq!(workers.total_lag, 6, "backlog: records 4..10 not yet done");
+    let billing = rows.iter().find(|g| g.group_id == "billing").unwrap();
+    assert_eq!(billing.total_lag, 3);
+    worker.close().await.unwrap();
+    handle.shutdown().await.unwrap();
+}

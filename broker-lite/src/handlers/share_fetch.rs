@@ -237,9 +237,9 @@ pub(super) async fn handle(
             .map(|p| p.subscribe())
             .collect();
         loop {
-            let released = state.shares.released.notified();
-            tokio::pin!(released);
-            released.as_mut().enable();
+            let acquirable = state.shares.acquirable.notified();
+            tokio::pin!(acquirable);
+            acquirable.as_mut().enable();
             for w in &mut watchers {
                 w.borrow_and_update();
             }
@@ -275,7 +275,7 @@ pub(super) async fn handle(
             };
             tokio::select! {
                 () = appended => {}
-                () = &mut released => {}
+                () = &mut acquirable => {}
                 () = tokio::time::sleep_until(deadline) => {}
             }
         }
@@ -381,7 +381,7 @@ async fn fetch_round(
         let Some(Ok(bytes)) = read else {
             continue;
         };
-        let Some(fetchable_end) = batches_end(&bytes) else {
+        let Some(fetched) = batches_span(&bytes) else {
             continue;
         };
         let (_, acquired, logged) = state.shares.acquire(
@@ -391,7 +391,7 @@ async fn fetch_round(
             *index,
             log_start,
             high_watermark,
-            Some(fetchable_end.min(high_watermark)),
+            Some(fetched.start..fetched.end.min(high_watermark)),
             records_left,
         );
         wrote |= logged;
@@ -421,11 +421,11 @@ async fn fetch_round(
     out
 }
 
-/// The offset after the last whole batch in `bytes`, or `None` if there is
-/// none.
-fn batches_end(bytes: &[u8]) -> Option<i64> {
+/// The offsets the whole batches in `bytes` cover (first batch's base
+/// offset to the offset after the last one), or `None` if there is none.
+fn batches_span(bytes: &[u8]) -> Option<std::ops::Range<i64>> {
     let mut position = 0;
-    let mut end = None;
+    let mut span: Option<std::ops::Range<i64>> = None;
     while position < bytes.len() {
         let Ok(header) = BatchHeader::parse(&bytes[position..]) else {
             break;
@@ -434,10 +434,11 @@ fn batches_end(bytes: &[u8]) -> Option<i64> {
         if size == 0 || position + size > bytes.len() {
             break;
         }
-        end = Some(header.next_offset());
+        let start = span.as_ref().map_or(header.base_offset, |s| s.start);
+        span = Some(start..header.next_offset());
         position += size;
     }
-    end
+    span
 }
 
 fn code_message(code: ErrorCode) -> &'static str {

@@ -127,20 +127,30 @@ impl SharePartition {
         self.end_offset = self.end_offset.max(log_start);
     }
 
-    /// Acquires up to `max_records` offsets below `fetchable_end` for
-    /// `member` (ascending: released records first, then new ones), and
-    /// returns them with their delivery counts.
+    /// Acquires up to `max_records` offsets in `fetched` (the offsets the
+    /// fetch read from the log) for `member` (ascending: released records
+    /// first, then new ones), and returns them with their delivery counts.
+    ///
+    /// Only offsets inside `fetched` may be acquired, as Kafka acquires from
+    /// the fetched batches: a record released below them between reading
+    /// the log and acquiring is not in the response, and the client would
+    /// take it for a gap and acknowledge it unseen.
     pub fn acquire(
         &mut self,
         member: &str,
         max_records: usize,
-        fetchable_end: i64,
+        fetched: std::ops::Range<i64>,
         now_ms: i64,
         limits: &ShareLimits,
     ) -> Vec<(i64, i16)> {
         let mut acquired = Vec::new();
         let deadline_ms = now_ms.saturating_add(limits.lock_duration_ms);
-        for (&offset, record) in self.in_flight.range_mut(..fetchable_end) {
+        let fetchable_end = fetched.end;
+        if fetched.start > self.end_offset {
+            // Never-delivered offsets are handed out in order, from SPEO.
+            return acquired;
+        }
+        for (&offset, record) in self.in_flight.range_mut(fetched) {
             if acquired.len() >= max_records {
                 return acquired;
             }
@@ -358,7 +368,7 @@ mod tests {
     fn accept_release_reject() {
         let mut p = SharePartition::new(0);
         assert_eq!(
-            p.acquire("a", 3, 10, 0, &LIMITS),
+            p.acquire("a", 3, 0..10, 0, &LIMITS),
             vec![(0, 1), (1, 1), (2, 1)]
         );
         p.acknowledge("a", 0, AcknowledgeType::Accept, 0, &LIMITS)
@@ -373,7 +383,7 @@ mod tests {
             Err(ErrorCode::InvalidRecordState)
         );
         // The released offset comes back first, to anyone, counted twice.
-        assert_eq!(p.acquire("b", 2, 10, 0, &LIMITS), vec![(1, 2), (3, 1)]);
+        assert_eq!(p.acquire("b", 2, 0..10, 0, &LIMITS), vec![(1, 2), (3, 1)]);
         assert_eq!(
             p.acknowledge("a", 1, AcknowledgeType::Accept, 0, &LIMITS),
             Err(ErrorCode::InvalidRecordState),
@@ -385,24 +395,40 @@ mod tests {
     }
 
     #[test]
+    fn only_fetched_offsets_are_acquired() {
+        let mut p = SharePartition::new(0);
+        assert_eq!(p.acquire("a", 2, 0..10, 0, &LIMITS), vec![(0, 1), (1, 1)]);
+        // "b" read the log from offset 2 on; meanwhile "a" released 0.
+        p.acknowledge("a", 0, AcknowledgeType::Release, 0, &LIMITS)
+            .unwrap();
+        assert_eq!(
+            p.acquire("b", 5, 2..4, 0, &LIMITS),
+            vec![(2, 1), (3, 1)],
+            "offset 0 is not in b's response, so b must not hold it"
+        );
+        assert_eq!(p.acquire("b", 5, 6..9, 0, &LIMITS), vec![], "past SPEO");
+        assert_eq!(p.acquire("c", 5, 0..1, 0, &LIMITS), vec![(0, 2)]);
+    }
+
+    #[test]
     fn expired_locks_come_back_until_the_limit_archives_them() {
         let mut p = SharePartition::new(5);
         for delivery in 1..=3 {
             assert_eq!(
-                p.acquire("a", 1, 6, delivery * 10_000, &LIMITS),
+                p.acquire("a", 1, 0..6, delivery * 10_000, &LIMITS),
                 vec![(5, delivery as i16)]
             );
             assert_eq!(p.expire_locks(delivery * 10_000 + 999, &LIMITS), 0);
             assert_eq!(p.expire_locks(delivery * 10_000 + 1_000, &LIMITS), 1);
         }
-        assert_eq!(p.acquire("a", 1, 6, 99_000, &LIMITS), vec![]);
+        assert_eq!(p.acquire("a", 1, 0..6, 99_000, &LIMITS), vec![]);
         assert_eq!(p.start_offset(), 6, "the archived record is done");
     }
 
     #[test]
     fn stored_state_keeps_delivery_counts_and_frees_locks() {
         let mut p = SharePartition::new(0);
-        p.acquire("a", 4, 4, 0, &LIMITS);
+        p.acquire("a", 4, 0..4, 0, &LIMITS);
         p.acknowledge("a", 1, AcknowledgeType::Accept, 0, &LIMITS)
             .unwrap();
         p.acknowledge("a", 2, AcknowledgeType::Release, 0, &LIMITS)
@@ -428,7 +454,7 @@ mod tests {
 
     #[derive(Debug, Clone)]
     enum Op {
-        Acquire { member: u8, max: usize },
+        Acquire { member: u8, max: usize, from: i64 },
         Ack { member: u8, offset: i64, kind: u8 },
         Tick { ms: i64 },
         Leave { member: u8 },
@@ -437,7 +463,11 @@ mod tests {
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            (0u8..3, 1usize..6).prop_map(|(member, max)| Op::Acquire { member, max }),
+            (0u8..3, 1usize..6, 0i64..30).prop_map(|(member, max, from)| Op::Acquire {
+                member,
+                max,
+                from
+            }),
             (0u8..3, 0i64..30, 1u8..4).prop_map(|(member, offset, kind)| Op::Ack {
                 member,
                 offset,
@@ -463,9 +493,10 @@ mod tests {
             let mut last_start = p.start_offset();
             for op in ops {
                 match op {
-                    Op::Acquire { member, max } => {
-                        let got = p.acquire(&format!("m{member}"), max, 30, now_ms, &LIMITS);
+                    Op::Acquire { member, max, from } => {
+                        let got = p.acquire(&format!("m{member}"), max, from..30, now_ms, &LIMITS);
                         for (offset, count) in got {
+                            prop_assert!(offset >= from, "acquired {offset} below the fetched {from}");
                             prop_assert!(!accepted.contains(&offset), "accepted {offset} re-acquired");
                             prop_assert!(count <= LIMITS.delivery_count_limit);
                         }

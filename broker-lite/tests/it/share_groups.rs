@@ -418,6 +418,40 @@ async fn lock_expiry_redelivers_and_the_delivery_limit_archives() {
     assert_eq!(start_offset(&mut admin, "g2", "locks").await, 3);
 }
 
+/// A full in-flight window (`group.share.partition.max.record.locks`)
+/// frees when an acknowledgement moves the SPSO; a member long-polling on
+/// the full window is woken then (as Kafka completes delayed share fetches
+/// after acknowledgements), not at the end of its wait.
+#[tokio::test]
+async fn an_acknowledgement_that_frees_the_window_wakes_a_waiting_fetch() {
+    let broker = TestBroker::start_with(|c| c.group.share_partition_max_record_locks = 5).await;
+    let mut admin = broker.client().await;
+    let topic_id = topic_with_id(&mut admin, "window").await;
+    set_earliest(&mut admin, "g-window").await;
+    produce_n(&mut admin, "window", 0, 10).await;
+    let mut a = Member::join(&broker.bootstrap(), "g-window", "a", "window", topic_id).await;
+    let mut b = Member::join(&broker.bootstrap(), "g-window", "b", "window", topic_id).await;
+    assert_eq!(offsets(&a.fetch(100, 0, &[]).await), vec![0, 1, 2, 3, 4]);
+    assert!(
+        b.fetch(100, 0, &[]).await.acquired.is_empty(),
+        "the window is full"
+    );
+    let waiting = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let got = b.fetch(100, 10_000, &[]).await;
+        (offsets(&got), started.elapsed())
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, partition) = a.acknowledge(a.session_epoch, &[(0, 4, ACCEPT)]).await;
+    assert_eq!(partition, 0);
+    let (got, waited) = waiting.await.unwrap();
+    assert_eq!(got, vec![5, 6, 7, 8, 9]);
+    assert!(
+        waited < Duration::from_secs(5),
+        "the fetch waited {waited:?}: the acknowledgement did not wake it"
+    );
+}
+
 #[tokio::test]
 async fn two_members_on_one_partition_never_share_an_offset() {
     let broker = TestBroker::start().await;

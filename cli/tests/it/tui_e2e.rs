@@ -84,6 +84,104 @@ fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// A share group (KIP-932) on the Groups screen beside a consumer group:
+/// type `share`, and its backlog (records from the share-partition start
+/// offset to the log end) falls as `kctl share consume` accepts records.
+#[test]
+fn share_group_backlog_falls_in_tmux() {
+    if !Tmux::available() {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "CI=true: tmux is required for the TUI end-to-end test (run .ci/setup)"
+        );
+        eprintln!("SKIPPED: tmux is not installed; the TUI end-to-end test did not run");
+        return;
+    }
+    let broker = Broker::start();
+    broker
+        .kctl(&["topic", "create", "jobs", "--partitions", "1"])
+        .run()
+        .success();
+    let lines: String = (0..300).map(|i| format!("job-{i}\n")).collect();
+    broker
+        .kctl(&["produce", "jobs"])
+        .stdin(lines)
+        .run()
+        .success();
+    broker
+        .kctl(&[
+            "share",
+            "reset-offsets",
+            "workers",
+            "--topic",
+            "jobs",
+            "--to-earliest",
+            "--execute",
+            "-y",
+        ])
+        .run()
+        .success();
+    broker
+        .kctl(&[
+            "group",
+            "reset-offsets",
+            "billing",
+            "--topic",
+            "jobs:0",
+            "--to-offset",
+            "290",
+            "--execute",
+            "--yes",
+        ])
+        .run()
+        .success();
+    let (tmux, _config_home) = start_dashboard(&broker, "share");
+    tmux.keys(&["2"]);
+    let backlog = |screen: &str| -> Option<String> {
+        let cells: Vec<&str> = row(screen, "workers")?.split_whitespace().collect();
+        // Group, Type, State, Mbrs, Lag, ...
+        (cells.get(1) == Some(&"share")).then(|| cells.get(4).map(|c| (*c).to_owned()))?
+    };
+    let listed = tmux.screen("01-share-group-listed", |s| {
+        backlog(s).as_deref() == Some("300") && row(s, "billing").is_some()
+    });
+    assert!(
+        row(&listed, "billing").is_some_and(|r| r.contains("classic")),
+        "{listed}"
+    );
+    for (accept, left) in [("100", "200"), ("150", "50")] {
+        broker
+            .kctl(&["share", "consume", "jobs", "-g", "workers", "-n", accept])
+            .run()
+            .success();
+        tmux.screen(&format!("02-backlog-{left}"), |s| {
+            backlog(s).as_deref() == Some(left)
+        });
+    }
+    let screen = tmux.capture();
+    // Open the share group whichever row it sorted to.
+    let rows_above = screen
+        .lines()
+        .skip_while(|l| !l.contains("Group "))
+        .skip(1)
+        .take_while(|l| row(l, "workers").is_none())
+        .count();
+    tmux.keys(&["Home"]);
+    for _ in 0..rows_above {
+        tmux.keys(&["Down"]);
+    }
+    tmux.keys(&["Enter"]);
+    let group = tmux.screen("03-share-group", |s| s.contains("Group workers"));
+    assert!(group.contains("share"), "{group}");
+    assert!(group.contains("Committed = SPSO"), "{group}");
+    tmux.keys(&["q"]);
+    let started = Instant::now();
+    while tmux.alive() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!tmux.alive(), "q quits the dashboard");
+}
+
 #[test]
 fn dashboard_in_tmux() {
     if !Tmux::available() {

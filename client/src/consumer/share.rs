@@ -121,7 +121,9 @@ pub struct AcknowledgementCommit {
 
 /// The acknowledgement-commit callback (Java's
 /// `AcknowledgementCommitCallback`): one call per partition per answer.
-pub type AcknowledgementCommitCallback = Box<dyn FnMut(&AcknowledgementCommit) + Send>;
+/// `Sync` so that a [`ShareConsumer`]'s futures are `Send`: a consumer can
+/// run in a spawned task.
+pub type AcknowledgementCommitCallback = Box<dyn FnMut(&AcknowledgementCommit) + Send + Sync>;
 
 /// Settings of a [`ShareConsumer`].
 #[derive(Debug, Clone)]
@@ -1120,4 +1122,14 @@ fn ack_answers(
             Some(answer(name, tp.1, offsets, result))
         })
         .collect()
+}
+
+/// A consumer runs in a spawned task: its futures are `Send`.
+#[cfg(test)]
+#[allow(dead_code)]
+fn share_consumer_futures_are_send(consumer: &mut ShareConsumer) {
+    fn send<T: Send>(_: &T) {}
+    send(&consumer.poll(Duration::ZERO));
+    send(&consumer.commit_sync());
+    send(&consumer.commit_async());
 }

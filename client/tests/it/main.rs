@@ -16,6 +16,10 @@
 //!   transaction coordinator, and the exactly-once example under SIGKILL;
 //! - `examples`: every program in `client/examples/` runs against
 //!   broker-lite;
+//! - `share_consumer`: the share consumer (KIP-932) against broker-lite:
+//!   records held past their lock go to another member and the delivery
+//!   limit archives them; a member dropped without closing in a
+//!   three-member run gives its records back when the locks run out;
 //! - `murmur2`: key placement against Java's formula and kafka-python.
 //! - `security`: TLS (server and mutual, CA and hostname checks) and SASL
 //!   (PLAIN, SCRAM-SHA-256/512) through a front that plays the broker's
@@ -34,5 +38,6 @@ mod mock_cluster;
 mod murmur2;
 mod producer;
 mod security;
+mod share_consumer;
 mod support;
 mod transactions;

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use kctl_client::admin::SHARE_GROUP_TYPE;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -232,9 +233,16 @@ fn render_partitions(app: &App, group: &GroupEval, area: Rect, buf: &mut Buffer)
             style::status(group.status),
         ),
     ]);
+    // A share group has no commits: the poller puts each partition's
+    // share-partition start offset (SPSO) there, so Lag reads as backlog.
+    let note = if group.group_type == SHARE_GROUP_TYPE {
+        " share: Committed = SPSO, Lag = backlog "
+    } else {
+        " ! below log start "
+    };
     let block = Block::bordered()
         .title(title)
-        .title_bottom(Line::from(Span::styled(" ! below log start ", style::DIM)).left_aligned())
+        .title_bottom(Line::from(Span::styled(note, style::DIM)).left_aligned())
         .title_bottom(legend());
     table::render(
         table::Spec {
@@ -259,7 +267,18 @@ fn render_partitions(app: &App, group: &GroupEval, area: Rect, buf: &mut Buffer)
                 Some(offset) => Cell::from(offset.to_string()),
                 None => Cell::from(Span::styled("no commit", style::DIM)),
             };
+            // A share group's partition may go to several members at once.
+            let holders = group
+                .member_assignments
+                .iter()
+                .filter(|m| {
+                    m.assignment
+                        .iter()
+                        .any(|tp| tp.topic == p.topic && tp.partition == p.partition)
+                })
+                .count();
             let member = match p.member_id.as_deref() {
+                Some(_) if holders > 1 => Cell::from(format!("{holders} members")),
                 Some(id) => Cell::from(clients.get(id).copied().unwrap_or(id).to_owned()),
                 None => Cell::from(Span::styled("unassigned", style::DIM)),
             };

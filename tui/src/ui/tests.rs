@@ -122,6 +122,64 @@ fn group_drill_in_without_commits() {
     assert!(screens[0].contains("no commit"));
 }
 
+/// A share group (three members on one partition) among the consumer
+/// groups: listed with type `share`, its backlog falling as the SPSO moves.
+#[test]
+fn share_group_beside_consumer_groups() {
+    use crate::model::{Group, GroupOffset, GroupState, Member, TopicPartition};
+    let mut app = App::new(EvalConfig::default(), STEP_MS as u64);
+    for step in 0..SCENARIO_STEPS {
+        let mut snapshot = fixture::scenario(step);
+        let log_end = snapshot
+            .topics
+            .iter()
+            .find(|t| t.name == "orders")
+            .and_then(|t| t.partitions[0].log_end_offset)
+            .expect("orders-0 has a log end");
+        let backlog = 4_000 - 450 * step as i64;
+        snapshot.groups.push(Group {
+            group_id: "workers".into(),
+            state: GroupState::Stable,
+            group_type: "share".into(),
+            protocol: "simple".into(),
+            members: (1..=3)
+                .map(|i| Member {
+                    member_id: format!("member-{i}"),
+                    client_id: format!("worker-{i}"),
+                    host: "/10.0.0.7".into(),
+                    assignment: vec![TopicPartition::new("orders", 0)],
+                })
+                .collect(),
+            offsets: vec![GroupOffset {
+                topic: "orders".into(),
+                partition: 0,
+                committed_offset: Some(log_end - backlog),
+                commit_timestamp_ms: None,
+                committed_record_timestamp_ms: None,
+            }],
+        });
+        app.update(Action::Snapshot(Box::new(snapshot)));
+    }
+    app.update(Action::Show(Screen::Groups));
+    let screens = snapshot_all_sizes("groups_with_share", &app);
+    assert!(screens[1].contains("workers") && screens[1].contains("share"));
+    let workers = app
+        .group_rows()
+        .iter()
+        .position(|g| g.group_id == "workers")
+        .expect("workers is listed");
+    for _ in 0..workers {
+        app.update(Action::Down);
+    }
+    app.update(Action::Open);
+    assert_eq!(
+        app.current_group().map(|g| g.group_id.as_str()),
+        Some("workers")
+    );
+    let screens = snapshot_all_sizes("group_share_workers", &app);
+    assert!(screens[1].contains("Committed = SPSO"));
+}
+
 #[test]
 fn topics() {
     snapshot_all_sizes("topics", &with([Action::Show(Screen::Topics)]));
