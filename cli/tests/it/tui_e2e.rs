@@ -135,7 +135,7 @@ fn share_group_backlog_falls_in_tmux() {
         ])
         .run()
         .success();
-    let (tmux, _config_home) = start_dashboard(&broker, "share");
+    let (tmux, _config_home) = start_dashboard(&broker.bootstrap, "share");
     tmux.keys(&["2"]);
     let backlog = |screen: &str| -> Option<String> {
         let cells: Vec<&str> = row(screen, "workers")?.split_whitespace().collect();
