@@ -28,6 +28,7 @@ pub mod supervisor;
 pub use node::{ClusterNode, NodeError};
 pub(crate) use node::{
     create_partitions, create_topics, delete_topics, elect_leaders, join, metadata, run_heartbeats,
+    run_producer_id_blocks,
 };
 pub use peer::PeerError;
 pub(crate) use replication::{

@@ -178,7 +178,12 @@ async fn serve(
             Arc::clone(node),
             notify_shutdown.subscribe(),
         ));
-        [heartbeats, isr, fetchers, group_loader]
+        let producer_ids = tokio::spawn(crate::cluster::run_producer_id_blocks(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        ));
+        [heartbeats, isr, fetchers, group_loader, producer_ids]
     });
 
     loop {

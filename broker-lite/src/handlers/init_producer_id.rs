@@ -56,6 +56,8 @@ pub(super) fn handle(
                 ErrorCode::ProducerFenced
             }
             ProducerIdError::Fenced { .. } => ErrorCode::InvalidProducerEpoch,
+            // Retriable: the controller's next block is on its way.
+            ProducerIdError::NoBlock => ErrorCode::CoordinatorLoadInProgress,
             e @ ProducerIdError::Persist { .. } => {
                 tracing::error!("{e}");
                 ErrorCode::KafkaStorageError

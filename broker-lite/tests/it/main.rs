@@ -6,6 +6,7 @@ mod bad_input;
 mod cluster;
 mod cluster_coordinator;
 mod cluster_support;
+mod cluster_transactions;
 mod compaction;
 mod consumer_groups;
 mod crash;
