@@ -24,6 +24,7 @@ mod node;
 mod peer;
 mod replication;
 pub mod supervisor;
+pub(crate) mod txn_channel;
 
 pub use node::{ClusterNode, NodeError};
 pub(crate) use node::{

@@ -15,6 +15,7 @@ use bytes::BytesMut;
 use kctl_client::protocol::api::{ApiKey, ApiSupport};
 use kctl_client::protocol::header::{self, RequestFrame};
 use kctl_client::protocol::messages::AddOffsetsToTxnResponse;
+use kctl_client::protocol::messages::WriteTxnMarkersRequest;
 use kctl_client::protocol::messages::{
     AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, DescribeProducersRequest,
     DescribeTransactionsRequest, EndTxnRequest, ListTransactionsRequest, TxnOffsetCommitRequest,
@@ -85,6 +86,7 @@ mod share_group_heartbeat;
 mod share_group_offsets;
 mod sync_group;
 mod txn_offset_commit;
+mod write_txn_markers;
 
 pub(crate) use describe_configs::source_code as config_source_code;
 
@@ -216,6 +218,32 @@ pub(crate) async fn dispatch(
         // ApiVersions answers versions it does not support, so a client can
         // learn what it does (KIP-511).
         return api_versions::handle(request, state.config.txn.transaction_version, out);
+    }
+    // Cluster-internal transaction APIs, from other nodes only (not
+    // offered in ApiVersions; see `cluster::txn_channel`).
+    if let Some(node) = &state.cluster
+        && crate::cluster::txn_channel::from_broker(state, &ctx.client_id)
+    {
+        match (api_key, version) {
+            (ApiKey::WriteTxnMarkers, 0..=1) => {
+                let state = Arc::clone(state);
+                let node = Arc::clone(node);
+                return call(request, out, |r: WriteTxnMarkersRequest, _| async move {
+                    // Markers may fsync: off the async workers.
+                    tokio::task::spawn_blocking(move || write_txn_markers::handle(&state, &node, r))
+                        .await
+                        .ok()
+                })
+                .await;
+            }
+            (ApiKey::AddPartitionsToTxn, 4) => {
+                return answer(request, out, |r: AddPartitionsToTxnRequest, _| {
+                    add_partitions_to_txn::handle_from_broker(state, r)
+                })
+                .await;
+            }
+            _ => {}
+        }
     }
     if !support(api_key).is_some_and(|s| s.supports(version)) {
         return Err(DispatchError::Unsupported { api_key, version });
@@ -531,12 +559,15 @@ pub(crate) async fn dispatch(
             .await
         }
         ApiKey::TxnOffsetCommit => {
-            answer(request, out, |r: TxnOffsetCommitRequest, v| {
+            call(request, out, |r: TxnOffsetCommitRequest, v| async move {
                 let (r, denied) = match authorize::txn_offset_commit(state, ctx, r) {
                     Ok(allowed) => allowed,
-                    Err(refused) => return refused,
+                    Err(refused) => return Some(refused),
                 };
-                authorize::txn_offset_commit_answer(txn_offset_commit::handle(state, r, v), denied)
+                Some(authorize::txn_offset_commit_answer(
+                    txn_offset_commit::handle(state, r, v).await,
+                    denied,
+                ))
             })
             .await
         }

@@ -183,7 +183,19 @@ async fn serve(
             Arc::clone(node),
             notify_shutdown.subscribe(),
         ));
-        [heartbeats, isr, fetchers, group_loader, producer_ids]
+        let markers = tokio::spawn(crate::cluster::txn_channel::run_marker_sender(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        ));
+        [
+            heartbeats,
+            isr,
+            fetchers,
+            group_loader,
+            producer_ids,
+            markers,
+        ]
     });
 
     loop {

@@ -454,6 +454,106 @@ impl TxnCoordinator {
             .collect()
     }
 
+    /// Whether `id` is still the prepared transaction of this producer id
+    /// and epoch (its marker sender goes on only while it is).
+    pub(crate) fn is_prepared(&self, id: &str, producer_id: i64, epoch: i16) -> bool {
+        lock(&self.inner).txns.get(id).is_some_and(|m| {
+            m.state.is_prepare() && m.producer_id == producer_id && m.producer_epoch == epoch
+        })
+    }
+
+    /// Completes a prepared transaction once the marker sender wrote every
+    /// marker of it.
+    pub(crate) fn complete_after_markers(
+        &self,
+        broker: &BrokerState,
+        id: &str,
+        producer_id: i64,
+        epoch: i16,
+    ) {
+        let mut inner = lock(&self.inner);
+        let marker = match inner.txns.get(id) {
+            Some(m) if m.producer_id == producer_id && m.producer_epoch == epoch => match m.state {
+                TxnState::PrepareCommit => MarkerType::Commit,
+                TxnState::PrepareAbort => MarkerType::Abort,
+                _ => return,
+            },
+            _ => return,
+        };
+        if let Err(e) = finish_prepared(broker, &mut inner, id, marker) {
+            tracing::error!(
+                transactional_id = id,
+                "cannot complete the transaction yet: {e}"
+            );
+        }
+        drop(inner);
+        self.sync_if_required();
+    }
+
+    /// Resends the markers of every prepared transaction (a cluster node's
+    /// marker sender calls this when it starts).
+    pub(crate) fn retry_prepared(&self, broker: &BrokerState) {
+        self.recover(broker);
+    }
+
+    /// AddPartitionsToTxn v4+ from a partition leader or group coordinator
+    /// (KIP-890): `verify_only` checks that every partition is in the
+    /// producer's ongoing transaction; otherwise they are added (a
+    /// transactions-v2 Produce or TxnOffsetCommit), opening it if needed.
+    /// A `__consumer_offsets` partition is in a transaction when one of
+    /// its groups was added by AddOffsetsToTxn. One answer per partition.
+    pub(crate) fn verify_partitions(
+        &self,
+        id: &str,
+        producer_id: i64,
+        epoch: i16,
+        partitions: &[(String, i32)],
+        verify_only: bool,
+    ) -> Result<Vec<((String, i32), i16)>, ErrorCode> {
+        let mut inner = lock(&self.inner);
+        let Some(meta) = inner.txns.get_mut(id) else {
+            return Err(ErrorCode::InvalidProducerIdMapping);
+        };
+        if let Err(e) = meta.check_producer(producer_id, epoch) {
+            return Err(e.code(i16::MAX, 0));
+        }
+        if verify_only {
+            let groups: Vec<(String, i32)> = meta
+                .groups
+                .iter()
+                .map(|g| crate::cluster::txn_channel::offsets_partition(g))
+                .collect();
+            let ongoing = meta.state == TxnState::Ongoing;
+            return Ok(partitions
+                .iter()
+                .map(|tp| {
+                    let ok = ongoing && (meta.partitions.contains(tp) || groups.contains(tp));
+                    (
+                        tp.clone(),
+                        if ok {
+                            0
+                        } else {
+                            ErrorCode::InvalidTxnState.code()
+                        },
+                    )
+                })
+                .collect());
+        }
+        let missing: Vec<(String, i32)> = partitions
+            .iter()
+            .filter(|tp| !(meta.state == TxnState::Ongoing && meta.partitions.contains(*tp)))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            meta.add(&missing, None, TxnVersion::V2, now_ms())
+                .and_then(|_| inner.persist(id))
+                .map_err(|e| e.code(i16::MAX, 0))?;
+            drop(inner);
+            self.sync_if_required();
+        }
+        Ok(partitions.iter().map(|tp| (tp.clone(), 0)).collect())
+    }
+
     pub(crate) fn describe(&self, id: &str) -> Option<TxnDescription> {
         lock(&self.inner).txns.get(id).cloned()
     }
@@ -565,7 +665,11 @@ impl TxnCoordinator {
 
 /// Writes the markers of a PrepareCommit/PrepareAbort transaction to every
 /// partition in it, applies its offsets on commit, and logs it complete.
-/// On any failure the transaction stays prepared, for a retry.
+/// On any failure the transaction stays prepared, for a retry. On a
+/// cluster, markers for partitions led by other nodes (and for the
+/// `__consumer_offsets` partitions of its groups) go to the marker sender
+/// (`cluster::txn_channel`), which completes the transaction once they
+/// are all written.
 fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Result<(), TxnError> {
     let Some(meta) = inner.txns.get(id).cloned() else {
         return Ok(());
@@ -575,6 +679,51 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
         TxnState::PrepareAbort => MarkerType::Abort,
         _ => return Ok(()),
     };
+    if let Some(node) = &broker.cluster {
+        use crate::cluster::txn_channel::{self, MarkerJob};
+        let mut elsewhere: Vec<(String, i32)> = meta
+            .groups
+            .iter()
+            .map(|g| txn_channel::offsets_partition(g))
+            .collect();
+        for tp in &meta.partitions {
+            if tp.0 == crate::cluster::coordinator_log::OFFSETS_TOPIC {
+                elsewhere.push(tp.clone());
+                continue;
+            }
+            let written = txn_channel::write_marker_here(
+                broker,
+                node,
+                tp,
+                meta.producer_id,
+                meta.producer_epoch,
+                marker,
+                COORDINATOR_EPOCH,
+            );
+            if written.is_err() {
+                elsewhere.push(tp.clone());
+            }
+        }
+        elsewhere.sort();
+        elsewhere.dedup();
+        if !elsewhere.is_empty() {
+            let job = MarkerJob {
+                transactional_id: id.to_owned(),
+                producer_id: meta.producer_id,
+                producer_epoch: meta.producer_epoch,
+                marker,
+                partitions: elsewhere,
+            };
+            if !node.txn.submit(job) {
+                return Err(TxnError::Storage(
+                    "the marker sender is not running yet".into(),
+                ));
+            }
+            // Completed by `complete_after_markers`.
+            return Ok(());
+        }
+        return finish_prepared(broker, inner, id, marker);
+    }
     let now = now_ms();
     for (topic, index) in &meta.partitions {
         let Some(partition) = broker.topic(topic).and_then(|t| t.partition(*index)) else {
@@ -602,6 +751,21 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
             None => {}
         }
     }
+    finish_prepared(broker, inner, id, marker)
+}
+
+/// Every marker is written: applies the transaction's offsets held by this
+/// coordinator (on commit) and logs it complete.
+fn finish_prepared(
+    broker: &BrokerState,
+    inner: &mut Inner,
+    id: &str,
+    marker: MarkerType,
+) -> Result<(), TxnError> {
+    let Some(meta) = inner.txns.get(id).cloned() else {
+        return Ok(());
+    };
+    let now = now_ms();
     if marker == MarkerType::Commit {
         let mut by_group: BTreeMap<&str, GroupOffsets> = BTreeMap::new();
         for p in &meta.pending_offsets {

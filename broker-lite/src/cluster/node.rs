@@ -77,6 +77,8 @@ pub struct ClusterNode {
     response_delay_ms: std::sync::atomic::AtomicU64,
     /// The `__consumer_offsets` partitions whose groups this node serves.
     pub(crate) coordinator_partitions: super::coordinator_log::CoordinatorPartitions,
+    /// Transaction traffic with the other nodes.
+    pub(crate) txn: super::txn_channel::TxnChannel,
 }
 
 impl ClusterNode {
@@ -97,6 +99,7 @@ impl ClusterNode {
             replica_lag_time_max_ms,
             response_delay_ms: std::sync::atomic::AtomicU64::new(0),
             coordinator_partitions: Default::default(),
+            txn: Default::default(),
         }
     }
 

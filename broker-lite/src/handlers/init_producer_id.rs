@@ -44,6 +44,11 @@ pub(super) fn handle(
     let answered = match request.transactional_id.as_ref().map(|id| id.0.as_str()) {
         // Kafka's TransactionCoordinator refuses an empty id outright.
         Some("") => return failed(ErrorCode::InvalidRequest),
+        Some(_)
+            if let Some(code) = crate::cluster::txn_channel::refuse_unless_coordinator(state) =>
+        {
+            return failed(code);
+        }
         Some(id) => state
             .txns
             .init_producer_id(state, id, request.transaction_timeout_ms, current)
