@@ -237,8 +237,19 @@ pub(crate) async fn dispatch(
                 .await;
             }
             (ApiKey::AddPartitionsToTxn, 4) => {
-                return answer(request, out, |r: AddPartitionsToTxnRequest, _| {
-                    add_partitions_to_txn::handle_from_broker(state, r)
+                return call(request, out, |r: AddPartitionsToTxnRequest, _| async move {
+                    let ids: Vec<String> = r
+                        .transactions
+                        .iter()
+                        .map(|t| t.transactional_id.0.to_string())
+                        .collect();
+                    let mut response = add_partitions_to_txn::handle_from_broker(state, r);
+                    for id in ids {
+                        if let Err(code) = txn_replicated(state, Some(&id)).await {
+                            response.error_code = code.code();
+                        }
+                    }
+                    Some(response)
                 })
                 .await;
             }
@@ -499,13 +510,21 @@ pub(crate) async fn dispatch(
             .await
         }
         ApiKey::InitProducerId => {
-            answer(request, out, |r: InitProducerIdRequest, v| {
+            call(request, out, |r: InitProducerIdRequest, v| async move {
                 if let Some(id) = &r.transactional_id
                     && !authorize::transactional_id_write(state, ctx, id)
                 {
-                    return authorize::init_producer_id_denied();
+                    return Some(authorize::init_producer_id_denied());
                 }
-                init_producer_id::handle(state, r, v)
+                let id = r.transactional_id.as_ref().map(|id| id.0.to_string());
+                let response = init_producer_id::handle(state, r, v);
+                Some(match txn_replicated(state, id.as_deref()).await {
+                    Ok(()) => response,
+                    Err(code) => response
+                        .with_error_code(code.code())
+                        .with_producer_id(kctl_client::protocol::messages::ProducerId(-1))
+                        .with_producer_epoch(-1),
+                })
             })
             .await
         }
@@ -532,29 +551,45 @@ pub(crate) async fn dispatch(
             .await
         }
         ApiKey::AddPartitionsToTxn => {
-            answer(request, out, |r: AddPartitionsToTxnRequest, v| {
+            call(request, out, |r: AddPartitionsToTxnRequest, v| async move {
                 if let Some(refused) = authorize::add_partitions_to_txn_denied(state, ctx, &r) {
-                    return refused;
+                    return Some(refused);
                 }
-                add_partitions_to_txn::handle(state, r, v)
+                let id = r.v3_and_below_transactional_id.0.to_string();
+                let asked = r.clone();
+                let response = add_partitions_to_txn::handle(state, r, v);
+                Some(match txn_replicated(state, Some(&id)).await {
+                    Ok(()) => response,
+                    Err(code) => add_partitions_to_txn::refuse_all(&asked, code),
+                })
             })
             .await
         }
         ApiKey::AddOffsetsToTxn => {
-            answer(request, out, |r: AddOffsetsToTxnRequest, v| {
+            call(request, out, |r: AddOffsetsToTxnRequest, v| async move {
                 if let Some(code) = authorize::add_offsets_to_txn_denied(state, ctx, &r) {
-                    return AddOffsetsToTxnResponse::default().with_error_code(code);
+                    return Some(AddOffsetsToTxnResponse::default().with_error_code(code));
                 }
-                add_offsets_to_txn::handle(state, r, v)
+                let id = r.transactional_id.0.to_string();
+                let response = add_offsets_to_txn::handle(state, r, v);
+                Some(match txn_replicated(state, Some(&id)).await {
+                    Ok(()) => response,
+                    Err(code) => response.with_error_code(code.code()),
+                })
             })
             .await
         }
         ApiKey::EndTxn => {
-            answer(request, out, |r: EndTxnRequest, v| {
+            call(request, out, |r: EndTxnRequest, v| async move {
                 if !authorize::transactional_id_write(state, ctx, &r.transactional_id) {
-                    return authorize::end_txn_denied();
+                    return Some(authorize::end_txn_denied());
                 }
-                end_txn::handle(state, r, v)
+                let id = r.transactional_id.0.to_string();
+                let response = end_txn::handle(state, r, v);
+                Some(match txn_replicated(state, Some(&id)).await {
+                    Ok(()) => response,
+                    Err(code) => response.with_error_code(code.code()),
+                })
             })
             .await
         }
@@ -684,6 +719,18 @@ where
     R::Response: Encodable,
 {
     call(request, out, |r, v| ready(Some(handler(r, v)))).await
+}
+
+/// On a cluster, waits until the ISR has the transaction coordinator's last
+/// entry for `id` (`__transaction_state`, acks=all) before the answer.
+pub(crate) async fn txn_replicated(
+    state: &BrokerState,
+    id: Option<&str>,
+) -> Result<(), kctl_client::protocol::ErrorCode> {
+    match id.and_then(|id| state.txns.take_replication(id)) {
+        Some(replication) => replication.await,
+        None => Ok(()),
+    }
 }
 
 /// The leader epoch of every partition of a single broker: there are no

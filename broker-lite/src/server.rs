@@ -188,6 +188,17 @@ async fn serve(
             Arc::clone(node),
             notify_shutdown.subscribe(),
         ));
+        state
+            .txns
+            .replicate_to(crate::cluster::txn_log::TxnLogReplicator::new(
+                &state,
+                Arc::clone(node),
+            ));
+        let txn_loader = tokio::spawn(crate::cluster::txn_log::run_txn_loader(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        ));
         [
             heartbeats,
             isr,
@@ -195,6 +206,7 @@ async fn serve(
             group_loader,
             producer_ids,
             markers,
+            txn_loader,
         ]
     });
 

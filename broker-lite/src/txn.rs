@@ -51,7 +51,7 @@
 
 mod state;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -63,6 +63,8 @@ use tokio::sync::broadcast;
 
 pub use state::{EndAction, PendingOffset, TxnError, TxnMetadata, TxnState, TxnVersion};
 
+use crate::cluster::coordinator_log::Replication;
+use crate::cluster::txn_log::TxnLogReplicator;
 use crate::config::BrokerConfig;
 use crate::framed_log::FramedLog;
 use crate::group::CommittedOffset;
@@ -100,21 +102,47 @@ pub struct TxnCoordinator {
     id_expiration_ms: i64,
 }
 
-#[derive(Debug)]
 struct Inner {
     txns: BTreeMap<String, TxnMetadata>,
     store: FramedLog,
+    /// On a cluster: appends every entry to `__transaction_state`.
+    replicator: Option<Arc<TxnLogReplicator>>,
+    /// The replication of each id's last entry, for the handler that
+    /// answers once the ISR has it.
+    replications: HashMap<String, Replication>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("txns", &self.txns)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Inner {
-    /// Logs the current metadata of `id`.
+    /// Logs the current metadata of `id` (and on a cluster appends it to
+    /// its `__transaction_state` partition).
     fn persist(&mut self, id: &str) -> Result<(), TxnError> {
         let Some(meta) = self.txns.get(id) else {
             return Ok(());
         };
+        let entry = Entry::Txn(meta.clone());
         self.store
-            .append(&[Entry::Txn(meta.clone())])
-            .map_err(|e| TxnError::Storage(e.to_string()))
+            .append(std::slice::from_ref(&entry))
+            .map_err(|e| TxnError::Storage(e.to_string()))?;
+        self.replicate(id, &entry)
+    }
+
+    fn replicate(&mut self, id: &str, entry: &Entry) -> Result<(), TxnError> {
+        let Some(replicator) = &self.replicator else {
+            return Ok(());
+        };
+        let payload = serde_json::to_vec(entry).map_err(|e| TxnError::Storage(e.to_string()))?;
+        let replication = replicator.append(id, payload).map_err(TxnError::Group)?;
+        self.replications.insert(id.to_owned(), replication);
+        Ok(())
     }
 }
 
@@ -134,6 +162,14 @@ impl TxnCoordinator {
             );
         }
         let mut txns = BTreeMap::new();
+        // A cluster node loads its ids from `__transaction_state` when it
+        // leads their partitions (`cluster::txn_log`), never from this
+        // file, which may be older.
+        let entries = if config.controller.is_some() {
+            Vec::new()
+        } else {
+            entries
+        };
         for entry in entries {
             match entry {
                 Entry::Txn(meta) => {
@@ -153,12 +189,52 @@ impl TxnCoordinator {
         }
         Ok(Self {
             sync_handle: store.sync_handle(),
-            inner: Mutex::new(Inner { txns, store }),
+            inner: Mutex::new(Inner {
+                txns,
+                store,
+                replicator: None,
+                replications: HashMap::new(),
+            }),
             flush: config.log.flush,
             max_timeout_ms: config.txn.max_timeout_ms,
             check_interval: Duration::from_millis(config.txn.abort_timed_out_check_interval_ms),
             id_expiration_ms: config.txn.transactional_id_expiration_ms,
         })
+    }
+
+    /// On a cluster: every entry is also appended to `__transaction_state`.
+    pub(crate) fn replicate_to(&self, replicator: TxnLogReplicator) {
+        lock(&self.inner).replicator = Some(Arc::new(replicator));
+    }
+
+    /// The replication of `id`'s last entry, if one is pending: a handler
+    /// answers once it completes (Kafka appends to `__transaction_state`
+    /// with acks=all).
+    pub(crate) fn take_replication(&self, id: &str) -> Option<Replication> {
+        lock(&self.inner).replications.remove(id)
+    }
+
+    /// Forgets the ids `keep` refuses (their partition is led elsewhere now).
+    pub(crate) fn retain_ids(&self, keep: impl Fn(&str) -> bool) {
+        let mut inner = lock(&self.inner);
+        inner.txns.retain(|id, _| keep(id));
+        inner.replications.retain(|id, _| keep(id));
+    }
+
+    /// Replays entries read from a `__transaction_state` partition.
+    pub(crate) fn load_entries(&self, payloads: &[bytes::Bytes]) {
+        let mut inner = lock(&self.inner);
+        for payload in payloads {
+            match serde_json::from_slice::<Entry>(payload) {
+                Ok(Entry::Txn(meta)) => {
+                    inner.txns.insert(meta.transactional_id.clone(), meta);
+                }
+                Ok(Entry::Expired(id)) => {
+                    inner.txns.remove(&id);
+                }
+                Err(e) => tracing::warn!("skipping an unreadable transaction state entry: {e}"),
+            }
+        }
     }
 
     /// Producer ids held by transactional ids, so they are never reissued.
@@ -237,6 +313,14 @@ impl TxnCoordinator {
                 inner.persist(id)?;
                 complete_prepared(broker, &mut inner, id)?;
                 let meta = metadata_mut(&mut inner, id)?;
+                if meta.state.is_prepare() {
+                    // On a cluster the abort's markers are still on their
+                    // way to other nodes: the producer retries, as Kafka
+                    // answers CONCURRENT_TRANSACTIONS until it completes.
+                    drop(inner);
+                    self.sync_if_required();
+                    return Err(TxnError::Concurrent);
+                }
                 // The fence already moved past the caller's epoch.
                 meta.bump_for_init(None, timeout_ms, now, new_producer_id)?;
                 inner.persist(id)
@@ -635,10 +719,12 @@ impl TxnCoordinator {
             .map(|m| m.transactional_id.clone())
             .collect();
         for id in &expired {
+            let entry = Entry::Expired(id.clone());
             if let Err(e) = inner
                 .store
-                .append(&[Entry::Expired(id.clone())])
+                .append(std::slice::from_ref(&entry))
                 .map_err(|e| TxnError::Storage(e.to_string()))
+                .and_then(|()| inner.replicate(id, &entry))
             {
                 tracing::error!(transactional_id = %id, "cannot log the expiry: {e}");
                 continue;

@@ -79,6 +79,8 @@ pub struct ClusterNode {
     pub(crate) coordinator_partitions: super::coordinator_log::CoordinatorPartitions,
     /// Transaction traffic with the other nodes.
     pub(crate) txn: super::txn_channel::TxnChannel,
+    /// The `__transaction_state` partitions whose ids this node serves.
+    pub(crate) txn_partitions: super::txn_log::TxnPartitions,
 }
 
 impl ClusterNode {
@@ -100,6 +102,7 @@ impl ClusterNode {
             response_delay_ms: std::sync::atomic::AtomicU64::new(0),
             coordinator_partitions: Default::default(),
             txn: Default::default(),
+            txn_partitions: Default::default(),
         }
     }
 

@@ -34,7 +34,8 @@
 //! permission there, and broker-lite's cluster has no inter-broker
 //! security.
 //!
-//! The coordinator is the lowest live node (as FindCoordinator answers).
+//! The coordinator of a transactional id is the leader of its
+//! `__transaction_state` partition (`cluster::txn_log`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -75,21 +76,16 @@ const BROKER_CLIENT_PREFIX: &str = "broker-";
 /// A topic partition.
 pub(crate) type Tp = (String, i32);
 
-/// The node coordinating transactional ids: the lowest live node.
-pub(crate) fn coordinator_id(node: &ClusterNode) -> Option<i32> {
-    node.image().live_brokers().next().map(|(id, _)| id)
-}
-
-/// NOT_COORDINATOR unless this node coordinates transactions (clients
-/// then ask FindCoordinator again), as Kafka answers a coordinator API
-/// sent to the wrong broker.
-pub(crate) fn refuse_unless_coordinator(state: &BrokerState) -> Option<ErrorCode> {
+/// NOT_COORDINATOR (or COORDINATOR_LOAD_IN_PROGRESS, ...) unless this node
+/// coordinates `transactional_id` now (clients then ask FindCoordinator
+/// again), as Kafka answers a coordinator API sent to the wrong broker.
+/// `None` on a single broker.
+pub(crate) fn refuse_unless_coordinator(
+    state: &BrokerState,
+    transactional_id: &str,
+) -> Option<ErrorCode> {
     let node = state.cluster.as_ref()?;
-    match coordinator_id(node) {
-        Some(id) if id == node.node_id => None,
-        Some(_) => Some(ErrorCode::NotCoordinator),
-        None => Some(ErrorCode::CoordinatorNotAvailable),
-    }
+    super::txn_log::txn_ownership(node, transactional_id).err()
 }
 
 /// Whether a request comes from another node of this cluster.
@@ -223,7 +219,7 @@ pub(crate) async fn verify_with_coordinator(
             .map(|tp| (tp.clone(), Err(code)))
             .collect()
     };
-    let Some(coordinator) = coordinator_id(node) else {
+    let Some(coordinator) = super::txn_log::coordinator_of(node, transactional_id) else {
         return all(ErrorCode::NotEnoughReplicas);
     };
     let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();

@@ -24,7 +24,10 @@ pub(super) fn handle(
     request: AddPartitionsToTxnRequest,
     version: i16,
 ) -> AddPartitionsToTxnResponse {
-    if let Some(code) = crate::cluster::txn_channel::refuse_unless_coordinator(state) {
+    if let Some(code) = crate::cluster::txn_channel::refuse_unless_coordinator(
+        state,
+        request.v3_and_below_transactional_id.0.as_str(),
+    ) {
         return refuse_all(&request, code);
     }
     let id = request.v3_and_below_transactional_id.0.as_str();
@@ -84,7 +87,10 @@ pub(super) fn handle(
     AddPartitionsToTxnResponse::default().with_results_by_topic_v3_and_below(results)
 }
 
-fn refuse_all(request: &AddPartitionsToTxnRequest, code: ErrorCode) -> AddPartitionsToTxnResponse {
+pub(super) fn refuse_all(
+    request: &AddPartitionsToTxnRequest,
+    code: ErrorCode,
+) -> AddPartitionsToTxnResponse {
     AddPartitionsToTxnResponse::default().with_results_by_topic_v3_and_below(
         request
             .v3_and_below_topics
@@ -113,9 +119,6 @@ pub(super) fn handle_from_broker(
     state: &BrokerState,
     request: AddPartitionsToTxnRequest,
 ) -> AddPartitionsToTxnResponse {
-    if let Some(code) = crate::cluster::txn_channel::refuse_unless_coordinator(state) {
-        return AddPartitionsToTxnResponse::default().with_error_code(code.code());
-    }
     let results = request
         .transactions
         .iter()
@@ -125,13 +128,17 @@ pub(super) fn handle_from_broker(
                 .iter()
                 .flat_map(|t| t.partitions.iter().map(|&p| (t.name.0.to_string(), p)))
                 .collect();
-            let codes = state.txns.verify_partitions(
-                txn.transactional_id.0.as_str(),
-                txn.producer_id.0,
-                txn.producer_epoch,
-                &partitions,
-                txn.verify_only,
-            );
+            let id = txn.transactional_id.0.as_str();
+            let codes = match crate::cluster::txn_channel::refuse_unless_coordinator(state, id) {
+                Some(code) => Err(code),
+                None => state.txns.verify_partitions(
+                    id,
+                    txn.producer_id.0,
+                    txn.producer_epoch,
+                    &partitions,
+                    txn.verify_only,
+                ),
+            };
             let code_of = |tp: &(String, i32)| match &codes {
                 Ok(codes) => codes
                     .iter()

@@ -44,8 +44,8 @@ pub(super) fn handle(
     let answered = match request.transactional_id.as_ref().map(|id| id.0.as_str()) {
         // Kafka's TransactionCoordinator refuses an empty id outright.
         Some("") => return failed(ErrorCode::InvalidRequest),
-        Some(_)
-            if let Some(code) = crate::cluster::txn_channel::refuse_unless_coordinator(state) =>
+        Some(id)
+            if let Some(code) = crate::cluster::txn_channel::refuse_unless_coordinator(state, id) =>
         {
             return failed(code);
         }

@@ -91,7 +91,7 @@ pub(super) async fn handle(
     let transactional_id = request.transactional_id.as_ref().map(|id| id.0.to_string());
     let verified = match (&state.cluster, &transactional_id, &refusal) {
         (Some(node), Some(id), None)
-            if crate::cluster::txn_channel::refuse_unless_coordinator(state).is_some() =>
+            if crate::cluster::txn_channel::refuse_unless_coordinator(state, id).is_some() =>
         {
             verify_remotely(node, id, &request.topic_data, version).await
         }

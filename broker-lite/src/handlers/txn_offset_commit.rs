@@ -66,7 +66,7 @@ pub(super) async fn handle(
         .map_err(|code| code.code());
     let remote = match (&state.cluster, &outcome) {
         (Some(node), Ok(()))
-            if crate::cluster::txn_channel::refuse_unless_coordinator(state).is_some() =>
+            if crate::cluster::txn_channel::refuse_unless_coordinator(state, id).is_some() =>
         {
             Some(node)
         }
@@ -123,6 +123,13 @@ pub(super) async fn handle(
                     e.code(version, PRODUCER_FENCED_MIN_VERSION).code()
                 })
         }),
+    };
+    // Held in the coordinator's metadata: answered once replicated.
+    let outcome = match (outcome, remote) {
+        (Ok(()), None) => super::txn_replicated(state, Some(id))
+            .await
+            .map_err(|code| code.code()),
+        (outcome, _) => outcome,
     };
     let code_for = |topic: &str, partition: i32| match &outcome {
         _ if too_large.iter().any(|(t, p)| t == topic && *p == partition) => {
