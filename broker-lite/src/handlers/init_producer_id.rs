@@ -45,7 +45,8 @@ pub(super) fn handle(
         // Kafka's TransactionCoordinator refuses an empty id outright.
         Some("") => return failed(ErrorCode::InvalidRequest),
         Some(id)
-            if let Some(code) = crate::cluster::txn_channel::refuse_unless_coordinator(state, id) =>
+            if let Some(code) =
+                crate::cluster::txn_channel::refuse_unless_coordinator(state, id) =>
         {
             return failed(code);
         }

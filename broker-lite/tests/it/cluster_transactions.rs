@@ -235,3 +235,136 @@ async fn across_every_node(transaction_version: &str) {
     );
     cluster.shutdown().await;
 }
+
+/// The node FindCoordinator names for transactional id `id`.
+async fn txn_coordinator(cluster: &TestCluster, id: &str) -> i32 {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::FindCoordinatorRequest;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        for node in 1..=3 {
+            let Ok(mut client) =
+                tokio::time::timeout(Duration::from_secs(1), cluster.client(node)).await
+            else {
+                continue;
+            };
+            let found = client
+                .send(
+                    3,
+                    &FindCoordinatorRequest::default()
+                        .with_key(StrBytes::from_string(id.to_owned()))
+                        .with_key_type(1),
+                )
+                .await;
+            if found.error_code == 0 {
+                return found.node_id.0;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no coordinator for {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// kill -9 of the transaction coordinator's node, once with a transaction
+/// open and once right after a commit was acknowledged: the new coordinator
+/// (the new leader of the id's `__transaction_state` partition) loads the
+/// state; the open transaction is aborted when a new producer instance
+/// fences it, the acknowledged commit is completed, and read_committed sees
+/// exactly the committed records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_transaction_coordinator_loses_no_commit_and_shows_no_abort() {
+    const ID: &str = "kill-the-coordinator";
+    let cluster = TestCluster::start(4, &[]).await;
+    let mut c1 = cluster.client(1).await;
+    // Partitions led by nodes 1-3, each replicated on three nodes; node 4
+    // keeps two replicas of every internal partition alive after a kill.
+    let spread: &[&[i32]] = &[&[1, 2, 4], &[2, 3, 4], &[3, 1, 4]];
+    assert_eq!(create(&mut c1, "kill-out", 0, 0, spread, &[]).await, 0);
+    let bootstrap = cluster.addresses().await;
+    let producer = |bootstrap: Vec<String>| async move {
+        let p = Producer::builder(bootstrap)
+            .transactional_id(ID)
+            .linger_ms(1)
+            .transaction_timeout_ms(60_000)
+            .build()
+            .await
+            .unwrap();
+        p.init_transactions().await.unwrap();
+        p
+    };
+    let first = producer(bootstrap.clone()).await;
+    let mut committed = Vec::new();
+    first.begin_transaction().unwrap();
+    committed.extend(send_all_kill(&first, "before").await);
+    first.commit_transaction().await.unwrap();
+
+    // 1. Killed with a transaction open.
+    first.begin_transaction().unwrap();
+    let open = send_all_kill(&first, "open").await;
+    let coordinator = txn_coordinator(&cluster, ID).await;
+    cluster.cluster().kill_node(coordinator).await.unwrap();
+    drop(first);
+    let survivors: Vec<String> = (1..=4)
+        .filter(|n| *n != coordinator)
+        .map(|n| bootstrap[(n - 1) as usize].clone())
+        .collect();
+    // A new instance fences the old one; its open transaction is aborted.
+    let second = producer(survivors.clone()).await;
+    let new_coordinator = txn_coordinator(&cluster, ID).await;
+    assert_ne!(new_coordinator, coordinator);
+
+    // 2. Killed right after a commit was acknowledged.
+    second.begin_transaction().unwrap();
+    let acknowledged = send_all_kill(&second, "acknowledged").await;
+    second.commit_transaction().await.unwrap();
+    committed.extend(acknowledged);
+    cluster.cluster().kill_node(new_coordinator).await.unwrap();
+    drop(second);
+    cluster.cluster().start_node(coordinator).await.unwrap();
+    cluster
+        .cluster()
+        .wait_until_live(&[coordinator], Duration::from_secs(20))
+        .await
+        .unwrap();
+    let alive: Vec<String> = (1..=4)
+        .filter(|n| *n != new_coordinator)
+        .map(|n| bootstrap[(n - 1) as usize].clone())
+        .collect();
+    let third = producer(alive.clone()).await;
+    third.begin_transaction().unwrap();
+    committed.extend(send_all_kill(&third, "after").await);
+    third.commit_transaction().await.unwrap();
+
+    let seen = read_values(
+        &alive,
+        "kill-out",
+        IsolationLevel::ReadCommitted,
+        committed.len(),
+    )
+    .await;
+    assert_eq!(
+        seen,
+        sorted(committed.clone()),
+        "open transaction: {open:?}"
+    );
+    assert!(seen.iter().all(|v| !v.starts_with("open")));
+    cluster.shutdown().await;
+}
+
+/// Six values named `prefix-i`, two to each partition of `kill-out`.
+async fn send_all_kill(p: &Producer, prefix: &str) -> Vec<String> {
+    let values: Vec<String> = (0..6).map(|i| format!("{prefix}-{i}")).collect();
+    for (i, v) in values.iter().enumerate() {
+        p.send_and_wait(
+            Record::new("kill-out")
+                .partition((i % 3) as i32)
+                .value(v.as_bytes()),
+        )
+        .await
+        .unwrap();
+    }
+    values
+}
