@@ -80,6 +80,9 @@ pub const COORDINATOR_EPOCH: i32 = 0;
 /// The leader epoch stamped on markers, as on every batch.
 const LEADER_EPOCH: i32 = 0;
 
+/// A partition and its error code (0: none) in a broker's AddPartitionsToTxn.
+pub(crate) type PartitionAnswer = ((String, i32), i16);
+
 /// One group's offsets of a committed transaction.
 type GroupOffsets = Vec<((String, i32), CommittedOffset)>;
 
@@ -593,7 +596,7 @@ impl TxnCoordinator {
         epoch: i16,
         partitions: &[(String, i32)],
         verify_only: bool,
-    ) -> Result<Vec<((String, i32), i16)>, ErrorCode> {
+    ) -> Result<Vec<PartitionAnswer>, ErrorCode> {
         let mut inner = lock(&self.inner);
         let Some(meta) = inner.txns.get_mut(id) else {
             return Err(ErrorCode::InvalidProducerIdMapping);
