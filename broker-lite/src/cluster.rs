@@ -10,6 +10,9 @@
 //!   shrink and expand, divergence truncation.
 //! - [`coordinator_log`]: group coordinator state replicated through
 //!   `__consumer_offsets`, loaded by a partition's new leader.
+//! - [`txn_log`]: transaction coordinator state replicated through
+//!   `__transaction_state`; `txn_channel`: verification and markers
+//!   between nodes.
 //! - [`supervisor`]: starts the controller and N broker processes, and the
 //!   control endpoint that stops, kills, pauses and slows them.
 //!
@@ -24,10 +27,13 @@ mod node;
 mod peer;
 mod replication;
 pub mod supervisor;
+pub(crate) mod txn_channel;
+pub mod txn_log;
 
 pub use node::{ClusterNode, NodeError};
 pub(crate) use node::{
     create_partitions, create_topics, delete_topics, elect_leaders, join, metadata, run_heartbeats,
+    run_producer_id_blocks,
 };
 pub use peer::PeerError;
 pub(crate) use replication::{

@@ -15,6 +15,7 @@ use bytes::BytesMut;
 use kctl_client::protocol::api::{ApiKey, ApiSupport};
 use kctl_client::protocol::header::{self, RequestFrame};
 use kctl_client::protocol::messages::AddOffsetsToTxnResponse;
+use kctl_client::protocol::messages::WriteTxnMarkersRequest;
 use kctl_client::protocol::messages::{
     AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, DescribeProducersRequest,
     DescribeTransactionsRequest, EndTxnRequest, ListTransactionsRequest, TxnOffsetCommitRequest,
@@ -85,6 +86,7 @@ mod share_group_heartbeat;
 mod share_group_offsets;
 mod sync_group;
 mod txn_offset_commit;
+mod write_txn_markers;
 
 pub(crate) use describe_configs::source_code as config_source_code;
 
@@ -216,6 +218,43 @@ pub(crate) async fn dispatch(
         // ApiVersions answers versions it does not support, so a client can
         // learn what it does (KIP-511).
         return api_versions::handle(request, state.config.txn.transaction_version, out);
+    }
+    // Cluster-internal transaction APIs, from other nodes only (not
+    // offered in ApiVersions; see `cluster::txn_channel`).
+    if let Some(node) = &state.cluster
+        && crate::cluster::txn_channel::from_broker(state, &ctx.client_id)
+    {
+        match (api_key, version) {
+            (ApiKey::WriteTxnMarkers, 0..=1) => {
+                let state = Arc::clone(state);
+                let node = Arc::clone(node);
+                return call(request, out, |r: WriteTxnMarkersRequest, _| async move {
+                    // Markers may fsync: off the async workers.
+                    tokio::task::spawn_blocking(move || write_txn_markers::handle(&state, &node, r))
+                        .await
+                        .ok()
+                })
+                .await;
+            }
+            (ApiKey::AddPartitionsToTxn, 4) => {
+                return call(request, out, |r: AddPartitionsToTxnRequest, _| async move {
+                    let ids: Vec<String> = r
+                        .transactions
+                        .iter()
+                        .map(|t| t.transactional_id.0.to_string())
+                        .collect();
+                    let mut response = add_partitions_to_txn::handle_from_broker(state, r);
+                    for id in ids {
+                        if let Err(code) = txn_replicated(state, Some(&id)).await {
+                            response.error_code = code.code();
+                        }
+                    }
+                    Some(response)
+                })
+                .await;
+            }
+            _ => {}
+        }
     }
     if !support(api_key).is_some_and(|s| s.supports(version)) {
         return Err(DispatchError::Unsupported { api_key, version });
@@ -471,13 +510,21 @@ pub(crate) async fn dispatch(
             .await
         }
         ApiKey::InitProducerId => {
-            answer(request, out, |r: InitProducerIdRequest, v| {
+            call(request, out, |r: InitProducerIdRequest, v| async move {
                 if let Some(id) = &r.transactional_id
                     && !authorize::transactional_id_write(state, ctx, id)
                 {
-                    return authorize::init_producer_id_denied();
+                    return Some(authorize::init_producer_id_denied());
                 }
-                init_producer_id::handle(state, r, v)
+                let id = r.transactional_id.as_ref().map(|id| id.0.to_string());
+                let response = init_producer_id::handle(state, r, v);
+                Some(match txn_replicated(state, id.as_deref()).await {
+                    Ok(()) => response,
+                    Err(code) => response
+                        .with_error_code(code.code())
+                        .with_producer_id(kctl_client::protocol::messages::ProducerId(-1))
+                        .with_producer_epoch(-1),
+                })
             })
             .await
         }
@@ -504,39 +551,58 @@ pub(crate) async fn dispatch(
             .await
         }
         ApiKey::AddPartitionsToTxn => {
-            answer(request, out, |r: AddPartitionsToTxnRequest, v| {
+            call(request, out, |r: AddPartitionsToTxnRequest, v| async move {
                 if let Some(refused) = authorize::add_partitions_to_txn_denied(state, ctx, &r) {
-                    return refused;
+                    return Some(refused);
                 }
-                add_partitions_to_txn::handle(state, r, v)
+                let id = r.v3_and_below_transactional_id.0.to_string();
+                let asked = r.clone();
+                let response = add_partitions_to_txn::handle(state, r, v);
+                Some(match txn_replicated(state, Some(&id)).await {
+                    Ok(()) => response,
+                    Err(code) => add_partitions_to_txn::refuse_all(&asked, code),
+                })
             })
             .await
         }
         ApiKey::AddOffsetsToTxn => {
-            answer(request, out, |r: AddOffsetsToTxnRequest, v| {
+            call(request, out, |r: AddOffsetsToTxnRequest, v| async move {
                 if let Some(code) = authorize::add_offsets_to_txn_denied(state, ctx, &r) {
-                    return AddOffsetsToTxnResponse::default().with_error_code(code);
+                    return Some(AddOffsetsToTxnResponse::default().with_error_code(code));
                 }
-                add_offsets_to_txn::handle(state, r, v)
+                let id = r.transactional_id.0.to_string();
+                let response = add_offsets_to_txn::handle(state, r, v);
+                Some(match txn_replicated(state, Some(&id)).await {
+                    Ok(()) => response,
+                    Err(code) => response.with_error_code(code.code()),
+                })
             })
             .await
         }
         ApiKey::EndTxn => {
-            answer(request, out, |r: EndTxnRequest, v| {
+            call(request, out, |r: EndTxnRequest, v| async move {
                 if !authorize::transactional_id_write(state, ctx, &r.transactional_id) {
-                    return authorize::end_txn_denied();
+                    return Some(authorize::end_txn_denied());
                 }
-                end_txn::handle(state, r, v)
+                let id = r.transactional_id.0.to_string();
+                let response = end_txn::handle(state, r, v);
+                Some(match txn_replicated(state, Some(&id)).await {
+                    Ok(()) => response,
+                    Err(code) => response.with_error_code(code.code()),
+                })
             })
             .await
         }
         ApiKey::TxnOffsetCommit => {
-            answer(request, out, |r: TxnOffsetCommitRequest, v| {
+            call(request, out, |r: TxnOffsetCommitRequest, v| async move {
                 let (r, denied) = match authorize::txn_offset_commit(state, ctx, r) {
                     Ok(allowed) => allowed,
-                    Err(refused) => return refused,
+                    Err(refused) => return Some(refused),
                 };
-                authorize::txn_offset_commit_answer(txn_offset_commit::handle(state, r, v), denied)
+                Some(authorize::txn_offset_commit_answer(
+                    txn_offset_commit::handle(state, r, v).await,
+                    denied,
+                ))
             })
             .await
         }
@@ -653,6 +719,18 @@ where
     R::Response: Encodable,
 {
     call(request, out, |r, v| ready(Some(handler(r, v)))).await
+}
+
+/// On a cluster, waits until the ISR has the transaction coordinator's last
+/// entry for `id` (`__transaction_state`, acks=all) before the answer.
+pub(crate) async fn txn_replicated(
+    state: &BrokerState,
+    id: Option<&str>,
+) -> Result<(), kctl_client::protocol::ErrorCode> {
+    match id.and_then(|id| state.txns.take_replication(id)) {
+        Some(replication) => replication.await,
+        None => Ok(()),
+    }
 }
 
 /// The leader epoch of every partition of a single broker: there are no

@@ -7,6 +7,13 @@
 //! restart continues after the block, at the cost of skipping the ids the
 //! old process never used. One fsync per thousand producers.
 //!
+//! In a cluster the blocks come from the controller instead
+//! (AllocateProducerIds, API 67, as Kafka's `RPCProducerIdManager` asks its
+//! controller), which persists the next free id, so two nodes never hand
+//! out the same id. The next block is fetched in the background once the
+//! current one is 90% used; a node that runs out before it arrives answers
+//! a retriable error (COORDINATOR_LOAD_IN_PROGRESS, as Kafka does).
+//!
 //! The broker also remembers the epoch it last gave each producer id, so a
 //! client that asks for an epoch bump (KIP-360, InitProducerId v3+) with an
 //! epoch older than that is fenced. After a restart that memory is seeded
@@ -14,9 +21,15 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 /// Ids reserved per write of the block file.
-const BLOCK_SIZE: i64 = 1000;
+pub(crate) const BLOCK_SIZE: i64 = 1000;
+/// Fetch the next controller block once fewer than this many ids are left
+/// in the current one (Kafka prefetches at 90% use).
+const PREFETCH_BELOW: i64 = BLOCK_SIZE / 10;
 pub(crate) const BLOCK_FILE: &str = "producer-id-block";
 const FILE_VERSION: &str = "0";
 
@@ -33,6 +46,10 @@ pub enum ProducerIdError {
         epoch: i16,
         current_epoch: i16,
     },
+    /// A cluster node used up its block and the controller's next one has
+    /// not arrived yet: retriable.
+    #[error("no producer id block from the controller yet")]
+    NoBlock,
     #[error("cannot reserve producer ids in {path}: {source}")]
     Persist {
         path: PathBuf,
@@ -48,9 +65,22 @@ struct Epochs {
     previous: i16,
 }
 
+/// Where blocks of ids come from.
+#[derive(Debug)]
+enum BlockSource {
+    /// A single broker reserves its own blocks in a file.
+    File(PathBuf),
+    /// A cluster node gets them from the controller: `next_block` is the
+    /// one fetched ahead, `wanted` wakes the task that fetches it.
+    Controller {
+        next_block: Option<(i64, i64)>,
+        wanted: Arc<Notify>,
+    },
+}
+
 #[derive(Debug)]
 pub(crate) struct ProducerIds {
-    path: PathBuf,
+    source: BlockSource,
     next: i64,
     block_end: i64,
     epochs: HashMap<i64, Epochs>,
@@ -72,20 +102,73 @@ impl ProducerIds {
             Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
         };
         Ok(Self {
-            path,
+            source: BlockSource::File(path),
             next: reserved,
             block_end: reserved,
             epochs: HashMap::new(),
         })
     }
 
+    /// A cluster node's ids: none until the controller's first block
+    /// arrives ([`ProducerIds::add_block`]).
+    pub(crate) fn from_controller() -> Self {
+        let wanted = Arc::new(Notify::new());
+        // The first block is wanted at once.
+        wanted.notify_one();
+        Self {
+            source: BlockSource::Controller {
+                next_block: None,
+                wanted,
+            },
+            next: 0,
+            block_end: 0,
+            epochs: HashMap::new(),
+        }
+    }
+
+    /// Signalled when a cluster node needs its next block; `None` for a
+    /// single broker.
+    pub(crate) fn block_wanted(&self) -> Option<Arc<Notify>> {
+        match &self.source {
+            BlockSource::Controller { wanted, .. } => Some(Arc::clone(wanted)),
+            BlockSource::File(_) => None,
+        }
+    }
+
+    /// Whether a cluster node should fetch another block now.
+    pub(crate) fn needs_block(&self) -> bool {
+        match &self.source {
+            BlockSource::Controller { next_block, .. } => {
+                next_block.is_none() && self.block_end - self.next < PREFETCH_BELOW
+            }
+            BlockSource::File(_) => false,
+        }
+    }
+
+    /// A block `[start, start + len)` from the controller.
+    pub(crate) fn add_block(&mut self, start: i64, len: i64) {
+        if let BlockSource::Controller { next_block, .. } = &mut self.source {
+            if self.next >= self.block_end {
+                self.next = start;
+                self.block_end = start + len;
+            } else {
+                *next_block = Some((start, start + len));
+            }
+        }
+    }
+
     /// Takes in the (producer id, epoch) pairs found in the partition logs:
     /// their epochs are the ones a bump must present, and their ids are
     /// never issued again even if the block file was lost.
     pub(crate) fn observe(&mut self, seen: impl IntoIterator<Item = (i64, i16)>) {
+        let own_blocks = matches!(self.source, BlockSource::File(_));
         for (id, epoch) in seen {
-            self.next = self.next.max(id.saturating_add(1));
-            self.block_end = self.block_end.max(self.next);
+            // A controller's blocks are above every id it gave out before;
+            // only a broker reserving its own must skip what it sees.
+            if own_blocks {
+                self.next = self.next.max(id.saturating_add(1));
+                self.block_end = self.block_end.max(self.next);
+            }
             let known = self.epochs.entry(id).or_insert(Epochs {
                 current: epoch,
                 previous: -1,
@@ -100,7 +183,9 @@ impl ProducerIds {
         &mut self,
         current: Option<(i64, i16)>,
     ) -> Result<(i64, i16), ProducerIdError> {
-        let Some((id, epoch)) = current.filter(|&(id, _)| id >= 0 && id < self.next) else {
+        let Some((id, epoch)) =
+            current.filter(|&(id, _)| id >= 0 && (id < self.next || self.epochs.contains_key(&id)))
+        else {
             // Kafka gives a producer without a transactional id a new id
             // every time; an id this broker never issued is no exception.
             return self.fresh();
@@ -135,19 +220,36 @@ impl ProducerIds {
     /// epochs the transaction coordinator keeps).
     pub(crate) fn fresh(&mut self) -> Result<(i64, i16), ProducerIdError> {
         if self.next >= self.block_end {
-            let end = self.next + BLOCK_SIZE;
-            crate::state::write_file_atomically(
-                &self.path,
-                format!("{FILE_VERSION}\n{end}\n").as_bytes(),
-            )
-            .map_err(|source| ProducerIdError::Persist {
-                path: self.path.clone(),
-                source,
-            })?;
-            self.block_end = end;
+            match &mut self.source {
+                BlockSource::File(path) => {
+                    let end = self.next + BLOCK_SIZE;
+                    crate::state::write_file_atomically(
+                        path,
+                        format!("{FILE_VERSION}\n{end}\n").as_bytes(),
+                    )
+                    .map_err(|source| ProducerIdError::Persist {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    self.block_end = end;
+                }
+                BlockSource::Controller { next_block, wanted } => {
+                    let Some((start, end)) = next_block.take() else {
+                        wanted.notify_one();
+                        return Err(ProducerIdError::NoBlock);
+                    };
+                    self.next = start;
+                    self.block_end = end;
+                }
+            }
         }
         let id = self.next;
         self.next += 1;
+        if self.needs_block()
+            && let BlockSource::Controller { wanted, .. } = &self.source
+        {
+            wanted.notify_one();
+        }
         self.epochs.insert(
             id,
             Epochs {
@@ -217,5 +319,31 @@ mod tests {
             },
         );
         assert_eq!(ids.init(Some((id, i16::MAX - 1))).unwrap(), (id + 2, 0));
+    }
+
+    #[test]
+    fn a_cluster_node_hands_out_only_controller_blocks() {
+        let mut ids = ProducerIds::from_controller();
+        assert!(ids.needs_block());
+        assert!(matches!(ids.init(None), Err(ProducerIdError::NoBlock)));
+        // Ids seen in logs do not move a controller-fed node's counter.
+        ids.observe([(5_000, 0)]);
+        ids.add_block(2_000, BLOCK_SIZE);
+        assert!(!ids.needs_block());
+        assert_eq!(ids.init(None).unwrap(), (2_000, 0));
+        for _ in 0..(BLOCK_SIZE - PREFETCH_BELOW) {
+            ids.init(None).unwrap();
+        }
+        assert!(ids.needs_block(), "the next block is fetched ahead");
+        ids.add_block(7_000, BLOCK_SIZE);
+        assert!(!ids.needs_block());
+        let mut last = 0;
+        for _ in 0..(PREFETCH_BELOW - 1) {
+            last = ids.init(None).unwrap().0;
+        }
+        assert_eq!(last, 2_000 + BLOCK_SIZE - 1);
+        assert_eq!(ids.init(None).unwrap(), (7_000, 0));
+        // A bump of an id seen in a log is honoured, not refused as unknown.
+        assert_eq!(ids.init(Some((5_000, 0))).unwrap(), (5_000, 1));
     }
 }

@@ -178,7 +178,36 @@ async fn serve(
             Arc::clone(node),
             notify_shutdown.subscribe(),
         ));
-        [heartbeats, isr, fetchers, group_loader]
+        let producer_ids = tokio::spawn(crate::cluster::run_producer_id_blocks(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        ));
+        let markers = tokio::spawn(crate::cluster::txn_channel::run_marker_sender(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        ));
+        state
+            .txns
+            .replicate_to(crate::cluster::txn_log::TxnLogReplicator::new(
+                &state,
+                Arc::clone(node),
+            ));
+        let txn_loader = tokio::spawn(crate::cluster::txn_log::run_txn_loader(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        ));
+        [
+            heartbeats,
+            isr,
+            fetchers,
+            group_loader,
+            producer_ids,
+            markers,
+            txn_loader,
+        ]
     });
 
     loop {

@@ -198,6 +198,7 @@ impl BrokerState {
         let groups = GroupCoordinator::open(&config)?;
         let shares = crate::share::ShareCoordinator::open(&config)?;
         let txns = TxnCoordinator::open(&config)?;
+        let config_has_controller = config.controller.is_some();
         let acls = crate::acl::AclStore::open(&config)?;
         let state = Self {
             config,
@@ -210,7 +211,11 @@ impl BrokerState {
             topics: RwLock::new(HashMap::new()),
             admin: Mutex::new(()),
             clean_shutdown,
-            producer_ids: Mutex::new(ProducerIds::open(&dir)?),
+            producer_ids: Mutex::new(if config_has_controller {
+                ProducerIds::from_controller()
+            } else {
+                ProducerIds::open(&dir)?
+            }),
             cluster: None,
         };
         let mut state = state;
@@ -430,6 +435,21 @@ impl BrokerState {
         current: Option<(i64, i16)>,
     ) -> Result<(i64, i16), ProducerIdError> {
         lock(&self.producer_ids).init(current)
+    }
+
+    /// A cluster node's signal that it needs its next block of producer
+    /// ids from the controller (`None` for a single broker).
+    pub(crate) fn producer_id_block_wanted(&self) -> Option<Arc<tokio::sync::Notify>> {
+        lock(&self.producer_ids).block_wanted()
+    }
+
+    pub(crate) fn needs_producer_id_block(&self) -> bool {
+        lock(&self.producer_ids).needs_block()
+    }
+
+    /// A block of producer ids the controller allocated to this node.
+    pub(crate) fn add_producer_id_block(&self, start: i64, len: i64) {
+        lock(&self.producer_ids).add_block(start, len);
     }
 
     /// A new producer id at epoch 0, for a new transactional id.

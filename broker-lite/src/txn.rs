@@ -51,7 +51,7 @@
 
 mod state;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -63,6 +63,8 @@ use tokio::sync::broadcast;
 
 pub use state::{EndAction, PendingOffset, TxnError, TxnMetadata, TxnState, TxnVersion};
 
+use crate::cluster::coordinator_log::Replication;
+use crate::cluster::txn_log::TxnLogReplicator;
 use crate::config::BrokerConfig;
 use crate::framed_log::FramedLog;
 use crate::group::CommittedOffset;
@@ -77,6 +79,9 @@ const COMPACT_MIN_ENTRIES: u64 = 64;
 pub const COORDINATOR_EPOCH: i32 = 0;
 /// The leader epoch stamped on markers, as on every batch.
 const LEADER_EPOCH: i32 = 0;
+
+/// A partition and its error code (0: none) in a broker's AddPartitionsToTxn.
+pub(crate) type PartitionAnswer = ((String, i32), i16);
 
 /// One group's offsets of a committed transaction.
 type GroupOffsets = Vec<((String, i32), CommittedOffset)>;
@@ -100,21 +105,47 @@ pub struct TxnCoordinator {
     id_expiration_ms: i64,
 }
 
-#[derive(Debug)]
 struct Inner {
     txns: BTreeMap<String, TxnMetadata>,
     store: FramedLog,
+    /// On a cluster: appends every entry to `__transaction_state`.
+    replicator: Option<Arc<TxnLogReplicator>>,
+    /// The replication of each id's last entry, for the handler that
+    /// answers once the ISR has it.
+    replications: HashMap<String, Replication>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("txns", &self.txns)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Inner {
-    /// Logs the current metadata of `id`.
+    /// Logs the current metadata of `id` (and on a cluster appends it to
+    /// its `__transaction_state` partition).
     fn persist(&mut self, id: &str) -> Result<(), TxnError> {
         let Some(meta) = self.txns.get(id) else {
             return Ok(());
         };
+        let entry = Entry::Txn(meta.clone());
         self.store
-            .append(&[Entry::Txn(meta.clone())])
-            .map_err(|e| TxnError::Storage(e.to_string()))
+            .append(std::slice::from_ref(&entry))
+            .map_err(|e| TxnError::Storage(e.to_string()))?;
+        self.replicate(id, &entry)
+    }
+
+    fn replicate(&mut self, id: &str, entry: &Entry) -> Result<(), TxnError> {
+        let Some(replicator) = &self.replicator else {
+            return Ok(());
+        };
+        let payload = serde_json::to_vec(entry).map_err(|e| TxnError::Storage(e.to_string()))?;
+        let replication = replicator.append(id, payload).map_err(TxnError::Group)?;
+        self.replications.insert(id.to_owned(), replication);
+        Ok(())
     }
 }
 
@@ -134,6 +165,14 @@ impl TxnCoordinator {
             );
         }
         let mut txns = BTreeMap::new();
+        // A cluster node loads its ids from `__transaction_state` when it
+        // leads their partitions (`cluster::txn_log`), never from this
+        // file, which may be older.
+        let entries = if config.controller.is_some() {
+            Vec::new()
+        } else {
+            entries
+        };
         for entry in entries {
             match entry {
                 Entry::Txn(meta) => {
@@ -153,12 +192,52 @@ impl TxnCoordinator {
         }
         Ok(Self {
             sync_handle: store.sync_handle(),
-            inner: Mutex::new(Inner { txns, store }),
+            inner: Mutex::new(Inner {
+                txns,
+                store,
+                replicator: None,
+                replications: HashMap::new(),
+            }),
             flush: config.log.flush,
             max_timeout_ms: config.txn.max_timeout_ms,
             check_interval: Duration::from_millis(config.txn.abort_timed_out_check_interval_ms),
             id_expiration_ms: config.txn.transactional_id_expiration_ms,
         })
+    }
+
+    /// On a cluster: every entry is also appended to `__transaction_state`.
+    pub(crate) fn replicate_to(&self, replicator: TxnLogReplicator) {
+        lock(&self.inner).replicator = Some(Arc::new(replicator));
+    }
+
+    /// The replication of `id`'s last entry, if one is pending: a handler
+    /// answers once it completes (Kafka appends to `__transaction_state`
+    /// with acks=all).
+    pub(crate) fn take_replication(&self, id: &str) -> Option<Replication> {
+        lock(&self.inner).replications.remove(id)
+    }
+
+    /// Forgets the ids `keep` refuses (their partition is led elsewhere now).
+    pub(crate) fn retain_ids(&self, keep: impl Fn(&str) -> bool) {
+        let mut inner = lock(&self.inner);
+        inner.txns.retain(|id, _| keep(id));
+        inner.replications.retain(|id, _| keep(id));
+    }
+
+    /// Replays entries read from a `__transaction_state` partition.
+    pub(crate) fn load_entries(&self, payloads: &[bytes::Bytes]) {
+        let mut inner = lock(&self.inner);
+        for payload in payloads {
+            match serde_json::from_slice::<Entry>(payload) {
+                Ok(Entry::Txn(meta)) => {
+                    inner.txns.insert(meta.transactional_id.clone(), meta);
+                }
+                Ok(Entry::Expired(id)) => {
+                    inner.txns.remove(&id);
+                }
+                Err(e) => tracing::warn!("skipping an unreadable transaction state entry: {e}"),
+            }
+        }
     }
 
     /// Producer ids held by transactional ids, so they are never reissued.
@@ -237,6 +316,14 @@ impl TxnCoordinator {
                 inner.persist(id)?;
                 complete_prepared(broker, &mut inner, id)?;
                 let meta = metadata_mut(&mut inner, id)?;
+                if meta.state.is_prepare() {
+                    // On a cluster the abort's markers are still on their
+                    // way to other nodes: the producer retries, as Kafka
+                    // answers CONCURRENT_TRANSACTIONS until it completes.
+                    drop(inner);
+                    self.sync_if_required();
+                    return Err(TxnError::Concurrent);
+                }
                 // The fence already moved past the caller's epoch.
                 meta.bump_for_init(None, timeout_ms, now, new_producer_id)?;
                 inner.persist(id)
@@ -454,6 +541,106 @@ impl TxnCoordinator {
             .collect()
     }
 
+    /// Whether `id` is still the prepared transaction of this producer id
+    /// and epoch (its marker sender goes on only while it is).
+    pub(crate) fn is_prepared(&self, id: &str, producer_id: i64, epoch: i16) -> bool {
+        lock(&self.inner).txns.get(id).is_some_and(|m| {
+            m.state.is_prepare() && m.producer_id == producer_id && m.producer_epoch == epoch
+        })
+    }
+
+    /// Completes a prepared transaction once the marker sender wrote every
+    /// marker of it.
+    pub(crate) fn complete_after_markers(
+        &self,
+        broker: &BrokerState,
+        id: &str,
+        producer_id: i64,
+        epoch: i16,
+    ) {
+        let mut inner = lock(&self.inner);
+        let marker = match inner.txns.get(id) {
+            Some(m) if m.producer_id == producer_id && m.producer_epoch == epoch => match m.state {
+                TxnState::PrepareCommit => MarkerType::Commit,
+                TxnState::PrepareAbort => MarkerType::Abort,
+                _ => return,
+            },
+            _ => return,
+        };
+        if let Err(e) = finish_prepared(broker, &mut inner, id, marker) {
+            tracing::error!(
+                transactional_id = id,
+                "cannot complete the transaction yet: {e}"
+            );
+        }
+        drop(inner);
+        self.sync_if_required();
+    }
+
+    /// Resends the markers of every prepared transaction (a cluster node's
+    /// marker sender calls this when it starts).
+    pub(crate) fn retry_prepared(&self, broker: &BrokerState) {
+        self.recover(broker);
+    }
+
+    /// AddPartitionsToTxn v4+ from a partition leader or group coordinator
+    /// (KIP-890): `verify_only` checks that every partition is in the
+    /// producer's ongoing transaction; otherwise they are added (a
+    /// transactions-v2 Produce or TxnOffsetCommit), opening it if needed.
+    /// A `__consumer_offsets` partition is in a transaction when one of
+    /// its groups was added by AddOffsetsToTxn. One answer per partition.
+    pub(crate) fn verify_partitions(
+        &self,
+        id: &str,
+        producer_id: i64,
+        epoch: i16,
+        partitions: &[(String, i32)],
+        verify_only: bool,
+    ) -> Result<Vec<PartitionAnswer>, ErrorCode> {
+        let mut inner = lock(&self.inner);
+        let Some(meta) = inner.txns.get_mut(id) else {
+            return Err(ErrorCode::InvalidProducerIdMapping);
+        };
+        if let Err(e) = meta.check_producer(producer_id, epoch) {
+            return Err(e.code(i16::MAX, 0));
+        }
+        if verify_only {
+            let groups: Vec<(String, i32)> = meta
+                .groups
+                .iter()
+                .map(|g| crate::cluster::txn_channel::offsets_partition(g))
+                .collect();
+            let ongoing = meta.state == TxnState::Ongoing;
+            return Ok(partitions
+                .iter()
+                .map(|tp| {
+                    let ok = ongoing && (meta.partitions.contains(tp) || groups.contains(tp));
+                    (
+                        tp.clone(),
+                        if ok {
+                            0
+                        } else {
+                            ErrorCode::InvalidTxnState.code()
+                        },
+                    )
+                })
+                .collect());
+        }
+        let missing: Vec<(String, i32)> = partitions
+            .iter()
+            .filter(|tp| !(meta.state == TxnState::Ongoing && meta.partitions.contains(*tp)))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            meta.add(&missing, None, TxnVersion::V2, now_ms())
+                .and_then(|_| inner.persist(id))
+                .map_err(|e| e.code(i16::MAX, 0))?;
+            drop(inner);
+            self.sync_if_required();
+        }
+        Ok(partitions.iter().map(|tp| (tp.clone(), 0)).collect())
+    }
+
     pub(crate) fn describe(&self, id: &str) -> Option<TxnDescription> {
         lock(&self.inner).txns.get(id).cloned()
     }
@@ -535,10 +722,12 @@ impl TxnCoordinator {
             .map(|m| m.transactional_id.clone())
             .collect();
         for id in &expired {
+            let entry = Entry::Expired(id.clone());
             if let Err(e) = inner
                 .store
-                .append(&[Entry::Expired(id.clone())])
+                .append(std::slice::from_ref(&entry))
                 .map_err(|e| TxnError::Storage(e.to_string()))
+                .and_then(|()| inner.replicate(id, &entry))
             {
                 tracing::error!(transactional_id = %id, "cannot log the expiry: {e}");
                 continue;
@@ -565,7 +754,11 @@ impl TxnCoordinator {
 
 /// Writes the markers of a PrepareCommit/PrepareAbort transaction to every
 /// partition in it, applies its offsets on commit, and logs it complete.
-/// On any failure the transaction stays prepared, for a retry.
+/// On any failure the transaction stays prepared, for a retry. On a
+/// cluster, markers for partitions led by other nodes (and for the
+/// `__consumer_offsets` partitions of its groups) go to the marker sender
+/// (`cluster::txn_channel`), which completes the transaction once they
+/// are all written.
 fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Result<(), TxnError> {
     let Some(meta) = inner.txns.get(id).cloned() else {
         return Ok(());
@@ -575,6 +768,51 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
         TxnState::PrepareAbort => MarkerType::Abort,
         _ => return Ok(()),
     };
+    if let Some(node) = &broker.cluster {
+        use crate::cluster::txn_channel::{self, MarkerJob};
+        let mut elsewhere: Vec<(String, i32)> = meta
+            .groups
+            .iter()
+            .map(|g| txn_channel::offsets_partition(g))
+            .collect();
+        for tp in &meta.partitions {
+            if tp.0 == crate::cluster::coordinator_log::OFFSETS_TOPIC {
+                elsewhere.push(tp.clone());
+                continue;
+            }
+            let written = txn_channel::write_marker_here(
+                broker,
+                node,
+                tp,
+                meta.producer_id,
+                meta.producer_epoch,
+                marker,
+                COORDINATOR_EPOCH,
+            );
+            if written.is_err() {
+                elsewhere.push(tp.clone());
+            }
+        }
+        elsewhere.sort();
+        elsewhere.dedup();
+        if !elsewhere.is_empty() {
+            let job = MarkerJob {
+                transactional_id: id.to_owned(),
+                producer_id: meta.producer_id,
+                producer_epoch: meta.producer_epoch,
+                marker,
+                partitions: elsewhere,
+            };
+            if !node.txn.submit(job) {
+                return Err(TxnError::Storage(
+                    "the marker sender is not running yet".into(),
+                ));
+            }
+            // Completed by `complete_after_markers`.
+            return Ok(());
+        }
+        return finish_prepared(broker, inner, id, marker);
+    }
     let now = now_ms();
     for (topic, index) in &meta.partitions {
         let Some(partition) = broker.topic(topic).and_then(|t| t.partition(*index)) else {
@@ -602,6 +840,21 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
             None => {}
         }
     }
+    finish_prepared(broker, inner, id, marker)
+}
+
+/// Every marker is written: applies the transaction's offsets held by this
+/// coordinator (on commit) and logs it complete.
+fn finish_prepared(
+    broker: &BrokerState,
+    inner: &mut Inner,
+    id: &str,
+    marker: MarkerType,
+) -> Result<(), TxnError> {
+    let Some(meta) = inner.txns.get(id).cloned() else {
+        return Ok(());
+    };
+    let now = now_ms();
     if marker == MarkerType::Commit {
         let mut by_group: BTreeMap<&str, GroupOffsets> = BTreeMap::new();
         for p in &meta.pending_offsets {

@@ -73,6 +73,9 @@ struct Inner {
     image: ClusterImage,
     registrations: BTreeMap<i32, Registration>,
     next_broker_epoch: i64,
+    /// The first producer id of the next block AllocateProducerIds hands
+    /// out (Kafka's controller keeps it in its ProducerIdsRecord).
+    next_producer_id: i64,
 }
 
 /// The cluster's single controller (a quorum of one).
@@ -95,6 +98,8 @@ impl std::fmt::Debug for Controller {
 struct MetadataFile {
     cluster_id: String,
     image: ClusterImage,
+    #[serde(default)]
+    next_producer_id: i64,
 }
 
 /// A topic to create, as CreateTopics asks for it with -1 defaults still
@@ -119,13 +124,13 @@ impl Controller {
         };
         std::fs::create_dir_all(&config.dir).map_err(io(&config.dir))?;
         let path = config.dir.join(METADATA_FILE);
-        let (cluster_id, mut image) = if path.exists() {
+        let (cluster_id, mut image, next_producer_id) = if path.exists() {
             let text = std::fs::read(&path).map_err(io(&path))?;
             let file: MetadataFile = serde_json::from_slice(&text)
                 .map_err(|source| ControllerError::Corrupt { path, source })?;
-            (file.cluster_id, file.image)
+            (file.cluster_id, file.image, file.next_producer_id)
         } else {
-            (crate::state::new_cluster_id(), ClusterImage::default())
+            (crate::state::new_cluster_id(), ClusterImage::default(), 0)
         };
         for broker in image.brokers.values_mut() {
             broker.fenced = true;
@@ -137,6 +142,7 @@ impl Controller {
                 image,
                 registrations: BTreeMap::new(),
                 next_broker_epoch: 1,
+                next_producer_id,
             }),
         };
         let mut inner = lock(&controller.inner);
@@ -168,6 +174,7 @@ impl Controller {
         let file = MetadataFile {
             cluster_id: self.cluster_id.clone(),
             image: inner.image.clone(),
+            next_producer_id: inner.next_producer_id,
         };
         let json = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
         write_file_atomically(&self.config.dir.join(METADATA_FILE), &json)
@@ -603,6 +610,33 @@ impl Controller {
         results
     }
 
+    /// AllocateProducerIds: the next `len` producer ids for a registered
+    /// broker, persisted before they are handed out, so no id is given to
+    /// two brokers even across a controller restart (Kafka's
+    /// `ProducerIdControlManager`). STALE_BROKER_EPOCH for a broker that
+    /// is not registered under `broker_epoch`.
+    pub fn allocate_producer_ids(
+        &self,
+        broker: i32,
+        broker_epoch: i64,
+        len: i64,
+    ) -> Result<i64, ErrorCode> {
+        let mut inner = lock(&self.inner);
+        match inner.registrations.get(&broker) {
+            Some(r) if r.epoch == broker_epoch => {}
+            _ => return Err(ErrorCode::StaleBrokerEpoch),
+        }
+        let start = inner.next_producer_id;
+        inner.next_producer_id = start + len;
+        if let Err(e) = self.persist(&mut inner) {
+            inner.next_producer_id = start;
+            tracing::error!("cannot persist the producer id block: {e}");
+            return Err(ErrorCode::UnknownServerError);
+        }
+        tracing::debug!(broker, start, len, "producer id block allocated");
+        Ok(start)
+    }
+
     pub fn registration(&self, broker: i32) -> Option<(i64, Uuid)> {
         lock(&self.inner)
             .registrations
@@ -834,6 +868,25 @@ mod tests {
                 .0,
             ErrorCode::UnknownTopicOrPartition
         );
+    }
+
+    #[test]
+    fn producer_id_blocks_never_overlap_and_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = controller(dir.path(), false);
+        let e1 = c.register(1, Uuid::new_v4(), "h".into(), 1);
+        let e2 = c.register(2, Uuid::new_v4(), "h".into(), 2);
+        assert_eq!(
+            c.allocate_producer_ids(1, e1 + 100, 1000),
+            Err(ErrorCode::StaleBrokerEpoch)
+        );
+        let a = c.allocate_producer_ids(1, e1, 1000).unwrap();
+        let b = c.allocate_producer_ids(2, e2, 1000).unwrap();
+        assert_eq!((a, b), (0, 1000));
+        drop(c);
+        let c = controller(dir.path(), false);
+        let e1 = c.register(1, Uuid::new_v4(), "h".into(), 1);
+        assert_eq!(c.allocate_producer_ids(1, e1, 1000).unwrap(), 2000);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - Metadata (3) and DescribeConfigs (32): the image pull — placement,
 //!   leaders, leader epochs, ISRs, and topic config overrides.
 //! - AlterPartition (56): a leader's ISR change.
+//! - AllocateProducerIds (67): a block of producer ids for a node.
 //! - CreateTopics (19), DeleteTopics (20), CreatePartitions (37): forwarded
 //!   by whichever node a client asked (as Kafka forwards to its controller).
 
@@ -31,11 +32,12 @@ use kctl_client::protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
 use kctl_client::protocol::messages::{
-    AlterPartitionRequest, AlterPartitionResponse, ApiKey, BrokerHeartbeatRequest,
-    BrokerHeartbeatResponse, BrokerId, BrokerRegistrationRequest, BrokerRegistrationResponse,
-    CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse,
-    DeleteTopicsRequest, DeleteTopicsResponse, DescribeConfigsRequest, DescribeConfigsResponse,
-    ElectLeadersRequest, ElectLeadersResponse, MetadataRequest, MetadataResponse, TopicName,
+    AllocateProducerIdsRequest, AllocateProducerIdsResponse, AlterPartitionRequest,
+    AlterPartitionResponse, ApiKey, BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerId,
+    BrokerRegistrationRequest, BrokerRegistrationResponse, CreatePartitionsRequest,
+    CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest,
+    DeleteTopicsResponse, DescribeConfigsRequest, DescribeConfigsResponse, ElectLeadersRequest,
+    ElectLeadersResponse, MetadataRequest, MetadataResponse, ProducerId, TopicName,
 };
 use kctl_client::protocol::{
     Decodable, Encodable, ErrorCode, ProtocolError, Request, frame, header,
@@ -245,6 +247,17 @@ fn dispatch(
         }),
         ApiKey::ElectLeaders => reply(k, b, v, c, out, |r: ElectLeadersRequest| {
             elect_leaders(controller, r)
+        }),
+        ApiKey::AllocateProducerIds => reply(k, b, v, c, out, |r: AllocateProducerIdsRequest| {
+            let len = crate::producer_ids::BLOCK_SIZE;
+            match controller.allocate_producer_ids(r.broker_id.0, r.broker_epoch, len) {
+                Ok(start) => AllocateProducerIdsResponse::default()
+                    .with_producer_id_start(ProducerId(start))
+                    .with_producer_id_len(len as i32),
+                Err(code) => AllocateProducerIdsResponse::default()
+                    .with_error_code(code.code())
+                    .with_producer_id_start(ProducerId(-1)),
+            }
         }),
         other => Err(ProtocolError::UnknownApiKey(other as i16)),
     }

@@ -131,7 +131,7 @@ pub(crate) async fn find_group_coordinator(
     let partition = partition_for(group, OFFSETS_TOPIC_PARTITIONS);
     let image = node.image();
     if !image.topics.contains_key(OFFSETS_TOPIC) {
-        create_offsets_topic(state, node).await;
+        create_internal_topic(state, node, OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS).await;
         return Err(ErrorCode::CoordinatorNotAvailable);
     }
     match image.partition(OFFSETS_TOPIC, partition) {
@@ -140,7 +140,15 @@ pub(crate) async fn find_group_coordinator(
     }
 }
 
-async fn create_offsets_topic(state: &BrokerState, node: &ClusterNode) {
+/// Creates an internal coordinator topic (`__consumer_offsets`,
+/// `__transaction_state`): replication factor min(3, live brokers),
+/// `min.insync.replicas` min(2, that).
+pub(crate) async fn create_internal_topic(
+    state: &BrokerState,
+    node: &ClusterNode,
+    name: &str,
+    partitions: i32,
+) {
     let live = node.image().live_brokers().count();
     let replication_factor = live.clamp(1, OFFSETS_TOPIC_REPLICATION_FACTOR);
     let min_insync = replication_factor.min(2);
@@ -148,8 +156,8 @@ async fn create_offsets_topic(state: &BrokerState, node: &ClusterNode) {
         .with_timeout_ms(5000)
         .with_topics(vec![
             CreatableTopic::default()
-                .with_name(TopicName(str_bytes(OFFSETS_TOPIC)))
-                .with_num_partitions(OFFSETS_TOPIC_PARTITIONS)
+                .with_name(TopicName(str_bytes(name)))
+                .with_num_partitions(partitions)
                 .with_replication_factor(i16::try_from(replication_factor).unwrap_or(3))
                 .with_configs(vec![
                     CreatableTopicConfig::default()
@@ -243,80 +251,116 @@ impl GroupLogReplicator {
             .state
             .upgrade()
             .ok_or(ErrorCode::CoordinatorNotAvailable)?;
-        // partition → (key bytes, JSON value or a tombstone), in order.
-        type Encoded<'a> = (Vec<u8>, Option<&'a [u8]>);
-        let mut by_partition: BTreeMap<i32, Vec<Encoded<'_>>> = BTreeMap::new();
+        let mut records = Vec::with_capacity(entries.len());
         for (key, payload) in entries {
-            let key_bytes = key.encode().map_err(|_| ErrorCode::InvalidGroupId)?;
-            by_partition
-                .entry(partition_for(key.group(), OFFSETS_TOPIC_PARTITIONS))
-                .or_default()
-                .push((key_bytes, payload.as_deref()));
+            records.push(InternalRecord {
+                partition_key: key.group(),
+                key: key.encode().map_err(|_| ErrorCode::InvalidGroupId)?,
+                value: payload.as_deref(),
+            });
         }
-        let mut waits = Vec::new();
-        for (index, records) in by_partition {
-            let meta = self
-                .node
-                .led_here(OFFSETS_TOPIC, index)
-                .map_err(|_| ErrorCode::NotCoordinator)?;
-            let partition = state
-                .topic(OFFSETS_TOPIC)
-                .and_then(|t| t.partition(index))
-                .ok_or(ErrorCode::NotCoordinator)?;
-            let now = now_ms();
-            let mut builder = BatchBuilder::new(now, 256 * records.len());
-            for (key, payload) in &records {
-                builder.append(now, Some(key), *payload, &[]);
-            }
-            let mut batch = BytesMut::new();
-            builder
-                .encode(&mut batch, &BatchParams::default())
-                .map_err(|_| ErrorCode::UnknownServerError)?;
-            let (end_offset, min_insync) = partition
-                .with_log(|log| {
-                    let min_insync = log.config().min_insync_replicas;
-                    // Refused before the append, as a produce is
-                    // (NOT_ENOUGH_REPLICAS, which a committer sees as
-                    // COORDINATOR_NOT_AVAILABLE and retries).
-                    if meta.isr.len() < usize::try_from(min_insync).unwrap_or(1) {
-                        return Ok(Err(commit_error(ErrorCode::NotEnoughReplicas)));
-                    }
-                    log.append(&mut batch, meta.leader_epoch, now)
-                        .map(|info| Ok((info.last_offset + 1, min_insync)))
-                })
-                .ok_or(ErrorCode::NotCoordinator)?
-                .map_err(|e| {
-                    tracing::error!(partition = index, "cannot append to {OFFSETS_TOPIC}: {e}");
-                    ErrorCode::NotCoordinator
-                })??;
-            partition.announce_end_offset(end_offset);
-            super::maybe_advance_high_watermark(&self.node, OFFSETS_TOPIC, &partition, &meta);
-            waits.push((
-                partition,
-                end_offset,
-                usize::try_from(min_insync).unwrap_or(1),
-            ));
-        }
-        let node = Arc::clone(&self.node);
-        Ok(Box::pin(async move {
-            for (partition, end_offset, min_insync) in waits {
-                super::wait_for_replication(
-                    &node,
-                    OFFSETS_TOPIC,
-                    &partition,
-                    end_offset,
-                    min_insync,
-                    OFFSETS_COMMIT_TIMEOUT,
-                )
-                .await
-                .map_err(|(code, message)| {
-                    tracing::warn!("group log replication failed: {message}");
-                    commit_error(code)
-                })?;
-            }
-            Ok(())
-        }))
+        append_to_internal(
+            &state,
+            &self.node,
+            OFFSETS_TOPIC,
+            OFFSETS_TOPIC_PARTITIONS,
+            &records,
+        )
     }
+}
+
+/// One record of an internal coordinator topic: the key that picks its
+/// partition (`partition_for`: a group id, a transactional id), the record
+/// key as written (what compaction keeps the newest of), and the value
+/// (`None`: a tombstone).
+#[derive(Debug)]
+pub(crate) struct InternalRecord<'a> {
+    pub(crate) partition_key: &'a str,
+    pub(crate) key: Vec<u8>,
+    pub(crate) value: Option<&'a [u8]>,
+}
+
+/// Appends keyed records to the partitions of an internal coordinator
+/// topic (`__consumer_offsets`, `__transaction_state`) that this node
+/// leads — the key picks the partition (`partition_for`) — under the
+/// caller's lock, so each partition gets them in order. The future waits
+/// until the ISR has them.
+pub(crate) fn append_to_internal(
+    state: &BrokerState,
+    node: &Arc<ClusterNode>,
+    topic: &'static str,
+    partition_count: i32,
+    entries: &[InternalRecord<'_>],
+) -> Result<Replication, ErrorCode> {
+    let mut by_partition: BTreeMap<i32, Vec<&InternalRecord<'_>>> = BTreeMap::new();
+    for record in entries {
+        by_partition
+            .entry(partition_for(record.partition_key, partition_count))
+            .or_default()
+            .push(record);
+    }
+    let mut waits = Vec::new();
+    for (index, records) in by_partition {
+        let meta = node
+            .led_here(topic, index)
+            .map_err(|_| ErrorCode::NotCoordinator)?;
+        let partition = state
+            .topic(topic)
+            .and_then(|t| t.partition(index))
+            .ok_or(ErrorCode::NotCoordinator)?;
+        let now = now_ms();
+        let mut builder = BatchBuilder::new(now, 256 * records.len());
+        for record in &records {
+            builder.append(now, Some(&record.key), record.value, &[]);
+        }
+        let mut batch = BytesMut::new();
+        builder
+            .encode(&mut batch, &BatchParams::default())
+            .map_err(|_| ErrorCode::UnknownServerError)?;
+        let (end_offset, min_insync) = partition
+            .with_log(|log| {
+                let min_insync = log.config().min_insync_replicas;
+                // Refused before the append, as a produce is
+                // (NOT_ENOUGH_REPLICAS, which a committer sees as
+                // COORDINATOR_NOT_AVAILABLE and retries).
+                if meta.isr.len() < usize::try_from(min_insync).unwrap_or(1) {
+                    return Ok(Err(commit_error(ErrorCode::NotEnoughReplicas)));
+                }
+                log.append(&mut batch, meta.leader_epoch, now)
+                    .map(|info| Ok((info.last_offset + 1, min_insync)))
+            })
+            .ok_or(ErrorCode::NotCoordinator)?
+            .map_err(|e| {
+                tracing::error!(partition = index, "cannot append to {topic}: {e}");
+                ErrorCode::NotCoordinator
+            })??;
+        partition.announce_end_offset(end_offset);
+        super::maybe_advance_high_watermark(node, topic, &partition, &meta);
+        waits.push((
+            partition,
+            end_offset,
+            usize::try_from(min_insync).unwrap_or(1),
+        ));
+    }
+    let node = Arc::clone(node);
+    Ok(Box::pin(async move {
+        for (partition, end_offset, min_insync) in waits {
+            super::wait_for_replication(
+                &node,
+                topic,
+                &partition,
+                end_offset,
+                min_insync,
+                OFFSETS_COMMIT_TIMEOUT,
+            )
+            .await
+            .map_err(|(code, message)| {
+                tracing::warn!("{topic} replication failed: {message}");
+                commit_error(code)
+            })?;
+        }
+        Ok(())
+    }))
 }
 
 /// Kafka's mapping of a failed offsets append to what the committer sees
@@ -386,7 +430,7 @@ async fn reconcile(state: &Arc<BrokerState>, node: &Arc<ClusterNode>) {
     for (index, leader_epoch) in to_load {
         let loaded = {
             let state = Arc::clone(state);
-            tokio::task::spawn_blocking(move || read_partition(&state, index)).await
+            tokio::task::spawn_blocking(move || read_group_log(&state, index)).await
         };
         match loaded {
             Ok(Ok(entries)) => {
@@ -417,10 +461,17 @@ async fn reconcile(state: &Arc<BrokerState>, node: &Arc<ClusterNode>) {
     }
 }
 
-/// Every group-log entry of one partition as JSON, log start to log end,
-/// a tombstone read as the delete of its key.
-fn read_partition(state: &BrokerState, index: i32) -> Result<Vec<Bytes>, String> {
-    let Some(partition) = state.topic(OFFSETS_TOPIC).and_then(|t| t.partition(index)) else {
+/// A record's key and value as read back (either may be absent).
+pub(crate) type KeyAndValue = (Option<Bytes>, Option<Bytes>);
+
+/// Every record (key, value) of one partition of an internal coordinator
+/// topic, log start to log end (control batches skipped).
+pub(crate) fn read_partition(
+    state: &BrokerState,
+    topic: &str,
+    index: i32,
+) -> Result<Vec<KeyAndValue>, String> {
+    let Some(partition) = state.topic(topic).and_then(|t| t.partition(index)) else {
         return Ok(Vec::new());
     };
     let mut payloads = Vec::new();
@@ -445,22 +496,28 @@ fn read_partition(state: &BrokerState, index: i32) -> Result<Vec<Bytes>, String>
             if batch.header.is_control() {
                 continue;
             }
-            for record in batch.records {
-                match (record.value, record.key) {
-                    (Some(value), _) => payloads.push(value),
-                    (None, Some(key)) => match OffsetsTopicKey::decode(&key) {
-                        Ok(key) => payloads.push(Bytes::from(
-                            serde_json::to_vec(&delete_entry(key)).map_err(|e| e.to_string())?,
-                        )),
-                        Err(e) => {
-                            tracing::warn!("skipping a tombstone with an unreadable key: {e}")
-                        }
-                    },
-                    (None, None) => {}
-                }
-            }
+            payloads.extend(batch.records.into_iter().map(|r| (r.key, r.value)));
         }
     }
+}
+
+/// Every group-log entry of one `__consumer_offsets` partition as JSON, a
+/// tombstone read as the delete of its key.
+fn read_group_log(state: &BrokerState, index: i32) -> Result<Vec<Bytes>, String> {
+    let mut entries = Vec::new();
+    for (key, value) in read_partition(state, OFFSETS_TOPIC, index)? {
+        match (value, key) {
+            (Some(value), _) => entries.push(value),
+            (None, Some(key)) => match OffsetsTopicKey::decode(&key) {
+                Ok(key) => entries.push(Bytes::from(
+                    serde_json::to_vec(&delete_entry(key)).map_err(|e| e.to_string())?,
+                )),
+                Err(e) => tracing::warn!("skipping a tombstone with an unreadable key: {e}"),
+            },
+            (None, None) => {}
+        }
+    }
+    Ok(entries)
 }
 
 #[cfg(test)]

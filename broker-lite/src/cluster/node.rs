@@ -45,6 +45,7 @@ const HEARTBEAT_VERSION: i16 = 0;
 const METADATA_VERSION: i16 = 12;
 const DESCRIBE_CONFIGS_VERSION: i16 = 4;
 pub(crate) const ALTER_PARTITION_VERSION: i16 = 3;
+const ALLOCATE_PRODUCER_IDS_VERSION: i16 = 0;
 
 /// Why a node could not join its cluster.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +77,10 @@ pub struct ClusterNode {
     response_delay_ms: std::sync::atomic::AtomicU64,
     /// The `__consumer_offsets` partitions whose groups this node serves.
     pub(crate) coordinator_partitions: super::coordinator_log::CoordinatorPartitions,
+    /// Transaction traffic with the other nodes.
+    pub(crate) txn: super::txn_channel::TxnChannel,
+    /// The `__transaction_state` partitions whose ids this node serves.
+    pub(crate) txn_partitions: super::txn_log::TxnPartitions,
 }
 
 impl ClusterNode {
@@ -96,6 +101,8 @@ impl ClusterNode {
             replica_lag_time_max_ms,
             response_delay_ms: std::sync::atomic::AtomicU64::new(0),
             coordinator_partitions: Default::default(),
+            txn: Default::default(),
+            txn_partitions: Default::default(),
         }
     }
 
@@ -190,6 +197,11 @@ pub(crate) async fn join(state: &BrokerState, node: &ClusterNode) -> Result<(), 
         }
     }
     let epoch = pull_image(state, node, &mut peer).await?;
+    // The first block of producer ids, so InitProducerId works from the
+    // first request; failures are retried by `run_producer_id_blocks`.
+    if let Err(e) = allocate_producer_ids(state, node, &mut peer).await {
+        tracing::warn!("no producer id block yet: {e}");
+    }
     tracing::info!(
         node = node.node_id,
         image_epoch = epoch,
@@ -275,6 +287,61 @@ pub(crate) async fn run_heartbeats(
             }
             Ok(_) => {}
             Err(e) => tracing::debug!("heartbeat failed: {e}"),
+        }
+    }
+}
+
+/// Asks the controller for this node's next block of producer ids.
+async fn allocate_producer_ids(
+    state: &BrokerState,
+    node: &ClusterNode,
+    peer: &mut Peer,
+) -> Result<(), String> {
+    let request = kctl_client::protocol::messages::AllocateProducerIdsRequest::default()
+        .with_broker_id(BrokerId(node.node_id))
+        .with_broker_epoch(node.broker_epoch());
+    let response = peer
+        .call(ALLOCATE_PRODUCER_IDS_VERSION, &request, CONTROLLER_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Err(code) = kctl_client::protocol::error::check(response.error_code) {
+        return Err(format!("AllocateProducerIds refused: {code:?}"));
+    }
+    state.add_producer_id_block(
+        response.producer_id_start.0,
+        i64::from(response.producer_id_len),
+    );
+    Ok(())
+}
+
+/// Keeps a block of producer ids ahead: woken when the current block runs
+/// low (or out), fetches the next one from the controller, retrying every
+/// heartbeat interval while the controller cannot answer.
+pub(crate) async fn run_producer_id_blocks(
+    state: Arc<BrokerState>,
+    node: Arc<ClusterNode>,
+    mut shutdown: broadcast::Receiver<()>,
+) {
+    let Some(wanted) = state.producer_id_block_wanted() else {
+        return;
+    };
+    let mut peer = Peer::new(
+        node.controller_addr,
+        format!("broker-{}-producer-ids", node.node_id),
+    );
+    loop {
+        while state.needs_producer_id_block() {
+            if let Err(e) = allocate_producer_ids(&state, &node, &mut peer).await {
+                tracing::warn!("cannot get a producer id block: {e}");
+                tokio::select! {
+                    () = tokio::time::sleep(HEARTBEAT_INTERVAL) => {}
+                    _ = shutdown.recv() => return,
+                }
+            }
+        }
+        tokio::select! {
+            () = wanted.notified() => {}
+            _ = shutdown.recv() => return,
         }
     }
 }

@@ -13,6 +13,12 @@ pub(super) fn handle(
     request: AddOffsetsToTxnRequest,
     version: i16,
 ) -> AddOffsetsToTxnResponse {
+    if let Some(code) = crate::cluster::txn_channel::refuse_unless_coordinator(
+        state,
+        request.transactional_id.0.as_str(),
+    ) {
+        return AddOffsetsToTxnResponse::default().with_error_code(code.code());
+    }
     let id = request.transactional_id.0.as_str();
     let result = state.txns.add(
         id,

@@ -15,6 +15,12 @@ const PRODUCER_FENCED_MIN_VERSION: i16 = 2;
 const TRANSACTIONS_V2_MIN_VERSION: i16 = 5;
 
 pub(super) fn handle(state: &BrokerState, request: EndTxnRequest, version: i16) -> EndTxnResponse {
+    if let Some(code) = crate::cluster::txn_channel::refuse_unless_coordinator(
+        state,
+        request.transactional_id.0.as_str(),
+    ) {
+        return EndTxnResponse::default().with_error_code(code.code());
+    }
     let id = request.transactional_id.0.as_str();
     let protocol = if version >= TRANSACTIONS_V2_MIN_VERSION {
         TxnVersion::V2

@@ -3,8 +3,8 @@
 //! coordinator is the leader of its `__consumer_offsets` partition, as in
 //! Kafka (`cluster::coordinator_log`), and COORDINATOR_NOT_AVAILABLE is the
 //! answer while that partition has no leader (or the topic is being
-//! created). Transactional ids are coordinated by the lowest live node
-//! (see docs/architecture.md, "A local cluster").
+//! created). A transactional id's coordinator is the leader of its
+//! `__transaction_state` partition (`cluster::txn_log`), likewise.
 //! v4+ batches keys and answers each separately.
 
 use kctl_client::protocol::ErrorCode;
@@ -61,8 +61,8 @@ pub(super) async fn handle(
 }
 
 /// The coordinator of `key`: this broker, or in a cluster the leader of the
-/// group's `__consumer_offsets` partition (a group) or the lowest live node
-/// (a transactional id).
+/// group's `__consumer_offsets` partition (a group) or of the id's
+/// `__transaction_state` partition (a transactional id).
 async fn coordinator(
     state: &BrokerState,
     key_type: i8,
@@ -80,14 +80,9 @@ async fn coordinator(
                 .await
                 .map_err(|e| (e, "The coordinator is not available.".to_owned()))?
         } else {
-            node.image()
-                .live_brokers()
-                .next()
-                .map(|(id, _)| id)
-                .ok_or((
-                    ErrorCode::CoordinatorNotAvailable,
-                    "The coordinator is not available.".to_owned(),
-                ))?
+            crate::cluster::txn_log::find_txn_coordinator(state, node, key)
+                .await
+                .map_err(|e| (e, "The coordinator is not available.".to_owned()))?
         };
         let image = node.image();
         if let Some(b) = image.brokers.get(&id) {

@@ -44,6 +44,12 @@ pub(super) fn handle(
     let answered = match request.transactional_id.as_ref().map(|id| id.0.as_str()) {
         // Kafka's TransactionCoordinator refuses an empty id outright.
         Some("") => return failed(ErrorCode::InvalidRequest),
+        Some(id)
+            if let Some(code) =
+                crate::cluster::txn_channel::refuse_unless_coordinator(state, id) =>
+        {
+            return failed(code);
+        }
         Some(id) => state
             .txns
             .init_producer_id(state, id, request.transaction_timeout_ms, current)
@@ -56,6 +62,8 @@ pub(super) fn handle(
                 ErrorCode::ProducerFenced
             }
             ProducerIdError::Fenced { .. } => ErrorCode::InvalidProducerEpoch,
+            // Retriable: the controller's next block is on its way.
+            ProducerIdError::NoBlock => ErrorCode::CoordinatorLoadInProgress,
             e @ ProducerIdError::Persist { .. } => {
                 tracing::error!("{e}");
                 ErrorCode::KafkaStorageError

@@ -32,7 +32,12 @@ pub(super) fn handle(
     let require_stable = request.require_stable;
     let unstable = |group: &str| -> Vec<(String, i32)> {
         if require_stable {
-            state.txns.pending_offsets_of(group)
+            let mut pending = state.txns.pending_offsets_of(group);
+            if let Some(node) = &state.cluster {
+                // Held here for a transaction coordinated on another node.
+                pending.extend(node.txn.held_offsets_of(group));
+            }
+            pending
         } else {
             Vec::new()
         }

@@ -20,8 +20,13 @@
 //! `FlushPolicy::EveryBatch` that append includes an fsync. In a cluster
 //! only the partition's leader appends (others answer
 //! NOT_LEADER_OR_FOLLOWER), stamping its leader epoch, and acks=all waits
-//! until the ISR has the batch (see `cluster::replication`).
+//! until the ISR has the batch (see `cluster::replication`). A leader that
+//! is not the transaction coordinator verifies a transactional batch with
+//! the coordinator first (AddPartitionsToTxn v4, `cluster::txn_channel`)
+//! and appends it only if no marker for the producer reached the partition
+//! in between (the verification guard).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -84,6 +89,14 @@ pub(super) async fn handle(
         None
     };
     let transactional_id = request.transactional_id.as_ref().map(|id| id.0.to_string());
+    let verified = match (&state.cluster, &transactional_id, &refusal) {
+        (Some(node), Some(id), None)
+            if crate::cluster::txn_channel::refuse_unless_coordinator(state, id).is_some() =>
+        {
+            verify_remotely(node, id, &request.topic_data, version).await
+        }
+        _ => HashMap::new(),
+    };
     let timeout_ms = request.timeout_ms;
     let record_bytes: usize = request
         .topic_data
@@ -99,8 +112,17 @@ pub(super) async fn handle(
                 version,
                 acks,
                 transactional_id: transactional_id.as_deref(),
+                verified: &verified,
             };
-            append_all(&state, topics, refusal.as_ref(), context)
+            let outcomes = append_all(&state, topics, refusal.as_ref(), context);
+            if let Some(node) = &state.cluster {
+                for ((tp, producer_id), token) in &verified {
+                    if let Ok(token) = token {
+                        node.txn.end_guard(tp, *producer_id, *token);
+                    }
+                }
+            }
+            outcomes
         }
     };
     // Writing a few KiB into the page cache costs less than handing the
@@ -165,6 +187,73 @@ pub(super) async fn handle(
 
 type Outcomes = Vec<(TopicName, Vec<(i32, Result<Appended, Refusal>)>)>;
 
+/// The coordinator's verdict per (partition, producer id): the
+/// verification guard's token, or the error to answer.
+type Verified = HashMap<((String, i32), i64), Result<u64, ErrorCode>>;
+
+/// On a leader that does not coordinate transactions: checks every
+/// transactional batch this node leads with the coordinator, setting each
+/// partition's verification guard before asking.
+async fn verify_remotely(
+    node: &crate::cluster::ClusterNode,
+    transactional_id: &str,
+    topics: &[TopicProduceData],
+    version: i16,
+) -> Verified {
+    let mut by_producer: HashMap<(i64, i16), Vec<(String, i32)>> = HashMap::new();
+    for topic in topics {
+        let name = topic.name.0.as_str();
+        for data in &topic.partition_data {
+            let Some(records) = data.records.as_ref() else {
+                continue;
+            };
+            if node.led_here(name, data.index).is_err() {
+                continue;
+            }
+            let Ok(header) = batch::validate(records) else {
+                continue;
+            };
+            if header.is_transactional() && !header.is_control() {
+                by_producer
+                    .entry((header.producer_id, header.producer_epoch))
+                    .or_default()
+                    .push((name.to_owned(), data.index));
+            }
+        }
+    }
+    let mut verified = Verified::new();
+    for ((producer_id, epoch), partitions) in by_producer {
+        let tokens: Vec<u64> = partitions
+            .iter()
+            .map(|tp| node.txn.start_guard(tp, producer_id))
+            .collect();
+        let answers = crate::cluster::txn_channel::verify_with_coordinator(
+            node,
+            transactional_id,
+            producer_id,
+            epoch,
+            &partitions,
+            version >= TRANSACTIONS_V2_PRODUCE_VERSION,
+        )
+        .await;
+        for (tp, token) in partitions.into_iter().zip(tokens) {
+            let answer = match answers.get(&tp) {
+                Some(Ok(())) => Ok(token),
+                Some(Err(code)) => {
+                    node.txn.end_guard(&tp, producer_id, token);
+                    Err(*code)
+                }
+                None => {
+                    node.txn.end_guard(&tp, producer_id, token);
+                    Err(ErrorCode::NotEnoughReplicas)
+                }
+            };
+            verified.insert((tp, producer_id), answer);
+        }
+    }
+    verified
+}
+
 /// Appends every partition's batch of one request, in request order.
 fn append_all(
     state: &BrokerState,
@@ -212,6 +301,8 @@ struct Context<'a> {
     version: i16,
     acks: i16,
     transactional_id: Option<&'a str>,
+    /// Transactional batches checked with a coordinator on another node.
+    verified: &'a Verified,
 }
 
 fn append(
@@ -305,10 +396,37 @@ fn append(
                 .map(|info| (info, log.log_end_offset()))
         })
     };
-    let appended = match transaction {
+    let tp = (topic.to_owned(), index);
+    let remote_verdict = context.verified.get(&(tp.clone(), header.producer_id));
+    let appended = match (transaction, remote_verdict, &cluster) {
+        (Some(_), Some(Err(code)), _) => {
+            return Err((
+                *code,
+                format!("transaction verification of {topic}-{index} failed"),
+            )
+                .into());
+        }
+        // Verified by the coordinator on another node: appended only if no
+        // marker for this producer reached the partition since.
+        (Some(_), Some(Ok(token)), Some((node, _))) => partition
+            .with_log(|log| {
+                node.txn
+                    .guard_holds(&tp, header.producer_id, *token)
+                    .then(|| {
+                        log.append_shared(&records, leader_epoch, now_ms())
+                            .map(|info| (info, log.log_end_offset()))
+                    })
+            })
+            .map(|guarded| {
+                guarded.ok_or((
+                    ErrorCode::InvalidTxnState,
+                    format!("the transaction ended while {topic}-{index} was being verified"),
+                ))
+            })
+            .transpose()?,
         // Checked and appended under the coordinator's lock, so the
         // transaction cannot end in between.
-        Some(id) => state.txns.verify_and_append(
+        (Some(id), _, _) => state.txns.verify_and_append(
             id,
             header.producer_id,
             header.producer_epoch,
@@ -316,7 +434,7 @@ fn append(
             version >= TRANSACTIONS_V2_PRODUCE_VERSION,
             write,
         )?,
-        None => write(),
+        (None, _, _) => write(),
     }
     .ok_or_else(|| {
         (

@@ -3,6 +3,13 @@
 //! transaction coordinator until the transaction commits; an abort drops
 //! them. v5 is transactions v2 (KIP-890): the group joins the transaction
 //! here, with no AddOffsetsToTxn before.
+//!
+//! On a cluster this node is the group's coordinator; when another node
+//! coordinates the transaction, the group's `__consumer_offsets` partition
+//! is verified with (v5: added to) the transaction there, and the offsets
+//! are held here until that coordinator's marker for the partition
+//! decides them (`cluster::txn_channel`), as Kafka's group coordinator
+//! holds them.
 
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::messages::txn_offset_commit_response::{
@@ -18,7 +25,7 @@ const PRODUCER_FENCED_MIN_VERSION: i16 = 3;
 /// The first TxnOffsetCommit of transactions v2.
 const TRANSACTIONS_V2_MIN_VERSION: i16 = 5;
 
-pub(super) fn handle(
+pub(super) async fn handle(
     state: &BrokerState,
     request: TxnOffsetCommitRequest,
     version: i16,
@@ -56,8 +63,48 @@ pub(super) fn handle(
             request.member_id.as_str(),
             instance_id,
         )
-        .map_err(|code| code.code())
-        .and_then(|()| {
+        .map_err(|code| code.code());
+    let remote = match (&state.cluster, &outcome) {
+        (Some(node), Ok(()))
+            if crate::cluster::txn_channel::refuse_unless_coordinator(state, id).is_some() =>
+        {
+            Some(node)
+        }
+        _ => None,
+    };
+    let outcome = match remote {
+        Some(node) => {
+            let tp = crate::cluster::txn_channel::offsets_partition(group);
+            let answers = crate::cluster::txn_channel::verify_with_coordinator(
+                node,
+                id,
+                request.producer_id.0,
+                request.producer_epoch,
+                std::slice::from_ref(&tp),
+                version >= TRANSACTIONS_V2_MIN_VERSION,
+            )
+            .await;
+            match answers
+                .get(&tp)
+                .copied()
+                .unwrap_or(Err(ErrorCode::NotEnoughReplicas))
+            {
+                Ok(()) => {
+                    node.txn.hold_offsets(request.producer_id.0, offsets);
+                    Ok(())
+                }
+                // TxnOffsetCommit's retriable answer while the coordinator
+                // cannot be asked or the last transaction is completing.
+                Err(ErrorCode::NotEnoughReplicas) => {
+                    Err(ErrorCode::CoordinatorLoadInProgress.code())
+                }
+                Err(ErrorCode::InvalidProducerEpoch) if version >= PRODUCER_FENCED_MIN_VERSION => {
+                    Err(ErrorCode::ProducerFenced.code())
+                }
+                Err(code) => Err(code.code()),
+            }
+        }
+        None => outcome.and_then(|()| {
             state
                 .txns
                 .add_offsets(
@@ -75,7 +122,15 @@ pub(super) fn handle(
                     tracing::debug!(transactional_id = id, group, "TxnOffsetCommit refused: {e}");
                     e.code(version, PRODUCER_FENCED_MIN_VERSION).code()
                 })
-        });
+        }),
+    };
+    // Held in the coordinator's metadata: answered once replicated.
+    let outcome = match (outcome, remote) {
+        (Ok(()), None) => super::txn_replicated(state, Some(id))
+            .await
+            .map_err(|code| code.code()),
+        (outcome, _) => outcome,
+    };
     let code_for = |topic: &str, partition: i32| match &outcome {
         _ if too_large.iter().any(|(t, p)| t == topic && *p == partition) => {
             ErrorCode::OffsetMetadataTooLarge.code()

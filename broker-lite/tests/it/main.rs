@@ -8,6 +8,7 @@ mod cluster_coordinator;
 mod cluster_kip320;
 mod cluster_offsets_compaction;
 mod cluster_support;
+mod cluster_transactions;
 mod compaction;
 mod consumer_groups;
 mod crash;

@@ -1,0 +1,368 @@
+//! Transactions and producer ids on a local cluster (issue 15, cluster
+//! part): producer ids come from the controller in blocks, so no two nodes
+//! hand out the same one; a transaction spanning partitions led by every
+//! node is verified by the remote leaders with the coordinator, and its
+//! markers (and its group's offsets) reach every one of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use kctl_client::consumer::IsolationLevel;
+use kctl_client::protocol::messages::{InitProducerIdRequest, ProducerId};
+use kctl_client::{Consumer, OffsetAndMetadata, OffsetReset, Producer, Record, TopicPartition};
+
+use crate::cluster_support::{TestCluster, create};
+
+/// Three partitions, led by nodes 1, 2 and 3, each replicated on all.
+const SPREAD: &[&[i32]] = &[&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]];
+
+async fn new_producer_id(cluster: &TestCluster, node: i32) -> i64 {
+    let request = InitProducerIdRequest::default()
+        .with_transactional_id(None)
+        .with_transaction_timeout_ms(60_000)
+        .with_producer_id(ProducerId(-1))
+        .with_producer_epoch(-1);
+    let response = cluster.client(node).await.send(4, &request).await;
+    assert_eq!(response.error_code, 0, "InitProducerId on node {node}");
+    assert_eq!(response.producer_epoch, 0);
+    response.producer_id.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn producer_ids_never_collide_across_nodes_or_restarts() {
+    let cluster = TestCluster::start(3, &[]).await;
+    let mut seen = BTreeSet::new();
+    let mut issued = 0;
+    for round in 0..2 {
+        for node in 1..=3 {
+            for _ in 0..4 {
+                let id = new_producer_id(&cluster, node).await;
+                issued += 1;
+                assert!(
+                    seen.insert(id),
+                    "producer id {id} handed out twice (node {node}, round {round})"
+                );
+            }
+        }
+        if round == 0 {
+            // A restarted node gets a fresh block: none of its old ids again.
+            cluster.cluster().kill_node(2).await.unwrap();
+            cluster.cluster().start_node(2).await.unwrap();
+            cluster
+                .cluster()
+                .wait_until_live(&[2], Duration::from_secs(20))
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(seen.len(), issued);
+    cluster.shutdown().await;
+}
+
+/// Every value of `topic`'s three partitions under `isolation`, read until
+/// `expected` values arrived and a further second brings nothing new.
+async fn read_values(
+    bootstrap: &[String],
+    topic: &str,
+    isolation: IsolationLevel,
+    expected: usize,
+) -> Vec<String> {
+    let consumer = Consumer::builder(bootstrap.to_vec())
+        .isolation_level(isolation)
+        .auto_offset_reset(OffsetReset::Earliest)
+        .build()
+        .await
+        .unwrap();
+    let tps: Vec<TopicPartition> = (0..3).map(|p| TopicPartition::new(topic, p)).collect();
+    consumer.assign(&tps);
+    let mut values = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut quiet_since = tokio::time::Instant::now();
+    loop {
+        let records = consumer.poll(Duration::from_millis(200)).await.unwrap();
+        if records.is_empty() {
+            if values.len() >= expected && quiet_since.elapsed() > Duration::from_secs(1) {
+                break;
+            }
+        } else {
+            quiet_since = tokio::time::Instant::now();
+        }
+        for r in records {
+            values
+                .push(String::from_utf8_lossy(r.value.as_deref().unwrap_or_default()).into_owned());
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{topic} under {isolation:?}: {} of {expected} values: {values:?}",
+            values.len()
+        );
+    }
+    consumer.close().await;
+    values.sort();
+    values
+}
+
+fn sorted(values: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = values.into_iter().collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_over_partitions_led_by_every_node_commits_and_aborts_everywhere_v1() {
+    across_every_node("1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_over_partitions_led_by_every_node_commits_and_aborts_everywhere_v2() {
+    across_every_node("2").await;
+}
+
+/// At `transaction.version` 1 the client adds partitions and the group
+/// itself and the remote leaders verify only; at 2 Produce v12 and
+/// TxnOffsetCommit v5 add them through the leaders' verification.
+async fn across_every_node(transaction_version: &str) {
+    let cluster = TestCluster::start(3, &[("transaction.version", transaction_version)]).await;
+    let mut c1 = cluster.client(1).await;
+    assert_eq!(create(&mut c1, "tx-out", 0, 0, SPREAD, &[]).await, 0);
+    assert_eq!(create(&mut c1, "tx-in", 0, 0, SPREAD, &[]).await, 0);
+    for p in 0..3 {
+        cluster
+            .wait_for(
+                &[1, 2, 3],
+                "tx-out",
+                p,
+                Duration::from_secs(10),
+                "created",
+                |m| m.2.len() == 3,
+            )
+            .await;
+    }
+    let bootstrap = cluster.addresses().await;
+    let producer = Producer::builder(bootstrap.clone())
+        .transactional_id("cluster-txn")
+        .linger_ms(1)
+        .build()
+        .await
+        .unwrap();
+    producer.init_transactions().await.unwrap();
+    let send_round = |prefix: &'static str, count: usize| {
+        let producer = &producer;
+        async move {
+            let mut sent = Vec::new();
+            for i in 0..count {
+                let value = format!("{prefix}-{i}");
+                producer
+                    .send_and_wait(
+                        Record::new("tx-out")
+                            .partition((i % 3) as i32)
+                            .value(value.as_bytes()),
+                    )
+                    .await
+                    .unwrap();
+                sent.push(value);
+            }
+            sent
+        }
+    };
+    producer.begin_transaction().unwrap();
+    let mut committed = send_round("commit", 9).await;
+    producer.commit_transaction().await.unwrap();
+    producer.begin_transaction().unwrap();
+    let aborted = send_round("abort", 6).await;
+    producer.abort_transaction().await.unwrap();
+
+    // Offsets of a group (coordinated by whichever node leads its
+    // __consumer_offsets partition) commit with the transaction.
+    let consumer = Consumer::builder(bootstrap.clone())
+        .group_id("cluster-eos")
+        .build()
+        .await
+        .unwrap();
+    let group = consumer.group_metadata().unwrap();
+    let tp = TopicPartition::new("tx-in", 1);
+    for (offset, commit) in [(7, true), (11, false)] {
+        producer.begin_transaction().unwrap();
+        let sent = send_round(
+            if commit {
+                "offsets-commit"
+            } else {
+                "offsets-abort"
+            },
+            3,
+        )
+        .await;
+        producer
+            .send_offsets_to_transaction(
+                &BTreeMap::from([(tp.clone(), OffsetAndMetadata::new(offset))]),
+                &group,
+            )
+            .await
+            .unwrap();
+        if commit {
+            producer.commit_transaction().await.unwrap();
+            committed.extend(sent);
+        } else {
+            producer.abort_transaction().await.unwrap();
+        }
+    }
+    let offsets = consumer.committed(std::slice::from_ref(&tp)).await.unwrap();
+    assert_eq!(
+        offsets[&tp].offset, 7,
+        "the aborted offset 11 must not show"
+    );
+    consumer.close().await;
+
+    let read_committed = read_values(
+        &bootstrap,
+        "tx-out",
+        IsolationLevel::ReadCommitted,
+        committed.len(),
+    )
+    .await;
+    assert_eq!(read_committed, sorted(committed.clone()));
+    let everything = read_values(
+        &bootstrap,
+        "tx-out",
+        IsolationLevel::ReadUncommitted,
+        committed.len() + aborted.len() + 3,
+    )
+    .await;
+    assert_eq!(
+        everything.len(),
+        committed.len() + aborted.len() + 3,
+        "{everything:?}"
+    );
+    cluster.shutdown().await;
+}
+
+/// The node FindCoordinator names for transactional id `id`, asking the
+/// running nodes `ask`.
+async fn txn_coordinator(cluster: &TestCluster, id: &str, ask: &[i32]) -> i32 {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::FindCoordinatorRequest;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        for &node in ask {
+            let mut client = cluster.client(node).await;
+            let found = client
+                .send(
+                    3,
+                    &FindCoordinatorRequest::default()
+                        .with_key(StrBytes::from_string(id.to_owned()))
+                        .with_key_type(1),
+                )
+                .await;
+            if found.error_code == 0 {
+                return found.node_id.0;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no coordinator for {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// kill -9 of the transaction coordinator's node, once with a transaction
+/// open and once right after a commit was acknowledged: the new coordinator
+/// (the new leader of the id's `__transaction_state` partition) loads the
+/// state; the open transaction is aborted when a new producer instance
+/// fences it, the acknowledged commit is completed, and read_committed sees
+/// exactly the committed records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_transaction_coordinator_loses_no_commit_and_shows_no_abort() {
+    const ID: &str = "kill-the-coordinator";
+    let cluster = TestCluster::start(4, &[]).await;
+    let mut c1 = cluster.client(1).await;
+    // Partitions led by nodes 1-3, each replicated on three nodes; node 4
+    // keeps two replicas of every internal partition alive after a kill.
+    let spread: &[&[i32]] = &[&[1, 2, 4], &[2, 3, 4], &[3, 1, 4]];
+    assert_eq!(create(&mut c1, "kill-out", 0, 0, spread, &[]).await, 0);
+    let bootstrap = cluster.addresses().await;
+    let producer = |bootstrap: Vec<String>| async move {
+        let p = Producer::builder(bootstrap)
+            .transactional_id(ID)
+            .linger_ms(1)
+            .transaction_timeout_ms(60_000)
+            .build()
+            .await
+            .unwrap();
+        p.init_transactions().await.unwrap();
+        p
+    };
+    let first = producer(bootstrap.clone()).await;
+    let mut committed = Vec::new();
+    first.begin_transaction().unwrap();
+    committed.extend(send_all_kill(&first, "before").await);
+    first.commit_transaction().await.unwrap();
+
+    // 1. Killed with a transaction open.
+    first.begin_transaction().unwrap();
+    let open = send_all_kill(&first, "open").await;
+    let coordinator = txn_coordinator(&cluster, ID, &[1, 2, 3, 4]).await;
+    cluster.cluster().kill_node(coordinator).await.unwrap();
+    drop(first);
+    let survivors: Vec<String> = (1..=4)
+        .filter(|n| *n != coordinator)
+        .map(|n| bootstrap[(n - 1) as usize].clone())
+        .collect();
+    // A new instance fences the old one; its open transaction is aborted.
+    let second = producer(survivors.clone()).await;
+    let running: Vec<i32> = (1..=4).filter(|n| *n != coordinator).collect();
+    let new_coordinator = txn_coordinator(&cluster, ID, &running).await;
+    assert_ne!(new_coordinator, coordinator);
+
+    // 2. Killed right after a commit was acknowledged.
+    second.begin_transaction().unwrap();
+    let acknowledged = send_all_kill(&second, "acknowledged").await;
+    second.commit_transaction().await.unwrap();
+    committed.extend(acknowledged);
+    cluster.cluster().kill_node(new_coordinator).await.unwrap();
+    drop(second);
+    cluster.cluster().start_node(coordinator).await.unwrap();
+    cluster
+        .cluster()
+        .wait_until_live(&[coordinator], Duration::from_secs(20))
+        .await
+        .unwrap();
+    let alive: Vec<String> = (1..=4)
+        .filter(|n| *n != new_coordinator)
+        .map(|n| bootstrap[(n - 1) as usize].clone())
+        .collect();
+    let third = producer(alive.clone()).await;
+    third.begin_transaction().unwrap();
+    committed.extend(send_all_kill(&third, "after").await);
+    third.commit_transaction().await.unwrap();
+
+    let seen = read_values(
+        &alive,
+        "kill-out",
+        IsolationLevel::ReadCommitted,
+        committed.len(),
+    )
+    .await;
+    assert_eq!(
+        seen,
+        sorted(committed.clone()),
+        "open transaction: {open:?}"
+    );
+    assert!(seen.iter().all(|v| !v.starts_with("open")));
+    cluster.shutdown().await;
+}
+
+/// Six values named `prefix-i`, two to each partition of `kill-out`.
+async fn send_all_kill(p: &Producer, prefix: &str) -> Vec<String> {
+    let values: Vec<String> = (0..6).map(|i| format!("{prefix}-{i}")).collect();
+    for (i, v) in values.iter().enumerate() {
+        p.send_and_wait(
+            Record::new("kill-out")
+                .partition((i % 3) as i32)
+                .value(v.as_bytes()),
+        )
+        .await
+        .unwrap();
+    }
+    values
+}
