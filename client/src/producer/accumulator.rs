@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use super::{Callback, DeliveryFuture, Inner, ProducerIdentity, Record, RecordMetadata};
 use crate::error::{Error, Result};
-use crate::metadata::TopicMetadata;
+use crate::metadata::{TopicHasher, TopicMetadata};
 use crate::protocol::batch::set_producer;
 use crate::protocol::record_batch::{BatchBuilder, BatchParams};
 
@@ -262,7 +262,7 @@ pub(crate) struct TopicQueues {
 
 #[derive(Debug, Default)]
 pub(crate) struct Accumulator {
-    topics: RwLock<HashMap<Arc<str>, Arc<TopicQueues>>>,
+    topics: RwLock<HashMap<Arc<str>, Arc<TopicQueues>, TopicHasher>>,
 }
 
 impl Accumulator {

@@ -9,12 +9,12 @@
 //! among partitions that have a leader. That fills batches (fewer, larger
 //! requests) while spreading load evenly over time.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
 use rand::Rng;
 
+use crate::metadata::TopicMap;
 use crate::protocol::murmur2::partition_for_key;
 
 /// How the key-hashing partitioners of Kafka's clients map a key to a
@@ -110,7 +110,7 @@ impl Partitioner for DefaultPartitioner {
 #[derive(Debug)]
 pub struct UniformSticky {
     batch_size_bytes: usize,
-    per_topic: Mutex<HashMap<String, StickyState>>,
+    per_topic: Mutex<TopicMap<StickyState>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -125,7 +125,7 @@ impl UniformSticky {
     pub fn new(batch_size_bytes: usize) -> Self {
         Self {
             batch_size_bytes: batch_size_bytes.max(1),
-            per_topic: Mutex::new(HashMap::new()),
+            per_topic: Mutex::new(TopicMap::default()),
         }
     }
 }
@@ -171,7 +171,7 @@ fn pick_other(available: &[i32], current: i32) -> i32 {
 /// `RoundRobinPartitioner`). Counted per topic.
 #[derive(Debug, Default)]
 pub struct RoundRobin {
-    counters: Mutex<HashMap<String, u32>>,
+    counters: Mutex<TopicMap<u32>>,
 }
 
 impl Partitioner for RoundRobin {
