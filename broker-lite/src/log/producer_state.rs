@@ -177,12 +177,17 @@ pub enum ProducerStateError {
 }
 
 /// `sequence + by`, wrapping from i32::MAX to 0 as Kafka's
-/// `DefaultRecordBatch.incrementSequence` does.
+/// `DefaultRecordBatch.incrementSequence` does, with Java's wrapping `int`
+/// arithmetic throughout: `by` comes from a batch header (its
+/// lastOffsetDelta), which a forged batch or a damaged segment can make
+/// negative, and that must not panic (the `segment_recovery` fuzz target
+/// found it, in a segment being recovered).
 pub fn increment_sequence(sequence: i32, by: i32) -> i32 {
-    if sequence > i32::MAX - by {
-        by - (i32::MAX - sequence) - 1
+    if sequence > i32::MAX.wrapping_sub(by) {
+        by.wrapping_sub(i32::MAX.wrapping_sub(sequence))
+            .wrapping_sub(1)
     } else {
-        sequence + by
+        sequence.wrapping_add(by)
     }
 }
 
@@ -683,6 +688,20 @@ mod tests {
             offer(&mut state, batch(9, 0, 0, 1), &mut next),
             Ok(SequenceVerdict::Append)
         );
+    }
+
+    /// Found by the `segment_recovery` fuzz target (a recovered segment's
+    /// batch header with a negative lastOffsetDelta): an overflow panic in
+    /// debug builds. Now Java's `int` arithmetic, whatever the input.
+    #[test]
+    fn a_negative_delta_from_a_forged_header_wraps_as_java_does() {
+        assert_eq!(increment_sequence(5, -1), -2_147_483_644);
+        assert_eq!(increment_sequence(0, i32::MIN), 0);
+        for sequence in [0, 1, 7, i32::MAX - 1, i32::MAX] {
+            for by in [i32::MIN, -1, 0, 1, i32::MAX] {
+                let _ = increment_sequence(sequence, by);
+            }
+        }
     }
 
     #[test]
