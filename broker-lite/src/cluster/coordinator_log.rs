@@ -382,12 +382,25 @@ fn commit_error(code: ErrorCode) -> ErrorCode {
 pub(crate) async fn run_group_loader(
     state: Arc<BrokerState>,
     node: Arc<ClusterNode>,
-    mut shutdown: broadcast::Receiver<()>,
+    shutdown: broadcast::Receiver<()>,
 ) {
+    on_every_image_change(&node, shutdown, || reconcile(&state, &node)).await;
+}
+
+/// Runs `reconcile` now and after every change of the cluster image, until
+/// `shutdown`: how the coordinators' loaders follow partition leadership.
+pub(crate) async fn on_every_image_change<F, Fut>(
+    node: &ClusterNode,
+    mut shutdown: broadcast::Receiver<()>,
+    mut reconcile: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
     let mut image_changes = node.subscribe_image();
     loop {
         image_changes.borrow_and_update();
-        reconcile(&state, &node).await;
+        reconcile().await;
         tokio::select! {
             changed = image_changes.changed() => if changed.is_err() { return },
             _ = shutdown.recv() => return,
@@ -395,20 +408,30 @@ pub(crate) async fn run_group_loader(
     }
 }
 
-async fn reconcile(state: &Arc<BrokerState>, node: &Arc<ClusterNode>) {
-    let image = node.image();
-    let led: BTreeMap<i32, i32> = image
+/// The partitions of `topic` that `node_id` leads, with their leader
+/// epochs.
+pub(crate) fn led_partitions(
+    image: &super::image::ClusterImage,
+    node_id: i32,
+    topic: &str,
+) -> BTreeMap<i32, i32> {
+    image
         .topics
-        .get(OFFSETS_TOPIC)
+        .get(topic)
         .map(|t| {
             t.partitions
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.leader == node.node_id)
+                .filter(|(_, p)| p.leader == node_id)
                 .filter_map(|(i, p)| Some((i32::try_from(i).ok()?, p.leader_epoch)))
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+async fn reconcile(state: &Arc<BrokerState>, node: &Arc<ClusterNode>) {
+    let image = node.image();
+    let led = led_partitions(&image, node.node_id, OFFSETS_TOPIC);
     let to_load: Vec<(i32, i32)> = {
         let mut loaded = lock(&node.coordinator_partitions.inner);
         loaded.loaded.retain(|p, epoch| led.get(p) == Some(epoch));

@@ -25,7 +25,7 @@
 //! it, so a node that returns after missing changes does not bring back its
 //! older view.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use kctl_client::protocol::ErrorCode;
@@ -147,33 +147,15 @@ impl TxnLogReplicator {
 pub(crate) async fn run_txn_loader(
     state: Arc<BrokerState>,
     node: Arc<ClusterNode>,
-    mut shutdown: broadcast::Receiver<()>,
+    shutdown: broadcast::Receiver<()>,
 ) {
-    let mut image_changes = node.subscribe_image();
-    loop {
-        image_changes.borrow_and_update();
-        reconcile(&state, &node).await;
-        tokio::select! {
-            changed = image_changes.changed() => if changed.is_err() { return },
-            _ = shutdown.recv() => return,
-        }
-    }
+    super::coordinator_log::on_every_image_change(&node, shutdown, || reconcile(&state, &node))
+        .await;
 }
 
 async fn reconcile(state: &Arc<BrokerState>, node: &Arc<ClusterNode>) {
     let image = node.image();
-    let led: BTreeMap<i32, i32> = image
-        .topics
-        .get(TXN_TOPIC)
-        .map(|t| {
-            t.partitions
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.leader == node.node_id)
-                .filter_map(|(i, p)| Some((i32::try_from(i).ok()?, p.leader_epoch)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let led = super::coordinator_log::led_partitions(&image, node.node_id, TXN_TOPIC);
     let to_load: Vec<(i32, i32)> = {
         let mut loaded = lock(&node.txn_partitions.loaded);
         loaded.retain(|p, epoch| led.get(p) == Some(epoch));
