@@ -272,13 +272,7 @@ fn group(
     description: Option<&GroupDescription>,
     committed: Vec<kctl_client::admin::PartitionResult<Option<kctl_client::OffsetAndMetadata>>>,
 ) -> Group {
-    let state = description
-        .map(|d| d.state.as_str())
-        .or(listing.state.as_deref())
-        .map_or_else(
-            || GroupState::Unknown(String::new()),
-            GroupState::from_kafka,
-        );
+    let state = group_state(description.map(|d| d.state.as_str()), listing);
     let members: Vec<Member> = description
         .map(|d| {
             d.members
@@ -299,11 +293,7 @@ fn group(
         .unwrap_or_default();
     // Every assigned partition appears, committed or not, so "no commit"
     // shows up as such instead of the partition being missing.
-    let mut offsets: BTreeMap<(String, i32), Option<i64>> = members
-        .iter()
-        .flat_map(|m| &m.assignment)
-        .map(|tp| ((tp.topic.clone(), tp.partition), None))
-        .collect();
+    let mut offsets = assigned_slots(&members);
     for c in committed {
         let offset = c.result.ok().flatten().map(|c| c.offset);
         let slot = offsets
@@ -333,6 +323,24 @@ fn group(
     }
 }
 
+/// The state the description gives, else the listing's.
+fn group_state(described: Option<&str>, listing: &GroupListing) -> GroupState {
+    described.or(listing.state.as_deref()).map_or_else(
+        || GroupState::Unknown(String::new()),
+        GroupState::from_kafka,
+    )
+}
+
+/// One empty offset slot per assigned partition, so a partition with no
+/// commit shows as such instead of missing.
+fn assigned_slots(members: &[Member]) -> BTreeMap<(String, i32), Option<i64>> {
+    members
+        .iter()
+        .flat_map(|m| &m.assignment)
+        .map(|tp| ((tp.topic.clone(), tp.partition), None))
+        .collect()
+}
+
 /// A share group as a [`Group`]: its members (several may hold one
 /// partition) and, per partition, the SPSO where a commit would be.
 fn share_group(
@@ -340,13 +348,7 @@ fn share_group(
     description: Option<&ShareGroupDescription>,
     offsets: &[ShareGroupOffset],
 ) -> Group {
-    let state = description
-        .map(|d| d.state.as_str())
-        .or(listing.state.as_deref())
-        .map_or_else(
-            || GroupState::Unknown(String::new()),
-            GroupState::from_kafka,
-        );
+    let state = group_state(description.map(|d| d.state.as_str()), listing);
     let members: Vec<Member> = description
         .map(|d| {
             d.members
@@ -364,11 +366,7 @@ fn share_group(
                 .collect()
         })
         .unwrap_or_default();
-    let mut start_offsets: BTreeMap<(String, i32), Option<i64>> = members
-        .iter()
-        .flat_map(|m| &m.assignment)
-        .map(|tp| ((tp.topic.clone(), tp.partition), None))
-        .collect();
+    let mut start_offsets = assigned_slots(&members);
     for o in offsets {
         let slot = start_offsets
             .entry((o.partition.topic().to_owned(), o.partition.partition))
