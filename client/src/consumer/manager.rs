@@ -9,7 +9,7 @@ use std::time::Duration;
 use kafka_protocol::messages::ApiKey;
 use tokio::time::Instant;
 
-use super::state::{Buffered, Inner, StartAt, Subscription};
+use super::state::{Inner, StartAt, Subscription};
 use super::{TopicPartition, fetcher, validation};
 use crate::error::{Error, ErrorCode, ErrorContext, Result};
 use crate::offsets::{ListedOffset, OffsetQuery, OffsetSpec, list_offsets_on};
@@ -298,20 +298,10 @@ async fn look_up(inner: Arc<Inner>, leader: i32, lookups: Vec<Lookup>) {
                     p.reset = Some(OffsetSpec::Latest);
                 }
                 Err(error) => {
-                    p.failures += 1;
-                    p.retry_at = Some(now + inner.config.retry_backoff.delay(p.failures));
-                    if error.invalidates_metadata() || error.is_retriable() {
-                        stale_metadata |= error.invalidates_metadata();
-                        tracing::debug!(tp = %lookup.tp, %error, "offset lookup will be retried");
-                    } else {
-                        wake_poll = true;
-                        let epoch = p.epoch;
-                        state.add_buffered(Buffered::Error {
-                            tp: lookup.tp.clone(),
-                            epoch,
-                            error,
-                        });
-                    }
+                    let failed =
+                        state.lookup_failed(&lookup.tp, error, now, &inner.config.retry_backoff);
+                    stale_metadata |= failed.stale_metadata;
+                    wake_poll |= failed.wake_poll;
                 }
             }
         }

@@ -151,6 +151,13 @@ impl Buffered {
     }
 }
 
+/// What [`State::lookup_failed`] asks of its caller.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct LookupFailure {
+    pub(crate) stale_metadata: bool,
+    pub(crate) wake_poll: bool,
+}
+
 #[derive(Debug)]
 pub(crate) struct State {
     pub(crate) partitions: BTreeMap<TopicPartition, PartitionState>,
@@ -188,6 +195,41 @@ impl State {
     pub(crate) fn new_epoch(&mut self) -> u64 {
         self.next_epoch += 1;
         self.next_epoch
+    }
+
+    /// A partition's offset lookup or validation failed: it backs off, and
+    /// an error that retrying cannot fix is queued for `poll`. Returns
+    /// whether cached metadata is stale and whether `poll` must wake.
+    pub(crate) fn lookup_failed(
+        &mut self,
+        tp: &TopicPartition,
+        error: Error,
+        now: Instant,
+        backoff: &crate::backoff::Backoff,
+    ) -> LookupFailure {
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return LookupFailure::default();
+        };
+        p.failures += 1;
+        p.retry_at = Some(now + backoff.delay(p.failures));
+        let stale_metadata = error.invalidates_metadata();
+        if stale_metadata || error.is_retriable() {
+            tracing::debug!(%tp, %error, "offset lookup will be retried");
+            return LookupFailure {
+                stale_metadata,
+                wake_poll: false,
+            };
+        }
+        let epoch = p.epoch;
+        self.add_buffered(Buffered::Error {
+            tp: tp.clone(),
+            epoch,
+            error,
+        });
+        LookupFailure {
+            stale_metadata,
+            wake_poll: true,
+        }
     }
 
     pub(crate) fn add_buffered(&mut self, entry: Buffered) {

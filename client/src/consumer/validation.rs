@@ -279,20 +279,10 @@ async fn validate(inner: Arc<Inner>, leader: i32, checks: Vec<Check>) {
                     p.validated_leader_epoch = check.current_leader_epoch;
                 }
                 Err(error) => {
-                    p.failures += 1;
-                    p.retry_at = Some(now + inner.config.retry_backoff.delay(p.failures));
-                    stale_metadata |= error.invalidates_metadata();
-                    if error.invalidates_metadata() || error.is_retriable() {
-                        tracing::debug!(tp = %check.tp, %error, "position validation will be retried");
-                    } else {
-                        wake_poll = true;
-                        let epoch = p.epoch;
-                        state.add_buffered(Buffered::Error {
-                            tp: check.tp.clone(),
-                            epoch,
-                            error,
-                        });
-                    }
+                    let failed =
+                        state.lookup_failed(&check.tp, error, now, &inner.config.retry_backoff);
+                    stale_metadata |= failed.stale_metadata;
+                    wake_poll |= failed.wake_poll;
                 }
             }
         }
