@@ -9,6 +9,7 @@
 //! UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED.
 
 use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
 use kctl_client::protocol::messages::add_partitions_to_txn_response::{
     AddPartitionsToTxnPartitionResult, AddPartitionsToTxnResult, AddPartitionsToTxnTopicResult,
 };
@@ -65,25 +66,7 @@ pub(super) fn handle(
         (true, true) => ErrorCode::UnknownTopicOrPartition.code(),
         (true, false) => ErrorCode::OperationNotAttempted.code(),
     };
-    let results = request
-        .v3_and_below_topics
-        .iter()
-        .map(|t| {
-            let name = t.name.0.to_string();
-            AddPartitionsToTxnTopicResult::default()
-                .with_name(t.name.clone())
-                .with_results_by_partition(
-                    t.partitions
-                        .iter()
-                        .map(|&p| {
-                            AddPartitionsToTxnPartitionResult::default()
-                                .with_partition_index(p)
-                                .with_partition_error_code(outcome(&(name.clone(), p)))
-                        })
-                        .collect(),
-                )
-        })
-        .collect();
+    let results = topic_results(&request.v3_and_below_topics, outcome);
     AddPartitionsToTxnResponse::default().with_results_by_topic_v3_and_below(results)
 }
 
@@ -91,26 +74,10 @@ pub(super) fn refuse_all(
     request: &AddPartitionsToTxnRequest,
     code: ErrorCode,
 ) -> AddPartitionsToTxnResponse {
-    AddPartitionsToTxnResponse::default().with_results_by_topic_v3_and_below(
-        request
-            .v3_and_below_topics
-            .iter()
-            .map(|t| {
-                AddPartitionsToTxnTopicResult::default()
-                    .with_name(t.name.clone())
-                    .with_results_by_partition(
-                        t.partitions
-                            .iter()
-                            .map(|&p| {
-                                AddPartitionsToTxnPartitionResult::default()
-                                    .with_partition_index(p)
-                                    .with_partition_error_code(code.code())
-                            })
-                            .collect(),
-                    )
-            })
-            .collect(),
-    )
+    AddPartitionsToTxnResponse::default()
+        .with_results_by_topic_v3_and_below(topic_results(&request.v3_and_below_topics, |_| {
+            code.code()
+        }))
 }
 
 /// v4, from another node: each transaction's partitions verified (or, with
@@ -148,30 +115,33 @@ pub(super) fn handle_from_broker(
             };
             AddPartitionsToTxnResult::default()
                 .with_transactional_id(txn.transactional_id.clone())
-                .with_topic_results(
-                    txn.topics
+                .with_topic_results(topic_results(&txn.topics, code_of))
+        })
+        .collect();
+    AddPartitionsToTxnResponse::default().with_results_by_transaction(results)
+}
+
+/// Each partition of `topics` answered with `code_of((topic, partition))`.
+fn topic_results(
+    topics: &[AddPartitionsToTxnTopic],
+    code_of: impl Fn(&(String, i32)) -> i16,
+) -> Vec<AddPartitionsToTxnTopicResult> {
+    topics
+        .iter()
+        .map(|t| {
+            let name = t.name.0.to_string();
+            AddPartitionsToTxnTopicResult::default()
+                .with_name(t.name.clone())
+                .with_results_by_partition(
+                    t.partitions
                         .iter()
-                        .map(|t| {
-                            let name = t.name.0.to_string();
-                            AddPartitionsToTxnTopicResult::default()
-                                .with_name(t.name.clone())
-                                .with_results_by_partition(
-                                    t.partitions
-                                        .iter()
-                                        .map(|&p| {
-                                            AddPartitionsToTxnPartitionResult::default()
-                                                .with_partition_index(p)
-                                                .with_partition_error_code(code_of(&(
-                                                    name.clone(),
-                                                    p,
-                                                )))
-                                        })
-                                        .collect(),
-                                )
+                        .map(|&p| {
+                            AddPartitionsToTxnPartitionResult::default()
+                                .with_partition_index(p)
+                                .with_partition_error_code(code_of(&(name.clone(), p)))
                         })
                         .collect(),
                 )
         })
-        .collect();
-    AddPartitionsToTxnResponse::default().with_results_by_transaction(results)
+        .collect()
 }
