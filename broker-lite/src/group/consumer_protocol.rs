@@ -156,6 +156,38 @@ pub(crate) struct ConsumerMember {
     pub(super) classic: Option<ClassicMetadata>,
 }
 
+impl ConsumerMember {
+    /// A member that has just joined at epoch 0, with nothing assigned
+    /// and no subscription yet (its request fills them in).
+    pub(super) fn joining(
+        id: &str,
+        instance_id: Option<String>,
+        session_deadline: Instant,
+        send_assignment: bool,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            instance_id,
+            rack_id: None,
+            client_id: String::new(),
+            client_host: String::new(),
+            epoch: 0,
+            previous_epoch: -1,
+            state: MemberState::Stable,
+            topic_names: Vec::new(),
+            topic_regex: None,
+            server_assignor: None,
+            rebalance_timeout: Duration::ZERO,
+            assigned: Assignment::new(),
+            revoking: Assignment::new(),
+            session_deadline,
+            revocation_deadline: None,
+            send_assignment,
+            classic: None,
+        }
+    }
+}
+
 /// The membership side of a consumer-protocol group; the offsets stay on
 /// the [`Group`] that holds it.
 #[derive(Debug, Clone, Default)]
@@ -871,26 +903,12 @@ impl Groups {
                 }
                 cg.members.insert(
                     member_id.clone(),
-                    ConsumerMember {
-                        id: member_id.clone(),
-                        instance_id: request.instance_id.clone(),
-                        rack_id: None,
-                        client_id: String::new(),
-                        client_host: String::new(),
-                        epoch: 0,
-                        previous_epoch: -1,
-                        state: MemberState::Stable,
-                        topic_names: Vec::new(),
-                        topic_regex: None,
-                        server_assignor: None,
-                        rebalance_timeout: Duration::ZERO,
-                        assigned: Assignment::new(),
-                        revoking: Assignment::new(),
-                        session_deadline: now + session_timeout,
-                        revocation_deadline: None,
-                        send_assignment: true,
-                        classic: None,
-                    },
+                    ConsumerMember::joining(
+                        &member_id,
+                        request.instance_id.clone(),
+                        now + session_timeout,
+                        true,
+                    ),
                 );
                 if let Some(instance) = &request.instance_id {
                     cg.static_members

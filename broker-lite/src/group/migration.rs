@@ -369,26 +369,7 @@ impl Group {
         if !cg.members.contains_key(&member_id) {
             cg.members.insert(
                 member_id.clone(),
-                ConsumerMember {
-                    id: member_id.clone(),
-                    instance_id: request.instance_id.clone(),
-                    rack_id: None,
-                    client_id: String::new(),
-                    client_host: String::new(),
-                    epoch: 0,
-                    previous_epoch: -1,
-                    state: MemberState::Stable,
-                    topic_names: Vec::new(),
-                    topic_regex: None,
-                    server_assignor: None,
-                    rebalance_timeout: Duration::ZERO,
-                    assigned: Assignment::new(),
-                    revoking: Assignment::new(),
-                    session_deadline: now,
-                    revocation_deadline: None,
-                    send_assignment: false,
-                    classic: None,
-                },
+                ConsumerMember::joining(&member_id, request.instance_id.clone(), now, false),
             );
             bump = true;
         }
