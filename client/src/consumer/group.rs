@@ -676,6 +676,7 @@ impl Group {
         if partitions.is_empty() {
             return;
         }
+        self.inner.begin_revocation(partitions);
         // Auto-commit first, then the listener, as Java's onJoinPrepare
         // does: a listener that commits what it processed has the last word.
         if self.inner.config.enable_auto_commit {
@@ -685,6 +686,7 @@ impl Group {
                 .into_iter()
                 .filter(|(tp, _)| partitions.contains(tp))
                 .collect();
+            tracing::debug!(group = %self.group_id, ?offsets, "committing revoked partitions");
             if let Err(error) = self.commit(offsets).await {
                 tracing::warn!(group = %self.group_id, %error, "commit of revoked partitions failed");
             }
@@ -758,6 +760,7 @@ impl Group {
             return Ok(());
         }
         let committed = self.committed(added).await?;
+        tracing::debug!(group = %self.group_id, ?committed, "committed offsets of added partitions");
         let starts: Vec<(TopicPartition, StartAt)> = added
             .iter()
             .map(|tp| {

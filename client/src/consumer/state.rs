@@ -63,6 +63,10 @@ pub(crate) struct PartitionState {
     /// `auto.offset.reset=none`, a corrupt batch).
     pub(crate) failed: bool,
     pub(crate) paused: bool,
+    /// Being revoked (Java's `pendingRevocation`): neither fetched nor
+    /// handed out any more, so the positions committed on revocation are
+    /// the last the application saw.
+    pub(crate) revoking: bool,
     /// The id of the fetch request that has the partition in flight.
     pub(crate) in_flight: Option<u64>,
     pub(crate) retry_at: Option<Instant>,
@@ -95,6 +99,7 @@ impl PartitionState {
             resetting: false,
             failed: false,
             paused: false,
+            revoking: false,
             in_flight: None,
             retry_at: None,
             failures: 0,
@@ -108,6 +113,7 @@ impl PartitionState {
 
     pub(crate) fn fetchable(&self, now: Instant) -> bool {
         !self.paused
+            && !self.revoking
             && !self.failed
             && self.in_flight.is_none()
             && self.reset.is_none()
@@ -238,6 +244,23 @@ impl State {
             self.peak_buffered_bytes = self.peak_buffered_bytes.max(self.buffered_bytes);
         }
         self.buffer.push_back(entry);
+    }
+
+    /// The first step of a revocation, before its commit: `partitions` stop
+    /// being fetched, and what is buffered or in flight for them goes
+    /// stale (a new epoch), so no `poll` hands out a record of theirs
+    /// after their positions are read for the commit. Without this, a
+    /// record polled between that read and the removal would be processed
+    /// here and again by the next owner.
+    pub(crate) fn begin_revocation(&mut self, partitions: &[TopicPartition]) {
+        for tp in partitions {
+            let epoch = self.new_epoch();
+            self.discard(tp);
+            if let Some(p) = self.partitions.get_mut(tp) {
+                p.revoking = true;
+                p.epoch = epoch;
+            }
+        }
     }
 
     /// Drops every buffered entry of `tp`, releasing its bytes.
@@ -461,6 +484,11 @@ impl Inner {
             state.place(tp, *at, self.config.auto_offset_reset);
         }
         positions
+    }
+
+    /// See [`State::begin_revocation`].
+    pub(crate) fn begin_revocation(&self, partitions: &[TopicPartition]) {
+        self.lock().begin_revocation(partitions);
     }
 
     pub(crate) fn assignment(&self) -> Vec<TopicPartition> {
@@ -818,6 +846,31 @@ mod tests {
         s.discard(&b);
         assert_eq!((s.buffered_bytes, s.buffer.len()), (0, 0));
         assert_eq!(s.peak_buffered_bytes, 3 * first_bytes, "the peak is kept");
+    }
+
+    #[test]
+    fn a_partition_being_revoked_keeps_its_position_and_hands_out_nothing_more() {
+        let mut s = state();
+        let a = TopicPartition::new("t", 0);
+        let b = TopicPartition::new("t", 1);
+        assigned(&mut s, &a, 40);
+        assigned(&mut s, &b, 0);
+        s.add_buffered(fetched(&s, &a, 40, 10));
+        s.add_buffered(fetched(&s, &b, 0, 10));
+        // A fetch of `a` answered after the revocation began.
+        let late = fetched(&s, &a, 50, 10);
+        s.begin_revocation(std::slice::from_ref(&a));
+
+        let p = &s.partitions[&a];
+        assert!(p.revoking && !p.fetchable(Instant::now()));
+        assert_eq!(p.position, 40, "the position to commit is unchanged");
+        let Buffered::Data(late) = late else {
+            unreachable!()
+        };
+        assert_ne!(late.epoch, p.epoch, "data in flight is stale");
+        assert_eq!(s.buffer.len(), 1, "a's buffered data is dropped");
+        assert_eq!(s.buffer[0].tp(), &b);
+        assert!(s.partitions[&b].fetchable(Instant::now()));
     }
 
     #[test]
