@@ -86,10 +86,19 @@ fn note_done(done_with: &mut Vec<(TopicPartition, i64)>, record: &ConsumerRecord
     }
 }
 
+/// Held by the consume loop from a poll until its records are written, and
+/// by a revocation before it reads `Printed`. The consumer rebalances on a
+/// task of its own, so without it a revocation could commit while records
+/// of the revoked partitions are between `poll` and stdout: the next owner
+/// would print them again. Java's consumer gets the same order by running
+/// rebalance callbacks inside `poll`.
+type InBatch = Arc<tokio::sync::Mutex<()>>;
+
 /// Commits what was printed of partitions before another member gets them,
 /// so it starts after the last printed record.
 struct CommitOnRevoke {
     printed: Printed,
+    in_batch: InBatch,
 }
 
 impl RebalanceListener for CommitOnRevoke {
@@ -99,6 +108,10 @@ impl RebalanceListener for CommitOnRevoke {
         partitions: &'a [TopicPartition],
     ) -> futures::future::BoxFuture<'a, ()> {
         Box::pin(async move {
+            // The client stops handing out these partitions' records before
+            // calling this, so once the batch in hand is written, `Printed`
+            // is final for them.
+            let _batch_written = self.in_batch.lock().await;
             let offsets = offsets_of(&self.printed, Some(partitions));
             if offsets.is_empty() {
                 return;
@@ -426,12 +439,14 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
     let admin = Admin::with_client(consumer.client().clone(), connect::admin_config(settings));
 
     let printed: Printed = Arc::default();
+    let in_batch: InBatch = Arc::default();
     let fixed = if let Some(group) = &args.group {
         for topic in &topics {
             check_topic(&consumer, topic).await?;
         }
         consumer.set_rebalance_listener(Arc::new(CommitOnRevoke {
             printed: Arc::clone(&printed),
+            in_batch: Arc::clone(&in_batch),
         }))?;
         match &args.pattern {
             Some(pattern) => consumer.subscribe_pattern(pattern)?,
@@ -537,6 +552,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
                 consumer.pause(&newly)?;
             }
         }
+        let batch = in_batch.lock().await;
         let records = tokio::select! {
             _ = &mut ctrl_c => break Stop::Interrupted,
             polled = consumer.poll(POLL_WAIT) => polled?,
@@ -581,6 +597,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
             Err(e) if e.kind() == ErrorKind::BrokenPipe => break Stop::PipeClosed,
             Err(e) => return Err(anyhow::Error::new(e).context("writing records to stdout")),
         }
+        drop(batch);
         if args.group.is_some() && last_commit.elapsed() >= COMMIT_INTERVAL {
             last_commit = tokio::time::Instant::now();
             let offsets = offsets_of(&printed, None);

@@ -1098,12 +1098,12 @@ impl Drop for KctlMember {
 
 /// `kctl group describe -o json` when the group is Stable with `members`
 /// members, each with partitions, and no lag on any partition.
-fn settled(cluster: &Cluster, group: &str, members: usize) -> Option<serde_json::Value> {
+fn settled(cluster: &Cluster, group: &str, members: usize) -> Result<serde_json::Value, String> {
     let run = cluster
         .kctl(&["group", "describe", group, "-o", "json"])
         .run();
     if run.code != 0 {
-        return None;
+        return Err(run.stderr);
     }
     let json = run.json();
     let g = &json[0];
@@ -1115,7 +1115,27 @@ fn settled(cluster: &Cluster, group: &str, members: usize) -> Option<serde_json:
     let caught_up = g["offsets"]
         .as_array()
         .is_some_and(|o| !o.is_empty() && o.iter().all(|o| o["lag"] == 0));
-    (g["state"] == "Stable" && members_ok && caught_up).then(|| json.clone())
+    if g["state"] == "Stable" && members_ok && caught_up {
+        Ok(json)
+    } else {
+        Err(json.to_string())
+    }
+}
+
+/// Waits for [`settled`]; a timeout shows the group as last described.
+fn wait_settled(cluster: &Cluster, group: &str, members: usize, what: &str) -> serde_json::Value {
+    let limit = Duration::from_secs(120);
+    let started = Instant::now();
+    loop {
+        match settled(cluster, group, members) {
+            Ok(json) => return json,
+            Err(last) => assert!(
+                started.elapsed() < limit,
+                "{what}: not within {limit:?}; last described: {last}"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 /// `kafka-consumer-groups --describe --members`: member id to its number
@@ -1154,22 +1174,9 @@ fn our_consumer_protocol_members_share_a_group_and_agree_with_kafka_consumer_gro
     let mut members: Vec<KctlMember> = (0..3)
         .map(|i| KctlMember::start(&cluster, dir.path(), &topic, &group, i))
         .collect();
-    eventually(
-        Duration::from_secs(90),
-        "three members sharing and caught up",
-        || settled(&cluster, &group, 3).is_some(),
-    );
+    wait_settled(&cluster, &group, 3, "three members sharing and caught up");
     members.push(KctlMember::start(&cluster, dir.path(), &topic, &group, 3));
-    let mut described = None;
-    eventually(
-        Duration::from_secs(90),
-        "the fourth member getting its share",
-        || {
-            described = settled(&cluster, &group, 4);
-            described.is_some()
-        },
-    );
-    let described = described.unwrap();
+    let described = wait_settled(&cluster, &group, 4, "the fourth member getting its share");
     assert_eq!(described[0]["group_type"], "consumer");
     assert_eq!(described[0]["protocol"], "uniform");
 
@@ -1199,17 +1206,18 @@ fn our_consumer_protocol_members_share_a_group_and_agree_with_kafka_consumer_gro
             &group,
         ],
     );
-    let ours: BTreeMap<String, i64> = settled(&cluster, &group, 4).unwrap()[0]["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["member_id"].as_str().unwrap().to_owned(),
-                m["assignment"].as_array().unwrap().len() as i64,
-            )
-        })
-        .collect();
+    let ours: BTreeMap<String, i64> =
+        wait_settled(&cluster, &group, 4, "four members")[0]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["member_id"].as_str().unwrap().to_owned(),
+                    m["assignment"].as_array().unwrap().len() as i64,
+                )
+            })
+            .collect();
     assert_eq!(
         ours,
         consumer_groups_members(&tool_members, &group),
@@ -1255,11 +1263,7 @@ fn our_consumer_protocol_members_share_a_group_and_agree_with_kafka_consumer_gro
         .into_iter()
         .map(|(partition, (committed, _, _))| (partition, committed.unwrap_or(0)))
         .collect();
-    eventually(
-        Duration::from_secs(120),
-        "the survivors catching up",
-        || settled(&cluster, &group, 3).is_some(),
-    );
+    wait_settled(&cluster, &group, 3, "the survivors catching up");
     let ends: BTreeMap<i32, (Option<i64>, i64, Option<i64>)> =
         kctl_group_rows(&cluster, &group, &topic);
     let mut times_consumed: BTreeMap<(i64, i64), usize> = BTreeMap::new();

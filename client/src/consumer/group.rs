@@ -61,6 +61,15 @@ pub trait RebalanceListener: Send + Sync + 'static {
     }
     /// Partitions about to be given up while they are still assigned:
     /// commits made here land before another member reads them.
+    ///
+    /// Unlike Java's, this consumer rebalances on a task of its own, so this
+    /// runs while the application may still be processing records `poll`
+    /// returned. From the moment it is called `poll` returns no more
+    /// records of these partitions; an application that commits what it
+    /// processed should wait here for the batch in hand to be done (kctl's
+    /// `consume` holds a lock from `poll` to output for this), or the next
+    /// owner reads that batch's records again. Keep the wait short: with
+    /// the consumer protocol (KIP-848) no heartbeat is sent meanwhile.
     fn on_revoked<'a>(
         &'a self,
         _group: &'a GroupHandle,
