@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use crate::assert_run_snapshot;
 use crate::support::Broker;
 
-fn deliveries(stdout: &str) -> Vec<(i64, i64)> {
+/// Offset and delivery count of each `share consume -o json` line.
+pub fn deliveries(stdout: &str) -> Vec<(i64, i64)> {
     stdout
         .lines()
         .map(|l| {
@@ -231,4 +232,38 @@ fn three_kctl_share_consumers_split_one_partition_on_broker_lite() {
         .json();
     assert_eq!(described["offsets"][0]["start_offset"], records as i64);
     assert_eq!(described["offsets"][0]["backlog"], 0);
+}
+
+/// `kctl share consume` killed (SIGKILL) while it holds records: they come
+/// back to the two other members once the lock (1 s here) runs out.
+#[test]
+fn a_killed_share_consumer_gives_its_records_back_when_the_lock_expires() {
+    const LOCK_MS: u64 = 1_000;
+    let broker = Broker::start_with(|config| {
+        config.group.share_record_lock_duration_ms = LOCK_MS;
+    });
+    broker
+        .kctl(&["topic", "create", "jobs", "-p", "1"])
+        .run()
+        .success();
+    broker
+        .kctl(&[
+            "share",
+            "reset-offsets",
+            "crew",
+            "--topic",
+            "jobs",
+            "--to-earliest",
+            "--execute",
+            "-y",
+        ])
+        .run()
+        .success();
+    crate::share_killed_member::a_killed_member_gives_its_records_back(
+        &broker.bootstrap,
+        "jobs",
+        "crew",
+        std::time::Duration::from_millis(LOCK_MS),
+        &|args| broker.kctl(args),
+    );
 }

@@ -1,0 +1,235 @@
+//! A share-group member killed (SIGKILL) while it holds acquired records,
+//! the same scenario on broker-lite (`share.rs`) and Apache Kafka
+//! (`apache_kafka::share_groups`): its records come back to the other
+//! members when their acquisition locks run out, with delivery count 2, and
+//! every record is accepted exactly once overall.
+//!
+//! The member that dies is `kctl share consume` whose stdout stops being
+//! read once the broker has applied its first acknowledgements: when the
+//! pipe is full it blocks writing a batch it has acquired but not
+//! acknowledged (acknowledgements ride on the next fetch), which is the
+//! moment it is killed. With debug logging for the command it reports on
+//! stderr which acknowledgements the broker applied, so the test knows
+//! exactly what it did for good before it died.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::share::deliveries;
+use crate::support::Kctl;
+
+/// Enough that, after the victim's first batch (500 records on
+/// broker-lite, Kafka's whole record batches, ~650 here), its JSON lines
+/// still overflow a 64 KiB pipe, and the survivors find fresh records too.
+const RECORDS: usize = 3_000;
+
+/// Offsets in a "acknowledgements applied" debug line's `offsets=0-9,12`.
+fn applied_offsets(stderr: &str) -> BTreeSet<i64> {
+    let mut offsets = BTreeSet::new();
+    for line in stderr
+        .lines()
+        .filter(|l| l.contains("acknowledgements applied"))
+    {
+        let runs = line
+            .split_whitespace()
+            .find_map(|field| field.strip_prefix("offsets="))
+            .unwrap_or_else(|| panic!("no offsets in: {line}"));
+        for run in runs.split(',').filter(|r| !r.is_empty()) {
+            let (first, last) = run.split_once('-').unwrap_or((run, run));
+            offsets.extend(first.parse::<i64>().unwrap()..=last.parse::<i64>().unwrap());
+        }
+    }
+    offsets
+}
+
+/// Whether a thread of `pid` sleeps in the kernel writing to a pipe
+/// (`/proc/PID/task/*/wchan` is `pipe_write`, `anon_pipe_write`, …).
+fn blocked_writing_a_pipe(pid: u32) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|task| {
+            std::fs::read_to_string(task.path().join("wchan")).is_ok_and(|w| w.contains("pipe"))
+        })
+}
+
+/// The scenario on a topic with one partition and a share group that
+/// starts at the earliest offset, with the given acquisition lock duration;
+/// `kctl` runs kctl against the cluster at `bootstrap`.
+pub fn a_killed_member_gives_its_records_back(
+    bootstrap: &str,
+    topic: &str,
+    group: &str,
+    lock: Duration,
+    kctl: &dyn Fn(&[&str]) -> Kctl,
+) {
+    let values: String = (0..RECORDS).map(|i| format!("k{i}\n")).collect();
+    kctl(&["produce", topic]).stdin(values.as_str()).run().success();
+
+    let mut victim = Command::new(env!("CARGO_BIN_EXE_kctl"))
+        .args(["-b", bootstrap, "share", "consume", topic, "-g", group])
+        .args(["-o", "json"])
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "error,kctl::commands::share_consume=debug")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its output is read until the broker has applied its first
+    // acknowledgements (so it dies having done something for good), then
+    // left unread: the victim fills the pipe and blocks holding a batch.
+    let first_applied = Arc::new(AtomicBool::new(false));
+    let mut victim_err = BufReader::new(victim.stderr.take().unwrap());
+    let seen = Arc::clone(&first_applied);
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let mut line = String::new();
+        while victim_err.read_line(&mut line).unwrap() > 0 {
+            if line.contains("acknowledgements applied") {
+                seen.store(true, Ordering::SeqCst);
+            }
+            text.push_str(&line);
+            line.clear();
+        }
+        text
+    });
+    let mut victim_out = BufReader::new(victim.stdout.take().unwrap());
+    let stop = Arc::clone(&first_applied);
+    let reader = std::thread::spawn(move || {
+        let mut read = Vec::new();
+        while !stop.load(Ordering::SeqCst) {
+            if victim_out.read_until(b'\n', &mut read).unwrap() == 0 {
+                break;
+            }
+        }
+        // Kept open: a closed pipe would make kctl stop and acknowledge.
+        (read, victim_out)
+    });
+    let started = Instant::now();
+    while !(reader.is_finished() && blocked_writing_a_pipe(victim.id())) {
+        if started.elapsed() > Duration::from_secs(60) || victim.try_wait().unwrap().is_some() {
+            let _ = victim.kill();
+            let _ = victim.wait();
+            panic!(
+                "the victim never blocked on its stdout (is /proc/PID/task/*/wchan readable?):\n{}",
+                stderr.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SIGKILL: no close, no acknowledgement, no leave.
+    victim.kill().unwrap();
+    let killed = Instant::now();
+    victim.wait().unwrap();
+    let (mut out, mut rest) = reader.join().unwrap();
+    rest.read_to_end(&mut out).unwrap();
+    // The last line may be cut where the pipe filled.
+    let whole = out.len() - out.iter().rev().take_while(|b| **b != b'\n').count();
+    let printed: BTreeSet<i64> = deliveries(&String::from_utf8_lossy(&out[..whole]))
+        .into_iter()
+        .map(|(offset, count)| {
+            assert_eq!(count, 1, "the victim had offset {offset} first");
+            offset
+        })
+        .collect();
+    let applied = applied_offsets(&stderr.join().unwrap());
+    assert!(
+        !applied.is_empty() && applied.is_subset(&printed),
+        "the broker applied {} acknowledgements, of offsets the victim printed: {}",
+        applied.len(),
+        applied.is_subset(&printed)
+    );
+
+    // Two members that live: they take what was never acquired at once,
+    // and the victim's records once their locks run out.
+    let idle = format!("{}ms", lock.as_millis() + 3_000);
+    let runs: Vec<_> = std::thread::scope(|scope| {
+        let survivors: Vec<_> = (0..2)
+            .map(|_| {
+                let mut survivor = kctl(&[
+                    "share",
+                    "consume",
+                    topic,
+                    "-g",
+                    group,
+                    "-o",
+                    "json",
+                    "--idle-timeout",
+                    &idle,
+                ]);
+                scope.spawn(move || survivor.run())
+            })
+            .collect();
+        survivors.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    let mut accepted: BTreeMap<i64, (usize, i64)> = BTreeMap::new();
+    for (who, run) in runs.into_iter().enumerate() {
+        assert_eq!(run.code, 0, "survivor {who}: {}", run.stderr);
+        for (offset, count) in deliveries(&run.stdout) {
+            if let Some((first, _)) = accepted.insert(offset, (who, count)) {
+                panic!("offset {offset} accepted by survivor {first} and again by {who}");
+            }
+        }
+    }
+    let redelivered: BTreeSet<i64> = accepted
+        .iter()
+        .filter(|(_, (_, count))| *count > 1)
+        .map(|(offset, _)| *offset)
+        .collect();
+    eprintln!(
+        "killed member: {} records printed, {} acknowledged for good, {} redelivered \
+         after the lock ({lock:?}); survivors done {:.1} s after the kill",
+        printed.len(),
+        applied.len(),
+        redelivered.len(),
+        killed.elapsed().as_secs_f64()
+    );
+    assert!(
+        !redelivered.is_empty(),
+        "nothing the killed member held came back"
+    );
+    for offset in &redelivered {
+        let (who, count) = accepted[offset];
+        assert_eq!(
+            count, 2,
+            "offset {offset}: survivor {who} got delivery {count}, not the second"
+        );
+        assert!(
+            !applied.contains(offset),
+            "offset {offset} was accepted by the killed member and delivered again"
+        );
+    }
+    // What the victim printed without the broker applying its
+    // acknowledgement was held when it died: it came back.
+    let held_printed: BTreeSet<i64> = printed.difference(&applied).copied().collect();
+    assert!(
+        held_printed.is_subset(&redelivered),
+        "held by the killed member and not delivered again: {:?}",
+        held_printed.difference(&redelivered).take(10).collect::<Vec<_>>()
+    );
+    // Everything accepted exactly once, by the victim or a survivor.
+    for offset in &applied {
+        assert!(
+            !accepted.contains_key(offset),
+            "offset {offset} accepted by the killed member and by a survivor"
+        );
+    }
+    let done: BTreeSet<i64> = applied
+        .iter()
+        .copied()
+        .chain(accepted.keys().copied())
+        .collect();
+    let all: BTreeSet<i64> = (0..RECORDS as i64).collect();
+    assert_eq!(
+        done,
+        all,
+        "not accepted: {:?}",
+        all.difference(&done).take(10).collect::<Vec<_>>()
+    );
+}
