@@ -69,7 +69,10 @@ pub fn a_killed_member_gives_its_records_back(
     kctl: &dyn Fn(&[&str]) -> Kctl,
 ) {
     let values: String = (0..RECORDS).map(|i| format!("k{i}\n")).collect();
-    kctl(&["produce", topic]).stdin(values.as_str()).run().success();
+    kctl(&["produce", topic])
+        .stdin(values.as_str())
+        .run()
+        .success();
 
     let mut victim = Command::new(env!("CARGO_BIN_EXE_kctl"))
         .args(["-b", bootstrap, "share", "consume", topic, "-g", group])
@@ -211,7 +214,10 @@ pub fn a_killed_member_gives_its_records_back(
     assert!(
         held_printed.is_subset(&redelivered),
         "held by the killed member and not delivered again: {:?}",
-        held_printed.difference(&redelivered).take(10).collect::<Vec<_>>()
+        held_printed
+            .difference(&redelivered)
+            .take(10)
+            .collect::<Vec<_>>()
     );
     // Everything accepted exactly once, by the victim or a survivor.
     for offset in &applied {

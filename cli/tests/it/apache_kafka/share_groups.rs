@@ -195,18 +195,26 @@ fn two_kctl_share_consumers_and_a_java_one_share_a_partition() {
     });
     let already = RELEASED + REJECTED;
     let chunk = (records / 20).max(1);
-    let mut next = already;
-    while next < records {
-        let end = (next + chunk).min(records);
-        let lines: String = (next..end).map(|i| format!("r{i}\n")).collect();
-        cluster
-            .kctl(&["produce", &topic])
-            .stdin(lines.as_str())
-            .run()
-            .success();
-        next = end;
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // The members are compared with Kafka's tool while the records flow
+    // (a JVM start before them could outlast the workers' idle timeout).
+    std::thread::scope(|scope| {
+        let members_agree = scope.spawn(|| assert_share_members_agree(&cluster, &group));
+        let mut next = already;
+        while next < records {
+            let end = (next + chunk).min(records);
+            let lines: String = (next..end).map(|i| format!("r{i}\n")).collect();
+            cluster
+                .kctl(&["produce", &topic])
+                .stdin(lines.as_str())
+                .run()
+                .success();
+            next = end;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if let Err(panic) = members_agree.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
 
     let mut accepted: Vec<(&str, i64, i64)> = Vec::new();
     for (i, worker) in ours.into_iter().enumerate() {
@@ -367,8 +375,93 @@ fn a_killed_kctl_share_consumer_gives_its_records_back_when_the_lock_expires() {
     );
 }
 
-/// `kctl share describe` against `kafka-share-groups --describe` (offsets)
-/// and `--describe --state`, field by field.
+/// The members of `kctl share describe` against `kafka-share-groups
+/// --describe --members --verbose` (GROUP CONSUMER-ID HOST CLIENT-ID
+/// #PARTITIONS MEMBER-EPOCH ASSIGNMENT), field by field, once every member
+/// has caught up with the group epoch (a member learns of a join at its
+/// next heartbeat). kctl is asked before and after Kafka's tool; a change
+/// in between (a late heartbeat) means another try.
+fn assert_share_members_agree(cluster: &Cluster, group: &str) {
+    let describe = || {
+        cluster
+            .kctl(&["share", "describe", group, "-o", "json"])
+            .run()
+            .success()
+            .json()
+    };
+    let settled = |d: &serde_json::Value| {
+        d["state"] == "Stable"
+            && d["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["member_epoch"] == d["group_epoch"])
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        eventually(
+            Duration::from_secs(30),
+            "members at the group epoch",
+            || settled(&describe()),
+        );
+        let before = describe();
+        let out = cluster.tool_ok(
+            "org.apache.kafka.tools.consumer.group.ShareGroupCommand",
+            &[
+                "--bootstrap-server",
+                &cluster.bootstrap,
+                "--describe",
+                "--group",
+                group,
+                "--members",
+                "--verbose",
+            ],
+        );
+        if before["members"] != describe()["members"] && attempt < 3 {
+            continue;
+        }
+        let theirs: BTreeMap<&str, Vec<&str>> = out
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|cols| cols.len() == 7 && cols[0] == group)
+            .map(|cols| (cols[1], cols))
+            .collect();
+        let ours = before["members"].as_array().unwrap();
+        assert_eq!(ours.len(), theirs.len(), "kafka-share-groups:\n{out}");
+        for member in ours {
+            let id = member["member_id"].as_str().unwrap();
+            let cols = theirs
+                .get(id)
+                .unwrap_or_else(|| panic!("member {id} not in:\n{out}"));
+            let assignment: Vec<&str> = member["assignment"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(
+                [
+                    member["host"].as_str().unwrap().to_owned(),
+                    member["client_id"].as_str().unwrap().to_owned(),
+                    assignment.len().to_string(),
+                    member["member_epoch"].to_string(),
+                    assignment.join(","),
+                ]
+                .as_slice(),
+                &cols[2..],
+                "member {id}: HOST CLIENT-ID #PARTITIONS MEMBER-EPOCH ASSIGNMENT\n{out}"
+            );
+        }
+        return;
+    }
+}
+
+/// `kctl share describe` against `kafka-share-groups --describe --offsets
+/// --verbose` and `--describe --state --verbose`, field by field. Kafka's
+/// LAG comes from DescribeShareGroupOffsets v1, which kctl cannot send yet
+/// (kafka-protocol 0.18 has v0 only): kctl's backlog (log end − start
+/// offset) is checked to bound it.
 fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
     let ours = cluster
         .kctl(&["share", "describe", group, "-o", "json"])
@@ -401,6 +494,14 @@ fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
         assert_eq!(row["partition"].to_string(), cols[2]);
         assert_eq!(row["leader_epoch"].to_string(), cols[3], "leader epoch");
         assert_eq!(row["start_offset"].to_string(), cols[4], "start offset");
+        let lag: i64 = cols[5]
+            .parse()
+            .unwrap_or_else(|_| panic!("LAG in:\n{offsets}"));
+        let backlog = row["backlog"].as_i64().unwrap();
+        assert!(
+            (0..=backlog).contains(&lag),
+            "Kafka's lag {lag} is not within kctl's backlog {backlog}"
+        );
     }
     let state = cluster.tool_ok(
         command,
@@ -411,20 +512,24 @@ fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
             "--group",
             group,
             "--state",
+            "--verbose",
         ],
     );
-    // GROUP COORDINATOR (ID) STATE #MEMBERS, the coordinator as
-    // "host:port  (id)".
+    // GROUP COORDINATOR (ID) STATE GROUP-EPOCH ASSIGNMENT-EPOCH #MEMBERS,
+    // the coordinator as "host:port  (id)".
     let line = state
         .lines()
         .find(|l| l.split_whitespace().next() == Some(group))
         .unwrap_or_else(|| panic!("no state row:\n{state}"));
     let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols.len(), 7, "{line}");
     assert_eq!(cols[2], format!("({})", ours["coordinator"]), "{line}");
     assert_eq!(ours["state"], cols[3], "{line}");
+    assert_eq!(ours["group_epoch"].to_string(), cols[4], "{line}");
+    assert_eq!(ours["assignment_epoch"].to_string(), cols[5], "{line}");
     assert_eq!(
         ours["members"].as_array().unwrap().len().to_string(),
-        cols[4],
+        cols[6],
         "{line}"
     );
 }
