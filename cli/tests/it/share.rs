@@ -259,11 +259,12 @@ fn a_killed_share_consumer_gives_its_records_back_when_the_lock_expires() {
         ])
         .run()
         .success();
-    crate::share_killed_member::a_killed_member_gives_its_records_back(
+    crate::share_killed_member::a_member_holding_records_gives_them_back(
         &broker.bootstrap,
         "jobs",
         "crew",
         std::time::Duration::from_millis(LOCK_MS),
+        crate::share_killed_member::Victim::Killed,
         &|args| broker.kctl(args),
     );
 }

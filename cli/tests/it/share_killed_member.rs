@@ -1,16 +1,19 @@
-//! A share-group member killed (SIGKILL) while it holds acquired records,
-//! the same scenario on broker-lite (`share.rs`) and Apache Kafka
-//! (`apache_kafka::share_groups`): its records come back to the other
-//! members when their acquisition locks run out, with delivery count 2, and
-//! every record is accepted exactly once overall.
+//! A share-group member that stops while it holds acquired records, the
+//! same scenario on broker-lite (`share.rs`) and Apache Kafka
+//! (`apache_kafka::share_groups`): SIGKILLed, or hung (blocked with its
+//! connections open) and SIGKILLed later. Its records come back to the two
+//! other members with delivery count 2, and every record is accepted
+//! exactly once overall. A hung member's records come back only when their
+//! acquisition locks run out; a killed one's at the latest then (Kafka
+//! 4.2 releases them as soon as the connection closes, broker-lite when
+//! the locks run out).
 //!
-//! The member that dies is `kctl share consume` whose stdout stops being
-//! read once the broker has applied its first acknowledgements: when the
-//! pipe is full it blocks writing a batch it has acquired but not
-//! acknowledged (acknowledgements ride on the next fetch), which is the
-//! moment it is killed. With debug logging for the command it reports on
-//! stderr which acknowledgements the broker applied, so the test knows
-//! exactly what it did for good before it died.
+//! The victim is `kctl share consume` whose stdout stops being read once
+//! the broker has applied its first acknowledgements: when the pipe is
+//! full it blocks writing a batch it has acquired but not acknowledged
+//! (acknowledgements ride on the next fetch). With debug logging for the
+//! command it reports on stderr which acknowledgements the broker applied,
+//! so the test knows exactly what it did for good.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
@@ -58,14 +61,72 @@ fn blocked_writing_a_pipe(pid: u32) -> bool {
         })
 }
 
+/// What becomes of the member that holds records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Victim {
+    /// SIGKILLed before the others start: its connections close with it
+    /// (Kafka 4.2 releases a closed share session's records at once; the
+    /// lock's expiry does otherwise).
+    Killed,
+    /// Left blocked, its connections open and its heartbeats going, while
+    /// the others work (a hung process); SIGKILLed after. Only the lock's
+    /// expiry gives its records back.
+    Hung,
+}
+
+/// `kctl -b BOOTSTRAP share consume TOPIC -g GROUP -o json EXTRA...`, its
+/// stdout and stderr piped, without KCTL_* variables from the environment.
+fn share_consume(bootstrap: &str, topic: &str, group: &str, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kctl"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("KCTL_") {
+            command.env_remove(&key);
+        }
+    }
+    command
+        .args(["-b", bootstrap, "share", "consume", topic, "-g", group])
+        .args(["-o", "json"])
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// A survivor's exit code, its records (offset, delivery count, when the
+/// line arrived after `since`) and its stderr.
+#[allow(clippy::type_complexity)]
+fn arrivals(
+    mut child: std::process::Child,
+    since: Instant,
+) -> (Option<i32>, Vec<(i64, i64, Duration)>, String) {
+    let mut err = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        err.read_to_string(&mut text).unwrap();
+        text
+    });
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let at = since.elapsed();
+        let (offset, count) = deliveries(&line)[0];
+        lines.push((offset, count, at));
+    }
+    let code = child.wait().unwrap().code();
+    (code, lines, stderr.join().unwrap())
+}
+
 /// The scenario on a topic with one partition and a share group that
 /// starts at the earliest offset, with the given acquisition lock duration;
 /// `kctl` runs kctl against the cluster at `bootstrap`.
-pub fn a_killed_member_gives_its_records_back(
+pub fn a_member_holding_records_gives_them_back(
     bootstrap: &str,
     topic: &str,
     group: &str,
     lock: Duration,
+    fate: Victim,
     kctl: &dyn Fn(&[&str]) -> Kctl,
 ) {
     let values: String = (0..RECORDS).map(|i| format!("k{i}\n")).collect();
@@ -74,14 +135,8 @@ pub fn a_killed_member_gives_its_records_back(
         .run()
         .success();
 
-    let mut victim = Command::new(env!("CARGO_BIN_EXE_kctl"))
-        .args(["-b", bootstrap, "share", "consume", topic, "-g", group])
-        .args(["-o", "json"])
-        .env("NO_COLOR", "1")
+    let mut victim = share_consume(bootstrap, topic, group, &[])
         .env("RUST_LOG", "error,kctl::commands::share_consume=debug")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // Its output is read until the broker has applied its first
@@ -126,10 +181,32 @@ pub fn a_killed_member_gives_its_records_back(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let blocked = Instant::now();
     // SIGKILL: no close, no acknowledgement, no leave.
-    victim.kill().unwrap();
-    let killed = Instant::now();
-    victim.wait().unwrap();
+    let mut kill_victim = || {
+        victim.kill().unwrap();
+        victim.wait().unwrap();
+    };
+    if fate == Victim::Killed {
+        kill_victim();
+    }
+
+    // Two members that live: they take what was never acquired at once,
+    // and the victim's records once they are released.
+    let idle = format!("{}ms", lock.as_millis() + 3_000);
+    let survivors: Vec<_> = (0..2)
+        .map(|_| {
+            let child = share_consume(bootstrap, topic, group, &["--idle-timeout", &idle])
+                .env("RUST_LOG", "error")
+                .spawn()
+                .unwrap();
+            std::thread::spawn(move || arrivals(child, blocked))
+        })
+        .collect();
+    let survivors: Vec<_> = survivors.into_iter().map(|s| s.join().unwrap()).collect();
+    if fate == Victim::Hung {
+        kill_victim();
+    }
     let (mut out, mut rest) = reader.join().unwrap();
     rest.read_to_end(&mut out).unwrap();
     // The last line may be cut where the pipe filled.
@@ -149,63 +226,51 @@ pub fn a_killed_member_gives_its_records_back(
         applied.is_subset(&printed)
     );
 
-    // Two members that live: they take what was never acquired at once,
-    // and the victim's records once their locks run out.
-    let idle = format!("{}ms", lock.as_millis() + 3_000);
-    let runs: Vec<_> = std::thread::scope(|scope| {
-        let survivors: Vec<_> = (0..2)
-            .map(|_| {
-                let mut survivor = kctl(&[
-                    "share",
-                    "consume",
-                    topic,
-                    "-g",
-                    group,
-                    "-o",
-                    "json",
-                    "--idle-timeout",
-                    &idle,
-                ]);
-                scope.spawn(move || survivor.run())
-            })
-            .collect();
-        survivors.into_iter().map(|s| s.join().unwrap()).collect()
-    });
-    let mut accepted: BTreeMap<i64, (usize, i64)> = BTreeMap::new();
-    for (who, run) in runs.into_iter().enumerate() {
-        assert_eq!(run.code, 0, "survivor {who}: {}", run.stderr);
-        for (offset, count) in deliveries(&run.stdout) {
-            if let Some((first, _)) = accepted.insert(offset, (who, count)) {
+    let mut accepted: BTreeMap<i64, (usize, i64, Duration)> = BTreeMap::new();
+    for (who, (code, lines, stderr)) in survivors.into_iter().enumerate() {
+        assert_eq!(code, Some(0), "survivor {who}: {stderr}");
+        for (offset, count, at) in lines {
+            if let Some((first, ..)) = accepted.insert(offset, (who, count, at)) {
                 panic!("offset {offset} accepted by survivor {first} and again by {who}");
             }
         }
     }
     let redelivered: BTreeSet<i64> = accepted
         .iter()
-        .filter(|(_, (_, count))| *count > 1)
+        .filter(|(_, (_, count, _))| *count > 1)
         .map(|(offset, _)| *offset)
         .collect();
+    let came_back = accepted
+        .values()
+        .filter(|(_, count, _)| *count > 1)
+        .map(|(.., at)| *at)
+        .min();
     eprintln!(
-        "killed member: {} records printed, {} acknowledged for good, {} redelivered \
-         after the lock ({lock:?}); survivors done {:.1} s after the kill",
+        "{fate:?} member: {} records printed, {} acknowledged for good, {} delivered again, \
+         the first {:?} after it blocked (lock {lock:?})",
         printed.len(),
         applied.len(),
         redelivered.len(),
-        killed.elapsed().as_secs_f64()
+        came_back,
     );
-    assert!(
-        !redelivered.is_empty(),
-        "nothing the killed member held came back"
-    );
+    let came_back = came_back.expect("nothing the victim held came back");
+    if fate == Victim::Hung {
+        // Its connections are open: only the lock's expiry frees the
+        // records (acquired just before it blocked).
+        assert!(
+            came_back >= lock / 2,
+            "the held records came back {came_back:?} after the block, before the {lock:?} lock ran out"
+        );
+    }
     for offset in &redelivered {
-        let (who, count) = accepted[offset];
+        let (who, count, _) = accepted[offset];
         assert_eq!(
             count, 2,
             "offset {offset}: survivor {who} got delivery {count}, not the second"
         );
         assert!(
             !applied.contains(offset),
-            "offset {offset} was accepted by the killed member and delivered again"
+            "offset {offset} was accepted by the victim and delivered again"
         );
     }
     // What the victim printed without the broker applying its
@@ -213,7 +278,7 @@ pub fn a_killed_member_gives_its_records_back(
     let held_printed: BTreeSet<i64> = printed.difference(&applied).copied().collect();
     assert!(
         held_printed.is_subset(&redelivered),
-        "held by the killed member and not delivered again: {:?}",
+        "held by the victim and not delivered again: {:?}",
         held_printed
             .difference(&redelivered)
             .take(10)
@@ -223,7 +288,7 @@ pub fn a_killed_member_gives_its_records_back(
     for offset in &applied {
         assert!(
             !accepted.contains_key(offset),
-            "offset {offset} accepted by the killed member and by a survivor"
+            "offset {offset} accepted by the victim and by a survivor"
         );
     }
     let done: BTreeSet<i64> = applied

@@ -319,34 +319,29 @@ fn short_lock_ms(cluster: &Cluster) -> u64 {
     floor.max(2_000)
 }
 
-/// A kctl share consumer killed while it holds records, on Kafka: the
-/// group's `share.record.lock.duration.ms` is set short with `kctl config
-/// set --entity-type group`, and the scenario of
-/// `share_killed_member` runs (the two survivors are kctl too).
-#[test]
-fn a_killed_kctl_share_consumer_gives_its_records_back_when_the_lock_expires() {
-    let Some(cluster) = cluster() else { return };
-    let topic = unique("share-kill");
-    let group = unique("share-kill-group");
+/// A topic with one partition and a share group from its earliest offset
+/// whose `share.record.lock.duration.ms` is short, set with `kctl config
+/// set --entity-type group` and read back; the lock.
+fn short_lock_group(cluster: &Cluster, topic: &str, group: &str) -> Duration {
     cluster
-        .kctl(&["topic", "create", &topic, "-p", "1", "-r", "1"])
+        .kctl(&["topic", "create", topic, "-p", "1", "-r", "1"])
         .run()
         .success();
     cluster
         .kctl(&[
             "share",
             "reset-offsets",
-            &group,
+            group,
             "--topic",
-            &topic,
+            topic,
             "--to-earliest",
             "--execute",
             "-y",
         ])
         .run()
         .success();
-    let lock_ms = short_lock_ms(&cluster);
-    let group_config = ["--entity-type", "group", "--entity-name", group.as_str()];
+    let lock_ms = short_lock_ms(cluster);
+    let group_config = ["--entity-type", "group", "--entity-name", group];
     let setting = format!("share.record.lock.duration.ms={lock_ms}");
     cluster
         .kctl(&[&["config", "set"], &group_config[..], &[setting.as_str()]].concat())
@@ -366,11 +361,43 @@ fn a_killed_kctl_share_consumer_gives_its_records_back_when_the_lock_expires() {
         .json();
     assert_eq!(read_back[0]["value"], lock_ms.to_string(), "{read_back}");
     assert_eq!(read_back[0]["source"], "GROUP_CONFIG", "{read_back}");
-    crate::share_killed_member::a_killed_member_gives_its_records_back(
+    Duration::from_millis(lock_ms)
+}
+
+/// A kctl share consumer SIGKILLed while it holds records, on Kafka: the
+/// scenario of `share_killed_member` (two kctl survivors). Kafka releases
+/// them when the killed member's connection closes.
+#[test]
+fn a_killed_kctl_share_consumer_gives_its_records_back() {
+    let Some(cluster) = cluster() else { return };
+    let topic = unique("share-kill");
+    let group = unique("share-kill-group");
+    let lock = short_lock_group(&cluster, &topic, &group);
+    crate::share_killed_member::a_member_holding_records_gives_them_back(
         &cluster.bootstrap,
         &topic,
         &group,
-        Duration::from_millis(lock_ms),
+        lock,
+        crate::share_killed_member::Victim::Killed,
+        &|args| cluster.kctl(args),
+    );
+}
+
+/// A kctl share consumer hung while it holds records (blocked, its
+/// connections open), on Kafka: its records come back when the group's
+/// lock runs out, not before.
+#[test]
+fn a_hung_kctl_share_consumer_gives_its_records_back_when_the_lock_expires() {
+    let Some(cluster) = cluster() else { return };
+    let topic = unique("share-hung");
+    let group = unique("share-hung-group");
+    let lock = short_lock_group(&cluster, &topic, &group);
+    crate::share_killed_member::a_member_holding_records_gives_them_back(
+        &cluster.bootstrap,
+        &topic,
+        &group,
+        lock,
+        crate::share_killed_member::Victim::Hung,
         &|args| cluster.kctl(args),
     );
 }
