@@ -4,9 +4,9 @@
 //! connections open) and SIGKILLed later. Its records come back to the two
 //! other members with delivery count 2, and every record is accepted
 //! exactly once overall. A hung member's records come back only when their
-//! acquisition locks run out; a killed one's at the latest then (Kafka
-//! 4.2 releases them as soon as the connection closes, broker-lite when
-//! the locks run out).
+//! acquisition locks run out; a killed one's as soon as its connection
+//! closes (Kafka 4.2's share session cache releases them on a disconnect,
+//! and broker-lite does the same).
 //!
 //! The victim is `kctl share consume` whose stdout stops being read once
 //! the broker has applied its first acknowledgements: when the pipe is
@@ -71,9 +71,8 @@ fn blocked_writing_a_pipe(pid: u32) -> Option<bool> {
 /// What becomes of the member that holds records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Victim {
-    /// SIGKILLed before the others start: its connections close with it
-    /// (Kafka 4.2 releases a closed share session's records at once; the
-    /// lock's expiry does otherwise).
+    /// SIGKILLed before the others start: its connections close with it,
+    /// and the broker releases its records then.
     Killed,
     /// Left blocked, its connections open and its heartbeats going, while
     /// the others work (a hung process); SIGKILLed after. Only the lock's
@@ -273,13 +272,19 @@ pub fn a_member_holding_records_gives_them_back(
         came_back,
     );
     let came_back = came_back.expect("nothing the victim held came back");
-    if fate == Victim::Hung {
+    match fate {
         // Its connections are open: only the lock's expiry frees the
         // records (acquired just before it blocked).
-        assert!(
+        Victim::Hung => assert!(
             came_back >= lock / 2,
             "the held records came back {came_back:?} after the block, before the {lock:?} lock ran out"
-        );
+        ),
+        // Its connections closed with it: the broker releases its records
+        // then, without waiting for the lock.
+        Victim::Killed => assert!(
+            came_back < lock / 2,
+            "the held records came back {came_back:?} after the kill, not when its connection closed (lock {lock:?})"
+        ),
     }
     for offset in &redelivered {
         let (who, count, _) = accepted[offset];
