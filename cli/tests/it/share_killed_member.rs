@@ -211,7 +211,12 @@ pub fn a_member_holding_records_gives_them_back(
 
     // Two members that live: they take what was never acquired at once,
     // and the victim's records once they are released.
-    let idle = format!("{}ms", lock.as_millis() + 3_000);
+    // Long enough to see the held records come back: at the kill, or
+    // when the lock runs out.
+    let idle = match fate {
+        Victim::Killed => "3s".to_owned(),
+        Victim::Hung => format!("{}ms", lock.as_millis() + 3_000),
+    };
     let survivors: Vec<_> = (0..2)
         .map(|_| {
             let child = share_consume(bootstrap, topic, group, &["--idle-timeout", &idle])
