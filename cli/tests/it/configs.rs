@@ -237,6 +237,29 @@ fn group_configs_are_set_with_entity_type_group() {
         .success()
         .json();
     assert_eq!(set[0]["status"], "set", "{set}");
+    let get = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "group",
+            "--entity-name",
+            "crew",
+            "-o",
+            "json",
+        ])
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        (&get[0]["name"], &get[0]["value"], &get[0]["source"]),
+        (
+            &"share.auto.offset.reset".into(),
+            &"earliest".into(),
+            &"GROUP_CONFIG".into()
+        ),
+        "{get}"
+    );
     let read = broker
         .kctl(&["share", "consume", "jobs", "-g", "crew", "-n", "3"])
         .run()
