@@ -196,6 +196,9 @@ transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=10
 share.coordinator.state.topic.replication.factor=$rf
 share.coordinator.state.topic.min.isr=1
+# A share group's share.record.lock.duration.ms may go down to 1 s (the
+# floor is 15 s by default), so the lock-expiry test waits seconds.
+group.share.min.record.lock.duration.ms=1000
 # Tests want rebalances and failure detection in seconds, not tens of them.
 group.initial.rebalance.delay.ms=0
 broker.heartbeat.interval.ms=500

@@ -151,6 +151,7 @@ pub(crate) async fn serve(
     if !write_buf.is_empty() {
         let _ = tokio::time::timeout(idle, write_out(&mut stream, &write_buf)).await;
     }
+    state.shares.connection_closed(peer).await;
     tracing::debug!(%peer, reason, "connection closed");
 }
 

@@ -475,13 +475,13 @@ pub(crate) async fn dispatch(
         }
         ApiKey::ShareFetch => {
             call(request, out, |r: ShareFetchRequest, v| {
-                share_fetch::handle(state, r, v)
+                share_fetch::handle(state, peer, r, v)
             })
             .await
         }
         ApiKey::ShareAcknowledge => {
             call(request, out, |r: ShareAcknowledgeRequest, v| {
-                share_fetch::acknowledge(state, r, v)
+                share_fetch::acknowledge(state, peer, r, v)
             })
             .await
         }

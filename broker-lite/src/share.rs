@@ -122,6 +122,10 @@ struct ShareSession {
     next_epoch: i32,
     /// Topic name and partition.
     partitions: BTreeSet<(String, i32)>,
+    /// The connection that opened it: when that connection closes the
+    /// session ends and the member's acquired records are released, as
+    /// Kafka's share session cache does on a disconnect.
+    peer: std::net::SocketAddr,
 }
 
 /// One heartbeat, decoded.
@@ -514,9 +518,11 @@ impl ShareCoordinator {
     /// Validates a ShareFetch/ShareAcknowledge session epoch, opening,
     /// advancing or closing the session. Returns the partitions the session
     /// fetches from after this request.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn session(
         &self,
         kind: SessionRequest,
+        peer: std::net::SocketAddr,
         group_id: &str,
         member_id: &str,
         epoch: i32,
@@ -533,6 +539,7 @@ impl ShareCoordinator {
                     let session = ShareSession {
                         next_epoch: next_share_session_epoch(epoch),
                         partitions: added.iter().cloned().collect(),
+                        peer,
                     };
                     let partitions = session.partitions.iter().cloned().collect();
                     inner.sessions.insert(key, session);
@@ -574,6 +581,29 @@ impl ShareCoordinator {
                 .sessions
                 .remove(&(group_id.to_string(), member_id.to_string()));
             self.release_member(inner, group_id, member_id);
+        });
+        self.after_write(wrote).await;
+    }
+
+    /// A client connection closed: the share sessions it opened end, and
+    /// their members' acquired records are released at once (Kafka's
+    /// `ShareSessionCache` disconnect listener) rather than when their
+    /// locks run out. A member that opened a new session on another
+    /// connection keeps it.
+    pub(crate) async fn connection_closed(&self, peer: std::net::SocketAddr) {
+        let ((), wrote) = self.locked(|inner, _| {
+            let closed: Vec<(String, String)> = inner
+                .sessions
+                .iter()
+                .filter(|(_, session)| session.peer == peer)
+                .map(|(key, _)| key.clone())
+                .collect();
+            for (group_id, member_id) in closed {
+                inner
+                    .sessions
+                    .remove(&(group_id.clone(), member_id.clone()));
+                self.release_member(inner, &group_id, &member_id);
+            }
         });
         self.after_write(wrote).await;
     }

@@ -464,15 +464,19 @@ pub(crate) enum EntityType {
     Topic,
     #[value(alias = "brokers")]
     Broker,
+    // A consumer or share group's configs (Kafka 4.0+), e.g. a share
+    // group's `share.record.lock.duration.ms`.
+    #[value(alias = "groups")]
+    Group,
 }
 
-/// Which topic or broker a config command acts on.
+/// Which topic, broker or group a config command acts on.
 #[derive(Debug, Args)]
 pub(crate) struct Entity {
     /// What kind of thing has the configs.
     #[arg(long, value_enum)]
     pub entity_type: EntityType,
-    /// The topic name or broker id.
+    /// The topic name, broker id or group id.
     #[arg(long, required_unless_present = "entity_default", add = ArgValueCompleter::new(topics))]
     pub entity_name: Option<String>,
     /// The cluster-wide default of every broker (brokers only).

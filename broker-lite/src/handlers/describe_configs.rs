@@ -1,4 +1,4 @@
-//! DescribeConfigs: v1–4, for topics and this broker.
+//! DescribeConfigs: v1–4, for topics, this broker and groups.
 //!
 //! Every config is reported with its effective value and where it came
 //! from; with `include_synonyms`, the chain behind it (topic override →
@@ -16,11 +16,15 @@ use crate::state::BrokerState;
 
 const RESOURCE_TOPIC: i8 = 2;
 const RESOURCE_BROKER: i8 = 4;
+const RESOURCE_GROUP: i8 = 32;
 
 /// Kafka's `ConfigSource` codes.
 const SOURCE_DYNAMIC_TOPIC: i8 = 1;
 const SOURCE_STATIC_BROKER: i8 = 4;
 const SOURCE_DEFAULT: i8 = 5;
+const SOURCE_GROUP: i8 = 8;
+/// Kafka's `ConfigType` code for STRING.
+const TYPE_STRING: i8 = 2;
 
 pub(crate) fn source_code(source: TopicValueSource) -> i8 {
     match source {
@@ -119,6 +123,38 @@ pub(super) fn handle(
                         })
                         .collect();
                     result.with_configs(configs)
+                }
+                // The one group config broker-lite keeps (see
+                // `alter_configs`); a group that has none, or does not
+                // exist, has the default, as in Kafka.
+                RESOURCE_GROUP => {
+                    let name = "share.auto.offset.reset";
+                    let reset = state
+                        .shares
+                        .snapshot(resource.resource_name.as_str())
+                        .map(|g| g.auto_offset_reset)
+                        .unwrap_or_default();
+                    let source = if reset == Default::default() {
+                        SOURCE_DEFAULT
+                    } else {
+                        SOURCE_GROUP
+                    };
+                    let entry = DescribeConfigsResourceResult::default()
+                        .with_name(str_bytes(name))
+                        .with_value(Some(str_bytes(reset.name())))
+                        .with_config_source(source)
+                        .with_config_type(TYPE_STRING)
+                        .with_synonyms(if request.include_synonyms {
+                            vec![
+                                DescribeConfigsSynonym::default()
+                                    .with_name(str_bytes(name))
+                                    .with_value(Some(str_bytes(reset.name())))
+                                    .with_source(source),
+                            ]
+                        } else {
+                            Vec::new()
+                        });
+                    result.with_configs(if wanted(name) { vec![entry] } else { vec![] })
                 }
                 other => result
                     .with_error_code(ErrorCode::InvalidRequest.code())

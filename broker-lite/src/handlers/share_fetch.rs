@@ -125,6 +125,7 @@ fn leader(state: &BrokerState) -> (i32, i32) {
 
 pub(super) async fn handle(
     state: &Arc<BrokerState>,
+    peer: std::net::SocketAddr,
     request: ShareFetchRequest,
     _version: i16,
 ) -> Option<ShareFetchResponse> {
@@ -192,6 +193,7 @@ pub(super) async fn handle(
         .collect();
     let session = match state.shares.session(
         SessionRequest::ShareFetch,
+        peer,
         &group_id,
         &member_id,
         epoch,
@@ -451,6 +453,7 @@ fn code_message(code: ErrorCode) -> &'static str {
 
 pub(super) async fn acknowledge(
     state: &BrokerState,
+    peer: std::net::SocketAddr,
     request: ShareAcknowledgeRequest,
     _version: i16,
 ) -> Option<ShareAcknowledgeResponse> {
@@ -477,6 +480,7 @@ pub(super) async fn acknowledge(
     let epoch = request.share_session_epoch;
     if let Err(code) = state.shares.session(
         SessionRequest::ShareAcknowledge,
+        peer,
         &group_id,
         &member_id,
         epoch,

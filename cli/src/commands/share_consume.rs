@@ -52,6 +52,27 @@ fn bytes_field(map: &mut Map<String, Value>, field: &str, bytes: Option<&[u8]>) 
     }
 }
 
+/// Ascending offsets as runs, e.g. `0-99,105,110-119`.
+fn offset_ranges(offsets: impl IntoIterator<Item = i64>) -> String {
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for offset in offsets {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == offset => *last = offset,
+            _ => runs.push((offset, offset)),
+        }
+    }
+    runs.iter()
+        .map(|(first, last)| {
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first}-{last}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// One output line for `r`.
 fn render(r: &ShareRecord, json: bool, out: &mut Vec<u8>) -> anyhow::Result<()> {
     let record = &r.record;
@@ -94,8 +115,16 @@ pub(crate) async fn run(settings: &Settings, args: ShareConsumeArgs) -> anyhow::
     let mut consumer = connect::share_consumer(settings, config).await?;
     let refused = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&refused);
-    consumer.set_acknowledgement_commit_callback(Box::new(move |commit| {
-        if let Err(e) = &commit.result {
+    consumer.set_acknowledgement_commit_callback(Box::new(move |commit| match &commit.result {
+        // Which acknowledgements the broker took (-vv): what a member that
+        // dies later has done for good, the rest comes back to the group.
+        Ok(()) => tracing::debug!(
+            topic = %commit.topic,
+            partition = commit.partition,
+            offsets = %offset_ranges(commit.offsets.iter().map(|(o, _)| *o)),
+            "acknowledgements applied"
+        ),
+        Err(e) => {
             counter.fetch_add(commit.offsets.len(), Ordering::Relaxed);
             tracing::warn!(topic = %commit.topic, partition = commit.partition, error = %e, "acknowledgements refused");
         }
@@ -176,4 +205,16 @@ pub(crate) async fn run(settings: &Settings, args: ShareConsumeArgs) -> anyhow::
     } else {
         Code::Success
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offset_ranges;
+
+    #[test]
+    fn offsets_are_logged_as_runs() {
+        assert_eq!(offset_ranges([0, 1, 2, 5, 7, 8]), "0-2,5,7-8");
+        assert_eq!(offset_ranges([42]), "42");
+        assert_eq!(offset_ranges([]), "");
+    }
 }

@@ -43,6 +43,7 @@ async fn legacy_alter(
         ConfigResource::Broker(_) => ConfigSource::DynamicBroker,
         ConfigResource::BrokerDefault => ConfigSource::DynamicDefaultBroker,
         ConfigResource::BrokerLogger(_) => ConfigSource::DynamicBrokerLogger,
+        ConfigResource::Group(_) => ConfigSource::Group,
     };
     let described = admin
         .describe_configs(
@@ -271,6 +272,10 @@ pub(crate) fn resource(entity: &crate::cli::Entity) -> anyhow::Result<ConfigReso
             "name the broker with --entity-name ID or use --entity-default",
         )
         .into()),
+        (EntityType::Group, Some(id), false) => Ok(ConfigResource::Group(id.clone())),
+        (EntityType::Group, _, _) => Err(crate::exit::usage("groups have no --entity-default")
+            .hint("name the group with --entity-name")
+            .into()),
     }
 }
 

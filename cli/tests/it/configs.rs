@@ -1,4 +1,4 @@
-//! Config commands for topics and brokers.
+//! Config commands for topics, brokers and groups.
 
 use crate::assert_run_snapshot;
 use crate::support::{Broker, Kctl};
@@ -203,4 +203,100 @@ fn config_set_and_delete_change_configs_or_explain_why_not() {
         .run()
         .code(2);
     assert!(refused.stderr.contains("pass --yes"), "{}", refused.stderr);
+}
+
+/// `--entity-type group`: a share group's `share.auto.offset.reset` set
+/// with `config set` makes a new group start at the earliest offset (what
+/// `share reset-offsets --to-earliest` does otherwise); a group takes no
+/// `--entity-default`.
+#[test]
+fn group_configs_are_set_with_entity_type_group() {
+    let broker = Broker::start();
+    broker
+        .kctl(&["topic", "create", "jobs", "-p", "1"])
+        .run()
+        .success();
+    broker
+        .kctl(&["produce", "jobs"])
+        .stdin("a\nb\nc\n")
+        .run()
+        .success();
+    let set = broker
+        .kctl(&[
+            "config",
+            "set",
+            "--entity-type",
+            "group",
+            "--entity-name",
+            "crew",
+            "share.auto.offset.reset=earliest",
+            "-o",
+            "json",
+        ])
+        .run()
+        .success()
+        .json();
+    assert_eq!(set[0]["status"], "set", "{set}");
+    let get = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "group",
+            "--entity-name",
+            "crew",
+            "-o",
+            "json",
+        ])
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        (&get[0]["name"], &get[0]["value"], &get[0]["source"]),
+        (
+            &"share.auto.offset.reset".into(),
+            &"earliest".into(),
+            &"GROUP_CONFIG".into()
+        ),
+        "{get}"
+    );
+    let read = broker
+        .kctl(&["share", "consume", "jobs", "-g", "crew", "-n", "3"])
+        .run()
+        .success();
+    assert_eq!(read.stdout, "a\nb\nc\n");
+    let refused = broker
+        .kctl(&[
+            "config",
+            "set",
+            "--entity-type",
+            "group",
+            "--entity-name",
+            "crew",
+            "share.auto.offset.reset=sometimes",
+        ])
+        .run()
+        .code(1);
+    assert!(
+        refused.stderr.contains("Invalid value sometimes"),
+        "{}",
+        refused.stderr
+    );
+    let no_default = broker
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "group",
+            "--entity-default",
+        ])
+        .run()
+        .code(2);
+    assert!(
+        no_default
+            .stderr
+            .contains("groups have no --entity-default"),
+        "{}",
+        no_default.stderr
+    );
 }

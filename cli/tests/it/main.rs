@@ -22,6 +22,8 @@
 //!   Ctrl-C), consume --isolation, txn list/describe/producers;
 //! - `tour`: `tests/tour.sh` against broker-lite and librdkafka's mock;
 //! - `generated`: completion scripts and man pages kept up to date;
+//! - `share`, `share_killed_member`: share groups (KIP-932), among them a
+//!   member killed while it holds records, on broker-lite and Kafka;
 //! - `apache_kafka`, `apache_kafka_failover`, `apache_kafka_txn`: kctl
 //!   against Apache Kafka 4.x (3 brokers) with Kafka's own tools as
 //!   referee (`apache_kafka_txn`: the exactly-once pipeline under SIGKILL
@@ -52,6 +54,7 @@ mod offset_plans;
 mod perf;
 mod produce;
 mod share;
+mod share_killed_member;
 mod support;
 mod topics;
 mod tour;

@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use crate::assert_run_snapshot;
 use crate::support::Broker;
 
-fn deliveries(stdout: &str) -> Vec<(i64, i64)> {
+/// Offset and delivery count of each `share consume -o json` line.
+pub fn deliveries(stdout: &str) -> Vec<(i64, i64)> {
     stdout
         .lines()
         .map(|l| {
@@ -231,4 +232,61 @@ fn three_kctl_share_consumers_split_one_partition_on_broker_lite() {
         .json();
     assert_eq!(described["offsets"][0]["start_offset"], records as i64);
     assert_eq!(described["offsets"][0]["backlog"], 0);
+}
+
+/// A topic `jobs` with one partition and a share group `crew` that starts
+/// at its earliest offset, on broker-lite with a 1 s acquisition lock.
+fn crew_on_jobs() -> Broker {
+    let broker = Broker::start_with(|config| {
+        config.group.share_record_lock_duration_ms = 1_000;
+    });
+    broker
+        .kctl(&["topic", "create", "jobs", "-p", "1"])
+        .run()
+        .success();
+    broker
+        .kctl(&[
+            "share",
+            "reset-offsets",
+            "crew",
+            "--topic",
+            "jobs",
+            "--to-earliest",
+            "--execute",
+            "-y",
+        ])
+        .run()
+        .success();
+    broker
+}
+
+/// `kctl share consume` killed (SIGKILL) while it holds records: they come
+/// back to the two other members when its connection closes.
+#[test]
+fn a_killed_share_consumer_gives_its_records_back() {
+    let broker = crew_on_jobs();
+    crate::share_killed_member::a_member_holding_records_gives_them_back(
+        &broker.bootstrap,
+        "jobs",
+        "crew",
+        std::time::Duration::from_secs(1),
+        crate::share_killed_member::Victim::Killed,
+        &|args| broker.kctl(args),
+    );
+}
+
+/// `kctl share consume` hung (blocked, connections open) while it holds
+/// records: they come back to the two other members when the 1 s lock
+/// runs out.
+#[test]
+fn a_hung_share_consumer_gives_its_records_back_when_the_lock_expires() {
+    let broker = crew_on_jobs();
+    crate::share_killed_member::a_member_holding_records_gives_them_back(
+        &broker.bootstrap,
+        "jobs",
+        "crew",
+        std::time::Duration::from_secs(1),
+        crate::share_killed_member::Victim::Hung,
+        &|args| broker.kctl(args),
+    );
 }

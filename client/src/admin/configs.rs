@@ -29,6 +29,9 @@ pub enum ConfigResource {
     BrokerDefault,
     /// One broker's log levels.
     BrokerLogger(i32),
+    /// A group's configs (KIP-848, KIP-932), by group id: e.g. a share
+    /// group's `share.record.lock.duration.ms` or `share.auto.offset.reset`.
+    Group(String),
 }
 
 impl ConfigResource {
@@ -38,14 +41,15 @@ impl ConfigResource {
             Self::Topic(_) => 2,
             Self::Broker(_) | Self::BrokerDefault => 4,
             Self::BrokerLogger(_) => 8,
+            Self::Group(_) => 32,
         }
     }
 
-    /// The resource name sent on the wire: the topic, the broker id, or empty
-    /// for the broker default.
+    /// The resource name sent on the wire: the topic, the broker id, the
+    /// group id, or empty for the broker default.
     pub fn wire_name(&self) -> String {
         match self {
-            Self::Topic(name) => name.clone(),
+            Self::Topic(name) | Self::Group(name) => name.clone(),
             Self::Broker(id) | Self::BrokerLogger(id) => id.to_string(),
             Self::BrokerDefault => String::new(),
         }
@@ -55,7 +59,7 @@ impl ConfigResource {
     fn destination(&self) -> Option<i32> {
         match self {
             Self::Broker(id) | Self::BrokerLogger(id) => Some(*id),
-            Self::Topic(_) | Self::BrokerDefault => None,
+            Self::Topic(_) | Self::BrokerDefault | Self::Group(_) => None,
         }
     }
 
@@ -74,6 +78,7 @@ impl fmt::Display for ConfigResource {
             Self::Broker(id) => write!(f, "broker {id}"),
             Self::BrokerDefault => f.write_str("the default broker config"),
             Self::BrokerLogger(id) => write!(f, "broker {id}'s loggers"),
+            Self::Group(id) => write!(f, "group {id}"),
         }
     }
 }
@@ -733,6 +738,11 @@ mod tests {
         assert_eq!(ConfigResource::BrokerLogger(3).wire_type(), 8);
         assert_eq!(ConfigResource::Topic("t".into()).destination(), None);
         assert_eq!(ConfigResource::BrokerDefault.destination(), None);
+        let group = ConfigResource::Group("workers".into());
+        assert_eq!(
+            (group.wire_type(), group.wire_name(), group.destination()),
+            (32, "workers".to_owned(), None)
+        );
         assert_eq!(ConfigSource::from_wire(1), ConfigSource::DynamicTopic);
         assert_eq!(ConfigSource::from_wire(42), ConfigSource::Unknown);
         assert_eq!(ConfigType::from_wire(9).as_str(), "PASSWORD");

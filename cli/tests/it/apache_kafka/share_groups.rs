@@ -165,6 +165,12 @@ fn two_kctl_share_consumers_and_a_java_one_share_a_partition() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Each worker's output is read while it runs: a worker blocked on a
+    // full stdout pipe keeps its records locked, and once the others have
+    // filled the in-flight window (`group.share.partition.max.record.locks`)
+    // they idle out; reading after the produce loop stopped the
+    // 30,000-record run near 4,600.
+    let java = std::thread::spawn(move || java.wait_with_output().unwrap());
     let kctl_worker = || {
         Command::new(env!("CARGO_BIN_EXE_kctl"))
             .args([
@@ -180,6 +186,7 @@ fn two_kctl_share_consumers_and_a_java_one_share_a_partition() {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
+            .map(|child| std::thread::spawn(move || child.wait_with_output().unwrap()))
             .unwrap()
     };
     let ours = [kctl_worker(), kctl_worker()];
@@ -188,22 +195,30 @@ fn two_kctl_share_consumers_and_a_java_one_share_a_partition() {
     });
     let already = RELEASED + REJECTED;
     let chunk = (records / 20).max(1);
-    let mut next = already;
-    while next < records {
-        let end = (next + chunk).min(records);
-        let lines: String = (next..end).map(|i| format!("r{i}\n")).collect();
-        cluster
-            .kctl(&["produce", &topic])
-            .stdin(lines.as_str())
-            .run()
-            .success();
-        next = end;
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // The members are compared with Kafka's tool while the records flow
+    // (a JVM start before them could outlast the workers' idle timeout).
+    std::thread::scope(|scope| {
+        let members_agree = scope.spawn(|| assert_share_members_agree(&cluster, &group));
+        let mut next = already;
+        while next < records {
+            let end = (next + chunk).min(records);
+            let lines: String = (next..end).map(|i| format!("r{i}\n")).collect();
+            cluster
+                .kctl(&["produce", &topic])
+                .stdin(lines.as_str())
+                .run()
+                .success();
+            next = end;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if let Err(panic) = members_agree.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
 
     let mut accepted: Vec<(&str, i64, i64)> = Vec::new();
-    for (i, child) in ours.into_iter().enumerate() {
-        let out = child.wait_with_output().unwrap();
+    for (i, worker) in ours.into_iter().enumerate() {
+        let out = worker.join().unwrap();
         assert!(
             out.status.success(),
             "kctl worker {i}: {}",
@@ -216,7 +231,7 @@ fn two_kctl_share_consumers_and_a_java_one_share_a_partition() {
                 .map(|(o, d)| (name, o, d)),
         );
     }
-    let out = java.wait_with_output().unwrap();
+    let out = java.join().unwrap();
     assert!(out.status.success(), "the Java share consumer failed");
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let (offset, count) = line.split_once(' ').unwrap();
@@ -249,11 +264,12 @@ fn two_kctl_share_consumers_and_a_java_one_share_a_partition() {
     }
     let all: BTreeSet<i64> = (0..records as i64).collect();
     let done: BTreeSet<i64> = seen.union(&rejected).copied().collect();
-    assert_eq!(
-        done,
-        all,
-        "records neither accepted nor rejected: {:?}",
-        all.difference(&done).take(10).collect::<Vec<_>>()
+    let missing: Vec<i64> = all.difference(&done).copied().collect();
+    assert!(
+        missing.is_empty() && done.len() == all.len(),
+        "{} records neither accepted nor rejected, the first {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
     );
     // What the first member released came back to other members, counted.
     for offset in released.difference(&rejected) {
@@ -277,8 +293,202 @@ fn two_kctl_share_consumers_and_a_java_one_share_a_partition() {
     assert_share_describe_agrees(&cluster, &group);
 }
 
-/// `kctl share describe` against `kafka-share-groups --describe` (offsets)
-/// and `--describe --state`, field by field.
+/// The acquisition lock the kill test gives its group: short, but not below
+/// the brokers' floor (`group.share.min.record.lock.duration.ms`: the tier
+/// sets 1 s, Kafka's default is 15 s).
+fn short_lock_ms(cluster: &Cluster) -> u64 {
+    let floor = cluster
+        .kctl(&[
+            "config",
+            "get",
+            "--entity-type",
+            "broker",
+            "--entity-name",
+            "1",
+            "group.share.min.record.lock.duration.ms",
+            "-o",
+            "json",
+        ])
+        .run()
+        .success()
+        .json()[0]["value"]
+        .as_str()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
+    floor.max(2_000)
+}
+
+/// A topic with one partition and a share group from its earliest offset
+/// whose `share.record.lock.duration.ms` is short, set with `kctl config
+/// set --entity-type group` and read back; the lock.
+fn short_lock_group(cluster: &Cluster, topic: &str, group: &str) -> Duration {
+    cluster
+        .kctl(&["topic", "create", topic, "-p", "1", "-r", "1"])
+        .run()
+        .success();
+    cluster
+        .kctl(&[
+            "share",
+            "reset-offsets",
+            group,
+            "--topic",
+            topic,
+            "--to-earliest",
+            "--execute",
+            "-y",
+        ])
+        .run()
+        .success();
+    let lock_ms = short_lock_ms(cluster);
+    let group_config = ["--entity-type", "group", "--entity-name", group];
+    let setting = format!("share.record.lock.duration.ms={lock_ms}");
+    cluster
+        .kctl(&[&["config", "set"], &group_config[..], &[setting.as_str()]].concat())
+        .run()
+        .success();
+    let read_back = cluster
+        .kctl(
+            &[
+                &["config", "get"],
+                &group_config[..],
+                &["share.record.lock.duration.ms", "-o", "json"],
+            ]
+            .concat(),
+        )
+        .run()
+        .success()
+        .json();
+    assert_eq!(read_back[0]["value"], lock_ms.to_string(), "{read_back}");
+    assert_eq!(read_back[0]["source"], "GROUP_CONFIG", "{read_back}");
+    Duration::from_millis(lock_ms)
+}
+
+/// A kctl share consumer SIGKILLed while it holds records, on Kafka: the
+/// scenario of `share_killed_member` (two kctl survivors). Kafka releases
+/// them when the killed member's connection closes.
+#[test]
+fn a_killed_kctl_share_consumer_gives_its_records_back() {
+    let Some(cluster) = cluster() else { return };
+    let topic = unique("share-kill");
+    let group = unique("share-kill-group");
+    let lock = short_lock_group(&cluster, &topic, &group);
+    crate::share_killed_member::a_member_holding_records_gives_them_back(
+        &cluster.bootstrap,
+        &topic,
+        &group,
+        lock,
+        crate::share_killed_member::Victim::Killed,
+        &|args| cluster.kctl(args),
+    );
+}
+
+/// A kctl share consumer hung while it holds records (blocked, its
+/// connections open), on Kafka: its records come back when the group's
+/// lock runs out, not before.
+#[test]
+fn a_hung_kctl_share_consumer_gives_its_records_back_when_the_lock_expires() {
+    let Some(cluster) = cluster() else { return };
+    let topic = unique("share-hung");
+    let group = unique("share-hung-group");
+    let lock = short_lock_group(&cluster, &topic, &group);
+    crate::share_killed_member::a_member_holding_records_gives_them_back(
+        &cluster.bootstrap,
+        &topic,
+        &group,
+        lock,
+        crate::share_killed_member::Victim::Hung,
+        &|args| cluster.kctl(args),
+    );
+}
+
+/// The members of `kctl share describe` against `kafka-share-groups
+/// --describe --members --verbose` (GROUP CONSUMER-ID HOST CLIENT-ID
+/// #PARTITIONS MEMBER-EPOCH ASSIGNMENT), field by field, once every member
+/// has caught up with the group epoch (a member learns of a join at its
+/// next heartbeat). kctl is asked before and after Kafka's tool; a change
+/// in between (a late heartbeat) means another try.
+fn assert_share_members_agree(cluster: &Cluster, group: &str) {
+    let describe = || {
+        cluster
+            .kctl(&["share", "describe", group, "-o", "json"])
+            .run()
+            .success()
+            .json()
+    };
+    let settled = |d: &serde_json::Value| {
+        d["state"] == "Stable"
+            && d["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["member_epoch"] == d["group_epoch"])
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        eventually(
+            Duration::from_secs(30),
+            "members at the group epoch",
+            || settled(&describe()),
+        );
+        let before = describe();
+        let out = cluster.tool_ok(
+            "org.apache.kafka.tools.consumer.group.ShareGroupCommand",
+            &[
+                "--bootstrap-server",
+                &cluster.bootstrap,
+                "--describe",
+                "--group",
+                group,
+                "--members",
+                "--verbose",
+            ],
+        );
+        if before["members"] != describe()["members"] && attempt < 3 {
+            continue;
+        }
+        let theirs: BTreeMap<&str, Vec<&str>> = out
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|cols| cols.len() == 7 && cols[0] == group)
+            .map(|cols| (cols[1], cols))
+            .collect();
+        let ours = before["members"].as_array().unwrap();
+        assert_eq!(ours.len(), theirs.len(), "kafka-share-groups:\n{out}");
+        for member in ours {
+            let id = member["member_id"].as_str().unwrap();
+            let cols = theirs
+                .get(id)
+                .unwrap_or_else(|| panic!("member {id} not in:\n{out}"));
+            let assignment: Vec<&str> = member["assignment"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(
+                [
+                    member["host"].as_str().unwrap().to_owned(),
+                    member["client_id"].as_str().unwrap().to_owned(),
+                    assignment.len().to_string(),
+                    member["member_epoch"].to_string(),
+                    assignment.join(","),
+                ]
+                .as_slice(),
+                &cols[2..],
+                "member {id}: HOST CLIENT-ID #PARTITIONS MEMBER-EPOCH ASSIGNMENT\n{out}"
+            );
+        }
+        return;
+    }
+}
+
+/// `kctl share describe` against `kafka-share-groups --describe --offsets
+/// --verbose` and `--describe --state --verbose`, field by field. Kafka's
+/// LAG comes from DescribeShareGroupOffsets v1, which kctl cannot send yet
+/// (kafka-protocol 0.18 has v0 only): kctl's backlog (log end − start
+/// offset) is checked to bound it.
 fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
     let ours = cluster
         .kctl(&["share", "describe", group, "-o", "json"])
@@ -311,6 +521,14 @@ fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
         assert_eq!(row["partition"].to_string(), cols[2]);
         assert_eq!(row["leader_epoch"].to_string(), cols[3], "leader epoch");
         assert_eq!(row["start_offset"].to_string(), cols[4], "start offset");
+        let lag: i64 = cols[5]
+            .parse()
+            .unwrap_or_else(|_| panic!("LAG in:\n{offsets}"));
+        let backlog = row["backlog"].as_i64().unwrap();
+        assert!(
+            (0..=backlog).contains(&lag),
+            "Kafka's lag {lag} is not within kctl's backlog {backlog}"
+        );
     }
     let state = cluster.tool_ok(
         command,
@@ -321,20 +539,24 @@ fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
             "--group",
             group,
             "--state",
+            "--verbose",
         ],
     );
-    // GROUP COORDINATOR (ID) STATE #MEMBERS, the coordinator as
-    // "host:port  (id)".
+    // GROUP COORDINATOR (ID) STATE GROUP-EPOCH ASSIGNMENT-EPOCH #MEMBERS,
+    // the coordinator as "host:port  (id)".
     let line = state
         .lines()
         .find(|l| l.split_whitespace().next() == Some(group))
         .unwrap_or_else(|| panic!("no state row:\n{state}"));
     let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols.len(), 7, "{line}");
     assert_eq!(cols[2], format!("({})", ours["coordinator"]), "{line}");
     assert_eq!(ours["state"], cols[3], "{line}");
+    assert_eq!(ours["group_epoch"].to_string(), cols[4], "{line}");
+    assert_eq!(ours["assignment_epoch"].to_string(), cols[5], "{line}");
     assert_eq!(
         ours["members"].as_array().unwrap().len().to_string(),
-        cols[4],
+        cols[6],
         "{line}"
     );
 }
