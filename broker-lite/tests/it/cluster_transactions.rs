@@ -366,3 +366,157 @@ async fn send_all_kill(p: &Producer, prefix: &str) -> Vec<String> {
     }
     values
 }
+
+/// The state DescribeTransactions shows for `id` on node `node`.
+async fn txn_state(cluster: &TestCluster, node: i32, id: &str) -> String {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::{DescribeTransactionsRequest, TransactionalId};
+    let response = cluster
+        .client(node)
+        .await
+        .send(
+            0,
+            &DescribeTransactionsRequest::default().with_transactional_ids(vec![TransactionalId(
+                StrBytes::from_string(id.to_owned()),
+            )]),
+        )
+        .await;
+    let state = &response.transaction_states[0];
+    assert_eq!(state.error_code, 0, "DescribeTransactions {id} on {node}");
+    state.transaction_state.to_string()
+}
+
+/// A marker counts once the partition's ISR has it (Kafka appends markers
+/// with acks=-1). The partitions' follower is frozen (kept in the ISR by
+/// long timeouts) when the transaction commits: the transaction stays
+/// PrepareCommit, since the leader cannot confirm its marker. The leader
+/// then stops and the frozen follower, which never got the marker, takes
+/// over: the coordinator writes the marker there, so the partition's LSO
+/// does not stay stuck below the committed records. (Were a marker
+/// acknowledged on the leader's append, the transaction would be complete
+/// and nobody would ever close it on the new leader.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marker_counts_only_once_the_isr_has_it() {
+    const ID: &str = "marker-isr";
+    let cluster = TestCluster::start(
+        4,
+        &[
+            ("broker.session.timeout.ms", "30000"),
+            ("replica.lag.time.max.ms", "30000"),
+        ],
+    )
+    .await;
+    let coordinator = txn_coordinator(&cluster, ID, &[1, 2, 3, 4]).await;
+    // The follower must not hold the id's `__transaction_state` partition,
+    // whose ISR the coordinator's own writes wait for.
+    let state_partition = broker_lite::cluster::txn_log::txn_partition(ID);
+    let txn_state_replicas: Vec<i32> = cluster
+        .metadata(coordinator, broker_lite::cluster::txn_log::TXN_TOPIC)
+        .await
+        .topics[0]
+        .partitions
+        .iter()
+        .find(|p| p.partition_index == state_partition)
+        .unwrap()
+        .replica_nodes
+        .iter()
+        .map(|b| b.0)
+        .collect();
+    let follower = (1..=4)
+        .find(|n| !txn_state_replicas.contains(n))
+        .expect("four nodes, three replicas");
+    let leader = (1..=4)
+        .find(|n| *n != coordinator && *n != follower)
+        .unwrap();
+    let other = (1..=4)
+        .find(|n| ![coordinator, follower, leader].contains(n))
+        .unwrap();
+    let mut client = cluster.client(coordinator).await;
+    let replicas: &[i32] = &[leader, follower];
+    assert_eq!(
+        create(
+            &mut client,
+            "marker-out",
+            0,
+            0,
+            &[replicas, replicas, replicas],
+            &[]
+        )
+        .await,
+        0
+    );
+    for p in 0..3 {
+        cluster
+            .wait_for(
+                &[1, 2, 3, 4],
+                "marker-out",
+                p,
+                Duration::from_secs(10),
+                "created",
+                |m| m.2.len() == 2,
+            )
+            .await;
+    }
+    let addresses = cluster.addresses().await;
+    let without_follower: Vec<String> = [coordinator, leader, other]
+        .iter()
+        .map(|n| addresses[(n - 1) as usize].clone())
+        .collect();
+    let producer = Producer::builder(without_follower)
+        .transactional_id(ID)
+        .linger_ms(1)
+        .build()
+        .await
+        .unwrap();
+    producer.init_transactions().await.unwrap();
+    producer.begin_transaction().unwrap();
+    let mut sent = Vec::new();
+    for i in 0..3 {
+        let value = format!("committed-{i}");
+        producer
+            .send_and_wait(
+                Record::new("marker-out")
+                    .partition(i)
+                    .value(value.as_bytes()),
+            )
+            .await
+            .unwrap();
+        sent.push(value);
+    }
+    cluster.cluster().pause_node(follower).await.unwrap();
+    producer.commit_transaction().await.unwrap();
+    // The decision is logged, but no marker is confirmed by the ISR.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(txn_state(&cluster, coordinator, ID).await, "PrepareCommit");
+
+    cluster.cluster().stop_node(leader).await.unwrap();
+    for p in 0..3 {
+        cluster
+            .wait_for(
+                &[coordinator, other],
+                "marker-out",
+                p,
+                Duration::from_secs(15),
+                "the follower leads",
+                |m| m.0 == follower,
+            )
+            .await;
+    }
+    cluster.cluster().resume_node(follower).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while txn_state(&cluster, coordinator, ID).await != "CompleteCommit" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the coordinator never wrote the markers on the new leader"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let alive: Vec<String> = [coordinator, follower, other]
+        .iter()
+        .map(|n| addresses[(n - 1) as usize].clone())
+        .collect();
+    let seen = read_values(&alive, "marker-out", IsolationLevel::ReadCommitted, 3).await;
+    assert_eq!(seen, sorted(sent));
+    drop(producer);
+    cluster.shutdown().await;
+}
