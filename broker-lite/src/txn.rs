@@ -75,7 +75,9 @@ const TXN_DIR: &str = "__transactions";
 const LOG_FILE: &str = "transactions.log";
 /// Below this many entries a rewrite saves too little to bother.
 const COMPACT_MIN_ENTRIES: u64 = 64;
-/// There is one coordinator and it never moves.
+/// A single broker is its only coordinator and it never moves; a cluster
+/// node uses its `__transaction_state` partition's leader epoch
+/// (`cluster::txn_log::coordinator_epoch`).
 pub const COORDINATOR_EPOCH: i32 = 0;
 /// The leader epoch stamped on markers, as on every batch.
 const LEADER_EPOCH: i32 = 0;
@@ -784,12 +786,19 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
         if partitions.is_empty() {
             return finish_prepared(broker, inner, id, marker);
         }
+        let Some(coordinator_epoch) = crate::cluster::txn_log::coordinator_epoch(node, id) else {
+            // Deposed (or still loading): the coordinator that loads the id
+            // completes the transaction.
+            return Err(TxnError::Storage(format!(
+                "this node does not coordinate {id} now"
+            )));
+        };
         let job = MarkerJob {
             transactional_id: id.to_owned(),
             producer_id: meta.producer_id,
             producer_epoch: meta.producer_epoch,
             marker,
-            coordinator_epoch: COORDINATOR_EPOCH,
+            coordinator_epoch,
             partitions,
         };
         if !node.txn.submit(job) {

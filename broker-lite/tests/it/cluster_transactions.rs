@@ -387,7 +387,8 @@ async fn txn_state(cluster: &TestCluster, node: i32, id: &str) -> String {
 }
 
 /// A marker counts once the partition's ISR has it (Kafka appends markers
-/// with acks=-1). The partitions' follower is frozen (kept in the ISR by
+/// with acks=-1), and carries its coordinator's epoch, below which the
+/// partition fences later markers. The partitions' follower is frozen (kept in the ISR by
 /// long timeouts) when the transaction commits: the transaction stays
 /// PrepareCommit, since the leader cannot confirm its marker. The leader
 /// then stops and the frozen follower, which never got the marker, takes
@@ -518,5 +519,70 @@ async fn a_marker_counts_only_once_the_isr_has_it() {
     let seen = read_values(&alive, "marker-out", IsolationLevel::ReadCommitted, 3).await;
     assert_eq!(seen, sorted(sent));
     drop(producer);
+
+    // The coordinator epoch: once a marker of a newer coordinator reached
+    // the partition, one from an older coordinator is fenced.
+    let (producer_id, producer_epoch) = txn_identity(&cluster, coordinator, ID).await;
+    let mut as_broker = cluster
+        .client(follower)
+        .await
+        .with_client_id(&format!("broker-{coordinator}-txn"));
+    let identity = (producer_id, producer_epoch);
+    assert_eq!(
+        abort_marker(&mut as_broker, identity, 1_000).await,
+        0,
+        "a newer coordinator's marker"
+    );
+    assert_eq!(
+        abort_marker(&mut as_broker, identity, 999).await,
+        kctl_client::protocol::ErrorCode::TransactionCoordinatorFenced.code(),
+        "a deposed coordinator's marker"
+    );
     cluster.shutdown().await;
+}
+
+/// WriteTxnMarkers (as a cluster node) of an ABORT marker for `marker-out`
+/// partition 0: its error code.
+async fn abort_marker(
+    client: &mut crate::support::RawClient,
+    (producer_id, producer_epoch): (i64, i16),
+    coordinator_epoch: i32,
+) -> i16 {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::write_txn_markers_request::{
+        WritableTxnMarker, WritableTxnMarkerTopic,
+    };
+    use kctl_client::protocol::messages::{TopicName, WriteTxnMarkersRequest};
+    let request = WriteTxnMarkersRequest::default().with_markers(vec![
+        WritableTxnMarker::default()
+            .with_producer_id(ProducerId(producer_id))
+            .with_producer_epoch(producer_epoch)
+            .with_transaction_result(false)
+            .with_coordinator_epoch(coordinator_epoch)
+            .with_topics(vec![
+                WritableTxnMarkerTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("marker-out")))
+                    .with_partition_indexes(vec![0]),
+            ]),
+    ]);
+    let response = client.send(1, &request).await;
+    response.markers[0].topics[0].partitions[0].error_code
+}
+
+/// The producer id and epoch DescribeTransactions shows for `id`.
+async fn txn_identity(cluster: &TestCluster, node: i32, id: &str) -> (i64, i16) {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::{DescribeTransactionsRequest, TransactionalId};
+    let response = cluster
+        .client(node)
+        .await
+        .send(
+            0,
+            &DescribeTransactionsRequest::default().with_transactional_ids(vec![TransactionalId(
+                StrBytes::from_string(id.to_owned()),
+            )]),
+        )
+        .await;
+    let state = &response.transaction_states[0];
+    (state.producer_id.0, state.producer_epoch)
 }
