@@ -547,6 +547,11 @@ impl PartitionLog {
 
     /// The offset below which every transaction is decided; what
     /// read_committed consumers may read up to.
+    /// The sequence the next batch of `producer_id` at `epoch` starts with.
+    pub fn next_sequence(&self, producer_id: i64, epoch: i16) -> i32 {
+        self.producers.next_sequence(producer_id, epoch)
+    }
+
     pub fn last_stable_offset(&self) -> i64 {
         self.producers.last_stable_offset(self.log_end_offset())
     }

@@ -28,10 +28,15 @@
 //!   uses), as Kafka appends markers with requiredAcks = -1: a leader that
 //!   dies before its followers copied the marker answers nothing, and the
 //!   next round writes the marker on the new leader.
-//! - **Transactional offsets of a group coordinated elsewhere**: held here
-//!   per producer id until the marker for the group's `__consumer_offsets`
-//!   partition arrives; a COMMIT applies them to the group (which
-//!   replicates them through `__consumer_offsets`), an ABORT drops them.
+//! - **Transactional offsets of a group coordinated elsewhere**: written to
+//!   the group's `__consumer_offsets` partition as a transactional batch of
+//!   the producer (replicated before TxnOffsetCommit answers), and held here
+//!   per producer id until the marker for that partition arrives; a COMMIT
+//!   applies them to the group, an ABORT drops them, and the marker is
+//!   written to the partition too. A node that loads the partition later
+//!   replays them by the markers it finds and holds the undecided ones
+//!   (`coordinator_log::read_group_log`), so a group coordinator's death
+//!   between TxnOffsetCommit and the commit loses nothing.
 //!
 //! WriteTxnMarkers and AddPartitionsToTxn v4+ are accepted only from
 //! cluster nodes (their client id names a registered broker). That is a
@@ -328,9 +333,9 @@ pub(crate) struct MarkerAppended {
     min_insync_replicas: usize,
 }
 
-/// Writes one marker on this node (its leader). For a `__consumer_offsets`
-/// partition the marker decides the transactional offsets held here for
-/// the producer's groups of that partition instead. An appended marker
+/// Writes one marker on this node (its leader). On a `__consumer_offsets`
+/// partition the marker also decides the transactional offsets held here
+/// for the producer's groups of that partition. An appended marker
 /// counts only once [`await_marker_replicated`] saw the ISR take it:
 /// Kafka appends markers with requiredAcks = -1, so a leader that dies
 /// before its followers copied the marker cannot leave the partition with
@@ -349,7 +354,9 @@ pub(crate) fn write_marker_here(
     let (topic, index) = (tp.0.as_str(), tp.1);
     let meta = node.led_here(topic, index)?;
     if topic == OFFSETS_TOPIC {
-        return decide_held_offsets(state, node, index, producer_id, marker).map(|()| None);
+        // The offsets held here are decided; the marker below then decides
+        // their transactional batch in the partition for whoever loads it.
+        decide_held_offsets(state, node, index, producer_id, marker)?;
     }
     let Some(partition) = state.topic(topic).and_then(|t| t.partition(index)) else {
         // Deleted since it joined the transaction: nothing to mark.

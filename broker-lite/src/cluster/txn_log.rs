@@ -151,6 +151,7 @@ impl TxnLogReplicator {
                 key: id.as_bytes().to_vec(),
                 value: Some(&payload),
             }],
+            None,
         )
     }
 }

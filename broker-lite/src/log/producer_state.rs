@@ -366,6 +366,17 @@ impl ProducerStateManager {
         Ok(())
     }
 
+    /// The sequence a batch of `producer_id` at `epoch` must start with
+    /// next here (0 for a new producer or a new epoch): what a coordinator
+    /// writing on a producer's behalf (transactional offsets) stamps.
+    pub fn next_sequence(&self, producer_id: i64, epoch: i16) -> i32 {
+        self.producers
+            .get(&producer_id)
+            .filter(|e| e.epoch == epoch)
+            .and_then(|e| e.batches.back())
+            .map_or(0, |b| increment_sequence(b.last_sequence, 1))
+    }
+
     /// The producer's current epoch here.
     pub fn epoch_of(&self, producer_id: i64) -> Option<i16> {
         self.producers.get(&producer_id).map(|e| e.epoch)

@@ -586,3 +586,105 @@ async fn txn_identity(cluster: &TestCluster, node: i32, id: &str) -> (i64, i16) 
     let state = &response.transaction_states[0];
     (state.producer_id.0, state.producer_epoch)
 }
+
+/// The node FindCoordinator names for group `group`, asking node `ask`.
+async fn group_coordinator(cluster: &TestCluster, group: &str, ask: i32) -> i32 {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::FindCoordinatorRequest;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let found = cluster
+            .client(ask)
+            .await
+            .send(
+                3,
+                &FindCoordinatorRequest::default()
+                    .with_key(StrBytes::from_string(group.to_owned()))
+                    .with_key_type(0),
+            )
+            .await;
+        if found.error_code == 0 {
+            return found.node_id.0;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no coordinator for {group}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A transaction's offsets are in `__consumer_offsets` (a transactional
+/// batch) before TxnOffsetCommit answers: kill -9 of the group coordinator
+/// between TxnOffsetCommit and the commit loses nothing, since the node
+/// that loads the group's partition holds them until the transaction's
+/// marker reaches it, and the commit makes them the group's offsets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transactions_offsets_survive_the_death_of_the_group_coordinator() {
+    const ID: &str = "offsets-survive";
+    let cluster = TestCluster::start(4, &[]).await;
+    let txn_node = txn_coordinator(&cluster, ID, &[1, 2, 3, 4]).await;
+    // A group coordinated by another node than the transaction.
+    let mut group = String::new();
+    let mut group_node = txn_node;
+    for i in 0.. {
+        group = format!("offsets-survive-{i}");
+        group_node = group_coordinator(&cluster, &group, txn_node).await;
+        if group_node != txn_node {
+            break;
+        }
+    }
+    let addresses = cluster.addresses().await;
+    let survivors: Vec<String> = (1..=4)
+        .filter(|n| *n != group_node)
+        .map(|n| addresses[(n - 1) as usize].clone())
+        .collect();
+    let producer = Producer::builder(survivors.clone())
+        .transactional_id(ID)
+        .linger_ms(1)
+        .build()
+        .await
+        .unwrap();
+    producer.init_transactions().await.unwrap();
+    let consumer = Consumer::builder(addresses.clone())
+        .group_id(&group)
+        .build()
+        .await
+        .unwrap();
+    let metadata = consumer.group_metadata().unwrap();
+    let tp = TopicPartition::new("offsets-survive-in", 0);
+    producer.begin_transaction().unwrap();
+    producer
+        .send_offsets_to_transaction(
+            &BTreeMap::from([(tp.clone(), OffsetAndMetadata::new(42))]),
+            &metadata,
+        )
+        .await
+        .unwrap();
+    cluster.cluster().kill_node(group_node).await.unwrap();
+    drop(consumer);
+    producer.commit_transaction().await.unwrap();
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while txn_state(&cluster, txn_node, ID).await != "CompleteCommit" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the transaction's marker never reached the new group coordinator"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let checker = Consumer::builder(survivors)
+        .group_id(&group)
+        .build()
+        .await
+        .unwrap();
+    let offsets = checker.committed(std::slice::from_ref(&tp)).await.unwrap();
+    assert_eq!(
+        offsets.get(&tp).map(|o| o.offset),
+        Some(42),
+        "committed offsets on the new group coordinator: {offsets:?}"
+    );
+    checker.close().await;
+    drop(producer);
+    cluster.shutdown().await;
+}
