@@ -228,11 +228,8 @@ pub(crate) async fn dispatch(
             (ApiKey::WriteTxnMarkers, 0..=1) => {
                 let state = Arc::clone(state);
                 let node = Arc::clone(node);
-                return call(request, out, |r: WriteTxnMarkersRequest, _| async move {
-                    // Markers may fsync: off the async workers.
-                    tokio::task::spawn_blocking(move || write_txn_markers::handle(&state, &node, r))
-                        .await
-                        .ok()
+                return call(request, out, |r: WriteTxnMarkersRequest, _| {
+                    write_txn_markers::handle(state, node, r)
                 })
                 .await;
             }

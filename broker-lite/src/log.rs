@@ -307,13 +307,14 @@ impl PartitionLog {
                 }
                 if header.is_control() {
                     let bytes = Bytes::from(segment.read_bytes(position, header.total_bytes())?);
-                    let marker = control::marker_type(&header, &bytes);
+                    let marker = control::decode_marker(&header, &bytes);
                     let first = state.complete_txn(
                         header.producer_id,
                         header.producer_epoch,
+                        marker.map_or(-1, |(_, coordinator_epoch)| coordinator_epoch),
                         header.max_timestamp,
                     );
-                    if let (Some(MarkerType::Abort), Some(first_offset)) = (marker, first) {
+                    if let (Some((MarkerType::Abort, _)), Some(first_offset)) = (marker, first) {
                         aborts.push((
                             segment.base_offset(),
                             AbortedTxn {
@@ -495,16 +496,8 @@ impl PartitionLog {
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo, LogError> {
-        if let Some(current_epoch) = self.producers.epoch_of(producer_id)
-            && producer_epoch < current_epoch
-        {
-            return Err(ProducerStateError::StaleEpoch {
-                producer_id,
-                epoch: producer_epoch,
-                current_epoch,
-            }
-            .into());
-        }
+        self.producers
+            .check_marker(producer_id, producer_epoch, coordinator_epoch)?;
         let mut bytes = control::encode_marker(
             producer_id,
             producer_epoch,
@@ -530,9 +523,9 @@ impl PartitionLog {
             self.active().sync_log()?;
         }
         self.assign_epoch(leader_epoch, base_offset)?;
-        let first = self
-            .producers
-            .complete_txn(producer_id, producer_epoch, now_ms);
+        let first =
+            self.producers
+                .complete_txn(producer_id, producer_epoch, coordinator_epoch, now_ms);
         if let (MarkerType::Abort, Some(first_offset)) = (marker, first) {
             let aborted = AbortedTxn {
                 producer_id,
@@ -554,6 +547,11 @@ impl PartitionLog {
 
     /// The offset below which every transaction is decided; what
     /// read_committed consumers may read up to.
+    /// The sequence the next batch of `producer_id` at `epoch` starts with.
+    pub fn next_sequence(&self, producer_id: i64, epoch: i16) -> i32 {
+        self.producers.next_sequence(producer_id, epoch)
+    }
+
     pub fn last_stable_offset(&self) -> i64 {
         self.producers.last_stable_offset(self.log_end_offset())
     }

@@ -75,7 +75,9 @@ const TXN_DIR: &str = "__transactions";
 const LOG_FILE: &str = "transactions.log";
 /// Below this many entries a rewrite saves too little to bother.
 const COMPACT_MIN_ENTRIES: u64 = 64;
-/// There is one coordinator and it never moves.
+/// A single broker is its only coordinator and it never moves; a cluster
+/// node uses its `__transaction_state` partition's leader epoch
+/// (`cluster::txn_log::coordinator_epoch`).
 pub const COORDINATOR_EPOCH: i32 = 0;
 /// The leader epoch stamped on markers, as on every batch.
 const LEADER_EPOCH: i32 = 0;
@@ -755,10 +757,10 @@ impl TxnCoordinator {
 /// Writes the markers of a PrepareCommit/PrepareAbort transaction to every
 /// partition in it, applies its offsets on commit, and logs it complete.
 /// On any failure the transaction stays prepared, for a retry. On a
-/// cluster, markers for partitions led by other nodes (and for the
-/// `__consumer_offsets` partitions of its groups) go to the marker sender
-/// (`cluster::txn_channel`), which completes the transaction once they
-/// are all written.
+/// cluster every marker (the `__consumer_offsets` partitions of its groups
+/// included) goes to the marker sender (`cluster::txn_channel`), which
+/// completes the transaction once the ISR of every partition has its
+/// marker.
 fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Result<(), TxnError> {
     let Some(meta) = inner.txns.get(id).cloned() else {
         return Ok(());
@@ -770,48 +772,42 @@ fn complete_prepared(broker: &BrokerState, inner: &mut Inner, id: &str) -> Resul
     };
     if let Some(node) = &broker.cluster {
         use crate::cluster::txn_channel::{self, MarkerJob};
-        let mut elsewhere: Vec<(String, i32)> = meta
+        // Every marker, this node's included, goes through the marker
+        // sender: a marker counts once its partition's ISR has it (Kafka's
+        // requiredAcks = -1), which only an async task can wait for.
+        let mut partitions: Vec<(String, i32)> = meta
             .groups
             .iter()
             .map(|g| txn_channel::offsets_partition(g))
+            .chain(meta.partitions.iter().cloned())
             .collect();
-        for tp in &meta.partitions {
-            if tp.0 == crate::cluster::coordinator_log::OFFSETS_TOPIC {
-                elsewhere.push(tp.clone());
-                continue;
-            }
-            let written = txn_channel::write_marker_here(
-                broker,
-                node,
-                tp,
-                meta.producer_id,
-                meta.producer_epoch,
-                marker,
-                COORDINATOR_EPOCH,
-            );
-            if written.is_err() {
-                elsewhere.push(tp.clone());
-            }
+        partitions.sort();
+        partitions.dedup();
+        if partitions.is_empty() {
+            return finish_prepared(broker, inner, id, marker);
         }
-        elsewhere.sort();
-        elsewhere.dedup();
-        if !elsewhere.is_empty() {
-            let job = MarkerJob {
-                transactional_id: id.to_owned(),
-                producer_id: meta.producer_id,
-                producer_epoch: meta.producer_epoch,
-                marker,
-                partitions: elsewhere,
-            };
-            if !node.txn.submit(job) {
-                return Err(TxnError::Storage(
-                    "the marker sender is not running yet".into(),
-                ));
-            }
-            // Completed by `complete_after_markers`.
-            return Ok(());
+        let Some(coordinator_epoch) = crate::cluster::txn_log::coordinator_epoch(node, id) else {
+            // Deposed (or still loading): the coordinator that loads the id
+            // completes the transaction.
+            return Err(TxnError::Storage(format!(
+                "this node does not coordinate {id} now"
+            )));
+        };
+        let job = MarkerJob {
+            transactional_id: id.to_owned(),
+            producer_id: meta.producer_id,
+            producer_epoch: meta.producer_epoch,
+            marker,
+            coordinator_epoch,
+            partitions,
+        };
+        if !node.txn.submit(job) {
+            return Err(TxnError::Storage(
+                "the marker sender is not running yet".into(),
+            ));
         }
-        return finish_prepared(broker, inner, id, marker);
+        // Completed by `complete_after_markers`.
+        return Ok(());
     }
     let now = now_ms();
     for (topic, index) in &meta.partitions {

@@ -43,13 +43,16 @@ use kctl_client::protocol::messages::create_topics_request::{
 };
 use kctl_client::protocol::messages::{CreateTopicsRequest, TopicName};
 use kctl_client::protocol::offsets_topic::OffsetsTopicKey;
-use kctl_client::protocol::record_batch::{BatchBuilder, BatchParams, decode_batches};
+use kctl_client::protocol::record_batch::{
+    BatchBuilder, BatchParams, DecodedBatch, decode_batches,
+};
 use tokio::sync::broadcast;
 
 use super::ClusterNode;
 use crate::group::Entry;
 use crate::handlers::str_bytes;
 use crate::state::{BrokerState, lock, now_ms};
+use crate::txn::PendingOffset;
 
 /// The internal topic holding group metadata and committed offsets.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
@@ -265,8 +268,55 @@ impl GroupLogReplicator {
             OFFSETS_TOPIC,
             OFFSETS_TOPIC_PARTITIONS,
             &records,
+            None,
         )
     }
+}
+
+/// Appends a transaction's offsets (a TxnOffsetCommit of a group this node
+/// coordinates) to the group's partition as a transactional batch of the
+/// producer: the transaction's marker on that partition decides them, on
+/// this node or, after a failover, on whichever node loads the partition.
+pub(crate) fn append_txn_offsets(
+    state: &BrokerState,
+    node: &Arc<ClusterNode>,
+    producer_id: i64,
+    producer_epoch: i16,
+    offsets: &[PendingOffset],
+) -> Result<Replication, ErrorCode> {
+    let mut encoded = Vec::with_capacity(offsets.len());
+    for o in offsets {
+        let (key, value) = record_for(&Entry::Offset {
+            group: o.group.clone(),
+            topic: o.topic.clone(),
+            partition: o.partition,
+            offset: o.offset,
+            leader_epoch: o.leader_epoch,
+            metadata: o.metadata.clone(),
+            commit_timestamp_ms: o.commit_timestamp_ms,
+        })?;
+        encoded.push((
+            o.group.as_str(),
+            key.encode().map_err(|_| ErrorCode::InvalidGroupId)?,
+            value,
+        ));
+    }
+    let records: Vec<InternalRecord<'_>> = encoded
+        .iter()
+        .map(|(group, key, value)| InternalRecord {
+            partition_key: group,
+            key: key.clone(),
+            value: value.as_deref(),
+        })
+        .collect();
+    append_to_internal(
+        state,
+        node,
+        OFFSETS_TOPIC,
+        OFFSETS_TOPIC_PARTITIONS,
+        &records,
+        Some((producer_id, producer_epoch)),
+    )
 }
 
 /// One record of an internal coordinator topic: the key that picks its
@@ -291,6 +341,7 @@ pub(crate) fn append_to_internal(
     topic: &'static str,
     partition_count: i32,
     entries: &[InternalRecord<'_>],
+    transactional: Option<(i64, i16)>,
 ) -> Result<Replication, ErrorCode> {
     let mut by_partition: BTreeMap<i32, Vec<&InternalRecord<'_>>> = BTreeMap::new();
     for record in entries {
@@ -313,10 +364,6 @@ pub(crate) fn append_to_internal(
         for record in &records {
             builder.append(now, Some(&record.key), record.value, &[]);
         }
-        let mut batch = BytesMut::new();
-        builder
-            .encode(&mut batch, &BatchParams::default())
-            .map_err(|_| ErrorCode::UnknownServerError)?;
         let (end_offset, min_insync) = partition
             .with_log(|log| {
                 let min_insync = log.config().min_insync_replicas;
@@ -325,6 +372,23 @@ pub(crate) fn append_to_internal(
                 // COORDINATOR_NOT_AVAILABLE and retries).
                 if meta.isr.len() < usize::try_from(min_insync).unwrap_or(1) {
                     return Ok(Err(commit_error(ErrorCode::NotEnoughReplicas)));
+                }
+                // A transaction's offsets go in a transactional batch of
+                // its producer (Kafka's `storeOffsets` for TxnOffsetCommit),
+                // continuing the producer's sequence here.
+                let params = match transactional {
+                    Some((producer_id, producer_epoch)) => BatchParams {
+                        producer_id,
+                        producer_epoch,
+                        base_sequence: log.next_sequence(producer_id, producer_epoch),
+                        transactional: true,
+                        ..BatchParams::default()
+                    },
+                    None => BatchParams::default(),
+                };
+                let mut batch = BytesMut::new();
+                if builder.encode(&mut batch, &params).is_err() {
+                    return Ok(Err(ErrorCode::UnknownServerError));
                 }
                 log.append(&mut batch, meta.leader_epoch, now)
                     .map(|info| Ok((info.last_offset + 1, min_insync)))
@@ -456,9 +520,13 @@ async fn reconcile(state: &Arc<BrokerState>, node: &Arc<ClusterNode>) {
             tokio::task::spawn_blocking(move || read_group_log(&state, index)).await
         };
         match loaded {
-            Ok(Ok(entries)) => {
+            Ok(Ok(GroupLog { entries, undecided })) => {
                 let count = entries.len();
                 state.groups.load(entries);
+                // Their markers decide them when they come (again).
+                for (producer_id, offsets) in undecided {
+                    node.txn.hold_offsets(producer_id, offsets);
+                }
                 let mut inner = lock(&node.coordinator_partitions.inner);
                 inner.loading.remove(&index);
                 // Only if the leadership did not move meanwhile; the next
@@ -494,10 +562,19 @@ pub(crate) fn read_partition(
     topic: &str,
     index: i32,
 ) -> Result<Vec<KeyAndValue>, String> {
+    Ok(read_batches(state, topic, index)?
+        .into_iter()
+        .filter(|batch| !batch.header.is_control())
+        .flat_map(|batch| batch.records.into_iter().map(|r| (r.key, r.value)))
+        .collect())
+}
+
+/// Every batch of one partition, log start to log end.
+fn read_batches(state: &BrokerState, topic: &str, index: i32) -> Result<Vec<DecodedBatch>, String> {
     let Some(partition) = state.topic(topic).and_then(|t| t.partition(index)) else {
         return Ok(Vec::new());
     };
-    let mut payloads = Vec::new();
+    let mut out = Vec::new();
     let mut offset = partition
         .with_log(|log| log.log_start_offset())
         .unwrap_or(0);
@@ -508,39 +585,94 @@ pub(crate) fn read_partition(
             .map_err(|e| e.to_string())?;
         let bytes = read.read_bytes().map_err(|e| e.to_string())?;
         if bytes.is_empty() {
-            return Ok(payloads);
+            return Ok(out);
         }
         let batches = decode_batches(&bytes).map_err(|e| e.to_string())?;
         let Some(last) = batches.last() else {
-            return Ok(payloads);
+            return Ok(out);
         };
         offset = last.header.base_offset + i64::from(last.header.last_offset_delta) + 1;
-        for batch in batches {
-            if batch.header.is_control() {
-                continue;
-            }
-            payloads.extend(batch.records.into_iter().map(|r| (r.key, r.value)));
-        }
+        out.extend(batches);
     }
 }
 
-/// Every group-log entry of one `__consumer_offsets` partition as JSON, a
-/// tombstone read as the delete of its key.
-fn read_group_log(state: &BrokerState, index: i32) -> Result<Vec<Bytes>, String> {
-    let mut entries = Vec::new();
-    for (key, value) in read_partition(state, OFFSETS_TOPIC, index)? {
-        match (value, key) {
-            (Some(value), _) => entries.push(value),
-            (None, Some(key)) => match OffsetsTopicKey::decode(&key) {
-                Ok(key) => entries.push(Bytes::from(
-                    serde_json::to_vec(&delete_entry(key)).map_err(|e| e.to_string())?,
-                )),
-                Err(e) => tracing::warn!("skipping a tombstone with an unreadable key: {e}"),
-            },
-            (None, None) => {}
+/// One `__consumer_offsets` partition replayed: the group-log entries in
+/// effect (JSON, a tombstone read as the delete of its key), and the
+/// offsets of transactions no marker has decided yet, by producer id.
+#[derive(Debug, Default)]
+struct GroupLog {
+    entries: Vec<Bytes>,
+    undecided: BTreeMap<i64, Vec<PendingOffset>>,
+}
+
+/// Replays one `__consumer_offsets` partition. A transaction's offsets
+/// (transactional batches) take effect where its COMMIT marker is, and an
+/// ABORT marker drops them (Kafka's `replayEndTransactionMarker`).
+fn read_group_log(state: &BrokerState, index: i32) -> Result<GroupLog, String> {
+    let mut log = GroupLog::default();
+    let mut pending: BTreeMap<i64, Vec<Bytes>> = BTreeMap::new();
+    for batch in read_batches(state, OFFSETS_TOPIC, index)? {
+        let producer_id = batch.header.producer_id;
+        if batch.header.is_control() {
+            let commit = batch
+                .records
+                .first()
+                .and_then(|r| r.key.as_ref())
+                .is_some_and(|key| key.len() >= 4 && key[2..4] == [0, 1]);
+            let decided = pending.remove(&producer_id).unwrap_or_default();
+            if commit {
+                log.entries.extend(decided);
+            }
+            continue;
+        }
+        for record in batch.records {
+            let entry = match (record.value, record.key) {
+                (Some(value), _) => value,
+                (None, Some(key)) => match OffsetsTopicKey::decode(&key) {
+                    Ok(key) => Bytes::from(
+                        serde_json::to_vec(&delete_entry(key)).map_err(|e| e.to_string())?,
+                    ),
+                    Err(e) => {
+                        tracing::warn!("skipping a tombstone with an unreadable key: {e}");
+                        continue;
+                    }
+                },
+                (None, None) => continue,
+            };
+            if batch.header.is_transactional() {
+                pending.entry(producer_id).or_default().push(entry);
+            } else {
+                log.entries.push(entry);
+            }
         }
     }
-    Ok(entries)
+    for (producer_id, entries) in pending {
+        let offsets = entries
+            .iter()
+            .filter_map(|e| match serde_json::from_slice::<Entry>(e) {
+                Ok(Entry::Offset {
+                    group,
+                    topic,
+                    partition,
+                    offset,
+                    leader_epoch,
+                    metadata,
+                    commit_timestamp_ms,
+                }) => Some(PendingOffset {
+                    group,
+                    topic,
+                    partition,
+                    offset,
+                    leader_epoch,
+                    metadata,
+                    commit_timestamp_ms,
+                }),
+                _ => None,
+            })
+            .collect();
+        log.undecided.insert(producer_id, offsets);
+    }
+    Ok(log)
 }
 
 #[cfg(test)]

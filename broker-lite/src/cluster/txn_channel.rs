@@ -22,11 +22,21 @@
 //!   leader of the `__consumer_offsets` partition of every group in it,
 //!   retrying on NOT_LEADER_OR_FOLLOWER and unreachable nodes (the leader is
 //!   looked up again each round) until every marker is written; only then
-//!   is the transaction completed.
-//! - **Transactional offsets of a group coordinated elsewhere**: held here
-//!   per producer id until the marker for the group's `__consumer_offsets`
-//!   partition arrives; a COMMIT applies them to the group (which
-//!   replicates them through `__consumer_offsets`), an ABORT drops them.
+//!   is the transaction completed. Its own partitions' markers go through
+//!   the same sender. A marker is written only once the partition's ISR
+//!   has it (the high watermark passes it, the wait acks=all produce
+//!   uses), as Kafka appends markers with requiredAcks = -1: a leader that
+//!   dies before its followers copied the marker answers nothing, and the
+//!   next round writes the marker on the new leader.
+//! - **Transactional offsets of a group coordinated elsewhere**: written to
+//!   the group's `__consumer_offsets` partition as a transactional batch of
+//!   the producer (replicated before TxnOffsetCommit answers), and held here
+//!   per producer id until the marker for that partition arrives; a COMMIT
+//!   applies them to the group, an ABORT drops them, and the marker is
+//!   written to the partition too. A node that loads the partition later
+//!   replays them by the markers it finds and holds the undecided ones
+//!   (`coordinator_log::read_group_log`), so a group coordinator's death
+//!   between TxnOffsetCommit and the commit loses nothing.
 //!
 //! WriteTxnMarkers and AddPartitionsToTxn v4+ are accepted only from
 //! cluster nodes (their client id names a registered broker). That is a
@@ -61,13 +71,17 @@ use super::node::ClusterNode;
 use super::peer::Peer;
 use crate::group::CommittedOffset;
 use crate::handlers::str_bytes;
-use crate::state::{BrokerState, lock, now_ms};
+use crate::state::{BrokerState, Partition, lock, now_ms};
 use crate::txn::PendingOffset;
 
 /// AddPartitionsToTxn's broker-to-broker batch form.
 pub(crate) const ADD_PARTITIONS_BROKER_VERSION: i16 = 4;
 const WRITE_TXN_MARKERS_VERSION: i16 = 1;
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a leader waits for its ISR to take a marker before answering
+/// REQUEST_TIMED_OUT (the coordinator then retries): below
+/// `CALL_TIMEOUT`, so the answer arrives before the coordinator gives up.
+pub(crate) const MARKER_REPLICATION_TIMEOUT: Duration = Duration::from_secs(4);
 /// Between rounds of markers that could not all be written.
 const MARKER_RETRY_BACKOFF: Duration = Duration::from_millis(100);
 /// Client ids of requests between nodes start with this and the node id.
@@ -120,6 +134,9 @@ pub(crate) struct MarkerJob {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub marker: MarkerType,
+    /// The leader epoch of the id's `__transaction_state` partition when
+    /// the transaction was prepared (Kafka's `coordinatorEpoch`).
+    pub coordinator_epoch: i32,
     pub partitions: Vec<Tp>,
 }
 
@@ -307,9 +324,24 @@ pub(crate) fn offsets_partition(group: &str) -> Tp {
     )
 }
 
-/// Writes one marker on this node (its leader). For a `__consumer_offsets`
-/// partition the marker decides the transactional offsets held here for
-/// the producer's groups of that partition instead.
+/// A marker appended on this leader that the ISR has not confirmed yet.
+#[derive(Debug)]
+pub(crate) struct MarkerAppended {
+    partition: Arc<Partition>,
+    /// The offset after the marker: the high watermark must reach it.
+    end_offset: i64,
+    min_insync_replicas: usize,
+}
+
+/// Writes one marker on this node (its leader). On a `__consumer_offsets`
+/// partition the marker also decides the transactional offsets held here
+/// for the producer's groups of that partition. An appended marker
+/// counts only once [`await_marker_replicated`] saw the ISR take it:
+/// Kafka appends markers with requiredAcks = -1, so a leader that dies
+/// before its followers copied the marker cannot leave the partition with
+/// a transaction nobody will close. As for an acks=all produce, a marker
+/// is refused (NOT_ENOUGH_REPLICAS) while the ISR is below
+/// `min.insync.replicas`; the coordinator retries.
 pub(crate) fn write_marker_here(
     state: &BrokerState,
     node: &ClusterNode,
@@ -318,17 +350,23 @@ pub(crate) fn write_marker_here(
     producer_epoch: i16,
     marker: MarkerType,
     coordinator_epoch: i32,
-) -> Result<(), ErrorCode> {
+) -> Result<Option<MarkerAppended>, ErrorCode> {
     let (topic, index) = (tp.0.as_str(), tp.1);
     let meta = node.led_here(topic, index)?;
     if topic == OFFSETS_TOPIC {
-        return decide_held_offsets(state, node, index, producer_id, marker);
+        // The offsets held here are decided; the marker below then decides
+        // their transactional batch in the partition for whoever loads it.
+        decide_held_offsets(state, node, index, producer_id, marker)?;
     }
     let Some(partition) = state.topic(topic).and_then(|t| t.partition(index)) else {
         // Deleted since it joined the transaction: nothing to mark.
-        return Ok(());
+        return Ok(None);
     };
     let written = partition.with_log(|log| {
+        let min_insync_replicas = log.config().min_insync_replicas;
+        if (meta.isr.len() as i32) < min_insync_replicas {
+            return Err(ErrorCode::NotEnoughReplicas);
+        }
         node.txn.clear_guard(tp, producer_id);
         log.append_marker(
             producer_id,
@@ -338,20 +376,51 @@ pub(crate) fn write_marker_here(
             meta.leader_epoch,
             now_ms(),
         )
-        .map(|_| log.log_end_offset())
+        .map(|_| (log.log_end_offset(), min_insync_replicas))
+        .map_err(|e| {
+            tracing::warn!(topic, partition = index, "marker not written: {e}");
+            e.error_code()
+        })
     });
     match written {
-        Some(Ok(end_offset)) => {
+        Some(Ok((end_offset, min_insync_replicas))) => {
             partition.announce_end_offset(end_offset);
             super::maybe_advance_high_watermark(node, topic, &partition, &meta);
-            Ok(())
+            Ok(Some(MarkerAppended {
+                partition,
+                end_offset,
+                min_insync_replicas: usize::try_from(min_insync_replicas).unwrap_or(1),
+            }))
         }
-        Some(Err(e)) => {
-            tracing::warn!(topic, partition = index, "marker not written: {e}");
-            Err(e.error_code())
-        }
-        None => Ok(()),
+        Some(Err(code)) => Err(code),
+        None => Ok(None),
     }
+}
+
+/// Waits until the ISR has the marker `appended` (the high watermark passes
+/// it), with the wait acks=all produce uses.
+pub(crate) async fn await_marker_replicated(
+    node: &ClusterNode,
+    tp: &Tp,
+    appended: Option<MarkerAppended>,
+    timeout: Duration,
+) -> Result<(), ErrorCode> {
+    let Some(appended) = appended else {
+        return Ok(());
+    };
+    super::wait_for_replication(
+        node,
+        &tp.0,
+        &appended.partition,
+        appended.end_offset,
+        appended.min_insync_replicas,
+        timeout,
+    )
+    .await
+    .map_err(|(code, message)| {
+        tracing::debug!(topic = %tp.0, partition = tp.1, "marker not replicated: {message}");
+        code
+    })
 }
 
 fn decide_held_offsets(
@@ -475,15 +544,21 @@ async fn send_markers(state: &BrokerState, node: &ClusterNode, job: &MarkerJob) 
         for (leader, partitions) in by_leader {
             if leader == node.node_id {
                 for tp in partitions {
-                    let written = write_marker_here(
+                    let written = match write_marker_here(
                         state,
                         node,
                         &tp,
                         job.producer_id,
                         job.producer_epoch,
                         job.marker,
-                        crate::txn::COORDINATOR_EPOCH,
-                    );
+                        job.coordinator_epoch,
+                    ) {
+                        Ok(appended) => {
+                            await_marker_replicated(node, &tp, appended, MARKER_REPLICATION_TIMEOUT)
+                                .await
+                        }
+                        Err(code) => Err(code),
+                    };
                     if written.is_err() {
                         failed.push(tp);
                     }
@@ -516,7 +591,7 @@ async fn send_to(node: &ClusterNode, leader: i32, job: &MarkerJob, partitions: V
             .with_producer_id(ProducerId(job.producer_id))
             .with_producer_epoch(job.producer_epoch)
             .with_transaction_result(job.marker == MarkerType::Commit)
-            .with_coordinator_epoch(crate::txn::COORDINATOR_EPOCH)
+            .with_coordinator_epoch(job.coordinator_epoch)
             .with_topics(
                 topics
                     .into_iter()

@@ -78,6 +78,20 @@ pub(crate) fn txn_ownership(node: &ClusterNode, id: &str) -> Result<i32, ErrorCo
     }
 }
 
+/// The coordinator epoch this node writes `id`'s markers with: the leader
+/// epoch of the id's `__transaction_state` partition it loaded (Kafka's
+/// `coordinatorEpoch`). A later coordinator has a higher one, so leaders
+/// fence the markers of a deposed one. `None` unless this node coordinates
+/// `id` now.
+pub(crate) fn coordinator_epoch(node: &ClusterNode, id: &str) -> Option<i32> {
+    let partition = txn_partition(id);
+    let loaded = lock(&node.txn_partitions.loaded).get(&partition).copied()?;
+    node.led_here(TXN_TOPIC, partition)
+        .ok()
+        .filter(|m| m.leader_epoch == loaded)
+        .map(|_| loaded)
+}
+
 /// The node coordinating `id` as the image says (the leader of its
 /// partition), for the leaders and group coordinators that verify with it.
 pub(crate) fn coordinator_of(node: &ClusterNode, id: &str) -> Option<i32> {
@@ -137,6 +151,7 @@ impl TxnLogReplicator {
                 key: id.as_bytes().to_vec(),
                 value: Some(&payload),
             }],
+            None,
         )
     }
 }

@@ -89,10 +89,22 @@ pub(super) async fn handle(
                 .copied()
                 .unwrap_or(Err(ErrorCode::NotEnoughReplicas))
             {
-                Ok(()) => {
-                    node.txn.hold_offsets(request.producer_id.0, offsets);
-                    Ok(())
-                }
+                // Written to the group's partition as a transactional
+                // batch (replicated before the answer), and held until the
+                // marker decides them.
+                Ok(()) => match crate::cluster::coordinator_log::append_txn_offsets(
+                    state,
+                    node,
+                    request.producer_id.0,
+                    request.producer_epoch,
+                    &offsets,
+                ) {
+                    Ok(replication) => {
+                        node.txn.hold_offsets(request.producer_id.0, offsets);
+                        replication.await.map_err(|code| code.code())
+                    }
+                    Err(code) => Err(code.code()),
+                },
                 // TxnOffsetCommit's retriable answer while the coordinator
                 // cannot be asked or the last transaction is completing.
                 Err(ErrorCode::NotEnoughReplicas) => {

@@ -20,7 +20,9 @@
 //!    completes `.swap` ones, so a crash at any point leaves either the old
 //!    segment or the new one.
 //!
-//! What survives: the newest record of each key. A tombstone (null value)
+//! What survives: the newest record of each key, where a record of an
+//! aborted transaction never counts (it goes, and the older record of its
+//! key stays); markers are kept. A tombstone (null value)
 //! that is the newest for its key survives its first cleaning; its batch is
 //! marked with a delete horizon (attribute bit 6, baseTimestamp = now +
 //! `delete.retention.ms`, as Kafka's KIP-534) and a pass after the horizon
@@ -48,6 +50,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use kctl_client::protocol::batch::{self, BatchHeader};
+use kctl_client::protocol::control::{self, MarkerType};
 use kctl_client::protocol::record_batch::{self, BatchBuilder, BatchParams, DecodedRecord};
 use kctl_client::protocol::records::TimestampType;
 
@@ -206,21 +209,47 @@ impl CleaningPlan {
         Ok(cleaned)
     }
 
-    /// Key → offset of its newest record, over everything planned.
+    /// Key → offset of its newest record, over everything planned. A
+    /// record of an aborted transaction is never the newest of its key
+    /// (Kafka's cleaner builds its offset map without aborted
+    /// transactions), so it goes and the record it would have shadowed
+    /// stays: otherwise compacting `__consumer_offsets` could replace a
+    /// committed offset with an aborted transactional one. A transaction
+    /// whose marker is not in the scanned segments counts as committed.
     fn newest_offsets(&self) -> Result<HashMap<Bytes, i64>, LogError> {
-        let mut newest = HashMap::new();
+        let mut newest: HashMap<Bytes, i64> = HashMap::new();
+        let keep = |newest: &mut HashMap<Bytes, i64>, key: Bytes, offset: i64| {
+            let at = newest.entry(key).or_insert(offset);
+            *at = (*at).max(offset);
+        };
+        // Keyed records of transactions not decided yet, by producer id.
+        let mut open: HashMap<i64, Vec<(Bytes, i64)>> = HashMap::new();
         for segment in self.clean.iter().chain(&self.read_only) {
             for item in segment.batches() {
                 let (header, bytes) = item?;
                 if header.is_control() {
+                    let decided = open.remove(&header.producer_id).unwrap_or_default();
+                    if control::marker_type(&header, &bytes) != Some(MarkerType::Abort) {
+                        for (key, offset) in decided {
+                            keep(&mut newest, key, offset);
+                        }
+                    }
                     continue;
                 }
                 for record in decode(&header, &bytes, &segment.path)? {
-                    if let Some(key) = record.key {
-                        newest.insert(key, record.offset);
+                    let Some(key) = record.key else { continue };
+                    if header.is_transactional() {
+                        open.entry(header.producer_id)
+                            .or_default()
+                            .push((key, record.offset));
+                    } else {
+                        keep(&mut newest, key, record.offset);
                     }
                 }
             }
+        }
+        for (key, offset) in open.into_values().flatten() {
+            keep(&mut newest, key, offset);
         }
         Ok(newest)
     }

@@ -93,6 +93,9 @@ impl LogError {
                 ProducerStateError::OutOfOrder { .. } => ErrorCode::OutOfOrderSequenceNumber,
                 ProducerStateError::UnknownProducer { .. } => ErrorCode::UnknownProducerId,
                 ProducerStateError::InvalidSequence { .. } => ErrorCode::InvalidRecord,
+                ProducerStateError::CoordinatorFenced { .. } => {
+                    ErrorCode::TransactionCoordinatorFenced
+                }
             },
             LogError::Io { .. } | LogError::Corrupt { .. } => ErrorCode::KafkaStorageError,
         }

@@ -25,10 +25,16 @@
 //! ABORT marker closes it. The smallest such offset is the partition's last
 //! stable offset: read_committed consumers read no further.
 //!
-//! Format, big-endian: `version:u16=2`, `crc:u32` (CRC-32C of everything
+//! A marker also records its coordinator epoch per producer (Kafka's
+//! `ProducerStateEntry.coordinatorEpoch`); a leader refuses a later marker
+//! from an older coordinator (TRANSACTION_COORDINATOR_FENCED).
+//!
+//! Format, big-endian: `version:u16=3`, `crc:u32` (CRC-32C of everything
 //! after it), `offset:i64`, `producers:i32`, then per producer
 //! `producer_id:i64 epoch:i16 last_timestamp_ms:i64 txn_first_offset:i64
-//! batches:u8` (-1 for no open transaction; version 1 had neither field)
+//! coordinator_epoch:i32 batches:u8` (-1 for no open transaction and for no
+//! marker yet; version 1 had none of the three, version 2 no
+//! coordinator_epoch)
 //! and per batch
 //! `first_sequence:i32 last_sequence:i32 first_offset:i64 last_offset:i64`,
 //! oldest first. Unlike Kafka's snapshot, which keeps only each producer's
@@ -46,9 +52,14 @@ use super::files;
 /// Batches remembered per producer (Kafka's `NUM_BATCHES_TO_RETAIN`).
 pub const BATCHES_RETAINED: usize = 5;
 pub(crate) const SNAPSHOT_SUFFIX: &str = "snapshot";
-const SNAPSHOT_VERSION: u16 = 2;
+const SNAPSHOT_VERSION: u16 = 3;
+/// Snapshots written before coordinator epochs; still readable.
+const SNAPSHOT_VERSION_V2: u16 = 2;
 /// Snapshots written before transactions; still readable.
 const SNAPSHOT_VERSION_V1: u16 = 1;
+/// A producer no marker has closed a transaction of here yet (Kafka's
+/// `RecordBatch.NO_PARTITION_LEADER_EPOCH` default of `coordinatorEpoch`).
+const NO_COORDINATOR_EPOCH: i32 = -1;
 /// Snapshots kept: the newest, and one before it in case a crash cut the
 /// log below the newest.
 const SNAPSHOTS_KEPT: usize = 2;
@@ -69,6 +80,9 @@ struct ProducerEntry {
     last_timestamp_ms: i64,
     /// The first offset of its open transaction here.
     txn_first_offset: Option<i64>,
+    /// The coordinator epoch of the last marker written for it here: a
+    /// marker from an older coordinator (one deposed since) is fenced.
+    coordinator_epoch: i32,
     /// Oldest first; at most [`BATCHES_RETAINED`].
     batches: VecDeque<BatchMetadata>,
 }
@@ -79,6 +93,7 @@ impl ProducerEntry {
             epoch,
             last_timestamp_ms: -1,
             txn_first_offset: None,
+            coordinator_epoch: NO_COORDINATOR_EPOCH,
             batches: VecDeque::with_capacity(BATCHES_RETAINED),
         }
     }
@@ -171,6 +186,17 @@ pub enum ProducerStateError {
         "unknown producer id {producer_id}: a first batch must have sequence 0, this one has {sequence}"
     )]
     UnknownProducer { producer_id: i64, sequence: i32 },
+    /// TRANSACTION_COORDINATOR_FENCED: a marker from a coordinator older
+    /// than the one whose marker this partition last took for the producer
+    /// (Kafka's `ProducerAppendInfo.appendEndTxnMarker`).
+    #[error(
+        "producer {producer_id}: a marker of coordinator epoch {coordinator_epoch} is older than the last one, {current_coordinator_epoch}"
+    )]
+    CoordinatorFenced {
+        producer_id: i64,
+        coordinator_epoch: i32,
+        current_coordinator_epoch: i32,
+    },
     /// INVALID_RECORD: a producer id with a negative sequence.
     #[error("producer {producer_id} sent the invalid sequence number {sequence}")]
     InvalidSequence { producer_id: i64, sequence: i32 },
@@ -282,11 +308,19 @@ impl ProducerStateManager {
         });
     }
 
-    /// Records a COMMIT or ABORT marker at `offset`: the producer's open
-    /// transaction here ends, and a newer epoch (a fencing abort) becomes
-    /// its current one. Returns the first offset of the transaction it
-    /// closed, or `None` if none was open here.
-    pub fn complete_txn(&mut self, producer_id: i64, epoch: i16, timestamp_ms: i64) -> Option<i64> {
+    /// Records a COMMIT or ABORT marker: the producer's open transaction
+    /// here ends, a newer epoch (a fencing abort) becomes its current one,
+    /// and the marker's coordinator epoch the one later markers are held
+    /// to. Returns the first offset of the transaction it closed, or `None`
+    /// if none was open here. A leader calls [`Self::check_marker`] first;
+    /// a follower and a log replay take what the log holds.
+    pub fn complete_txn(
+        &mut self,
+        producer_id: i64,
+        epoch: i16,
+        coordinator_epoch: i32,
+        timestamp_ms: i64,
+    ) -> Option<i64> {
         let entry = self
             .producers
             .entry(producer_id)
@@ -295,11 +329,55 @@ impl ProducerStateManager {
             entry.epoch = epoch;
             entry.batches.clear();
         }
+        entry.coordinator_epoch = coordinator_epoch;
         entry.last_timestamp_ms = entry.last_timestamp_ms.max(timestamp_ms);
         entry.txn_first_offset.take()
     }
 
-    /// The epoch a marker must at least carry for this producer.
+    /// Whether a leader may write a marker for `producer_id` (Kafka's
+    /// `appendEndTxnMarker`): not for an epoch older than the producer's
+    /// (INVALID_PRODUCER_EPOCH), nor from a coordinator older than the
+    /// last one that wrote a marker here (TRANSACTION_COORDINATOR_FENCED):
+    /// a deposed coordinator's late markers cannot close a transaction of
+    /// its successor's.
+    pub fn check_marker(
+        &self,
+        producer_id: i64,
+        epoch: i16,
+        coordinator_epoch: i32,
+    ) -> Result<(), ProducerStateError> {
+        let Some(entry) = self.producers.get(&producer_id) else {
+            return Ok(());
+        };
+        if epoch < entry.epoch {
+            return Err(ProducerStateError::StaleEpoch {
+                producer_id,
+                epoch,
+                current_epoch: entry.epoch,
+            });
+        }
+        if coordinator_epoch < entry.coordinator_epoch {
+            return Err(ProducerStateError::CoordinatorFenced {
+                producer_id,
+                coordinator_epoch,
+                current_coordinator_epoch: entry.coordinator_epoch,
+            });
+        }
+        Ok(())
+    }
+
+    /// The sequence a batch of `producer_id` at `epoch` must start with
+    /// next here (0 for a new producer or a new epoch): what a coordinator
+    /// writing on a producer's behalf (transactional offsets) stamps.
+    pub fn next_sequence(&self, producer_id: i64, epoch: i16) -> i32 {
+        self.producers
+            .get(&producer_id)
+            .filter(|e| e.epoch == epoch)
+            .and_then(|e| e.batches.back())
+            .map_or(0, |b| increment_sequence(b.last_sequence, 1))
+    }
+
+    /// The producer's current epoch here.
     pub fn epoch_of(&self, producer_id: i64) -> Option<i16> {
         self.producers.get(&producer_id).map(|e| e.epoch)
     }
@@ -357,6 +435,7 @@ impl ProducerStateManager {
             body.extend_from_slice(&entry.epoch.to_be_bytes());
             body.extend_from_slice(&entry.last_timestamp_ms.to_be_bytes());
             body.extend_from_slice(&entry.txn_first_offset.unwrap_or(-1).to_be_bytes());
+            body.extend_from_slice(&entry.coordinator_epoch.to_be_bytes());
             body.push(entry.batches.len() as u8);
             for b in &entry.batches {
                 body.extend_from_slice(&b.first_sequence.to_be_bytes());
@@ -377,7 +456,7 @@ impl ProducerStateManager {
     fn decode(bytes: &[u8]) -> Result<(Self, i64), String> {
         let mut r = Reader { bytes, at: 0 };
         let version = u16::from_be_bytes(r.take::<2>()?);
-        if version != SNAPSHOT_VERSION && version != SNAPSHOT_VERSION_V1 {
+        if ![SNAPSHOT_VERSION, SNAPSHOT_VERSION_V2, SNAPSHOT_VERSION_V1].contains(&version) {
             return Err(format!("unknown snapshot version {version}"));
         }
         let crc = u32::from_be_bytes(r.take::<4>()?);
@@ -396,6 +475,11 @@ impl ProducerStateManager {
                 let ts = i64::from_be_bytes(r.take::<8>()?);
                 let first = i64::from_be_bytes(r.take::<8>()?);
                 (ts, (first >= 0).then_some(first))
+            };
+            let coordinator_epoch = if version >= SNAPSHOT_VERSION {
+                i32::from_be_bytes(r.take::<4>()?)
+            } else {
+                NO_COORDINATOR_EPOCH
             };
             let [n] = r.take::<1>()?;
             if usize::from(n) > BATCHES_RETAINED {
@@ -416,6 +500,7 @@ impl ProducerStateManager {
                     epoch,
                     last_timestamp_ms,
                     txn_first_offset,
+                    coordinator_epoch,
                     batches,
                 },
             );
@@ -541,17 +626,68 @@ mod tests {
         assert_eq!(state.last_stable_offset(next), 2);
         // Producer 2's marker closes the transaction it opened at 2; the
         // oldest open one is now producer 3's.
-        assert_eq!(state.complete_txn(2, 0, 5), Some(2));
+        assert_eq!(state.complete_txn(2, 0, 0, 5), Some(2));
         assert_eq!(state.last_stable_offset(next), 4);
         // A second marker closes nothing.
-        assert_eq!(state.complete_txn(2, 0, 5), None);
+        assert_eq!(state.complete_txn(2, 0, 0, 5), None);
         // A fencing marker moves producer 3 to its new epoch.
-        assert_eq!(state.complete_txn(3, 1, 5), Some(4));
+        assert_eq!(state.complete_txn(3, 1, 0, 5), Some(4));
         assert_eq!(state.epoch_of(3), Some(1));
         assert_eq!(state.last_stable_offset(next), next);
         assert!(matches!(
             state.check(&txn(3, 2)),
             Err(ProducerStateError::StaleEpoch { .. })
+        ));
+    }
+
+    #[test]
+    fn a_marker_from_an_older_coordinator_is_fenced_and_the_epoch_survives_a_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = ProducerStateManager::default();
+        let mut next = 0;
+        let txn = ProducerBatch {
+            transactional: true,
+            ..batch(7, 0, 0, 1)
+        };
+        offer(&mut state, txn, &mut next).unwrap();
+        // No marker yet: any coordinator may write one.
+        state.check_marker(7, 0, 0).unwrap();
+        assert_eq!(state.complete_txn(7, 0, 4, 5), Some(0));
+        // The same coordinator again, or a newer one: accepted.
+        state.check_marker(7, 0, 4).unwrap();
+        state.check_marker(7, 0, 5).unwrap();
+        // A deposed coordinator (epoch 3) is fenced.
+        assert_eq!(
+            state.check_marker(7, 0, 3),
+            Err(ProducerStateError::CoordinatorFenced {
+                producer_id: 7,
+                coordinator_epoch: 3,
+                current_coordinator_epoch: 4,
+            })
+        );
+        // An older producer epoch is refused before the coordinator's.
+        offer(
+            &mut state,
+            ProducerBatch {
+                transactional: true,
+                ..batch(7, 1, 0, 1)
+            },
+            &mut next,
+        )
+        .unwrap();
+        assert!(matches!(
+            state.check_marker(7, 0, 9),
+            Err(ProducerStateError::StaleEpoch { .. })
+        ));
+        // Other producers are unaffected.
+        state.check_marker(8, 0, 0).unwrap();
+        // Persisted with the producer state.
+        state.write_snapshot(dir.path(), next).unwrap();
+        let (loaded, _) = ProducerStateManager::load_snapshot(dir.path(), next).unwrap();
+        assert_eq!(loaded, state);
+        assert!(matches!(
+            loaded.check_marker(7, 1, 3),
+            Err(ProducerStateError::CoordinatorFenced { .. })
         ));
     }
 

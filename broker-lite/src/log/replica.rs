@@ -41,13 +41,14 @@ impl PartitionLog {
             self.active().sync_log()?;
         }
         if header.is_control() {
-            let marker = control::marker_type(&header, &Bytes::copy_from_slice(bytes));
+            let marker = control::decode_marker(&header, &Bytes::copy_from_slice(bytes));
             let first = self.producers.complete_txn(
                 header.producer_id,
                 header.producer_epoch,
+                marker.map_or(-1, |(_, coordinator_epoch)| coordinator_epoch),
                 header.max_timestamp,
             );
-            if let (Some(MarkerType::Abort), Some(first_offset)) = (marker, first) {
+            if let (Some((MarkerType::Abort, _)), Some(first_offset)) = (marker, first) {
                 let aborted = AbortedTxn {
                     producer_id: header.producer_id,
                     first_offset,

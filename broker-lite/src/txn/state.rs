@@ -341,7 +341,10 @@ impl TxnMetadata {
         let current = epoch == self.producer_epoch && producer_id == self.producer_id;
         let valid = match self.state {
             TxnState::Ongoing | TxnState::Empty | TxnState::Dead => current,
-            TxnState::PrepareCommit | TxnState::PrepareAbort => retry_on_bump,
+            // The current epoch: the producer's next transaction, whose
+            // EndTxn (or abort) waits for the last one's markers
+            // (CONCURRENT_TRANSACTIONS below), as it would in Kafka.
+            TxnState::PrepareCommit | TxnState::PrepareAbort => retry_on_bump || current,
             TxnState::CompleteCommit | TxnState::CompleteAbort => {
                 retry_on_bump || retry_on_overflow || (current && !commit)
             }
@@ -358,6 +361,9 @@ impl TxnMetadata {
                 return Ok(EndAction::AlreadyDone);
             }
             (TxnState::PrepareCommit, true) | (TxnState::PrepareAbort, false) => {
+                return Err(TxnError::Concurrent);
+            }
+            (TxnState::PrepareCommit | TxnState::PrepareAbort, _) if !retry => {
                 return Err(TxnError::Concurrent);
             }
             (TxnState::Ongoing, _) => {}
@@ -551,13 +557,21 @@ mod tests {
         assert_eq!(action, EndAction::WriteMarkers);
         // The markers go out under the bumped epoch.
         assert_eq!((m.state, m.producer_epoch), (TxnState::PrepareCommit, 1));
-        // A retry while the markers are written waits; any other epoch is fenced.
+        // A retry while the markers are written waits, and so does the next
+        // transaction's end under the bumped epoch (on a cluster the
+        // markers wait for every ISR); any other epoch is fenced.
         assert_eq!(
             m.end_v2(7, 0, true, 21, || unreachable!()),
             Err(TxnError::Concurrent)
         );
+        for commit in [true, false] {
+            assert_eq!(
+                m.end_v2(7, 1, commit, 21, || unreachable!()),
+                Err(TxnError::Concurrent)
+            );
+        }
         assert!(matches!(
-            m.end_v2(7, 1, true, 21, || unreachable!()),
+            m.end_v2(7, 2, true, 21, || unreachable!()),
             Err(TxnError::Fenced { .. })
         ));
         m.complete(30);

@@ -366,3 +366,325 @@ async fn send_all_kill(p: &Producer, prefix: &str) -> Vec<String> {
     }
     values
 }
+
+/// The state DescribeTransactions shows for `id` on node `node`.
+async fn txn_state(cluster: &TestCluster, node: i32, id: &str) -> String {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::{DescribeTransactionsRequest, TransactionalId};
+    let response = cluster
+        .client(node)
+        .await
+        .send(
+            0,
+            &DescribeTransactionsRequest::default().with_transactional_ids(vec![TransactionalId(
+                StrBytes::from_string(id.to_owned()),
+            )]),
+        )
+        .await;
+    let state = &response.transaction_states[0];
+    assert_eq!(state.error_code, 0, "DescribeTransactions {id} on {node}");
+    state.transaction_state.to_string()
+}
+
+/// A marker counts once the partition's ISR has it (Kafka appends markers
+/// with acks=-1), and carries its coordinator's epoch, below which the
+/// partition fences later markers. The partitions' follower is frozen (kept in the ISR by
+/// long timeouts) when the transaction commits: the transaction stays
+/// PrepareCommit, since the leader cannot confirm its marker. The leader
+/// then stops and the frozen follower, which never got the marker, takes
+/// over: the coordinator writes the marker there, so the partition's LSO
+/// does not stay stuck below the committed records. (Were a marker
+/// acknowledged on the leader's append, the transaction would be complete
+/// and nobody would ever close it on the new leader.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marker_counts_only_once_the_isr_has_it() {
+    const ID: &str = "marker-isr";
+    let cluster = TestCluster::start(
+        4,
+        &[
+            ("broker.session.timeout.ms", "30000"),
+            ("replica.lag.time.max.ms", "30000"),
+        ],
+    )
+    .await;
+    let coordinator = txn_coordinator(&cluster, ID, &[1, 2, 3, 4]).await;
+    // The follower must not hold the id's `__transaction_state` partition,
+    // whose ISR the coordinator's own writes wait for.
+    let state_partition = broker_lite::cluster::txn_log::txn_partition(ID);
+    let txn_state_replicas: Vec<i32> = cluster
+        .metadata(coordinator, broker_lite::cluster::txn_log::TXN_TOPIC)
+        .await
+        .topics[0]
+        .partitions
+        .iter()
+        .find(|p| p.partition_index == state_partition)
+        .unwrap()
+        .replica_nodes
+        .iter()
+        .map(|b| b.0)
+        .collect();
+    let follower = (1..=4)
+        .find(|n| !txn_state_replicas.contains(n))
+        .expect("four nodes, three replicas");
+    let leader = (1..=4)
+        .find(|n| *n != coordinator && *n != follower)
+        .unwrap();
+    let other = (1..=4)
+        .find(|n| ![coordinator, follower, leader].contains(n))
+        .unwrap();
+    let mut client = cluster.client(coordinator).await;
+    let replicas: &[i32] = &[leader, follower];
+    assert_eq!(
+        create(
+            &mut client,
+            "marker-out",
+            0,
+            0,
+            &[replicas, replicas, replicas],
+            &[]
+        )
+        .await,
+        0
+    );
+    for p in 0..3 {
+        cluster
+            .wait_for(
+                &[1, 2, 3, 4],
+                "marker-out",
+                p,
+                Duration::from_secs(10),
+                "created",
+                |m| m.2.len() == 2,
+            )
+            .await;
+    }
+    let addresses = cluster.addresses().await;
+    let without_follower: Vec<String> = [coordinator, leader, other]
+        .iter()
+        .map(|n| addresses[(n - 1) as usize].clone())
+        .collect();
+    let producer = Producer::builder(without_follower)
+        .transactional_id(ID)
+        .linger_ms(1)
+        .build()
+        .await
+        .unwrap();
+    producer.init_transactions().await.unwrap();
+    producer.begin_transaction().unwrap();
+    let mut sent = Vec::new();
+    for i in 0..3 {
+        let value = format!("committed-{i}");
+        producer
+            .send_and_wait(
+                Record::new("marker-out")
+                    .partition(i)
+                    .value(value.as_bytes()),
+            )
+            .await
+            .unwrap();
+        sent.push(value);
+    }
+    cluster.cluster().pause_node(follower).await.unwrap();
+    producer.commit_transaction().await.unwrap();
+    // The decision is logged, but no marker is confirmed by the ISR.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(txn_state(&cluster, coordinator, ID).await, "PrepareCommit");
+
+    cluster.cluster().stop_node(leader).await.unwrap();
+    for p in 0..3 {
+        cluster
+            .wait_for(
+                &[coordinator, other],
+                "marker-out",
+                p,
+                Duration::from_secs(15),
+                "the follower leads",
+                |m| m.0 == follower,
+            )
+            .await;
+    }
+    cluster.cluster().resume_node(follower).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while txn_state(&cluster, coordinator, ID).await != "CompleteCommit" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the coordinator never wrote the markers on the new leader"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let alive: Vec<String> = [coordinator, follower, other]
+        .iter()
+        .map(|n| addresses[(n - 1) as usize].clone())
+        .collect();
+    let seen = read_values(&alive, "marker-out", IsolationLevel::ReadCommitted, 3).await;
+    assert_eq!(seen, sorted(sent));
+    drop(producer);
+
+    // The coordinator epoch: once a marker of a newer coordinator reached
+    // the partition, one from an older coordinator is fenced.
+    let (producer_id, producer_epoch) = txn_identity(&cluster, coordinator, ID).await;
+    let mut as_broker = cluster
+        .client(follower)
+        .await
+        .with_client_id(&format!("broker-{coordinator}-txn"));
+    let identity = (producer_id, producer_epoch);
+    assert_eq!(
+        abort_marker(&mut as_broker, identity, 1_000).await,
+        0,
+        "a newer coordinator's marker"
+    );
+    assert_eq!(
+        abort_marker(&mut as_broker, identity, 999).await,
+        kctl_client::protocol::ErrorCode::TransactionCoordinatorFenced.code(),
+        "a deposed coordinator's marker"
+    );
+    cluster.shutdown().await;
+}
+
+/// WriteTxnMarkers (as a cluster node) of an ABORT marker for `marker-out`
+/// partition 0: its error code.
+async fn abort_marker(
+    client: &mut crate::support::RawClient,
+    (producer_id, producer_epoch): (i64, i16),
+    coordinator_epoch: i32,
+) -> i16 {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::write_txn_markers_request::{
+        WritableTxnMarker, WritableTxnMarkerTopic,
+    };
+    use kctl_client::protocol::messages::{TopicName, WriteTxnMarkersRequest};
+    let request = WriteTxnMarkersRequest::default().with_markers(vec![
+        WritableTxnMarker::default()
+            .with_producer_id(ProducerId(producer_id))
+            .with_producer_epoch(producer_epoch)
+            .with_transaction_result(false)
+            .with_coordinator_epoch(coordinator_epoch)
+            .with_topics(vec![
+                WritableTxnMarkerTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("marker-out")))
+                    .with_partition_indexes(vec![0]),
+            ]),
+    ]);
+    let response = client.send(1, &request).await;
+    response.markers[0].topics[0].partitions[0].error_code
+}
+
+/// The producer id and epoch DescribeTransactions shows for `id`.
+async fn txn_identity(cluster: &TestCluster, node: i32, id: &str) -> (i64, i16) {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::{DescribeTransactionsRequest, TransactionalId};
+    let response = cluster
+        .client(node)
+        .await
+        .send(
+            0,
+            &DescribeTransactionsRequest::default().with_transactional_ids(vec![TransactionalId(
+                StrBytes::from_string(id.to_owned()),
+            )]),
+        )
+        .await;
+    let state = &response.transaction_states[0];
+    (state.producer_id.0, state.producer_epoch)
+}
+
+/// The node FindCoordinator names for group `group`, asking node `ask`.
+async fn group_coordinator(cluster: &TestCluster, group: &str, ask: i32) -> i32 {
+    use kctl_client::protocol::StrBytes;
+    use kctl_client::protocol::messages::FindCoordinatorRequest;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let found = cluster
+            .client(ask)
+            .await
+            .send(
+                3,
+                &FindCoordinatorRequest::default()
+                    .with_key(StrBytes::from_string(group.to_owned()))
+                    .with_key_type(0),
+            )
+            .await;
+        if found.error_code == 0 {
+            return found.node_id.0;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no coordinator for {group}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A transaction's offsets are in `__consumer_offsets` (a transactional
+/// batch) before TxnOffsetCommit answers: kill -9 of the group coordinator
+/// between TxnOffsetCommit and the commit loses nothing, since the node
+/// that loads the group's partition holds them until the transaction's
+/// marker reaches it, and the commit makes them the group's offsets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transactions_offsets_survive_the_death_of_the_group_coordinator() {
+    const ID: &str = "offsets-survive";
+    let cluster = TestCluster::start(4, &[]).await;
+    let txn_node = txn_coordinator(&cluster, ID, &[1, 2, 3, 4]).await;
+    // A group coordinated by another node than the transaction.
+    let mut group = String::new();
+    let mut group_node = txn_node;
+    for i in 0.. {
+        group = format!("offsets-survive-{i}");
+        group_node = group_coordinator(&cluster, &group, txn_node).await;
+        if group_node != txn_node {
+            break;
+        }
+    }
+    let addresses = cluster.addresses().await;
+    let survivors: Vec<String> = (1..=4)
+        .filter(|n| *n != group_node)
+        .map(|n| addresses[(n - 1) as usize].clone())
+        .collect();
+    let producer = Producer::builder(survivors.clone())
+        .transactional_id(ID)
+        .linger_ms(1)
+        .build()
+        .await
+        .unwrap();
+    producer.init_transactions().await.unwrap();
+    let consumer = Consumer::builder(addresses.clone())
+        .group_id(&group)
+        .build()
+        .await
+        .unwrap();
+    let metadata = consumer.group_metadata().unwrap();
+    let tp = TopicPartition::new("offsets-survive-in", 0);
+    producer.begin_transaction().unwrap();
+    producer
+        .send_offsets_to_transaction(
+            &BTreeMap::from([(tp.clone(), OffsetAndMetadata::new(42))]),
+            &metadata,
+        )
+        .await
+        .unwrap();
+    cluster.cluster().kill_node(group_node).await.unwrap();
+    drop(consumer);
+    producer.commit_transaction().await.unwrap();
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while txn_state(&cluster, txn_node, ID).await != "CompleteCommit" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the transaction's marker never reached the new group coordinator"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let checker = Consumer::builder(survivors)
+        .group_id(&group)
+        .build()
+        .await
+        .unwrap();
+    let offsets = checker.committed(std::slice::from_ref(&tp)).await.unwrap();
+    assert_eq!(
+        offsets.get(&tp).map(|o| o.offset),
+        Some(42),
+        "committed offsets on the new group coordinator: {offsets:?}"
+    );
+    checker.close().await;
+    drop(producer);
+    cluster.shutdown().await;
+}

@@ -324,3 +324,91 @@ async fn keyless_records_in_a_compacted_topic_are_named_by_batch_index() {
     .await;
     assert_eq!((code, offset), (0, 0));
 }
+
+/// A record of an aborted transaction is never the newest of its key: the
+/// cleaner drops it and keeps the committed record it would have shadowed
+/// (Kafka's cleaner leaves aborted transactions out of its offset map).
+/// Without that, compacting `__consumer_offsets` could replace a group's
+/// committed offset with an aborted transactional one.
+#[tokio::test]
+async fn compaction_keeps_the_committed_record_an_aborted_transaction_would_shadow() {
+    use kctl_client::consumer::IsolationLevel;
+    use kctl_client::{Consumer, OffsetReset, Producer, Record as ClientRecord, TopicPartition};
+    let broker = TestBroker::start_with(|c| c.log_cleaner_enable = false).await;
+    let mut client = broker.client().await;
+    create_topic(
+        &mut client,
+        "txn-table",
+        1,
+        &[("cleanup.policy", "compact"), ("segment.bytes", "1500")],
+    )
+    .await;
+    let producer = Producer::builder(vec![broker.bootstrap()])
+        .transactional_id("compacted-txn")
+        .linger_ms(1)
+        .build()
+        .await
+        .unwrap();
+    producer.init_transactions().await.unwrap();
+    for (value, commit) in [("committed", true), ("aborted", false)] {
+        producer.begin_transaction().unwrap();
+        producer
+            .send_and_wait(
+                ClientRecord::new("txn-table")
+                    .key(b"k")
+                    .value(value.as_bytes()),
+            )
+            .await
+            .unwrap();
+        if commit {
+            producer.commit_transaction().await.unwrap();
+        } else {
+            producer.abort_transaction().await.unwrap();
+        }
+    }
+    // Enough later records to roll the segments holding both out of the
+    // active one.
+    for i in 0..40 {
+        let records = vec![(Some(format!("filler-{i}")), Some("x".repeat(40)))];
+        let (code, _) = produce_one(
+            &mut client,
+            "txn-table",
+            0,
+            keyed_batch(&records, Compression::None),
+        )
+        .await;
+        assert_eq!(code, 0);
+    }
+    let report = broker
+        .handle
+        .as_ref()
+        .unwrap()
+        .run_log_cleaner()
+        .await
+        .unwrap();
+    assert!(report.segments_cleaned > 0, "{report:?}");
+    let consumer = Consumer::builder(vec![broker.bootstrap()])
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .auto_offset_reset(OffsetReset::Earliest)
+        .build()
+        .await
+        .unwrap();
+    consumer.assign(&[TopicPartition::new("txn-table", 0)]);
+    let mut seen_k = Vec::new();
+    let mut total = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while total < 41 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "read {total} records; key k: {seen_k:?}"
+        );
+        for r in consumer.poll(Duration::from_millis(200)).await.unwrap() {
+            total += 1;
+            if r.key.as_deref() == Some(b"k".as_slice()) {
+                seen_k.push(String::from_utf8_lossy(r.value.as_deref().unwrap()).into_owned());
+            }
+        }
+    }
+    assert_eq!(seen_k, ["committed"]);
+    consumer.close().await;
+}

@@ -71,6 +71,7 @@ pub struct RawClient {
     pub stream: TcpStream,
     buf: BytesMut,
     correlation_id: i32,
+    client_id: String,
 }
 
 impl RawClient {
@@ -80,7 +81,15 @@ impl RawClient {
             stream,
             buf: BytesMut::new(),
             correlation_id: 0,
+            client_id: "broker-lite-tests".to_owned(),
         }
+    }
+
+    /// Sends as `client_id` from now on (a cluster node's requests start
+    /// with `broker-{id}`).
+    pub fn with_client_id(mut self, client_id: &str) -> Self {
+        self.client_id = client_id.to_owned();
+        self
     }
 
     pub async fn send<R: Request>(&mut self, version: i16, request: &R) -> R::Response {
@@ -136,7 +145,7 @@ impl RawClient {
             &mut out,
             version,
             self.correlation_id,
-            Some("broker-lite-tests"),
+            Some(&self.client_id),
             request,
         )
         .unwrap();

@@ -86,15 +86,30 @@ pub fn encode_marker(
 /// The marker type of one whole control batch, or `None` when `bytes` is
 /// not a control batch or its key names no marker type.
 pub fn marker_type(header: &BatchHeader, bytes: &Bytes) -> Option<MarkerType> {
+    decode_marker(header, bytes).map(|(marker, _)| marker)
+}
+
+/// The marker type and coordinator epoch of one whole control batch
+/// (Kafka's `EndTransactionMarker`), or `None` when `bytes` is not a
+/// control batch or its key names no marker type. A value too short for
+/// an epoch reads as -1, Kafka's "no coordinator epoch".
+pub fn decode_marker(header: &BatchHeader, bytes: &Bytes) -> Option<(MarkerType, i32)> {
     if !header.is_control() {
         return None;
     }
     let batches = decode_batches(bytes).ok()?;
-    let key = batches.first()?.records.first()?.key.clone()?;
+    let record = batches.first()?.records.first()?;
+    let key = record.key.as_ref()?;
     if key.len() < 4 {
         return None;
     }
-    MarkerType::from_code(i16::from_be_bytes([key[2], key[3]]))
+    let marker = MarkerType::from_code(i16::from_be_bytes([key[2], key[3]]))?;
+    let coordinator_epoch = record
+        .value
+        .as_ref()
+        .filter(|v| v.len() >= 6)
+        .map_or(-1, |v| i32::from_be_bytes([v[2], v[3], v[4], v[5]]));
+    Some((marker, coordinator_epoch))
 }
 
 #[cfg(test)]
@@ -113,6 +128,7 @@ mod tests {
             assert_eq!(header.base_sequence, -1);
             assert_eq!(header.records_count, 1);
             assert_eq!(marker_type(&header, &bytes), Some(marker));
+            assert_eq!(decode_marker(&header, &bytes), Some((marker, 3)));
             let decoded = decode_batches(&bytes).unwrap();
             let value = decoded[0].records[0].value.clone().unwrap();
             assert_eq!(&value[..], &[0, 0, 0, 0, 0, 3]);
