@@ -28,6 +28,7 @@ mod load;
 mod power_loss;
 mod protocol;
 mod restart;
+mod share_crash;
 mod share_groups;
 mod support;
 mod transactions;
