@@ -16,8 +16,9 @@
 //!   end with no record rejected or past the delivery limit, and every
 //!   offset's last delivery was accepted (or its ACCEPT was on the wire
 //!   when the broker died, the one answer nobody can know);
-//! - the kill hit records in flight: some came back after the restart with
-//!   a higher delivery count;
+//! - the kill hit records in flight (each kill waits until the implicit
+//!   member holds a batch it has not acknowledged): they came back after
+//!   the restart with a higher delivery count;
 //! - the restarted broker knew no member, and all three rejoined.
 //!
 //! CI runs 3,000 records and one kill. The larger run:
@@ -129,6 +130,24 @@ impl Journal {
 
 type Shared = Arc<Mutex<Journal>>;
 
+/// The kill handshake: before kill `k`, member 0 (implicit
+/// acknowledgement) stops holding a batch it has not acknowledged, so that
+/// every kill finds records in flight; the other two run on freely.
+#[derive(Debug, Default)]
+struct Kills {
+    /// Kill `k` is due once member 0 holds records.
+    wanted: AtomicUsize,
+    /// Member 0 holds a batch and waits for kill `k` to be over.
+    holding: AtomicUsize,
+    /// Kills started: a delivery journaled with `started == k` was seen
+    /// after kill `k` began.
+    started: AtomicUsize,
+    /// Kills done (the process is gone).
+    done: AtomicUsize,
+    /// The run is over: the members close.
+    finished: AtomicBool,
+}
+
 async fn produce(bootstrap: &str, count: usize) {
     let producer: Producer = ProducerConfig::new([bootstrap])
         .acks(Acks::All)
@@ -164,17 +183,10 @@ async fn start_offset(bootstrap: &str) -> Option<i64> {
         .start_offset
 }
 
-/// One member: polls until `done`, acknowledging every record with ACCEPT
-/// its way. A poll or commit that fails ends the test: the member must
-/// ride out the broker's death.
-async fn member(
-    who: usize,
-    style: Style,
-    bootstrap: String,
-    journal: Shared,
-    kills: Arc<AtomicUsize>,
-    done: Arc<AtomicBool>,
-) {
+/// One member: polls until the run is over, acknowledging every record
+/// with ACCEPT its way. A poll or commit that fails ends the test: the
+/// member must ride out the broker's death.
+async fn member(who: usize, style: Style, bootstrap: String, journal: Shared, kills: Arc<Kills>) {
     let mode = match style {
         Style::Implicit => AcknowledgementMode::Implicit,
         Style::CommitSync | Style::CommitAsync => AcknowledgementMode::Explicit,
@@ -190,18 +202,25 @@ async fn member(
         answers.lock().unwrap().answered(who, answer);
     }));
     consumer.subscribe([TOPIC]).await.unwrap();
-    while !done.load(Ordering::SeqCst) {
+    while !kills.finished.load(Ordering::SeqCst) {
         let records = consumer
             .poll(Duration::from_millis(200))
             .await
             .unwrap_or_else(|e| panic!("member {who}'s poll failed: {e}"));
-        let kills_before = kills.load(Ordering::SeqCst);
+        let kills_before = kills.started.load(Ordering::SeqCst);
         journal
             .lock()
             .unwrap()
             .delivered(who, &records, kills_before);
         if records.is_empty() {
             continue;
+        }
+        let wanted = kills.wanted.load(Ordering::SeqCst);
+        if who == 0 && wanted > kills.holding.load(Ordering::SeqCst) {
+            kills.holding.store(wanted, Ordering::SeqCst);
+            while kills.done.load(Ordering::SeqCst) < wanted {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
         }
         // Some work per batch, so that records are in flight when the
         // broker dies.
@@ -256,8 +275,7 @@ async fn kill_9_mid_run_three_share_consumers_lose_nothing_and_repeat_no_accept(
 
     let started = Instant::now();
     let journal: Shared = Arc::default();
-    let kills = Arc::new(AtomicUsize::new(0));
-    let done = Arc::new(AtomicBool::new(false));
+    let kills: Arc<Kills> = Arc::default();
     let members: Vec<_> = [Style::Implicit, Style::CommitSync, Style::CommitAsync]
         .into_iter()
         .enumerate()
@@ -268,7 +286,6 @@ async fn kill_9_mid_run_three_share_consumers_lose_nothing_and_repeat_no_accept(
                 bootstrap.clone(),
                 Arc::clone(&journal),
                 Arc::clone(&kills),
-                Arc::clone(&done),
             ))
         })
         .collect();
@@ -283,8 +300,13 @@ async fn kill_9_mid_run_three_share_consumers_lose_nothing_and_repeat_no_accept(
                 while journal.lock().unwrap().accepted.len() < at {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
-                kills.fetch_add(1, Ordering::SeqCst);
+                kills.wanted.store(k, Ordering::SeqCst);
+                while kills.holding.load(Ordering::SeqCst) < k {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                kills.started.store(k, Ordering::SeqCst);
                 broker.kill_9();
+                kills.done.store(k, Ordering::SeqCst);
                 // Down long enough for every member to notice.
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 broker = tokio::task::spawn_blocking(move || {
@@ -325,14 +347,14 @@ async fn kill_9_mid_run_three_share_consumers_lose_nothing_and_repeat_no_accept(
                 journal.unanswered.len()
             )
         });
-    done.store(true, Ordering::SeqCst);
+    kills.finished.store(true, Ordering::SeqCst);
     for m in members {
         m.await.unwrap();
     }
     let elapsed = started.elapsed();
     let journal = journal.lock().unwrap();
 
-    let mut redelivered_after_kill = 0;
+    let mut came_back_after_kill = vec![0usize; kill_count];
     for offset in 0..records as i64 {
         let deliveries = journal
             .deliveries
@@ -360,15 +382,22 @@ async fn kill_9_mid_run_three_share_consumers_lose_nothing_and_repeat_no_accept(
                 "offset {offset} was never accepted: {deliveries:?}"
             ),
         }
-        let before_kill = deliveries.iter().any(|d| d.kills_before == 0);
-        if before_kill && deliveries.len() > 1 {
-            redelivered_after_kill += 1;
+        // Seen before kill k and again after it: in flight at kill k.
+        for (k, came_back) in came_back_after_kill.iter_mut().enumerate() {
+            let before = deliveries.iter().any(|d| d.kills_before <= k);
+            let after = deliveries.iter().any(|d| d.kills_before > k);
+            if before && after {
+                *came_back += 1;
+            }
         }
     }
-    assert!(
-        redelivered_after_kill > 0,
-        "no record was in flight when the broker died: the kill proved nothing"
-    );
+    for (k, came_back) in came_back_after_kill.iter().enumerate() {
+        assert!(
+            *came_back > 0,
+            "no record was in flight at kill {}: it proved nothing",
+            k + 1
+        );
+    }
     let by_member = |m: usize| {
         (journal.accepted.values().flatten())
             .filter(|(w, _)| *w == m)
@@ -380,7 +409,7 @@ async fn kill_9_mid_run_three_share_consumers_lose_nothing_and_repeat_no_accept(
     drop(broker);
     eprintln!(
         "share crash: {records} records, {kill_count} kill(s) in {:.1} s; accepted by member: {} / {} / {}; \
-         {redelivered_after_kill} in flight at a kill came back; {} ACCEPT(s) unanswered; refused: {:?}",
+         in flight at each kill and back after it: {came_back_after_kill:?}; {} ACCEPT(s) unanswered; refused: {:?}",
         elapsed.as_secs_f64(),
         by_member(0),
         by_member(1),
