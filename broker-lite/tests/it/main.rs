@@ -30,6 +30,7 @@ mod protocol;
 mod restart;
 mod share_crash;
 mod share_groups;
+mod share_interop;
 mod support;
 mod transactions;
 mod versions;
