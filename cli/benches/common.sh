@@ -11,9 +11,10 @@ need_kcat() {
 }
 
 # broker-lite through `kctl broker start` on a free loopback port, data
-# under $1; sets $bootstrap and $broker_pid.
+# under $1, more `broker start` arguments after it; sets $bootstrap and
+# $broker_pid.
 start_broker() {
-  "$kctl" broker start --data-dir "$1" --listen 127.0.0.1:0 2>"$work/broker.log" &
+  "$kctl" broker start --data-dir "$1" --listen 127.0.0.1:0 "${@:2}" 2>"$work/broker.log" &
   broker_pid=$!
   until grep -q "bootstrap server" "$work/broker.log"; do
     kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.log" >&2; exit 1; }

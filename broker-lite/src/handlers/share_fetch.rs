@@ -400,6 +400,7 @@ async fn fetch_round(
         if acquired.is_empty() {
             continue;
         }
+        let bytes = acquired_batches(bytes, &acquired);
         records_left = records_left.saturating_sub(acquired.len());
         bytes_left = bytes_left.saturating_sub(bytes.len());
         let ranges = acquired_ranges(acquired)
@@ -441,6 +442,42 @@ fn batches_span(bytes: &[u8]) -> Option<std::ops::Range<i64>> {
         position += size;
     }
     span
+}
+
+/// The whole batches of `bytes` that hold an acquired offset. The log read
+/// is bounded by the request's `max_bytes` (50 MiB from Java's and our
+/// clients), not by `max_records`: without this, every fetch of 500
+/// records sent the rest of the log too, and draining a partition cost
+/// time quadratic in its length. Kafka slices its share fetch responses
+/// the same way.
+fn acquired_batches(bytes: Bytes, acquired: &[(i64, i16)]) -> Bytes {
+    let (Some(first), Some(last)) = (
+        acquired.iter().map(|(o, _)| *o).min(),
+        acquired.iter().map(|(o, _)| *o).max(),
+    ) else {
+        return bytes.slice(0..0);
+    };
+    let mut position = 0;
+    let mut start = None;
+    let mut end = 0;
+    while position < bytes.len() {
+        let Ok(header) = BatchHeader::parse(&bytes[position..]) else {
+            break;
+        };
+        let size = header.total_bytes();
+        if size == 0 || position + size > bytes.len() || header.base_offset > last {
+            break;
+        }
+        if header.last_offset() >= first {
+            start.get_or_insert(position);
+            end = position + size;
+        }
+        position += size;
+    }
+    match start {
+        Some(start) => bytes.slice(start..end),
+        None => bytes.slice(0..0),
+    }
 }
 
 fn code_message(code: ErrorCode) -> &'static str {
@@ -559,4 +596,49 @@ pub(super) async fn acknowledge(
                     .with_port(i32::from(*port)),
             ]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+    use kctl_client::protocol::batch::set_base_offset;
+    use kctl_client::protocol::record_batch::{BatchBuilder, BatchParams};
+
+    use super::*;
+
+    /// Batches of `records` records each, at consecutive offsets from 0.
+    fn log(batches: usize, records: usize) -> (Bytes, Vec<usize>) {
+        let mut out = BytesMut::new();
+        let mut starts = Vec::new();
+        for b in 0..batches {
+            let mut builder = BatchBuilder::new(1_700_000_000_000, 0);
+            for _ in 0..records {
+                builder.append(1_700_000_000_000, None, Some(b"job"), &[]);
+            }
+            let mut batch = BytesMut::new();
+            builder.encode(&mut batch, &BatchParams::default()).unwrap();
+            set_base_offset(&mut batch, (b * records) as i64);
+            starts.push(out.len());
+            out.extend_from_slice(&batch);
+        }
+        starts.push(out.len());
+        (out.freeze(), starts)
+    }
+
+    #[test]
+    fn a_response_carries_only_the_batches_with_acquired_offsets() {
+        let (bytes, starts) = log(5, 10);
+        // Offsets 12..=27 (batches 1 and 2), offset 20 held by another
+        // member: batches 1 and 2 go, not 0, 3 or 4.
+        let acquired: Vec<(i64, i16)> = (12..28).filter(|&o| o != 20).map(|o| (o, 1)).collect();
+        let sliced = acquired_batches(bytes.clone(), &acquired);
+        assert_eq!(sliced, bytes.slice(starts[1]..starts[3]));
+        assert_eq!(batches_span(&sliced), Some(10..30));
+        // One offset at the very end; nothing acquired.
+        assert_eq!(
+            acquired_batches(bytes.clone(), &[(49, 2)]),
+            bytes.slice(starts[4]..starts[5])
+        );
+        assert!(acquired_batches(bytes, &[]).is_empty());
+    }
 }

@@ -75,7 +75,7 @@ fn ok(output: Output, what: &str) -> String {
 }
 
 /// Runs a blocking closure off the runtime the broker runs on.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f).await.unwrap()
 }
 
@@ -427,14 +427,19 @@ async fn producer_and_consumer_perf_tests() {
     .await;
 }
 
-/// The Java program under broker-lite/tests/java, built once by Maven.
-fn java_client_check() -> Option<PathBuf> {
+/// The Java program under broker-lite/tests/java (and Kafka's client jars
+/// in its `target/lib`), built by Maven once per test binary: even with
+/// nothing to do, `mvn package` takes seconds.
+pub(crate) fn java_client_check() -> Option<PathBuf> {
+    static BUILT: OnceLock<bool> = OnceLock::new();
     let project = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/java");
-    let built = Command::new("mvn")
-        .args(["-q", "-B", "package"])
-        .current_dir(&project)
-        .status()
-        .is_ok_and(|s| s.success());
+    let built = *BUILT.get_or_init(|| {
+        Command::new("mvn")
+            .args(["-q", "-B", "package"])
+            .current_dir(&project)
+            .status()
+            .is_ok_and(|s| s.success())
+    });
     let missing = project.join("(mvn package failed or mvn missing)");
     peer(
         "the Java client check (mvn, java)",
