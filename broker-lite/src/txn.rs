@@ -86,7 +86,8 @@ const LEADER_EPOCH: i32 = 0;
 pub(crate) type PartitionAnswer = ((String, i32), i16);
 
 /// One group's offsets of a committed transaction.
-type GroupOffsets = Vec<((String, i32), CommittedOffset)>;
+/// A group's offsets, as a transaction's commit applies them.
+pub(crate) type GroupOffsets = Vec<((String, i32), CommittedOffset)>;
 
 /// One logged change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -852,22 +853,11 @@ fn finish_prepared(
     };
     let now = now_ms();
     if marker == MarkerType::Commit {
-        let mut by_group: BTreeMap<&str, GroupOffsets> = BTreeMap::new();
-        for p in &meta.pending_offsets {
-            by_group.entry(&p.group).or_default().push((
-                (p.topic.clone(), p.partition),
-                CommittedOffset {
-                    offset: p.offset,
-                    leader_epoch: p.leader_epoch,
-                    metadata: p.metadata.clone(),
-                    commit_timestamp_ms: p.commit_timestamp_ms,
-                },
-            ));
-        }
+        let by_group = PendingOffset::by_group(meta.pending_offsets.iter().cloned());
         for (group, offsets) in by_group {
             broker
                 .groups
-                .apply_txn_offsets(group, offsets)
+                .apply_txn_offsets(&group, offsets)
                 .map_err(|e| TxnError::Storage(format!("offsets of group {group}: {e}")))?;
         }
     }

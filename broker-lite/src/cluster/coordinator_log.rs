@@ -38,6 +38,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use kctl_client::protocol::ErrorCode;
+use kctl_client::protocol::control::{MarkerType, marker_of_key};
 use kctl_client::protocol::messages::create_topics_request::{
     CreatableTopic, CreatableTopicConfig,
 };
@@ -286,15 +287,7 @@ pub(crate) fn append_txn_offsets(
 ) -> Result<Replication, ErrorCode> {
     let mut encoded = Vec::with_capacity(offsets.len());
     for o in offsets {
-        let (key, value) = record_for(&Entry::Offset {
-            group: o.group.clone(),
-            topic: o.topic.clone(),
-            partition: o.partition,
-            offset: o.offset,
-            leader_epoch: o.leader_epoch,
-            metadata: o.metadata.clone(),
-            commit_timestamp_ms: o.commit_timestamp_ms,
-        })?;
+        let (key, value) = record_for(&Entry::from(o.clone()))?;
         encoded.push((
             o.group.as_str(),
             key.encode().map_err(|_| ErrorCode::InvalidGroupId)?,
@@ -617,8 +610,9 @@ fn read_group_log(state: &BrokerState, index: i32) -> Result<GroupLog, String> {
             let commit = batch
                 .records
                 .first()
-                .and_then(|r| r.key.as_ref())
-                .is_some_and(|key| key.len() >= 4 && key[2..4] == [0, 1]);
+                .and_then(|r| r.key.as_deref())
+                .and_then(marker_of_key)
+                == Some(MarkerType::Commit);
             let decided = pending.remove(&producer_id).unwrap_or_default();
             if commit {
                 log.entries.extend(decided);
@@ -649,25 +643,10 @@ fn read_group_log(state: &BrokerState, index: i32) -> Result<GroupLog, String> {
     for (producer_id, entries) in pending {
         let offsets = entries
             .iter()
-            .filter_map(|e| match serde_json::from_slice::<Entry>(e) {
-                Ok(Entry::Offset {
-                    group,
-                    topic,
-                    partition,
-                    offset,
-                    leader_epoch,
-                    metadata,
-                    commit_timestamp_ms,
-                }) => Some(PendingOffset {
-                    group,
-                    topic,
-                    partition,
-                    offset,
-                    leader_epoch,
-                    metadata,
-                    commit_timestamp_ms,
-                }),
-                _ => None,
+            .filter_map(|e| {
+                serde_json::from_slice::<Entry>(e)
+                    .ok()
+                    .and_then(Entry::into_pending_offset)
             })
             .collect();
         log.undecided.insert(producer_id, offsets);

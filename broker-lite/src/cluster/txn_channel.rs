@@ -69,7 +69,6 @@ use tokio::sync::mpsc;
 use super::coordinator_log::{OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS, partition_for};
 use super::node::ClusterNode;
 use super::peer::Peer;
-use crate::group::CommittedOffset;
 use crate::handlers::str_bytes;
 use crate::state::{BrokerState, Partition, lock, now_ms};
 use crate::txn::PendingOffset;
@@ -448,18 +447,7 @@ fn decide_held_offsets(
     if marker == MarkerType::Abort {
         return Ok(());
     }
-    let mut by_group: BTreeMap<String, Vec<(Tp, CommittedOffset)>> = BTreeMap::new();
-    for p in decided {
-        by_group.entry(p.group.clone()).or_default().push((
-            (p.topic, p.partition),
-            CommittedOffset {
-                offset: p.offset,
-                leader_epoch: p.leader_epoch,
-                metadata: p.metadata,
-                commit_timestamp_ms: p.commit_timestamp_ms,
-            },
-        ));
-    }
+    let by_group = PendingOffset::by_group(decided);
     for (group, offsets) in by_group {
         if let Err(e) = state.groups.apply_txn_offsets(&group, offsets) {
             tracing::error!(group, "transactional offsets not applied: {e}");

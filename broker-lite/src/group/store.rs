@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::assignors::Assignment;
 use crate::framed_log::FramedLog;
+use crate::txn::PendingOffset;
 
 /// The directory, under the data dir, holding the log.
 pub(crate) const GROUPS_DIR: &str = "__groups";
@@ -72,6 +73,48 @@ pub(crate) enum Entry {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         members: Option<StoredConsumerGroup>,
     },
+}
+
+/// A transaction's offset commit is logged as the commit it becomes.
+impl From<PendingOffset> for Entry {
+    fn from(o: PendingOffset) -> Self {
+        Self::Offset {
+            group: o.group,
+            topic: o.topic,
+            partition: o.partition,
+            offset: o.offset,
+            leader_epoch: o.leader_epoch,
+            metadata: o.metadata,
+            commit_timestamp_ms: o.commit_timestamp_ms,
+        }
+    }
+}
+
+impl Entry {
+    /// An offset commit read back from a transactional batch: held until
+    /// the transaction's marker decides it. `None` for other entries.
+    pub(crate) fn into_pending_offset(self) -> Option<PendingOffset> {
+        match self {
+            Self::Offset {
+                group,
+                topic,
+                partition,
+                offset,
+                leader_epoch,
+                metadata,
+                commit_timestamp_ms,
+            } => Some(PendingOffset {
+                group,
+                topic,
+                partition,
+                offset,
+                leader_epoch,
+                metadata,
+                commit_timestamp_ms,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Entry {

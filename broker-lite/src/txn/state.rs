@@ -2,10 +2,12 @@
 //! (`TransactionMetadata`, `TransactionState`). Pure data: the coordinator
 //! logs each new value and writes the markers.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kctl_client::protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
+
+use crate::group::CommittedOffset;
 
 /// Kafka's transaction states, under Kafka's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +82,27 @@ pub struct PendingOffset {
     pub leader_epoch: i32,
     pub metadata: Option<String>,
     pub commit_timestamp_ms: i64,
+}
+
+impl PendingOffset {
+    /// Decided offsets by group, as committed offsets to apply.
+    pub(crate) fn by_group(
+        offsets: impl IntoIterator<Item = PendingOffset>,
+    ) -> BTreeMap<String, crate::txn::GroupOffsets> {
+        let mut by_group: BTreeMap<String, crate::txn::GroupOffsets> = BTreeMap::new();
+        for p in offsets {
+            by_group.entry(p.group).or_default().push((
+                (p.topic, p.partition),
+                CommittedOffset {
+                    offset: p.offset,
+                    leader_epoch: p.leader_epoch,
+                    metadata: p.metadata,
+                    commit_timestamp_ms: p.commit_timestamp_ms,
+                },
+            ));
+        }
+        by_group
+    }
 }
 
 /// Everything the coordinator knows about one transactional id; logged

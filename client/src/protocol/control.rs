@@ -89,6 +89,13 @@ pub fn marker_type(header: &BatchHeader, bytes: &Bytes) -> Option<MarkerType> {
     decode_marker(header, bytes).map(|(marker, _)| marker)
 }
 
+/// The marker type a control record's key names (version, then type), or
+/// `None` for a key too short or of another type.
+pub fn marker_of_key(key: &[u8]) -> Option<MarkerType> {
+    let code = key.get(2..4)?;
+    MarkerType::from_code(i16::from_be_bytes([code[0], code[1]]))
+}
+
 /// The marker type and coordinator epoch of one whole control batch
 /// (Kafka's `EndTransactionMarker`), or `None` when `bytes` is not a
 /// control batch or its key names no marker type. A value too short for
@@ -99,11 +106,7 @@ pub fn decode_marker(header: &BatchHeader, bytes: &Bytes) -> Option<(MarkerType,
     }
     let batches = decode_batches(bytes).ok()?;
     let record = batches.first()?.records.first()?;
-    let key = record.key.as_ref()?;
-    if key.len() < 4 {
-        return None;
-    }
-    let marker = MarkerType::from_code(i16::from_be_bytes([key[2], key[3]]))?;
+    let marker = marker_of_key(record.key.as_ref()?)?;
     let coordinator_epoch = record
         .value
         .as_ref()
