@@ -4,12 +4,14 @@
 //! them. v5 is transactions v2 (KIP-890): the group joins the transaction
 //! here, with no AddOffsetsToTxn before.
 //!
-//! On a cluster this node is the group's coordinator; when another node
-//! coordinates the transaction, the group's `__consumer_offsets` partition
-//! is verified with (v5: added to) the transaction there, and the offsets
-//! are held here until that coordinator's marker for the partition
-//! decides them (`cluster::txn_channel`), as Kafka's group coordinator
-//! holds them.
+//! On a cluster this node is the group's coordinator. The group's
+//! `__consumer_offsets` partition is verified with (v5: added to) the
+//! transaction at its coordinator — here or on another node — and the
+//! offsets are written to that partition as a transactional batch and
+//! held until the transaction's marker for the partition decides them
+//! (`cluster::txn_channel`), as Kafka's group coordinator does. Even when
+//! this node coordinates both, the offsets must live in the group's
+//! partition: after a failover the two can be led by different nodes.
 
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::messages::txn_offset_commit_response::{
@@ -24,6 +26,32 @@ use crate::txn::{PendingOffset, TxnVersion};
 const PRODUCER_FENCED_MIN_VERSION: i16 = 3;
 /// The first TxnOffsetCommit of transactions v2.
 const TRANSACTIONS_V2_MIN_VERSION: i16 = 5;
+
+/// The group's `__consumer_offsets` partition verified with (`add`: added
+/// to) the transaction this node coordinates, as a remote group
+/// coordinator's AddPartitionsToTxn v4 would have it; an addition is
+/// replicated before the offsets are written.
+async fn verify_here(
+    state: &BrokerState,
+    id: &str,
+    request: &TxnOffsetCommitRequest,
+    tp: &(String, i32),
+    add: bool,
+) -> Result<(), ErrorCode> {
+    let answers = state.txns.verify_partitions(
+        id,
+        request.producer_id.0,
+        request.producer_epoch,
+        std::slice::from_ref(tp),
+        !add,
+    )?;
+    match answers.iter().find(|(p, _)| p == tp).map(|(_, code)| *code) {
+        Some(0) if add => super::txn_replicated(state, Some(id)).await,
+        Some(0) => Ok(()),
+        Some(code) => Err(ErrorCode::try_from_code(code).unwrap_or(ErrorCode::InvalidTxnState)),
+        None => Err(ErrorCode::InvalidTxnState),
+    }
+}
 
 pub(super) async fn handle(
     state: &BrokerState,
@@ -65,30 +93,31 @@ pub(super) async fn handle(
         )
         .map_err(|code| code.code());
     let remote = match (&state.cluster, &outcome) {
-        (Some(node), Ok(()))
-            if crate::cluster::txn_channel::refuse_unless_coordinator(state, id).is_some() =>
-        {
-            Some(node)
-        }
+        (Some(node), Ok(())) => Some(node),
         _ => None,
     };
     let outcome = match remote {
         Some(node) => {
             let tp = crate::cluster::txn_channel::offsets_partition(group);
-            let answers = crate::cluster::txn_channel::verify_with_coordinator(
-                node,
-                id,
-                request.producer_id.0,
-                request.producer_epoch,
-                std::slice::from_ref(&tp),
-                version >= TRANSACTIONS_V2_MIN_VERSION,
-            )
-            .await;
-            match answers
-                .get(&tp)
-                .copied()
-                .unwrap_or(Err(ErrorCode::NotEnoughReplicas))
-            {
+            let add = version >= TRANSACTIONS_V2_MIN_VERSION;
+            let verified =
+                if crate::cluster::txn_channel::refuse_unless_coordinator(state, id).is_none() {
+                    verify_here(state, id, &request, &tp, add).await
+                } else {
+                    crate::cluster::txn_channel::verify_with_coordinator(
+                        node,
+                        id,
+                        request.producer_id.0,
+                        request.producer_epoch,
+                        std::slice::from_ref(&tp),
+                        add,
+                    )
+                    .await
+                    .get(&tp)
+                    .copied()
+                    .unwrap_or(Err(ErrorCode::NotEnoughReplicas))
+                };
+            match verified {
                 // Written to the group's partition as a transactional
                 // batch (replicated before the answer), and held until the
                 // marker decides them.

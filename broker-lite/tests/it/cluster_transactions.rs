@@ -621,26 +621,38 @@ async fn group_coordinator(cluster: &TestCluster, group: &str, ask: i32) -> i32 
 /// marker reaches it, and the commit makes them the group's offsets.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transactions_offsets_survive_the_death_of_the_group_coordinator() {
-    const ID: &str = "offsets-survive";
+    offsets_survive_the_group_coordinators_death("offsets-survive", false).await;
+}
+
+/// The same when one node coordinates both the transaction and the group,
+/// and dies: the transaction's and the group's partitions can fail over
+/// to different nodes, so the offsets must not live only in the
+/// transaction's state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transactions_offsets_survive_the_death_of_a_node_coordinating_both() {
+    offsets_survive_the_group_coordinators_death("offsets-both", true).await;
+}
+
+async fn offsets_survive_the_group_coordinators_death(id: &str, co_located: bool) {
     let cluster = TestCluster::start(4, &[]).await;
-    let txn_node = txn_coordinator(&cluster, ID, &[1, 2, 3, 4]).await;
-    // A group coordinated by another node than the transaction.
+    let txn_node = txn_coordinator(&cluster, id, &[1, 2, 3, 4]).await;
     let mut group = String::new();
     let mut group_node = txn_node;
     for i in 0.. {
-        group = format!("offsets-survive-{i}");
+        group = format!("{id}-{i}");
         group_node = group_coordinator(&cluster, &group, txn_node).await;
-        if group_node != txn_node {
+        if (group_node == txn_node) == co_located {
             break;
         }
     }
     let addresses = cluster.addresses().await;
-    let survivors: Vec<String> = (1..=4)
-        .filter(|n| *n != group_node)
+    let survivor_ids: Vec<i32> = (1..=4).filter(|n| *n != group_node).collect();
+    let survivors: Vec<String> = survivor_ids
+        .iter()
         .map(|n| addresses[(n - 1) as usize].clone())
         .collect();
     let producer = Producer::builder(survivors.clone())
-        .transactional_id(ID)
+        .transactional_id(id)
         .linger_ms(1)
         .build()
         .await
@@ -652,7 +664,7 @@ async fn a_transactions_offsets_survive_the_death_of_the_group_coordinator() {
         .await
         .unwrap();
     let metadata = consumer.group_metadata().unwrap();
-    let tp = TopicPartition::new("offsets-survive-in", 0);
+    let tp = TopicPartition::new(format!("{id}-in"), 0);
     producer.begin_transaction().unwrap();
     producer
         .send_offsets_to_transaction(
@@ -666,7 +678,11 @@ async fn a_transactions_offsets_survive_the_death_of_the_group_coordinator() {
     producer.commit_transaction().await.unwrap();
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while txn_state(&cluster, txn_node, ID).await != "CompleteCommit" {
+    loop {
+        let coordinator = txn_coordinator(&cluster, id, &survivor_ids).await;
+        if txn_state(&cluster, coordinator, id).await == "CompleteCommit" {
+            break;
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
             "the transaction's marker never reached the new group coordinator"
