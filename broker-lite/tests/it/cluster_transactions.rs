@@ -239,6 +239,12 @@ async fn across_every_node(transaction_version: &str) {
 /// The node FindCoordinator names for transactional id `id`, asking the
 /// running nodes `ask`.
 async fn txn_coordinator(cluster: &TestCluster, id: &str, ask: &[i32]) -> i32 {
+    find_coordinator(cluster, id, 1, ask).await
+}
+
+/// The node FindCoordinator names for `key` of `key_type` (0 a group, 1 a
+/// transactional id), asking the running nodes `ask` until one knows.
+async fn find_coordinator(cluster: &TestCluster, key: &str, key_type: i8, ask: &[i32]) -> i32 {
     use kctl_client::protocol::StrBytes;
     use kctl_client::protocol::messages::FindCoordinatorRequest;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
@@ -249,8 +255,8 @@ async fn txn_coordinator(cluster: &TestCluster, id: &str, ask: &[i32]) -> i32 {
                 .send(
                     3,
                     &FindCoordinatorRequest::default()
-                        .with_key(StrBytes::from_string(id.to_owned()))
-                        .with_key_type(1),
+                        .with_key(StrBytes::from_string(key.to_owned()))
+                        .with_key_type(key_type),
                 )
                 .await;
             if found.error_code == 0 {
@@ -259,7 +265,7 @@ async fn txn_coordinator(cluster: &TestCluster, id: &str, ask: &[i32]) -> i32 {
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "no coordinator for {id}"
+            "no coordinator for {key}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -589,29 +595,7 @@ async fn txn_identity(cluster: &TestCluster, node: i32, id: &str) -> (i64, i16) 
 
 /// The node FindCoordinator names for group `group`, asking node `ask`.
 async fn group_coordinator(cluster: &TestCluster, group: &str, ask: i32) -> i32 {
-    use kctl_client::protocol::StrBytes;
-    use kctl_client::protocol::messages::FindCoordinatorRequest;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let found = cluster
-            .client(ask)
-            .await
-            .send(
-                3,
-                &FindCoordinatorRequest::default()
-                    .with_key(StrBytes::from_string(group.to_owned()))
-                    .with_key_type(0),
-            )
-            .await;
-        if found.error_code == 0 {
-            return found.node_id.0;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no coordinator for {group}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    find_coordinator(cluster, group, 0, &[ask]).await
 }
 
 /// A transaction's offsets are in `__consumer_offsets` (a transactional
