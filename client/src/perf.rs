@@ -128,10 +128,10 @@ type InFlight = VecDeque<(DeliveryFuture, Instant)>;
 /// acknowledgements come in order, so the head is the oldest.
 fn count_acknowledged(in_flight: &mut InFlight, now: Instant, report: &mut PerfReport) {
     while let Some((delivery, sent)) = in_flight.front() {
-        match delivery.try_result() {
+        match delivery.succeeded() {
             None => return,
-            Some(Ok(_)) => report.record_latency(now.saturating_duration_since(*sent), 1),
-            Some(Err(_)) => report.failed += 1,
+            Some(true) => report.record_latency(now.saturating_duration_since(*sent), 1),
+            Some(false) => report.failed += 1,
         }
         in_flight.pop_front();
     }

@@ -54,6 +54,10 @@ pub(crate) struct BatchShared {
 pub(crate) struct Outcome(Result<BatchAck>);
 
 impl Outcome {
+    pub(crate) fn is_ok(&self) -> bool {
+        self.0.is_ok()
+    }
+
     pub(crate) fn metadata(
         &self,
         batch: &BatchShared,
@@ -306,6 +310,7 @@ impl Accumulator {
         partition: i32,
         timestamp_ms: i64,
         record: &Record<'_>,
+        headers: &[(&[u8], Option<&[u8]>)],
         size_bytes: usize,
         callback: Option<Callback>,
     ) -> (DeliveryFuture, bool) {
@@ -352,7 +357,7 @@ impl Accumulator {
             timestamp_ms,
             record.key_bytes(),
             record.value_bytes(),
-            &record.header_slices(),
+            headers,
         );
         batch.reserved_bytes += size_bytes;
         if let Some(cb) = callback {
