@@ -339,6 +339,70 @@ mod tests {
         ));
     }
 
+    /// KIP-1222's fields survive a v2 round trip; v1 has no room for them:
+    /// a request that needs one refuses to encode (Java's builders throw
+    /// UnsupportedVersionException), and the response's lock timeout,
+    /// ignorable, is dropped.
+    #[test]
+    fn share_v2_fields_round_trip() {
+        use bytes::BytesMut;
+        use kafka_protocol::messages::{
+            ShareAcknowledgeRequest, ShareAcknowledgeResponse, ShareFetchRequest,
+        };
+        use kafka_protocol::protocol::{Decodable, Encodable};
+
+        fn round_trip<M: Encodable + Decodable>(message: &M, version: i16) -> M {
+            let mut buf = BytesMut::new();
+            message.encode(&mut buf, version).unwrap();
+            assert_eq!(buf.len(), message.compute_size(version).unwrap());
+            let mut bytes = buf.freeze();
+            let back = M::decode(&mut bytes, version).unwrap();
+            assert!(bytes.is_empty(), "v{version} left bytes undecoded");
+            back
+        }
+        fn size<M: Encodable>(message: &M, version: i16) -> usize {
+            let mut buf = BytesMut::new();
+            message.encode(&mut buf, version).unwrap();
+            buf.len()
+        }
+
+        let fetch = ShareFetchRequest::default()
+            .with_share_session_epoch(3)
+            .with_share_acquire_mode(1)
+            .with_is_renew_ack(true);
+        assert_eq!(round_trip(&fetch, 2), fetch);
+        assert!(fetch.encode(&mut BytesMut::new(), 1).is_err());
+        assert!(
+            fetch
+                .clone()
+                .with_share_acquire_mode(0)
+                .encode(&mut BytesMut::new(), 1)
+                .is_err(),
+            "IsRenewAck alone is refused at v1"
+        );
+        let plain = ShareFetchRequest::default().with_share_session_epoch(3);
+        assert_eq!(round_trip(&plain, 1), plain);
+        assert_eq!(size(&plain, 2), size(&plain, 1) + 2, "int8 and bool");
+
+        let ack = ShareAcknowledgeRequest::default()
+            .with_share_session_epoch(7)
+            .with_is_renew_ack(true);
+        assert_eq!(round_trip(&ack, 2), ack);
+        assert!(ack.encode(&mut BytesMut::new(), 1).is_err());
+        let plain = ShareAcknowledgeRequest::default().with_share_session_epoch(7);
+        assert_eq!(round_trip(&plain, 1), plain);
+        assert_eq!(size(&plain, 2), size(&plain, 1) + 1);
+
+        let answer = ShareAcknowledgeResponse::default().with_acquisition_lock_timeout_ms(15_000);
+        assert_eq!(round_trip(&answer, 2), answer);
+        assert_eq!(
+            round_trip(&answer, 1).acquisition_lock_timeout_ms,
+            0,
+            "ignorable below v2"
+        );
+        assert_eq!(size(&answer, 2), size(&answer, 1) + 4);
+    }
+
     #[test]
     fn session_epochs_count_up_and_wrap_past_zero() {
         assert_eq!(next_share_session_epoch(INITIAL_SHARE_SESSION_EPOCH), 1);
