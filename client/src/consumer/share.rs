@@ -1315,14 +1315,13 @@ mod tests {
             "RENEW (KIP-1222) needs ShareAcknowledge v2 or later; broker 3 speaks up to v1 with this client"
         );
     }
-}
 
-/// A consumer runs in a spawned task: its futures are `Send`.
-#[cfg(test)]
-#[allow(dead_code)]
-fn share_consumer_futures_are_send(consumer: &mut ShareConsumer) {
-    fn send<T: Send>(_: &T) {}
-    send(&consumer.poll(Duration::ZERO));
-    send(&consumer.commit_sync());
-    send(&consumer.commit_async());
+    /// A consumer runs in a spawned task: its futures are `Send`.
+    #[allow(dead_code)]
+    fn share_consumer_futures_are_send(consumer: &mut ShareConsumer) {
+        fn send<T: Send>(_: &T) {}
+        send(&consumer.poll(Duration::ZERO));
+        send(&consumer.commit_sync());
+        send(&consumer.commit_async());
+    }
 }

@@ -146,7 +146,8 @@ pub enum InvalidAcknowledgement {
     /// A byte that is no acknowledge type.
     #[error(transparent)]
     UnknownType(#[from] UnknownAcknowledgeType),
-    /// RENEW in a request version without KIP-1222's renew flag (v1).
+    /// RENEW in a request without KIP-1222's renew flag (v1, or v2 with
+    /// `IsRenewAck` unset).
     #[error("acknowledge type {0} is not valid in this request version")]
     NotAllowed(AcknowledgeType),
 }
@@ -175,7 +176,7 @@ impl AcknowledgementBatch {
     }
 
     /// Checks and decodes a batch off the wire. `allow_renew` is whether the
-    /// request version carries KIP-1222's renew flag (v2+).
+    /// request may carry RENEW: v2+ with KIP-1222's `IsRenewAck` set.
     pub fn from_wire(
         first_offset: i64,
         last_offset: i64,
