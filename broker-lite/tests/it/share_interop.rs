@@ -7,7 +7,7 @@
 //! the three are members. Every record is accepted exactly once across the
 //! three, what was released comes back counted, and what was rejected is
 //! archived and never delivered again. The Java member renews (KIP-1222)
-//! every record whose offset is a multiple of 7 before accepting it: each
+//! every record whose offset is a multiple of 20 before accepting it: each
 //! stays with it at the same delivery count.
 //!
 //! SHARE_INTEROP_RECORDS sets the record count (default 3,000; the issue's
@@ -38,7 +38,7 @@ const REJECTED: usize = 30;
 const JAVA_IDLE_MS: &str = "3000";
 /// The Java member renews each record whose offset is a multiple of this
 /// once before accepting it.
-const JAVA_RENEW_EVERY: &str = "7";
+const JAVA_RENEW_EVERY: &str = "20";
 
 /// (worker, offset, delivery count) of every accepted record.
 type Accepted = Arc<Mutex<Vec<(&'static str, i64, i16)>>>;

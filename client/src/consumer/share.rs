@@ -508,7 +508,7 @@ impl ShareConsumer {
     /// Fetches records: waits up to `timeout` for some, and returns what
     /// the brokers acquired for this member (possibly nothing). First
     /// settles the last poll's records (implicit mode accepts them; in
-    /// explicit mode each must have been acknowledged).
+    /// explicit mode each must have been acknowledged or renewed).
     pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<ShareRecord>> {
         let deadline = Instant::now() + timeout;
         self.drain_async_results();
