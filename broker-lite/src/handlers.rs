@@ -131,13 +131,13 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     // KIP-848 consumer groups, the versions Kafka 4.0 serves.
     ApiSupport::new(ApiKey::ConsumerGroupHeartbeat, 0, 1),
     ApiSupport::new(ApiKey::ConsumerGroupDescribe, 0, 1),
-    // KIP-932 share groups at the versions the vendored schemas define:
-    // Kafka 4.2 also serves ShareFetch/ShareAcknowledge v2 (RENEW,
-    // KIP-1222) and DescribeShareGroupOffsets v1.
+    // KIP-932 share groups at the versions the vendored schemas define.
+    // ShareFetch/ShareAcknowledge v2 is Kafka 4.2's RENEW (KIP-1222); Kafka
+    // 4.2 also serves DescribeShareGroupOffsets v1, which broker-lite does not.
     ApiSupport::new(ApiKey::ShareGroupHeartbeat, 1, 1),
     ApiSupport::new(ApiKey::ShareGroupDescribe, 1, 1),
-    ApiSupport::new(ApiKey::ShareFetch, 1, 1),
-    ApiSupport::new(ApiKey::ShareAcknowledge, 1, 1),
+    ApiSupport::new(ApiKey::ShareFetch, 1, 2),
+    ApiSupport::new(ApiKey::ShareAcknowledge, 1, 2),
     ApiSupport::new(ApiKey::DescribeShareGroupOffsets, 0, 0),
     ApiSupport::new(ApiKey::AlterShareGroupOffsets, 0, 0),
     ApiSupport::new(ApiKey::DeleteShareGroupOffsets, 0, 0),

@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::share::{
-    AcknowledgementBatch, FINAL_SHARE_SESSION_EPOCH, INITIAL_SHARE_SESSION_EPOCH,
+    AcknowledgeType, AcknowledgementBatch, FINAL_SHARE_SESSION_EPOCH, INITIAL_SHARE_SESSION_EPOCH,
     LEAVE_GROUP_MEMBER_EPOCH, next_share_session_epoch,
 };
 use tokio::sync::{Notify, broadcast};
@@ -629,6 +629,9 @@ impl ShareCoordinator {
             };
             let mut error = None;
             let mut released = false;
+            // A RENEW only moves a lock deadline, which is not persisted
+            // (locks die with the broker, as in Kafka): nothing to log.
+            let mut changed_stored_state = false;
             let start_before = p.start_offset();
             for batch in batches {
                 // Only in-flight offsets can be held by anyone; checking the
@@ -641,13 +644,16 @@ impl ShareCoordinator {
                 for (offset, kind) in batch.offsets() {
                     if let Err(e) = p.acknowledge(member_id, offset, kind, now_ms, &self.limits) {
                         error.get_or_insert(e);
-                    } else if kind == kctl_client::protocol::share::AcknowledgeType::Release {
-                        released = true;
+                        continue;
                     }
+                    changed_stored_state |= kind != AcknowledgeType::Renew;
+                    released |= kind == AcknowledgeType::Release;
                 }
             }
             let freed_window = p.start_offset() != start_before;
-            inner.log_partition(group_id, topic, partition);
+            if changed_stored_state {
+                inner.log_partition(group_id, topic, partition);
+            }
             if released || freed_window {
                 self.acquirable.notify_waiters();
             }

@@ -423,6 +423,25 @@ pub enum Error {
     /// last one was acknowledged.
     #[error("share acknowledgement: {0}")]
     ShareAcknowledgement(String),
+    /// A feature needs a request version the broker does not speak: RENEW
+    /// (KIP-1222) needs ShareAcknowledge v2, which Kafka serves from 4.2 on.
+    /// Not retriable against that broker; the same records can still be
+    /// accepted, released or rejected.
+    #[error(
+        "{feature} needs {api_key:?} v{needed_version} or later; broker {broker} speaks up to v{negotiated_version} with this client"
+    )]
+    UnsupportedVersion {
+        /// What needed the version (`RENEW (KIP-1222)`).
+        feature: &'static str,
+        /// The request's API.
+        api_key: ApiKey,
+        /// The lowest version that has the feature.
+        needed_version: i16,
+        /// The broker.
+        broker: i32,
+        /// The highest version both sides speak.
+        negotiated_version: i16,
+    },
     /// A call (an admin operation, a commit, a flush with a deadline) did
     /// not complete within its deadline, retries included.
     #[error("{operation} timed out after {timeout_ms} ms; last error: {}", last.as_deref().map_or("none".to_string(), |e| e.to_string()))]

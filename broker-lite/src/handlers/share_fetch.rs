@@ -1,4 +1,4 @@
-//! ShareFetch v1 and ShareAcknowledge v1 (KIP-932).
+//! ShareFetch and ShareAcknowledge v1-2 (KIP-932; v2 adds RENEW, KIP-1222).
 //!
 //! A ShareFetch first applies the acknowledgements it carries, then
 //! acquires records for the member from every partition of its share
@@ -13,6 +13,17 @@
 //! request carries the next epoch, -1 acknowledges and closes it (releasing
 //! what the member still holds). A session the broker does not know is
 //! SHARE_SESSION_NOT_FOUND; a wrong epoch INVALID_SHARE_SESSION_EPOCH.
+//!
+//! RENEW (KIP-1222, as Kafka 4.2's `KafkaApis` and `SharePartition`): an
+//! acknowledgement type 4, allowed only in a v2 request whose `IsRenewAck`
+//! is set (otherwise that partition's acknowledgements are INVALID_REQUEST).
+//! It restarts the record's lock for another
+//! `group.share.record.lock.duration.ms`, leaving it acquired by the same
+//! member with the same delivery count, and persists nothing; a record the
+//! member does not hold is INVALID_RECORD_STATE. A ShareFetch with
+//! `IsRenewAck` only acknowledges: it fetches nothing (the fetch could
+//! outlast the renewed lock), and must say so with `MaxWaitMs`, `MinBytes`,
+//! `MaxBytes` and `MaxRecords` all 0, or it is INVALID_REQUEST as a whole.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -65,8 +76,15 @@ fn names_by_id(state: &BrokerState, ids: impl Iterator<Item = Uuid>) -> BTreeMap
         .collect()
 }
 
+/// Whether a request may carry RENEW: v2 with `IsRenewAck` set (Kafka
+/// reads the flag only from v2 on).
+fn renew_allowed(version: i16, is_renew_ack: bool) -> bool {
+    version >= 2 && is_renew_ack
+}
+
 fn decode_acks<'a>(
     partitions: impl Iterator<Item = (TopicPartition, &'a [(i64, i64, Vec<i8>)])>,
+    allow_renew: bool,
 ) -> Acks {
     let mut acks = Acks {
         batches: BTreeMap::new(),
@@ -79,7 +97,7 @@ fn decode_acks<'a>(
         let decoded: Result<Vec<_>, _> = wire
             .iter()
             .map(|(first, last, types)| {
-                AcknowledgementBatch::from_wire(*first, *last, types, false)
+                AcknowledgementBatch::from_wire(*first, *last, types, allow_renew)
             })
             .collect();
         match decoded {
@@ -127,7 +145,7 @@ pub(super) async fn handle(
     state: &Arc<BrokerState>,
     peer: std::net::SocketAddr,
     request: ShareFetchRequest,
-    _version: i16,
+    version: i16,
 ) -> Option<ShareFetchResponse> {
     let top_error = |code: ErrorCode, message: &str| {
         Some(
@@ -147,6 +165,18 @@ pub(super) async fn handle(
         return top_error(
             ErrorCode::InvalidRequest,
             "GroupId and MemberId are required.",
+        );
+    }
+    let renew = renew_allowed(version, request.is_renew_ack);
+    if renew
+        && (request.max_wait_ms != 0
+            || request.min_bytes != 0
+            || request.max_bytes != 0
+            || request.max_records != 0)
+    {
+        return top_error(
+            ErrorCode::InvalidRequest,
+            "MaxWaitMs, MinBytes, MaxBytes and MaxRecords must be 0 when IsRenewAck is set.",
         );
     }
     let epoch = request.share_session_epoch;
@@ -203,7 +233,10 @@ pub(super) async fn handle(
         Ok(partitions) => partitions,
         Err(code) => return top_error(code, code_message(code)),
     };
-    let acks = decode_acks(wire_acks.iter().map(|(tp, b)| (tp.clone(), b.as_slice())));
+    let acks = decode_acks(
+        wire_acks.iter().map(|(tp, b)| (tp.clone(), b.as_slice())),
+        renew,
+    );
     let ack_outcomes = apply_acks(state, &group_id, &member_id, &acks).await;
     let mut partitions: BTreeMap<TopicPartition, PartitionData> = BTreeMap::new();
     let (leader_id, leader_epoch) = leader(state);
@@ -222,6 +255,8 @@ pub(super) async fn handle(
     }
     if epoch == FINAL_SHARE_SESSION_EPOCH {
         state.shares.close_session(&group_id, &member_id).await;
+    } else if renew {
+        // Acknowledgements only: a renewing fetch acquires nothing.
     } else {
         let max_records = usize::try_from(request.max_records)
             .ok()
@@ -492,7 +527,7 @@ pub(super) async fn acknowledge(
     state: &BrokerState,
     peer: std::net::SocketAddr,
     request: ShareAcknowledgeRequest,
-    _version: i16,
+    version: i16,
 ) -> Option<ShareAcknowledgeResponse> {
     let top_error = |code: ErrorCode, message: &str| {
         Some(
@@ -544,7 +579,10 @@ pub(super) async fn acknowledge(
             ));
         }
     }
-    let acks = decode_acks(wire_acks.iter().map(|(tp, b)| (tp.clone(), b.as_slice())));
+    let acks = decode_acks(
+        wire_acks.iter().map(|(tp, b)| (tp.clone(), b.as_slice())),
+        renew_allowed(version, request.is_renew_ack),
+    );
     let outcomes = apply_acks(state, &group_id, &member_id, &acks).await;
     if epoch == FINAL_SHARE_SESSION_EPOCH {
         state.shares.close_session(&group_id, &member_id).await;
@@ -579,6 +617,8 @@ pub(super) async fn acknowledge(
     let (host, port) = &state.advertised;
     Some(
         ShareAcknowledgeResponse::default()
+            // v2 (KIP-1222): how long a renewed lock now lasts.
+            .with_acquisition_lock_timeout_ms(state.shares.lock_duration_ms())
             .with_responses(
                 topics
                     .into_iter()

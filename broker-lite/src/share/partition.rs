@@ -426,6 +426,49 @@ mod tests {
     }
 
     #[test]
+    fn renew_restarts_the_lock_of_the_holder_only() {
+        let mut p = SharePartition::new(0);
+        assert_eq!(p.acquire("a", 2, 0..2, 0, &LIMITS), vec![(0, 1), (1, 1)]);
+        // Renewed at 900 ms: the lock now runs to 1_900, not 1_000.
+        p.acknowledge("a", 0, AcknowledgeType::Renew, 900, &LIMITS)
+            .unwrap();
+        assert_eq!(
+            p.acknowledge("b", 1, AcknowledgeType::Renew, 900, &LIMITS),
+            Err(ErrorCode::InvalidRecordState),
+            "b does not hold it"
+        );
+        assert_eq!(p.expire_locks(1_000, &LIMITS), 1, "only the unrenewed one");
+        assert_eq!(
+            p.in_flight()[&0],
+            InFlight {
+                state: RecordState::Acquired {
+                    member: "a".into(),
+                    deadline_ms: 1_900
+                },
+                delivery_count: 1
+            }
+        );
+        assert_eq!(p.next_deadline_ms(), Some(1_900));
+        assert_eq!(
+            p.acknowledge("a", 1, AcknowledgeType::Renew, 1_000, &LIMITS),
+            Err(ErrorCode::InvalidRecordState),
+            "a lock that ran out cannot be renewed"
+        );
+        // Still the holder's to settle; a restart frees it with its count.
+        let restarted = SharePartition::from_stored(&p.to_stored());
+        assert_eq!(
+            restarted.in_flight()[&0],
+            InFlight {
+                state: RecordState::Available,
+                delivery_count: 1
+            }
+        );
+        p.acknowledge("a", 0, AcknowledgeType::Accept, 1_500, &LIMITS)
+            .unwrap();
+        assert_eq!(p.acquire("b", 5, 0..2, 1_500, &LIMITS), vec![(1, 2)]);
+    }
+
+    #[test]
     fn stored_state_keeps_delivery_counts_and_frees_locks() {
         let mut p = SharePartition::new(0);
         p.acquire("a", 4, 0..4, 0, &LIMITS);
@@ -468,7 +511,7 @@ mod tests {
                 max,
                 from
             }),
-            (0u8..3, 0i64..30, 1u8..4).prop_map(|(member, offset, kind)| Op::Ack {
+            (0u8..3, 0i64..30, 1u8..5).prop_map(|(member, offset, kind)| Op::Ack {
                 member,
                 offset,
                 kind

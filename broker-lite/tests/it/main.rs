@@ -31,6 +31,7 @@ mod restart;
 mod share_crash;
 mod share_groups;
 mod share_interop;
+mod share_renew;
 mod support;
 mod transactions;
 mod versions;

@@ -33,7 +33,7 @@ fn s(v: &str) -> StrBytes {
 }
 
 /// `count` one-record batches, so offsets and batches line up.
-async fn produce_n(client: &mut RawClient, topic: &str, from: usize, count: usize) {
+pub(crate) async fn produce_n(client: &mut RawClient, topic: &str, from: usize, count: usize) {
     for i in from..from + count {
         let value = format!("v{i}");
         let response = produce(
@@ -49,14 +49,14 @@ async fn produce_n(client: &mut RawClient, topic: &str, from: usize, count: usiz
     }
 }
 
-async fn topic_with_id(client: &mut RawClient, topic: &str) -> Uuid {
+pub(crate) async fn topic_with_id(client: &mut RawClient, topic: &str) -> Uuid {
     let created = create_topic(client, topic, 1, &[]).await;
     let id = created.topics[0].topic_id;
     assert!(!id.is_nil());
     id
 }
 
-async fn set_earliest(client: &mut RawClient, group: &str) {
+pub(crate) async fn set_earliest(client: &mut RawClient, group: &str) {
     let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
         AlterConfigsResource::default()
             .with_resource_type(32)
@@ -73,27 +73,33 @@ async fn set_earliest(client: &mut RawClient, group: &str) {
 }
 
 /// One share consumer speaking raw protocol.
-struct Member {
-    client: RawClient,
-    group: String,
-    id: String,
-    topic_id: Uuid,
-    session_epoch: i32,
+pub(crate) struct Member {
+    pub(crate) client: RawClient,
+    pub(crate) group: String,
+    pub(crate) id: String,
+    pub(crate) topic_id: Uuid,
+    pub(crate) session_epoch: i32,
     member_epoch: i32,
 }
 
 /// What one ShareFetch returned for partition 0.
 #[derive(Debug, Default)]
-struct Fetched {
-    error: i16,
-    ack_error: i16,
+pub(crate) struct Fetched {
+    pub(crate) error: i16,
+    pub(crate) ack_error: i16,
     /// Acquired offsets with their delivery counts.
-    acquired: Vec<(i64, i16)>,
-    records: Bytes,
+    pub(crate) acquired: Vec<(i64, i16)>,
+    pub(crate) records: Bytes,
 }
 
 impl Member {
-    async fn join(bootstrap: &str, group: &str, id: &str, topic: &str, topic_id: Uuid) -> Self {
+    pub(crate) async fn join(
+        bootstrap: &str,
+        group: &str,
+        id: &str,
+        topic: &str,
+        topic_id: Uuid,
+    ) -> Self {
         let mut member = Self {
             client: RawClient::connect(bootstrap).await,
             group: group.into(),
@@ -137,7 +143,11 @@ impl Member {
         assert_eq!(response.member_epoch, -1);
     }
 
-    fn request(&self, epoch: i32, acks: &[(i64, i64, AcknowledgeType)]) -> ShareFetchRequest {
+    pub(crate) fn request(
+        &self,
+        epoch: i32,
+        acks: &[(i64, i64, AcknowledgeType)],
+    ) -> ShareFetchRequest {
         let batches = acks
             .iter()
             .map(|(first, last, kind)| {
@@ -165,7 +175,7 @@ impl Member {
     }
 
     /// ShareFetch at the session's next epoch, acknowledging `acks`.
-    async fn fetch(
+    pub(crate) async fn fetch(
         &mut self,
         max_records: i32,
         max_wait_ms: i32,
@@ -183,13 +193,47 @@ impl Member {
         fetched
     }
 
+    /// ShareAcknowledge v2 with `IsRenewAck` at the session's epoch
+    /// (advanced); returns the top-level and partition error codes.
+    pub(crate) async fn acknowledge_renewing(
+        &mut self,
+        acks: &[(i64, i64, AcknowledgeType)],
+    ) -> (i16, i16) {
+        let request = self
+            .acknowledge_request(self.session_epoch, acks)
+            .with_is_renew_ack(true);
+        let response = self.client.send(2, &request).await;
+        self.session_epoch += 1;
+        let partition = response
+            .responses
+            .first()
+            .and_then(|t| t.partitions.first())
+            .map_or(-100, |p| p.error_code);
+        (response.error_code, partition)
+    }
+
     /// ShareAcknowledge at the session's next epoch; returns the
     /// partition's error code.
-    async fn acknowledge(
+    pub(crate) async fn acknowledge(
         &mut self,
         epoch: i32,
         acks: &[(i64, i64, AcknowledgeType)],
     ) -> (i16, i16) {
+        let request = self.acknowledge_request(epoch, acks);
+        let response = self.client.send(1, &request).await;
+        let partition = response
+            .responses
+            .first()
+            .and_then(|t| t.partitions.first())
+            .map_or(-100, |p| p.error_code);
+        (response.error_code, partition)
+    }
+
+    pub(crate) fn acknowledge_request(
+        &self,
+        epoch: i32,
+        acks: &[(i64, i64, AcknowledgeType)],
+    ) -> ShareAcknowledgeRequest {
         let batches = acks
             .iter()
             .map(|(first, last, kind)| {
@@ -199,7 +243,7 @@ impl Member {
                     .with_acknowledge_types(vec![kind.as_i8()])
             })
             .collect();
-        let request = ShareAcknowledgeRequest::default()
+        ShareAcknowledgeRequest::default()
             .with_group_id(Some(GroupId(s(&self.group))))
             .with_member_id(Some(s(&self.id)))
             .with_share_session_epoch(epoch)
@@ -211,18 +255,11 @@ impl Member {
                             .with_partition_index(0)
                             .with_acknowledgement_batches(batches),
                     ]),
-            ]);
-        let response = self.client.send(1, &request).await;
-        let partition = response
-            .responses
-            .first()
-            .and_then(|t| t.partitions.first())
-            .map_or(-100, |p| p.error_code);
-        (response.error_code, partition)
+            ])
     }
 }
 
-fn parse(response: &ShareFetchResponse) -> Fetched {
+pub(crate) fn parse(response: &ShareFetchResponse) -> Fetched {
     let mut fetched = Fetched {
         error: response.error_code,
         ..Fetched::default()
@@ -247,11 +284,11 @@ fn parse(response: &ShareFetchResponse) -> Fetched {
     fetched
 }
 
-fn offsets(fetched: &Fetched) -> Vec<i64> {
+pub(crate) fn offsets(fetched: &Fetched) -> Vec<i64> {
     fetched.acquired.iter().map(|(o, _)| *o).collect()
 }
 
-async fn start_offset(client: &mut RawClient, group: &str, topic: &str) -> i64 {
+pub(crate) async fn start_offset(client: &mut RawClient, group: &str, topic: &str) -> i64 {
     let response = client
         .send(
             0,
@@ -687,6 +724,14 @@ async fn kill_9_keeps_share_state() {
         held = offsets(&got);
     }
     assert_eq!(accepted.len(), 24);
+    // A renewed lock (KIP-1222) is not share state: it dies with the
+    // broker like any lock, and the held records come back counted once.
+    let renew = held
+        .iter()
+        .map(|o| (*o, *o, AcknowledgeType::Renew))
+        .collect::<Vec<_>>();
+    let (top, partition) = a.acknowledge_renewing(&renew).await;
+    assert_eq!((top, partition), (0, 0));
     child.kill().unwrap(); // SIGKILL: no shutdown path runs
     child.wait().unwrap();
 

@@ -6,7 +6,9 @@
 //! other rejects 30; then all three drain the rest, produced in chunks once
 //! the three are members. Every record is accepted exactly once across the
 //! three, what was released comes back counted, and what was rejected is
-//! archived and never delivered again.
+//! archived and never delivered again. The Java member renews (KIP-1222)
+//! every record whose offset is a multiple of 20 before accepting it: each
+//! stays with it at the same delivery count.
 //!
 //! SHARE_INTEROP_RECORDS sets the record count (default 3,000; the issue's
 //! full run is 30,000).
@@ -34,6 +36,9 @@ const RELEASED: usize = 50;
 const REJECTED: usize = 30;
 /// The Java worker stops once no record has come for this long.
 const JAVA_IDLE_MS: &str = "3000";
+/// The Java member renews each record whose offset is a multiple of this
+/// once before accepting it.
+const JAVA_RENEW_EVERY: &str = "20";
 
 /// (worker, offset, delivery count) of every accepted record.
 type Accepted = Arc<Mutex<Vec<(&'static str, i64, i16)>>>;
@@ -163,7 +168,13 @@ async fn two_of_ours_and_kafkas_java_share_consumer_share_a_partition() {
         ])
         .arg(format!("{}/lib/*", target.display()))
         .arg(source)
-        .args([bootstrap.as_str(), TOPIC, GROUP, JAVA_IDLE_MS])
+        .args([
+            bootstrap.as_str(),
+            TOPIC,
+            GROUP,
+            JAVA_IDLE_MS,
+            JAVA_RENEW_EVERY,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -225,9 +236,28 @@ async fn two_of_ours_and_kafkas_java_share_consumer_share_a_partition() {
         String::from_utf8_lossy(&out.stderr)
     );
     let mut accepted = accepted.lock().unwrap().clone();
+    let mut java_renewed: Vec<(i64, i16)> = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some(renewed) = line.strip_prefix("renewed ") {
+            let (offset, count) = renewed.split_once(' ').unwrap();
+            java_renewed.push((offset.parse().unwrap(), count.parse().unwrap()));
+            continue;
+        }
         let (offset, count) = line.split_once(' ').unwrap();
         accepted.push(("java", offset.parse().unwrap(), count.parse().unwrap()));
+    }
+    // What Java renewed came back to Java and was accepted by it, still
+    // at the delivery count it was renewed at.
+    assert!(!java_renewed.is_empty(), "the Java member renewed nothing");
+    for (offset, count) in &java_renewed {
+        assert!(
+            accepted.contains(&("java", *offset, *count)),
+            "offset {offset} renewed by java at delivery {count} was not accepted by it at that count: {:?}",
+            accepted
+                .iter()
+                .filter(|(_, o, _)| o == offset)
+                .collect::<Vec<_>>()
+        );
     }
 
     let per_worker: BTreeMap<&str, usize> =
@@ -235,7 +265,10 @@ async fn two_of_ours_and_kafkas_java_share_consumer_share_a_partition() {
             *m.entry(*w).or_default() += 1;
             m
         });
-    eprintln!("share group {GROUP}: {records} records; accepted per worker {per_worker:?}");
+    eprintln!(
+        "share group {GROUP}: {records} records; accepted per worker {per_worker:?}; renewed by java {}",
+        java_renewed.len()
+    );
     for name in ["ours-a", "ours-b", "java"] {
         assert!(
             per_worker.get(name).is_some_and(|n| *n > 0),

@@ -18,6 +18,10 @@
 //!   never delivered again). A record that is not acknowledged before its
 //!   lock runs out (`group.share.record.lock.duration.ms`) goes back too; one
 //!   delivered `group.share.delivery.count.limit` times is archived.
+//! - RENEW (KIP-1222, explicit mode, Kafka 4.2+): not an outcome but "still
+//!   working on it": the broker restarts the record's lock, the record stays
+//!   with this member (same delivery count) and still needs one of the three
+//!   outcomes later.
 //!
 //! # Acknowledgement modes
 //!
@@ -37,11 +41,19 @@
 //! ([`ShareConsumer::set_acknowledgement_commit_callback`]), called on the
 //! application's task from `poll`, `commit_sync`, `commit_async` and `close`.
 //!
-//! # Not supported
+//! # Renewing a lock (KIP-1222)
 //!
-//! RENEW (KIP-1222) needs ShareFetch/ShareAcknowledge v2, which the wire
-//! schemas this crate encodes with do not have: `acknowledge` with
-//! [`AcknowledgeType::Renew`] is refused before anything is sent.
+//! For work that outlasts the lock ([`ShareConsumer::acquisition_lock_timeout_ms`]),
+//! call `acknowledge(record, AcknowledgeType::Renew)` and send it (with
+//! `commit_sync`, `commit_async` or the next `poll`) well before the lock
+//! runs out, say every half lock, then settle the record with ACCEPT,
+//! RELEASE or REJECT as usual. Renewals go in a ShareAcknowledge v2 with
+//! `IsRenewAck` (Kafka refuses a ShareFetch that renews and fetches at
+//! once, so a poll sends them first, alone). A renewed record does not
+//! hold up the next `poll` in explicit mode; it stays acknowledgeable until
+//! settled. A broker older than Kafka 4.2 answers the renewal with
+//! [`Error::UnsupportedVersion`] (in the commit answers and the callback);
+//! the record's lock then runs its course.
 
 mod acks;
 mod membership;
@@ -72,8 +84,8 @@ use crate::protocol::StrBytes;
 use membership::{Membership, Shared};
 
 /// What became of a delivered record; [`ShareConsumer::acknowledge`] takes
-/// `Accept`, `Release` and `Reject` (`Gap` is the consumer's own, for
-/// offsets without a record; `Renew` needs ShareAcknowledge v2).
+/// `Accept`, `Release`, `Reject` and `Renew` (`Gap` is the consumer's own,
+/// for offsets without a record).
 pub use crate::protocol::share::AcknowledgeType;
 use crate::protocol::share::{
     FINAL_SHARE_SESSION_EPOCH, INITIAL_SHARE_SESSION_EPOCH, LEAVE_GROUP_MEMBER_EPOCH,
@@ -228,7 +240,12 @@ impl Session {
 #[derive(Debug, Clone, Copy)]
 struct Delivered {
     broker: i32,
+    /// What the application said since the last settle: an outcome, or
+    /// RENEW (sent, then cleared: the record stays held).
     ack: Option<AcknowledgeType>,
+    /// Renewed at least once: the application is still working on it, so
+    /// it does not hold up a poll in explicit mode.
+    renewed: bool,
 }
 
 /// Offsets → wire type of one partition, waiting to be sent to a broker.
@@ -264,6 +281,9 @@ pub struct ShareConsumer {
     sessions: HashMap<i32, Session>,
     delivered: BTreeMap<IdPartition, BTreeMap<i64, Delivered>>,
     pending: PendingAcks,
+    /// The lock duration the brokers last reported (ShareFetch, and
+    /// ShareAcknowledge v2).
+    acquisition_lock_timeout_ms: Option<i32>,
     callback: Option<AcknowledgementCommitCallback>,
     async_results: (
         mpsc::UnboundedSender<AcknowledgementCommit>,
@@ -306,6 +326,7 @@ impl ShareConsumer {
             sessions: HashMap::new(),
             delivered: BTreeMap::new(),
             pending: BTreeMap::new(),
+            acquisition_lock_timeout_ms: None,
             callback: None,
             async_results: mpsc::unbounded_channel(),
         })
@@ -366,8 +387,18 @@ impl ShareConsumer {
         self.callback = Some(callback);
     }
 
-    /// Acknowledges a record the last poll returned (explicit mode only).
-    /// Sent with the next poll, `commit_sync`, `commit_async` or `close`.
+    /// How long the brokers lock an acquired record
+    /// (`group.share.record.lock.duration.ms`), as their last ShareFetch or
+    /// ShareAcknowledge answer said; `None` before any answer. Renew well
+    /// within it (Java's `acquisitionLockTimeoutMs`).
+    pub fn acquisition_lock_timeout_ms(&self) -> Option<i32> {
+        self.acquisition_lock_timeout_ms
+    }
+
+    /// Acknowledges a record the last poll returned, or one renewed and
+    /// not yet settled (explicit mode only). Sent with the next poll,
+    /// `commit_sync`, `commit_async` or `close` (which drops renewals: it
+    /// gives every held record back anyway).
     pub fn acknowledge(&mut self, record: &ShareRecord, ack: AcknowledgeType) -> Result<()> {
         if self.config.acknowledgement_mode == AcknowledgementMode::Implicit {
             return Err(Error::ShareAcknowledgement(
@@ -382,19 +413,18 @@ impl ShareConsumer {
             .and_then(|offsets| offsets.get_mut(&r.offset))
             .ok_or_else(|| {
                 Error::ShareAcknowledgement(format!(
-                    "{}-{} offset {} is not a record of the last poll",
+                    "{}-{} offset {} is not a record of the last poll nor a renewed one",
                     r.topic, r.partition, r.offset
                 ))
             })?;
-        if !matches!(
-            ack,
-            AcknowledgeType::Accept | AcknowledgeType::Release | AcknowledgeType::Reject
-        ) {
-            return Err(Error::ShareAcknowledgement(format!(
-                "{ack} is not for applications (GAP) or needs ShareAcknowledge v2 (RENEW, KIP-1222), which this client does not send"
-            )));
+        if ack == AcknowledgeType::Gap {
+            return Err(Error::ShareAcknowledgement(
+                "GAP is the consumer's own, for offsets without a record".into(),
+            ));
         }
-        if delivered.ack.is_some() {
+        // A renewal not sent yet gives way to an outcome (or another
+        // renewal); an outcome is final.
+        if delivered.ack.is_some_and(|a| a != AcknowledgeType::Renew) {
             return Err(Error::ShareAcknowledgement(format!(
                 "{}-{} offset {} is already acknowledged",
                 r.topic, r.partition, r.offset
@@ -425,11 +455,11 @@ impl ShareConsumer {
     pub async fn commit_async(&mut self) -> Result<()> {
         self.drain_async_results();
         self.settle(false)?;
-        for (broker, acks) in std::mem::take(&mut self.pending) {
-            let Some(request) = self.ack_request(broker, &acks, false) else {
+        for (broker, mut acks) in std::mem::take(&mut self.pending) {
+            if !self.has_session(broker) {
                 self.fail_acks(&acks, session_closed(broker));
                 continue;
-            };
+            }
             let conn = match self.connection(broker).await {
                 Ok(conn) => conn,
                 Err(e) => {
@@ -438,10 +468,20 @@ impl ShareConsumer {
                     continue;
                 }
             };
+            let version = conn.version_for::<ShareAcknowledgeRequest>(None)?;
+            if let Some(refused) = refuse_renewals(&mut acks, broker, version) {
+                self.fail_acks(&refused, renew_unsupported(broker, version));
+                if acks.is_empty() {
+                    continue;
+                }
+            }
+            let Some(request) = self.ack_request(broker, &acks, false) else {
+                self.fail_acks(&acks, session_closed(broker));
+                continue;
+            };
             // Submitted (written) here, in order with the fetches that
             // follow on the same connection, so the session epochs arrive
             // in sequence; only the answer is awaited elsewhere.
-            let version = conn.version_for::<ShareAcknowledgeRequest>(None)?;
             let pending = match conn.submit(&request, version).await {
                 Ok(pending) => pending,
                 Err(e) => {
@@ -468,7 +508,7 @@ impl ShareConsumer {
     /// Fetches records: waits up to `timeout` for some, and returns what
     /// the brokers acquired for this member (possibly nothing). First
     /// settles the last poll's records (implicit mode accepts them; in
-    /// explicit mode each must have been acknowledged).
+    /// explicit mode each must have been acknowledged or renewed).
     pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<ShareRecord>> {
         let deadline = Instant::now() + timeout;
         self.drain_async_results();
@@ -570,7 +610,7 @@ impl ShareConsumer {
             self.delivered.iter().find_map(|(tp, offsets)| {
                 offsets
                     .iter()
-                    .find(|(_, d)| d.ack.is_none())
+                    .find(|(_, d)| d.ack.is_none() && !d.renewed)
                     .map(|(o, _)| (*tp, *o))
             })
         };
@@ -596,6 +636,12 @@ impl ShareConsumer {
                     .entry(*tp)
                     .or_default()
                     .insert(offset, ack);
+                if ack == AcknowledgeType::Renew {
+                    // Still held: it needs an outcome later.
+                    d.ack = None;
+                    d.renewed = true;
+                    return true;
+                }
                 false
             });
         }
@@ -706,6 +752,7 @@ impl ShareConsumer {
                 .with_group_id(Some(group_id(&self.config.group_id)))
                 .with_member_id(Some(StrBytes::from_string(self.member_id())))
                 .with_share_session_epoch(epoch)
+                .with_is_renew_ack(has_renewal(acks))
                 .with_topics(
                     topics
                         .into_iter()
@@ -719,24 +766,56 @@ impl ShareConsumer {
         )
     }
 
+    /// Whether the consumer has an open share session with `broker` (one
+    /// that acknowledgements can ride on).
+    fn has_session(&self, broker: i32) -> bool {
+        self.sessions.get(&broker).is_some_and(|s| s.epoch > 0)
+    }
+
     /// Sends `acks` to `broker` with ShareAcknowledge and returns the
-    /// answers (failures included).
+    /// answers (failures included). Renewals go only to a broker that
+    /// speaks v2; closing drops them (the close gives the records back).
     async fn acknowledge_on(
         &mut self,
         broker: i32,
-        acks: BTreeMap<IdPartition, Acks>,
+        mut acks: BTreeMap<IdPartition, Acks>,
         close: bool,
     ) -> Vec<AcknowledgementCommit> {
-        let Some(request) = self.ack_request(broker, &acks, close) else {
+        if close {
+            take_renewals(&mut acks);
+        }
+        if !self.has_session(broker) {
             return failed_answers(&self.names, &acks, &session_closed(broker));
-        };
+        }
         let sent = async {
             let conn = self.connection(broker).await?;
-            Ok::<_, Error>(conn.request(&request).await?)
+            let version = conn.version_for::<ShareAcknowledgeRequest>(None)?;
+            Ok::<_, Error>((conn, version))
         }
         .await;
-        match sent {
+        let (conn, version) = match sent {
+            Ok(sent) => sent,
+            Err(e) => {
+                self.reset_session(broker);
+                return failed_answers(&self.names, &acks, &e);
+            }
+        };
+        let mut answers = Vec::new();
+        if let Some(refused) = refuse_renewals(&mut acks, broker, version) {
+            answers = failed_answers(&self.names, &refused, &renew_unsupported(broker, version));
+            if acks.is_empty() && !close {
+                return answers;
+            }
+        }
+        let Some(request) = self.ack_request(broker, &acks, close) else {
+            answers.extend(failed_answers(&self.names, &acks, &session_closed(broker)));
+            return answers;
+        };
+        match conn.request_at(&request, version).await {
             Ok(response) => {
+                if response.acquisition_lock_timeout_ms > 0 {
+                    self.acquisition_lock_timeout_ms = Some(response.acquisition_lock_timeout_ms);
+                }
                 if let Some(code) = ErrorCode::try_from_code(response.error_code) {
                     self.reset_session(broker);
                     let error = Error::kafka(
@@ -744,15 +823,17 @@ impl ShareConsumer {
                         ErrorContext::api(ApiKey::ShareAcknowledge)
                             .with_message(response.error_message.map(|m| m.to_string())),
                     );
-                    return failed_answers(&self.names, &acks, &error);
+                    answers.extend(failed_answers(&self.names, &acks, &error));
+                } else {
+                    answers.extend(ack_answers(&self.names, &acks, &response));
                 }
-                ack_answers(&self.names, &acks, &response)
             }
             Err(e) => {
                 self.reset_session(broker);
-                failed_answers(&self.names, &acks, &e)
+                answers.extend(failed_answers(&self.names, &acks, &e.into()));
             }
         }
+        answers
     }
 
     /// One ShareFetch per leader of the assigned partitions, at once.
@@ -773,7 +854,9 @@ impl ShareConsumer {
             }
         }
         // Acknowledgements for partitions not fetched from their broker
-        // now (reassigned, or the leader moved) go alone, first.
+        // now (reassigned, or the leader moved) go alone, first. So do all
+        // of a broker's acknowledgements when some renew a lock: Kafka
+        // refuses a ShareFetch that renews and fetches at once (KIP-1222).
         let brokers_with_acks: Vec<i32> = self.pending.keys().copied().collect();
         for broker in brokers_with_acks {
             let fetched: BTreeSet<IdPartition> = by_broker
@@ -783,9 +866,10 @@ impl ShareConsumer {
             let Some(acks) = self.pending.get_mut(&broker) else {
                 continue;
             };
+            let renewing = has_renewal(acks);
             let moved: Vec<IdPartition> = acks
                 .keys()
-                .filter(|tp| !fetched.contains(*tp))
+                .filter(|tp| renewing || !fetched.contains(*tp))
                 .copied()
                 .collect();
             let alone: BTreeMap<IdPartition, Acks> = moved
@@ -962,6 +1046,9 @@ impl ShareConsumer {
                 _ => Err(error),
             };
         }
+        if response.acquisition_lock_timeout_ms > 0 {
+            self.acquisition_lock_timeout_ms = Some(response.acquisition_lock_timeout_ms);
+        }
         let mut records = Vec::new();
         let mut answers = Vec::new();
         for topic in response.responses {
@@ -1014,7 +1101,14 @@ impl ShareConsumer {
                 }
                 let delivered = self.delivered.entry(tp).or_default();
                 for r in &got {
-                    delivered.insert(r.record.offset, Delivered { broker, ack: None });
+                    delivered.insert(
+                        r.record.offset,
+                        Delivered {
+                            broker,
+                            ack: None,
+                            renewed: false,
+                        },
+                    );
                 }
                 records.extend(got);
             }
@@ -1034,6 +1128,61 @@ impl Drop for ShareConsumer {
 
 fn clamp_i32(v: usize) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// The first ShareAcknowledge version that carries RENEW (KIP-1222).
+const RENEW_SHARE_ACKNOWLEDGE_VERSION: i16 = 2;
+
+fn has_renewal(acks: &BTreeMap<IdPartition, Acks>) -> bool {
+    acks.values()
+        .any(|offsets| offsets.values().any(|k| *k == AcknowledgeType::Renew))
+}
+
+/// Takes the RENEW acknowledgements out of `acks` (partitions left with
+/// none are dropped) and returns them.
+fn take_renewals(acks: &mut BTreeMap<IdPartition, Acks>) -> BTreeMap<IdPartition, Acks> {
+    let mut renewals = BTreeMap::new();
+    for (tp, offsets) in acks.iter_mut() {
+        let renew: Acks = offsets
+            .iter()
+            .filter(|(_, kind)| **kind == AcknowledgeType::Renew)
+            .map(|(o, kind)| (*o, *kind))
+            .collect();
+        if !renew.is_empty() {
+            offsets.retain(|_, kind| *kind != AcknowledgeType::Renew);
+            renewals.insert(*tp, renew);
+        }
+    }
+    acks.retain(|_, offsets| !offsets.is_empty());
+    renewals
+}
+
+/// The renewals a broker speaking ShareAcknowledge `version` cannot take,
+/// taken out of `acks`; `None` when it takes them all.
+fn refuse_renewals(
+    acks: &mut BTreeMap<IdPartition, Acks>,
+    broker: i32,
+    version: i16,
+) -> Option<BTreeMap<IdPartition, Acks>> {
+    if version >= RENEW_SHARE_ACKNOWLEDGE_VERSION || !has_renewal(acks) {
+        return None;
+    }
+    tracing::debug!(
+        broker,
+        version,
+        "the broker cannot renew locks (ShareAcknowledge v2, Kafka 4.2+)"
+    );
+    Some(take_renewals(acks))
+}
+
+fn renew_unsupported(broker: i32, negotiated_version: i16) -> Error {
+    Error::UnsupportedVersion {
+        feature: "RENEW (KIP-1222)",
+        api_key: ApiKey::ShareAcknowledge,
+        needed_version: RENEW_SHARE_ACKNOWLEDGE_VERSION,
+        broker,
+        negotiated_version,
+    }
 }
 
 fn session_closed(broker: i32) -> Error {
@@ -1124,12 +1273,55 @@ fn ack_answers(
         .collect()
 }
 
-/// A consumer runs in a spawned task: its futures are `Send`.
 #[cfg(test)]
-#[allow(dead_code)]
-fn share_consumer_futures_are_send(consumer: &mut ShareConsumer) {
-    fn send<T: Send>(_: &T) {}
-    send(&consumer.poll(Duration::ZERO));
-    send(&consumer.commit_sync());
-    send(&consumer.commit_async());
+mod tests {
+    use super::*;
+
+    /// A broker below ShareAcknowledge v2 gets the other acknowledgements;
+    /// the renewals are answered with the typed error instead.
+    #[test]
+    fn renewals_are_refused_below_share_acknowledge_v2() {
+        use AcknowledgeType::{Accept, Renew};
+        let (t, u) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let acks: BTreeMap<IdPartition, Acks> = [
+            ((t, 0), [(5, Accept), (6, Renew)].into()),
+            ((u, 1), [(9, Renew)].into()),
+        ]
+        .into();
+        let mut at_v2 = acks.clone();
+        assert_eq!(refuse_renewals(&mut at_v2, 3, 2), None);
+        assert_eq!(at_v2, acks);
+        let mut at_v1 = acks.clone();
+        let refused = refuse_renewals(&mut at_v1, 3, 1).unwrap();
+        assert_eq!(
+            refused,
+            [((t, 0), [(6, Renew)].into()), ((u, 1), [(9, Renew)].into())].into()
+        );
+        assert_eq!(at_v1, [((t, 0), [(5, Accept)].into())].into());
+        let mut no_renewal = at_v1.clone();
+        assert_eq!(refuse_renewals(&mut no_renewal, 3, 1), None);
+        let error = renew_unsupported(3, 1);
+        assert!(matches!(
+            error,
+            Error::UnsupportedVersion {
+                needed_version: 2,
+                negotiated_version: 1,
+                ..
+            }
+        ));
+        assert!(!error.is_retriable());
+        assert_eq!(
+            error.to_string(),
+            "RENEW (KIP-1222) needs ShareAcknowledge v2 or later; broker 3 speaks up to v1 with this client"
+        );
+    }
+
+    /// A consumer runs in a spawned task: its futures are `Send`.
+    #[allow(dead_code)]
+    fn share_consumer_futures_are_send(consumer: &mut ShareConsumer) {
+        fn send<T: Send>(_: &T) {}
+        send(&consumer.poll(Duration::ZERO));
+        send(&consumer.commit_sync());
+        send(&consumer.commit_async());
+    }
 }

@@ -99,8 +99,8 @@ pub const CLIENT_VERSION_CAPS: &[(ApiKey, i16, &str)] = &[
         5,
         "the highest version Kafka defines; a transactions-v1 producer stops at v3",
     ),
-    // Share groups (KIP-932). Kafka 4.2 serves ShareFetch and
-    // ShareAcknowledge v1-2; the vendored schemas stop at v1.
+    // Share groups (KIP-932). ShareFetch and ShareAcknowledge go up to the
+    // schemas' v2 (Kafka 4.2: RENEW, KIP-1222); Kafka 4.1 serves v1 only.
     (
         ApiKey::ShareGroupHeartbeat,
         1,
@@ -110,16 +110,6 @@ pub const CLIENT_VERSION_CAPS: &[(ApiKey, i16, &str)] = &[
         ApiKey::ShareGroupDescribe,
         1,
         "v1 is the first version Kafka 4.1+ serves (v0 was early access)",
-    ),
-    (
-        ApiKey::ShareFetch,
-        1,
-        "v2 adds KIP-1222's RENEW flag and lock timeout, which the schemas lack",
-    ),
-    (
-        ApiKey::ShareAcknowledge,
-        1,
-        "v2 adds KIP-1222's RENEW flag, which the schemas lack",
     ),
     (
         ApiKey::DescribeShareGroupOffsets,

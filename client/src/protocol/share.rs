@@ -146,7 +146,8 @@ pub enum InvalidAcknowledgement {
     /// A byte that is no acknowledge type.
     #[error(transparent)]
     UnknownType(#[from] UnknownAcknowledgeType),
-    /// RENEW in a request version without KIP-1222's renew flag (v1).
+    /// RENEW in a request without KIP-1222's renew flag (v1, or v2 with
+    /// `IsRenewAck` unset).
     #[error("acknowledge type {0} is not valid in this request version")]
     NotAllowed(AcknowledgeType),
 }
@@ -175,7 +176,7 @@ impl AcknowledgementBatch {
     }
 
     /// Checks and decodes a batch off the wire. `allow_renew` is whether the
-    /// request version carries KIP-1222's renew flag (v2+).
+    /// request may carry RENEW: v2+ with KIP-1222's `IsRenewAck` set.
     pub fn from_wire(
         first_offset: i64,
         last_offset: i64,
@@ -337,6 +338,70 @@ mod tests {
             AcknowledgementBatch::from_wire(0, i64::MAX, &[1, 1], false),
             Err(InvalidAcknowledgement::TypeCount { types: 2, .. })
         ));
+    }
+
+    /// KIP-1222's fields survive a v2 round trip; v1 has no room for them:
+    /// a request that needs one refuses to encode (Java's builders throw
+    /// UnsupportedVersionException), and the response's lock timeout,
+    /// ignorable, is dropped.
+    #[test]
+    fn share_v2_fields_round_trip() {
+        use bytes::BytesMut;
+        use kafka_protocol::messages::{
+            ShareAcknowledgeRequest, ShareAcknowledgeResponse, ShareFetchRequest,
+        };
+        use kafka_protocol::protocol::{Decodable, Encodable};
+
+        fn round_trip<M: Encodable + Decodable>(message: &M, version: i16) -> M {
+            let mut buf = BytesMut::new();
+            message.encode(&mut buf, version).unwrap();
+            assert_eq!(buf.len(), message.compute_size(version).unwrap());
+            let mut bytes = buf.freeze();
+            let back = M::decode(&mut bytes, version).unwrap();
+            assert!(bytes.is_empty(), "v{version} left bytes undecoded");
+            back
+        }
+        fn size<M: Encodable>(message: &M, version: i16) -> usize {
+            let mut buf = BytesMut::new();
+            message.encode(&mut buf, version).unwrap();
+            buf.len()
+        }
+
+        let fetch = ShareFetchRequest::default()
+            .with_share_session_epoch(3)
+            .with_share_acquire_mode(1)
+            .with_is_renew_ack(true);
+        assert_eq!(round_trip(&fetch, 2), fetch);
+        assert!(fetch.encode(&mut BytesMut::new(), 1).is_err());
+        assert!(
+            fetch
+                .clone()
+                .with_share_acquire_mode(0)
+                .encode(&mut BytesMut::new(), 1)
+                .is_err(),
+            "IsRenewAck alone is refused at v1"
+        );
+        let plain = ShareFetchRequest::default().with_share_session_epoch(3);
+        assert_eq!(round_trip(&plain, 1), plain);
+        assert_eq!(size(&plain, 2), size(&plain, 1) + 2, "int8 and bool");
+
+        let ack = ShareAcknowledgeRequest::default()
+            .with_share_session_epoch(7)
+            .with_is_renew_ack(true);
+        assert_eq!(round_trip(&ack, 2), ack);
+        assert!(ack.encode(&mut BytesMut::new(), 1).is_err());
+        let plain = ShareAcknowledgeRequest::default().with_share_session_epoch(7);
+        assert_eq!(round_trip(&plain, 1), plain);
+        assert_eq!(size(&plain, 2), size(&plain, 1) + 1);
+
+        let answer = ShareAcknowledgeResponse::default().with_acquisition_lock_timeout_ms(15_000);
+        assert_eq!(round_trip(&answer, 2), answer);
+        assert_eq!(
+            round_trip(&answer, 1).acquisition_lock_timeout_ms,
+            0,
+            "ignorable below v2"
+        );
+        assert_eq!(size(&answer, 2), size(&answer, 1) + 4);
     }
 
     #[test]

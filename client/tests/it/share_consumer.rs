@@ -7,7 +7,9 @@
 //!   archives records that keep coming back;
 //! - a member dropped without `close` (a crash, as far as the broker can
 //!   tell) in a three-member run: its locked records come back when the
-//!   locks run out, and every record is accepted exactly once.
+//!   locks run out, and every record is accepted exactly once;
+//! - a member renewing a record's lock (KIP-1222) keeps it past the lock
+//!   while another member polls, then accepts it once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -318,4 +320,68 @@ async fn a_member_dropped_without_close_gives_its_records_back_when_the_locks_ru
         start_offset(&admin, "crash-workers").await,
         Some(RECORDS as i64)
     );
+}
+
+/// RENEW through the consumer's API: one record renewed every half lock,
+/// alternately by `commit_sync` and by the next `poll` (which sends the
+/// renewal alone, then fetches), stays with `a` for 2.5 locks while `b`
+/// polls; `a` then accepts it and nobody gets it again. The records `a`
+/// accepted in the same request as the first renewal are done at once.
+#[tokio::test]
+async fn a_renewed_record_stays_with_its_member_until_it_is_accepted() {
+    let broker = TestBroker::start_with(false, |c| {
+        c.group.share_record_lock_duration_ms = LOCK_MS;
+    })
+    .await;
+    let admin = queue(&broker, "renew", "long-jobs", 3).await;
+    let mut a = member(&broker, "long-jobs", "renew", 500).await;
+    let records = poll_some(&mut a).await;
+    assert_eq!(offsets_and_counts(&records), vec![(0, 1), (1, 1), (2, 1)]);
+    assert_eq!(a.acquisition_lock_timeout_ms(), Some(LOCK_MS as i32));
+    let slow = &records[0];
+    assert!(
+        a.acknowledge(slow, AcknowledgeType::Gap).is_err(),
+        "GAP is not the application's"
+    );
+    a.acknowledge(slow, AcknowledgeType::Renew).unwrap();
+    let (applied, refused) = ack_all(&mut a, &records[1..], AcknowledgeType::Accept).await;
+    assert_eq!(
+        (applied, refused),
+        ((0..3).collect(), vec![]),
+        "the renewal and the accepts in one ShareAcknowledge"
+    );
+
+    let mut b = member(&broker, "long-jobs", "renew", 500).await;
+    let held_since = std::time::Instant::now();
+    for round in 0..5 {
+        tokio::time::sleep(Duration::from_millis(LOCK_MS / 2)).await;
+        a.acknowledge(slow, AcknowledgeType::Renew).unwrap();
+        if round % 2 == 0 {
+            let answers = a.commit_sync().await.unwrap();
+            assert_eq!(answers.len(), 1);
+            assert_eq!(answers[0].offsets, vec![(0, AcknowledgeType::Renew)]);
+            answers[0].result.as_ref().unwrap();
+        } else {
+            // A renewed record does not hold up an explicit-mode poll.
+            assert!(a.poll(Duration::from_millis(10)).await.unwrap().is_empty());
+        }
+        let got = b.poll(Duration::from_millis(50)).await.unwrap();
+        assert!(
+            got.is_empty(),
+            "b got {:?} in round {round}",
+            offsets_and_counts(&got)
+        );
+    }
+    assert!(held_since.elapsed() >= Duration::from_millis(2 * LOCK_MS));
+    let (applied, refused) = ack_all(&mut a, &records[..1], AcknowledgeType::Accept).await;
+    assert_eq!((applied, refused), ([0].into(), vec![]));
+    assert!(
+        a.acknowledge(slow, AcknowledgeType::Accept).is_err(),
+        "settled: no longer the consumer's"
+    );
+    let got = b.poll(Duration::from_millis(LOCK_MS * 2)).await.unwrap();
+    assert!(got.is_empty(), "{:?}", offsets_and_counts(&got));
+    assert_eq!(start_offset(&admin, "long-jobs").await, Some(3));
+    a.close().await.unwrap();
+    b.close().await.unwrap();
 }

@@ -1,6 +1,7 @@
 //! Share groups (KIP-932) on Apache Kafka: kctl's share consumer next to
-//! Kafka's Java `KafkaShareConsumer` on one partition, and `kctl share
-//! describe` against `kafka-share-groups --describe`.
+//! Kafka's Java `KafkaShareConsumer` on one partition, `kctl share
+//! describe` against `kafka-share-groups --describe`, and the client's lock
+//! renewal (KIP-1222).
 //!
 //! KCTL_SHARE_RECORDS sets the record count (default 3,000; the issue's
 //! full run is 30,000).
@@ -400,6 +401,86 @@ fn a_hung_kctl_share_consumer_gives_its_records_back_when_the_lock_expires() {
         crate::share_killed_member::Victim::Hung,
         &|args| cluster.kctl(args),
     );
+}
+
+/// RENEW (KIP-1222) on Kafka 4.2 through kctl-client's `ShareConsumer`: a
+/// record renewed every half lock (by `commit_sync`, then by `poll`, which
+/// sends the renewal alone before fetching) stays with its member for 2.5
+/// locks while a second member polls, and the holder's ACCEPT then applies
+/// (after a lock ran out Kafka would answer INVALID_RECORD_STATE). The
+/// control, a record not renewed going back when its lock expires, is
+/// `a_hung_kctl_share_consumer_gives_its_records_back_when_the_lock_expires`.
+#[test]
+fn a_record_renewed_every_half_lock_stays_with_its_member_on_kafka() {
+    use kctl_client::consumer::share::{
+        AcknowledgeType, AcknowledgementMode, ShareConsumer, ShareConsumerConfig,
+    };
+    let Some(cluster) = cluster() else { return };
+    let topic = unique("share-renew");
+    let group = unique("share-renew-group");
+    let lock = short_lock_group(&cluster, &topic, &group);
+    cluster
+        .kctl(&["produce", &topic])
+        .stdin("long job\n")
+        .run()
+        .success();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let member = || async {
+            let config = ShareConsumerConfig::new([cluster.bootstrap.as_str()], group.as_str())
+                .acknowledgement_mode(AcknowledgementMode::Explicit)
+                .fetch_max_wait_ms(100);
+            let mut consumer = ShareConsumer::connect(config).await.unwrap();
+            consumer.subscribe([topic.as_str()]).await.unwrap();
+            consumer
+        };
+        let mut a = member().await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let record = loop {
+            let mut got = a.poll(Duration::from_millis(500)).await.unwrap();
+            if let Some(record) = got.pop() {
+                break record;
+            }
+            assert!(std::time::Instant::now() < deadline, "no record in 30 s");
+        };
+        assert_eq!((record.record.offset, record.delivery_count), (0, 1));
+        assert_eq!(
+            a.acquisition_lock_timeout_ms(),
+            Some(lock.as_millis() as i32),
+            "the group's share.record.lock.duration.ms"
+        );
+        let mut b = member().await;
+        let held_since = std::time::Instant::now();
+        for round in 0..5 {
+            tokio::time::sleep(lock / 2).await;
+            a.acknowledge(&record, AcknowledgeType::Renew).unwrap();
+            if round % 2 == 0 {
+                let answers = a.commit_sync().await.unwrap();
+                assert_eq!(answers.len(), 1, "round {round}");
+                assert_eq!(answers[0].offsets, vec![(0, AcknowledgeType::Renew)]);
+                if let Err(e) = &answers[0].result {
+                    panic!("round {round}: Kafka refused the renewal: {e}");
+                }
+            } else {
+                assert!(a.poll(Duration::from_millis(10)).await.unwrap().is_empty());
+            }
+            let got = b.poll(Duration::from_millis(50)).await.unwrap();
+            assert!(got.is_empty(), "b got a record in round {round}");
+        }
+        assert!(held_since.elapsed() >= lock * 2);
+        a.acknowledge(&record, AcknowledgeType::Accept).unwrap();
+        let answers = a.commit_sync().await.unwrap();
+        assert_eq!(answers[0].offsets, vec![(0, AcknowledgeType::Accept)]);
+        if let Err(e) = &answers[0].result {
+            panic!("the accept after 2.5 locks was refused: {e}");
+        }
+        assert!(
+            b.poll(lock).await.unwrap().is_empty(),
+            "accepted: never again"
+        );
+        a.close().await.unwrap();
+        b.close().await.unwrap();
+    });
 }
 
 /// The members of `kctl share describe` against `kafka-share-groups
