@@ -597,6 +597,24 @@ mod tests {
         }
     }
 
+    /// Found by the `record_batch` fuzz target (2026-12-04): a stored batch
+    /// whose base offset is near `i64::MAX` made kafka-protocol's record
+    /// decoder add the offset delta with overflow, a panic in debug builds
+    /// (broker-lite decodes a batch so for a ListOffsets by timestamp). The
+    /// vendored decoder now wraps, as Java's `long` arithmetic does.
+    #[test]
+    fn record_timestamps_of_a_batch_at_the_offset_limit_do_not_overflow() {
+        let forged = include_bytes!("../../fuzz/corpus/record_batch/offset-delta-overflow");
+        assert!(std::panic::catch_unwind(|| record_timestamps(forged)).is_ok());
+        let mut batch = encode(&[b"a", b"b"], Compression::None);
+        set_base_offset(&mut batch, i64::MAX);
+        let got = record_timestamps(&batch).unwrap();
+        assert_eq!(
+            got,
+            vec![(i64::MAX, 1_700_000_000_000), (i64::MIN, 1_700_000_000_001)]
+        );
+    }
+
     #[test]
     fn record_timestamps_of_a_log_append_time_batch_are_the_broker_time() {
         let mut batch = encode(&[b"a", b"b"], Compression::Snappy);
