@@ -413,8 +413,10 @@ fn decode_records(
             headers.push((k, get_bytes_field(&mut rec)?));
         }
         records.push(DecodedRecord {
-            offset: header.base_offset + i64::from(offset_delta),
-            timestamp_ms: header.base_timestamp + timestamp_delta,
+            // Wrapping, as Java's `long` arithmetic: a forged base offset
+            // near i64::MAX must not panic a consumer.
+            offset: header.base_offset.wrapping_add(i64::from(offset_delta)),
+            timestamp_ms: header.base_timestamp.wrapping_add(timestamp_delta),
             key,
             value,
             headers,
@@ -653,6 +655,24 @@ mod tests {
         b.append(0, Some(b"k"), Some(&[0u8; 300]), &headers);
         let bound = BatchBuilder::record_size_upper_bound(Some(b"k"), Some(&[0u8; 300]), &headers);
         assert!(b.size_bytes() - before <= bound);
+    }
+
+    /// The `record_batch` fuzz target's input of 2026-12-04 (a base offset
+    /// near `i64::MAX`) overflowed the consumer's decoder as it did
+    /// kafka-protocol's.
+    #[test]
+    fn a_batch_at_the_offset_limit_decodes_with_wrapping_offsets() {
+        let forged = include_bytes!("../../fuzz/corpus/record_batch/offset-delta-overflow");
+        assert!(std::panic::catch_unwind(|| decode_batches(&Bytes::from_static(forged))).is_ok());
+        let mut builder = BatchBuilder::new(1_000, 0);
+        builder.append(1_000, None, Some(b"a"), &[]);
+        builder.append(1_001, None, Some(b"b"), &[]);
+        let mut out = BytesMut::new();
+        builder.encode(&mut out, &BatchParams::default()).unwrap();
+        out[..8].copy_from_slice(&i64::MAX.to_be_bytes());
+        let batches = decode_batches(&out.freeze()).unwrap();
+        let offsets: Vec<i64> = batches[0].records.iter().map(|r| r.offset).collect();
+        assert_eq!(offsets, vec![i64::MAX, i64::MIN]);
     }
 
     proptest! {
