@@ -202,14 +202,8 @@ impl Member {
         let request = self
             .acknowledge_request(self.session_epoch, acks)
             .with_is_renew_ack(true);
-        let response = self.client.send(2, &request).await;
         self.session_epoch += 1;
-        let partition = response
-            .responses
-            .first()
-            .and_then(|t| t.partitions.first())
-            .map_or(-100, |p| p.error_code);
-        (response.error_code, partition)
+        self.send_acknowledge(2, &request).await
     }
 
     /// ShareAcknowledge at the session's next epoch; returns the
@@ -220,7 +214,17 @@ impl Member {
         acks: &[(i64, i64, AcknowledgeType)],
     ) -> (i16, i16) {
         let request = self.acknowledge_request(epoch, acks);
-        let response = self.client.send(1, &request).await;
+        self.send_acknowledge(1, &request).await
+    }
+
+    /// Sends a ShareAcknowledge at `version`; returns the top-level and
+    /// first partition's error codes.
+    async fn send_acknowledge(
+        &mut self,
+        version: i16,
+        request: &ShareAcknowledgeRequest,
+    ) -> (i16, i16) {
+        let response = self.client.send(version, request).await;
         let partition = response
             .responses
             .first()
