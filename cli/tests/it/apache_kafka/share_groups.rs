@@ -427,7 +427,7 @@ fn a_record_renewed_every_half_lock_stays_with_its_member_on_kafka() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let member = || async {
-            let config = ShareConsumerConfig::new([cluster.bootstrap.as_str()], group.as_str())
+            let config = ShareConsumerConfig::new(cluster.bootstrap.split(','), group.as_str())
                 .acknowledgement_mode(AcknowledgementMode::Explicit)
                 .fetch_max_wait_ms(100);
             let mut consumer = ShareConsumer::connect(config).await.unwrap();
