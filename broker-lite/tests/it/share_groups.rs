@@ -185,7 +185,17 @@ impl Member {
             .request(self.session_epoch, acks)
             .with_max_records(max_records)
             .with_max_wait_ms(max_wait_ms);
-        let response = self.client.send(1, &request).await;
+        self.send_fetch(1, &request).await
+    }
+
+    /// Sends a ShareFetch at `version`; the session's epoch advances when
+    /// the broker took it.
+    pub(crate) async fn send_fetch(
+        &mut self,
+        version: i16,
+        request: &ShareFetchRequest,
+    ) -> Fetched {
+        let response = self.client.send(version, request).await;
         let fetched = parse(&response);
         if fetched.error == 0 {
             self.session_epoch += 1;

@@ -8,7 +8,7 @@ use kctl_client::protocol::messages::{ApiKey, ApiVersionsRequest};
 use kctl_client::protocol::share::AcknowledgeType;
 
 use crate::share_groups::{
-    Fetched, Member, offsets, parse, produce_n, set_earliest, start_offset, topic_with_id,
+    Fetched, Member, offsets, produce_n, set_earliest, start_offset, topic_with_id,
 };
 use crate::support::TestBroker;
 
@@ -60,12 +60,7 @@ async fn renewing_fetch(
         .with_max_wait_ms(0)
         .with_max_bytes(0)
         .with_max_records(max_records);
-    let response = member.client.send(2, &request).await;
-    let fetched = parse(&response);
-    if fetched.error == 0 {
-        member.session_epoch += 1;
-    }
-    fetched
+    member.send_fetch(2, &request).await
 }
 
 /// A record renewed every half lock stays with its member for 2.5 locks
