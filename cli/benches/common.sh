@@ -16,7 +16,7 @@ need_kcat() {
 start_broker() {
   "$kctl" broker start --data-dir "$1" --listen 127.0.0.1:0 "${@:2}" 2>"$work/broker.log" &
   broker_pid=$!
-  until grep -q "bootstrap server" "$work/broker.log"; do
+  until grep -qs "bootstrap server" "$work/broker.log"; do
     kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.log" >&2; exit 1; }
     sleep 0.05
   done

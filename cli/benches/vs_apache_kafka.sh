@@ -108,8 +108,8 @@ for round in $(seq "$rounds"); do
 done
 
 # Peak memory after the load, before the restarts below reset Kafka's.
-kafka_rss_kb=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$(kafka_pid)/status")
-lite_rss_kb=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$broker_pid/status")
+kafka_rss_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$(kafka_pid)/status")
+lite_rss_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$broker_pid/status")
 for round in $(seq "$rounds"); do
   echo "$(kafka_startup) $(lite_startup "$round")" >>"$work/startup"
 done

@@ -22,7 +22,7 @@ use bytes::Bytes;
 use super::{ConsumerRecord, Header, IsolationLevel, TimestampType, TopicPartition};
 use crate::error::{Error, Result};
 use crate::protocol::batch::BatchHeader;
-use crate::protocol::record_batch::{BatchReader, DecodedRecord};
+use crate::protocol::record_batch::{BatchReader, DecodedRecord, Records};
 
 /// An aborted transaction as a Fetch response lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,9 @@ pub(crate) struct CompletedFetch {
     /// last record, the offset the partition's position moves to.
     pub(crate) position: i64,
     reader: BatchReader,
-    current: Option<(BatchHeader, std::vec::IntoIter<DecodedRecord>)>,
+    /// The batch being handed out, decoded record by record as polls take
+    /// them.
+    current: Option<(BatchHeader, Records)>,
     read_committed: bool,
     last_stable_offset: i64,
     /// Sorted by first offset, descending, so the next one is at the end.
@@ -134,18 +136,25 @@ impl CompletedFetch {
         let mut taken = 0;
         while taken < max {
             if let Some((header, records)) = &mut self.current {
-                for record in records.by_ref() {
-                    if record.offset < self.position {
-                        continue;
-                    }
+                let mut finished = true;
+                while let Some(record) = records.next_from(self.position) {
+                    let record = match record {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let error = e.to_string();
+                            self.current = None;
+                            return Err(self.corrupt(error));
+                        }
+                    };
                     self.position = record.offset + 1;
                     out.push(to_consumer_record(&self.tp, header, record));
                     taken += 1;
                     if taken == max {
+                        finished = false;
                         break;
                     }
                 }
-                if records.len() == 0 {
+                if finished {
                     self.position = self.position.max(header.next_offset());
                     self.current = None;
                 }
@@ -170,8 +179,10 @@ impl CompletedFetch {
                 self.position = self.position.max(header.next_offset());
                 continue;
             }
-            let records = batch.records().map_err(|e| self.corrupt(e.to_string()))?;
-            self.current = Some((header, records.into_iter()));
+            let records = batch
+                .record_iter()
+                .map_err(|e| self.corrupt(e.to_string()))?;
+            self.current = Some((header, records));
         }
         Ok(())
     }
@@ -212,12 +223,12 @@ impl CompletedFetch {
 }
 
 fn is_abort_marker(batch: &crate::protocol::record_batch::RawBatch) -> bool {
-    let Ok(records) = batch.records() else {
+    let Some(Ok(marker)) = batch.record_iter().ok().and_then(|mut r| r.next()) else {
         return false;
     };
-    records
-        .first()
-        .and_then(|r| r.key.as_ref())
+    marker
+        .key
+        .as_ref()
         .is_some_and(|key| key.len() >= 4 && i16::from_be_bytes([key[2], key[3]]) == ABORT_MARKER)
 }
 
@@ -242,11 +253,16 @@ fn to_consumer_record(
         timestamp_type,
         key: record.key,
         value: record.value,
-        headers: record
-            .headers
-            .into_iter()
-            .map(|(key, value)| Header { key, value })
-            .collect(),
+        // Most records have no headers: no allocation then.
+        headers: if record.headers.is_empty() {
+            Vec::new()
+        } else {
+            record
+                .headers
+                .into_iter()
+                .map(|(key, value)| Header { key, value })
+                .collect()
+        },
         leader_epoch: (header.partition_leader_epoch >= 0).then_some(header.partition_leader_epoch),
     }
 }

@@ -418,7 +418,7 @@ fn apply(inner: &Inner, state: &mut State, p: &Planned, outcome: Outcome, now: I
                     None => return,
                 }
             }
-            state.add_buffered(Buffered::Data(*fetch));
+            state.add_buffered(Buffered::Data(fetch));
         }
         Outcome::Reset => state.place(&p.tp, StartAt::Default, inner.config.auto_offset_reset),
         Outcome::Diverged(end) => {

@@ -140,7 +140,7 @@ impl PartitionState {
 /// An entry of the buffer, drained in order.
 #[derive(Debug)]
 pub(crate) enum Buffered {
-    Data(CompletedFetch),
+    Data(Box<CompletedFetch>),
     Error {
         tp: TopicPartition,
         epoch: u64,
@@ -334,6 +334,11 @@ impl State {
     }
 }
 
+/// At most this many records' room is reserved up front for one poll: the
+/// default `max.poll.records` (500) fits, and a huge setting does not
+/// allocate for records that may never come.
+const MAX_POLL_PREALLOCATED_RECORDS: usize = 4096;
+
 pub(crate) struct Inner {
     pub(crate) client: Client,
     pub(crate) config: ConsumerConfig,
@@ -345,7 +350,7 @@ pub(crate) struct Inner {
     pub(crate) data_ready: Notify,
     /// The fetch being drained, taken off the buffer so decoding runs
     /// without the state lock.
-    draining: Mutex<Option<CompletedFetch>>,
+    draining: Mutex<Option<Box<CompletedFetch>>>,
     pub(crate) tasks: Mutex<Vec<JoinHandle<()>>>,
     pub(crate) fetch_requests: AtomicU64,
     pub(crate) fetched_bytes: AtomicU64,
@@ -650,7 +655,9 @@ impl Inner {
     /// returned once the records before it have been.
     fn drain(&self, max: usize) -> Result<Vec<ConsumerRecord>> {
         let mut draining = crate::sync::lock(&self.draining);
-        let mut out = Vec::new();
+        // Sized once: growing it record by record cost a reallocation and a
+        // copy of every record so far at each doubling.
+        let mut out = Vec::with_capacity(max.min(MAX_POLL_PREALLOCATED_RECORDS));
         while out.len() < max {
             let mut fetch = match draining.take() {
                 Some(fetch) => fetch,
@@ -675,8 +682,10 @@ impl Inner {
                     }
                 }
             }
-            let mut records = Vec::new();
-            let decoded = fetch.next_records(max - out.len(), &mut records);
+            // Decoded straight into `out`; taken back off if the data turns
+            // out stale.
+            let before = out.len();
+            let decoded = fetch.next_records(max - before, &mut out);
             let mut state = self.lock();
             let current = state
                 .partitions
@@ -684,6 +693,7 @@ impl Inner {
                 .filter(|p| p.epoch == fetch.epoch);
             let Some(p) = current else {
                 // Sought or revoked while decoding: the data is stale.
+                out.truncate(before);
                 state.buffered_bytes -= fetch.size_bytes;
                 continue;
             };
@@ -691,7 +701,6 @@ impl Inner {
                 p.failed = true;
                 p.position = fetch.position;
                 let epoch = p.epoch;
-                out.extend(records);
                 state.buffered_bytes -= fetch.size_bytes;
                 state.buffer.push_front(Buffered::Error {
                     tp: fetch.tp.clone(),
@@ -701,10 +710,9 @@ impl Inner {
                 continue;
             }
             p.position = fetch.position;
-            if let Some(leader_epoch) = records.last().and_then(|r| r.leader_epoch) {
+            if let Some(leader_epoch) = out[before..].last().and_then(|r| r.leader_epoch) {
                 p.offset_epoch = Some(leader_epoch);
             }
-            out.extend(records);
             if fetch.is_exhausted() {
                 state.buffered_bytes -= fetch.size_bytes;
                 drop(state);
@@ -720,7 +728,7 @@ impl Inner {
     /// Takes the first buffered entry of a partition that is not paused,
     /// dropping stale ones. An error entry is returned as `Err` only when
     /// `may_fail` (no records gathered yet in this drain).
-    fn next_fetch(&self, may_fail: bool) -> Result<Option<CompletedFetch>> {
+    fn next_fetch(&self, may_fail: bool) -> Result<Option<Box<CompletedFetch>>> {
         let mut state = self.lock();
         let mut index = 0;
         while index < state.buffer.len() {
@@ -807,7 +815,7 @@ mod tests {
 
     fn fetched(state: &State, tp: &TopicPartition, base: i64, count: i64) -> Buffered {
         let epoch = state.partitions[tp].epoch;
-        Buffered::Data(CompletedFetch::new(
+        Buffered::Data(Box::new(CompletedFetch::new(
             tp.clone(),
             epoch,
             data(base, count),
@@ -818,7 +826,7 @@ mod tests {
                 isolation: IsolationLevel::ReadUncommitted,
                 verify_crc: true,
             },
-        ))
+        )))
     }
 
     #[test]

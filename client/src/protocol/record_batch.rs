@@ -17,7 +17,7 @@
 //! `length attributes:i8 timestampDelta:varlong offsetDelta:varint
 //! keyLength key valueLength value headerCount [keyLength key valueLength value]*`.
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::compression::{Compressor, Decompressor};
 use kafka_protocol::records::Compression;
 
@@ -262,7 +262,7 @@ pub fn decode_batches(data: &Bytes) -> Result<Vec<DecodedBatch>, ProtocolError> 
         let body = data.slice(start..scanned.position + scanned.bytes.len());
         let records = decompress(body, header.compression()?)?;
         out.push(DecodedBatch {
-            records: decode_records(records, &header)?,
+            records: Records::new(records, &header).collect::<Result<_, _>>()?,
             header,
         });
     }
@@ -283,9 +283,15 @@ impl RawBatch {
     /// Decompresses and decodes the records. Keys, values and headers of an
     /// uncompressed batch are slices of the fetched bytes.
     pub fn records(&self) -> Result<Vec<DecodedRecord>, ProtocolError> {
+        self.record_iter()?.collect()
+    }
+
+    /// Decompresses the records, to be decoded one at a time as they are
+    /// read (see [`Records`]).
+    pub fn record_iter(&self) -> Result<Records, ProtocolError> {
         let body = self.bytes.slice(HEADER_BYTES..);
         let records = decompress(body, self.header.compression()?)?;
-        decode_records(records, &self.header)
+        Ok(Records::new(records, &self.header))
     }
 }
 
@@ -382,47 +388,207 @@ fn decompress(mut body: Bytes, compression: Compression) -> Result<Bytes, Protoc
     })
 }
 
-fn decode_records(
-    mut buf: Bytes,
-    header: &BatchHeader,
-) -> Result<Vec<DecodedRecord>, ProtocolError> {
-    let truncated = |needed: usize, buf: &Bytes| ProtocolError::Truncated {
-        needed_bytes: needed,
-        available_bytes: buf.len(),
-    };
-    let mut records = Vec::with_capacity(header.records_count.max(0) as usize);
-    for _ in 0..header.records_count {
-        let length = get_varint(&mut buf)?;
-        let length = usize::try_from(length).map_err(|_| truncated(0, &buf))?;
-        if buf.len() < length {
-            return Err(truncated(length, &buf));
+/// The records of one batch, decoded one at a time as they are asked for.
+///
+/// A consumer that hands out part of a batch decodes only that part, skips
+/// records below its position without slicing their keys and values, and
+/// builds no intermediate list. Keys, values and headers are slices of the
+/// batch's (decompressed) bytes, not copies.
+///
+/// A record that cannot be decoded is an error, returned once at that
+/// record after the ones before it (as Java's consumer reports a corrupt
+/// record); the iterator ends after it.
+#[derive(Debug, Clone)]
+pub struct Records {
+    body: Bytes,
+    position: usize,
+    left: i32,
+    base_offset: i64,
+    base_timestamp_ms: i64,
+}
+
+impl Records {
+    fn new(body: Bytes, header: &BatchHeader) -> Self {
+        Self {
+            body,
+            position: 0,
+            left: header.records_count.max(0),
+            base_offset: header.base_offset,
+            base_timestamp_ms: header.base_timestamp,
         }
-        let mut rec = buf.split_to(length);
-        if rec.is_empty() {
-            return Err(truncated(1, &rec));
+    }
+
+    /// The next record whose offset is at least `min_offset`; records below
+    /// it are stepped over without building them.
+    pub fn next_from(&mut self, min_offset: i64) -> Option<Result<DecodedRecord, ProtocolError>> {
+        while self.left > 0 {
+            self.left -= 1;
+            match self.decode_next(min_offset) {
+                Ok(Some(record)) => return Some(Ok(record)),
+                Ok(None) => {}
+                Err(e) => {
+                    self.left = 0;
+                    return Some(Err(e));
+                }
+            }
         }
-        rec.advance(1); // attributes: unused in v2
-        let timestamp_delta = get_varlong(&mut rec)?;
-        let offset_delta = get_varint(&mut rec)?;
-        let key = get_bytes_field(&mut rec)?;
-        let value = get_bytes_field(&mut rec)?;
-        let header_count = get_varint(&mut rec)?;
-        let mut headers = Vec::with_capacity(header_count.clamp(0, 64) as usize);
-        for _ in 0..header_count {
-            let k = get_bytes_field(&mut rec)?.unwrap_or_default();
-            headers.push((k, get_bytes_field(&mut rec)?));
+        None
+    }
+
+    /// Decodes the record at `position` and moves past it; `None` when its
+    /// offset is below `min_offset`.
+    fn decode_next(&mut self, min_offset: i64) -> Result<Option<DecodedRecord>, ProtocolError> {
+        let data = &self.body[..];
+        let mut cursor = Cursor::new(data, self.position);
+        let length = usize::try_from(cursor.varint()?).map_err(|_| ProtocolError::Truncated {
+            needed_bytes: 0,
+            available_bytes: data.len() - cursor.position,
+        })?;
+        let start = cursor.position;
+        let available_bytes = data.len() - start;
+        if length == 0 || length > available_bytes {
+            return Err(ProtocolError::Truncated {
+                needed_bytes: length.max(1),
+                available_bytes,
+            });
         }
-        records.push(DecodedRecord {
-            // Wrapping, as Java's `long` arithmetic: a forged base offset
-            // near i64::MAX must not panic a consumer.
-            offset: header.base_offset.wrapping_add(i64::from(offset_delta)),
-            timestamp_ms: header.base_timestamp.wrapping_add(timestamp_delta),
+        let end = start + length;
+        // The attributes byte (unused in v2) is skipped.
+        let mut record = Cursor::new(&data[..end], start + 1);
+        let timestamp_delta = record.varlong()?;
+        let offset_delta = record.varint()?;
+        self.position = end;
+        // Wrapping, as Java's `long` arithmetic: a forged base offset near
+        // i64::MAX must not panic a consumer.
+        let offset = self.base_offset.wrapping_add(i64::from(offset_delta));
+        if offset < min_offset {
+            return Ok(None);
+        }
+        let key = record.bytes_field()?.map(|r| self.body.slice(r));
+        let value = record.bytes_field()?.map(|r| self.body.slice(r));
+        let header_count = record.varint()?;
+        // No allocation for the usual record without headers.
+        let mut headers = Vec::new();
+        if header_count > 0 {
+            headers.reserve(header_count.min(64) as usize);
+            for _ in 0..header_count {
+                let key = record
+                    .bytes_field()?
+                    .map_or_else(Bytes::new, |r| self.body.slice(r));
+                let value = record.bytes_field()?.map(|r| self.body.slice(r));
+                headers.push((key, value));
+            }
+        }
+        Ok(Some(DecodedRecord {
+            offset,
+            timestamp_ms: self.base_timestamp_ms.wrapping_add(timestamp_delta),
             key,
             value,
             headers,
-        });
+        }))
     }
-    Ok(records)
+}
+
+impl Iterator for Records {
+    type Item = Result<DecodedRecord, ProtocolError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_from(i64::MIN)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.left as usize))
+    }
+}
+
+/// Reads the varints and length-prefixed fields of a record from a slice.
+/// Positions, not `Bytes` splits: a split clones the buffer's handle (an
+/// atomic increment), and only the fields handed out need one.
+struct Cursor<'a> {
+    data: &'a [u8],
+    position: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(data: &'a [u8], position: usize) -> Self {
+        Self { data, position }
+    }
+
+    fn truncated(&self, needed_bytes: usize) -> ProtocolError {
+        ProtocolError::Truncated {
+            needed_bytes,
+            available_bytes: self.data.len().saturating_sub(self.position),
+        }
+    }
+
+    #[inline(always)]
+    fn unsigned(&mut self, max_bytes: usize) -> Result<u64, ProtocolError> {
+        // Most fields of a record (deltas, lengths below 8 KiB) take one or
+        // two bytes: those are read without a loop.
+        let at = self.position;
+        if let Some(&first) = self.data.get(at) {
+            if first < 0x80 {
+                self.position = at + 1;
+                return Ok(u64::from(first));
+            }
+            if let Some(&second) = self.data.get(at + 1)
+                && second < 0x80
+            {
+                self.position = at + 2;
+                return Ok(u64::from(first & 0x7f) | u64::from(second) << 7);
+            }
+        }
+        self.unsigned_long(max_bytes)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unsigned_long(&mut self, max_bytes: usize) -> Result<u64, ProtocolError> {
+        let mut value = 0u64;
+        for i in 0..max_bytes {
+            let Some(&b) = self.data.get(self.position) else {
+                return Err(self.truncated(1));
+            };
+            self.position += 1;
+            value |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(ProtocolError::Decode {
+            what: "varint",
+            version: 2,
+            reason: "varint too long".into(),
+        })
+    }
+
+    #[inline(always)]
+    fn varint(&mut self) -> Result<i32, ProtocolError> {
+        let raw = self.unsigned(5)? as u32;
+        Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
+    }
+
+    #[inline(always)]
+    fn varlong(&mut self) -> Result<i64, ProtocolError> {
+        let raw = self.unsigned(10)?;
+        Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64))
+    }
+
+    /// A length-prefixed field as a range of the data; `None` for null.
+    #[inline(always)]
+    fn bytes_field(&mut self) -> Result<Option<std::ops::Range<usize>>, ProtocolError> {
+        let len = self.varint()?;
+        if len < 0 {
+            return Ok(None);
+        }
+        let len = len as usize;
+        if self.data.len() - self.position < len {
+            return Err(self.truncated(len));
+        }
+        let start = self.position;
+        self.position += len;
+        Ok(Some(start..self.position))
+    }
 }
 
 fn zigzag32(v: i32) -> u32 {
@@ -501,53 +667,6 @@ impl<'a> SliceWriter<'a> {
             }
         }
     }
-}
-
-fn get_unsigned(buf: &mut Bytes, max_bytes: usize) -> Result<u64, ProtocolError> {
-    let mut value = 0u64;
-    for i in 0..max_bytes {
-        if buf.is_empty() {
-            return Err(ProtocolError::Truncated {
-                needed_bytes: 1,
-                available_bytes: 0,
-            });
-        }
-        let b = buf.get_u8();
-        value |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(ProtocolError::Decode {
-        what: "varint",
-        version: 2,
-        reason: "varint too long".into(),
-    })
-}
-
-fn get_varint(buf: &mut Bytes) -> Result<i32, ProtocolError> {
-    let raw = get_unsigned(buf, 5)? as u32;
-    Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
-}
-
-fn get_varlong(buf: &mut Bytes) -> Result<i64, ProtocolError> {
-    let raw = get_unsigned(buf, 10)?;
-    Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64))
-}
-
-fn get_bytes_field(buf: &mut Bytes) -> Result<Option<Bytes>, ProtocolError> {
-    let len = get_varint(buf)?;
-    if len < 0 {
-        return Ok(None);
-    }
-    let len = len as usize;
-    if buf.len() < len {
-        return Err(ProtocolError::Truncated {
-            needed_bytes: len,
-            available_bytes: buf.len(),
-        });
-    }
-    Ok(Some(buf.split_to(len)))
 }
 
 #[cfg(test)]
@@ -673,6 +792,53 @@ mod tests {
         let batches = decode_batches(&out.freeze()).unwrap();
         let offsets: Vec<i64> = batches[0].records.iter().map(|r| r.offset).collect();
         assert_eq!(offsets, vec![i64::MAX, i64::MIN]);
+    }
+
+    fn sample_batch() -> RawBatch {
+        let mut out = BytesMut::new();
+        sample().encode(&mut out, &BatchParams::default()).unwrap();
+        let mut reader = BatchReader::new(out.freeze(), true);
+        reader.next().unwrap().unwrap()
+    }
+
+    #[test]
+    fn next_from_steps_over_the_records_below_the_offset() {
+        let mut records = sample_batch().record_iter().unwrap();
+        let second = records.next_from(1).unwrap().unwrap();
+        assert_eq!((second.offset, second.headers.len()), (1, 3));
+        let third = records.next_from(1).unwrap().unwrap();
+        assert_eq!((third.offset, third.key.as_deref()), (2, Some(&b""[..])));
+        assert!(records.next_from(0).is_none());
+        // Past the last offset: nothing, and no error.
+        assert!(sample_batch().record_iter().unwrap().next_from(3).is_none());
+    }
+
+    /// A record cut short is an error at that record, after the records
+    /// before it, and ends the batch (Java's consumer also reports a
+    /// corrupt record where it meets it).
+    #[test]
+    fn a_record_cut_short_fails_after_the_records_before_it() {
+        let batch = sample_batch();
+        let body = batch.bytes.slice(HEADER_BYTES..batch.bytes.len() - 2);
+        let mut records = Records::new(body, &batch.header);
+        assert_eq!(records.next().unwrap().unwrap().offset, 0);
+        assert_eq!(records.next().unwrap().unwrap().offset, 1);
+        assert!(matches!(
+            records.next(),
+            Some(Err(ProtocolError::Truncated { .. }))
+        ));
+        assert!(records.next().is_none());
+    }
+
+    #[test]
+    fn an_overlong_varint_is_an_error() {
+        let header = sample_batch().header;
+        let body = Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+        let mut records = Records::new(body, &header);
+        assert!(matches!(
+            records.next(),
+            Some(Err(ProtocolError::Decode { what: "varint", .. }))
+        ));
     }
 
     proptest! {
