@@ -234,15 +234,7 @@ fn share_group_backlog_falls_in_tmux() {
         assert_eq!(rejected.stdout.lines().count(), 10, "{}", rejected.stdout);
         let accepter = scope.spawn(|| {
             broker
-                .kctl(&[
-                    "share",
-                    "consume",
-                    "jobs",
-                    "-g",
-                    "workers",
-                    "--idle-timeout",
-                    "2s",
-                ])
+                .kctl(&["share", "consume", "jobs", "-g", "workers", "-n", "100"])
                 .run()
                 .success()
         });
