@@ -110,7 +110,7 @@ pub fn render(app: &App, group: &GroupEval, area: Rect, buf: &mut Buffer) {
     let title = if group.share.is_some() {
         " Share delivery "
     } else {
-        " Share delivery · in-flight, redeliveries, archived: not reported by this broker "
+        " Share delivery · no in-flight or archived figures from this broker "
     };
     Table::new(rows, widths)
         .header(Row::new(header).style(style::HEADER))

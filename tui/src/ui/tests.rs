@@ -211,7 +211,10 @@ fn share_group_without_statistics_shows_dashes() {
     let mut app = with_share_group(false);
     open_workers(&mut app);
     let screen = render(&app, 160, 48);
-    assert!(screen.contains("not reported by this broker"), "{screen}");
+    assert!(
+        screen.contains("no in-flight or archived figures from this broker"),
+        "{screen}"
+    );
     let all = screen
         .lines()
         .find(|l| l.starts_with("\"│all "))
