@@ -81,6 +81,7 @@ pub use groups::{
 };
 pub use share_groups::{
     SHARE_GROUP_TYPE, ShareGroupDescription, ShareGroupMember, ShareGroupOffset,
+    SharePartitionStatistics,
 };
 pub use topics::{
     CreateTopicsOptions, CreatedTopic, NewPartitions, NewTopic, PartitionInfo, TopicDescription,

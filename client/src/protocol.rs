@@ -23,6 +23,8 @@
 //!   librdkafka's `murmur2_random` put them;
 //! - [`share`]: share groups (KIP-932): acknowledge types, acknowledgement
 //!   batches, acquired-record ranges and share-session epochs;
+//! - [`share_statistics`]: kctl's tagged-field extension to
+//!   DescribeShareGroupOffsets (in-flight, archived and redelivered counts);
 //! - [`acl`]: ACL bindings and filters, with Kafka's matching rules;
 //! - [`spliced_fetch`]: Fetch response frames with holes for record sets a
 //!   broker sends from files (`sendfile`);
@@ -41,6 +43,7 @@ pub mod offsets_topic;
 pub mod produce;
 pub mod record_batch;
 pub mod share;
+pub mod share_statistics;
 pub mod spliced_fetch;
 
 pub use kafka_protocol::indexmap;

@@ -10,6 +10,8 @@ pub mod table;
 
 use std::collections::HashMap;
 
+use kctl_client::admin::SHARE_GROUP_TYPE;
+
 use crate::action::{Action, Command, Screen};
 use crate::evaluation::{
     BrokerEval, EvalConfig, Evaluation, Evaluator, GroupEval, GroupPartitionEval, TopicEval,
@@ -121,11 +123,43 @@ pub struct StatusLine<'a> {
 /// One sparkline's samples; `None` where there was no lag to show.
 pub type LagHistory = Ring<Option<u64>>;
 
-/// Lag over time, per group and per (group, topic, partition).
+/// A share group's (or share partition's) delivery figures over time, one
+/// sparkline each; `None` samples where the broker reported none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareTrends {
+    pub in_flight: LagHistory,
+    /// Redeliveries per second, in thousandths (the sparkline needs whole
+    /// numbers; a rate below one a second must still show).
+    pub redelivery_rate_milli: LagHistory,
+    pub archived: LagHistory,
+}
+
+impl ShareTrends {
+    fn new() -> Self {
+        Self {
+            in_flight: Ring::new(HISTORY_LEN),
+            redelivery_rate_milli: Ring::new(HISTORY_LEN),
+            archived: Ring::new(HISTORY_LEN),
+        }
+    }
+
+    fn push(&mut self, in_flight: Option<u64>, rate_per_s: Option<f64>, archived: Option<u64>) {
+        self.in_flight.push(in_flight);
+        // Rounded to whole thousandths; a rate is never negative.
+        self.redelivery_rate_milli
+            .push(rate_per_s.map(|r| (r * 1_000.0).round() as u64));
+        self.archived.push(archived);
+    }
+}
+
+/// Lag over time, per group and per (group, topic, partition), and a share
+/// group's delivery figures the same way.
 #[derive(Debug, Clone, Default)]
 struct History {
     groups: HashMap<String, LagHistory>,
     partitions: HashMap<String, HashMap<String, HashMap<i32, LagHistory>>>,
+    share_groups: HashMap<String, ShareTrends>,
+    share_partitions: HashMap<String, HashMap<(String, i32), ShareTrends>>,
 }
 
 impl History {
@@ -134,7 +168,39 @@ impl History {
     fn record(&mut self, evaluation: &Evaluation) {
         let mut old_groups = std::mem::take(&mut self.groups);
         let mut old_partitions = std::mem::take(&mut self.partitions);
+        let mut old_share_groups = std::mem::take(&mut self.share_groups);
+        let mut old_share_partitions = std::mem::take(&mut self.share_partitions);
         for group in &evaluation.groups {
+            if group.group_type == SHARE_GROUP_TYPE {
+                let mut trends = old_share_groups
+                    .remove(&group.group_id)
+                    .unwrap_or_else(ShareTrends::new);
+                let share = group.share.as_ref();
+                trends.push(
+                    share.map(|s| s.in_flight),
+                    share.and_then(|s| s.redelivery_rate_per_s),
+                    share.map(|s| s.archived),
+                );
+                self.share_groups.insert(group.group_id.clone(), trends);
+                let mut old = old_share_partitions
+                    .remove(&group.group_id)
+                    .unwrap_or_default();
+                let partitions = self
+                    .share_partitions
+                    .entry(group.group_id.clone())
+                    .or_default();
+                for p in &group.partitions {
+                    let key = (p.topic.clone(), p.partition);
+                    let mut trends = old.remove(&key).unwrap_or_else(ShareTrends::new);
+                    let share = p.share.as_ref();
+                    trends.push(
+                        share.map(|s| s.in_flight),
+                        share.and_then(|s| s.redelivery_rate_per_s),
+                        share.map(|s| s.archived),
+                    );
+                    partitions.insert(key, trends);
+                }
+            }
             let mut ring = old_groups
                 .remove(&group.group_id)
                 .unwrap_or_else(|| Ring::new(HISTORY_LEN));
@@ -560,6 +626,24 @@ impl App {
 
     pub fn group_history(&self, group: &str) -> Option<&LagHistory> {
         self.history.groups.get(group)
+    }
+
+    /// A share group's in-flight, redelivery-rate and archived trends.
+    pub fn share_group_trends(&self, group: &str) -> Option<&ShareTrends> {
+        self.history.share_groups.get(group)
+    }
+
+    /// One share partition's trends.
+    pub fn share_partition_trends(
+        &self,
+        group: &str,
+        topic: &str,
+        partition: i32,
+    ) -> Option<&ShareTrends> {
+        self.history
+            .share_partitions
+            .get(group)?
+            .get(&(topic.to_owned(), partition))
     }
 
     pub fn partition_history(

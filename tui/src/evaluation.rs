@@ -67,6 +67,9 @@ struct LogWindow {
 struct ConsumerWindow {
     commits: CommitRing,
     commit_samples: Ring<OffsetSample>,
+    /// A share partition's redelivery counter over time: its rate is the
+    /// redelivery rate, as the commits' is the consume rate.
+    redelivery_samples: Ring<OffsetSample>,
     seen_in: u64,
 }
 
@@ -153,9 +156,26 @@ impl Evaluator {
                     .or_insert_with(|| ConsumerWindow {
                         commits: CommitRing::new(config.burrow.intervals),
                         commit_samples: Ring::new(config.rate_samples),
+                        redelivery_samples: Ring::new(config.rate_samples),
                         seen_in: generation,
                     });
                 window.seen_in = generation;
+                if let Some(share) = offset.share {
+                    // A counter that went back (the share state was reset
+                    // or deleted) starts a new window, not a negative rate.
+                    let total = i64::try_from(share.redeliveries_total).unwrap_or(i64::MAX);
+                    if window
+                        .redelivery_samples
+                        .last()
+                        .is_some_and(|last| total < last.offset)
+                    {
+                        window.redelivery_samples = Ring::new(config.rate_samples);
+                    }
+                    window.redelivery_samples.push(OffsetSample {
+                        time_ms: now_ms,
+                        offset: total,
+                    });
+                }
                 let Some(committed) = offset.committed_offset else {
                     continue;
                 };
@@ -368,6 +388,12 @@ impl Evaluator {
                 let consume_rate_per_s =
                     consumer.and_then(|c| rates::rate_per_s(&c.commit_samples));
                 let produce_rate_per_s = log.and_then(|l| rates::rate_per_s(&l.leo_samples));
+                let share = offset.share.map(|s| SharePartitionEval {
+                    in_flight: s.in_flight,
+                    archived: s.archived_total,
+                    redelivery_rate_per_s: consumer
+                        .and_then(|c| rates::rate_per_s(&c.redelivery_samples)),
+                });
                 GroupPartitionEval {
                     topic: offset.topic.clone(),
                     partition: offset.partition,
@@ -387,6 +413,7 @@ impl Evaluator {
                     catch_up: rates::catch_up(lag, consume_rate_per_s, produce_rate_per_s),
                     status: status.status,
                     complete: status.complete,
+                    share,
                 }
             })
             .collect();
@@ -414,6 +441,7 @@ impl Evaluator {
                 reason: time_lag::UnknownReason::NoCommit,
             });
         let member_assignments = member_assignments(group, &partitions);
+        let share = ShareGroupEval::sum(&partitions);
         GroupEval {
             group_id: group.group_id.clone(),
             state: group.state.clone(),
@@ -426,8 +454,31 @@ impl Evaluator {
             total_lag: rollup.total_lag,
             max_lag: rollup.max_lag,
             max_time_lag,
+            share,
             partitions,
         }
+    }
+}
+
+impl ShareGroupEval {
+    /// The group's figures: each summed over the partitions that report
+    /// it. `None` when none does (a consumer group, or a share group on a
+    /// broker without the statistics).
+    fn sum(partitions: &[GroupPartitionEval]) -> Option<Self> {
+        let reported: Vec<&SharePartitionEval> =
+            partitions.iter().filter_map(|p| p.share.as_ref()).collect();
+        if reported.is_empty() {
+            return None;
+        }
+        let rates: Vec<f64> = reported
+            .iter()
+            .filter_map(|s| s.redelivery_rate_per_s)
+            .collect();
+        Some(Self {
+            in_flight: reported.iter().map(|s| s.in_flight).sum(),
+            archived: reported.iter().map(|s| s.archived).sum(),
+            redelivery_rate_per_s: (!rates.is_empty()).then(|| rates.iter().sum()),
+        })
     }
 }
 
@@ -627,7 +678,32 @@ pub struct GroupEval {
     pub max_lag: Option<(TopicPartition, u64)>,
     /// The worst time lag over committed partitions.
     pub max_time_lag: TimeLag,
+    /// A share group's in-flight, archived and redelivery figures summed
+    /// over its partitions; `None` where the broker reports none.
+    pub share: Option<ShareGroupEval>,
     pub partitions: Vec<GroupPartitionEval>,
+}
+
+/// A share group's delivery figures (broker-lite's statistics extension).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ShareGroupEval {
+    pub in_flight: u64,
+    pub archived: u64,
+    /// Summed over the partitions whose rate is known; `None` until one is
+    /// (two samples).
+    pub redelivery_rate_per_s: Option<f64>,
+}
+
+/// One share partition's delivery figures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SharePartitionEval {
+    /// Records locked by a member now.
+    pub in_flight: u64,
+    /// Records archived so far.
+    pub archived: u64,
+    /// Redeliveries per second over the rate window; `None` until two
+    /// samples.
+    pub redelivery_rate_per_s: Option<f64>,
 }
 
 /// One group member: what it owns and how far behind that is.
@@ -664,6 +740,9 @@ pub struct GroupPartitionEval {
     pub catch_up: CatchUp,
     pub status: Status,
     pub complete: f64,
+    /// A share partition's in-flight, archived and redelivery figures;
+    /// `None` for a consumer group, or where the broker reports none.
+    pub share: Option<SharePartitionEval>,
 }
 
 #[cfg(test)]
@@ -698,6 +777,53 @@ mod tests {
         assert_eq!(group(&e, "audit").status, Status::Err);
         let audit = group(&e, "audit");
         assert!(audit.partitions.iter().any(|p| p.status == Status::Stop));
+    }
+
+    /// A share group's redelivery counter becomes a rate over the window;
+    /// in-flight and archived are summed for the group; a counter that
+    /// goes back (the share state was reset) restarts the rate instead of
+    /// going negative.
+    #[test]
+    fn share_statistics_become_rates_and_group_sums() {
+        use crate::model::ShareStatistics;
+        let mut evaluator = Evaluator::default();
+        let mut evaluation = None;
+        // 10 s apart: 0, 30, 60 redeliveries, then reset to 5.
+        for (step, redeliveries) in [0u64, 30, 60, 5].into_iter().enumerate() {
+            let mut snapshot = fixture::scenario(step);
+            let billing = snapshot
+                .groups
+                .iter_mut()
+                .find(|g| g.group_id == "billing")
+                .unwrap();
+            billing.group_type = "share".into();
+            for (i, offset) in billing.offsets.iter_mut().enumerate() {
+                offset.share = Some(ShareStatistics {
+                    in_flight: 10 + i as u64,
+                    archived_total: 100,
+                    redeliveries_total: redeliveries,
+                });
+            }
+            assert!(evaluator.ingest(&snapshot));
+            let evaluated = evaluator.evaluate(&snapshot);
+            let billing = group(&evaluated, "billing").clone();
+            let partitions = billing.partitions.len() as u64;
+            let share = billing.share.expect("statistics reported");
+            assert_eq!(share.archived, 100 * partitions);
+            assert_eq!(share.in_flight, (10..10 + partitions).sum::<u64>());
+            let expected = match step {
+                0 | 3 => None,
+                _ => Some(3.0 * partitions as f64),
+            };
+            assert_eq!(share.redelivery_rate_per_s, expected, "step {step}");
+            evaluation = Some(evaluated);
+        }
+        let evaluation = evaluation.unwrap();
+        assert_eq!(
+            group(&evaluation, "analytics").share,
+            None,
+            "a consumer group"
+        );
     }
 
     #[test]

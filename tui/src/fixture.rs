@@ -185,6 +185,7 @@ fn offset(topic: &str, partition: i32, committed: Option<i64>) -> GroupOffset {
         committed_offset: committed,
         commit_timestamp_ms: None,
         committed_record_timestamp_ms: None,
+        share: None,
     }
 }
 

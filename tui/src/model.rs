@@ -178,4 +178,19 @@ pub struct GroupOffset {
     /// The timestamp of the record at `committed_offset`, when the poller
     /// fetched that one record. It turns the time-lag estimate exact.
     pub committed_record_timestamp_ms: Option<i64>,
+    /// A share group's delivery statistics on this partition, when the
+    /// broker reports them (broker-lite does, Apache Kafka does not).
+    pub share: Option<ShareStatistics>,
+}
+
+/// What a share partition's records are doing (kctl's extension to
+/// DescribeShareGroupOffsets; see `kctl_client::protocol::share_statistics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ShareStatistics {
+    /// Records locked by a member now.
+    pub in_flight: u64,
+    /// Records archived so far (a counter).
+    pub archived_total: u64,
+    /// Deliveries of records delivered before (a counter).
+    pub redeliveries_total: u64,
 }

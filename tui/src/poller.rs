@@ -11,7 +11,10 @@
 //! ShareGroupDescribe and DescribeShareGroupOffsets, and each partition's
 //! share-partition start offset (SPSO, below which every record is
 //! acknowledged or archived) stands where a commit would. Lag is then the
-//! backlog, the records from the SPSO to the log end not yet done.
+//! backlog, the records from the SPSO to the log end not yet done. Where
+//! the broker reports them (broker-lite's tagged-field extension to
+//! DescribeShareGroupOffsets), each partition also carries its in-flight
+//! count and its archived and redelivery counters; Apache Kafka has none.
 //!
 //! The background task ([`spawn`]) connects lazily and keeps no state that a
 //! broker restart could break: a failed round becomes
@@ -33,8 +36,8 @@ use tokio::task::JoinHandle;
 
 use crate::action::Action;
 use crate::model::{
-    Broker, Cluster, Group, GroupOffset, GroupState, Member, PartitionState, Snapshot, Topic,
-    TopicPartition,
+    Broker, Cluster, Group, GroupOffset, GroupState, Member, PartitionState, ShareStatistics,
+    Snapshot, Topic, TopicPartition,
 };
 
 const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
@@ -318,6 +321,7 @@ fn group(
                 committed_offset,
                 commit_timestamp_ms: None,
                 committed_record_timestamp_ms: None,
+                share: None,
             })
             .collect(),
     }
@@ -366,12 +370,21 @@ fn share_group(
                 .collect()
         })
         .unwrap_or_default();
-    let mut start_offsets = assigned_slots(&members);
+    let mut start_offsets: BTreeMap<(String, i32), (Option<i64>, Option<ShareStatistics>)> =
+        assigned_slots(&members)
+            .into_keys()
+            .map(|key| (key, (None, None)))
+            .collect();
     for o in offsets {
         let slot = start_offsets
             .entry((o.partition.topic().to_owned(), o.partition.partition))
             .or_default();
-        *slot = o.start_offset.or(*slot);
+        slot.0 = o.start_offset.or(slot.0);
+        slot.1 = o.statistics.map(|s| ShareStatistics {
+            in_flight: s.in_flight,
+            archived_total: s.archived_total,
+            redeliveries_total: s.redeliveries_total,
+        });
     }
     Group {
         group_id: listing.group_id.clone(),
@@ -381,12 +394,13 @@ fn share_group(
         members,
         offsets: start_offsets
             .into_iter()
-            .map(|((topic, partition), start_offset)| GroupOffset {
+            .map(|((topic, partition), (start_offset, share))| GroupOffset {
                 topic,
                 partition,
                 committed_offset: start_offset,
                 commit_timestamp_ms: None,
                 committed_record_timestamp_ms: None,
+                share,
             })
             .collect(),
     }

@@ -8,6 +8,7 @@ mod groups;
 mod help;
 mod messages;
 mod overview;
+mod share;
 mod status;
 pub mod style;
 mod table;

@@ -13,7 +13,7 @@ use kctl_client::admin::{
 };
 use kctl_client::{ClientConfig, Producer, Record};
 use kctl_tui::action::Action;
-use kctl_tui::model::{GroupState, Snapshot};
+use kctl_tui::model::{GroupState, ShareStatistics, Snapshot};
 use kctl_tui::poller::{self, Connect, PollerConfig};
 use tokio::sync::mpsc;
 
@@ -284,7 +284,8 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
         .result
         .as_ref()
         .expect("share group starts at 0");
-    // One member accepts the first four records and still holds the rest.
+    // One member accepts the first four records, rejects the last and
+    // still holds the rest.
     let config = ShareConsumerConfig::new([bootstrap.clone()], "workers")
         .acknowledgement_mode(AcknowledgementMode::Explicit)
         .client_id("worker-1");
@@ -298,6 +299,9 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
     for r in &records[..4] {
         worker.acknowledge(r, AcknowledgeType::Accept).unwrap();
     }
+    worker
+        .acknowledge(&records[9], AcknowledgeType::Reject)
+        .unwrap();
     worker.commit_sync().await.unwrap();
 
     let snapshot = poller::poll_once(&admin, IsolationLevel::ReadUncommitted)
@@ -316,6 +320,15 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
     assert_eq!(share.members[0].assignment.len(), 1);
     assert_eq!(share.offsets.len(), 1);
     assert_eq!(share.offsets[0].committed_offset, Some(4), "the SPSO");
+    assert_eq!(
+        share.offsets[0].share,
+        Some(ShareStatistics {
+            in_flight: 5,
+            archived_total: 1,
+            redeliveries_total: 0
+        }),
+        "broker-lite's statistics: 4-8 held, 9 rejected"
+    );
     assert!(
         snapshot.groups.iter().any(|g| g.group_id == "billing"),
         "consumer groups are still there"
@@ -326,6 +339,8 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
     let rows = app.group_rows();
     let workers = rows.iter().find(|g| g.group_id == "workers").unwrap();
     assert_eq!(workers.total_lag, 6, "backlog: records 4..10 not yet done");
+    let figures = workers.share.expect("share figures");
+    assert_eq!((figures.in_flight, figures.archived), (5, 1));
     let billing = rows.iter().find(|g| g.group_id == "billing").unwrap();
     assert_eq!(billing.total_lag, 3);
     worker.close().await.unwrap();

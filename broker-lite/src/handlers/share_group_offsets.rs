@@ -3,6 +3,10 @@
 //! per partition. Altering and deleting need an empty group
 //! (NON_EMPTY_GROUP otherwise), as in Kafka; a partition the group has
 //! never fetched describes as start offset -1.
+//!
+//! Each described partition with state also carries kctl's statistics
+//! extension (in-flight, archived and redelivered counts) as tagged fields
+//! (`kctl_client::protocol::share_statistics`); Kafka's clients skip them.
 
 use kctl_client::protocol::ErrorCode;
 use kctl_client::protocol::messages::alter_share_group_offsets_response::{
@@ -18,6 +22,7 @@ use kctl_client::protocol::messages::{
     DeleteShareGroupOffsetsResponse, DescribeShareGroupOffsetsRequest,
     DescribeShareGroupOffsetsResponse, TopicName,
 };
+use kctl_client::protocol::share_statistics::SharePartitionStatistics;
 use uuid::Uuid;
 
 use super::str_bytes;
@@ -73,11 +78,21 @@ pub(super) fn describe(
                                     .with_start_offset(-1)
                                     .with_error_code(ErrorCode::UnknownTopicOrPartition.code());
                             }
-                            let start = group
-                                .partitions
-                                .get(&(name.clone(), index))
-                                .map_or(-1, |p| p.start_offset());
-                            reply.with_start_offset(start)
+                            let Some(partition) = group.partitions.get(&(name.clone(), index))
+                            else {
+                                return reply.with_start_offset(-1);
+                            };
+                            let counters = partition.counters();
+                            let mut tagged = std::collections::BTreeMap::new();
+                            SharePartitionStatistics {
+                                in_flight: partition.acquired_count(),
+                                archived_total: counters.archived_total,
+                                redeliveries_total: counters.redeliveries_total,
+                            }
+                            .encode_into(&mut tagged);
+                            reply
+                                .with_start_offset(partition.start_offset())
+                                .with_unknown_tagged_fields(tagged)
                         })
                         .collect();
                     DescribeShareGroupOffsetsResponseTopic::default()

@@ -66,6 +66,26 @@ pub(crate) struct StoredSharePartition {
     /// state is 0 Available, 2 Acknowledged, 4 Archived (Kafka's
     /// `RecordState` ids).
     pub runs: Vec<(i64, i64, u8, i16)>,
+    /// The cumulative counters ([`ShareCounters`]). Every entry already
+    /// carries the whole partition, so keeping them costs two numbers; an
+    /// entry written before they existed reads as zero.
+    #[serde(default)]
+    pub archived_total: u64,
+    #[serde(default)]
+    pub redeliveries_total: u64,
+}
+
+/// What a share partition has done since its state began (kctl's
+/// DescribeShareGroupOffsets extension reports them; see
+/// `kctl_client::protocol::share_statistics`). They survive restarts, and
+/// start over with the state (AlterShareGroupOffsets, DeleteShareGroupOffsets).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ShareCounters {
+    /// Records that became Archived: rejected, or released or timed out at
+    /// the delivery-count limit.
+    pub archived_total: u64,
+    /// Acquisitions of a record delivered before (delivery count ≥ 2).
+    pub redeliveries_total: u64,
 }
 
 const STORED_AVAILABLE: u8 = 0;
@@ -78,6 +98,7 @@ pub(crate) struct SharePartition {
     /// Every offset in `start_offset..end_offset`, in order.
     in_flight: BTreeMap<i64, InFlight>,
     end_offset: i64,
+    counters: ShareCounters,
 }
 
 impl SharePartition {
@@ -87,7 +108,22 @@ impl SharePartition {
             start_offset,
             in_flight: BTreeMap::new(),
             end_offset: start_offset,
+            counters: ShareCounters::default(),
         }
+    }
+
+    pub fn counters(&self) -> ShareCounters {
+        self.counters
+    }
+
+    /// Records acquired (locked) by a member now.
+    pub fn acquired_count(&self) -> u64 {
+        let acquired = self
+            .in_flight
+            .values()
+            .filter(|r| matches!(r.state, RecordState::Acquired { .. }))
+            .count();
+        u64::try_from(acquired).unwrap_or(u64::MAX)
     }
 
     pub fn start_offset(&self) -> i64 {
@@ -158,6 +194,9 @@ impl SharePartition {
                 && record.delivery_count < limits.delivery_count_limit
             {
                 record.delivery_count += 1;
+                if record.delivery_count >= 2 {
+                    self.counters.redeliveries_total += 1;
+                }
                 record.state = RecordState::Acquired {
                     member: member.to_string(),
                     deadline_ms,
@@ -214,6 +253,9 @@ impl SharePartition {
                 deadline_ms: now_ms.saturating_add(limits.lock_duration_ms),
             },
         };
+        if record.state == RecordState::Archived {
+            self.counters.archived_total += 1;
+        }
         self.advance_start();
         Ok(())
     }
@@ -239,6 +281,9 @@ impl SharePartition {
                 && due(member, *deadline_ms)
             {
                 record.state = released(record.delivery_count, limits);
+                if record.state == RecordState::Archived {
+                    self.counters.archived_total += 1;
+                }
                 released_count += 1;
             }
         }
@@ -297,6 +342,8 @@ impl SharePartition {
         StoredSharePartition {
             start_offset: self.start_offset,
             runs,
+            archived_total: self.counters.archived_total,
+            redeliveries_total: self.counters.redeliveries_total,
         }
     }
 
@@ -305,6 +352,10 @@ impl SharePartition {
     /// an Available run is what they would have been at worst.
     pub fn from_stored(stored: &StoredSharePartition) -> Self {
         let mut partition = Self::new(stored.start_offset);
+        partition.counters = ShareCounters {
+            archived_total: stored.archived_total,
+            redeliveries_total: stored.redeliveries_total,
+        };
         for &(first, last, state, delivery_count) in &stored.runs {
             let state = match state {
                 STORED_AVAILABLE => RecordState::Available,
@@ -495,6 +546,58 @@ mod tests {
         );
     }
 
+    #[test]
+    fn counters_count_archives_and_redeliveries_and_survive_a_restart() {
+        let mut p = SharePartition::new(0);
+        p.acquire("a", 4, 0..4, 0, &LIMITS);
+        assert_eq!(p.acquired_count(), 4);
+        p.acknowledge("a", 0, AcknowledgeType::Reject, 0, &LIMITS)
+            .unwrap();
+        p.acknowledge("a", 1, AcknowledgeType::Release, 0, &LIMITS)
+            .unwrap();
+        p.acknowledge("a", 2, AcknowledgeType::Accept, 0, &LIMITS)
+            .unwrap();
+        assert_eq!(p.acquired_count(), 1, "only 3 is still locked");
+        assert_eq!(
+            p.counters(),
+            ShareCounters {
+                archived_total: 1,
+                redeliveries_total: 0
+            }
+        );
+        // 1 comes back twice more (deliveries 2 and 3), then times out at
+        // the limit and is archived; 3 times out once and comes back.
+        p.expire_locks(1_000, &LIMITS);
+        assert_eq!(
+            p.acquire("b", 5, 0..4, 1_000, &LIMITS),
+            vec![(1, 2), (3, 2)]
+        );
+        p.acknowledge("b", 3, AcknowledgeType::Accept, 1_000, &LIMITS)
+            .unwrap();
+        p.acknowledge("b", 1, AcknowledgeType::Release, 1_000, &LIMITS)
+            .unwrap();
+        assert_eq!(p.acquire("b", 5, 0..4, 1_000, &LIMITS), vec![(1, 3)]);
+        assert_eq!(p.expire_locks(2_000, &LIMITS), 1);
+        let expected = ShareCounters {
+            archived_total: 2,
+            redeliveries_total: 3,
+        };
+        assert_eq!(p.counters(), expected);
+        assert_eq!(p.acquired_count(), 0);
+        assert_eq!(p.start_offset(), 4, "everything is done");
+        let restarted = SharePartition::from_stored(&p.to_stored());
+        assert_eq!(restarted.counters(), expected);
+    }
+
+    #[test]
+    fn state_stored_before_the_counters_existed_reads_as_zero() {
+        let stored: StoredSharePartition =
+            serde_json::from_str(r#"{"start_offset":3,"runs":[[3,4,0,1]]}"#).unwrap();
+        let p = SharePartition::from_stored(&stored);
+        assert_eq!(p.counters(), ShareCounters::default());
+        assert_eq!(p.start_offset(), 3);
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         Acquire { member: u8, max: usize, from: i64 },
@@ -534,6 +637,7 @@ mod tests {
             let mut now_ms = 0;
             let mut accepted = std::collections::BTreeSet::new();
             let mut last_start = p.start_offset();
+            let mut last_counters = p.counters();
             for op in ops {
                 match op {
                     Op::Acquire { member, max, from } => {
@@ -566,6 +670,12 @@ mod tests {
                     Op::Restart => p = SharePartition::from_stored(&p.to_stored()),
                 }
                 prop_assert!(p.start_offset() >= last_start, "SPSO moved back");
+                let counters = p.counters();
+                prop_assert!(counters.archived_total >= last_counters.archived_total);
+                prop_assert!(counters.redeliveries_total >= last_counters.redeliveries_total);
+                last_counters = counters;
+                let archived_now = p.in_flight().values().filter(|r| r.state == RecordState::Archived).count();
+                prop_assert!(archived_now as u64 <= counters.archived_total, "an archived record went uncounted");
                 last_start = p.start_offset();
                 let keys: Vec<i64> = p.in_flight().keys().copied().collect();
                 prop_assert_eq!(keys, (p.start_offset()..p.end_offset()).collect::<Vec<_>>());

@@ -167,6 +167,8 @@ mod tests {
         let state = |start| StoredSharePartition {
             start_offset: start,
             runs: vec![(start, start + 1, 0, 2)],
+            archived_total: 0,
+            redeliveries_total: u64::try_from(start).unwrap(),
         };
         {
             let (mut store, groups, _) = ShareStore::open(dir.path()).unwrap();

@@ -14,7 +14,7 @@ fn repo_root() -> PathBuf {
 
 /// The Kafka jars, fetched (once) by `.ci/apache-kafka.sh install`; `None`
 /// (skip) when Java or Maven is missing outside CI.
-fn apache_kafka() -> Option<PathBuf> {
+pub(crate) fn apache_kafka() -> Option<PathBuf> {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
     let script = repo_root().join(".ci/apache-kafka.sh");
     let installed = *INSTALLED.get_or_init(|| {
@@ -38,7 +38,7 @@ async fn broker() -> TestBroker {
 }
 
 /// `apache-kafka.sh tool DIR CLASS ARGS...` with stdin, bounded in time.
-fn tool(script: &Path, dir: &Path, class: &str, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn tool(script: &Path, dir: &Path, class: &str, args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new("timeout")
         .arg("120")
@@ -63,7 +63,7 @@ fn tool(script: &Path, dir: &Path, class: &str, args: &[&str], stdin: &str) -> O
 }
 
 #[track_caller]
-fn ok(output: Output, what: &str) -> String {
+pub(crate) fn ok(output: Output, what: &str) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),

@@ -17,11 +17,13 @@ use kctl_client::protocol::messages::{
     GroupId, IncrementalAlterConfigsRequest, ListGroupsRequest, ShareAcknowledgeRequest,
     ShareFetchRequest, ShareFetchResponse, ShareGroupDescribeRequest, ShareGroupHeartbeatRequest,
     alter_share_group_offsets_request as alter, delete_share_group_offsets_request as delete,
-    describe_share_group_offsets_request as describe, share_acknowledge_request as ack,
+    describe_share_group_offsets_request as describe,
+    describe_share_group_offsets_response as describe_response, share_acknowledge_request as ack,
     share_fetch_request as fetch,
 };
 use kctl_client::protocol::records::Compression;
 use kctl_client::protocol::share::AcknowledgeType;
+use kctl_client::protocol::share_statistics::SharePartitionStatistics;
 use uuid::Uuid;
 
 use crate::crash::spawn_broker;
@@ -303,6 +305,23 @@ pub(crate) fn offsets(fetched: &Fetched) -> Vec<i64> {
 }
 
 pub(crate) async fn start_offset(client: &mut RawClient, group: &str, topic: &str) -> i64 {
+    describe_partition_0(client, group, topic)
+        .await
+        .start_offset
+}
+
+/// kctl's statistics extension on partition 0 (tagged fields).
+async fn statistics(client: &mut RawClient, group: &str, topic: &str) -> SharePartitionStatistics {
+    let partition = describe_partition_0(client, group, topic).await;
+    SharePartitionStatistics::decode_from(&partition.unknown_tagged_fields)
+        .expect("broker-lite reports statistics for a partition with state")
+}
+
+async fn describe_partition_0(
+    client: &mut RawClient,
+    group: &str,
+    topic: &str,
+) -> describe_response::DescribeShareGroupOffsetsResponsePartition {
     let response = client
         .send(
             0,
@@ -318,7 +337,7 @@ pub(crate) async fn start_offset(client: &mut RawClient, group: &str, topic: &st
         )
         .await;
     assert_eq!(response.groups[0].error_code, 0);
-    response.groups[0].topics[0].partitions[0].start_offset
+    response.groups[0].topics[0].partitions[0].clone()
 }
 
 const ACCEPT: AcknowledgeType = AcknowledgeType::Accept;
@@ -359,6 +378,15 @@ async fn acquire_accept_release_reject() {
         "released records come back, counted twice (to a, who fetched first)"
     );
     assert_eq!(start_offset(&mut admin, "g1", "sq").await, 4);
+    assert_eq!(
+        statistics(&mut admin, "g1", "sq").await,
+        SharePartitionStatistics {
+            in_flight: 5,
+            archived_total: 1,
+            redeliveries_total: 2
+        },
+        "a holds 4-5 (redelivered) and 7-9; 6 is archived"
+    );
     let (top, partition) = a.acknowledge(a.session_epoch, &[(4, 5, RELEASE)]).await;
     assert_eq!((top, partition), (0, 0));
     a.session_epoch += 1;
@@ -388,6 +416,15 @@ async fn acquire_accept_release_reject() {
     produce_n(&mut admin, "sq", 10, 3).await;
     let got = b.fetch(10, 2_000, &[]).await;
     assert_eq!(offsets(&got), vec![10, 11, 12]);
+    assert_eq!(
+        statistics(&mut admin, "g1", "sq").await,
+        SharePartitionStatistics {
+            in_flight: 3,
+            archived_total: 1,
+            redeliveries_total: 4
+        },
+        "4-5 came back twice; b holds 10-12"
+    );
 
     // ShareGroupDescribe, ListGroups and DescribeGroups show the group.
     let described = admin
@@ -467,6 +504,15 @@ async fn lock_expiry_redelivers_and_the_delivery_limit_archives() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(a.fetch(10, 300, &[]).await.acquired.is_empty());
     assert_eq!(start_offset(&mut admin, "g2", "locks").await, 3);
+    assert_eq!(
+        statistics(&mut admin, "g2", "locks").await,
+        SharePartitionStatistics {
+            in_flight: 0,
+            archived_total: 2,
+            redeliveries_total: 3
+        },
+        "timed out at the delivery limit: archived"
+    );
 }
 
 /// A full in-flight window (`group.share.partition.max.record.locks`)

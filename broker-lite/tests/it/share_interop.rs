@@ -26,7 +26,7 @@ use kctl_client::consumer::share::{
 use kctl_client::{Acks, TopicPartition};
 use kctl_client::{Admin, AdminConfig, ClientConfig, Producer, ProducerConfig, Record};
 
-use crate::kafka_tools::{blocking, java_client_check};
+use crate::kafka_tools::{apache_kafka, blocking, java_client_check, ok, tool};
 use crate::protocol::create_topic;
 use crate::support::TestBroker;
 
@@ -310,4 +310,60 @@ async fn two_of_ours_and_kafkas_java_share_consumer_share_a_partition() {
             );
         }
     }
+
+    // broker-lite's statistics extension (tagged fields) agrees: nothing
+    // locked once every member is gone, the rejected records archived, and
+    // the released ones delivered again.
+    let offsets = admin.list_share_group_offsets(GROUP).await.unwrap();
+    let stats = offsets[0].statistics.expect("broker-lite sends statistics");
+    assert_eq!(stats.in_flight, 0, "{stats:?}");
+    assert_eq!(stats.archived_total, REJECTED as u64, "{stats:?}");
+    assert!(
+        stats.redeliveries_total >= RELEASED as u64,
+        "{stats:?} for {RELEASED} released records"
+    );
+    kafka_share_groups_reads_the_extended_answer(&broker, records).await;
+}
+
+/// Kafka's own `kafka-share-groups --describe --offsets` (a Java admin
+/// client that does not know kctl's tagged fields) reads broker-lite's
+/// DescribeShareGroupOffsets answer, statistics and all: it skips the
+/// unknown tags and prints the start offset.
+async fn kafka_share_groups_reads_the_extended_answer(broker: &TestBroker, records: usize) {
+    let Some(script) = blocking(apache_kafka).await else {
+        return;
+    };
+    let (bootstrap, dir) = (broker.bootstrap(), broker.dir.path().to_owned());
+    let started = std::time::Instant::now();
+    let out = blocking(move || {
+        ok(
+            tool(
+                &script,
+                &dir,
+                "org.apache.kafka.tools.consumer.group.ShareGroupCommand",
+                &[
+                    "--bootstrap-server",
+                    &bootstrap,
+                    "--describe",
+                    "--group",
+                    GROUP,
+                    "--offsets",
+                ],
+                "",
+            ),
+            "kafka-share-groups --describe --offsets",
+        )
+    })
+    .await;
+    eprintln!(
+        "kafka-share-groups --describe --offsets against broker-lite ({:.1} s):\n{out}",
+        started.elapsed().as_secs_f64()
+    );
+    // GROUP TOPIC PARTITION START-OFFSET LAG
+    let row: Vec<&str> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|cols| cols.first() == Some(&GROUP))
+        .unwrap_or_else(|| panic!("no offsets row:\n{out}"));
+    assert_eq!(row[1..4], [TOPIC, "0", &records.to_string()], "{out}");
 }

@@ -11,7 +11,14 @@
 //! which holds every record not yet acknowledged and, past the start, ones
 //! already done out of order. It is an upper bound; Kafka's exact lag comes
 //! from DescribeShareGroupOffsets v1, which the client's wire schemas do
-//! not have. In-flight and archived counts are not in any Kafka API.
+//! not have.
+//!
+//! IN-FLIGHT (records locked by a member now) and ARCHIVED (records
+//! rejected or past the delivery-count limit, counted since the partition's
+//! state began) are in no Kafka API: broker-lite sends them, with the
+//! redelivery counter, as kctl's tagged-field extension to
+//! DescribeShareGroupOffsets. Against Apache Kafka they show `-` (JSON
+//! null).
 
 use kctl_client::ErrorCode;
 use kctl_client::admin::{IsolationLevel, OffsetSpec};
@@ -59,6 +66,14 @@ struct OffsetRow {
     /// `log_end_offset - start_offset`: at most this many records are not
     /// yet acknowledged; null without either.
     backlog: Option<i64>,
+    /// Records acquired (locked) by a member now; null when the broker does
+    /// not report it (Apache Kafka).
+    in_flight: Option<u64>,
+    /// Records archived so far (a counter); null as `in_flight`.
+    archived: Option<u64>,
+    /// Deliveries of a record delivered before (a counter); null as
+    /// `in_flight`.
+    redeliveries: Option<u64>,
 }
 
 pub(crate) async fn run(settings: &Settings, args: ShareDescribeArgs) -> anyhow::Result<Code> {
@@ -101,6 +116,9 @@ pub(crate) async fn run(settings: &Settings, args: ShareDescribeArgs) -> anyhow:
                     (Some(start), Some(end)) => Some((end - start).max(0)),
                     _ => None,
                 },
+                in_flight: o.statistics.map(|s| s.in_flight),
+                archived: o.statistics.map(|s| s.archived_total),
+                redeliveries: o.statistics.map(|s| s.redeliveries_total),
             }
         })
         .collect();
@@ -174,6 +192,8 @@ pub(crate) async fn run(settings: &Settings, args: ShareDescribeArgs) -> anyhow:
             "START-OFFSET",
             "LOG-END-OFFSET",
             "BACKLOG",
+            "IN-FLIGHT",
+            "ARCHIVED",
         ]);
         for o in &d.offsets {
             offsets.row(vec![
@@ -183,6 +203,8 @@ pub(crate) async fn run(settings: &Settings, args: ShareDescribeArgs) -> anyhow:
                 or_dash(o.start_offset.as_ref()),
                 or_dash(o.log_end_offset.as_ref()),
                 or_dash(o.backlog.as_ref()),
+                or_dash(o.in_flight.as_ref()),
+                or_dash(o.archived.as_ref()),
             ]);
         }
         vec![group, members, offsets]

@@ -232,6 +232,17 @@ fn three_kctl_share_consumers_split_one_partition_on_broker_lite() {
         .json();
     assert_eq!(described["offsets"][0]["start_offset"], records as i64);
     assert_eq!(described["offsets"][0]["backlog"], 0);
+    // broker-lite's statistics: nothing locked once the workers are gone,
+    // every rejected record archived, and every released one delivered
+    // again (the rejected ones were those, on their second delivery).
+    assert_eq!(described["offsets"][0]["in_flight"], 0);
+    assert_eq!(described["offsets"][0]["archived"], rejected.len());
+    let redeliveries = described["offsets"][0]["redeliveries"].as_u64().unwrap();
+    assert!(
+        redeliveries >= released.len() as u64,
+        "{redeliveries} redeliveries for {} released records",
+        released.len()
+    );
 }
 
 /// A topic `jobs` with one partition and a share group `crew` that starts

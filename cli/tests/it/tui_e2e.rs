@@ -84,9 +84,22 @@ fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// The share delivery panel's group row (`all`): backlog, in-flight,
+/// redeliveries per second and archived, once each has a trend.
+fn share_figures(screen: &str) -> Option<[String; 4]> {
+    let cells: Vec<&str> = row(screen, "all")?.split_whitespace().collect();
+    // all, backlog, trend, in-flight, trend, redeliv/s, trend, archived,
+    // trend (and the right border).
+    (cells.len() >= 9).then(|| [1, 3, 5, 7].map(|i| cells[i].to_owned()))
+}
+
 /// A share group (KIP-932) on the Groups screen beside a consumer group:
 /// type `share`, and its backlog (records from the share-partition start
 /// offset to the log end) falls as `kctl share consume` accepts records.
+/// Then, in the group's delivery panel, three workers at once: one holds
+/// 40 records unacknowledged (in-flight 40), one rejects 10 (archived 10)
+/// and one accepts the rest; the held ones, released, come back to a last
+/// worker as redeliveries, and the backlog reaches 0.
 #[test]
 fn share_group_backlog_falls_in_tmux() {
     if !Tmux::available() {
@@ -174,6 +187,95 @@ fn share_group_backlog_falls_in_tmux() {
     let group = tmux.screen("03-share-group", |s| s.contains("Group workers"));
     assert!(group.contains("share"), "{group}");
     assert!(group.contains("Committed = SPSO"), "{group}");
+    tmux.screen("04-delivery-panel", |s| {
+        share_figures(s).is_some_and(|[backlog, in_flight, _, archived]| {
+            (backlog.as_str(), in_flight.as_str(), archived.as_str()) == ("50", "0", "0")
+        })
+    });
+
+    // 50 records are left (250..300); 100 more make 150.
+    let lines: String = (300..400).map(|i| format!("job-{i}\n")).collect();
+    broker
+        .kctl(&["produce", "jobs"])
+        .stdin(lines)
+        .run()
+        .success();
+    // The holder: a library share consumer that acquires 40 and sits on
+    // them, its session (and heartbeats) alive on its own runtime.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut holder = runtime.block_on(async {
+        use kctl_client::consumer::share::{
+            AcknowledgementMode, ShareConsumer, ShareConsumerConfig,
+        };
+        let config = ShareConsumerConfig::new([broker.bootstrap.clone()], "workers")
+            .acknowledgement_mode(AcknowledgementMode::Explicit)
+            .max_poll_records(40)
+            .client_id("holder");
+        let mut holder = ShareConsumer::connect(config).await.unwrap();
+        holder.subscribe(["jobs"]).await.unwrap();
+        let mut held = Vec::new();
+        while held.is_empty() {
+            held = holder.poll(Duration::from_millis(500)).await.unwrap();
+        }
+        assert_eq!(held.len(), 40, "the holder acquires max.poll.records");
+        (holder, held)
+    });
+    let accepted = std::thread::scope(|scope| {
+        let rejecter = scope.spawn(|| {
+            broker
+                .kctl(&[
+                    "share", "consume", "jobs", "-g", "workers", "-n", "10", "--ack", "reject",
+                ])
+                .run()
+                .success()
+        });
+        // The rejecter goes first, so the accepter gets what is left.
+        let rejected = rejecter.join().unwrap();
+        assert_eq!(rejected.stdout.lines().count(), 10, "{}", rejected.stdout);
+        let accepter = scope.spawn(|| {
+            broker
+                .kctl(&["share", "consume", "jobs", "-g", "workers", "-n", "100"])
+                .run()
+                .success()
+        });
+        // While the accepter works and the holder holds: in flight 40,
+        // archived 10, and a backlog from the held records to the end.
+        let working = tmux.screen("05-three-workers", |s| {
+            share_figures(s)
+                .is_some_and(|[_, in_flight, _, archived]| in_flight == "40" && archived == "10")
+        });
+        assert!(row(&working, "jobs-0").is_some(), "{working}");
+        accepter.join().unwrap()
+    });
+    assert_eq!(accepted.stdout.lines().count(), 100, "{}", accepted.stdout);
+    tmux.screen("06-only-the-held-left", |s| {
+        share_figures(s).is_some_and(|[backlog, in_flight, _, archived]| {
+            (backlog.as_str(), in_flight.as_str(), archived.as_str()) == ("150", "40", "10")
+        })
+    });
+    // The holder gives its records back; a last worker takes them on their
+    // second delivery: redeliveries, and the backlog reaches 0.
+    runtime.block_on(async {
+        use kctl_client::consumer::share::AcknowledgeType;
+        let (holder, held) = &mut holder;
+        for record in held.iter() {
+            holder
+                .acknowledge(record, AcknowledgeType::Release)
+                .unwrap();
+        }
+        holder.commit_sync().await.unwrap();
+    });
+    broker
+        .kctl(&["share", "consume", "jobs", "-g", "workers", "-n", "40"])
+        .run()
+        .success();
+    let done = tmux.screen("07-redelivered-and-drained", |s| {
+        share_figures(s).is_some_and(|[backlog, in_flight, rate, archived]| {
+            backlog == "0" && in_flight == "0" && archived == "10" && rate != "0.0" && rate != "-"
+        })
+    });
+    assert!(done.contains("Redeliv/s"), "{done}");
+    runtime.block_on(async { holder.0.close().await.unwrap() });
     tmux.keys(&["q"]);
     let started = Instant::now();
     while tmux.alive() && started.elapsed() < Duration::from_secs(10) {

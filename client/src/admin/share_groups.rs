@@ -29,6 +29,8 @@ use crate::offsets::{TopicPartition, topic_name};
 
 /// A share group's type, as ListGroups names it.
 pub use crate::protocol::share::SHARE_GROUP_TYPE;
+/// kctl's per-partition share statistics (see [`ShareGroupOffset::statistics`]).
+pub use crate::protocol::share_statistics::SharePartitionStatistics;
 
 /// A member of a share group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +81,10 @@ pub struct ShareGroupOffset {
     pub start_offset: Option<i64>,
     /// The leader epoch the state was written under; `None` if unknown.
     pub leader_epoch: Option<i32>,
+    /// In-flight, archived and redelivered counts: kctl's tagged-field
+    /// extension, which broker-lite sends. `None` from Apache Kafka, which
+    /// reports none of them.
+    pub statistics: Option<SharePartitionStatistics>,
 }
 
 impl Admin {
@@ -203,6 +209,7 @@ impl Admin {
                         partition: TopicPartition::new(&topic, p.partition_index),
                         start_offset: (p.start_offset >= 0).then_some(p.start_offset),
                         leader_epoch: (p.leader_epoch >= 0).then_some(p.leader_epoch),
+                        statistics: SharePartitionStatistics::decode_from(&p.unknown_tagged_fields),
                     });
                 }
             }

@@ -79,10 +79,24 @@ pub fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let members_height = members_height(group, area.height);
-    let [members_area, partitions_area] =
-        Layout::vertical([Constraint::Length(members_height), Constraint::Min(0)]).areas(area);
+    // A share group's delivery figures sit between its members and its
+    // partitions: they are what the partitions' Lag (backlog) cannot say.
+    let share_height = if group.group_type == SHARE_GROUP_TYPE {
+        super::share::height(group, area.height)
+    } else {
+        0
+    };
+    let [members_area, share_area, partitions_area] = Layout::vertical([
+        Constraint::Length(members_height),
+        Constraint::Length(share_height),
+        Constraint::Min(0),
+    ])
+    .areas(area);
     if members_height > 0 {
         render_members(group, members_area, buf);
+    }
+    if share_height > 0 {
+        super::share::render(app, group, share_area, buf);
     }
     render_partitions(app, group, partitions_area, buf);
 }

@@ -122,11 +122,11 @@ fn group_drill_in_without_commits() {
     assert!(screens[0].contains("no commit"));
 }
 
-/// A share group (three members on one partition) among the consumer
-/// groups: listed with type `share`, its backlog falling as the SPSO moves.
-#[test]
-fn share_group_beside_consumer_groups() {
-    use crate::model::{Group, GroupOffset, GroupState, Member, TopicPartition};
+/// The scenario with a share group `workers` (three members on orders-0)
+/// whose backlog falls as the SPSO moves; `with_statistics` adds
+/// broker-lite's in-flight, archived and redelivery figures.
+fn with_share_group(with_statistics: bool) -> App {
+    use crate::model::{Group, GroupOffset, GroupState, Member, ShareStatistics, TopicPartition};
     let mut app = App::new(EvalConfig::default(), STEP_MS as u64);
     for step in 0..SCENARIO_STEPS {
         let mut snapshot = fixture::scenario(step);
@@ -156,13 +156,23 @@ fn share_group_beside_consumer_groups() {
                 committed_offset: Some(log_end - backlog),
                 commit_timestamp_ms: None,
                 committed_record_timestamp_ms: None,
+                share: with_statistics.then(|| ShareStatistics {
+                    // Three workers hold up to 100 each while the backlog
+                    // falls; one rejects 5 records a round, and ever more
+                    // come back for another delivery.
+                    in_flight: 100 + 50 * (step as u64 % 5),
+                    archived_total: 5 * step as u64,
+                    redeliveries_total: 2 * (step as u64).pow(2),
+                }),
             }],
         });
         app.update(Action::Snapshot(Box::new(snapshot)));
     }
+    app
+}
+
+fn open_workers(app: &mut App) {
     app.update(Action::Show(Screen::Groups));
-    let screens = snapshot_all_sizes("groups_with_share", &app);
-    assert!(screens[1].contains("workers") && screens[1].contains("share"));
     let workers = app
         .group_rows()
         .iter()
@@ -176,8 +186,44 @@ fn share_group_beside_consumer_groups() {
         app.current_group().map(|g| g.group_id.as_str()),
         Some("workers")
     );
+}
+
+/// A share group (three members on one partition) among the consumer
+/// groups: listed with type `share`, its backlog falling as the SPSO moves,
+/// and in its detail the delivery panel with in-flight, redelivery rate and
+/// archived count, each with its trend.
+#[test]
+fn share_group_beside_consumer_groups() {
+    let mut app = with_share_group(true);
+    app.update(Action::Show(Screen::Groups));
+    let screens = snapshot_all_sizes("groups_with_share", &app);
+    assert!(screens[1].contains("workers") && screens[1].contains("share"));
+    open_workers(&mut app);
     let screens = snapshot_all_sizes("group_share_workers", &app);
     assert!(screens[1].contains("Committed = SPSO"));
+    assert!(screens[0].contains("In-flight") && screens[0].contains("Archived"));
+}
+
+/// On Apache Kafka (no statistics) the delivery panel keeps the backlog and
+/// its trend, and says the other figures are not reported: `-`, no trend.
+#[test]
+fn share_group_without_statistics_shows_dashes() {
+    let mut app = with_share_group(false);
+    open_workers(&mut app);
+    let screen = render(&app, 160, 48);
+    assert!(
+        screen.contains("no in-flight or archived figures from this broker"),
+        "{screen}"
+    );
+    let all = screen
+        .lines()
+        .find(|l| l.starts_with("\"│all "))
+        .unwrap_or_else(|| panic!("no group row:\n{screen}"));
+    let cells: Vec<&str> = all.trim_matches(['"', '│']).split_whitespace().collect();
+    // all, backlog, its trend, then in-flight, redeliveries/s and archived.
+    assert_eq!(cells.len(), 6, "{all}");
+    assert_eq!(cells[1], "850");
+    assert_eq!(cells[3..], ["-", "-", "-"], "{all}");
 }
 
 #[test]

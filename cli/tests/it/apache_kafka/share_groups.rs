@@ -610,6 +610,11 @@ fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
             (0..=backlog).contains(&lag),
             "Kafka's lag {lag} is not within kctl's backlog {backlog}"
         );
+        // Kafka reports no in-flight, archived or redelivery figures (they
+        // are broker-lite's extension): null, not 0.
+        for field in ["in_flight", "archived", "redeliveries"] {
+            assert!(row[field].is_null(), "{field} from Kafka: {row}");
+        }
     }
     let state = cluster.tool_ok(
         command,
