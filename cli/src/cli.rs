@@ -1344,6 +1344,11 @@ pub(crate) struct PerfConsumeArgs {
     /// Records to read.
     #[arg(long, visible_alias = "messages", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub num_records: u64,
+    /// Consumer properties (KEY=VALUE ...), e.g.
+    /// `max.partition.fetch.bytes=8388608` (kafka-consumer-perf-test's
+    /// `--consumer.config`, inline).
+    #[arg(long, value_name = "KEY=VALUE", num_args = 1.., value_parser = parse_key_value)]
+    pub consumer_props: Vec<(String, String)>,
     /// Print the figures as one JSON object (the same as `-o json`).
     #[arg(long)]
     pub json: bool,

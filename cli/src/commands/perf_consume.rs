@@ -7,12 +7,20 @@ use kctl_client::{ConsumerConfig, OffsetReset, TopicPartition};
 use super::perf_produce::{Figures, progress_bar};
 use crate::cli::PerfConsumeArgs;
 use crate::connect;
-use crate::exit::Code;
+use crate::exit::{Code, usage};
 use crate::settings::Settings;
 
 pub(crate) async fn run(settings: &Settings, args: PerfConsumeArgs) -> anyhow::Result<Code> {
     let topic = args.topic.get().to_owned();
-    let mut config = ConsumerConfig::new(settings.bootstrap.clone());
+    let bootstrap = settings.bootstrap.join(",");
+    let mut config = ConsumerConfig::from_properties(
+        std::iter::once(("bootstrap.servers", bootstrap.as_str())).chain(
+            args.consumer_props
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        ),
+    )
+    .map_err(|e| usage(format!("--consumer-props: {e}")))?;
     config.auto_offset_reset = OffsetReset::Earliest;
     let consumer = connect::consumer(settings, config).await?;
     let partitions = super::perf_produce::partition_count(consumer.client(), &topic).await?;
