@@ -303,9 +303,20 @@ pub(crate) fn offsets(fetched: &Fetched) -> Vec<i64> {
 }
 
 pub(crate) async fn start_offset(client: &mut RawClient, group: &str, topic: &str) -> i64 {
+    described_offset(client, 0, group, topic).await.0
+}
+
+/// Partition 0's (start offset, lag, error code) from DescribeShareGroupOffsets
+/// at `version` (v0 has no lag: the decoder gives the schema's -1).
+async fn described_offset(
+    client: &mut RawClient,
+    version: i16,
+    group: &str,
+    topic: &str,
+) -> (i64, i64, i16) {
     let response = client
         .send(
-            0,
+            version,
             &DescribeShareGroupOffsetsRequest::default().with_groups(vec![
                 describe::DescribeShareGroupOffsetsRequestGroup::default()
                     .with_group_id(GroupId(s(group)))
@@ -318,7 +329,8 @@ pub(crate) async fn start_offset(client: &mut RawClient, group: &str, topic: &st
         )
         .await;
     assert_eq!(response.groups[0].error_code, 0);
-    response.groups[0].topics[0].partitions[0].start_offset
+    let partition = &response.groups[0].topics[0].partitions[0];
+    (partition.start_offset, partition.lag, partition.error_code)
 }
 
 const ACCEPT: AcknowledgeType = AcknowledgeType::Accept;
@@ -711,6 +723,93 @@ async fn share_group_offsets_need_an_empty_group() {
     assert_eq!(
         described.groups[0].error_code,
         ErrorCode::GroupIdNotFound.code()
+    );
+}
+
+/// DescribeShareGroupOffsets v1's lag (KIP-1226) is Kafka's: high watermark
+/// minus start offset minus the records above the start offset already
+/// acknowledged or archived; -1 for a partition without share state or an
+/// unknown topic; after AlterShareGroupOffsets, counted from the new start.
+#[tokio::test]
+async fn share_partition_lag_leaves_out_records_done_above_the_start_offset() {
+    let broker = TestBroker::start().await;
+    let mut admin = broker.client().await;
+    let topic_id = topic_with_id(&mut admin, "lagged").await;
+    set_earliest(&mut admin, "g8").await;
+    produce_n(&mut admin, "lagged", 0, 10).await;
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (-1, -1, 0),
+        "never fetched: no share state, no lag"
+    );
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "no-such-topic").await,
+        (-1, -1, ErrorCode::UnknownTopicOrPartition.code())
+    );
+
+    let mut m = Member::join(&broker.bootstrap(), "g8", "m", "lagged", topic_id).await;
+    assert_eq!(
+        offsets(&m.fetch(6, 0, &[]).await),
+        (0..6).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (0, 10, 0),
+        "acquired records still count"
+    );
+    // 0 stays acquired, so the start offset cannot pass it; 1-2 accepted,
+    // 3 rejected (archived), 4 released: three done records above it.
+    let (_, partition) = m
+        .acknowledge(
+            m.session_epoch,
+            &[(1, 2, ACCEPT), (3, 3, REJECT), (4, 4, RELEASE)],
+        )
+        .await;
+    assert_eq!(partition, 0);
+    m.session_epoch += 1;
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (0, 7, 0),
+        "10 - 0 - 3"
+    );
+    assert_eq!(
+        described_offset(&mut admin, 0, "g8", "lagged").await,
+        (0, -1, 0),
+        "v0 carries no lag"
+    );
+    produce_n(&mut admin, "lagged", 10, 2).await;
+    assert_eq!(described_offset(&mut admin, 1, "g8", "lagged").await.1, 9);
+    let (_, partition) = m.acknowledge(m.session_epoch, &[(0, 0, ACCEPT)]).await;
+    assert_eq!(partition, 0);
+    m.session_epoch += 1;
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (4, 8, 0),
+        "the start offset passes 0-3; 4 (released), 5 (held) and 6-11 remain"
+    );
+    m.leave().await;
+
+    let altered = admin
+        .send(
+            0,
+            &AlterShareGroupOffsetsRequest::default()
+                .with_group_id(GroupId(s("g8")))
+                .with_topics(vec![
+                    alter::AlterShareGroupOffsetsRequestTopic::default()
+                        .with_topic_name(name("lagged"))
+                        .with_partitions(vec![
+                            alter::AlterShareGroupOffsetsRequestPartition::default()
+                                .with_partition_index(0)
+                                .with_start_offset(9),
+                        ]),
+                ]),
+        )
+        .await;
+    assert_eq!(altered.error_code, 0);
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (9, 3, 0),
+        "altered: nothing is done past the new start"
     );
 }
 
