@@ -231,7 +231,7 @@ fn three_kctl_share_consumers_split_one_partition_on_broker_lite() {
         .success()
         .json();
     assert_eq!(described["offsets"][0]["start_offset"], records as i64);
-    assert_eq!(described["offsets"][0]["backlog"], 0);
+    assert_eq!(described["offsets"][0]["lag"], 0);
 }
 
 /// A topic `jobs` with one partition and a share group `crew` that starts

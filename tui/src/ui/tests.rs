@@ -123,7 +123,7 @@ fn group_drill_in_without_commits() {
 }
 
 /// A share group (three members on one partition) among the consumer
-/// groups: listed with type `share`, its backlog falling as the SPSO moves.
+/// groups: listed with type `share`, its lag falling as its members work.
 #[test]
 fn share_group_beside_consumer_groups() {
     use crate::model::{Group, GroupOffset, GroupState, Member, TopicPartition};
@@ -177,7 +177,7 @@ fn share_group_beside_consumer_groups() {
         Some("workers")
     );
     let screens = snapshot_all_sizes("group_share_workers", &app);
-    assert!(screens[1].contains("Committed = SPSO"));
+    assert!(screens[1].contains("Lag = share lag"));
 }
 
 #[test]
