@@ -337,7 +337,7 @@ pub(super) async fn handle(
     let (host, port) = &state.advertised;
     Some(
         ShareFetchResponse::default()
-            .with_acquisition_lock_timeout_ms(state.shares.lock_duration_ms())
+            .with_acquisition_lock_timeout_ms(state.shares.lock_duration_ms(&group_id))
             .with_responses(
                 topics
                     .into_iter()
@@ -628,7 +628,7 @@ pub(super) async fn acknowledge(
     Some(
         ShareAcknowledgeResponse::default()
             // v2 (KIP-1222): how long a renewed lock now lasts.
-            .with_acquisition_lock_timeout_ms(state.shares.lock_duration_ms())
+            .with_acquisition_lock_timeout_ms(state.shares.lock_duration_ms(&group_id))
             .with_responses(
                 topics
                     .into_iter()
