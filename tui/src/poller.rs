@@ -43,6 +43,10 @@ use crate::model::{
 
 const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
 
+/// Each partition's (log start, log end) offsets of one round, as
+/// ListOffsets answered them.
+type LogOffsets = HashMap<(String, i32), (Option<i64>, Option<i64>)>;
+
 /// What and how the poller reads.
 #[derive(Debug, Clone)]
 pub struct PollerConfig {
@@ -143,7 +147,7 @@ pub async fn poll_once(admin: &Admin, isolation: IsolationLevel) -> kctl_client:
     )
     .await;
 
-    let mut log_offsets: HashMap<(String, i32), (Option<i64>, Option<i64>)> = HashMap::new();
+    let mut log_offsets: LogOffsets = HashMap::new();
     for (answer, (_, spec)) in offsets?.into_iter().zip(&offset_asks) {
         let offset = answer.result.ok().and_then(|o| o.offset);
         let entry = log_offsets
@@ -358,7 +362,7 @@ fn share_group(
     listing: &GroupListing,
     description: Option<&ShareGroupDescription>,
     offsets: &[ShareGroupOffset],
-    log_offsets: &HashMap<(String, i32), (Option<i64>, Option<i64>)>,
+    log_offsets: &LogOffsets,
 ) -> Group {
     let state = group_state(description.map(|d| d.state.as_str()), listing);
     let members: Vec<Member> = description
@@ -513,7 +517,7 @@ mod tests {
             offset(2, Some(100), Some(70)),
             offset(3, None, None),
         ];
-        let log_offsets: HashMap<(String, i32), (Option<i64>, Option<i64>)> = (0..4)
+        let log_offsets: LogOffsets = (0..4)
             .map(|p| (("jobs".to_owned(), p), (Some(0), Some(160))))
             .collect();
         let group = share_group(&listing, None, &offsets, &log_offsets);
