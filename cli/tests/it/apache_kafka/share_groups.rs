@@ -350,6 +350,26 @@ fn short_lock_group(cluster: &Cluster, topic: &str, group: &str) -> Duration {
         .success();
     let lock_ms = short_lock_ms(cluster);
     let group_config = ["--entity-type", "group", "--entity-name", group];
+    // Kafka's check, which broker-lite copies (`alter_configs.rs`).
+    let refused = cluster
+        .kctl(
+            &[
+                &["config", "set"],
+                &group_config[..],
+                &["share.record.lock.duration.ms=999"],
+            ]
+            .concat(),
+        )
+        .run()
+        .code(1);
+    assert!(
+        refused.stderr.contains(
+            "Invalid value 999 for configuration share.record.lock.duration.ms: \
+             Value must be at least 1000"
+        ),
+        "{}",
+        refused.stderr
+    );
     let setting = format!("share.record.lock.duration.ms={lock_ms}");
     cluster
         .kctl(&[&["config", "set"], &group_config[..], &[setting.as_str()]].concat())
