@@ -237,10 +237,12 @@ async fn read_committed_snapshots_end_partitions_at_the_last_stable_offset() {
 
 /// A share group (KIP-932) is read with ShareGroupDescribe and
 /// DescribeShareGroupOffsets and listed beside the consumer groups: type
-/// `share`, its members, and per partition the share-partition start
-/// offset where a commit would be, so its lag is the backlog.
+/// `share`, its members, and per partition the log end minus the
+/// share-partition lag (DescribeShareGroupOffsets v1) where a commit would
+/// be, so its lag is Kafka's: records acknowledged past the start offset
+/// do not count.
 #[tokio::test]
-async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets() {
+async fn share_groups_are_listed_beside_consumer_groups_with_their_share_lag() {
     use kctl_client::consumer::share::{
         AcknowledgeType, AcknowledgementMode, ShareConsumer, ShareConsumerConfig,
     };
@@ -284,7 +286,8 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
         .result
         .as_ref()
         .expect("share group starts at 0");
-    // One member accepts the first four records and still holds the rest.
+    // One member accepts the first four records and two past them, 6 and
+    // 7, and still holds the rest.
     let config = ShareConsumerConfig::new([bootstrap.clone()], "workers")
         .acknowledgement_mode(AcknowledgementMode::Explicit)
         .client_id("worker-1");
@@ -295,7 +298,7 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
         records = worker.poll(Duration::from_millis(500)).await.unwrap();
     }
     assert_eq!(records.len(), 10);
-    for r in &records[..4] {
+    for r in records[..4].iter().chain(&records[6..8]) {
         worker.acknowledge(r, AcknowledgeType::Accept).unwrap();
     }
     worker.commit_sync().await.unwrap();
@@ -315,7 +318,11 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
     assert_eq!(share.members[0].client_id, "worker-1");
     assert_eq!(share.members[0].assignment.len(), 1);
     assert_eq!(share.offsets.len(), 1);
-    assert_eq!(share.offsets[0].committed_offset, Some(4), "the SPSO");
+    assert_eq!(
+        share.offsets[0].committed_offset,
+        Some(6),
+        "log end 10 - lag 4 (SPSO 4, 6 and 7 done past it)"
+    );
     assert!(
         snapshot.groups.iter().any(|g| g.group_id == "billing"),
         "consumer groups are still there"
@@ -325,7 +332,7 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
     app.update(Action::Snapshot(Box::new(snapshot)));
     let rows = app.group_rows();
     let workers = rows.iter().find(|g| g.group_id == "workers").unwrap();
-    assert_eq!(workers.total_lag, 6, "backlog: records 4..10 not yet done");
+    assert_eq!(workers.total_lag, 4, "records 4, 5, 8 and 9 not yet done");
     let billing = rows.iter().find(|g| g.group_id == "billing").unwrap();
     assert_eq!(billing.total_lag, 3);
     worker.close().await.unwrap();
