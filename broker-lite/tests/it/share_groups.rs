@@ -766,6 +766,33 @@ async fn share_group_offsets_need_an_empty_group() {
     );
 }
 
+/// AlterShareGroupOffsets of partition 0 of `topic` to `start_offset`.
+pub(crate) async fn alter_start_offset(
+    client: &mut RawClient,
+    group: &str,
+    topic: &str,
+    start_offset: i64,
+) {
+    let altered = client
+        .send(
+            0,
+            &AlterShareGroupOffsetsRequest::default()
+                .with_group_id(GroupId(s(group)))
+                .with_topics(vec![
+                    alter::AlterShareGroupOffsetsRequestTopic::default()
+                        .with_topic_name(name(topic))
+                        .with_partitions(vec![
+                            alter::AlterShareGroupOffsetsRequestPartition::default()
+                                .with_partition_index(0)
+                                .with_start_offset(start_offset),
+                        ]),
+                ]),
+        )
+        .await;
+    assert_eq!(altered.error_code, 0);
+    assert_eq!(altered.responses[0].partitions[0].error_code, 0);
+}
+
 /// DescribeShareGroupOffsets v1's lag (KIP-1226) is Kafka's: high watermark
 /// minus start offset minus the records above the start offset already
 /// acknowledged or archived; -1 for a partition without share state or an
@@ -829,23 +856,7 @@ async fn share_partition_lag_leaves_out_records_done_above_the_start_offset() {
     );
     m.leave().await;
 
-    let altered = admin
-        .send(
-            0,
-            &AlterShareGroupOffsetsRequest::default()
-                .with_group_id(GroupId(s("g8")))
-                .with_topics(vec![
-                    alter::AlterShareGroupOffsetsRequestTopic::default()
-                        .with_topic_name(name("lagged"))
-                        .with_partitions(vec![
-                            alter::AlterShareGroupOffsetsRequestPartition::default()
-                                .with_partition_index(0)
-                                .with_start_offset(9),
-                        ]),
-                ]),
-        )
-        .await;
-    assert_eq!(altered.error_code, 0);
+    alter_start_offset(&mut admin, "g8", "lagged", 9).await;
     assert_eq!(
         described_offset(&mut admin, 1, "g8", "lagged").await,
         (9, 3, 0),
