@@ -175,6 +175,12 @@ pub struct GroupDefaults {
     /// At most this many records in flight per share partition
     /// (`group.share.partition.max.record.locks`).
     pub share_partition_max_record_locks: i64,
+    /// The shortest `share.record.lock.duration.ms` a group config may set
+    /// (`group.share.min.record.lock.duration.ms`; Kafka: 1000..=30000).
+    pub share_min_record_lock_duration_ms: u64,
+    /// The longest `share.record.lock.duration.ms` a group config may set
+    /// (`group.share.max.record.lock.duration.ms`; Kafka: 30000..=3600000).
+    pub share_max_record_lock_duration_ms: u64,
 }
 
 /// `group.consumer.migration.policy`: which online conversions of a group
@@ -277,6 +283,8 @@ impl Default for GroupDefaults {
             share_record_lock_duration_ms: 30_000,
             share_delivery_count_limit: 5,
             share_partition_max_record_locks: 2_000,
+            share_min_record_lock_duration_ms: 15_000,
+            share_max_record_lock_duration_ms: 60_000,
         }
     }
 }
@@ -411,6 +419,36 @@ mod tests {
         assert_eq!(config.group.share_record_lock_duration_ms, 15_000);
         assert_eq!(config.group.share_delivery_count_limit, 3);
         assert_eq!(config.group.share_partition_max_record_locks, 200);
+        // The bounds of the group config share.record.lock.duration.ms,
+        // with Kafka's defaults and ranges.
+        assert_eq!(
+            (
+                config.group.share_min_record_lock_duration_ms,
+                config.group.share_max_record_lock_duration_ms
+            ),
+            (15_000, 60_000)
+        );
+        for (key, ok, bad) in [
+            (
+                "group.share.min.record.lock.duration.ms",
+                ["1000", "30000"],
+                ["999", "30001"],
+            ),
+            (
+                "group.share.max.record.lock.duration.ms",
+                ["30000", "3600000"],
+                ["29999", "3600001"],
+            ),
+        ] {
+            for value in ok {
+                assert!(config.set(key, value).unwrap(), "{key}={value}");
+            }
+            for value in bad {
+                assert!(config.set(key, value).is_err(), "{key}={value}");
+            }
+        }
+        assert_eq!(config.group.share_min_record_lock_duration_ms, 30_000);
+        assert_eq!(config.group.share_max_record_lock_duration_ms, 3_600_000);
         assert!(config.set("group.share.delivery.count.limit", "1").is_err());
         assert!(
             config

@@ -132,13 +132,13 @@ pub(crate) static SUPPORTED: &[ApiSupport] = &[
     ApiSupport::new(ApiKey::ConsumerGroupHeartbeat, 0, 1),
     ApiSupport::new(ApiKey::ConsumerGroupDescribe, 0, 1),
     // KIP-932 share groups at the versions the vendored schemas define.
-    // ShareFetch/ShareAcknowledge v2 is Kafka 4.2's RENEW (KIP-1222); Kafka
-    // 4.2 also serves DescribeShareGroupOffsets v1, which broker-lite does not.
+    // ShareFetch/ShareAcknowledge v2 is Kafka 4.2's RENEW (KIP-1222) and
+    // DescribeShareGroupOffsets v1 its share-partition lag (KIP-1226).
     ApiSupport::new(ApiKey::ShareGroupHeartbeat, 1, 1),
     ApiSupport::new(ApiKey::ShareGroupDescribe, 1, 1),
     ApiSupport::new(ApiKey::ShareFetch, 1, 2),
     ApiSupport::new(ApiKey::ShareAcknowledge, 1, 2),
-    ApiSupport::new(ApiKey::DescribeShareGroupOffsets, 0, 0),
+    ApiSupport::new(ApiKey::DescribeShareGroupOffsets, 0, 1),
     ApiSupport::new(ApiKey::AlterShareGroupOffsets, 0, 0),
     ApiSupport::new(ApiKey::DeleteShareGroupOffsets, 0, 0),
     // Transactions v1 and v2 (see `txn`). AddPartitionsToTxn stops at v3:

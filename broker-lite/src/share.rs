@@ -102,6 +102,10 @@ pub(crate) struct ShareGroup {
     pub members: BTreeMap<String, ShareMember>,
     pub partitions: BTreeMap<(String, i32), SharePartition>,
     pub auto_offset_reset: AutoOffsetReset,
+    /// The group config `share.record.lock.duration.ms` (KIP-932's group
+    /// configs); `None`: the broker's `group.share.record.lock.duration.ms`.
+    /// Locks taken (or renewed) after it is set last this long.
+    pub record_lock_duration_ms: Option<i64>,
 }
 
 impl ShareGroup {
@@ -234,6 +238,7 @@ impl ShareCoordinator {
                             .as_deref()
                             .and_then(AutoOffsetReset::parse)
                             .unwrap_or_default(),
+                        record_lock_duration_ms: g.record_lock_duration_ms,
                         partitions,
                         ..ShareGroup::default()
                     },
@@ -300,8 +305,22 @@ impl ShareCoordinator {
         self.sync_handle.sync_data()
     }
 
-    pub(crate) fn lock_duration_ms(&self) -> i32 {
-        i32::try_from(self.limits.lock_duration_ms).unwrap_or(i32::MAX)
+    /// The acquisition lock `group_id`'s records get now: its
+    /// `share.record.lock.duration.ms`, else the broker's.
+    pub(crate) fn lock_duration_ms(&self, group_id: &str) -> i32 {
+        let group_ms = lock(&self.inner)
+            .groups
+            .get(group_id)
+            .and_then(|g| g.record_lock_duration_ms);
+        i32::try_from(self.limits_with(group_ms).lock_duration_ms).unwrap_or(i32::MAX)
+    }
+
+    /// The broker's limits with a group's own lock duration, if it set one.
+    fn limits_with(&self, record_lock_duration_ms: Option<i64>) -> ShareLimits {
+        ShareLimits {
+            lock_duration_ms: record_lock_duration_ms.unwrap_or(self.limits.lock_duration_ms),
+            ..self.limits
+        }
     }
 
     /// Whether a share group of this id exists.
@@ -334,6 +353,23 @@ impl ShareCoordinator {
             inner.writes.push(ShareEntry::Config {
                 group: group_id.to_string(),
                 auto_offset_reset: reset.name().to_string(),
+            });
+        });
+    }
+
+    /// Sets (or, with `None`, removes) the group config
+    /// `share.record.lock.duration.ms` for a group (created if needed). The
+    /// caller has validated it against the broker's bounds.
+    pub(crate) fn set_record_lock_duration(&self, group_id: &str, ms: Option<i64>) {
+        self.locked(|inner, _| {
+            inner
+                .groups
+                .entry(group_id.to_string())
+                .or_default()
+                .record_lock_duration_ms = ms;
+            inner.writes.push(ShareEntry::RecordLockDuration {
+                group: group_id.to_string(),
+                ms,
             });
         });
     }
@@ -620,11 +656,12 @@ impl ShareCoordinator {
         batches: &[AcknowledgementBatch],
     ) -> Option<ErrorCode> {
         let (error, wrote) = self.locked(|inner, now_ms| {
-            let Some(p) = inner
-                .groups
-                .get_mut(group_id)
-                .and_then(|g| g.partitions.get_mut(&(topic.to_string(), partition)))
-            else {
+            let Some(group) = inner.groups.get_mut(group_id) else {
+                return Some(ErrorCode::InvalidRecordState);
+            };
+            // A RENEW restarts the lock for the group's duration as of now.
+            let limits = self.limits_with(group.record_lock_duration_ms);
+            let Some(p) = group.partitions.get_mut(&(topic.to_string(), partition)) else {
                 return Some(ErrorCode::InvalidRecordState);
             };
             let mut error = None;
@@ -642,7 +679,7 @@ impl ShareCoordinator {
                     continue;
                 }
                 for (offset, kind) in batch.offsets() {
-                    if let Err(e) = p.acknowledge(member_id, offset, kind, now_ms, &self.limits) {
+                    if let Err(e) = p.acknowledge(member_id, offset, kind, now_ms, &limits) {
                         error.get_or_insert(e);
                         continue;
                     }
@@ -682,6 +719,7 @@ impl ShareCoordinator {
         let ((next, acquired), wrote) = self.locked(|inner, now_ms| {
             let group = inner.groups.entry(group_id.to_string()).or_default();
             let reset = group.auto_offset_reset;
+            let limits = self.limits_with(group.record_lock_duration_ms);
             let key = (topic.to_string(), partition);
             let mut created = false;
             let p = group.partitions.entry(key).or_insert_with(|| {
@@ -692,10 +730,10 @@ impl ShareCoordinator {
                 })
             });
             p.skip_to_log_start(log_start);
-            let next = p.next_acquirable(&self.limits);
+            let next = p.next_acquirable(&limits);
             let acquired = match fetched {
                 Some(range) if max_records > 0 => {
-                    p.acquire(member_id, max_records, range, now_ms, &self.limits)
+                    p.acquire(member_id, max_records, range, now_ms, &limits)
                 }
                 _ => Vec::new(),
             };

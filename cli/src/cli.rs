@@ -104,7 +104,7 @@ pub(crate) enum Command {
         command: GroupCommand,
     },
     /// Share groups (KIP-932, queues): consume as a member, describe
-    /// (members, start offsets, backlog), reset start offsets, delete.
+    /// (members, start offsets, lag), reset start offsets, delete.
     Share {
         #[command(subcommand)]
         command: ShareCommand,
@@ -701,7 +701,7 @@ pub(crate) enum ShareCommand {
     /// of the group's members, and is acknowledged (accepted, released for
     /// redelivery, or rejected) once printed.
     Consume(ShareConsumeArgs),
-    /// Members, assignments, start offsets and backlog of a share group.
+    /// Members, assignments, start offsets and lag of a share group.
     Describe(ShareDescribeArgs),
     /// Move a share group's start offsets. Shows the plan unless --execute.
     ResetOffsets(ShareResetOffsetsArgs),

@@ -10,11 +10,15 @@
 //! Share groups (KIP-932) have no commits: they are read with
 //! ShareGroupDescribe and DescribeShareGroupOffsets, and each partition's
 //! share-partition start offset (SPSO, below which every record is
-//! acknowledged or archived) stands where a commit would. Lag is then the
-//! backlog, the records from the SPSO to the log end not yet done. Where
-//! the broker reports them (broker-lite's tagged-field extension to
-//! DescribeShareGroupOffsets), each partition also carries its in-flight
-//! count and its archived and redelivery counters; Apache Kafka has none.
+//! acknowledged or archived) stands where a commit would. Where the broker
+//! reports Kafka's share-partition lag (DescribeShareGroupOffsets v1, Kafka
+//! 4.2, KIP-1226), the "commit" is instead the round's log end minus that
+//! lag, so the dashboard's Lag is Kafka's exactly (acknowledged records past
+//! the SPSO do not count); without it (Kafka 4.1), Lag reads as the backlog
+//! from the SPSO, an upper bound. Where the broker reports them
+//! (broker-lite's tagged-field extension to DescribeShareGroupOffsets), each
+//! partition also carries its in-flight count and its archived and
+//! redelivery counters; Apache Kafka has none.
 //!
 //! The background task ([`spawn`]) connects lazily and keeps no state that a
 //! broker restart could break: a failed round becomes
@@ -41,6 +45,10 @@ use crate::model::{
 };
 
 const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
+
+/// Each partition's (log start, log end) offsets of one round, as
+/// ListOffsets answered them.
+type LogOffsets = HashMap<(String, i32), (Option<i64>, Option<i64>)>;
 
 /// What and how the poller reads.
 #[derive(Debug, Clone)]
@@ -142,7 +150,7 @@ pub async fn poll_once(admin: &Admin, isolation: IsolationLevel) -> kctl_client:
     )
     .await;
 
-    let mut log_offsets: HashMap<(String, i32), (Option<i64>, Option<i64>)> = HashMap::new();
+    let mut log_offsets: LogOffsets = HashMap::new();
     for (answer, (_, spec)) in offsets?.into_iter().zip(&offset_asks) {
         let offset = answer.result.ok().and_then(|o| o.offset);
         let entry = log_offsets
@@ -212,7 +220,12 @@ pub async fn poll_once(admin: &Admin, isolation: IsolationLevel) -> kctl_client:
         let offsets = offsets
             .inspect_err(|e| tracing::debug!(group = %listing.group_id, error = %e, "share group offsets failed"))
             .unwrap_or_default();
-        groups.push(share_group(listing, description.as_ref(), &offsets));
+        groups.push(share_group(
+            listing,
+            description.as_ref(),
+            &offsets,
+            &log_offsets,
+        ));
     }
 
     Ok(Snapshot {
@@ -346,11 +359,14 @@ fn assigned_slots(members: &[Member]) -> BTreeMap<(String, i32), Option<i64>> {
 }
 
 /// A share group as a [`Group`]: its members (several may hold one
-/// partition) and, per partition, the SPSO where a commit would be.
+/// partition) and, per partition, where a commit would be: the log end
+/// (`log_offsets`, this round's) minus Kafka's share-partition lag when the
+/// broker reports one, never below the SPSO; else the SPSO.
 fn share_group(
     listing: &GroupListing,
     description: Option<&ShareGroupDescription>,
     offsets: &[ShareGroupOffset],
+    log_offsets: &LogOffsets,
 ) -> Group {
     let state = group_state(description.map(|d| d.state.as_str()), listing);
     let members: Vec<Member> = description
@@ -376,10 +392,14 @@ fn share_group(
             .map(|key| (key, (None, None)))
             .collect();
     for o in offsets {
-        let slot = start_offsets
-            .entry((o.partition.topic().to_owned(), o.partition.partition))
-            .or_default();
-        slot.0 = o.start_offset.or(slot.0);
+        let key = (o.partition.topic().to_owned(), o.partition.partition);
+        let log_end = log_offsets.get(&key).and_then(|&(_, end)| end);
+        let position = match (o.start_offset, o.lag, log_end) {
+            (Some(start), Some(lag), Some(end)) => Some((end - lag).max(start)),
+            (start, _, _) => start,
+        };
+        let slot = start_offsets.entry(key).or_default();
+        slot.0 = position.or(slot.0);
         slot.1 = o.statistics.map(|s| ShareStatistics {
             in_flight: s.in_flight,
             archived_total: s.archived_total,
@@ -478,4 +498,46 @@ pub fn spawn(
         }
     });
     PollerHandle { refresh, task }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where the dashboard puts a share partition's "commit": the log end
+    /// minus Kafka's lag when the broker reports one (so Lag is Kafka's),
+    /// not below the SPSO, and the SPSO itself without a lag (Kafka 4.1).
+    #[test]
+    fn a_share_partition_stands_at_the_log_end_minus_its_lag() {
+        let listing = GroupListing {
+            group_id: "workers".into(),
+            protocol_type: "share".into(),
+            state: Some("Stable".into()),
+            group_type: Some(SHARE_GROUP_TYPE.into()),
+            coordinator: 0,
+        };
+        let offset = |partition, start_offset, lag| ShareGroupOffset {
+            partition: ClientTp::new("jobs", partition),
+            start_offset,
+            leader_epoch: Some(0),
+            lag,
+            statistics: None,
+        };
+        let offsets = [
+            // 100..160 from the SPSO on, 20 of them done out of order.
+            offset(0, Some(100), Some(40)),
+            offset(1, Some(100), None),
+            // The lag was computed against an end the round's ListOffsets
+            // has not seen yet: the position stays at the SPSO.
+            offset(2, Some(100), Some(70)),
+            offset(3, None, None),
+        ];
+        let log_offsets: LogOffsets = (0..4)
+            .map(|p| (("jobs".to_owned(), p), (Some(0), Some(160))))
+            .collect();
+        let group = share_group(&listing, None, &offsets, &log_offsets);
+        let positions: Vec<Option<i64>> =
+            group.offsets.iter().map(|o| o.committed_offset).collect();
+        assert_eq!(positions, vec![Some(120), Some(100), Some(100), None]);
+    }
 }

@@ -237,10 +237,12 @@ async fn read_committed_snapshots_end_partitions_at_the_last_stable_offset() {
 
 /// A share group (KIP-932) is read with ShareGroupDescribe and
 /// DescribeShareGroupOffsets and listed beside the consumer groups: type
-/// `share`, its members, and per partition the share-partition start
-/// offset where a commit would be, so its lag is the backlog.
+/// `share`, its members, and per partition the log end minus the
+/// share-partition lag (DescribeShareGroupOffsets v1) where a commit would
+/// be, so its lag is Kafka's: records acknowledged past the start offset
+/// do not count.
 #[tokio::test]
-async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets() {
+async fn share_groups_are_listed_beside_consumer_groups_with_their_share_lag() {
     use kctl_client::consumer::share::{
         AcknowledgeType, AcknowledgementMode, ShareConsumer, ShareConsumerConfig,
     };
@@ -284,8 +286,8 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
         .result
         .as_ref()
         .expect("share group starts at 0");
-    // One member accepts the first four records, rejects the last and
-    // still holds the rest.
+    // One member accepts the first four records and two past them, 6 and
+    // 7, rejects the last and still holds the rest (4, 5 and 8).
     let config = ShareConsumerConfig::new([bootstrap.clone()], "workers")
         .acknowledgement_mode(AcknowledgementMode::Explicit)
         .client_id("worker-1");
@@ -296,7 +298,7 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
         records = worker.poll(Duration::from_millis(500)).await.unwrap();
     }
     assert_eq!(records.len(), 10);
-    for r in &records[..4] {
+    for r in records[..4].iter().chain(&records[6..8]) {
         worker.acknowledge(r, AcknowledgeType::Accept).unwrap();
     }
     worker
@@ -319,15 +321,19 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
     assert_eq!(share.members[0].client_id, "worker-1");
     assert_eq!(share.members[0].assignment.len(), 1);
     assert_eq!(share.offsets.len(), 1);
-    assert_eq!(share.offsets[0].committed_offset, Some(4), "the SPSO");
+    assert_eq!(
+        share.offsets[0].committed_offset,
+        Some(7),
+        "log end 10 - lag 3 (SPSO 4; 6, 7 and 9 done past it)"
+    );
     assert_eq!(
         share.offsets[0].share,
         Some(ShareStatistics {
-            in_flight: 5,
+            in_flight: 3,
             archived_total: 1,
             redeliveries_total: 0
         }),
-        "broker-lite's statistics: 4-8 held, 9 rejected"
+        "broker-lite's statistics: 4, 5 and 8 held, 9 rejected"
     );
     assert!(
         snapshot.groups.iter().any(|g| g.group_id == "billing"),
@@ -338,9 +344,9 @@ async fn share_groups_are_listed_beside_consumer_groups_with_their_start_offsets
     app.update(Action::Snapshot(Box::new(snapshot)));
     let rows = app.group_rows();
     let workers = rows.iter().find(|g| g.group_id == "workers").unwrap();
-    assert_eq!(workers.total_lag, 6, "backlog: records 4..10 not yet done");
+    assert_eq!(workers.total_lag, 3, "records 4, 5 and 8 not yet done");
     let figures = workers.share.expect("share figures");
-    assert_eq!((figures.in_flight, figures.archived), (5, 1));
+    assert_eq!((figures.in_flight, figures.archived), (3, 1));
     let billing = rows.iter().find(|g| g.group_id == "billing").unwrap();
     assert_eq!(billing.total_lag, 3);
     worker.close().await.unwrap();

@@ -340,6 +340,18 @@ impl BrokerConfig {
                 "The most records a share partition has in flight at once.",
             ),
             (
+                "group.share.min.record.lock.duration.ms",
+                group.share_min_record_lock_duration_ms.to_string(),
+                ConfigType::Int,
+                "The shortest share.record.lock.duration.ms a share group may set.",
+            ),
+            (
+                "group.share.max.record.lock.duration.ms",
+                group.share_max_record_lock_duration_ms.to_string(),
+                ConfigType::Int,
+                "The longest share.record.lock.duration.ms a share group may set.",
+            ),
+            (
                 "transaction.max.timeout.ms",
                 self.txn.max_timeout_ms.to_string(),
                 ConfigType::Int,

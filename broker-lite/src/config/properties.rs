@@ -200,6 +200,22 @@ impl BrokerConfig {
             "group.share.partition.max.record.locks" => {
                 self.group.share_partition_max_record_locks = parse_positive(key, value)?
             }
+            // Kafka's bounds for the bounds of the group config
+            // `share.record.lock.duration.ms` (`ShareGroupConfig`).
+            "group.share.min.record.lock.duration.ms" => {
+                let ms: u64 = parse(key, value)?;
+                if !(1_000..=30_000).contains(&ms) {
+                    return Err(invalid("must be between 1000 and 30000"));
+                }
+                self.group.share_min_record_lock_duration_ms = ms;
+            }
+            "group.share.max.record.lock.duration.ms" => {
+                let ms: u64 = parse(key, value)?;
+                if !(30_000..=3_600_000).contains(&ms) {
+                    return Err(invalid("must be between 30000 and 3600000"));
+                }
+                self.group.share_max_record_lock_duration_ms = ms;
+            }
             "transaction.max.timeout.ms" => self.txn.max_timeout_ms = parse_positive(key, value)?,
             "transaction.abort.timed.out.transaction.cleanup.interval.ms" => {
                 self.txn.abort_timed_out_check_interval_ms = parse_positive(key, value)?

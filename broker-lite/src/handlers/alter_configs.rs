@@ -266,8 +266,11 @@ fn alter_broker(state: &BrokerState, name: &str, keys: &[String]) -> Outcome {
 /// ConfigResource type GROUP (KIP-848/KIP-932 group configs).
 const RESOURCE_GROUP: i8 = 32;
 
-/// Group configs: broker-lite keeps `share.auto.offset.reset` (KIP-932),
-/// `latest` (the default, also what DELETE restores) or `earliest`.
+/// Group configs: broker-lite keeps two of Kafka's share-group configs
+/// (`GroupConfig`, KIP-932): `share.auto.offset.reset`, `latest` (the
+/// default, also what DELETE restores) or `earliest`; and
+/// `share.record.lock.duration.ms`, which DELETE returns to the broker's
+/// `group.share.record.lock.duration.ms`.
 fn alter_group(
     state: &BrokerState,
     group_id: &str,
@@ -276,28 +279,47 @@ fn alter_group(
 ) -> Outcome {
     use crate::share::AutoOffsetReset;
     let mut reset = None;
+    let mut lock_duration = None;
     for (key, op, value) in ops {
-        if key != "share.auto.offset.reset" {
-            return Err((
-                ErrorCode::InvalidConfig,
-                format!("broker-lite keeps no group config {key}"),
-            ));
-        }
-        reset = Some(match (*op, value.as_deref()) {
-            (OP_SET, Some(v)) => AutoOffsetReset::parse(v).ok_or_else(|| {
-                (
-                    ErrorCode::InvalidConfig,
-                    format!("Invalid value {v} for configuration {key}: latest or earliest"),
-                )
-            })?,
-            (OP_DELETE, _) => AutoOffsetReset::Latest,
+        match key.as_str() {
+            SHARE_AUTO_OFFSET_RESET => {
+                reset = Some(match (*op, value.as_deref()) {
+                    (OP_SET, Some(v)) => AutoOffsetReset::parse(v).ok_or_else(|| {
+                        (
+                            ErrorCode::InvalidConfig,
+                            format!(
+                                "Invalid value {v} for configuration {key}: latest or earliest"
+                            ),
+                        )
+                    })?,
+                    (OP_DELETE, _) => AutoOffsetReset::Latest,
+                    _ => {
+                        return Err((
+                            ErrorCode::InvalidConfig,
+                            format!("{key} takes SET (latest, earliest) or DELETE"),
+                        ));
+                    }
+                });
+            }
+            SHARE_RECORD_LOCK_DURATION_MS => {
+                lock_duration = Some(match (*op, value.as_deref()) {
+                    (OP_SET, Some(v)) => Some(record_lock_duration_ms(state, v)?),
+                    (OP_DELETE, _) => None,
+                    _ => {
+                        return Err((
+                            ErrorCode::InvalidConfig,
+                            format!("{key} takes SET or DELETE"),
+                        ));
+                    }
+                });
+            }
             _ => {
                 return Err((
                     ErrorCode::InvalidConfig,
-                    format!("{key} takes SET (latest, earliest) or DELETE"),
+                    format!("broker-lite keeps no group config {key}"),
                 ));
             }
-        });
+        }
     }
     if state.groups.list().iter().any(|g| g.group_id == group_id) {
         return Err((
@@ -305,10 +327,54 @@ fn alter_group(
             format!("group {group_id} is not a share group"),
         ));
     }
-    if let (Some(reset), false) = (reset, validate_only) {
+    if validate_only {
+        return Ok(());
+    }
+    if let Some(reset) = reset {
         state.shares.set_auto_offset_reset(group_id, reset);
     }
+    if let Some(ms) = lock_duration {
+        state.shares.set_record_lock_duration(group_id, ms);
+    }
     Ok(())
+}
+
+/// `share.auto.offset.reset`, a group config.
+const SHARE_AUTO_OFFSET_RESET: &str = "share.auto.offset.reset";
+/// `share.record.lock.duration.ms`, a group config.
+pub(super) const SHARE_RECORD_LOCK_DURATION_MS: &str = "share.record.lock.duration.ms";
+
+/// A group's `share.record.lock.duration.ms`, checked as Kafka 4.2 checks it
+/// (`GroupConfig`): an INT of at least 1000, then within the broker's
+/// `group.share.min.record.lock.duration.ms` and
+/// `group.share.max.record.lock.duration.ms`; INVALID_CONFIG with Kafka's
+/// messages otherwise.
+fn record_lock_duration_ms(state: &BrokerState, value: &str) -> Result<i64, (ErrorCode, String)> {
+    let key = SHARE_RECORD_LOCK_DURATION_MS;
+    let invalid = |message: String| (ErrorCode::InvalidConfig, message);
+    let ms: i32 = value.trim().parse().map_err(|_| {
+        invalid(format!(
+            "Invalid value {value} for configuration {key}: Not a number of type INT"
+        ))
+    })?;
+    if ms < 1_000 {
+        return Err(invalid(format!(
+            "Invalid value {ms} for configuration {key}: Value must be at least 1000"
+        )));
+    }
+    let group = &state.config.group;
+    let ms = i64::from(ms);
+    if ms < i64::try_from(group.share_min_record_lock_duration_ms).unwrap_or(i64::MAX) {
+        return Err(invalid(format!(
+            "{key} must be greater than or equal to group.share.min.record.lock.duration.ms"
+        )));
+    }
+    if ms > i64::try_from(group.share_max_record_lock_duration_ms).unwrap_or(i64::MAX) {
+        return Err(invalid(format!(
+            "{key} must be less than or equal to group.share.max.record.lock.duration.ms"
+        )));
+    }
+    Ok(ms)
 }
 
 fn unsupported_resource(resource_type: i8) -> (ErrorCode, String) {

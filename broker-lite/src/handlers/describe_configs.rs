@@ -23,8 +23,9 @@ const SOURCE_DYNAMIC_TOPIC: i8 = 1;
 const SOURCE_STATIC_BROKER: i8 = 4;
 const SOURCE_DEFAULT: i8 = 5;
 const SOURCE_GROUP: i8 = 8;
-/// Kafka's `ConfigType` code for STRING.
+/// Kafka's `ConfigType` codes for STRING and INT.
 const TYPE_STRING: i8 = 2;
+const TYPE_INT: i8 = 3;
 
 pub(crate) fn source_code(source: TopicValueSource) -> i8 {
     match source {
@@ -124,37 +125,57 @@ pub(super) fn handle(
                         .collect();
                     result.with_configs(configs)
                 }
-                // The one group config broker-lite keeps (see
+                // The group configs broker-lite keeps (see
                 // `alter_configs`); a group that has none, or does not
-                // exist, has the default, as in Kafka.
+                // exist, has the defaults, as in Kafka: `latest`, and the
+                // broker's `group.share.record.lock.duration.ms`.
                 RESOURCE_GROUP => {
-                    let name = "share.auto.offset.reset";
-                    let reset = state
-                        .shares
-                        .snapshot(resource.resource_name.as_str())
+                    let group = state.shares.snapshot(resource.resource_name.as_str());
+                    let reset = group
+                        .as_ref()
                         .map(|g| g.auto_offset_reset)
                         .unwrap_or_default();
-                    let source = if reset == Default::default() {
-                        SOURCE_DEFAULT
-                    } else {
-                        SOURCE_GROUP
-                    };
-                    let entry = DescribeConfigsResourceResult::default()
-                        .with_name(str_bytes(name))
-                        .with_value(Some(str_bytes(reset.name())))
-                        .with_config_source(source)
-                        .with_config_type(TYPE_STRING)
-                        .with_synonyms(if request.include_synonyms {
-                            vec![
-                                DescribeConfigsSynonym::default()
-                                    .with_name(str_bytes(name))
-                                    .with_value(Some(str_bytes(reset.name())))
-                                    .with_source(source),
-                            ]
-                        } else {
-                            Vec::new()
-                        });
-                    result.with_configs(if wanted(name) { vec![entry] } else { vec![] })
+                    let lock_ms = group.as_ref().and_then(|g| g.record_lock_duration_ms);
+                    let source = |set: bool| if set { SOURCE_GROUP } else { SOURCE_DEFAULT };
+                    let entries = [
+                        (
+                            "share.auto.offset.reset",
+                            reset.name().to_owned(),
+                            source(reset != Default::default()),
+                            TYPE_STRING,
+                        ),
+                        (
+                            super::alter_configs::SHARE_RECORD_LOCK_DURATION_MS,
+                            lock_ms.map_or_else(
+                                || state.config.group.share_record_lock_duration_ms.to_string(),
+                                |ms| ms.to_string(),
+                            ),
+                            source(lock_ms.is_some()),
+                            TYPE_INT,
+                        ),
+                    ];
+                    let configs = entries
+                        .into_iter()
+                        .filter(|(name, ..)| wanted(name))
+                        .map(|(name, value, source, kind)| {
+                            DescribeConfigsResourceResult::default()
+                                .with_name(str_bytes(name))
+                                .with_value(Some(str_bytes(value.clone())))
+                                .with_config_source(source)
+                                .with_config_type(kind)
+                                .with_synonyms(if request.include_synonyms {
+                                    vec![
+                                        DescribeConfigsSynonym::default()
+                                            .with_name(str_bytes(name))
+                                            .with_value(Some(str_bytes(value)))
+                                            .with_source(source),
+                                    ]
+                                } else {
+                                    Vec::new()
+                                })
+                        })
+                        .collect();
+                    result.with_configs(configs)
                 }
                 other => result
                     .with_error_code(ErrorCode::InvalidRequest.code())

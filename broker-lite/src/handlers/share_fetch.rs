@@ -337,7 +337,7 @@ pub(super) async fn handle(
     let (host, port) = &state.advertised;
     Some(
         ShareFetchResponse::default()
-            .with_acquisition_lock_timeout_ms(state.shares.lock_duration_ms())
+            .with_acquisition_lock_timeout_ms(state.shares.lock_duration_ms(&group_id))
             .with_responses(
                 topics
                     .into_iter()
@@ -384,17 +384,7 @@ async fn fetch_round(
             ));
             continue;
         };
-        let Some((log_start, high_watermark)) = partition.with_log(|log| {
-            let log_start = log.log_start_offset();
-            let high_watermark = match &state.cluster {
-                Some(node) => {
-                    crate::cluster::consumer_end_offset(node, topic, &partition, log_start)
-                        .min(log.log_end_offset())
-                }
-                None => log.log_end_offset(),
-            };
-            (log_start, high_watermark)
-        }) else {
+        let Some((log_start, high_watermark)) = readable_bounds(state, topic, &partition) else {
             continue;
         };
         let (next, _, created) = state.shares.acquire(
@@ -461,6 +451,26 @@ async fn fetch_round(
 
 /// The offsets the whole batches in `bytes` cover (first batch's base
 /// offset to the offset after the last one), or `None` if there is none.
+/// What a share consumer may read of `partition`: its log start offset and
+/// its high watermark (in a cluster, the replicated one). `None` when the
+/// partition has no log here. Also the end offset KIP-1226's lag is measured
+/// against (Kafka lists the latest offset, read_uncommitted).
+pub(super) fn readable_bounds(
+    state: &BrokerState,
+    topic: &str,
+    partition: &crate::state::Partition,
+) -> Option<(i64, i64)> {
+    partition.with_log(|log| {
+        let log_start = log.log_start_offset();
+        let high_watermark = match &state.cluster {
+            Some(node) => crate::cluster::consumer_end_offset(node, topic, partition, log_start)
+                .min(log.log_end_offset()),
+            None => log.log_end_offset(),
+        };
+        (log_start, high_watermark)
+    })
+}
+
 fn batches_span(bytes: &[u8]) -> Option<std::ops::Range<i64>> {
     let mut position = 0;
     let mut span: Option<std::ops::Range<i64>> = None;
@@ -618,7 +628,7 @@ pub(super) async fn acknowledge(
     Some(
         ShareAcknowledgeResponse::default()
             // v2 (KIP-1222): how long a renewed lock now lasts.
-            .with_acquisition_lock_timeout_ms(state.shares.lock_duration_ms())
+            .with_acquisition_lock_timeout_ms(state.shares.lock_duration_ms(&group_id))
             .with_responses(
                 topics
                     .into_iter()

@@ -1,8 +1,21 @@
-//! DescribeShareGroupOffsets, AlterShareGroupOffsets and
-//! DeleteShareGroupOffsets (all v0): a share group's start offsets (SPSO)
+//! DescribeShareGroupOffsets (v0-1), AlterShareGroupOffsets and
+//! DeleteShareGroupOffsets (v0): a share group's start offsets (SPSO)
 //! per partition. Altering and deleting need an empty group
 //! (NON_EMPTY_GROUP otherwise), as in Kafka; a partition the group has
 //! never fetched describes as start offset -1.
+//!
+//! Version 1 (Kafka 4.2, KIP-1226) adds each partition's lag, computed as
+//! Kafka's group coordinator does (`GroupCoordinatorService`,
+//! `computeShareGroupLagAndBuildResponse`): the partition's high watermark
+//! minus the SPSO minus the records above the SPSO already done
+//! (`deliveryCompleteCount`), so in-flight acknowledged records do not
+//! count. A partition without share state (start offset -1) or with no
+//! log here has lag -1, the schema's "unknown". After
+//! AlterShareGroupOffsets the partition starts over with nothing done, as
+//! Kafka's `InitializeShareGroupState` sets `deliveryCompleteCount` to 0.
+//! Kafka reads the count from the share coordinator, which the leader
+//! writes on every acknowledgement; broker-lite reads its live state, which
+//! is the same after each acknowledgement completes.
 //!
 //! Each described partition with state also carries kctl's statistics
 //! extension (in-flight, archived and redelivered counts) as tagged fields
@@ -22,9 +35,11 @@ use kctl_client::protocol::messages::{
     DeleteShareGroupOffsetsResponse, DescribeShareGroupOffsetsRequest,
     DescribeShareGroupOffsetsResponse, TopicName,
 };
+use kctl_client::protocol::share::UNKNOWN_SHARE_PARTITION_LAG;
 use kctl_client::protocol::share_statistics::SharePartitionStatistics;
 use uuid::Uuid;
 
+use super::share_fetch::readable_bounds;
 use super::str_bytes;
 use crate::state::BrokerState;
 
@@ -72,26 +87,34 @@ pub(super) fn describe(
                         .map(|index| {
                             let reply = DescribeShareGroupOffsetsResponsePartition::default()
                                 .with_partition_index(index)
-                                .with_leader_epoch(super::SINGLE_NODE_LEADER_EPOCH);
+                                .with_leader_epoch(super::SINGLE_NODE_LEADER_EPOCH)
+                                .with_lag(UNKNOWN_SHARE_PARTITION_LAG);
                             if id.is_none() {
                                 return reply
                                     .with_start_offset(-1)
                                     .with_error_code(ErrorCode::UnknownTopicOrPartition.code());
                             }
-                            let Some(partition) = group.partitions.get(&(name.clone(), index))
-                            else {
+                            let Some(share) = group.partitions.get(&(name.clone(), index)) else {
                                 return reply.with_start_offset(-1);
                             };
-                            let counters = partition.counters();
+                            let end = state
+                                .topic(&name)
+                                .and_then(|t| t.partition(index))
+                                .and_then(|p| readable_bounds(state, &name, &p))
+                                .map(|(_, high_watermark)| high_watermark);
+                            let counters = share.counters();
                             let mut tagged = std::collections::BTreeMap::new();
                             SharePartitionStatistics {
-                                in_flight: partition.acquired_count(),
+                                in_flight: share.acquired_count(),
                                 archived_total: counters.archived_total,
                                 redeliveries_total: counters.redeliveries_total,
                             }
                             .encode_into(&mut tagged);
                             reply
-                                .with_start_offset(partition.start_offset())
+                                .with_start_offset(share.start_offset())
+                                .with_lag(
+                                    end.map_or(UNKNOWN_SHARE_PARTITION_LAG, |end| share.lag(end)),
+                                )
                                 .with_unknown_tagged_fields(tagged)
                         })
                         .collect();

@@ -134,6 +134,27 @@ impl SharePartition {
         self.end_offset
     }
 
+    /// Kafka's `deliveryCompleteCount` (KIP-1226): how many offsets at or
+    /// above the SPSO are already done (Acknowledged or Archived). The SPSO
+    /// stops at the first offset still being delivered, so these are the
+    /// records the start offset alone would count as still to do.
+    pub fn delivery_complete_count(&self) -> i64 {
+        self.in_flight
+            .values()
+            .filter(|r| r.state.is_done())
+            .count() as i64
+    }
+
+    /// The share-partition lag of KIP-1226 against the partition's end
+    /// offset (its high watermark): the records from the SPSO on that are
+    /// not done yet, `end - SPSO - deliveryCompleteCount`, as Kafka's group
+    /// coordinator computes it (`GroupCoordinatorService`, Kafka 4.2). Not
+    /// clamped: after AlterShareGroupOffsets past the end it is negative on
+    /// the wire too, and clients read a negative lag as "none".
+    pub fn lag(&self, end_offset: i64) -> i64 {
+        end_offset - self.start_offset - self.delivery_complete_count()
+    }
+
     #[cfg(test)]
     pub fn in_flight(&self) -> &BTreeMap<i64, InFlight> {
         &self.in_flight
@@ -445,6 +466,34 @@ mod tests {
         assert_eq!(p.start_offset(), 3, "2 was archived, so the SPSO passes it");
     }
 
+    /// KIP-1226's lag counts what is still to do from the SPSO on: the
+    /// acquired and available records and the never-delivered tail, not the
+    /// done records the SPSO could not pass yet.
+    #[test]
+    fn lag_leaves_out_the_done_records_above_the_start_offset() {
+        let mut p = SharePartition::new(10);
+        assert_eq!((p.delivery_complete_count(), p.lag(25)), (0, 15));
+        assert_eq!(p.acquire("a", 5, 10..25, 0, &LIMITS).len(), 5);
+        assert_eq!(p.lag(25), 15, "acquired records are not done");
+        for (offset, kind) in [
+            (11, AcknowledgeType::Accept),
+            (12, AcknowledgeType::Reject),
+            (14, AcknowledgeType::Release),
+        ] {
+            p.acknowledge("a", offset, kind, 0, &LIMITS).unwrap();
+        }
+        // 10 still holds the SPSO; 11 (accepted) and 12 (rejected, archived)
+        // are done above it, 13 is acquired and 14 available again.
+        assert_eq!(p.start_offset(), 10);
+        assert_eq!((p.delivery_complete_count(), p.lag(25)), (2, 13));
+        p.acknowledge("a", 10, AcknowledgeType::Accept, 0, &LIMITS)
+            .unwrap();
+        assert_eq!(p.start_offset(), 13, "the SPSO passes the done run");
+        assert_eq!((p.delivery_complete_count(), p.lag(25)), (0, 12));
+        assert_eq!(p.lag(30), 17, "new records raise the lag");
+        assert_eq!(SharePartition::new(40).lag(25), -15, "altered past the end");
+    }
+
     #[test]
     fn only_fetched_offsets_are_acquired() {
         let mut p = SharePartition::new(0);
@@ -630,7 +679,8 @@ mod tests {
         /// and restarts keep the invariants: each offset is in exactly one
         /// state (the window is contiguous), accepted offsets are never
         /// acquired again, delivery counts stay within the limit, the SPSO
-        /// only moves forward, and two members never hold one offset.
+        /// only moves forward, two members never hold one offset, and the
+        /// lag counts exactly the records not done from the SPSO on.
         #[test]
         fn share_partition_invariants(ops in proptest::collection::vec(op(), 1..80)) {
             let mut p = SharePartition::new(0);
@@ -679,6 +729,10 @@ mod tests {
                 last_start = p.start_offset();
                 let keys: Vec<i64> = p.in_flight().keys().copied().collect();
                 prop_assert_eq!(keys, (p.start_offset()..p.end_offset()).collect::<Vec<_>>());
+                // KIP-1226: the lag against a log end of 30 is the
+                // never-delivered tail plus the in-flight records not done.
+                let not_done = p.in_flight().values().filter(|r| !r.state.is_done()).count() as i64;
+                prop_assert_eq!(p.lag(30), 30 - p.end_offset() + not_done);
                 for (offset, record) in p.in_flight() {
                     prop_assert!(record.delivery_count <= LIMITS.delivery_count_limit);
                     if accepted.contains(offset) {

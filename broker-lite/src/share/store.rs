@@ -36,6 +36,12 @@ pub(crate) enum ShareEntry {
         group: String,
         auto_offset_reset: String,
     },
+    /// The group's `share.record.lock.duration.ms`; `None` after a DELETE
+    /// (the broker's default again).
+    RecordLockDuration {
+        group: String,
+        ms: Option<i64>,
+    },
     /// One share partition's whole state.
     Partition {
         group: String,
@@ -60,6 +66,7 @@ pub(crate) enum ShareEntry {
 pub(crate) struct StoredShareGroup {
     pub epoch: i32,
     pub auto_offset_reset: Option<String>,
+    pub record_lock_duration_ms: Option<i64>,
     pub partitions: BTreeMap<(String, i32), StoredSharePartition>,
 }
 
@@ -105,6 +112,9 @@ fn apply(groups: &mut BTreeMap<String, StoredShareGroup>, entry: ShareEntry) {
             group,
             auto_offset_reset,
         } => groups.entry(group).or_default().auto_offset_reset = Some(auto_offset_reset),
+        ShareEntry::RecordLockDuration { group, ms } => {
+            groups.entry(group).or_default().record_lock_duration_ms = ms
+        }
         ShareEntry::Partition {
             group,
             topic,
@@ -143,6 +153,12 @@ fn snapshot(groups: &BTreeMap<String, StoredShareGroup>) -> Vec<ShareEntry> {
             entries.push(ShareEntry::Config {
                 group: group.clone(),
                 auto_offset_reset: reset.clone(),
+            });
+        }
+        if let Some(ms) = g.record_lock_duration_ms {
+            entries.push(ShareEntry::RecordLockDuration {
+                group: group.clone(),
+                ms: Some(ms),
             });
         }
         for ((topic, partition), state) in &g.partitions {
@@ -185,6 +201,20 @@ mod tests {
                     state: state(start),
                 });
             }
+            // The group's lock duration: set, cleared, set again; and one
+            // group's set then deleted (the broker default again).
+            for ms in [Some(5_000), None, Some(2_000)] {
+                entries.push(ShareEntry::RecordLockDuration {
+                    group: "g".into(),
+                    ms,
+                });
+            }
+            for ms in [Some(5_000), None] {
+                entries.push(ShareEntry::RecordLockDuration {
+                    group: "default".into(),
+                    ms,
+                });
+            }
             entries.push(ShareEntry::Group {
                 group: "gone".into(),
                 epoch: 1,
@@ -194,11 +224,14 @@ mod tests {
             });
             store.append(&entries).unwrap();
         }
+        // The second open reads what the first one's compaction rewrote.
         for _ in 0..2 {
             let (_, groups, _) = ShareStore::open(dir.path()).unwrap();
-            assert_eq!(groups.len(), 1);
+            assert_eq!(groups.len(), 2);
             assert_eq!(groups["g"].epoch, 3);
             assert_eq!(groups["g"].partitions[&("t".to_string(), 0)], state(99));
+            assert_eq!(groups["g"].record_lock_duration_ms, Some(2_000));
+            assert_eq!(groups["default"].record_lock_duration_ms, None);
         }
     }
 }

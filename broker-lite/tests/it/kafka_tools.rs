@@ -524,3 +524,47 @@ async fn kafka_java_client_transactions_on_transaction_version_1() {
     let stdout = java_client_check_against(target, &broker, &["transactions"]).await;
     assert!(stdout.contains("ok transactions"), "{stdout}");
 }
+
+/// `kafka-share-groups --describe --offsets` (Kafka 4.2's tool) reads
+/// broker-lite's DescribeShareGroupOffsets v1: its LAG column is
+/// broker-lite's share-partition lag (KIP-1226), 10 records - start 3.
+#[tokio::test(flavor = "multi_thread")]
+async fn kafka_share_groups_shows_broker_lites_lag() {
+    use crate::share_groups::{alter_start_offset, produce_n, topic_with_id};
+    let Some(script) = apache_kafka() else { return };
+    let broker = broker().await;
+    let mut client = broker.client().await;
+    topic_with_id(&mut client, "queue").await;
+    produce_n(&mut client, "queue", 0, 10).await;
+    alter_start_offset(&mut client, "crew", "queue", 3).await;
+    let (b, dir) = (broker.bootstrap(), broker.dir.path().to_owned());
+    let out = blocking(move || {
+        ok(
+            tool(
+                &script,
+                &dir,
+                "org.apache.kafka.tools.consumer.group.ShareGroupCommand",
+                &[
+                    "--bootstrap-server",
+                    &b,
+                    "--describe",
+                    "--group",
+                    "crew",
+                    "--offsets",
+                    "--verbose",
+                ],
+                "",
+            ),
+            "kafka-share-groups --describe --offsets",
+        )
+    })
+    .await;
+    // GROUP TOPIC PARTITION LEADER-EPOCH START-OFFSET LAG
+    let row: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("crew "))
+        .unwrap_or_else(|| panic!("no row for crew:\n{out}"))
+        .split_whitespace()
+        .collect();
+    assert_eq!(row, ["crew", "queue", "0", "0", "3", "7"], "{out}");
+}

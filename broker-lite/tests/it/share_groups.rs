@@ -13,10 +13,11 @@ use kctl_client::protocol::messages::incremental_alter_configs_request::{
 };
 use kctl_client::protocol::messages::{
     AlterShareGroupOffsetsRequest, ConsumerGroupHeartbeatRequest, DeleteGroupsRequest,
-    DeleteShareGroupOffsetsRequest, DescribeGroupsRequest, DescribeShareGroupOffsetsRequest,
-    GroupId, IncrementalAlterConfigsRequest, ListGroupsRequest, ShareAcknowledgeRequest,
-    ShareFetchRequest, ShareFetchResponse, ShareGroupDescribeRequest, ShareGroupHeartbeatRequest,
-    alter_share_group_offsets_request as alter, delete_share_group_offsets_request as delete,
+    DeleteShareGroupOffsetsRequest, DescribeConfigsRequest, DescribeGroupsRequest,
+    DescribeShareGroupOffsetsRequest, GroupId, IncrementalAlterConfigsRequest, ListGroupsRequest,
+    ShareAcknowledgeRequest, ShareFetchRequest, ShareFetchResponse, ShareGroupDescribeRequest,
+    ShareGroupHeartbeatRequest, alter_share_group_offsets_request as alter,
+    delete_share_group_offsets_request as delete, describe_configs_request as describe_configs,
     describe_share_group_offsets_request as describe,
     describe_share_group_offsets_response as describe_response, share_acknowledge_request as ack,
     share_fetch_request as fetch,
@@ -59,19 +60,55 @@ pub(crate) async fn topic_with_id(client: &mut RawClient, topic: &str) -> Uuid {
 }
 
 pub(crate) async fn set_earliest(client: &mut RawClient, group: &str) {
+    let (code, message) =
+        alter_group_config(client, group, "share.auto.offset.reset", Some("earliest")).await;
+    assert_eq!(code, 0, "{message:?}");
+}
+
+/// IncrementalAlterConfigs of one group config: SET `value`, or DELETE
+/// with `None`. The resource's error code and message.
+async fn alter_group_config(
+    client: &mut RawClient,
+    group: &str,
+    name: &str,
+    value: Option<&str>,
+) -> (i16, Option<String>) {
     let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
         AlterConfigsResource::default()
             .with_resource_type(32)
             .with_resource_name(s(group))
             .with_configs(vec![
                 AlterableConfig::default()
-                    .with_name(s("share.auto.offset.reset"))
-                    .with_config_operation(0)
-                    .with_value(Some(s("earliest"))),
+                    .with_name(s(name))
+                    .with_config_operation(if value.is_some() { 0 } else { 1 })
+                    .with_value(value.map(s)),
             ]),
     ]);
     let response = client.send(1, &request).await;
-    assert_eq!(response.responses[0].error_code, 0);
+    let result = &response.responses[0];
+    (
+        result.error_code,
+        result.error_message.as_ref().map(|m| m.to_string()),
+    )
+}
+
+/// DescribeConfigs of one group config: its value and source code.
+async fn group_config(client: &mut RawClient, group: &str, name: &str) -> (String, i8) {
+    let request = DescribeConfigsRequest::default().with_resources(vec![
+        describe_configs::DescribeConfigsResource::default()
+            .with_resource_type(32)
+            .with_resource_name(s(group))
+            .with_configuration_keys(Some(vec![s(name)])),
+    ]);
+    let response = client.send(4, &request).await;
+    let result = &response.results[0];
+    assert_eq!(result.error_code, 0);
+    assert_eq!(result.configs.len(), 1, "{result:?}");
+    let entry = &result.configs[0];
+    (
+        entry.value.as_ref().unwrap().to_string(),
+        entry.config_source,
+    )
 }
 
 /// One share consumer speaking raw protocol.
@@ -92,6 +129,8 @@ pub(crate) struct Fetched {
     /// Acquired offsets with their delivery counts.
     pub(crate) acquired: Vec<(i64, i16)>,
     pub(crate) records: Bytes,
+    /// The response's `AcquisitionLockTimeoutMs`: how long the locks last.
+    pub(crate) lock_ms: i32,
 }
 
 impl Member {
@@ -278,6 +317,7 @@ impl Member {
 pub(crate) fn parse(response: &ShareFetchResponse) -> Fetched {
     let mut fetched = Fetched {
         error: response.error_code,
+        lock_ms: response.acquisition_lock_timeout_ms,
         ..Fetched::default()
     };
     for topic in &response.responses {
@@ -305,26 +345,37 @@ pub(crate) fn offsets(fetched: &Fetched) -> Vec<i64> {
 }
 
 pub(crate) async fn start_offset(client: &mut RawClient, group: &str, topic: &str) -> i64 {
-    describe_partition_0(client, group, topic)
-        .await
-        .start_offset
+    described_offset(client, 0, group, topic).await.0
 }
 
 /// kctl's statistics extension on partition 0 (tagged fields).
 async fn statistics(client: &mut RawClient, group: &str, topic: &str) -> SharePartitionStatistics {
-    let partition = describe_partition_0(client, group, topic).await;
+    let partition = describe_partition_0(client, 0, group, topic).await;
     SharePartitionStatistics::decode_from(&partition.unknown_tagged_fields)
         .expect("broker-lite reports statistics for a partition with state")
 }
 
+/// Partition 0's (start offset, lag, error code) from DescribeShareGroupOffsets
+/// at `version` (v0 has no lag: the decoder gives the schema's -1).
+async fn described_offset(
+    client: &mut RawClient,
+    version: i16,
+    group: &str,
+    topic: &str,
+) -> (i64, i64, i16) {
+    let partition = describe_partition_0(client, version, group, topic).await;
+    (partition.start_offset, partition.lag, partition.error_code)
+}
+
 async fn describe_partition_0(
     client: &mut RawClient,
+    version: i16,
     group: &str,
     topic: &str,
 ) -> describe_response::DescribeShareGroupOffsetsResponsePartition {
     let response = client
         .send(
-            0,
+            version,
             &DescribeShareGroupOffsetsRequest::default().with_groups(vec![
                 describe::DescribeShareGroupOffsetsRequestGroup::default()
                     .with_group_id(GroupId(s(group)))
@@ -758,6 +809,176 @@ async fn share_group_offsets_need_an_empty_group() {
         described.groups[0].error_code,
         ErrorCode::GroupIdNotFound.code()
     );
+}
+
+/// AlterShareGroupOffsets of partition 0 of `topic` to `start_offset`.
+pub(crate) async fn alter_start_offset(
+    client: &mut RawClient,
+    group: &str,
+    topic: &str,
+    start_offset: i64,
+) {
+    let altered = client
+        .send(
+            0,
+            &AlterShareGroupOffsetsRequest::default()
+                .with_group_id(GroupId(s(group)))
+                .with_topics(vec![
+                    alter::AlterShareGroupOffsetsRequestTopic::default()
+                        .with_topic_name(name(topic))
+                        .with_partitions(vec![
+                            alter::AlterShareGroupOffsetsRequestPartition::default()
+                                .with_partition_index(0)
+                                .with_start_offset(start_offset),
+                        ]),
+                ]),
+        )
+        .await;
+    assert_eq!(altered.error_code, 0);
+    assert_eq!(altered.responses[0].partitions[0].error_code, 0);
+}
+
+/// DescribeShareGroupOffsets v1's lag (KIP-1226) is Kafka's: high watermark
+/// minus start offset minus the records above the start offset already
+/// acknowledged or archived; -1 for a partition without share state or an
+/// unknown topic; after AlterShareGroupOffsets, counted from the new start.
+#[tokio::test]
+async fn share_partition_lag_leaves_out_records_done_above_the_start_offset() {
+    let broker = TestBroker::start().await;
+    let mut admin = broker.client().await;
+    let topic_id = topic_with_id(&mut admin, "lagged").await;
+    set_earliest(&mut admin, "g8").await;
+    produce_n(&mut admin, "lagged", 0, 10).await;
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (-1, -1, 0),
+        "never fetched: no share state, no lag"
+    );
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "no-such-topic").await,
+        (-1, -1, ErrorCode::UnknownTopicOrPartition.code())
+    );
+
+    let mut m = Member::join(&broker.bootstrap(), "g8", "m", "lagged", topic_id).await;
+    assert_eq!(
+        offsets(&m.fetch(6, 0, &[]).await),
+        (0..6).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (0, 10, 0),
+        "acquired records still count"
+    );
+    // 0 stays acquired, so the start offset cannot pass it; 1-2 accepted,
+    // 3 rejected (archived), 4 released: three done records above it.
+    let (_, partition) = m
+        .acknowledge(
+            m.session_epoch,
+            &[(1, 2, ACCEPT), (3, 3, REJECT), (4, 4, RELEASE)],
+        )
+        .await;
+    assert_eq!(partition, 0);
+    m.session_epoch += 1;
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (0, 7, 0),
+        "10 - 0 - 3"
+    );
+    assert_eq!(
+        described_offset(&mut admin, 0, "g8", "lagged").await,
+        (0, -1, 0),
+        "v0 carries no lag"
+    );
+    produce_n(&mut admin, "lagged", 10, 2).await;
+    assert_eq!(described_offset(&mut admin, 1, "g8", "lagged").await.1, 9);
+    let (_, partition) = m.acknowledge(m.session_epoch, &[(0, 0, ACCEPT)]).await;
+    assert_eq!(partition, 0);
+    m.session_epoch += 1;
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (4, 8, 0),
+        "the start offset passes 0-3; 4 (released), 5 (held) and 6-11 remain"
+    );
+    m.leave().await;
+
+    alter_start_offset(&mut admin, "g8", "lagged", 9).await;
+    assert_eq!(
+        described_offset(&mut admin, 1, "g8", "lagged").await,
+        (9, 3, 0),
+        "altered: nothing is done past the new start"
+    );
+}
+
+/// The group config `share.record.lock.duration.ms` (Kafka 4.2's
+/// `GroupConfig`): validated as Kafka validates it (an INT of at least 1000,
+/// within the broker's `group.share.min/max.record.lock.duration.ms`),
+/// readable with DescribeConfigs, and applied to the locks taken after it
+/// is set while locks taken before keep their deadline; DELETE brings back
+/// the broker's duration.
+#[tokio::test]
+async fn a_group_lock_duration_applies_to_records_acquired_after_it_is_set() {
+    let broker = TestBroker::start_with(|c| {
+        c.group.share_record_lock_duration_ms = 30_000;
+        c.group.share_min_record_lock_duration_ms = 1_000;
+    })
+    .await;
+    let mut admin = broker.client().await;
+    let topic_id = topic_with_id(&mut admin, "locks").await;
+    set_earliest(&mut admin, "g9").await;
+    produce_n(&mut admin, "locks", 0, 2).await;
+    const LOCK: &str = "share.record.lock.duration.ms";
+    assert_eq!(
+        group_config(&mut admin, "g9", LOCK).await,
+        ("30000".to_owned(), 5),
+        "the broker's duration, source DEFAULT"
+    );
+    for (value, message) in [
+        ("soon", "Not a number of type INT"),
+        ("999", "Value must be at least 1000"),
+        (
+            "60001",
+            "must be less than or equal to group.share.max.record.lock.duration.ms",
+        ),
+    ] {
+        let (code, got) = alter_group_config(&mut admin, "g9", LOCK, Some(value)).await;
+        assert_eq!(code, ErrorCode::InvalidConfig.code(), "{value}");
+        assert!(
+            got.as_deref().is_some_and(|m| m.contains(message)),
+            "{got:?}"
+        );
+    }
+
+    let mut a = Member::join(&broker.bootstrap(), "g9", "a", "locks", topic_id).await;
+    let first = a.fetch(1, 0, &[]).await;
+    assert_eq!((first.acquired, first.lock_ms), (vec![(0, 1)], 30_000));
+    assert_eq!(
+        alter_group_config(&mut admin, "g9", LOCK, Some("1000")).await,
+        (0, None)
+    );
+    assert_eq!(
+        group_config(&mut admin, "g9", LOCK).await,
+        ("1000".to_owned(), 8),
+        "source GROUP_CONFIG"
+    );
+    let second = a.fetch(1, 0, &[]).await;
+    assert_eq!((second.acquired, second.lock_ms), (vec![(1, 1)], 1_000));
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    let mut b = Member::join(&broker.bootstrap(), "g9", "b", "locks", topic_id).await;
+    assert_eq!(
+        b.fetch(10, 0, &[]).await.acquired,
+        vec![(1, 2)],
+        "offset 1's 1 s lock ran out; offset 0 keeps its 30 s one"
+    );
+
+    assert_eq!(
+        alter_group_config(&mut admin, "g9", LOCK, None).await,
+        (0, None)
+    );
+    assert_eq!(
+        group_config(&mut admin, "g9", LOCK).await,
+        ("30000".to_owned(), 5)
+    );
+    assert_eq!(b.fetch(10, 0, &[]).await.lock_ms, 30_000);
 }
 
 /// kill -9 of the real binary while a member holds records: after the

@@ -5,13 +5,20 @@
 //! Three tables, like `kafka-share-groups --describe` with `--state`,
 //! `--members` and `--offsets`: the group, its members with their
 //! assignments, and per partition the start offset (SPSO: everything below
-//! it is acknowledged or archived), the log end offset and the backlog.
+//! it is acknowledged or archived), the log end offset and the lag.
 //!
-//! The backlog is `end - start`: the records from the start offset on,
-//! which holds every record not yet acknowledged and, past the start, ones
-//! already done out of order. It is an upper bound; Kafka's exact lag comes
-//! from DescribeShareGroupOffsets v1, which the client's wire schemas do
-//! not have.
+//! LAG is Kafka's share-partition lag (DescribeShareGroupOffsets v1, Kafka
+//! 4.2, KIP-1226), exactly what `kafka-share-groups --describe --offsets`
+//! prints: the high watermark minus the start offset minus the records past
+//! the start offset already acknowledged or archived. `-` when the broker
+//! has none: Kafka 4.1 (v0 only), or a partition without share state.
+//!
+//! The former BACKLOG column (`end - start`) is gone: with the exact lag it
+//! only adds the records done out of order past the start offset, and it
+//! is still `LOG-END-OFFSET - START-OFFSET`, both of which stay in the
+//! table, so on Kafka 4.1 the upper bound is one subtraction away. The log
+//! end offset is not in Kafka's table; it says how far the log has grown,
+//! which neither the start offset nor the lag does alone.
 //!
 //! IN-FLIGHT (records locked by a member now) and ARCHIVED (records
 //! rejected or past the delivery-count limit, counted since the partition's
@@ -63,9 +70,10 @@ struct OffsetRow {
     start_offset: Option<i64>,
     /// null when ListOffsets failed for the partition.
     log_end_offset: Option<i64>,
-    /// `log_end_offset - start_offset`: at most this many records are not
-    /// yet acknowledged; null without either.
-    backlog: Option<i64>,
+    /// Kafka's share-partition lag (KIP-1226): records from the start
+    /// offset to the high watermark not yet acknowledged or archived; null
+    /// when the broker reports none (Kafka 4.1, no share state yet).
+    lag: Option<i64>,
     /// Records acquired (locked) by a member now; null when the broker does
     /// not report it (Apache Kafka).
     in_flight: Option<u64>,
@@ -112,10 +120,7 @@ pub(crate) async fn run(settings: &Settings, args: ShareDescribeArgs) -> anyhow:
                 leader_epoch: o.leader_epoch,
                 start_offset: o.start_offset,
                 log_end_offset,
-                backlog: match (o.start_offset, log_end_offset) {
-                    (Some(start), Some(end)) => Some((end - start).max(0)),
-                    _ => None,
-                },
+                lag: o.lag,
                 in_flight: o.statistics.map(|s| s.in_flight),
                 archived: o.statistics.map(|s| s.archived_total),
                 redeliveries: o.statistics.map(|s| s.redeliveries_total),
@@ -191,7 +196,7 @@ pub(crate) async fn run(settings: &Settings, args: ShareDescribeArgs) -> anyhow:
             "LEADER-EPOCH",
             "START-OFFSET",
             "LOG-END-OFFSET",
-            "BACKLOG",
+            "LAG",
             "IN-FLIGHT",
             "ARCHIVED",
         ]);
@@ -202,7 +207,7 @@ pub(crate) async fn run(settings: &Settings, args: ShareDescribeArgs) -> anyhow:
                 or_dash(o.leader_epoch.as_ref()),
                 or_dash(o.start_offset.as_ref()),
                 or_dash(o.log_end_offset.as_ref()),
-                or_dash(o.backlog.as_ref()),
+                or_dash(o.lag.as_ref()),
                 or_dash(o.in_flight.as_ref()),
                 or_dash(o.archived.as_ref()),
             ]);

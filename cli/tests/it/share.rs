@@ -231,7 +231,7 @@ fn three_kctl_share_consumers_split_one_partition_on_broker_lite() {
         .success()
         .json();
     assert_eq!(described["offsets"][0]["start_offset"], records as i64);
-    assert_eq!(described["offsets"][0]["backlog"], 0);
+    assert_eq!(described["offsets"][0]["lag"], 0);
     // broker-lite's statistics: nothing locked once the workers are gone,
     // every rejected record archived, and every released one delivered
     // again (the rejected ones were those, on their second delivery).
@@ -246,10 +246,14 @@ fn three_kctl_share_consumers_split_one_partition_on_broker_lite() {
 }
 
 /// A topic `jobs` with one partition and a share group `crew` that starts
-/// at its earliest offset, on broker-lite with a 1 s acquisition lock.
+/// at its earliest offset, on broker-lite, with a 1 s acquisition lock set
+/// as Kafka's tier sets it: the group config `share.record.lock.duration.ms`
+/// (`kctl config set --entity-type group`, read back), the brokers' floor
+/// `group.share.min.record.lock.duration.ms` lowered to Kafka's least,
+/// 1 s; the broker's own lock stays 30 s. Below the floor is refused.
 fn crew_on_jobs() -> Broker {
     let broker = Broker::start_with(|config| {
-        config.group.share_record_lock_duration_ms = 1_000;
+        config.group.share_min_record_lock_duration_ms = 1_000;
     });
     broker
         .kctl(&["topic", "create", "jobs", "-p", "1"])
@@ -268,6 +272,28 @@ fn crew_on_jobs() -> Broker {
         ])
         .run()
         .success();
+    let group = ["--entity-type", "group", "--entity-name", "crew"];
+    let lock = "share.record.lock.duration.ms";
+    let refused = broker
+        .kctl(&[&["config", "set"], &group[..], &[&format!("{lock}=999")]].concat())
+        .run()
+        .code(1);
+    assert!(
+        refused.stderr.contains("Value must be at least 1000"),
+        "{}",
+        refused.stderr
+    );
+    broker
+        .kctl(&[&["config", "set"], &group[..], &[&format!("{lock}=1000")]].concat())
+        .run()
+        .success();
+    let read_back = broker
+        .kctl(&[&["config", "get"], &group[..], &[lock, "-o", "json"]].concat())
+        .run()
+        .success()
+        .json();
+    assert_eq!(read_back[0]["value"], "1000", "{read_back}");
+    assert_eq!(read_back[0]["source"], "GROUP_CONFIG", "{read_back}");
     broker
 }
 

@@ -7,7 +7,9 @@
 //! A share group has no committed offsets: per partition it has a *start
 //! offset* (the share-partition start offset, SPSO), below which every
 //! record is acknowledged or archived. Records from there to the log end
-//! are available, in flight or already done.
+//! are available, in flight or already done. Kafka 4.2 also reports the
+//! share-partition *lag* (DescribeShareGroupOffsets v1, KIP-1226): the
+//! records from the start offset to the high watermark not done yet.
 
 use std::collections::BTreeMap;
 
@@ -85,6 +87,12 @@ pub struct ShareGroupOffset {
     /// extension, which broker-lite sends. `None` from Apache Kafka, which
     /// reports none of them.
     pub statistics: Option<SharePartitionStatistics>,
+    /// The share-partition lag (KIP-1226): high watermark minus start
+    /// offset minus the records past the start offset already acknowledged
+    /// or archived. `None` when the broker answers DescribeShareGroupOffsets
+    /// v0 only (Kafka 4.1) or cannot compute it (no share state yet, the end
+    /// offset unknown): Kafka's admin client reads a negative lag as absent.
+    pub lag: Option<i64>,
 }
 
 impl Admin {
@@ -210,6 +218,8 @@ impl Admin {
                         start_offset: (p.start_offset >= 0).then_some(p.start_offset),
                         leader_epoch: (p.leader_epoch >= 0).then_some(p.leader_epoch),
                         statistics: SharePartitionStatistics::decode_from(&p.unknown_tagged_fields),
+                        // At v0 the decoder fills in the schema default, -1.
+                        lag: (p.lag >= 0).then_some(p.lag),
                     });
                 }
             }

@@ -113,8 +113,8 @@ pub const CLIENT_VERSION_CAPS: &[(ApiKey, i16, &str)] = &[
     ),
     (
         ApiKey::DescribeShareGroupOffsets,
-        0,
-        "the vendored schemas stop at v0 (Kafka 4.2 serves v0-1)",
+        1,
+        "v1 adds the share-partition lag (Kafka 4.2, KIP-1226); 4.1 serves v0",
     ),
     (
         ApiKey::AlterShareGroupOffsets,

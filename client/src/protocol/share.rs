@@ -8,7 +8,8 @@
 //! - [`AcquiredRange`] and [`acquired_ranges`]: the `AcquiredRecords` a
 //!   ShareFetch response carries, coalesced from per-offset delivery counts;
 //! - share-session epochs ([`INITIAL_SHARE_SESSION_EPOCH`],
-//!   [`FINAL_SHARE_SESSION_EPOCH`], [`next_share_session_epoch`]).
+//!   [`FINAL_SHARE_SESSION_EPOCH`], [`next_share_session_epoch`]);
+//! - [`UNKNOWN_SHARE_PARTITION_LAG`], the "no lag" of DescribeShareGroupOffsets v1.
 
 use std::fmt;
 
@@ -17,6 +18,11 @@ pub const SHARE_GROUP_TYPE: &str = "share";
 
 /// The member epoch a member sends in ShareGroupHeartbeat to leave.
 pub const LEAVE_GROUP_MEMBER_EPOCH: i32 = -1;
+
+/// The share-partition lag DescribeShareGroupOffsets v1 reports when there is
+/// none to compute (the schema's default for `Lag`, KIP-1226): the partition
+/// has no share-partition state yet, or its node could not read the end offset.
+pub const UNKNOWN_SHARE_PARTITION_LAG: i64 = -1;
 
 /// The share-session epoch that opens a new session (ShareFetch).
 pub const INITIAL_SHARE_SESSION_EPOCH: i32 = 0;
@@ -416,6 +422,58 @@ mod tests {
     }
 
     proptest! {
+        /// DescribeShareGroupOffsets v1 (KIP-1226, hand-patched into the
+        /// vendored schemas) carries a partition's lag between its leader
+        /// epoch and error code: it survives a v1 round trip, takes 8 bytes
+        /// on the wire, and, being ignorable, is dropped at v0, where the
+        /// decoder gives the schema default [`UNKNOWN_SHARE_PARTITION_LAG`].
+        #[test]
+        fn describe_share_group_offsets_lag_round_trips_at_v1_only(
+            start_offset in -1i64..i64::MAX,
+            leader_epoch in -1i32..i32::MAX,
+            lag in -1i64..i64::MAX,
+            error_code in any::<i16>(),
+            message in proptest::option::of("[a-z ]{0,20}"),
+        ) {
+            use bytes::BytesMut;
+            use kafka_protocol::messages::describe_share_group_offsets_response::{
+                DescribeShareGroupOffsetsResponseGroup, DescribeShareGroupOffsetsResponsePartition,
+                DescribeShareGroupOffsetsResponseTopic,
+            };
+            use kafka_protocol::messages::{DescribeShareGroupOffsetsResponse, TopicName};
+            use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+
+            let partition = DescribeShareGroupOffsetsResponsePartition::default()
+                .with_partition_index(3)
+                .with_start_offset(start_offset)
+                .with_leader_epoch(leader_epoch)
+                .with_lag(lag)
+                .with_error_code(error_code)
+                .with_error_message(message.map(StrBytes::from_string));
+            let response = DescribeShareGroupOffsetsResponse::default().with_groups(vec![
+                DescribeShareGroupOffsetsResponseGroup::default()
+                    .with_group_id(StrBytes::from_static_str("g").into())
+                    .with_topics(vec![DescribeShareGroupOffsetsResponseTopic::default()
+                        .with_topic_name(TopicName(StrBytes::from_static_str("t")))
+                        .with_partitions(vec![partition.clone()])]),
+            ]);
+            let encode = |version: i16| {
+                let mut buf = BytesMut::new();
+                response.encode(&mut buf, version).unwrap();
+                prop_assert_eq!(buf.len(), response.compute_size(version).unwrap());
+                Ok(buf.freeze())
+            };
+            let (mut v1, mut v0) = (encode(1)?, encode(0)?);
+            prop_assert_eq!(v1.len(), v0.len() + 8);
+            let back = DescribeShareGroupOffsetsResponse::decode(&mut v1, 1).unwrap();
+            prop_assert!(v1.is_empty());
+            prop_assert_eq!(&back, &response);
+            let old = DescribeShareGroupOffsetsResponse::decode(&mut v0, 0).unwrap();
+            prop_assert!(v0.is_empty());
+            let old_partition = &old.groups[0].topics[0].partitions[0];
+            prop_assert_eq!(old_partition, &partition.clone().with_lag(UNKNOWN_SHARE_PARTITION_LAG));
+        }
+
         /// Decoding what `wire_types` encodes gives the same batch, and the
         /// batch expands to exactly its range.
         #[test]

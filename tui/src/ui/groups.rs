@@ -247,10 +247,11 @@ fn render_partitions(app: &App, group: &GroupEval, area: Rect, buf: &mut Buffer)
             style::status(group.status),
         ),
     ]);
-    // A share group has no commits: the poller puts each partition's
-    // share-partition start offset (SPSO) there, so Lag reads as backlog.
+    // A share group has no commits: the poller puts the log end minus
+    // Kafka's share-partition lag there (KIP-1226), or the share-partition
+    // start offset (SPSO) when the broker has no lag, where Lag is a backlog.
     let note = if group.group_type == SHARE_GROUP_TYPE {
-        " share: Committed = SPSO, Lag = backlog "
+        " share: Lag = share lag, Committed = end - lag (else SPSO) "
     } else {
         " ! below log start "
     };

@@ -123,7 +123,7 @@ fn group_drill_in_without_commits() {
 }
 
 /// The scenario with a share group `workers` (three members on orders-0)
-/// whose backlog falls as the SPSO moves; `with_statistics` adds
+/// whose lag falls as its members work; `with_statistics` adds
 /// broker-lite's in-flight, archived and redelivery figures.
 fn with_share_group(with_statistics: bool) -> App {
     use crate::model::{Group, GroupOffset, GroupState, Member, ShareStatistics, TopicPartition};
@@ -189,7 +189,7 @@ fn open_workers(app: &mut App) {
 }
 
 /// A share group (three members on one partition) among the consumer
-/// groups: listed with type `share`, its backlog falling as the SPSO moves,
+/// groups: listed with type `share`, its lag falling as its members work,
 /// and in its detail the delivery panel with in-flight, redelivery rate and
 /// archived count, each with its trend.
 #[test]
@@ -200,7 +200,7 @@ fn share_group_beside_consumer_groups() {
     assert!(screens[1].contains("workers") && screens[1].contains("share"));
     open_workers(&mut app);
     let screens = snapshot_all_sizes("group_share_workers", &app);
-    assert!(screens[1].contains("Committed = SPSO"));
+    assert!(screens[1].contains("Lag = share lag"));
     assert!(screens[0].contains("In-flight") && screens[0].contains("Archived"));
 }
 

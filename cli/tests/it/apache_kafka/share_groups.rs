@@ -289,6 +289,13 @@ fn two_kctl_share_consumers_and_a_java_one_share_a_partition() {
         }
     }
 
+    // Records nobody consumes yet, so the lag compared below is not 0.
+    let waiting: String = (0..7).map(|i| format!("w{i}\n")).collect();
+    cluster
+        .kctl(&["produce", &topic])
+        .stdin(waiting.as_str())
+        .run()
+        .success();
     // Kafka persists the start offset lazily (it trails what is
     // acknowledged), so only kctl's agreement with Kafka's tool is checked.
     assert_share_describe_agrees(&cluster, &group);
@@ -343,6 +350,26 @@ fn short_lock_group(cluster: &Cluster, topic: &str, group: &str) -> Duration {
         .success();
     let lock_ms = short_lock_ms(cluster);
     let group_config = ["--entity-type", "group", "--entity-name", group];
+    // Kafka's check, which broker-lite copies (`alter_configs.rs`).
+    let refused = cluster
+        .kctl(
+            &[
+                &["config", "set"],
+                &group_config[..],
+                &["share.record.lock.duration.ms=999"],
+            ]
+            .concat(),
+        )
+        .run()
+        .code(1);
+    assert!(
+        refused.stderr.contains(
+            "Invalid value 999 for configuration share.record.lock.duration.ms: \
+             Value must be at least 1000"
+        ),
+        "{}",
+        refused.stderr
+    );
     let setting = format!("share.record.lock.duration.ms={lock_ms}");
     cluster
         .kctl(&[&["config", "set"], &group_config[..], &[setting.as_str()]].concat())
@@ -566,34 +593,53 @@ fn assert_share_members_agree(cluster: &Cluster, group: &str) {
 }
 
 /// `kctl share describe` against `kafka-share-groups --describe --offsets
-/// --verbose` and `--describe --state --verbose`, field by field. Kafka's
-/// LAG comes from DescribeShareGroupOffsets v1, which kctl cannot send yet
-/// (kafka-protocol 0.18 has v0 only): kctl's backlog (log end − start
-/// offset) is checked to bound it.
+/// --verbose` and `--describe --state --verbose`, field by field, the LAG
+/// (DescribeShareGroupOffsets v1, KIP-1226) included.
 fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
-    let ours = cluster
-        .kctl(&["share", "describe", group, "-o", "json"])
-        .run()
-        .success()
-        .json();
     let command = "org.apache.kafka.tools.consumer.group.ShareGroupCommand";
-    let offsets = cluster.tool_ok(
-        command,
-        &[
-            "--bootstrap-server",
-            &cluster.bootstrap,
-            "--describe",
-            "--group",
-            group,
-            "--offsets",
-            "--verbose",
-        ],
-    );
+    let kctl_offsets = || {
+        cluster
+            .kctl(&["share", "describe", group, "-o", "json"])
+            .run()
+            .success()
+            .json()
+    };
+    // Kafka's share state moves after the members are done (the leader
+    // persists lazily), so kctl reads before and after Kafka's tool: when
+    // both readings are the same, Kafka's came from that same state and must
+    // match it exactly; else the state moved, and all three are read again.
+    let mut attempts = 0;
+    let (ours, offsets) = loop {
+        attempts += 1;
+        let before = kctl_offsets();
+        let offsets = cluster.tool_ok(
+            command,
+            &[
+                "--bootstrap-server",
+                &cluster.bootstrap,
+                "--describe",
+                "--group",
+                group,
+                "--offsets",
+                "--verbose",
+            ],
+        );
+        let after = kctl_offsets();
+        if before["offsets"] == after["offsets"] {
+            break (after, offsets);
+        }
+        assert!(
+            attempts < 5,
+            "the share state kept moving:\n{before}\n{after}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    eprintln!("kafka-share-groups --offsets (kctl agreed after {attempts} reading(s)):\n{offsets}");
     // GROUP TOPIC PARTITION LEADER-EPOCH START-OFFSET LAG
     let theirs: Vec<Vec<String>> = offsets
         .lines()
         .map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
-        .filter(|cols| cols.len() >= 5 && cols[0] == group)
+        .filter(|cols| cols.len() >= 6 && cols[0] == group)
         .collect();
     let rows = ours["offsets"].as_array().unwrap();
     assert_eq!(rows.len(), theirs.len(), "kafka-share-groups:\n{offsets}");
@@ -602,13 +648,14 @@ fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
         assert_eq!(row["partition"].to_string(), cols[2]);
         assert_eq!(row["leader_epoch"].to_string(), cols[3], "leader epoch");
         assert_eq!(row["start_offset"].to_string(), cols[4], "start offset");
-        let lag: i64 = cols[5]
-            .parse()
-            .unwrap_or_else(|_| panic!("LAG in:\n{offsets}"));
-        let backlog = row["backlog"].as_i64().unwrap();
+        // DescribeShareGroupOffsets v1 (KIP-1226): the same lag, "-" for none.
+        let lag = row["lag"]
+            .as_i64()
+            .map_or_else(|| "-".to_owned(), |l| l.to_string());
+        assert_eq!(lag, cols[5], "lag; kafka-share-groups:\n{offsets}");
         assert!(
-            (0..=backlog).contains(&lag),
-            "Kafka's lag {lag} is not within kctl's backlog {backlog}"
+            row["lag"].as_i64().is_some_and(|l| l >= 7),
+            "the 7 records produced last are not consumed: {row}"
         );
         // Kafka reports no in-flight, archived or redelivery figures (they
         // are broker-lite's extension): null, not 0.
