@@ -537,7 +537,24 @@ async fn kafka_share_groups_shows_broker_lites_lag() {
     topic_with_id(&mut client, "queue").await;
     produce_n(&mut client, "queue", 0, 10).await;
     alter_start_offset(&mut client, "crew", "queue", 3).await;
-    let (b, dir) = (broker.bootstrap(), broker.dir.path().to_owned());
+    let (row, out) = share_group_offsets_row(script, &broker, "crew").await;
+    assert_eq!(row, ["crew", "queue", "0", "0", "3", "7"], "{out}");
+}
+
+/// Kafka's `kafka-share-groups --describe --group GROUP --offsets --verbose`
+/// against broker-lite: the columns of the group's row (GROUP TOPIC
+/// PARTITION LEADER-EPOCH START-OFFSET LAG) and the tool's whole output.
+pub(crate) async fn share_group_offsets_row(
+    script: PathBuf,
+    broker: &TestBroker,
+    group: &str,
+) -> (Vec<String>, String) {
+    let (bootstrap, dir, group) = (
+        broker.bootstrap(),
+        broker.dir.path().to_owned(),
+        group.to_owned(),
+    );
+    let group_arg = group.clone();
     let out = blocking(move || {
         ok(
             tool(
@@ -546,10 +563,10 @@ async fn kafka_share_groups_shows_broker_lites_lag() {
                 "org.apache.kafka.tools.consumer.group.ShareGroupCommand",
                 &[
                     "--bootstrap-server",
-                    &b,
+                    &bootstrap,
                     "--describe",
                     "--group",
-                    "crew",
+                    &group_arg,
                     "--offsets",
                     "--verbose",
                 ],
@@ -559,12 +576,10 @@ async fn kafka_share_groups_shows_broker_lites_lag() {
         )
     })
     .await;
-    // GROUP TOPIC PARTITION LEADER-EPOCH START-OFFSET LAG
-    let row: Vec<&str> = out
+    let row = out
         .lines()
-        .find(|l| l.starts_with("crew "))
-        .unwrap_or_else(|| panic!("no row for crew:\n{out}"))
-        .split_whitespace()
-        .collect();
-    assert_eq!(row, ["crew", "queue", "0", "0", "3", "7"], "{out}");
+        .map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        .find(|cols| cols.first() == Some(&group))
+        .unwrap_or_else(|| panic!("no row for {group}:\n{out}"));
+    (row, out)
 }

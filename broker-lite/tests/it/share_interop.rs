@@ -26,7 +26,7 @@ use kctl_client::consumer::share::{
 use kctl_client::{Acks, TopicPartition};
 use kctl_client::{Admin, AdminConfig, ClientConfig, Producer, ProducerConfig, Record};
 
-use crate::kafka_tools::{apache_kafka, blocking, java_client_check, ok, tool};
+use crate::kafka_tools::{apache_kafka, blocking, java_client_check, share_group_offsets_row};
 use crate::protocol::create_topic;
 use crate::support::TestBroker;
 
@@ -333,37 +333,16 @@ async fn kafka_share_groups_reads_the_extended_answer(broker: &TestBroker, recor
     let Some(script) = blocking(apache_kafka).await else {
         return;
     };
-    let (bootstrap, dir) = (broker.bootstrap(), broker.dir.path().to_owned());
     let started = std::time::Instant::now();
-    let out = blocking(move || {
-        ok(
-            tool(
-                &script,
-                &dir,
-                "org.apache.kafka.tools.consumer.group.ShareGroupCommand",
-                &[
-                    "--bootstrap-server",
-                    &bootstrap,
-                    "--describe",
-                    "--group",
-                    GROUP,
-                    "--offsets",
-                ],
-                "",
-            ),
-            "kafka-share-groups --describe --offsets",
-        )
-    })
-    .await;
+    let (row, out) = share_group_offsets_row(script, broker, GROUP).await;
     eprintln!(
         "kafka-share-groups --describe --offsets against broker-lite ({:.1} s):\n{out}",
         started.elapsed().as_secs_f64()
     );
-    // GROUP TOPIC PARTITION START-OFFSET LAG
-    let row: Vec<&str> = out
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>())
-        .find(|cols| cols.first() == Some(&GROUP))
-        .unwrap_or_else(|| panic!("no offsets row:\n{out}"));
-    assert_eq!(row[1..4], [TOPIC, "0", &records.to_string()], "{out}");
+    // GROUP TOPIC PARTITION LEADER-EPOCH START-OFFSET LAG
+    assert_eq!(
+        [&row[1], &row[2], &row[4]],
+        [TOPIC, "0", &records.to_string()],
+        "{out}"
+    );
 }

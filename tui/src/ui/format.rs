@@ -2,7 +2,7 @@
 //! that shows an estimate also shows how it was obtained.
 
 use crate::evaluation::time_lag::UnknownReason;
-use crate::evaluation::{CatchUp, TimeLag};
+use crate::evaluation::{CatchUp, GroupPartitionEval, TimeLag};
 use crate::model::TopicPartition;
 
 /// Exact up to five digits, then k/M/G with one decimal, so lag columns
@@ -138,6 +138,18 @@ pub fn sparkline<'a>(
             }
         })
         .collect()
+}
+
+/// The width of a column of `topic-partition` labels: the longest of
+/// `partitions`, at least `heading_width`, and at most 40 (longer topic
+/// names are cut), so the column takes no slack at wide sizes.
+pub fn partition_column_width(partitions: &[GroupPartitionEval], heading_width: usize) -> u16 {
+    let widest = partitions
+        .iter()
+        .map(|p| p.topic.chars().count() + 1 + p.partition.to_string().len())
+        .max()
+        .unwrap_or(0);
+    u16::try_from(widest.clamp(heading_width, 40)).unwrap_or(40)
 }
 
 #[cfg(test)]

@@ -192,14 +192,8 @@ fn render_partitions(app: &App, group: &GroupEval, area: Rect, buf: &mut Buffer)
         .collect();
     // Partition and Member are as wide as their longest value, so at 160
     // columns neither takes the slack (which stays right of the table).
-    let widest = group
-        .partitions
-        .iter()
-        .map(|p| p.topic.chars().count() + 1 + p.partition.to_string().len())
-        .max()
-        .unwrap_or(0);
-    // "Partition▲" is ten wide; very long topic names are cut at 40.
-    let partition_width = u16::try_from(widest.clamp(10, 40)).unwrap_or(40);
+    // "Partition▲" is ten wide.
+    let partition_width = format::partition_column_width(&group.partitions, 10);
     let layout = [
         always(0, Constraint::Length(partition_width)),
         from(

@@ -41,13 +41,8 @@ fn count(value: Option<u64>) -> String {
 pub fn render(app: &App, group: &GroupEval, area: Rect, buf: &mut Buffer) {
     let spark: u16 = if area.width >= 140 { 14 } else { 6 };
     let spark_chars = usize::from(spark);
-    let widest = group
-        .partitions
-        .iter()
-        .map(|p| p.topic.chars().count() + 1 + p.partition.to_string().len())
-        .max()
-        .unwrap_or(0);
-    let partition_width = u16::try_from(widest.clamp(9, 40)).unwrap_or(40);
+    // "Partition" is nine wide.
+    let partition_width = format::partition_column_width(&group.partitions, 9);
     let widths = [
         Constraint::Length(partition_width),
         Constraint::Length(7),

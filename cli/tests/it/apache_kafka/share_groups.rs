@@ -516,6 +516,23 @@ fn a_record_renewed_every_half_lock_stays_with_its_member_on_kafka() {
 /// has caught up with the group epoch (a member learns of a join at its
 /// next heartbeat). kctl is asked before and after Kafka's tool; a change
 /// in between (a late heartbeat) means another try.
+/// Kafka's `kafka-share-groups --describe --group GROUP VIEW --verbose`
+/// (VIEW: `--members`, `--offsets` or `--state`).
+fn kafka_share_groups_describe(cluster: &Cluster, group: &str, view: &str) -> String {
+    cluster.tool_ok(
+        "org.apache.kafka.tools.consumer.group.ShareGroupCommand",
+        &[
+            "--bootstrap-server",
+            &cluster.bootstrap,
+            "--describe",
+            "--group",
+            group,
+            view,
+            "--verbose",
+        ],
+    )
+}
+
 fn assert_share_members_agree(cluster: &Cluster, group: &str) {
     let describe = || {
         cluster
@@ -541,18 +558,7 @@ fn assert_share_members_agree(cluster: &Cluster, group: &str) {
             || settled(&describe()),
         );
         let before = describe();
-        let out = cluster.tool_ok(
-            "org.apache.kafka.tools.consumer.group.ShareGroupCommand",
-            &[
-                "--bootstrap-server",
-                &cluster.bootstrap,
-                "--describe",
-                "--group",
-                group,
-                "--members",
-                "--verbose",
-            ],
-        );
+        let out = kafka_share_groups_describe(cluster, group, "--members");
         if before["members"] != describe()["members"] && attempt < 3 {
             continue;
         }
@@ -596,7 +602,6 @@ fn assert_share_members_agree(cluster: &Cluster, group: &str) {
 /// --verbose` and `--describe --state --verbose`, field by field, the LAG
 /// (DescribeShareGroupOffsets v1, KIP-1226) included.
 fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
-    let command = "org.apache.kafka.tools.consumer.group.ShareGroupCommand";
     let kctl_offsets = || {
         cluster
             .kctl(&["share", "describe", group, "-o", "json"])
@@ -612,18 +617,7 @@ fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
     let (ours, offsets) = loop {
         attempts += 1;
         let before = kctl_offsets();
-        let offsets = cluster.tool_ok(
-            command,
-            &[
-                "--bootstrap-server",
-                &cluster.bootstrap,
-                "--describe",
-                "--group",
-                group,
-                "--offsets",
-                "--verbose",
-            ],
-        );
+        let offsets = kafka_share_groups_describe(cluster, group, "--offsets");
         let after = kctl_offsets();
         if before["offsets"] == after["offsets"] {
             break (after, offsets);
@@ -663,18 +657,7 @@ fn assert_share_describe_agrees(cluster: &Cluster, group: &str) {
             assert!(row[field].is_null(), "{field} from Kafka: {row}");
         }
     }
-    let state = cluster.tool_ok(
-        command,
-        &[
-            "--bootstrap-server",
-            &cluster.bootstrap,
-            "--describe",
-            "--group",
-            group,
-            "--state",
-            "--verbose",
-        ],
-    );
+    let state = kafka_share_groups_describe(cluster, group, "--state");
     // GROUP COORDINATOR (ID) STATE GROUP-EPOCH ASSIGNMENT-EPOCH #MEMBERS,
     // the coordinator as "host:port  (id)".
     let line = state
