@@ -123,8 +123,13 @@ for procs in "${producer_counts[@]}"; do
   rates=()
   for _ in $(seq "$repeats"); do
     t=$(fresh_topic 8)
-    for i in $(seq "$procs"); do produce "$t" $((records / procs)) 100 >"$work/p$i.json" & done
-    wait
+    pids=()
+    for i in $(seq "$procs"); do
+      produce "$t" $((records / procs)) 100 >"$work/p$i.json" &
+      pids+=($!)
+    done
+    # Only the producers: a bare `wait` would also wait for the broker.
+    wait "${pids[@]}"
     rates+=("$(python3 - "$work" "$procs" <<'PY'
 import json, sys
 runs = [json.load(open(f"{sys.argv[1]}/p{i}.json")) for i in range(1, int(sys.argv[2]) + 1)]
