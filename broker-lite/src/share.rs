@@ -344,33 +344,41 @@ impl ShareCoordinator {
 
     /// Sets `share.auto.offset.reset` for a group (created if needed).
     pub(crate) fn set_auto_offset_reset(&self, group_id: &str, reset: AutoOffsetReset) {
-        self.locked(|inner, _| {
-            inner
-                .groups
-                .entry(group_id.to_string())
-                .or_default()
-                .auto_offset_reset = reset;
-            inner.writes.push(ShareEntry::Config {
+        self.set_group_config(
+            group_id,
+            |g| g.auto_offset_reset = reset,
+            ShareEntry::Config {
                 group: group_id.to_string(),
                 auto_offset_reset: reset.name().to_string(),
-            });
-        });
+            },
+        );
     }
 
     /// Sets (or, with `None`, removes) the group config
     /// `share.record.lock.duration.ms` for a group (created if needed). The
     /// caller has validated it against the broker's bounds.
     pub(crate) fn set_record_lock_duration(&self, group_id: &str, ms: Option<i64>) {
-        self.locked(|inner, _| {
-            inner
-                .groups
-                .entry(group_id.to_string())
-                .or_default()
-                .record_lock_duration_ms = ms;
-            inner.writes.push(ShareEntry::RecordLockDuration {
+        self.set_group_config(
+            group_id,
+            |g| g.record_lock_duration_ms = ms,
+            ShareEntry::RecordLockDuration {
                 group: group_id.to_string(),
                 ms,
-            });
+            },
+        );
+    }
+
+    /// Applies a group config to the group (created if needed) and queues
+    /// its share-log entry.
+    fn set_group_config(
+        &self,
+        group_id: &str,
+        apply: impl FnOnce(&mut ShareGroup),
+        entry: ShareEntry,
+    ) {
+        self.locked(|inner, _| {
+            apply(inner.groups.entry(group_id.to_string()).or_default());
+            inner.writes.push(entry);
         });
     }
 

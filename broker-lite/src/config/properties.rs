@@ -191,11 +191,7 @@ impl BrokerConfig {
             }
             "group.share.delivery.count.limit" => {
                 // Kafka's bounds (2..=10) for the broker-wide limit.
-                let limit: i16 = parse(key, value)?;
-                if !(2..=10).contains(&limit) {
-                    return Err(invalid("must be between 2 and 10"));
-                }
-                self.group.share_delivery_count_limit = limit;
+                self.group.share_delivery_count_limit = parse_between(key, value, 2, 10)?;
             }
             "group.share.partition.max.record.locks" => {
                 self.group.share_partition_max_record_locks = parse_positive(key, value)?
@@ -203,18 +199,12 @@ impl BrokerConfig {
             // Kafka's bounds for the bounds of the group config
             // `share.record.lock.duration.ms` (`ShareGroupConfig`).
             "group.share.min.record.lock.duration.ms" => {
-                let ms: u64 = parse(key, value)?;
-                if !(1_000..=30_000).contains(&ms) {
-                    return Err(invalid("must be between 1000 and 30000"));
-                }
-                self.group.share_min_record_lock_duration_ms = ms;
+                self.group.share_min_record_lock_duration_ms =
+                    parse_between(key, value, 1_000, 30_000)?;
             }
             "group.share.max.record.lock.duration.ms" => {
-                let ms: u64 = parse(key, value)?;
-                if !(30_000..=3_600_000).contains(&ms) {
-                    return Err(invalid("must be between 30000 and 3600000"));
-                }
-                self.group.share_max_record_lock_duration_ms = ms;
+                self.group.share_max_record_lock_duration_ms =
+                    parse_between(key, value, 30_000, 3_600_000)?;
             }
             "transaction.max.timeout.ms" => self.txn.max_timeout_ms = parse_positive(key, value)?,
             "transaction.abort.timed.out.transaction.cleanup.interval.ms" => {
@@ -248,6 +238,27 @@ where
             value: value.to_owned(),
             reason: e.to_string(),
         })
+}
+
+/// A value within `min..=max` (Kafka's `Range.between`).
+fn parse_between<T: std::str::FromStr + PartialOrd + fmt::Display>(
+    key: &str,
+    value: &str,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    let parsed: T = parse(key, value)?;
+    if parsed < min || parsed > max {
+        return Err(ConfigError::InvalidValue {
+            key: key.into(),
+            value: value.into(),
+            reason: format!("must be between {min} and {max}"),
+        });
+    }
+    Ok(parsed)
 }
 
 fn parse_positive<T: std::str::FromStr + PartialOrd + Default>(

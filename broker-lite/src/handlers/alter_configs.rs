@@ -340,7 +340,7 @@ fn alter_group(
 }
 
 /// `share.auto.offset.reset`, a group config.
-const SHARE_AUTO_OFFSET_RESET: &str = "share.auto.offset.reset";
+pub(super) const SHARE_AUTO_OFFSET_RESET: &str = "share.auto.offset.reset";
 /// `share.record.lock.duration.ms`, a group config.
 pub(super) const SHARE_RECORD_LOCK_DURATION_MS: &str = "share.record.lock.duration.ms";
 

@@ -139,7 +139,7 @@ pub(super) fn handle(
                     let source = |set: bool| if set { SOURCE_GROUP } else { SOURCE_DEFAULT };
                     let entries = [
                         (
-                            "share.auto.offset.reset",
+                            super::alter_configs::SHARE_AUTO_OFFSET_RESET,
                             reset.name().to_owned(),
                             source(reset != Default::default()),
                             TYPE_STRING,
