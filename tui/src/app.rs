@@ -14,8 +14,8 @@ use kctl_client::admin::SHARE_GROUP_TYPE;
 
 use crate::action::{Action, Command, Screen};
 use crate::evaluation::{
-    BrokerEval, EvalConfig, Evaluation, Evaluator, GroupEval, GroupPartitionEval, TopicEval,
-    TopicPartitionEval,
+    BrokerEval, EvalConfig, Evaluation, Evaluator, GroupEval, GroupPartitionEval, ShareEval,
+    TopicEval, TopicPartitionEval,
 };
 use crate::keymap::Mode;
 use crate::messages::DEFAULT_BUFFER_RECORDS;
@@ -143,12 +143,16 @@ impl ShareTrends {
         }
     }
 
-    fn push(&mut self, in_flight: Option<u64>, rate_per_s: Option<f64>, archived: Option<u64>) {
-        self.in_flight.push(in_flight);
+    /// One sample of each; `None` (no statistics) is a gap in all three.
+    fn push(&mut self, share: Option<&ShareEval>) {
+        self.in_flight.push(share.map(|s| s.in_flight));
         // Rounded to whole thousandths; a rate is never negative.
-        self.redelivery_rate_milli
-            .push(rate_per_s.map(|r| (r * 1_000.0).round() as u64));
-        self.archived.push(archived);
+        self.redelivery_rate_milli.push(
+            share
+                .and_then(|s| s.redelivery_rate_per_s)
+                .map(|r| (r * 1_000.0).round() as u64),
+        );
+        self.archived.push(share.map(|s| s.archived));
     }
 }
 
@@ -175,12 +179,7 @@ impl History {
                 let mut trends = old_share_groups
                     .remove(&group.group_id)
                     .unwrap_or_else(ShareTrends::new);
-                let share = group.share.as_ref();
-                trends.push(
-                    share.map(|s| s.in_flight),
-                    share.and_then(|s| s.redelivery_rate_per_s),
-                    share.map(|s| s.archived),
-                );
+                trends.push(group.share.as_ref());
                 self.share_groups.insert(group.group_id.clone(), trends);
                 let mut old = old_share_partitions
                     .remove(&group.group_id)
@@ -192,12 +191,7 @@ impl History {
                 for p in &group.partitions {
                     let key = (p.topic.clone(), p.partition);
                     let mut trends = old.remove(&key).unwrap_or_else(ShareTrends::new);
-                    let share = p.share.as_ref();
-                    trends.push(
-                        share.map(|s| s.in_flight),
-                        share.and_then(|s| s.redelivery_rate_per_s),
-                        share.map(|s| s.archived),
-                    );
+                    trends.push(p.share.as_ref());
                     partitions.insert(key, trends);
                 }
             }

@@ -388,7 +388,7 @@ impl Evaluator {
                 let consume_rate_per_s =
                     consumer.and_then(|c| rates::rate_per_s(&c.commit_samples));
                 let produce_rate_per_s = log.and_then(|l| rates::rate_per_s(&l.leo_samples));
-                let share = offset.share.map(|s| SharePartitionEval {
+                let share = offset.share.map(|s| ShareEval {
                     in_flight: s.in_flight,
                     archived: s.archived_total,
                     redelivery_rate_per_s: consumer
@@ -441,7 +441,7 @@ impl Evaluator {
                 reason: time_lag::UnknownReason::NoCommit,
             });
         let member_assignments = member_assignments(group, &partitions);
-        let share = ShareGroupEval::sum(&partitions);
+        let share = ShareEval::sum(&partitions);
         GroupEval {
             group_id: group.group_id.clone(),
             state: group.state.clone(),
@@ -460,12 +460,12 @@ impl Evaluator {
     }
 }
 
-impl ShareGroupEval {
+impl ShareEval {
     /// The group's figures: each summed over the partitions that report
     /// it. `None` when none does (a consumer group, or a share group on a
     /// broker without the statistics).
     fn sum(partitions: &[GroupPartitionEval]) -> Option<Self> {
-        let reported: Vec<&SharePartitionEval> =
+        let reported: Vec<&ShareEval> =
             partitions.iter().filter_map(|p| p.share.as_ref()).collect();
         if reported.is_empty() {
             return None;
@@ -680,29 +680,21 @@ pub struct GroupEval {
     pub max_time_lag: TimeLag,
     /// A share group's in-flight, archived and redelivery figures summed
     /// over its partitions; `None` where the broker reports none.
-    pub share: Option<ShareGroupEval>,
+    pub share: Option<ShareEval>,
     pub partitions: Vec<GroupPartitionEval>,
 }
 
-/// A share group's delivery figures (broker-lite's statistics extension).
+/// A share partition's delivery figures (broker-lite's statistics
+/// extension), or a share group's: each summed over its partitions.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ShareGroupEval {
-    pub in_flight: u64,
-    pub archived: u64,
-    /// Summed over the partitions whose rate is known; `None` until one is
-    /// (two samples).
-    pub redelivery_rate_per_s: Option<f64>,
-}
-
-/// One share partition's delivery figures.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct SharePartitionEval {
+pub struct ShareEval {
     /// Records locked by a member now.
     pub in_flight: u64,
     /// Records archived so far.
     pub archived: u64,
     /// Redeliveries per second over the rate window; `None` until two
-    /// samples.
+    /// samples (for a group: summed over the partitions whose rate is
+    /// known).
     pub redelivery_rate_per_s: Option<f64>,
 }
 
@@ -742,7 +734,7 @@ pub struct GroupPartitionEval {
     pub complete: f64,
     /// A share partition's in-flight, archived and redelivery figures;
     /// `None` for a consumer group, or where the broker reports none.
-    pub share: Option<SharePartitionEval>,
+    pub share: Option<ShareEval>,
 }
 
 #[cfg(test)]
