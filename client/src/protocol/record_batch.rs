@@ -280,14 +280,9 @@ pub struct RawBatch {
 }
 
 impl RawBatch {
-    /// Decompresses and decodes the records. Keys, values and headers of an
-    /// uncompressed batch are slices of the fetched bytes.
-    pub fn records(&self) -> Result<Vec<DecodedRecord>, ProtocolError> {
-        self.record_iter()?.collect()
-    }
-
     /// Decompresses the records, to be decoded one at a time as they are
-    /// read (see [`Records`]).
+    /// read (see [`Records`]). Keys, values and headers of an uncompressed
+    /// batch are slices of the fetched bytes.
     pub fn record_iter(&self) -> Result<Records, ProtocolError> {
         let body = self.bytes.slice(HEADER_BYTES..);
         let records = decompress(body, self.header.compression()?)?;
