@@ -2,7 +2,7 @@
 //! cache, shared by producers (and, later, consumers and admin).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
@@ -123,6 +123,10 @@ struct ClientInner {
     bootstrap: Vec<Arc<BrokerConnection>>,
     brokers: Mutex<HashMap<i32, Arc<BrokerConnection>>>,
     metadata: RwLock<Arc<ClusterMetadata>>,
+    /// Counts the metadata snapshots stored: a reader that resolved
+    /// something from the metadata knows it is still current while this
+    /// has not moved, without taking the lock (the producer's send path).
+    metadata_generation: AtomicU64,
     /// Topics the refresher asks about; grows as the client is used.
     interesting_topics: Mutex<HashSet<String>>,
     /// Set by a pattern subscription: refreshes ask for every topic.
@@ -159,6 +163,7 @@ impl Client {
             bootstrap,
             brokers: Mutex::new(HashMap::new()),
             metadata: RwLock::new(Arc::new(ClusterMetadata::default())),
+            metadata_generation: AtomicU64::new(0),
             interesting_topics: Mutex::new(HashSet::new()),
             all_topics: AtomicBool::new(false),
             refresh_lock: tokio::sync::Mutex::new(None),
@@ -204,6 +209,13 @@ impl Client {
     /// The current metadata snapshot.
     pub fn metadata(&self) -> Arc<ClusterMetadata> {
         Arc::clone(&crate::sync::read(&self.inner.metadata))
+    }
+
+    /// Moves whenever a new metadata snapshot is stored. Read it before
+    /// [`metadata`](Self::metadata): what was resolved from that snapshot is
+    /// current while this returns the same value.
+    pub(crate) fn metadata_generation(&self) -> u64 {
+        self.inner.metadata_generation.load(Ordering::Acquire)
     }
 
     /// Asks the background refresher for fresh metadata soon (used after
@@ -274,6 +286,10 @@ impl Client {
         let fresh = Arc::new(ClusterMetadata::from_response(&response, Some(&previous)));
         self.update_brokers(&fresh);
         *crate::sync::write(&self.inner.metadata) = Arc::clone(&fresh);
+        // After the store: a reader that saw the old generation re-resolves.
+        self.inner
+            .metadata_generation
+            .fetch_add(1, Ordering::Release);
         *last_refresh = Some(Instant::now());
         Ok(fresh)
     }

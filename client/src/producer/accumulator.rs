@@ -270,7 +270,8 @@ pub(crate) struct Accumulator {
 }
 
 impl Accumulator {
-    fn topic(&self, topic: &TopicMetadata) -> Arc<TopicQueues> {
+    /// The topic's queues, grown to its partition count.
+    pub(crate) fn queues(&self, topic: &TopicMetadata) -> Arc<TopicQueues> {
         let wanted = topic.partitions.len();
         if let Some(t) = crate::sync::read(&self.topics).get(topic.name.as_str())
             && t.partitions.len() >= wanted
@@ -298,7 +299,9 @@ impl Accumulator {
     pub(crate) fn all(&self) -> Vec<Arc<TopicQueues>> {
         crate::sync::read(&self.topics).values().cloned().collect()
     }
+}
 
+impl TopicQueues {
     /// Appends a record to its partition's open batch, opening or sealing
     /// batches as needed. Returns the record's future and whether the sender
     /// should look at the queues (a batch was opened or filled).
@@ -306,7 +309,6 @@ impl Accumulator {
     pub(crate) fn append(
         &self,
         inner: &Inner,
-        topic: &TopicMetadata,
         partition: i32,
         timestamp_ms: i64,
         record: &Record<'_>,
@@ -314,9 +316,8 @@ impl Accumulator {
         size_bytes: usize,
         callback: Option<Callback>,
     ) -> (DeliveryFuture, bool) {
-        let queues = self.topic(topic);
         let batch_size = inner.config.batch_size;
-        let mut queue = crate::sync::lock(&queues.partitions[partition as usize]);
+        let mut queue = crate::sync::lock(&self.partitions[partition as usize]);
         let mut wake = false;
         if queue.open.as_ref().is_some_and(|b| {
             !b.builder.is_empty() && b.builder.size_bytes() + size_bytes > batch_size
@@ -335,7 +336,7 @@ impl Accumulator {
                 reserved_bytes: 0,
                 created_at: Instant::now(),
                 shared: Arc::new(BatchShared {
-                    topic: Arc::clone(&queues.name),
+                    topic: Arc::clone(&self.name),
                     partition,
                     outcome: OnceLock::new(),
                     done: Notify::new(),
