@@ -166,11 +166,10 @@ impl Batch {
             params.producer_epoch = identity.epoch;
             params.base_sequence = self.base_sequence;
         }
-        let mut out = BytesMut::with_capacity(self.builder.size_bytes());
-        self.builder
-            .encode(&mut out, &params)
+        let bytes = self
+            .builder
+            .finish(&params)
             .map_err(|e| Error::Config(format!("cannot encode a batch: {e}")))?;
-        let bytes = out.freeze();
         self.encoded = Some(bytes.clone());
         Ok(bytes)
     }

@@ -66,8 +66,12 @@ impl BatchBuilder {
     /// An empty builder whose first record will have `base_timestamp_ms`
     /// (timestamps are stored as deltas from it). `capacity_bytes` is a hint.
     pub fn new(base_timestamp_ms: i64, capacity_bytes: usize) -> Self {
+        let mut records = BytesMut::with_capacity(capacity_bytes.max(HEADER_BYTES));
+        // Room for the header in front, so `finish` can write it in place
+        // and hand an uncompressed batch on without copying its records.
+        records.resize(HEADER_BYTES, 0);
         Self {
-            records: BytesMut::with_capacity(capacity_bytes),
+            records,
             count: 0,
             base_timestamp_ms,
             max_timestamp_ms: base_timestamp_ms,
@@ -91,7 +95,7 @@ impl BatchBuilder {
 
     /// Bytes the batch would take uncompressed, header included.
     pub fn size_bytes(&self) -> usize {
-        HEADER_BYTES + self.records.len()
+        self.records.len()
     }
 
     /// The uncompressed size a record adds to a batch. An upper bound that
@@ -160,16 +164,42 @@ impl BatchBuilder {
     /// Can be called more than once, e.g. with a new base sequence.
     pub fn encode(&self, out: &mut BytesMut, params: &BatchParams) -> Result<(), ProtocolError> {
         let start = out.len();
-        out.reserve(HEADER_BYTES + self.records.len());
-        out.put_i64(0); // baseOffset: the broker assigns it
-        out.put_i32(0); // batchLength, patched below
-        out.put_i32(-1); // partitionLeaderEpoch
-        out.put_i8(batch::MAGIC_V2);
-        out.put_u32(0); // crc, patched below
+        out.reserve(self.records.len());
+        out.put_slice(&self.header(params));
+        compress_into(out, &self.records[HEADER_BYTES..], params.compression)?;
+        seal(&mut out[start..])
+    }
+
+    /// The complete batch, as [`encode`](Self::encode) writes it, taking
+    /// the builder's buffer: an uncompressed batch gets its header written
+    /// in front of its records, in place, so its bytes are not copied. The
+    /// builder keeps its counts but no bytes; call it once.
+    pub fn finish(&mut self, params: &BatchParams) -> Result<Bytes, ProtocolError> {
+        if params.compression != Compression::None {
+            let mut out = BytesMut::new();
+            self.encode(&mut out, params)?;
+            return Ok(out.freeze());
+        }
+        let header = self.header(params);
+        let mut batch = std::mem::take(&mut self.records);
+        batch[..HEADER_BYTES].copy_from_slice(&header);
+        seal(&mut batch)?;
+        Ok(batch.freeze())
+    }
+
+    /// The 61-byte header, with batchLength and crc left 0 for [`seal`].
+    fn header(&self, params: &BatchParams) -> [u8; HEADER_BYTES] {
         let mut attributes = params.compression as i16;
         if params.transactional {
             attributes |= TRANSACTIONAL_BIT;
         }
+        let mut header = [0u8; HEADER_BYTES];
+        let mut out = &mut header[..];
+        out.put_i64(0); // baseOffset: the broker assigns it
+        out.put_i32(0); // batchLength, patched by seal
+        out.put_i32(-1); // partitionLeaderEpoch
+        out.put_i8(batch::MAGIC_V2);
+        out.put_u32(0); // crc, patched by seal
         out.put_i16(attributes);
         out.put_i32(self.count - 1);
         out.put_i64(self.base_timestamp_ms);
@@ -178,18 +208,23 @@ impl BatchBuilder {
         out.put_i16(params.producer_epoch);
         out.put_i32(params.base_sequence);
         out.put_i32(self.count);
-        compress_into(out, &self.records, params.compression)?;
-        let batch_length = out.len() - start - batch::LOG_OVERHEAD_BYTES;
-        let batch_length = i32::try_from(batch_length).map_err(|_| ProtocolError::Encode {
-            what: "RecordBatch",
-            version: 2,
-            reason: "batch over 2 GiB".into(),
-        })?;
-        out[start + 8..start + 12].copy_from_slice(&batch_length.to_be_bytes());
-        let crc = batch::compute_crc(&out[start..]);
-        out[start + 17..start + 21].copy_from_slice(&crc.to_be_bytes());
-        Ok(())
+        debug_assert!(out.is_empty(), "the header fills its 61 bytes");
+        header
     }
+}
+
+/// Patches a complete batch's batchLength and CRC-32C.
+fn seal(batch: &mut [u8]) -> Result<(), ProtocolError> {
+    let batch_length = batch.len() - batch::LOG_OVERHEAD_BYTES;
+    let batch_length = i32::try_from(batch_length).map_err(|_| ProtocolError::Encode {
+        what: "RecordBatch",
+        version: 2,
+        reason: "batch over 2 GiB".into(),
+    })?;
+    batch[8..12].copy_from_slice(&batch_length.to_be_bytes());
+    let crc = batch::compute_crc(batch);
+    batch[17..21].copy_from_slice(&crc.to_be_bytes());
+    Ok(())
 }
 
 fn compress_into(
