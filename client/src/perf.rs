@@ -114,23 +114,34 @@ impl PerfReport {
 
     /// Counts one latency for `count` records.
     fn record_latency(&mut self, elapsed: Duration, count: u64) {
+        self.record_latency_us(micros(elapsed), count);
+    }
+
+    fn record_latency_us(&mut self, elapsed_us: u64, count: u64) {
         // saturating_record_n clamps to the histogram's range.
         self.latency_us
-            .saturating_record_n(micros(elapsed).max(1), count);
+            .saturating_record_n(elapsed_us.max(1), count);
     }
 }
 
-/// A record sent and not yet seen acknowledged, with its send time.
-type InFlight = VecDeque<(DeliveryFuture, Instant)>;
+/// Nanoseconds from `start` to now: the produce loop keeps its times as
+/// plain integers, so a latency is a subtraction, not two `Instant`s'.
+fn nanos_since(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// A record sent and not yet seen acknowledged, with its send time (ns
+/// since the run started).
+type InFlight = VecDeque<(DeliveryFuture, u64)>;
 
 /// Counts the acknowledged records at the head of `in_flight`, all at
-/// `now`. Stops at the first one not yet acknowledged: within a partition
-/// acknowledgements come in order, so the head is the oldest.
-fn count_acknowledged(in_flight: &mut InFlight, now: Instant, report: &mut PerfReport) {
-    while let Some((delivery, sent)) = in_flight.front() {
+/// `now_ns`. Stops at the first one not yet acknowledged: within a
+/// partition acknowledgements come in order, so the head is the oldest.
+fn count_acknowledged(in_flight: &mut InFlight, now_ns: u64, report: &mut PerfReport) {
+    while let Some((delivery, sent_ns)) = in_flight.front() {
         match delivery.succeeded() {
             None => return,
-            Some(true) => report.record_latency(now.saturating_duration_since(*sent), 1),
+            Some(true) => report.record_latency_us(now_ns.saturating_sub(*sent_ns) / 1000, 1),
             Some(false) => report.failed += 1,
         }
         in_flight.pop_front();
@@ -139,15 +150,15 @@ fn count_acknowledged(in_flight: &mut InFlight, now: Instant, report: &mut PerfR
 
 /// Waits for every record in `in_flight`, stamping each with the clock read
 /// when its batch (or an earlier one) was seen complete.
-async fn wait_acknowledged(in_flight: &mut InFlight, report: &mut PerfReport) {
-    while let Some((delivery, sent)) = in_flight.pop_front() {
+async fn wait_acknowledged(in_flight: &mut InFlight, started: Instant, report: &mut PerfReport) {
+    while let Some((delivery, sent_ns)) = in_flight.pop_front() {
         let result = delivery.wait().await;
-        let now = Instant::now();
+        let now_ns = nanos_since(started);
         match result {
-            Ok(_) => report.record_latency(now.saturating_duration_since(sent), 1),
+            Ok(_) => report.record_latency_us(now_ns.saturating_sub(sent_ns) / 1000, 1),
             Err(_) => report.failed += 1,
         }
-        count_acknowledged(in_flight, now, report);
+        count_acknowledged(in_flight, now_ns, report);
     }
 }
 
@@ -181,14 +192,14 @@ pub async fn produce(
         // acknowledgement time of whatever completed since the last send,
         // and as the record's timestamp: without one the producer reads the
         // wall clock for it, and clock reads were 12% of this loop's time.
-        let now = Instant::now();
-        count_acknowledged(&mut in_flight, now, &mut report);
+        let now_ns = nanos_since(started);
+        count_acknowledged(&mut in_flight, now_ns, &mut report);
         let at = (i as usize % slots) * load.record_bytes;
-        let timestamp_ms = started_ms + (now - started).as_millis() as i64;
+        let timestamp_ms = started_ms + (now_ns / 1_000_000) as i64;
         let record = Record::new(&load.topic)
             .value(&payloads[at..at + load.record_bytes])
             .timestamp_ms(timestamp_ms);
-        in_flight.push_back((producer.send(record).await?, now));
+        in_flight.push_back((producer.send(record).await?, now_ns));
         if i % 1024 == 0 {
             progress(i);
         }
@@ -197,7 +208,7 @@ pub async fn produce(
     // did; the acknowledgements are counted as they arrive meanwhile.
     tokio::join!(
         producer.flush(),
-        wait_acknowledged(&mut in_flight, &mut report)
+        wait_acknowledged(&mut in_flight, started, &mut report)
     );
     report.elapsed = started.elapsed();
     progress(load.records);

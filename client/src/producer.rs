@@ -511,7 +511,7 @@ impl Idempotence {
 pub(crate) struct Inner {
     pub(crate) client: Client,
     pub(crate) config: ProducerConfig,
-    pub(crate) partitioner: Arc<dyn Partitioner>,
+    pub(crate) partitioning: Partitioning,
     /// `None` without idempotence.
     pub(crate) idempotence: Option<Idempotence>,
     /// `None` without a transactional id.
@@ -532,6 +532,18 @@ pub(crate) struct Inner {
     /// lock and lookup, then the accumulator's) cost two hash lookups and
     /// six atomic operations per record more than this.
     recent_target: Mutex<Option<Arc<SendTarget>>>,
+}
+
+/// How a record without a partition gets one.
+#[derive(Debug)]
+pub(crate) enum Partitioning {
+    /// Java's built-in behaviour (what [`DefaultPartitioner`] and
+    /// [`partitioner::UniformSticky`] do), with the sticky state kept per
+    /// topic next to its queues instead of in a map behind a lock.
+    BuiltIn {
+        ignore_keys: bool,
+    },
+    Custom(Arc<dyn Partitioner>),
 }
 
 /// A topic resolved for sending: its metadata and its partitions' queues,
@@ -622,19 +634,19 @@ impl Producer {
         } else {
             None
         };
-        let partitioner: Arc<dyn Partitioner> = match &config.partitioner {
-            PartitionerChoice::Default => Arc::new(DefaultPartitioner::new(config.batch_size)),
-            PartitionerChoice::RoundRobin => Arc::new(partitioner::RoundRobin::default()),
-            PartitionerChoice::Random => Arc::new(partitioner::Random),
-            PartitionerChoice::UniformSticky => {
-                Arc::new(partitioner::UniformSticky::new(config.batch_size))
+        let partitioning = match &config.partitioner {
+            PartitionerChoice::Default => Partitioning::BuiltIn { ignore_keys: false },
+            PartitionerChoice::UniformSticky => Partitioning::BuiltIn { ignore_keys: true },
+            PartitionerChoice::RoundRobin => {
+                Partitioning::Custom(Arc::new(partitioner::RoundRobin::default()))
             }
-            PartitionerChoice::Custom(p) => Arc::clone(p),
+            PartitionerChoice::Random => Partitioning::Custom(Arc::new(partitioner::Random)),
+            PartitionerChoice::Custom(p) => Partitioning::Custom(Arc::clone(p)),
         };
         let buffer = Semaphore::new(config.buffer_memory.min(Semaphore::MAX_PERMITS));
         let inner = Arc::new(Inner {
             client,
-            partitioner,
+            partitioning,
             idempotence,
             transaction,
             accumulator: Accumulator::default(),
@@ -922,14 +934,25 @@ impl Inner {
                 // No leader anywhere: any partition will wait for one.
                 rand::random_range(0..topic.partition_count())
             }
-            None => self.partitioner.partition(&PartitionContext {
-                topic: record.topic,
-                key: record.key_bytes(),
-                value: record.value_bytes(),
-                partition_count: topic.partition_count(),
-                available: &topic.available,
-                record_size_bytes: size_bytes,
-            }),
+            None => {
+                let ctx = PartitionContext {
+                    topic: record.topic,
+                    key: record.key_bytes(),
+                    value: record.value_bytes(),
+                    partition_count: topic.partition_count(),
+                    available: &topic.available,
+                    record_size_bytes: size_bytes,
+                };
+                match &self.partitioning {
+                    Partitioning::BuiltIn { ignore_keys } => match ctx.key {
+                        Some(key) if !ignore_keys => {
+                            DefaultPartitioner::keyed(key, ctx.partition_count)
+                        }
+                        _ => target.queues.sticky.next(&ctx, self.config.batch_size),
+                    },
+                    Partitioning::Custom(partitioner) => partitioner.partition(&ctx),
+                }
+            }
         };
         if !(0..topic.partition_count()).contains(&partition) {
             return Err(Error::InvalidPartition {

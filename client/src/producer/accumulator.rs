@@ -19,6 +19,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use super::partitioner::StickyPartition;
 use super::{Callback, DeliveryFuture, Inner, ProducerIdentity, Record, RecordMetadata};
 use crate::error::{Error, Result};
 use crate::metadata::{TopicHasher, TopicMetadata};
@@ -261,6 +262,10 @@ impl PartitionQueue {
 pub(crate) struct TopicQueues {
     pub(crate) name: Arc<str>,
     pub(crate) partitions: Vec<Arc<Mutex<PartitionQueue>>>,
+    /// The built-in partitioner's sticky partition for keyless records
+    /// (kept with the queues, as Java keeps it in its accumulator's
+    /// per-topic info): no lookup by topic name per record.
+    pub(crate) sticky: StickyPartition,
 }
 
 #[derive(Debug, Default)]
@@ -290,6 +295,7 @@ impl Accumulator {
         let queues = Arc::new(TopicQueues {
             name: Arc::clone(&name),
             partitions,
+            sticky: StickyPartition::default(),
         });
         topics.insert(name, Arc::clone(&queues));
         queues

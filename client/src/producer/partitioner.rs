@@ -11,6 +11,7 @@
 
 use std::fmt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
 use rand::Rng;
 
@@ -95,11 +96,18 @@ impl DefaultPartitioner {
     }
 }
 
+impl DefaultPartitioner {
+    /// A keyed record's partition: murmur2 of the key. Java hashes any
+    /// non-null key, even an empty one.
+    pub(crate) fn keyed(key: &[u8], partition_count: i32) -> i32 {
+        partition_for_key(key, partition_count as u32) as i32
+    }
+}
+
 impl Partitioner for DefaultPartitioner {
     fn partition(&self, ctx: &PartitionContext<'_>) -> i32 {
         match ctx.key {
-            // Java hashes any non-null key, even an empty one.
-            Some(key) => partition_for_key(key, ctx.partition_count as u32) as i32,
+            Some(key) => Self::keyed(key, ctx.partition_count),
             None => self.sticky.partition(ctx),
         }
     }
@@ -110,13 +118,7 @@ impl Partitioner for DefaultPartitioner {
 #[derive(Debug)]
 pub struct UniformSticky {
     batch_size_bytes: usize,
-    per_topic: Mutex<TopicMap<StickyState>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct StickyState {
-    partition: i32,
-    produced_bytes: usize,
+    per_topic: Mutex<TopicMap<StickyPartition>>,
 }
 
 impl UniformSticky {
@@ -124,7 +126,7 @@ impl UniformSticky {
     /// to it (normally the producer's `batch_size`), then moves on.
     pub fn new(batch_size_bytes: usize) -> Self {
         Self {
-            batch_size_bytes: batch_size_bytes.max(1),
+            batch_size_bytes,
             per_topic: Mutex::new(TopicMap::default()),
         }
     }
@@ -133,22 +135,65 @@ impl UniformSticky {
 impl Partitioner for UniformSticky {
     fn partition(&self, ctx: &PartitionContext<'_>) -> i32 {
         let mut topics = crate::sync::lock(&self.per_topic);
-        let state = match topics.get_mut(ctx.topic) {
+        let sticky = match topics.get(ctx.topic) {
             Some(s) => s,
-            None => topics.entry(ctx.topic.to_owned()).or_insert(StickyState {
-                partition: -1,
-                produced_bytes: 0,
-            }),
+            None => topics.entry(ctx.topic.to_owned()).or_default(),
         };
-        let stale = state.partition < 0
-            || state.partition >= ctx.partition_count
-            || !ctx.available.contains(&state.partition);
-        if stale || state.produced_bytes >= self.batch_size_bytes {
-            state.partition = pick_other(ctx.available, state.partition);
-            state.produced_bytes = 0;
+        sticky.next(ctx, self.batch_size_bytes)
+    }
+}
+
+/// One topic's sticky partition and the bytes sent to it since it was
+/// chosen: KIP-794's rule, shared by [`UniformSticky`] and the producer's
+/// built-in partitioning. Atomics rather than a lock, as in Java's
+/// `BuiltInPartitioner`: the producer keeps one per topic next to the
+/// topic's queues and consults it on every keyless record.
+#[derive(Debug)]
+pub(crate) struct StickyPartition {
+    /// −1 until the first record.
+    partition: AtomicI32,
+    produced_bytes: AtomicUsize,
+}
+
+impl Default for StickyPartition {
+    fn default() -> Self {
+        Self {
+            partition: AtomicI32::new(-1),
+            produced_bytes: AtomicUsize::new(0),
         }
-        state.produced_bytes += ctx.record_size_bytes;
-        state.partition
+    }
+}
+
+impl StickyPartition {
+    /// The partition for a record of `ctx.record_size_bytes`: the current
+    /// one until `batch_size_bytes` have gone to it or it loses its leader,
+    /// then another available one, at random.
+    pub(crate) fn next(&self, ctx: &PartitionContext<'_>, batch_size_bytes: usize) -> i32 {
+        let current = self.partition.load(Ordering::Acquire);
+        // `available` is sorted, so checking it is a binary search, not a
+        // scan of up to every partition per record.
+        let stale = current < 0
+            || current >= ctx.partition_count
+            || ctx.available.binary_search(&current).is_err();
+        let produced = self
+            .produced_bytes
+            .fetch_add(ctx.record_size_bytes, Ordering::AcqRel);
+        if !stale && produced < batch_size_bytes.max(1) {
+            return current;
+        }
+        let next = pick_other(ctx.available, current);
+        match self
+            .partition
+            .compare_exchange(current, next, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => {
+                self.produced_bytes
+                    .store(ctx.record_size_bytes, Ordering::Release);
+                next
+            }
+            // Another sender switched first; follow it.
+            Err(switched) => switched,
+        }
     }
 }
 
