@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use kctl_client::producer::{Compression, PartitionerChoice};
 use kctl_client::protocol::murmur2::partition_for_key;
-use kctl_client::{Acks, Error, ProducerConfig, Record};
+use kctl_client::{Acks, Error, Producer, ProducerConfig, Record};
 
 use crate::support::*;
 
@@ -152,6 +152,31 @@ async fn the_three_send_modes_on_one_producer() {
     ));
 }
 
+/// Sends 60 records of 100 B (keyed `{prefix}-{i}` if a prefix is given)
+/// and returns the lengths of the runs of records that shared a partition,
+/// the last (possibly short) run left out.
+async fn sticky_runs(producer: &Producer, key_prefix: Option<&str>) -> Vec<usize> {
+    let mut futures = Vec::new();
+    for i in 0..60 {
+        let key = key_prefix.map(|p| format!("{p}-{i}"));
+        let mut record = Record::new("place").value(&[0u8; 100]);
+        if let Some(key) = &key {
+            record = record.key(key.as_bytes());
+        }
+        futures.push(producer.send(record).await.unwrap());
+    }
+    let mut runs: Vec<(i32, usize)> = Vec::new();
+    for f in futures {
+        let partition = f.await.unwrap().partition;
+        match runs.last_mut() {
+            Some((p, n)) if *p == partition => *n += 1,
+            _ => runs.push((partition, 1)),
+        }
+    }
+    runs.pop();
+    runs.into_iter().map(|(_, n)| n).collect()
+}
+
 #[tokio::test]
 async fn every_partitioner_places_records_as_specified() {
     let broker = TestBroker::start().await;
@@ -196,6 +221,30 @@ async fn every_partitioner_places_records_as_specified() {
     assert!(
         sticky.windows(2).all(|w| w[0] == w[1]),
         "20 small keyless records share a partition: {sticky:?}"
+    );
+
+    // ...and move on once about batch.size bytes have gone to it.
+    let small_batches = config(&broker.bootstrap())
+        .batch_size(1_000)
+        .build()
+        .await
+        .unwrap();
+    let placed = sticky_runs(&small_batches, None).await;
+    assert!(
+        placed.len() >= 5 && placed.iter().all(|run| (8..=10).contains(run)),
+        "60 records of ~110 B, 1,000-byte batches: runs of 9 or so: {placed:?}"
+    );
+    // Java's partitioner.ignore.keys: keyed records stick the same way.
+    let ignore_keys = config(&broker.bootstrap())
+        .batch_size(1_000)
+        .partitioner(PartitionerChoice::UniformSticky)
+        .build()
+        .await
+        .unwrap();
+    let placed = sticky_runs(&ignore_keys, Some("user")).await;
+    assert!(
+        placed.len() >= 5 && placed.iter().all(|run| (8..=10).contains(run)),
+        "keys ignored: runs of 9 or so: {placed:?}"
     );
 
     let round_robin = config(&broker.bootstrap())
