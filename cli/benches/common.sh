@@ -1,10 +1,15 @@
 # Sourced by the benchmarks here once they have set $root: a scratch $work
 # directory, removed on exit with any broker stopped; a release build of
-# kctl as $kctl; need_kcat; and start_broker.
+# kctl as $kctl (or the binary KCTL_BIN names, e.g. a saved build of an
+# earlier commit for a before/after figure); need_kcat; and start_broker.
 work=$(mktemp -d)
 trap 'kill "${broker_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-cargo build --release -q -p kctl --manifest-path "$root/Cargo.toml"
-kctl="$root/target/release/kctl"
+if [[ -n "${KCTL_BIN:-}" ]]; then
+  kctl=$KCTL_BIN
+else
+  cargo build --release -q -p kctl --manifest-path "$root/Cargo.toml"
+  kctl="$root/target/release/kctl"
+fi
 
 need_kcat() {
   command -v kcat >/dev/null || { echo "kcat is needed (bash .ci/setup installs it)" >&2; exit 1; }
