@@ -1022,20 +1022,16 @@ impl Inner {
         Ok(target)
     }
 
-    /// The topic's metadata if the cache has its partitions.
-    fn cached_topic(&self, topic: &str) -> Option<Arc<TopicMetadata>> {
-        self.client
+    /// The topic's metadata, fetched (and waited for up to `max.block.ms`)
+    /// if the cache does not have its partitions.
+    async fn topic_metadata(&self, topic: &str) -> Result<Arc<TopicMetadata>> {
+        if let Some(t) = self
+            .client
             .metadata()
             .topic(topic)
             .filter(|t| !t.partitions.is_empty())
-            .cloned()
-    }
-
-    /// The topic's metadata, fetched (and waited for up to `max.block.ms`)
-    /// if the cache does not have it.
-    async fn topic_metadata(&self, topic: &str) -> Result<Arc<TopicMetadata>> {
-        if let Some(t) = self.cached_topic(topic) {
-            return Ok(t);
+        {
+            return Ok(Arc::clone(t));
         }
         let deadline =
             tokio::time::Instant::now() + Duration::from_millis(self.config.max_block_ms);

@@ -6,9 +6,11 @@
 //! appends each record, already encoded, to one growing buffer the moment it
 //! is produced ([`BatchBuilder::append`]), and writes the 61-byte header,
 //! the optional compression and the CRC once, when the batch is sealed
-//! ([`BatchBuilder::encode`]). Sequence numbers live in the header, not in
-//! the records, so an idempotent producer can assign them at send time and
-//! re-encode the same records if it ever has to.
+//! ([`BatchBuilder::finish`], which writes an uncompressed batch's header in
+//! room kept in front of its records, so they are never copied). Sequence
+//! numbers live in the header, not in the records, so an idempotent producer
+//! can assign them at send time, and restamp sent bytes after an epoch bump
+//! (`batch::set_producer`) without re-encoding.
 //!
 //! Compression reuses `kafka_protocol::compression`, whose snappy writer
 //! uses the xerial framing Java expects.
