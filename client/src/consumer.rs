@@ -88,6 +88,7 @@ mod fetcher;
 pub mod group;
 mod manager;
 pub mod properties;
+mod record_ref;
 pub mod share;
 mod state;
 mod validation;
@@ -110,6 +111,7 @@ pub use crate::offsets::{IsolationLevel, OffsetAndMetadata, TopicPartition};
 pub use crate::protocol::records::TimestampType;
 pub use assignor::Assignor;
 pub use group::{GroupHandle, RebalanceListener};
+pub use record_ref::RecordRef;
 use state::{Inner, StartAt};
 
 /// A consumer's place in its group, as Java's `ConsumerGroupMetadata`.
@@ -604,8 +606,21 @@ impl Handle {
     /// member that joins during the poll has no earlier generation: the
     /// one it joined is taken.
     async fn poll(&self, max: usize, deadline: Instant) -> Result<Vec<ConsumerRecord>> {
+        // Sized once: growing it record by record cost a reallocation and a
+        // copy of every record so far at each doubling.
+        let mut records = Vec::with_capacity(max.min(state::MAX_POLL_PREALLOCATED_RECORDS));
+        self.poll_into(max, deadline, &mut records).await?;
+        Ok(records)
+    }
+
+    async fn poll_into(
+        &self,
+        max: usize,
+        deadline: Instant,
+        sink: &mut impl record_ref::RecordSink,
+    ) -> Result<usize> {
         let before = self.membership();
-        let records = self.inner.poll(max, deadline).await;
+        let records = self.inner.poll(max, deadline, sink).await;
         let at_poll = if before.1 <= 0 {
             self.membership()
         } else {
@@ -1037,6 +1052,43 @@ impl Consumer {
     pub async fn poll(&self, timeout: Duration) -> Result<Vec<ConsumerRecord>> {
         let max = self.config().max_poll_records;
         self.handle.poll(max, Instant::now() + timeout).await
+    }
+
+    /// [`Consumer::poll`] without building the records: each of them is
+    /// handed to `each` as a [`RecordRef`] borrowed from the fetched bytes,
+    /// in the order `poll` would return them, and the count is returned (0
+    /// when none arrived within `timeout`). Positions move exactly as with
+    /// `poll`. Reading in place costs no allocation and no reference count
+    /// per record; [`RecordRef::to_owned_record`] keeps one.
+    ///
+    /// `each` runs inside the poll, so it must not poll this consumer. A
+    /// `seek` it makes takes effect at the next poll, as a seek made while
+    /// iterating `poll`'s records does.
+    ///
+    /// ```no_run
+    /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {
+    /// let mut value_bytes = 0;
+    /// let records = consumer
+    ///     .poll_each(std::time::Duration::from_secs(1), |record| {
+    ///         value_bytes += record.value.map_or(0, <[u8]>::len);
+    ///     })
+    ///     .await?;
+    /// println!("{records} records, {value_bytes} B of values");
+    /// # Ok(()) }
+    /// ```
+    pub async fn poll_each(
+        &self,
+        timeout: Duration,
+        each: impl FnMut(RecordRef<'_>),
+    ) -> Result<usize> {
+        let max = self.config().max_poll_records;
+        let mut sink = record_ref::EachRecord {
+            callback: each,
+            taken: 0,
+        };
+        self.handle
+            .poll_into(max, Instant::now() + timeout, &mut sink)
+            .await
     }
 
     /// The records as an endless stream; each item is one record, or an

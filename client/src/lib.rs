@@ -396,7 +396,7 @@ pub use consumer::ConsumerGroupMetadata;
 #[cfg(feature = "client")]
 pub use consumer::{
     Assignor, Consumer, ConsumerConfig, ConsumerRecord, GroupHandle, GroupProtocol, OffsetReset,
-    RebalanceListener,
+    RebalanceListener, RecordRef,
 };
 #[cfg(feature = "client")]
 pub use error::{Error, ErrorCode, Result};

@@ -14,6 +14,7 @@
 //! - [`record_batch`]: a RecordBatch v2 encoder that appends records as
 //!   they are produced and seals the batch once, plus a decoder that keeps
 //!   duplicate header keys;
+//! - [`record_view`]: a record read in place, borrowed from its batch;
 //! - [`produce`]: Produce requests as segments, so record batches are
 //!   written from the producer's buffers instead of copied into a frame;
 //! - [`control`]: transaction markers (COMMIT/ABORT control batches);
@@ -42,6 +43,7 @@ pub mod murmur2;
 pub mod offsets_topic;
 pub mod produce;
 pub mod record_batch;
+pub mod record_view;
 pub mod share;
 pub mod share_statistics;
 pub mod spliced_fetch;

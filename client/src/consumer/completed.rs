@@ -19,10 +19,11 @@ use std::collections::HashSet;
 
 use bytes::Bytes;
 
-use super::{ConsumerRecord, Header, IsolationLevel, TimestampType, TopicPartition};
+use super::record_ref::{RecordRef, RecordSink};
+use super::{ConsumerRecord, IsolationLevel, TopicPartition};
 use crate::error::{Error, Result};
 use crate::protocol::batch::BatchHeader;
-use crate::protocol::record_batch::{BatchReader, DecodedRecord, Records};
+use crate::protocol::record_batch::{BatchReader, Records};
 
 /// An aborted transaction as a Fetch response lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,11 +134,23 @@ impl CompletedFetch {
     /// Appends up to `max` records to `out`, advancing [`Self::position`].
     /// A batch that cannot be decoded is an error; the position stays at it.
     pub(crate) fn next_records(&mut self, max: usize, out: &mut Vec<ConsumerRecord>) -> Result<()> {
+        self.drain_into(max, out).map(|_| ())
+    }
+
+    /// Hands up to `max` records to `sink`, advancing [`Self::position`],
+    /// and returns the leader epoch of the last one handed. A batch that
+    /// cannot be decoded is an error; the position stays at it.
+    pub(crate) fn drain_into(
+        &mut self,
+        max: usize,
+        sink: &mut impl RecordSink,
+    ) -> Result<Option<i32>> {
         let mut taken = 0;
+        let mut leader_epoch = None;
         while taken < max {
             if let Some((header, records)) = &mut self.current {
                 let mut finished = true;
-                while let Some(record) = records.next_from(self.position) {
+                while let Some(record) = records.next_view_from(self.position) {
                     let record = match record {
                         Ok(r) => r,
                         Err(e) => {
@@ -147,7 +160,9 @@ impl CompletedFetch {
                         }
                     };
                     self.position = record.offset + 1;
-                    out.push(to_consumer_record(&self.tp, header, record));
+                    let record = RecordRef::new(&self.tp, header, record);
+                    leader_epoch = record.leader_epoch;
+                    sink.take(record);
                     taken += 1;
                     if taken == max {
                         finished = false;
@@ -184,7 +199,7 @@ impl CompletedFetch {
                 .map_err(|e| self.corrupt(e.to_string()))?;
             self.current = Some((header, records));
         }
-        Ok(())
+        Ok(leader_epoch)
     }
 
     /// Whether a whole batch is passed over: control batches always, and
@@ -232,46 +247,12 @@ fn is_abort_marker(batch: &crate::protocol::record_batch::RawBatch) -> bool {
         .is_some_and(|key| key.len() >= 4 && i16::from_be_bytes([key[2], key[3]]) == ABORT_MARKER)
 }
 
-fn to_consumer_record(
-    tp: &TopicPartition,
-    header: &BatchHeader,
-    record: DecodedRecord,
-) -> ConsumerRecord {
-    let timestamp_type = header.timestamp_type();
-    // In a LogAppendTime batch the broker's clock, stored once as the
-    // batch's max timestamp, is every record's timestamp.
-    let timestamp_ms = if timestamp_type == TimestampType::LogAppend {
-        header.max_timestamp
-    } else {
-        record.timestamp_ms
-    };
-    ConsumerRecord {
-        topic: tp.topic.clone(),
-        partition: tp.partition,
-        offset: record.offset,
-        timestamp_ms,
-        timestamp_type,
-        key: record.key,
-        value: record.value,
-        // Most records have no headers: no allocation then.
-        headers: if record.headers.is_empty() {
-            Vec::new()
-        } else {
-            record
-                .headers
-                .into_iter()
-                .map(|(key, value)| Header { key, value })
-                .collect()
-        },
-        leader_epoch: (header.partition_leader_epoch >= 0).then_some(header.partition_leader_epoch),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use bytes::BytesMut;
 
     use super::*;
+    use crate::consumer::TimestampType;
     use crate::protocol::batch;
     use crate::protocol::record_batch::{BatchBuilder, BatchParams};
     use crate::protocol::records::Compression;

@@ -15,9 +15,8 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::completed::CompletedFetch;
-use super::{
-    ConsumerConfig, ConsumerMetrics, ConsumerRecord, OffsetAndMetadata, OffsetReset, TopicPartition,
-};
+use super::record_ref::RecordSink;
+use super::{ConsumerConfig, ConsumerMetrics, OffsetAndMetadata, OffsetReset, TopicPartition};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::offsets::OffsetSpec;
@@ -337,7 +336,7 @@ impl State {
 /// At most this many records' room is reserved up front for one poll: the
 /// default `max.poll.records` (500) fits, and a huge setting does not
 /// allocate for records that may never come.
-const MAX_POLL_PREALLOCATED_RECORDS: usize = 4096;
+pub(crate) const MAX_POLL_PREALLOCATED_RECORDS: usize = 4096;
 
 pub(crate) struct Inner {
     pub(crate) client: Client,
@@ -623,7 +622,14 @@ impl Inner {
             .collect()
     }
 
-    pub(crate) async fn poll(&self, max: usize, deadline: Instant) -> Result<Vec<ConsumerRecord>> {
+    /// Waits until `deadline` for records and hands up to `max` of them to
+    /// `sink`; returns how many it took (0 at the deadline).
+    pub(crate) async fn poll(
+        &self,
+        max: usize,
+        deadline: Instant,
+        sink: &mut impl RecordSink,
+    ) -> Result<usize> {
         struct Polling<'a>(&'a Inner);
         impl Drop for Polling<'_> {
             fn drop(&mut self) {
@@ -641,27 +647,26 @@ impl Inner {
             let ready = self.data_ready.notified();
             tokio::pin!(ready);
             ready.as_mut().enable();
-            let records = self.drain(max)?;
-            if !records.is_empty() {
-                return Ok(records);
+            let taken = self.drain(max, sink)?;
+            if taken > 0 {
+                return Ok(taken);
             }
             if tokio::time::timeout_at(deadline, ready).await.is_err() {
-                return Ok(Vec::new());
+                return Ok(0);
             }
         }
     }
 
-    /// Up to `max` records from the buffer, in order; an error entry is
-    /// returned once the records before it have been.
-    fn drain(&self, max: usize) -> Result<Vec<ConsumerRecord>> {
+    /// Hands up to `max` records from the buffer to `sink`, in order, and
+    /// returns how many; an error entry is returned once the records before
+    /// it have been.
+    fn drain(&self, max: usize, out: &mut impl RecordSink) -> Result<usize> {
         let mut draining = crate::sync::lock(&self.draining);
-        // Sized once: growing it record by record cost a reallocation and a
-        // copy of every record so far at each doubling.
-        let mut out = Vec::with_capacity(max.min(MAX_POLL_PREALLOCATED_RECORDS));
-        while out.len() < max {
+        let start = out.count();
+        while out.count() - start < max {
             let mut fetch = match draining.take() {
                 Some(fetch) => fetch,
-                None => match self.next_fetch(out.is_empty())? {
+                None => match self.next_fetch(out.count() == start)? {
                     Some(fetch) => fetch,
                     None => break,
                 },
@@ -684,8 +689,8 @@ impl Inner {
             }
             // Decoded straight into `out`; taken back off if the data turns
             // out stale.
-            let before = out.len();
-            let decoded = fetch.next_records(max - before, &mut out);
+            let before = out.count();
+            let decoded = fetch.drain_into(max - (before - start), out);
             let mut state = self.lock();
             let current = state
                 .partitions
@@ -693,25 +698,28 @@ impl Inner {
                 .filter(|p| p.epoch == fetch.epoch);
             let Some(p) = current else {
                 // Sought or revoked while decoding: the data is stale.
-                out.truncate(before);
+                out.forget_after(before);
                 state.buffered_bytes -= fetch.size_bytes;
                 continue;
             };
-            if let Err(error) = decoded {
-                p.failed = true;
-                p.position = fetch.position;
-                let epoch = p.epoch;
-                state.buffered_bytes -= fetch.size_bytes;
-                state.buffer.push_front(Buffered::Error {
-                    tp: fetch.tp.clone(),
-                    epoch,
-                    error,
-                });
-                continue;
-            }
+            let leader_epoch = match decoded {
+                Ok(leader_epoch) => leader_epoch,
+                Err(error) => {
+                    p.failed = true;
+                    p.position = fetch.position;
+                    let epoch = p.epoch;
+                    state.buffered_bytes -= fetch.size_bytes;
+                    state.buffer.push_front(Buffered::Error {
+                        tp: fetch.tp.clone(),
+                        epoch,
+                        error,
+                    });
+                    continue;
+                }
+            };
             p.position = fetch.position;
-            if let Some(leader_epoch) = out[before..].last().and_then(|r| r.leader_epoch) {
-                p.offset_epoch = Some(leader_epoch);
+            if leader_epoch.is_some() {
+                p.offset_epoch = leader_epoch;
             }
             if fetch.is_exhausted() {
                 state.buffered_bytes -= fetch.size_bytes;
@@ -722,7 +730,7 @@ impl Inner {
                 *draining = Some(fetch);
             }
         }
-        Ok(out)
+        Ok(out.count() - start)
     }
 
     /// Takes the first buffered entry of a partition that is not paused,

@@ -25,6 +25,7 @@ use kafka_protocol::records::Compression;
 
 use super::ProtocolError;
 use super::batch::{self, BatchError, BatchHeader, BatchScan, HEADER_BYTES};
+use super::record_view::{RecordBase, RecordView, decode_record};
 
 const TRANSACTIONAL_BIT: i16 = 0x10;
 
@@ -435,8 +436,7 @@ pub struct Records {
     body: Bytes,
     position: usize,
     left: i32,
-    base_offset: i64,
-    base_timestamp_ms: i64,
+    base: RecordBase,
 }
 
 impl Records {
@@ -445,17 +445,24 @@ impl Records {
             body,
             position: 0,
             left: header.records_count.max(0),
-            base_offset: header.base_offset,
-            base_timestamp_ms: header.base_timestamp,
+            base: RecordBase {
+                offset: header.base_offset,
+                timestamp_ms: header.base_timestamp,
+            },
         }
     }
 
-    /// The next record whose offset is at least `min_offset`; records below
-    /// it are stepped over without building them.
-    pub fn next_from(&mut self, min_offset: i64) -> Option<Result<DecodedRecord, ProtocolError>> {
+    /// The next record whose offset is at least `min_offset`, borrowed from
+    /// the batch; records below it are stepped over without reading their
+    /// fields.
+    #[inline]
+    pub fn next_view_from(
+        &mut self,
+        min_offset: i64,
+    ) -> Option<Result<RecordView<'_>, ProtocolError>> {
         while self.left > 0 {
             self.left -= 1;
-            match self.decode_next(min_offset) {
+            match decode_record(&self.body, &mut self.position, self.base, min_offset) {
                 Ok(Some(record)) => return Some(Ok(record)),
                 Ok(None) => {}
                 Err(e) => {
@@ -467,57 +474,10 @@ impl Records {
         None
     }
 
-    /// Decodes the record at `position` and moves past it; `None` when its
-    /// offset is below `min_offset`.
-    fn decode_next(&mut self, min_offset: i64) -> Result<Option<DecodedRecord>, ProtocolError> {
-        let data = &self.body[..];
-        let mut cursor = Cursor::new(data, self.position);
-        let length = usize::try_from(cursor.varint()?).map_err(|_| ProtocolError::Truncated {
-            needed_bytes: 0,
-            available_bytes: data.len() - cursor.position,
-        })?;
-        let start = cursor.position;
-        let available_bytes = data.len() - start;
-        if length == 0 || length > available_bytes {
-            return Err(ProtocolError::Truncated {
-                needed_bytes: length.max(1),
-                available_bytes,
-            });
-        }
-        let end = start + length;
-        // The attributes byte (unused in v2) is skipped.
-        let mut record = Cursor::new(&data[..end], start + 1);
-        let timestamp_delta = record.varlong()?;
-        let offset_delta = record.varint()?;
-        self.position = end;
-        // Wrapping, as Java's `long` arithmetic: a forged base offset near
-        // i64::MAX must not panic a consumer.
-        let offset = self.base_offset.wrapping_add(i64::from(offset_delta));
-        if offset < min_offset {
-            return Ok(None);
-        }
-        let key = record.bytes_field()?.map(|r| self.body.slice(r));
-        let value = record.bytes_field()?.map(|r| self.body.slice(r));
-        let header_count = record.varint()?;
-        // No allocation for the usual record without headers.
-        let mut headers = Vec::new();
-        if header_count > 0 {
-            headers.reserve(header_count.min(64) as usize);
-            for _ in 0..header_count {
-                let key = record
-                    .bytes_field()?
-                    .map_or_else(Bytes::new, |r| self.body.slice(r));
-                let value = record.bytes_field()?.map(|r| self.body.slice(r));
-                headers.push((key, value));
-            }
-        }
-        Ok(Some(DecodedRecord {
-            offset,
-            timestamp_ms: self.base_timestamp_ms.wrapping_add(timestamp_delta),
-            key,
-            value,
-            headers,
-        }))
+    /// [`Self::next_view_from`], with the fields as `Bytes` handles.
+    pub fn next_from(&mut self, min_offset: i64) -> Option<Result<DecodedRecord, ProtocolError>> {
+        self.next_view_from(min_offset)
+            .map(|record| record.map(|r| r.to_decoded()))
     }
 }
 
@@ -530,96 +490,6 @@ impl Iterator for Records {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, Some(self.left as usize))
-    }
-}
-
-/// Reads the varints and length-prefixed fields of a record from a slice.
-/// Positions, not `Bytes` splits: a split clones the buffer's handle (an
-/// atomic increment), and only the fields handed out need one.
-struct Cursor<'a> {
-    data: &'a [u8],
-    position: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn new(data: &'a [u8], position: usize) -> Self {
-        Self { data, position }
-    }
-
-    fn truncated(&self, needed_bytes: usize) -> ProtocolError {
-        ProtocolError::Truncated {
-            needed_bytes,
-            available_bytes: self.data.len().saturating_sub(self.position),
-        }
-    }
-
-    #[inline(always)]
-    fn unsigned(&mut self, max_bytes: usize) -> Result<u64, ProtocolError> {
-        // Most fields of a record (deltas, lengths below 8 KiB) take one or
-        // two bytes: those are read without a loop.
-        let at = self.position;
-        if let Some(&first) = self.data.get(at) {
-            if first < 0x80 {
-                self.position = at + 1;
-                return Ok(u64::from(first));
-            }
-            if let Some(&second) = self.data.get(at + 1)
-                && second < 0x80
-            {
-                self.position = at + 2;
-                return Ok(u64::from(first & 0x7f) | u64::from(second) << 7);
-            }
-        }
-        self.unsigned_long(max_bytes)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn unsigned_long(&mut self, max_bytes: usize) -> Result<u64, ProtocolError> {
-        let mut value = 0u64;
-        for i in 0..max_bytes {
-            let Some(&b) = self.data.get(self.position) else {
-                return Err(self.truncated(1));
-            };
-            self.position += 1;
-            value |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(ProtocolError::Decode {
-            what: "varint",
-            version: 2,
-            reason: "varint too long".into(),
-        })
-    }
-
-    #[inline(always)]
-    fn varint(&mut self) -> Result<i32, ProtocolError> {
-        let raw = self.unsigned(5)? as u32;
-        Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
-    }
-
-    #[inline(always)]
-    fn varlong(&mut self) -> Result<i64, ProtocolError> {
-        let raw = self.unsigned(10)?;
-        Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64))
-    }
-
-    /// A length-prefixed field as a range of the data; `None` for null.
-    #[inline(always)]
-    fn bytes_field(&mut self) -> Result<Option<std::ops::Range<usize>>, ProtocolError> {
-        let len = self.varint()?;
-        if len < 0 {
-            return Ok(None);
-        }
-        let len = len as usize;
-        if self.data.len() - self.position < len {
-            return Err(self.truncated(len));
-        }
-        let start = self.position;
-        self.position += len;
-        Ok(Some(start..self.position))
     }
 }
 

@@ -578,6 +578,89 @@ async fn the_stream_yields_every_record_in_order() {
     );
 }
 
+/// `poll_each` hands out, in place, exactly the records `poll` returns
+/// (keys, values, headers, timestamps, epochs), at most `max.poll.records`
+/// per call, and moves the positions the same way.
+#[tokio::test]
+async fn poll_each_reads_what_poll_returns() {
+    let broker = TestBroker::start().await;
+    let client = client(&broker.bootstrap()).await;
+    create_topic(&client, "each", 2, 1).await;
+    let producer = ProducerConfig::new([broker.bootstrap()])
+        .linger_ms(5)
+        .compression(Compression::Lz4)
+        .build()
+        .await
+        .unwrap();
+    const RECORDS: usize = 600;
+    for i in 0..RECORDS {
+        let mut record = Record::new("each")
+            .partition((i % 2) as i32)
+            .key(format!("k{i}"))
+            .header("n", format!("{i}"))
+            .null_header("empty");
+        record.value = (i % 5 != 0).then(|| format!("v{i}").into());
+        drop(producer.send(record).await.unwrap());
+    }
+    producer.close().await;
+    let partitions = [
+        TopicPartition::new("each", 0),
+        TopicPartition::new("each", 1),
+    ];
+
+    let owned = consumer_config(&broker.bootstrap()).build().await.unwrap();
+    owned.assign(&partitions);
+    let expected = consume(&owned, RECORDS, 20).await;
+
+    let max_poll_records = 37;
+    let in_place = consumer_config(&broker.bootstrap())
+        .max_poll_records(max_poll_records)
+        .build()
+        .await
+        .unwrap();
+    in_place.assign(&partitions);
+    let mut seen = Vec::new();
+    with_timeout("poll_each", 20, async {
+        while seen.len() < RECORDS {
+            let before = seen.len();
+            let taken = in_place
+                .poll_each(Duration::from_millis(200), |r| {
+                    assert_eq!(r.value_str(), r.to_owned_record().value_str());
+                    seen.push(r.to_owned_record());
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                taken,
+                seen.len() - before,
+                "the count is what was handed out"
+            );
+            assert!(taken <= max_poll_records, "{taken} > max.poll.records");
+        }
+    })
+    .await;
+    let by_partition = |records: &[ConsumerRecord]| {
+        let mut map: BTreeMap<i32, Vec<ConsumerRecord>> = BTreeMap::new();
+        for r in records {
+            map.entry(r.partition).or_default().push(r.clone());
+        }
+        map
+    };
+    assert_eq!(by_partition(&seen), by_partition(&expected));
+    assert!(
+        seen.iter().any(|r| r.value.is_none()),
+        "tombstones included"
+    );
+    assert_eq!(seen[0].headers.len(), 2);
+    for tp in &partitions {
+        assert_eq!(
+            in_place.position(tp).await.unwrap(),
+            owned.position(tp).await.unwrap(),
+            "{tp:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn records_produced_by_kcat_keep_keys_headers_and_timestamps() {
     let Some(kcat) = kcat() else { return };
