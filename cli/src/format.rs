@@ -18,10 +18,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD as BASE64, STANDARD_NO_PAD as BASE64_NO_PAD};
-use bytes::Bytes;
 use clap::ValueEnum;
-use kctl_client::consumer::{ConsumerRecord, Header, TimestampType};
+use std::io::Write as _;
 
+use kctl_client::consumer::TimestampType;
+
+use crate::consumed::Consumed;
 use crate::time::{parse_datetime_ms, rfc3339_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -248,42 +250,42 @@ impl Template {
     /// for a null key or value.
     pub(crate) fn render(
         &self,
-        record: &ConsumerRecord,
+        record: &impl Consumed,
         null_literal: &[u8],
         timestamps: TimestampStyle,
         out: &mut Vec<u8>,
     ) {
         let bytes_or_null =
-            |out: &mut Vec<u8>, bytes: &Option<Bytes>, encoding: Encoding| match bytes {
+            |out: &mut Vec<u8>, bytes: Option<&[u8]>, encoding: Encoding| match bytes {
                 Some(b) => encoding.encode(b, out),
                 None => out.extend_from_slice(null_literal),
             };
-        let length =
-            |bytes: &Option<Bytes>| bytes.as_ref().map_or(-1, |b| b.len() as i64).to_string();
+        // Numbers are written straight into `out`, not through a String.
+        let number = |out: &mut Vec<u8>, n: i64| {
+            let _ = write!(out, "{n}");
+        };
+        let length = |bytes: Option<&[u8]>| bytes.map_or(-1, |b| b.len() as i64);
         for piece in &self.pieces {
             match piece {
                 Piece::Literal(text) => out.extend_from_slice(text),
-                Piece::Topic => out.extend_from_slice(record.topic.as_bytes()),
-                Piece::Partition => {
-                    out.extend_from_slice(record.partition.to_string().as_bytes());
-                }
-                Piece::Offset => out.extend_from_slice(record.offset.to_string().as_bytes()),
-                Piece::Key(encoding) => bytes_or_null(out, &record.key, *encoding),
-                Piece::Value(encoding) => bytes_or_null(out, &record.value, *encoding),
-                Piece::Timestamp => {
-                    let text = match timestamps {
-                        TimestampStyle::Ms => record.timestamp_ms.to_string(),
-                        TimestampStyle::Rfc3339 => rfc3339_ms(record.timestamp_ms),
-                    };
-                    out.extend_from_slice(text.as_bytes());
-                }
-                Piece::TimestampKind => out.extend_from_slice(match record.timestamp_type {
+                Piece::Topic => out.extend_from_slice(record.topic().as_bytes()),
+                Piece::Partition => number(out, i64::from(record.partition())),
+                Piece::Offset => number(out, record.offset()),
+                Piece::Key(encoding) => bytes_or_null(out, record.key(), *encoding),
+                Piece::Value(encoding) => bytes_or_null(out, record.value(), *encoding),
+                Piece::Timestamp => match timestamps {
+                    TimestampStyle::Ms => number(out, record.timestamp_ms()),
+                    TimestampStyle::Rfc3339 => {
+                        out.extend_from_slice(rfc3339_ms(record.timestamp_ms()).as_bytes());
+                    }
+                },
+                Piece::TimestampKind => out.extend_from_slice(match record.timestamp_type() {
                     TimestampType::LogAppend => b"LogAppendTime".as_slice(),
                     _ => b"CreateTime".as_slice(),
                 }),
-                Piece::Headers(encoding) => render_headers(&record.headers, *encoding, out),
-                Piece::KeyLength => out.extend_from_slice(length(&record.key).as_bytes()),
-                Piece::ValueLength => out.extend_from_slice(length(&record.value).as_bytes()),
+                Piece::Headers(encoding) => render_headers(record.headers(), *encoding, out),
+                Piece::KeyLength => number(out, length(record.key())),
+                Piece::ValueLength => number(out, length(record.value())),
             }
         }
     }
@@ -435,13 +437,17 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// `name=value,name2=value2`; a null value is the bare name.
-fn render_headers(headers: &[Header], encoding: Encoding, out: &mut Vec<u8>) {
-    for (i, header) in headers.iter().enumerate() {
+fn render_headers<'a>(
+    headers: impl Iterator<Item = (&'a [u8], Option<&'a [u8]>)>,
+    encoding: Encoding,
+    out: &mut Vec<u8>,
+) {
+    for (i, (key, value)) in headers.enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        encoding.encode_header(&header.key, out);
-        if let Some(value) = &header.value {
+        encoding.encode_header(key, out);
+        if let Some(value) = value {
             out.push(b'=');
             encoding.encode_header(value, out);
         }
@@ -475,6 +481,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use bytes::Bytes;
+    use kctl_client::consumer::{ConsumerRecord, Header};
 
     fn record(
         key: Option<Vec<u8>>,

@@ -3,15 +3,13 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use kctl_client::consumer::{ConsumerRecord, Header};
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
 
+use crate::consumed::Consumed;
+
 /// Appends `record` as one JSON line.
-pub(crate) fn write_json_line(
-    record: &ConsumerRecord,
-    out: &mut Vec<u8>,
-) -> serde_json::Result<()> {
+pub(crate) fn write_json_line(record: &impl Consumed, out: &mut Vec<u8>) -> serde_json::Result<()> {
     serde_json::to_writer(&mut *out, &JsonOut(record))?;
     out.push(b'\n');
     Ok(())
@@ -20,7 +18,7 @@ pub(crate) fn write_json_line(
 /// A record in `produce --input json`'s format. Field order is fixed
 /// (topic, partition, offset, timestamp, key, value, headers) so dumps of
 /// the same records are byte-identical.
-struct JsonOut<'a>(&'a ConsumerRecord);
+struct JsonOut<'a, R>(&'a R);
 
 /// Bytes as text when they are UTF-8, else under the `_b64` name.
 fn text_or_b64<M: SerializeMap>(
@@ -38,35 +36,35 @@ fn text_or_b64<M: SerializeMap>(
     }
 }
 
-impl Serialize for JsonOut<'_> {
+impl<R: Consumed> Serialize for JsonOut<'_, R> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let record = self.0;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("topic", &*record.topic)?;
-        map.serialize_entry("partition", &record.partition)?;
-        map.serialize_entry("offset", &record.offset)?;
-        map.serialize_entry("timestamp", &record.timestamp_ms)?;
-        text_or_b64(&mut map, "key", "key_b64", record.key.as_deref())?;
-        text_or_b64(&mut map, "value", "value_b64", record.value.as_deref())?;
-        map.serialize_entry("headers", &JsonHeaders(&record.headers))?;
+        map.serialize_entry("topic", record.topic())?;
+        map.serialize_entry("partition", &record.partition())?;
+        map.serialize_entry("offset", &record.offset())?;
+        map.serialize_entry("timestamp", &record.timestamp_ms())?;
+        text_or_b64(&mut map, "key", "key_b64", record.key())?;
+        text_or_b64(&mut map, "value", "value_b64", record.value())?;
+        map.serialize_entry("headers", &JsonHeaders(record))?;
         map.end()
     }
 }
 
-struct JsonHeaders<'a>(&'a [Header]);
+struct JsonHeaders<'a, R>(&'a R);
 
-impl Serialize for JsonHeaders<'_> {
+impl<R: Consumed> Serialize for JsonHeaders<'_, R> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for header in self.0 {
+        let mut seq = serializer.serialize_seq(Some(self.0.header_count()))?;
+        for (key, value) in self.0.headers() {
             // Kafka's clients write header names as UTF-8 strings; produce's
             // format has no other way to carry one.
-            let name = String::from_utf8_lossy(&header.key);
-            match header.value.as_deref().map(std::str::from_utf8) {
+            let name = String::from_utf8_lossy(key);
+            match value.map(std::str::from_utf8) {
                 None => seq.serialize_element(&(name, None::<&str>))?,
                 Some(Ok(text)) => seq.serialize_element(&(name, Some(text)))?,
                 Some(Err(_)) => {
-                    let value = header.value.as_deref().unwrap_or_default();
+                    let value = value.unwrap_or_default();
                     seq.serialize_element(&JsonBinaryHeader {
                         key: name,
                         value_b64: BASE64.encode(value),

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use kctl_client::admin::{Admin, OffsetSpec};
-use kctl_client::consumer::{ConsumerRecord, GroupHandle, OffsetAndMetadata, RebalanceListener};
+use kctl_client::consumer::{GroupHandle, OffsetAndMetadata, RebalanceListener, RecordRef};
 use kctl_client::filter::RecordFilter;
 use kctl_client::{
     ConsumerConfig, ErrorCode, GroupProtocol, IsolationLevel, OffsetReset, TopicPartition,
@@ -32,6 +32,7 @@ use kctl_client::{
 
 use crate::cli::{ConsumeArgs, GroupProtocolArg, StartSpec};
 use crate::connect;
+use crate::consumed::Consumed;
 use crate::exit::{Code, Failure, usage};
 use crate::format::{Encoding, Piece, Template, TimestampStyle};
 use crate::printer::OutputFormat;
@@ -68,21 +69,15 @@ fn offsets_of(
 /// Notes `record` as done with in `done_with` (one entry per partition,
 /// holding the offset after its latest record). A poll's records come in
 /// runs of one partition, so the last entry is nearly always the one.
-fn note_done(done_with: &mut Vec<(TopicPartition, i64)>, record: &ConsumerRecord) {
-    let next = record.offset + 1;
-    let same = |tp: &TopicPartition| tp.partition == record.partition && tp.topic == record.topic;
+fn note_done(done_with: &mut Vec<(TopicPartition, i64)>, record: &RecordRef<'_>) {
+    let next = record.next_offset();
+    let same = |tp: &TopicPartition| tp == record.topic_partition;
     if let Some((_, at)) = done_with.last_mut().filter(|(tp, _)| same(tp)) {
         *at = next;
     } else if let Some((_, at)) = done_with.iter_mut().find(|(tp, _)| same(tp)) {
         *at = next;
     } else {
-        done_with.push((
-            TopicPartition {
-                topic: record.topic.clone(),
-                partition: record.partition,
-            },
-            next,
-        ));
+        done_with.push((record.topic_partition.clone(), next));
     }
 }
 
@@ -239,7 +234,7 @@ impl Output {
         })
     }
 
-    fn render(&self, record: &ConsumerRecord, out: &mut Vec<u8>) -> anyhow::Result<()> {
+    fn render(&self, record: &impl Consumed, out: &mut Vec<u8>) -> anyhow::Result<()> {
         match self {
             Self::Json => write_json_line(record, out)?,
             Self::Template {
@@ -280,7 +275,8 @@ impl Bounds {
 
     /// Whether the record is past its partition's bound; the partition is
     /// then finished.
-    fn passes(&mut self, tp: &TopicPartition, record: &ConsumerRecord) -> bool {
+    fn passes(&mut self, record: &RecordRef<'_>) -> bool {
+        let tp = record.topic_partition;
         if self.done.contains(tp) {
             return false;
         }
@@ -553,38 +549,40 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
             }
         }
         let batch = in_batch.lock().await;
-        let records = tokio::select! {
-            _ = &mut ctrl_c => break Stop::Interrupted,
-            polled = consumer.poll(POLL_WAIT) => polled?,
-        };
         buffer.clear();
         done_with.clear();
-        for record in &records {
-            if bounds.active() {
-                let tp = TopicPartition {
-                    topic: record.topic.clone(),
-                    partition: record.partition,
-                };
-                if !bounds.passes(&tp, record) {
-                    continue;
-                }
+        let mut failure = None;
+        // Each record is read in place from the fetched bytes and printed
+        // into `buffer`; only --filter needs an owned copy.
+        let each = |record: RecordRef<'_>| {
+            if failure.is_some() || args.max_messages.is_some_and(|max| count >= max) {
+                return;
+            }
+            if bounds.active() && !bounds.passes(&record) {
+                return;
             }
             scanned += 1;
             // A record the filter drops is still done with: a group commits
             // past it, so the next run does not scan it again. Noted here
             // per partition and stored once per poll, not locked per record.
-            note_done(&mut done_with, record);
+            note_done(&mut done_with, &record);
             if filter
                 .as_ref()
-                .is_some_and(|filter| !filter.matches(record))
+                .is_some_and(|filter| !filter.matches(&record.to_owned_record()))
             {
-                continue;
+                return;
             }
-            output.render(record, &mut buffer)?;
-            count += 1;
-            if args.max_messages.is_some_and(|max| count >= max) {
-                break;
+            match output.render(&record, &mut buffer) {
+                Ok(()) => count += 1,
+                Err(e) => failure = Some(e),
             }
+        };
+        tokio::select! {
+            _ = &mut ctrl_c => break Stop::Interrupted,
+            polled = consumer.poll_each(POLL_WAIT, each) => polled?,
+        };
+        if let Some(e) = failure {
+            return Err(e);
         }
         if !done_with.is_empty() {
             let mut printed = printed.lock().expect("printed offsets poisoned");
@@ -710,6 +708,7 @@ fn now_ms() -> i64 {
 mod tests {
     use super::*;
     use crate::format::parse_format;
+    use kctl_client::consumer::ConsumerRecord;
     use kctl_client::consumer::{Header, TimestampType};
     use std::sync::Arc;
 
