@@ -21,9 +21,7 @@ source "$root/cli/benches/common.sh"
 start_broker "$work/data"
 echo "# $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-"$kctl" -b "$bootstrap" topic create source -p 1 >/dev/null
-"$kctl" -b "$bootstrap" perf produce source --num-records "$records" --record-size "$record_bytes" \
-  --acks 1 >/dev/null
+fill_topic source "$records" "$record_bytes"
 
 run() { # binary -> MB/s
   "$1" -b "$bootstrap" -o json perf consume source --num-records "$records" \

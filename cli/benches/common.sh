@@ -1,7 +1,7 @@
 # Sourced by the benchmarks here once they have set $root: a scratch $work
 # directory, removed on exit with any broker stopped; a release build of
 # kctl as $kctl (or the binary KCTL_BIN names, e.g. a saved build of an
-# earlier commit for a before/after figure); need_kcat; and start_broker.
+# earlier commit for a before/after figure); need_kcat; start_broker; and fill_topic.
 work=$(mktemp -d)
 trap 'kill "${broker_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 if [[ -n "${KCTL_BIN:-}" ]]; then
@@ -26,4 +26,12 @@ start_broker() {
     sleep 0.05
   done
   bootstrap=$(sed -n 's/.*bootstrap server: \([^ ]*\).*/\1/p' "$work/broker.log")
+}
+
+# A fresh 1-partition topic $1 holding $2 random records of $3 bytes,
+# produced by `kctl perf produce` (acks=1, its default batching), for a
+# benchmark that reads them.
+fill_topic() {
+  "$kctl" -b "$bootstrap" topic create "$1" -p 1 >/dev/null
+  "$kctl" -b "$bootstrap" perf produce "$1" --num-records "$2" --record-size "$3" --acks 1 >/dev/null
 }

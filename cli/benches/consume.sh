@@ -20,9 +20,7 @@ source "$root/cli/benches/common.sh"
 need_kcat
 start_broker "$work/data"
 
-"$kctl" -b "$bootstrap" topic create bench -p 1 >/dev/null
-"$kctl" -b "$bootstrap" perf produce bench --num-records "$records" --record-size "$record_bytes" \
-  --acks 1 >/dev/null
+fill_topic bench "$records" "$record_bytes"
 
 # Milliseconds of wall time for one run, after checking it printed every
 # record: each value and a newline (the values are random bytes, so lines

@@ -18,9 +18,7 @@ source "$root/cli/benches/common.sh"
 start_broker "$work/data"
 echo "# $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-"$kctl" -b "$bootstrap" topic create source -p 1 >/dev/null
-"$kctl" -b "$bootstrap" perf produce source --num-records "$records" --record-size "$record_bytes" \
-  --acks 1 >/dev/null
+fill_topic source "$records" "$record_bytes"
 perf record -a -F 2999 -g -o "$work/perf.data" -- \
   "$kctl" -b "$bootstrap" -o json perf consume source --num-records "$records" 2>/dev/null \
   | python3 -c 'import json, sys; d = json.load(sys.stdin); print("consume: %.0f MB/s, %.0f msgs/s" % (d["mb_per_s"], d["msg_per_s"]))'
