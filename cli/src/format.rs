@@ -23,8 +23,8 @@ use std::io::Write as _;
 
 use kctl_client::consumer::TimestampType;
 
-use crate::consumed::Consumed;
 use crate::time::{parse_datetime_ms, rfc3339_ms};
+use kctl_client::consumer::RecordFields;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum TimestampStyle {
@@ -250,7 +250,7 @@ impl Template {
     /// for a null key or value.
     pub(crate) fn render(
         &self,
-        record: &impl Consumed,
+        record: &impl RecordFields,
         null_literal: &[u8],
         timestamps: TimestampStyle,
         out: &mut Vec<u8>,

@@ -5,7 +5,6 @@ mod cli;
 mod commands;
 mod confirm;
 mod connect;
-mod consumed;
 mod dynamic_completion;
 mod exit;
 mod format;

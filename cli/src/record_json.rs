@@ -6,10 +6,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
 
-use crate::consumed::Consumed;
+use kctl_client::consumer::RecordFields;
 
 /// Appends `record` as one JSON line.
-pub(crate) fn write_json_line(record: &impl Consumed, out: &mut Vec<u8>) -> serde_json::Result<()> {
+pub(crate) fn write_json_line(
+    record: &impl RecordFields,
+    out: &mut Vec<u8>,
+) -> serde_json::Result<()> {
     serde_json::to_writer(&mut *out, &JsonOut(record))?;
     out.push(b'\n');
     Ok(())
@@ -36,7 +39,7 @@ fn text_or_b64<M: SerializeMap>(
     }
 }
 
-impl<R: Consumed> Serialize for JsonOut<'_, R> {
+impl<R: RecordFields> Serialize for JsonOut<'_, R> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let record = self.0;
         let mut map = serializer.serialize_map(None)?;
@@ -53,7 +56,7 @@ impl<R: Consumed> Serialize for JsonOut<'_, R> {
 
 struct JsonHeaders<'a, R>(&'a R);
 
-impl<R: Consumed> Serialize for JsonHeaders<'_, R> {
+impl<R: RecordFields> Serialize for JsonHeaders<'_, R> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.header_count()))?;
         for (key, value) in self.0.headers() {

@@ -111,7 +111,7 @@ pub use crate::offsets::{IsolationLevel, OffsetAndMetadata, TopicPartition};
 pub use crate::protocol::records::TimestampType;
 pub use assignor::Assignor;
 pub use group::{GroupHandle, RebalanceListener};
-pub use record_ref::RecordRef;
+pub use record_ref::{RecordFields, RecordRef};
 use state::{Inner, StartAt};
 
 /// A consumer's place in its group, as Java's `ConsumerGroupMetadata`.

@@ -49,7 +49,7 @@ use jaq_core::{Compiler, Ctx, Vars, unwrap_valr};
 use jaq_json::Val;
 use regex::bytes::Regex;
 
-use crate::consumer::{ConsumerRecord, Header};
+use crate::consumer::RecordFields;
 
 /// What joins conditions: every one must hold.
 const AND: &str = " && ";
@@ -283,8 +283,10 @@ impl RecordFilter {
         })
     }
 
-    /// True if every condition holds for `record`.
-    pub fn matches(&self, record: &ConsumerRecord) -> bool {
+    /// True if every condition holds for `record` (a
+    /// [`ConsumerRecord`](crate::consumer::ConsumerRecord) or
+    /// a [`RecordRef`](crate::consumer::RecordRef) read in place).
+    pub fn matches(&self, record: &impl RecordFields) -> bool {
         self.conditions
             .iter()
             .all(|condition| condition.holds(record))
@@ -292,7 +294,7 @@ impl RecordFilter {
 }
 
 impl Condition {
-    fn holds(&self, record: &ConsumerRecord) -> bool {
+    fn holds(&self, record: &impl RecordFields) -> bool {
         match self {
             Self::Field {
                 field,
@@ -300,27 +302,28 @@ impl Condition {
                 negated,
             } => {
                 let held = match field {
-                    Field::Key => record.key.as_deref().is_some_and(|key| test.holds(key)),
-                    Field::Value => record
-                        .value
-                        .as_deref()
-                        .is_some_and(|value| test.holds(value)),
-                    Field::Header(name) => headers_named(&record.headers, name)
-                        .any(|header| header.value.as_deref().is_some_and(|v| test.holds(v))),
+                    Field::Key => record.key().is_some_and(|key| test.holds(key)),
+                    Field::Value => record.value().is_some_and(|value| test.holds(value)),
+                    Field::Header(name) => headers_named(record, name)
+                        .any(|value| value.is_some_and(|v| test.holds(v))),
                 };
                 held != *negated
             }
-            Self::HeaderPresent(name) => headers_named(&record.headers, name).next().is_some(),
-            Self::Jq(program) => record
-                .value
-                .as_deref()
-                .is_some_and(|value| program.keeps(value)),
+            Self::HeaderPresent(name) => headers_named(record, name).next().is_some(),
+            Self::Jq(program) => record.value().is_some_and(|value| program.keeps(value)),
         }
     }
 }
 
-fn headers_named<'h>(headers: &'h [Header], name: &'h [u8]) -> impl Iterator<Item = &'h Header> {
-    headers.iter().filter(move |header| header.key == name)
+/// The values of the record's headers called `name`.
+fn headers_named<'h>(
+    record: &'h impl RecordFields,
+    name: &'h [u8],
+) -> impl Iterator<Item = Option<&'h [u8]>> {
+    record
+        .headers()
+        .filter(move |(key, _)| *key == name)
+        .map(|(_, value)| value)
 }
 
 /// 1-based character column of byte offset `at` in `expr`.
@@ -414,6 +417,7 @@ mod tests {
 
     use super::*;
     use crate::consumer::TimestampType;
+    use crate::consumer::{ConsumerRecord, Header};
 
     fn record(
         key: Option<&[u8]>,

@@ -32,12 +32,12 @@ use kctl_client::{
 
 use crate::cli::{ConsumeArgs, GroupProtocolArg, StartSpec};
 use crate::connect;
-use crate::consumed::Consumed;
 use crate::exit::{Code, Failure, usage};
 use crate::format::{Encoding, Piece, Template, TimestampStyle};
 use crate::printer::OutputFormat;
 use crate::record_json::write_json_line;
 use crate::settings::Settings;
+use kctl_client::consumer::RecordFields;
 
 /// Records one poll returns at most; small enough that a Ctrl-C or a full
 /// pipe is noticed quickly.
@@ -234,7 +234,7 @@ impl Output {
         })
     }
 
-    fn render(&self, record: &impl Consumed, out: &mut Vec<u8>) -> anyhow::Result<()> {
+    fn render(&self, record: &impl RecordFields, out: &mut Vec<u8>) -> anyhow::Result<()> {
         match self {
             Self::Json => write_json_line(record, out)?,
             Self::Template {
@@ -552,8 +552,8 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
         buffer.clear();
         done_with.clear();
         let mut failure = None;
-        // Each record is read in place from the fetched bytes and printed
-        // into `buffer`; only --filter needs an owned copy.
+        // Each record is read in place from the fetched bytes, filtered and
+        // printed into `buffer`: nothing is built per record.
         let each = |record: RecordRef<'_>| {
             if failure.is_some() || args.max_messages.is_some_and(|max| count >= max) {
                 return;
@@ -568,7 +568,7 @@ pub(crate) async fn run(settings: &Settings, args: ConsumeArgs) -> anyhow::Resul
             note_done(&mut done_with, &record);
             if filter
                 .as_ref()
-                .is_some_and(|filter| !filter.matches(&record.to_owned_record()))
+                .is_some_and(|filter| !filter.matches(&record))
             {
                 return;
             }

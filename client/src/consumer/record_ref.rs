@@ -164,3 +164,165 @@ impl<F: FnMut(RecordRef<'_>)> RecordSink for EachRecord<F> {
 
     fn forget_after(&mut self, _count: usize) {}
 }
+
+/// The fields of a consumed record, owned ([`ConsumerRecord`], from
+/// [`Consumer::poll`](super::Consumer::poll)) or read in place
+/// ([`RecordRef`], from [`Consumer::poll_each`](super::Consumer::poll_each)),
+/// for code that handles either: printers, filters
+/// ([`RecordFilter::matches`](crate::filter::RecordFilter::matches)).
+pub trait RecordFields {
+    /// The topic the record was read from.
+    fn topic(&self) -> &str;
+    /// Its partition.
+    fn partition(&self) -> i32;
+    /// Its offset.
+    fn offset(&self) -> i64;
+    /// Its timestamp, in ms since the epoch.
+    fn timestamp_ms(&self) -> i64;
+    /// Whether the timestamp is the creation or the log-append time.
+    fn timestamp_type(&self) -> TimestampType;
+    /// The key; `None` is a null key.
+    fn key(&self) -> Option<&[u8]>;
+    /// The value; `None` is a null value (a tombstone).
+    fn value(&self) -> Option<&[u8]>;
+    /// How many headers it has.
+    fn header_count(&self) -> usize;
+    /// The headers as `(key, value)`, in order, duplicate keys kept; a null
+    /// value is `None`.
+    fn headers(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)>;
+}
+
+impl RecordFields for ConsumerRecord {
+    fn topic(&self) -> &str {
+        &self.topic
+    }
+    fn partition(&self) -> i32 {
+        self.partition
+    }
+    fn offset(&self) -> i64 {
+        self.offset
+    }
+    fn timestamp_ms(&self) -> i64 {
+        self.timestamp_ms
+    }
+    fn timestamp_type(&self) -> TimestampType {
+        self.timestamp_type
+    }
+    fn key(&self) -> Option<&[u8]> {
+        self.key.as_deref()
+    }
+    fn value(&self) -> Option<&[u8]> {
+        self.value.as_deref()
+    }
+    fn header_count(&self) -> usize {
+        self.headers.len()
+    }
+    fn headers(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+        self.headers
+            .iter()
+            .map(|h| (&h.key[..], h.value.as_deref()))
+    }
+}
+
+impl RecordFields for RecordRef<'_> {
+    fn topic(&self) -> &str {
+        RecordRef::topic(self)
+    }
+    fn partition(&self) -> i32 {
+        RecordRef::partition(self)
+    }
+    fn offset(&self) -> i64 {
+        self.offset
+    }
+    fn timestamp_ms(&self) -> i64 {
+        self.timestamp_ms
+    }
+    fn timestamp_type(&self) -> TimestampType {
+        self.timestamp_type
+    }
+    fn key(&self) -> Option<&[u8]> {
+        self.key
+    }
+    fn value(&self) -> Option<&[u8]> {
+        self.value
+    }
+    fn header_count(&self) -> usize {
+        self.headers.len()
+    }
+    fn headers(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+        self.headers.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+
+    use super::*;
+    use crate::protocol::record_batch::{BatchBuilder, BatchParams, BatchReader};
+
+    /// Every field reads the same through the borrowed record, through its
+    /// owned copy, and through a filter given either.
+    #[test]
+    fn a_record_read_in_place_and_its_owned_copy_agree() {
+        let mut b = BatchBuilder::new(1_700_000_000_000, 0);
+        b.append(
+            1_700_000_000_123,
+            Some(b"user-7"),
+            Some(br#"{"amount": 12}"#),
+            &[(b"trace", Some(b"t1")), (b"trace", None)],
+        );
+        let mut data = BytesMut::new();
+        b.encode(&mut data, &BatchParams::default()).unwrap();
+        let batch = BatchReader::new(data.freeze(), true)
+            .next()
+            .unwrap()
+            .unwrap();
+        let mut records = batch.record_iter().unwrap();
+        let view = records.next_view_from(0).unwrap().unwrap();
+        let tp = TopicPartition::new("orders", 3);
+        let borrowed = RecordRef::new(&tp, &batch.header, view);
+        let owned = borrowed.to_owned_record();
+
+        fn fields(r: &impl RecordFields) -> String {
+            let headers: Vec<_> = r.headers().collect();
+            format!(
+                "{} {} {} {} {:?} {:?} {:?} {} {:?}",
+                r.topic(),
+                r.partition(),
+                r.offset(),
+                r.timestamp_ms(),
+                r.timestamp_type(),
+                r.key(),
+                r.value(),
+                r.header_count(),
+                headers
+            )
+        }
+        assert_eq!(fields(&borrowed), fields(&owned));
+        assert!(fields(&owned).starts_with("orders 3 0 1700000000123 Creation"));
+        assert_eq!(
+            owned.key.as_ref().unwrap().as_ptr(),
+            borrowed.key.unwrap().as_ptr()
+        );
+        #[cfg(feature = "filter")]
+        {
+            use crate::filter::RecordFilter;
+            for expr in [
+                "key=user-7",
+                "header.trace=t1",
+                "header.trace",
+                "jq:.amount > 10",
+                "key!=user-7",
+            ] {
+                let filter = RecordFilter::parse(expr).unwrap();
+                assert_eq!(filter.matches(&borrowed), filter.matches(&owned), "{expr}");
+            }
+            assert!(
+                RecordFilter::parse("jq:.amount > 10")
+                    .unwrap()
+                    .matches(&borrowed)
+            );
+        }
+    }
+}
