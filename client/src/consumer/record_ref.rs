@@ -169,7 +169,7 @@ impl<F: FnMut(RecordRef<'_>)> RecordSink for EachRecord<F> {
 /// [`Consumer::poll`](super::Consumer::poll)) or read in place
 /// ([`RecordRef`], from [`Consumer::poll_each`](super::Consumer::poll_each)),
 /// for code that handles either: printers, filters
-/// ([`RecordFilter::matches`](crate::filter::RecordFilter::matches)).
+/// (`RecordFilter::matches`, with the `filter` feature).
 pub trait RecordFields {
     /// The topic the record was read from.
     fn topic(&self) -> &str;
