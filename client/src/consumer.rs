@@ -1063,7 +1063,9 @@ impl Consumer {
     ///
     /// `each` runs inside the poll, so it must not poll this consumer. A
     /// `seek` it makes takes effect at the next poll, as a seek made while
-    /// iterating `poll`'s records does.
+    /// iterating `poll`'s records does. If `each` panics, the panic reaches
+    /// the caller; the record it was given counts as handed out (like a
+    /// record `poll` returned), and the next poll goes on after it.
     ///
     /// ```no_run
     /// # async fn demo(consumer: kctl_client::Consumer) -> kctl_client::Result<()> {

@@ -664,7 +664,7 @@ impl Inner {
         let mut draining = crate::sync::lock(&self.draining);
         let start = out.count();
         while out.count() - start < max {
-            let mut fetch = match draining.take() {
+            let fetch = match draining.take() {
                 Some(fetch) => fetch,
                 None => match self.next_fetch(out.count() == start)? {
                     Some(fetch) => fetch,
@@ -688,9 +688,19 @@ impl Inner {
                 }
             }
             // Decoded straight into `out`; taken back off if the data turns
-            // out stale.
+            // out stale. The fetch stays in `draining` while its records
+            // are handed out: if a `poll_each` callback panics, the next
+            // poll resumes after the record it was given instead of losing
+            // the rest of the fetch (the fetcher has already moved past it).
             let before = out.count();
-            let decoded = fetch.drain_into(max - (before - start), out);
+            *draining = Some(fetch);
+            let decoded = match draining.as_mut() {
+                Some(fetch) => fetch.drain_into(max - (before - start), out),
+                None => break,
+            };
+            let Some(fetch) = draining.take() else {
+                break;
+            };
             let mut state = self.lock();
             let current = state
                 .partitions

@@ -661,6 +661,52 @@ async fn poll_each_reads_what_poll_returns() {
     }
 }
 
+/// A `poll_each` callback that panics loses nothing: the record it was
+/// given counts as handed out (as a record `poll` returned does), and the
+/// next poll goes on from the one after it, within the same fetch.
+#[tokio::test]
+async fn a_panicking_poll_each_callback_loses_no_records() {
+    let broker = TestBroker::start().await;
+    let client = client(&broker.bootstrap()).await;
+    create_topic(&client, "panics", 1, 1).await;
+    let producer = producer(&broker.bootstrap()).await;
+    for i in 0..50 {
+        drop(
+            producer
+                .send(Record::new("panics").value(format!("{i}")))
+                .await
+                .unwrap(),
+        );
+    }
+    producer.close().await;
+    let consumer = std::sync::Arc::new(consumer_config(&broker.bootstrap()).build().await.unwrap());
+    consumer.assign(&[TopicPartition::new("panics", 0)]);
+    let panicking = std::sync::Arc::clone(&consumer);
+    let outcome = tokio::spawn(async move {
+        loop {
+            panicking
+                .poll_each(Duration::from_millis(200), |r| {
+                    assert!(r.offset < 4, "the application fails on offset {}", r.offset);
+                })
+                .await
+                .unwrap();
+        }
+    })
+    .await;
+    assert!(outcome.unwrap_err().is_panic());
+    let mut offsets = Vec::new();
+    with_timeout("the rest", 10, async {
+        while offsets.len() < 45 {
+            consumer
+                .poll_each(Duration::from_millis(200), |r| offsets.push(r.offset))
+                .await
+                .unwrap();
+        }
+    })
+    .await;
+    assert_eq!(offsets, (5..50).collect::<Vec<i64>>());
+}
+
 #[tokio::test]
 async fn records_produced_by_kcat_keep_keys_headers_and_timestamps() {
     let Some(kcat) = kcat() else { return };
