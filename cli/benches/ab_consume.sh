@@ -28,18 +28,4 @@ run() { # binary -> MB/s
     | python3 -c 'import json, sys; print("%.0f" % json.load(sys.stdin)["mb_per_s"])'
 }
 
-a_rates=() b_rates=()
-for round in $(seq "$rounds"); do
-  if (( round % 2 )); then
-    a_rates+=("$(run "$a")"); b_rates+=("$(run "$b")")
-  else
-    b_rates+=("$(run "$b")"); a_rates+=("$(run "$a")")
-  fi
-  echo "round $round (MB/s): A ${a_rates[-1]} B ${b_rates[-1]}"
-done
-python3 - "${a_rates[*]}" "${b_rates[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
-import statistics, sys
-a = statistics.median(map(float, sys.argv[1].split()))
-b = statistics.median(map(float, sys.argv[2].split()))
-print(f"medians: A {a:,.0f} MB/s, B {b:,.0f} MB/s, B/A {b / a:.2f}x; load average at the end {sys.argv[3]}")
-PY
+ab_rounds run MB/s

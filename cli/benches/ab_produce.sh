@@ -29,15 +29,4 @@ run() { # binary topic
   "$kctl" -b "$bootstrap" topic delete "$2" --yes >/dev/null
 }
 
-a_rates=() b_rates=()
-for round in $(seq "$rounds"); do
-  a_rates+=("$(run "$a" "a-$round")")
-  b_rates+=("$(run "$b" "b-$round")")
-  echo "round $round (msgs/s): A ${a_rates[-1]} B ${b_rates[-1]}"
-done
-python3 - "${a_rates[*]}" "${b_rates[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
-import statistics, sys
-a = statistics.median(map(float, sys.argv[1].split()))
-b = statistics.median(map(float, sys.argv[2].split()))
-print(f"medians: A {a:,.0f} msgs/s, B {b:,.0f} msgs/s, B/A {b / a:.2f}x; load average at the end {sys.argv[3]}")
-EOF
+ab_rounds run msgs/s
