@@ -2,6 +2,7 @@
 //! [`Consumer::poll_each`](super::Consumer::poll_each), and the sinks a
 //! poll hands its records to.
 
+use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -14,7 +15,7 @@ use crate::protocol::record_view::{self, HeadersView, RecordView};
 /// fetched response, so handing it out allocates nothing and touches no
 /// reference count. [`RecordRef::to_owned_record`] keeps one past the
 /// callback (still without copying its bytes).
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct RecordRef<'a> {
     /// The partition the record was read from.
     pub topic_partition: &'a TopicPartition,
@@ -112,6 +113,22 @@ impl<'a> RecordRef<'a> {
             },
             leader_epoch: self.leader_epoch,
         }
+    }
+}
+
+impl fmt::Debug for RecordRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the buffer: it is the whole fetched response.
+        f.debug_struct("RecordRef")
+            .field("topic_partition", self.topic_partition)
+            .field("offset", &self.offset)
+            .field("timestamp_ms", &self.timestamp_ms)
+            .field("timestamp_type", &self.timestamp_type)
+            .field("key", &self.key.map(Bytes::copy_from_slice))
+            .field("value", &self.value.map(Bytes::copy_from_slice))
+            .field("headers", &self.headers)
+            .field("leader_epoch", &self.leader_epoch)
+            .finish_non_exhaustive()
     }
 }
 
