@@ -92,7 +92,14 @@ PY
 }
 
 # Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding.
-kafka_uuid() { head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+# A random Kafka UUID (URL-safe base64 of 16 bytes). Like Kafka's own
+# Uuid.randomUuid, never one starting with '-': kafka-storage's argument
+# parser would take `-t -abc...` for an option and fail the format.
+kafka_uuid() {
+  local id
+  while id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'); [[ $id == -* ]]; do :; done
+  echo "$id"
+}
 
 node_pid() { cat "$1/node-$2/pid" 2>/dev/null || true; }
 alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
