@@ -179,10 +179,16 @@ pub(crate) async fn at_least_once(
     ledger: Arc<Mutex<Ledger>>,
     done: Arc<tokio::sync::Notify>,
 ) {
+    // Registered once, up front: `notify_waiters` then reaches this loop
+    // even while it is committing rather than polling (a `notified()` made
+    // per poll missed it there, and the test waited for the task forever).
+    let stop = done.notified();
+    tokio::pin!(stop);
+    stop.as_mut().enable();
     loop {
         let records = tokio::select! {
             r = consumer.poll(Duration::from_millis(100)) => r.unwrap(),
-            () = done.notified() => return,
+            () = &mut stop => return,
         };
         if records.is_empty() {
             continue;
