@@ -335,19 +335,28 @@ fn short_lock_group(cluster: &Cluster, topic: &str, group: &str) -> Duration {
         .kctl(&["topic", "create", topic, "-p", "1", "-r", "1"])
         .run()
         .success();
-    cluster
-        .kctl(&[
-            "share",
-            "reset-offsets",
-            group,
-            "--topic",
-            topic,
-            "--to-earliest",
-            "--execute",
-            "-y",
-        ])
-        .run()
-        .success();
+    // The share coordinator's broker may not know the new topic yet (it
+    // answers UNKNOWN_TOPIC_OR_PARTITION until its metadata catches up).
+    eventually(Duration::from_secs(30), "resetting the new group", || {
+        let run = cluster
+            .kctl(&[
+                "share",
+                "reset-offsets",
+                group,
+                "--topic",
+                topic,
+                "--to-earliest",
+                "--execute",
+                "-y",
+            ])
+            .run();
+        assert!(
+            run.code == 0 || run.stdout.contains("UnknownTopicOrPartition"),
+            "kctl failed:\n{}",
+            run.snapshot()
+        );
+        run.code == 0
+    });
     let lock_ms = short_lock_ms(cluster);
     let group_config = ["--entity-type", "group", "--entity-name", group];
     // Kafka's check, which broker-lite copies (`alter_configs.rs`).
