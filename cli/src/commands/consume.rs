@@ -24,7 +24,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use kctl_client::admin::{Admin, OffsetSpec};
-use kctl_client::consumer::{GroupHandle, OffsetAndMetadata, RebalanceListener, RecordRef};
+use kctl_client::consumer::{
+    GroupHandle, OffsetAndMetadata, RebalanceListener, RecordFields, RecordRef,
+};
 use kctl_client::filter::RecordFilter;
 use kctl_client::{
     ConsumerConfig, ErrorCode, GroupProtocol, IsolationLevel, OffsetReset, TopicPartition,
@@ -37,7 +39,6 @@ use crate::format::{Encoding, Piece, Template, TimestampStyle};
 use crate::printer::OutputFormat;
 use crate::record_json::write_json_line;
 use crate::settings::Settings;
-use kctl_client::consumer::RecordFields;
 
 /// Records one poll returns at most; small enough that a Ctrl-C or a full
 /// pipe is noticed quickly.
