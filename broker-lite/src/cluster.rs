@@ -32,8 +32,8 @@ pub mod txn_log;
 
 pub use node::{ClusterNode, NodeError};
 pub(crate) use node::{
-    create_partitions, create_topics, delete_topics, elect_leaders, join, metadata, run_heartbeats,
-    run_producer_id_blocks,
+    create_partitions, create_topics, delete_topics, elect_leaders, join, metadata, refresh,
+    run_image_puller, run_producer_id_blocks, spawn_heartbeats,
 };
 pub use peer::PeerError;
 pub(crate) use replication::{

@@ -152,7 +152,12 @@ async fn serve(
         notify_shutdown.subscribe(),
     ));
     let cluster_tasks = state.cluster.as_ref().map(|node| {
-        let heartbeats = tokio::spawn(crate::cluster::run_heartbeats(
+        let heartbeats = crate::cluster::spawn_heartbeats(
+            Arc::clone(&state),
+            Arc::clone(node),
+            notify_shutdown.subscribe(),
+        );
+        let image_puller = tokio::spawn(crate::cluster::run_image_puller(
             Arc::clone(&state),
             Arc::clone(node),
             notify_shutdown.subscribe(),
@@ -201,6 +206,7 @@ async fn serve(
         ));
         [
             heartbeats,
+            image_puller,
             isr,
             fetchers,
             group_loader,

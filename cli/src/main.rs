@@ -45,7 +45,11 @@ fn main() -> std::process::ExitCode {
                 Box::new(std::io::stderr())
             }
         })
-        .with_ansi(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
+        // Colour for a terminal only, so `2> file` stays greppable.
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .init();
 
     // Commands that need no cluster and no runtime.

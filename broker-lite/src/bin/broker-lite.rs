@@ -1,5 +1,6 @@
 //! `broker-lite`: run the broker in the foreground until Ctrl-C.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -51,6 +52,12 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour only for a terminal: a cluster node's stderr is its
+        // broker.log, which people grep.
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .init();
     let options = StartOptions {
         config_file: args.config,

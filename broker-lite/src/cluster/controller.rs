@@ -482,59 +482,45 @@ impl Controller {
         Ok(())
     }
 
-    /// AlterPartition from a leader: a new ISR for a partition it leads at
-    /// `leader_epoch`. Returns the partition as it now stands.
+    /// AlterPartition from a leader: new ISRs for partitions it leads, each
+    /// at the leader epoch it names. Returns each partition as it now
+    /// stands, or why its change was refused. The whole request is one
+    /// commit (one image write), as Kafka's controller appends one batch of
+    /// records per request: a node that just created fifty internal
+    /// partitions asks for fifty ISR changes at once.
     pub fn alter_isr(
         &self,
         broker: i32,
         broker_epoch: i64,
-        topic_id: Uuid,
-        index: i32,
-        leader_epoch: i32,
-        new_isr: Vec<i32>,
-    ) -> Result<PartitionMeta, ErrorCode> {
+        changes: Vec<IsrChange>,
+    ) -> Vec<Result<PartitionMeta, ErrorCode>> {
         let mut inner = lock(&self.inner);
         if inner
             .registrations
             .get(&broker)
             .is_none_or(|r| r.epoch != broker_epoch)
         {
-            return Err(ErrorCode::StaleBrokerEpoch);
+            return changes
+                .iter()
+                .map(|_| Err(ErrorCode::StaleBrokerEpoch))
+                .collect();
         }
         let live: Vec<i32> = inner.image.live_brokers().map(|(id, _)| id).collect();
-        let topic = inner
-            .image
-            .topics
-            .values_mut()
-            .find(|t| t.id == topic_id)
-            .ok_or(ErrorCode::UnknownTopicId)?;
-        let name = topic.name.clone();
-        let p = usize::try_from(index)
-            .ok()
-            .and_then(|i| topic.partitions.get_mut(i))
-            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        if p.leader != broker {
-            return Err(ErrorCode::NotLeaderOrFollower);
-        }
-        if leader_epoch != p.leader_epoch {
-            return Err(ErrorCode::FencedLeaderEpoch);
-        }
-        if !new_isr.contains(&broker)
-            || new_isr
-                .iter()
-                .any(|b| !p.replicas.contains(b) || !live.contains(b))
-        {
-            return Err(ErrorCode::IneligibleReplica);
-        }
-        if p.isr != new_isr {
-            tracing::info!(topic = %name, partition = index, from = ?p.isr, to = ?new_isr, "ISR changed");
-            p.isr = new_isr;
-            p.partition_epoch += 1;
-            let result = p.clone();
+        let mut changed = false;
+        let results = changes
+            .into_iter()
+            .map(|change| {
+                let result = apply_isr_change(&mut inner.image, broker, &live, change);
+                result.map(|(partition, altered)| {
+                    changed |= altered;
+                    partition
+                })
+            })
+            .collect();
+        if changed {
             self.commit(&mut inner);
-            return Ok(result);
         }
-        Ok(p.clone())
+        results
     }
 
     /// ElectLeaders: `preferred` moves leadership back to each partition's
@@ -647,6 +633,60 @@ impl Controller {
 
 /// The first live ISR member in replica order; with `unclean`, any live
 /// replica when no ISR member is alive; else -1 (offline).
+/// One partition's new ISR in an AlterPartition request.
+#[derive(Debug, Clone)]
+pub struct IsrChange {
+    pub topic_id: Uuid,
+    pub index: i32,
+    pub leader_epoch: i32,
+    pub new_isr: Vec<i32>,
+}
+
+/// Checks and applies one ISR change from `broker`; the bool says whether
+/// the image changed.
+fn apply_isr_change(
+    image: &mut ClusterImage,
+    broker: i32,
+    live: &[i32],
+    change: IsrChange,
+) -> Result<(PartitionMeta, bool), ErrorCode> {
+    let IsrChange {
+        topic_id,
+        index,
+        leader_epoch,
+        new_isr,
+    } = change;
+    let topic = image
+        .topics
+        .values_mut()
+        .find(|t| t.id == topic_id)
+        .ok_or(ErrorCode::UnknownTopicId)?;
+    let p = usize::try_from(index)
+        .ok()
+        .and_then(|i| topic.partitions.get_mut(i))
+        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    if p.leader != broker {
+        return Err(ErrorCode::NotLeaderOrFollower);
+    }
+    if leader_epoch != p.leader_epoch {
+        return Err(ErrorCode::FencedLeaderEpoch);
+    }
+    if !new_isr.contains(&broker)
+        || new_isr
+            .iter()
+            .any(|b| !p.replicas.contains(b) || !live.contains(b))
+    {
+        return Err(ErrorCode::IneligibleReplica);
+    }
+    if p.isr == new_isr {
+        return Ok((p.clone(), false));
+    }
+    tracing::info!(topic = %topic.name, partition = index, from = ?p.isr, to = ?new_isr, "ISR changed");
+    p.isr = new_isr;
+    p.partition_epoch += 1;
+    Ok((p.clone(), true))
+}
+
 fn elect(p: &PartitionMeta, live: &[i32], unclean: bool) -> i32 {
     p.replicas
         .iter()

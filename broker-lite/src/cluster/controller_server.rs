@@ -47,7 +47,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use super::controller::{Controller, ControllerConfig, ControllerError, TopicRequest};
+use super::controller::{Controller, ControllerConfig, ControllerError, IsrChange, TopicRequest};
 use super::image::ClusterImage;
 use crate::handlers::str_bytes;
 
@@ -299,29 +299,36 @@ fn heartbeat(controller: &Controller, r: BrokerHeartbeatRequest) -> BrokerHeartb
 }
 
 fn alter_partition(controller: &Controller, r: AlterPartitionRequest) -> AlterPartitionResponse {
+    let changes: Vec<IsrChange> = r
+        .topics
+        .iter()
+        .flat_map(|t| {
+            t.partitions.iter().map(|p| IsrChange {
+                topic_id: t.topic_id,
+                index: p.partition_index,
+                leader_epoch: p.leader_epoch,
+                new_isr: p
+                    .new_isr_with_epochs
+                    .iter()
+                    .map(|b| b.broker_id.0)
+                    .collect(),
+            })
+        })
+        .collect();
+    let mut results = controller
+        .alter_isr(r.broker_id.0, r.broker_epoch, changes)
+        .into_iter();
     let topics = r
         .topics
         .into_iter()
         .map(|t| {
             let partitions = t
                 .partitions
-                .into_iter()
+                .iter()
                 .map(|p| {
-                    let isr: Vec<i32> = p
-                        .new_isr_with_epochs
-                        .iter()
-                        .map(|b| b.broker_id.0)
-                        .collect();
                     let result =
                         AlterPartitionResult::default().with_partition_index(p.partition_index);
-                    match controller.alter_isr(
-                        r.broker_id.0,
-                        r.broker_epoch,
-                        t.topic_id,
-                        p.partition_index,
-                        p.leader_epoch,
-                        isr,
-                    ) {
+                    match results.next().unwrap_or(Err(ErrorCode::UnknownServerError)) {
                         Ok(meta) => result
                             .with_leader_id(BrokerId(meta.leader))
                             .with_leader_epoch(meta.leader_epoch)

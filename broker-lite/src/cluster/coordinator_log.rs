@@ -153,6 +153,11 @@ pub(crate) async fn create_internal_topic(
     name: &str,
     partitions: i32,
 ) {
+    // The live count decides the replication factor for good, so it comes
+    // from the controller's image, not this node's copy: a node that joined
+    // first and has not pulled since saw itself alone, and created
+    // `__transaction_state` with one replica in a four-node cluster.
+    super::refresh(state, node).await;
     let live = node.image().live_brokers().count();
     let replication_factor = live.clamp(1, OFFSETS_TOPIC_REPLICATION_FACTOR);
     let min_insync = replication_factor.min(2);

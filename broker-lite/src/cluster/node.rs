@@ -81,6 +81,8 @@ pub struct ClusterNode {
     pub(crate) txn: super::txn_channel::TxnChannel,
     /// The `__transaction_state` partitions whose ids this node serves.
     pub(crate) txn_partitions: super::txn_log::TxnPartitions,
+    /// A heartbeat found the image behind the controller's.
+    image_behind: tokio::sync::Notify,
 }
 
 impl ClusterNode {
@@ -103,6 +105,7 @@ impl ClusterNode {
             coordinator_partitions: Default::default(),
             txn: Default::default(),
             txn_partitions: Default::default(),
+            image_behind: tokio::sync::Notify::new(),
         }
     }
 
@@ -245,10 +248,34 @@ async fn register(
     Ok(())
 }
 
-/// Heartbeats until shutdown, pulling the image whenever it is behind and
-/// registering again when fenced; on shutdown, a controlled shutdown moves
-/// this node's leaderships away before it goes.
-pub(crate) async fn run_heartbeats(
+/// Starts the heartbeats on a thread and runtime of their own (Kafka's
+/// broker heartbeats from its lifecycle manager's thread, apart from
+/// request handling and metadata publishing). On the shared runtime they
+/// waited behind synchronous disk work: a node applying an image that
+/// creates fifty internal partitions, and loading them, kept both workers
+/// busy for two seconds, past `broker.session.timeout.ms` (1.5 s), and the
+/// controller fenced every node at once.
+pub(crate) fn spawn_heartbeats(
+    state: Arc<BrokerState>,
+    node: Arc<ClusterNode>,
+    shutdown: broadcast::Receiver<()>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(run_heartbeats(state, node, shutdown)),
+            Err(e) => tracing::error!("cannot start the heartbeat runtime: {e}"),
+        }
+    })
+}
+
+/// Heartbeats until shutdown, registering again when fenced; on shutdown, a
+/// controlled shutdown moves this node's leaderships away before it goes.
+/// A heartbeat that finds the image behind wakes the image puller rather
+/// than pulling the image itself, which can take over a second.
+async fn run_heartbeats(
     state: Arc<BrokerState>,
     node: Arc<ClusterNode>,
     mut shutdown: broadcast::Receiver<()>,
@@ -280,13 +307,34 @@ pub(crate) async fn run_heartbeats(
                 }
             }
             Ok(r) if r.error_code != 0 => tracing::warn!(error = r.error_code, "heartbeat refused"),
-            Ok(r) if !r.is_caught_up => {
+            Ok(r) if !r.is_caught_up => node.image_behind.notify_one(),
+            Ok(_) => {}
+            Err(e) => tracing::debug!("heartbeat failed: {e}"),
+        }
+    }
+}
+
+/// Pulls the image each time a heartbeat finds it behind; wake-ups that
+/// arrive during a pull collapse into one more pull.
+pub(crate) async fn run_image_puller(
+    state: Arc<BrokerState>,
+    node: Arc<ClusterNode>,
+    mut shutdown: broadcast::Receiver<()>,
+) {
+    // Its own connection, so a long pull does not hold up the requests
+    // that share `node.controller` (AlterPartition, forwarded admin).
+    let mut peer = Peer::new(
+        node.controller_addr,
+        format!("broker-{}-metadata", node.node_id),
+    );
+    loop {
+        tokio::select! {
+            () = node.image_behind.notified() => {
                 if let Err(e) = pull_image(&state, &node, &mut peer).await {
                     tracing::warn!("cannot refresh cluster metadata: {e}");
                 }
             }
-            Ok(_) => {}
-            Err(e) => tracing::debug!("heartbeat failed: {e}"),
+            _ = shutdown.recv() => return,
         }
     }
 }

@@ -168,6 +168,40 @@ impl TestCluster {
     }
 }
 
+/// A failing cluster test keeps its data and prints the end of each node's
+/// `broker.log`: the nodes are separate processes, so their side of a
+/// failure that CI saw once is otherwise gone with the temporary directory.
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        self._dir.disable_cleanup(true);
+        let data = self._dir.path().join("data");
+        eprintln!("cluster test failed; its data stays in {}", data.display());
+        let Ok(entries) = std::fs::read_dir(&data) else {
+            return;
+        };
+        let mut logs: Vec<_> = entries
+            .flatten()
+            .map(|entry| entry.path().join("broker.log"))
+            .filter(|log| log.exists())
+            .collect();
+        logs.sort();
+        for log in logs {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
+            eprintln!("--- {} (last {} lines)", log.display(), tail.len());
+            for line in tail {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+const LOG_TAIL_LINES: usize = 60;
+
 pub async fn create(
     client: &mut RawClient,
     topic: &str,

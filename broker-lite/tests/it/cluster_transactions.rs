@@ -12,6 +12,10 @@ use kctl_client::protocol::messages::{InitProducerIdRequest, ProducerId};
 use kctl_client::{Consumer, OffsetAndMetadata, OffsetReset, Producer, Record, TopicPartition};
 
 use crate::cluster_support::{TestCluster, create};
+use broker_lite::cluster::coordinator_log::{
+    OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS, partition_for,
+};
+use broker_lite::cluster::txn_log::{TXN_TOPIC, txn_partition};
 
 /// Three partitions, led by nodes 1, 2 and 3, each replicated on all.
 const SPREAD: &[&[i32]] = &[&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]];
@@ -657,6 +661,27 @@ async fn offsets_survive_the_group_coordinators_death(id: &str, co_located: bool
         )
         .await
         .unwrap();
+    // A clean failover needs a survivor in the ISR of both coordinators'
+    // partitions; a node fenced and back moments ago may not be in it yet.
+    let live: Vec<i32> = (1..=4).collect();
+    for (topic, index) in [
+        (
+            OFFSETS_TOPIC,
+            partition_for(&group, OFFSETS_TOPIC_PARTITIONS),
+        ),
+        (TXN_TOPIC, txn_partition(id)),
+    ] {
+        cluster
+            .wait_for(
+                &live,
+                topic,
+                index,
+                Duration::from_secs(15),
+                "a survivor in the ISR",
+                |p| p.2.iter().any(|n| *n != group_node),
+            )
+            .await;
+    }
     cluster.cluster().kill_node(group_node).await.unwrap();
     drop(consumer);
     producer.commit_transaction().await.unwrap();

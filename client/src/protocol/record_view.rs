@@ -41,6 +41,7 @@ impl<'a> RecordView<'a> {
     }
 
     /// The batch's bytes the fields borrow.
+    #[cfg(feature = "client")]
     pub(crate) fn buffer(&self) -> &'a Bytes {
         self.buffer
     }
