@@ -621,18 +621,47 @@ async fn a_transactions_offsets_survive_the_death_of_a_node_coordinating_both() 
     offsets_survive_the_group_coordinators_death("offsets-both", true).await;
 }
 
+/// A group named after `id` whose coordinator is (`co_located`) or is not
+/// the coordinator of transactional id `id`, and that node. Chosen from the
+/// `__consumer_offsets` leaders (once a FindCoordinator has created the
+/// topic), then confirmed by FindCoordinator; asked
+/// again while leadership moves (a node fenced under load loses its
+/// leaderships until the preferred-leader check gives them back), with a
+/// deadline rather than forever.
+async fn pick_group(cluster: &TestCluster, id: &str, co_located: bool) -> (String, i32) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let txn_node = txn_coordinator(cluster, id, &[1, 2, 3, 4]).await;
+        // The first FindCoordinator for a group creates __consumer_offsets.
+        group_coordinator(cluster, &format!("{id}-0"), txn_node).await;
+        let offsets = cluster.metadata(txn_node, OFFSETS_TOPIC).await;
+        let leaders: BTreeMap<i32, i32> = offsets
+            .topics
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .map(|p| (p.partition_index, p.leader_id.0))
+            .collect();
+        let candidate = (0..10_000).map(|i| format!("{id}-{i}")).find(|group| {
+            let leader = leaders.get(&partition_for(group, OFFSETS_TOPIC_PARTITIONS));
+            leader.is_some_and(|&l| l >= 0 && (l == txn_node) == co_located)
+        });
+        if let Some(group) = candidate {
+            let group_node = group_coordinator(cluster, &group, txn_node).await;
+            if (group_node == txn_node) == co_located {
+                return (group, group_node);
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no group with the coordinator placement wanted (co-located: {co_located})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn offsets_survive_the_group_coordinators_death(id: &str, co_located: bool) {
     let cluster = TestCluster::start(4, &[]).await;
-    let txn_node = txn_coordinator(&cluster, id, &[1, 2, 3, 4]).await;
-    let mut group = String::new();
-    let mut group_node = txn_node;
-    for i in 0.. {
-        group = format!("{id}-{i}");
-        group_node = group_coordinator(&cluster, &group, txn_node).await;
-        if (group_node == txn_node) == co_located {
-            break;
-        }
-    }
+    let (group, group_node) = pick_group(&cluster, id, co_located).await;
     let addresses = cluster.addresses().await;
     let survivor_ids: Vec<i32> = (1..=4).filter(|n| *n != group_node).collect();
     let survivors: Vec<String> = survivor_ids
