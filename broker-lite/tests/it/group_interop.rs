@@ -294,15 +294,25 @@ fn script(name: &str) -> PathBuf {
 }
 
 async fn run_python(python: PathBuf, script: PathBuf, args: Vec<String>) -> serde_json::Value {
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .args(args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let child = tokio::process::Command::new(python)
+        .arg(&script)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // A hung client library (librdkafka 2.16 once spun forever destroying a
+    // consumer that was never closed) fails the test instead of CI.
+    let output = tokio::time::timeout(PYTHON_TIMEOUT, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} still running after {PYTHON_TIMEOUT:?}",
+                script.display()
+            )
+        })
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -311,6 +321,8 @@ async fn run_python(python: PathBuf, script: PathBuf, args: Vec<String>) -> serd
     );
     serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
 }
+
+const PYTHON_TIMEOUT: Duration = Duration::from_secs(300);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn kafka_python_group_consumer_resumes_from_its_commit() {
