@@ -631,8 +631,6 @@ impl Controller {
     }
 }
 
-/// The first live ISR member in replica order; with `unclean`, any live
-/// replica when no ISR member is alive; else -1 (offline).
 /// One partition's new ISR in an AlterPartition request.
 #[derive(Debug, Clone)]
 pub struct IsrChange {
@@ -687,6 +685,8 @@ fn apply_isr_change(
     Ok((p.clone(), true))
 }
 
+/// The first live ISR member in replica order; with `unclean`, any live
+/// replica when no ISR member is alive; else -1 (offline).
 fn elect(p: &PartitionMeta, live: &[i32], unclean: bool) -> i32 {
     p.replicas
         .iter()

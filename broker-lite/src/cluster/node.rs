@@ -109,6 +109,17 @@ impl ClusterNode {
         }
     }
 
+    /// A connection of its own to the controller for one job (joining,
+    /// heartbeats, image pulls, producer ids), so a slow call of one job
+    /// does not queue behind another's. Its client id, `broker-<id>-<job>`,
+    /// tells the controller's logs which it is.
+    fn controller_peer(&self, job: &str) -> Peer {
+        Peer::new(
+            self.controller_addr,
+            format!("broker-{}-{job}", self.node_id),
+        )
+    }
+
     /// The delay a slowed node adds to each response.
     pub fn response_delay(&self) -> Option<Duration> {
         let ms = self.response_delay_ms.load(Ordering::Relaxed);
@@ -184,10 +195,7 @@ impl ClusterNode {
 /// serves only once this succeeds.
 pub(crate) async fn join(state: &BrokerState, node: &ClusterNode) -> Result<(), NodeError> {
     let deadline = tokio::time::Instant::now() + REGISTRATION_TIMEOUT;
-    let mut peer = Peer::new(
-        node.controller_addr,
-        format!("broker-{}-join", node.node_id),
-    );
+    let mut peer = node.controller_peer("join");
     loop {
         match register(state, node, &mut peer).await {
             Ok(()) => break,
@@ -280,10 +288,7 @@ async fn run_heartbeats(
     node: Arc<ClusterNode>,
     mut shutdown: broadcast::Receiver<()>,
 ) {
-    let mut peer = Peer::new(
-        node.controller_addr,
-        format!("broker-{}-heartbeat", node.node_id),
-    );
+    let mut peer = node.controller_peer("heartbeat");
     let mut tick = tokio::time::interval(HEARTBEAT_INTERVAL);
     loop {
         tokio::select! {
@@ -323,10 +328,7 @@ pub(crate) async fn run_image_puller(
 ) {
     // Its own connection, so a long pull does not hold up the requests
     // that share `node.controller` (AlterPartition, forwarded admin).
-    let mut peer = Peer::new(
-        node.controller_addr,
-        format!("broker-{}-metadata", node.node_id),
-    );
+    let mut peer = node.controller_peer("metadata");
     loop {
         tokio::select! {
             () = node.image_behind.notified() => {
@@ -373,10 +375,7 @@ pub(crate) async fn run_producer_id_blocks(
     let Some(wanted) = state.producer_id_block_wanted() else {
         return;
     };
-    let mut peer = Peer::new(
-        node.controller_addr,
-        format!("broker-{}-producer-ids", node.node_id),
-    );
+    let mut peer = node.controller_peer("producer-ids");
     loop {
         while state.needs_producer_id_block() {
             if let Err(e) = allocate_producer_ids(&state, &node, &mut peer).await {
